@@ -1,0 +1,176 @@
+namespace FastAls;
+
+/// <summary>The four ALS models.</summary>
+public enum AlsModelKind
+{
+    /// <summary>Explicit ratings, observed entries only: <c>r_ui ~ x_u . y_i</c>.</summary>
+    Explicit = 0,
+
+    /// <summary>Explicit ratings with global mean and biases: <c>r_ui ~ mu + b_u + g_i + x_u . y_i</c>.</summary>
+    BiasedExplicit = 1,
+
+    /// <summary>Implicit feedback (Hu, Koren and Volinsky 2008): all pairs, confidence-weighted.</summary>
+    Implicit = 2,
+
+    /// <summary>Implicit feedback with user and item biases; unobserved pairs counted exactly.</summary>
+    BiasedImplicit = 3,
+}
+
+/// <summary>How each row's least-squares system is solved.</summary>
+public enum AlsSolver
+{
+    /// <summary>Exact: Cholesky factorization of the SPD normal equations.</summary>
+    Cholesky = 0,
+
+    /// <summary>Conjugate gradient, warm-started from the current factors.</summary>
+    ConjugateGradient = 1,
+}
+
+/// <summary>How an implicit model turns a value r into confidence.</summary>
+public enum ConfidenceKind
+{
+    /// <summary><c>c = 1 + alpha * r</c>.</summary>
+    Linear = 0,
+
+    /// <summary><c>c = 1 + alpha * log(1 + r / eps)</c>.</summary>
+    Log = 1,
+}
+
+/// <summary>How lambda is applied to a row.</summary>
+public enum RegularizationScaling
+{
+    /// <summary>The same lambda for every row.</summary>
+    Constant = 0,
+
+    /// <summary>lambda times the row's interaction count (ALS-WR, as Spark ML does).</summary>
+    ByCount = 1,
+}
+
+/// <summary>Hyperparameters of an ALS model. Immutable; use <c>with</c> to vary.</summary>
+public sealed record AlsOptions
+{
+    /// <summary>Which model to train.</summary>
+    public AlsModelKind Kind { get; init; } = AlsModelKind.Implicit;
+
+    /// <summary>Number of latent factors k.</summary>
+    public int Factors { get; init; } = 64;
+
+    /// <summary>L2 regularization lambda (on factors and, for biased models, biases).</summary>
+    public float Regularization { get; init; } = 0.01f;
+
+    /// <summary>Constant lambda or ALS-WR scaling by the row's count.</summary>
+    public RegularizationScaling RegularizationScaling { get; init; } = RegularizationScaling.Constant;
+
+    /// <summary>Confidence scale alpha (implicit models).</summary>
+    public float Alpha { get; init; } = 1.0f;
+
+    /// <summary>Epsilon of the logarithmic confidence (implicit models).</summary>
+    public float Epsilon { get; init; } = 1.0f;
+
+    /// <summary>Linear or logarithmic confidence (implicit models).</summary>
+    public ConfidenceKind Confidence { get; init; } = ConfidenceKind.Linear;
+
+    /// <summary>Number of full iterations (a user half-step and an item half-step each).</summary>
+    public int Iterations { get; init; } = 15;
+
+    /// <summary>Seed of the factor initialization.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Worker threads; 0 means all processors.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Exact (Cholesky) or conjugate-gradient solves.</summary>
+    public AlsSolver Solver { get; init; } = AlsSolver.Cholesky;
+
+    /// <summary>Conjugate-gradient steps per row and half-step.</summary>
+    public int CgSteps { get; init; } = 3;
+
+    /// <summary>Stop a row's CG early when the residual norm falls under this (0: always run <see cref="CgSteps"/>).</summary>
+    public float CgTolerance { get; init; }
+
+    /// <summary>Stop training when the cost improves by less than this fraction in one iteration (0: never).</summary>
+    public double EarlyStopTolerance { get; init; }
+
+    /// <summary>Standard deviation of the random initial factors (scaled by 1/sqrt(k)).</summary>
+    public float InitScale { get; init; } = 0.1f;
+
+    /// <summary>True for the two implicit-feedback models.</summary>
+    public bool IsImplicit => Kind is AlsModelKind.Implicit or AlsModelKind.BiasedImplicit;
+
+    /// <summary>True for the two models with biases.</summary>
+    public bool HasBiases => Kind is AlsModelKind.BiasedExplicit or AlsModelKind.BiasedImplicit;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that is out of range.</summary>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Kind))
+        {
+            throw new ArgumentException($"Kind {(int)Kind} is not a model kind.", nameof(Kind));
+        }
+
+        if (Factors is < 1 or > 4096)
+        {
+            throw new ArgumentException($"Factors must be in [1, 4096] (got {Factors}).", nameof(Factors));
+        }
+
+        if (!(Regularization >= 0) || !float.IsFinite(Regularization))
+        {
+            throw new ArgumentException($"Regularization must be finite and >= 0 (got {Regularization}).", nameof(Regularization));
+        }
+
+        if (!Enum.IsDefined(RegularizationScaling))
+        {
+            throw new ArgumentException($"RegularizationScaling {(int)RegularizationScaling} is not defined.", nameof(RegularizationScaling));
+        }
+
+        if (!(Alpha >= 0) || !float.IsFinite(Alpha))
+        {
+            throw new ArgumentException($"Alpha must be finite and >= 0 (got {Alpha}).", nameof(Alpha));
+        }
+
+        if (!(Epsilon > 0) || !float.IsFinite(Epsilon))
+        {
+            throw new ArgumentException($"Epsilon must be finite and > 0 (got {Epsilon}).", nameof(Epsilon));
+        }
+
+        if (!Enum.IsDefined(Confidence))
+        {
+            throw new ArgumentException($"Confidence {(int)Confidence} is not defined.", nameof(Confidence));
+        }
+
+        if (Iterations < 0)
+        {
+            throw new ArgumentException($"Iterations must be >= 0 (got {Iterations}).", nameof(Iterations));
+        }
+
+        if (Threads < 0)
+        {
+            throw new ArgumentException($"Threads must be >= 0 (got {Threads}; 0 means all processors).", nameof(Threads));
+        }
+
+        if (!Enum.IsDefined(Solver))
+        {
+            throw new ArgumentException($"Solver {(int)Solver} is not defined.", nameof(Solver));
+        }
+
+        if (CgSteps < 1)
+        {
+            throw new ArgumentException($"CgSteps must be >= 1 (got {CgSteps}).", nameof(CgSteps));
+        }
+
+        if (!(CgTolerance >= 0) || !float.IsFinite(CgTolerance))
+        {
+            throw new ArgumentException($"CgTolerance must be finite and >= 0 (got {CgTolerance}).", nameof(CgTolerance));
+        }
+
+        if (!(EarlyStopTolerance >= 0) || !double.IsFinite(EarlyStopTolerance))
+        {
+            throw new ArgumentException($"EarlyStopTolerance must be finite and >= 0 (got {EarlyStopTolerance}).", nameof(EarlyStopTolerance));
+        }
+
+        if (!(InitScale > 0) || !float.IsFinite(InitScale))
+        {
+            throw new ArgumentException($"InitScale must be finite and > 0 (got {InitScale}).", nameof(InitScale));
+        }
+    }
+}

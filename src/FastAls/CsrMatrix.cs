@@ -1,0 +1,357 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using FastAls.Internals;
+
+namespace FastAls;
+
+/// <summary>
+/// A compressed-sparse-row matrix of <see cref="float"/> values: <see cref="long"/> row offsets (so more
+/// than 2^31 non-zeros work), <see cref="int"/> column indices strictly increasing within each row.
+/// </summary>
+/// <remarks>
+/// The memory may be managed arrays (pinned), unmanaged memory or a memory-mapped file; the type hands
+/// out spans and does not care which. There are no per-row objects. Instances are immutable and safe to
+/// read from many threads. Dispose releases the memory; spans obtained earlier must not be used after.
+/// </remarks>
+public sealed unsafe class CsrMatrix : IDisposable
+{
+    private readonly long* _offsets;
+    private readonly int* _indices;
+    private readonly float* _values;
+    private readonly MemoryOwner _owner;
+    private readonly bool _ownsOwner;
+
+    internal CsrMatrix(int rows, int cols, long* offsets, int* indices, float* values, MemoryOwner owner, bool ownsOwner = true)
+    {
+        Rows = rows;
+        Cols = cols;
+        _offsets = offsets;
+        _indices = indices;
+        _values = values;
+        _owner = owner;
+        _ownsOwner = ownsOwner;
+        Nnz = offsets[rows];
+    }
+
+    /// <summary>
+    /// Wraps managed arrays without copying (they are pinned until the matrix is disposed).
+    /// </summary>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="cols">Number of columns.</param>
+    /// <param name="rowOffsets"><c>rows + 1</c> offsets, starting at 0, non-decreasing, ending at nnz.</param>
+    /// <param name="colIndices">Column of each non-zero, in [0, cols), strictly increasing within a row.</param>
+    /// <param name="values">Value of each non-zero; must be finite.</param>
+    /// <param name="validate">Check the structure (recommended; O(nnz)).</param>
+    public static CsrMatrix FromArrays(int rows, int cols, long[] rowOffsets, int[] colIndices, float[] values, bool validate = true)
+    {
+        ArgumentNullException.ThrowIfNull(rowOffsets);
+        ArgumentNullException.ThrowIfNull(colIndices);
+        ArgumentNullException.ThrowIfNull(values);
+        ValidateShape(rows, cols);
+        if (rowOffsets.Length != (long)rows + 1)
+        {
+            throw new ArgumentException($"rowOffsets has {rowOffsets.Length} entries; a {rows}-row matrix needs {(long)rows + 1}.", nameof(rowOffsets));
+        }
+
+        long nnz = rowOffsets[rows];
+        if (colIndices.Length != nnz || values.Length != nnz)
+        {
+            throw new ArgumentException($"rowOffsets[{rows}] = {nnz} but colIndices has {colIndices.Length} and values {values.Length} entries.", nameof(rowOffsets));
+        }
+
+        var owner = new PinnedArraysOwner(rowOffsets, colIndices, values);
+        var m = new CsrMatrix(rows, cols, (long*)owner.AddressOf(0), (int*)owner.AddressOf(1), (float*)owner.AddressOf(2), owner);
+        if (validate)
+        {
+            try
+            {
+                m.Validate();
+            }
+            catch
+            {
+                m.Dispose();
+                throw;
+            }
+        }
+
+        return m;
+    }
+
+    /// <summary>
+    /// Wraps memory owned by the caller (for example a C or Python caller) without copying. The caller
+    /// keeps the memory alive and unchanged for the lifetime of the matrix.
+    /// </summary>
+    internal static CsrMatrix FromPointers(int rows, int cols, long* rowOffsets, int* colIndices, float* values, bool validate = true)
+    {
+        ValidateShape(rows, cols);
+        var m = new CsrMatrix(rows, cols, rowOffsets, colIndices, values, BorrowedOwner.Create());
+        if (validate)
+        {
+            m.Validate();
+        }
+
+        return m;
+    }
+
+    /// <summary>Number of rows.</summary>
+    public int Rows { get; }
+
+    /// <summary>Number of columns.</summary>
+    public int Cols { get; }
+
+    /// <summary>Number of stored non-zeros.</summary>
+    public long Nnz { get; }
+
+    /// <summary>True when the memory behind the matrix is a memory-mapped file.</summary>
+    public bool IsMemoryMapped => _owner.IsMemoryMapped;
+
+    /// <summary>The <c>Rows + 1</c> row offsets.</summary>
+    public ReadOnlySpan<long> RowOffsets
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return new ReadOnlySpan<long>(_offsets, Rows + 1);
+        }
+    }
+
+    /// <summary>All column indices (only when <see cref="Nnz"/> fits a span; see <see cref="GetColIndices"/>).</summary>
+    public ReadOnlySpan<int> ColIndices => GetColIndices(0, CheckedSpanLength(Nnz));
+
+    /// <summary>All values (only when <see cref="Nnz"/> fits a span; see <see cref="GetValues"/>).</summary>
+    public ReadOnlySpan<float> Values => GetValues(0, CheckedSpanLength(Nnz));
+
+    /// <summary>Column indices of the non-zeros in <c>[start, start + length)</c>.</summary>
+    public ReadOnlySpan<int> GetColIndices(long start, int length)
+    {
+        ThrowIfDisposed();
+        CheckRange(start, length);
+        return new ReadOnlySpan<int>(_indices + start, length);
+    }
+
+    /// <summary>Values of the non-zeros in <c>[start, start + length)</c>.</summary>
+    public ReadOnlySpan<float> GetValues(long start, int length)
+    {
+        ThrowIfDisposed();
+        CheckRange(start, length);
+        return new ReadOnlySpan<float>(_values + start, length);
+    }
+
+    /// <summary>Number of non-zeros in <paramref name="row"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int RowLength(int row)
+    {
+        ThrowIfDisposed();
+        CheckRow(row);
+        return (int)(_offsets[row + 1] - _offsets[row]);
+    }
+
+    /// <summary>Column indices of <paramref name="row"/>, ascending.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlySpan<int> RowIndices(int row)
+    {
+        ThrowIfDisposed();
+        CheckRow(row);
+        long s = _offsets[row];
+        return new ReadOnlySpan<int>(_indices + s, (int)(_offsets[row + 1] - s));
+    }
+
+    /// <summary>Values of <paramref name="row"/>, in the order of <see cref="RowIndices"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlySpan<float> RowValues(int row)
+    {
+        ThrowIfDisposed();
+        CheckRow(row);
+        long s = _offsets[row];
+        return new ReadOnlySpan<float>(_values + s, (int)(_offsets[row + 1] - s));
+    }
+
+    /// <summary>The value at (<paramref name="row"/>, <paramref name="col"/>), or 0 when not stored.</summary>
+    public float Get(int row, int col)
+    {
+        ReadOnlySpan<int> idx = RowIndices(row);
+        int p = idx.BinarySearch(col);
+        return p >= 0 ? RowValues(row)[p] : 0f;
+    }
+
+    /// <summary>
+    /// Builds the transpose (e.g. item-by-user from user-by-item) in O(nnz) with a counting pass; the
+    /// result's column indices come out sorted because rows are visited in order.
+    /// </summary>
+    public CsrMatrix Transpose()
+    {
+        ThrowIfDisposed();
+        var owner = new NativeOwner();
+        try
+        {
+            long* off = owner.Alloc<long>((long)Cols + 1, zero: true);
+            int* idx = owner.Alloc<int>(Nnz);
+            float* val = owner.Alloc<float>(Nnz);
+            long nnz = Nnz;
+            for (long p = 0; p < nnz; p++)
+            {
+                off[_indices[p] + 1]++;
+            }
+
+            for (int c = 0; c < Cols; c++)
+            {
+                off[c + 1] += off[c];
+            }
+
+            long* next = owner.Alloc<long>(Math.Max(Cols, 1));
+            new ReadOnlySpan<long>(off, Cols).CopyTo(new Span<long>(next, Cols));
+            for (int r = 0; r < Rows; r++)
+            {
+                long e = _offsets[r + 1];
+                for (long p = _offsets[r]; p < e; p++)
+                {
+                    long q = next[_indices[p]]++;
+                    idx[q] = r;
+                    val[q] = _values[p];
+                }
+            }
+
+            GC.KeepAlive(this);
+            return new CsrMatrix(Cols, Rows, off, idx, val, owner);
+        }
+        catch
+        {
+            owner.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Copies the matrix into unmanaged memory that this library owns.</summary>
+    public CsrMatrix Clone()
+    {
+        ThrowIfDisposed();
+        var owner = new NativeOwner();
+        long* off = owner.Alloc<long>((long)Rows + 1);
+        int* idx = owner.Alloc<int>(Nnz);
+        float* val = owner.Alloc<float>(Nnz);
+        Buffer.MemoryCopy(_offsets, off, ((long)Rows + 1) * sizeof(long), ((long)Rows + 1) * sizeof(long));
+        Buffer.MemoryCopy(_indices, idx, Nnz * sizeof(int), Nnz * sizeof(int));
+        Buffer.MemoryCopy(_values, val, Nnz * sizeof(float), Nnz * sizeof(float));
+        return new CsrMatrix(Rows, Cols, off, idx, val, owner);
+    }
+
+    /// <summary>
+    /// Checks the structure: offsets start at 0 and never decrease, columns are in range and strictly
+    /// increasing within each row, values are finite. Throws <see cref="InvalidDataException"/> naming the row.
+    /// </summary>
+    public void Validate()
+    {
+        ThrowIfDisposed();
+        if (_offsets[0] != 0)
+        {
+            throw new InvalidDataException($"CSR row offsets must start at 0 (found {_offsets[0]}).");
+        }
+
+        for (int r = 0; r < Rows; r++)
+        {
+            long s = _offsets[r], e = _offsets[r + 1];
+            if (e < s)
+            {
+                throw new InvalidDataException($"CSR row offsets decrease at row {r} ({s} then {e}).");
+            }
+
+            if (e - s > int.MaxValue)
+            {
+                throw new InvalidDataException($"CSR row {r} has {e - s} non-zeros; at most {int.MaxValue} are supported per row.");
+            }
+
+            int prev = -1;
+            for (long p = s; p < e; p++)
+            {
+                int c = _indices[p];
+                if ((uint)c >= (uint)Cols)
+                {
+                    throw new InvalidDataException($"CSR row {r} has column index {c} outside [0, {Cols}).");
+                }
+
+                if (c <= prev)
+                {
+                    throw new InvalidDataException($"CSR row {r} has column indices out of order or repeated ({prev} then {c}); they must be strictly increasing.");
+                }
+
+                if (!float.IsFinite(_values[p]))
+                {
+                    throw new InvalidDataException($"CSR row {r}, column {c} holds a non-finite value ({_values[p]}).");
+                }
+
+                prev = c;
+            }
+        }
+    }
+
+    /// <summary>Releases the memory (unless it is borrowed from a caller).</summary>
+    public void Dispose()
+    {
+        if (_ownsOwner)
+        {
+            _owner.Dispose();
+        }
+        else
+        {
+            _disposedView = true;
+        }
+    }
+
+    private bool _disposedView;
+
+    internal MemoryOwner Owner => _owner;
+
+    internal long* OffsetsPtr => _offsets;
+
+    internal int* IndicesPtr => _indices;
+
+    internal float* ValuesPtr => _values;
+
+    private static void ValidateShape(int rows, int cols)
+    {
+        if (rows < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "Row count must not be negative.");
+        }
+
+        if (cols < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(cols), cols, "Column count must not be negative.");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ThrowIfDisposed()
+    {
+        if (_owner.IsDisposed || _disposedView)
+        {
+            ThrowDisposed();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CheckRow(int row)
+    {
+        if ((uint)row >= (uint)Rows)
+        {
+            ThrowRow(row, Rows);
+        }
+    }
+
+    private void CheckRange(long start, int length)
+    {
+        if (start < 0 || length < 0 || start + length > Nnz)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), $"Range [{start}, {start + length}) is outside the {Nnz} non-zeros.");
+        }
+    }
+
+    private static int CheckedSpanLength(long n) =>
+        n <= int.MaxValue ? (int)n : throw new InvalidOperationException($"The matrix has {n} non-zeros, more than one span can hold; use GetColIndices/GetValues or the per-row accessors.");
+
+    [DoesNotReturn]
+    private static void ThrowDisposed() => throw new ObjectDisposedException(nameof(CsrMatrix));
+
+    [DoesNotReturn]
+    private static void ThrowRow(int row, int rows) => throw new ArgumentOutOfRangeException(nameof(row), row, $"Row must be in [0, {rows}).");
+}

@@ -1,0 +1,79 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace FastAls.Internals.Kernels;
+
+/// <summary>The instruction-set paths the kernels come in.</summary>
+public enum KernelPath
+{
+    /// <summary>Portable scalar code (the reference every other path is tested against).</summary>
+    Scalar = 0,
+
+    /// <summary>256-bit vectors (AVX2 + FMA on x64).</summary>
+    Vector256 = 1,
+
+    /// <summary>512-bit vectors (AVX-512F on x64).</summary>
+    Vector512 = 2,
+}
+
+/// <summary>
+/// Picks the kernel path once per process: the widest the hardware accelerates, unless the
+/// <c>FASTALS_FORCE_KERNEL</c> environment variable (<c>scalar</c>, <c>vector256</c>, <c>vector512</c>)
+/// asks for another one the machine can run.
+/// </summary>
+public static class KernelIsa
+{
+    /// <summary>The environment variable that forces a path.</summary>
+    public const string ForceVariable = "FASTALS_FORCE_KERNEL";
+
+    private static readonly KernelPath s_active = Choose(Environment.GetEnvironmentVariable(ForceVariable));
+
+    /// <summary>The path the kernels use in this process.</summary>
+    public static KernelPath Active => s_active;
+
+    /// <summary>The widest path this machine (or, under NativeAOT, this build) can run.</summary>
+    public static KernelPath Best =>
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? KernelPath.Vector512
+        : Vector256.IsHardwareAccelerated && Fma.IsSupported ? KernelPath.Vector256
+        : KernelPath.Scalar;
+
+    /// <summary>True when this machine can run <paramref name="path"/>.</summary>
+    public static bool IsSupported(KernelPath path) => path <= Best;
+
+    /// <summary>Every path this machine can run, narrowest first (for tests and benchmarks).</summary>
+    public static IReadOnlyList<KernelPath> Supported
+    {
+        get
+        {
+            var list = new List<KernelPath>(3);
+            for (KernelPath p = KernelPath.Scalar; p <= Best; p++)
+            {
+                list.Add(p);
+            }
+
+            return list;
+        }
+    }
+
+    internal static KernelPath Choose(string? forced)
+    {
+        if (string.IsNullOrWhiteSpace(forced))
+        {
+            return Best;
+        }
+
+        KernelPath want = forced.Trim().ToLowerInvariant() switch
+        {
+            "scalar" => KernelPath.Scalar,
+            "vector256" or "avx2" => KernelPath.Vector256,
+            "vector512" or "avx512" => KernelPath.Vector512,
+            _ => throw new InvalidOperationException($"{ForceVariable}='{forced}' is not one of scalar, vector256, vector512."),
+        };
+        if (!IsSupported(want))
+        {
+            throw new InvalidOperationException($"{ForceVariable}={forced}: this machine cannot run the {want} kernels (best is {Best}).");
+        }
+
+        return want;
+    }
+}
