@@ -28,7 +28,7 @@ internal static class GenerateCommand
             new("row-group", '\0', "N", "About this many rows per Parquet row group (default 1M)."),
             new("user-col", '\0', "NAME", "User column name (default user)."),
             new("item-col", '\0', "NAME", "Item column name (default item)."),
-            new("value-col", '\0', "NAME", "Value column name (default count, or rating with --explicit)."),
+            new("value-col", '\0', "NAME", "Value column name (default value: counts, or ratings with --explicit)."),
             Common.Threads,
             new("quiet", 'q', null, "No progress on stderr."),
             Common.Json,
@@ -78,7 +78,7 @@ internal static class GenerateCommand
         var sw = Stopwatch.StartNew();
         var data = new SyntheticData(options);
         long rows = Write(data, output, format, a.Get("user-col", "user"), a.Get("item-col", "item"),
-            a.Get("value-col", isExplicit ? "rating" : "count"), rowGroup, threads, ctx);
+            a.Get("value-col", "value"), rowGroup, threads, ctx);
         sw.Stop();
         long bytes = new FileInfo(output).Length;
         if (a.Has("json"))
