@@ -10,6 +10,8 @@ internal static class CliApp
     private static readonly (CommandSpec Spec, Func<ParsedArgs, CliContext, int> Run)[] s_commands =
     [
         (GenerateCommand.Spec, GenerateCommand.Run),
+        (SimilarCommand.Spec, SimilarCommand.Run),
+        (InfoCommand.Spec, InfoCommand.Run),
     ];
 
     public static IEnumerable<CommandSpec> Commands => s_commands.Select(c => c.Spec);
