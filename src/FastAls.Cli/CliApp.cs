@@ -11,6 +11,7 @@ internal static class CliApp
     [
         (GenerateCommand.Spec, GenerateCommand.Run),
         (SimilarCommand.Spec, SimilarCommand.Run),
+        (TrainCommand.Spec, TrainCommand.Run),
         (InfoCommand.Spec, InfoCommand.Run),
     ];
 
