@@ -86,7 +86,7 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
     public async Task WriteRowGroupAsync(ReadOnlyMemory<long> users, ReadOnlyMemory<long> items, ReadOnlyMemory<float> values, CancellationToken cancellationToken = default)
     {
         CheckLengths(users.Length, items.Length, values.Length);
-        if (_userField.ClrType != typeof(long) || _itemField.ClrType != typeof(long))
+        if (_userField is not DataField<long> || _itemField is not DataField<long>)
         {
             throw new InvalidOperationException("This writer was created for string ids.");
         }
@@ -109,7 +109,7 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(items);
         CheckLengths(users.Count, items.Count, values.Length);
-        if (_userField.ClrType != typeof(string) || _itemField.ClrType != typeof(string))
+        if (_userField is not DataField<string> || _itemField is not DataField<string>)
         {
             throw new InvalidOperationException("This writer was created for int64 ids.");
         }

@@ -168,7 +168,7 @@ internal static class ParquetInteractionReader
         {
             kind = IdKind.Int64;
         }
-        else if (!field.IsArray && t == typeof(string))
+        else if (!field.IsArray && IsText(t))
         {
             kind = IdKind.String;
         }
@@ -185,11 +185,43 @@ internal static class ParquetInteractionReader
         return kind;
     }
 
-    private static string Describe(DataField f) => (f.IsArray ? "array of " : string.Empty) + f.ClrType.Name + (f.IsNullable ? "?" : string.Empty);
+    private static bool IsText(Type t) => t == typeof(string) || t == typeof(ReadOnlyMemory<char>);
+
+    private static string Describe(DataField f)
+    {
+        Type t = f.ClrType;
+        string name = t == typeof(int) ? "int32" : t == typeof(long) ? "int64" : t == typeof(float) ? "float" : t == typeof(double) ? "double" : IsText(t) ? "string" : t.Name;
+        return (f.IsArray ? "array of " : string.Empty) + name + (f.IsNullable ? " (nullable)" : string.Empty);
+    }
 
     private static async Task ReadIdsAsync(ParquetRowGroupReader rg, DataField field, int n, IdMap map, int[] dense, Buffers buffers, SourceBlock block, InteractionColumn column, CancellationToken ct)
     {
         Type t = field.ClrType;
+        if (t == typeof(ReadOnlyMemory<char>))
+        {
+            // Text ids as views into Parquet.Net's decoded pages: a string is made only for an id not seen before.
+            ReadOnlyMemory<char>[] m = buffers.Texts(n);
+            if (field.IsNullable)
+            {
+                ReadOnlyMemory<char>?[] nm = buffers.NullableTexts(n);
+                await rg.ReadAsync<ReadOnlyMemory<char>>(field, nm.AsMemory(0, n), null, ct).ConfigureAwait(false);
+                CopyNonNull(nm, m, n, block, column);
+                Array.Clear(nm, 0, n);
+            }
+            else
+            {
+                await rg.ReadAsync<ReadOnlyMemory<char>>(field, m.AsMemory(0, n), null, ct).ConfigureAwait(false);
+            }
+
+            for (int k = 0; k < n; k++)
+            {
+                dense[k] = map.GetOrAdd(m[k].Span);
+            }
+
+            Array.Clear(m, 0, n);
+            return;
+        }
+
         if (t == typeof(string))
         {
             string?[] s = buffers.Strings(n);
@@ -360,6 +392,8 @@ internal static class ParquetInteractionReader
         private int[]? _ints;
         private double[]? _doubles;
         private string?[]? _strings;
+        private ReadOnlyMemory<char>[]? _texts;
+        private ReadOnlyMemory<char>?[]? _ntexts;
         private long?[]? _nlongs;
         private int?[]? _nints;
         private float?[]? _nfloats;
@@ -379,6 +413,10 @@ internal static class ParquetInteractionReader
 
         public string?[] Strings(int n) => Get(ref _strings, n);
 
+        public ReadOnlyMemory<char>[] Texts(int n) => Get(ref _texts, n);
+
+        public ReadOnlyMemory<char>?[] NullableTexts(int n) => Get(ref _ntexts, n);
+
         public long?[] NullableLongs(int n) => Get(ref _nlongs, n);
 
         public int?[] NullableInts(int n) => Get(ref _nints, n);
@@ -396,6 +434,8 @@ internal static class ParquetInteractionReader
             Put(ref _ints);
             Put(ref _doubles);
             Put(ref _strings);
+            Put(ref _texts);
+            Put(ref _ntexts);
             Put(ref _nlongs);
             Put(ref _nints);
             Put(ref _nfloats);
