@@ -1,14 +1,22 @@
 using BenchmarkDotNet.Running;
 using FastAls.Benchmarks;
+using FastAls.Benchmarks.EndToEnd;
+using FastAls.Benchmarks.Kernels;
 
 // Dispatcher on the first argument; each mode lives in its own file.
-//   load [--rows N] [--dir DIR] [--keep]   end-to-end load throughput and peak memory (Parquet and CSV)
-//   load-one parquet|csv PATH             one load in this process (used by `load` for clean peak figures)
-//   micro [BenchmarkDotNet args]          BenchmarkDotNet micro-benchmarks (e.g. micro --filter *Builder*)
+//   kernels [--full] [--disasm] [BenchmarkDotNet args]   micro-benchmarks of every kernel and ISA path, GFLOP/s beside time
+//   peak [--threads N]                                   FMA peak probe (every path, one core and all cores)
+//   e2e [--quick] [--all] ...                            end-to-end training/recommend/memory, markdown under bench/results/<cpu>/
+//   load [--rows N] [--dir DIR] [--keep]                 end-to-end load throughput and peak memory (Parquet and CSV)
+//   load-one parquet|csv PATH                            one load in this process (used by `load` for clean peak figures)
+//   micro [BenchmarkDotNet args]                         any BenchmarkDotNet benchmark of this assembly (e.g. micro --filter *Builder*)
 string mode = args.Length > 0 ? args[0] : "help";
 string[] rest = args.Length > 0 ? args[1..] : [];
 return mode switch
 {
+    "kernels" => KernelBenchmarks.Run(rest),
+    "peak" => PeakCommand.Run(rest),
+    "e2e" => E2eRunner.Run(rest),
     "load" => LoadBenchmark.Run(rest),
     "load-one" => LoadBenchmark.RunOne(rest),
     "micro" => RunMicro(rest),
@@ -23,6 +31,7 @@ static int RunMicro(string[] rest)
 
 static int Help()
 {
-    Console.Error.WriteLine("usage: FastAls.Benchmarks load [--rows N] [--dir DIR] [--keep] | load-one parquet|csv PATH | micro [BenchmarkDotNet args]");
+    Console.Error.WriteLine("usage: FastAls.Benchmarks kernels [--full] [--disasm] [BenchmarkDotNet args] | peak [--threads N] | e2e [options] | load [--rows N] [--dir DIR] [--keep] | load-one parquet|csv PATH | micro [BenchmarkDotNet args]");
+    Console.Error.WriteLine(E2eOptions.Usage);
     return 2;
 }

@@ -1,0 +1,168 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Running;
+using FastAls.Benchmarks.EndToEnd;
+using FastAls.Internals.Kernels;
+using FastAls.Internals.Solvers;
+
+namespace FastAls.Benchmarks.Kernels;
+
+/// <summary>Gram accumulation <c>G += A^T A</c> of a 256-row block (the exact solver's inner kernel).</summary>
+public class GramBenchmarks
+{
+    private const int N = RowWorkspace.SyrkRows;
+    private float[] _a = [];
+    private float[] _g = [];
+    private int _w;
+
+    [Params(32, 64, 128, 256)]
+    public int K { get; set; }
+
+    [ParamsSource(nameof(Paths))]
+    public KernelPath Path { get; set; }
+
+    public static IEnumerable<KernelPath> Paths => KernelIsa.Supported;
+
+    public static double Flops(BenchmarkCase c) => FlopCounts.Syrk(N, RateColumn.Param(c, nameof(K)));
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _w = (K + 15) / 16 * 16;
+        _a = KernelProbe.RandomBlock(N * _w, K, _w, 1);
+        _g = new float[_w * _w];
+    }
+
+    [Benchmark]
+    public void Syrk256Rows() => Syrk.SyrkUpper(Path, _a, N, _w, _g);
+}
+
+/// <summary>Cholesky factorization of a k x k SPD system plus the two triangular solves (includes copying the system in).</summary>
+public class CholeskyBenchmarks
+{
+    private float[] _spd = [];
+    private float[] _work = [];
+    private float[] _b = [];
+    private float[] _x = [];
+    private int _w;
+
+    [Params(32, 64, 128, 256)]
+    public int K { get; set; }
+
+    [ParamsSource(nameof(Paths))]
+    public KernelPath Path { get; set; }
+
+    public static IEnumerable<KernelPath> Paths => KernelIsa.Supported;
+
+    public static double Flops(BenchmarkCase c) => FlopCounts.CholeskySolve(RateColumn.Param(c, nameof(K)));
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _w = (K + 15) / 16 * 16;
+        float[] a = KernelProbe.RandomBlock(2 * K * _w, K, _w, 5);
+        _spd = new float[_w * _w];
+        Syrk.SyrkUpper(KernelPath.Scalar, a, 2 * K, _w, _spd);
+        Syrk.MirrorUpper(_spd, K, _w);
+        for (int p = 0; p < K; p++)
+        {
+            _spd[p * _w + p] += 1f;
+        }
+
+        _work = new float[_w * _w];
+        _b = KernelProbe.RandomBlock(_w, K, _w, 6);
+        _x = new float[_w];
+    }
+
+    [Benchmark]
+    public int FactorAndSolve()
+    {
+        _spd.CopyTo(_work, 0);
+        int bad = Cholesky.Factor(Path, _work, K, _w);
+        _b.CopyTo(_x, 0);
+        Cholesky.Solve(Path, _work, K, _w, _x);
+        return bad;
+    }
+}
+
+/// <summary>
+/// One complete implicit-model row solve with 50 neighbours (the mean row length of the 10M synthetic
+/// set) against 50,000 fixed rows: exact (gather, Gram, Cholesky) and CG with 3 steps.
+/// </summary>
+public class RowSolveBenchmarks : IDisposable
+{
+    private const int Neighbours = 50;
+    private const int FixedRows = 50_000;
+    private FactorMatrix? _fixed;
+    private HalfStepContext? _ctx;
+    private RowWorkspace? _ws;
+    private int[] _cols = [];
+    private float[] _vals = [];
+    private float[] _x0 = [];
+    private float[] _x = [];
+
+    [Params(32, 64, 128)]
+    public int K { get; set; }
+
+    [Params(AlsSolver.Cholesky, AlsSolver.ConjugateGradient)]
+    public AlsSolver Solver { get; set; }
+
+    [ParamsSource(nameof(Paths))]
+    public KernelPath Path { get; set; }
+
+    public static IEnumerable<KernelPath> Paths => KernelIsa.Supported;
+
+    public static double Flops(BenchmarkCase c)
+    {
+        int k = RateColumn.Param(c, nameof(K));
+        return (AlsSolver)c.Parameters[nameof(Solver)] == AlsSolver.Cholesky
+            ? FlopCounts.ExactRow(AlsModelKind.Implicit, k, Neighbours)
+            : FlopCounts.CgRow(AlsModelKind.Implicit, k, Neighbours, 3);
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var options = new AlsOptions { Kind = AlsModelKind.Implicit, Factors = K, Solver = Solver, CgSteps = 3, Regularization = 0.05f };
+        var layout = AlsLayout.For(options);
+        _fixed = new FactorMatrix(FixedRows, K);
+        var rng = new Random(7);
+        for (int r = 0; r < FixedRows; r++)
+        {
+            Span<float> row = _fixed.Row(r);
+            for (int p = 0; p < K; p++)
+            {
+                row[p] = (float)((rng.NextDouble() - 0.5) * 0.2);
+            }
+        }
+
+        GramMatrix gram = GramMatrix.Compute(layout, Path, _fixed, null);
+        _ctx = new HalfStepContext(options, Path, _fixed, null, gram, 0f, "user");
+        _ws = new RowWorkspace(layout, Neighbours);
+        var set = new SortedSet<int>();
+        while (set.Count < Neighbours)
+        {
+            set.Add(rng.Next(FixedRows));
+        }
+
+        _cols = [.. set];
+        _vals = _cols.Select(_ => (float)(1 + rng.Next(5))).ToArray();
+        _x0 = KernelProbe.RandomBlock(layout.FactorStride, K, layout.FactorStride, 8);
+        _x = new float[layout.FactorStride];
+    }
+
+    [Benchmark]
+    public bool SolveRow()
+    {
+        _x0.CopyTo(_x, 0);
+        float bias = 0f;
+        return RowSolver.Solve(_ctx!, _ws!, 0, _cols, _vals, _x, ref bias, out _, out _);
+    }
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        _fixed?.Dispose();
+        _fixed = null;
+        GC.SuppressFinalize(this);
+    }
+}
