@@ -157,7 +157,7 @@ internal static class RowSolver
                 }
             }
 
-            Syrk.MirrorUpper(a, d, w);
+            // The Cholesky kernel reads only the upper triangle, which SYRK and G0 fill.
             for (int p = 0; p < d; p++)
             {
                 a[p * w + p] += lambda;
