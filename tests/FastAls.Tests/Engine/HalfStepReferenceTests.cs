@@ -40,7 +40,15 @@ public class HalfStepReferenceTests
         Run(Options(kind, solver, RegularizationScaling.ByCount, k: 17), usersSide: false, KernelIsa.Active);
     }
 
-    private static void Run(AlsOptions o, bool usersSide, KernelPath path)
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void LongRows_SolvedInSegments_MatchDenseReference(AlsModelKind kind, AlsSolver solver)
+    {
+        // Rows hold ~9 neighbours on average; a capacity of 4 forces the segmented gather path.
+        Run(Options(kind, solver), usersSide: true, KernelIsa.Active, segmentCapacity: 4);
+    }
+
+    private static void Run(AlsOptions o, bool usersSide, KernelPath path, int segmentCapacity = RowWorkspace.MaxCapacity)
     {
         using Dataset data = Random(23, 31, 0.3, seed: 7, implicitValues: o.IsImplicit);
         using var xf = new FactorMatrix(data.Users, o.Factors);
@@ -60,7 +68,7 @@ public class HalfStepReferenceTests
         var layout = AlsLayout.For(o);
         GramMatrix? fixedGram = o.IsImplicit ? GramMatrix.Compute(layout, path, fixedF, fixedB) : null;
         var ctx = new HalfStepContext(o, path, fixedF, fixedB, fixedGram, mu, "row");
-        var solver = new HalfStepSolver(o, path, 2, rows);
+        var solver = new HalfStepSolver(o, path, 2, rows, segmentCapacity);
         HalfStepResult r = solver.Solve(ctx, rows, solved, solvedB, null, default);
         Assert.False(r.Cancelled);
         Assert.Equal(-1, r.NonFiniteRow);
