@@ -195,6 +195,55 @@ internal sealed class HalfStepSolver
     }
 
     /// <summary>
+    /// The shard solve over plain buffers (what a C ABI or a distributed driver hands in): the Gram
+    /// matrices are row-major <c>W x W</c> doubles with <c>W = </c><see cref="GramStride"/>; the fixed one
+    /// may be empty for the explicit models. The block's partial Gram matrix is written to
+    /// <paramref name="solvedGram"/>.
+    /// </summary>
+    public static HalfStepResult SolveShard(
+        AlsOptions options,
+        CsrMatrix block,
+        FactorMatrix fixedFactors,
+        float[]? fixedBiases,
+        ReadOnlySpan<double> fixedGram,
+        float globalMean,
+        FactorMatrix solved,
+        float[]? solvedBiases,
+        Span<double> solvedGram,
+        int threads = 1,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var layout = AlsLayout.For(options);
+        int size = layout.W * layout.W;
+        if (solvedGram.Length != size)
+        {
+            throw new ArgumentException($"The solved Gram buffer holds {solvedGram.Length} doubles; {layout.W} x {layout.W} are needed.", nameof(solvedGram));
+        }
+
+        GramMatrix? fixedG = null;
+        if (options.IsImplicit)
+        {
+            if (fixedGram.Length != size)
+            {
+                throw new ArgumentException($"The fixed Gram buffer holds {fixedGram.Length} doubles; {layout.W} x {layout.W} are needed.", nameof(fixedGram));
+            }
+
+            fixedG = new GramMatrix(layout);
+            fixedGram.CopyTo(fixedG.Values);
+        }
+
+        var outG = new GramMatrix(layout);
+        HalfStepResult r = SolveShard(options, block, fixedFactors, fixedBiases, fixedG, globalMean, solved, solvedBiases, outG, threads, cancellationToken);
+        outG.Values.AsSpan().CopyTo(solvedGram);
+        return r;
+    }
+
+    /// <summary>The row stride W of the Gram matrices of a model: its extended dimension (k, or k + 2 with biases) rounded up to 16.</summary>
+    public static int GramStride(AlsOptions options) => AlsLayout.For(options).W;
+
+    /// <summary>
     /// The extended Gram matrix of all rows of a side, over a fixed chunking (see <see cref="GramChunking"/>)
     /// summed in a fixed order, in parallel when <paramref name="workers"/> &gt; 1.
     /// </summary>
