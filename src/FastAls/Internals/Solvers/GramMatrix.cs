@@ -76,7 +76,7 @@ internal sealed class GramMatrix
     public static GramMatrix Compute(AlsLayout layout, KernelPath path, FactorMatrix factors, float[]? biases, int threads = 1)
     {
         var g = new GramMatrix(layout);
-        (int count, _) = HalfStepSolver.GramChunking(factors.Rows);
+        (int count, _) = HalfStepSolver.GramChunking(factors.Rows, layout.W);
         var partials = new double[count][];
         for (int i = 0; i < count; i++)
         {

@@ -66,7 +66,7 @@ internal sealed class HalfStepSolver
         _chunkLoss = new double[chunks];
         _chunkReg = new double[chunks];
         _chunkBad = new long[chunks];
-        (int gramChunks, _) = GramChunking(_rows);
+        (int gramChunks, _) = GramChunking(_rows, _layout.W);
         _gramPartials = new double[gramChunks][];
         for (int i = 0; i < gramChunks; i++)
         {
@@ -250,7 +250,7 @@ internal sealed class HalfStepSolver
     internal static void ComputeGram(AlsLayout layout, KernelPath path, FactorMatrix factors, float[]? biases, GramMatrix target, double[][] partials, GramScratch[] scratches, int workers)
     {
         int rows = factors.Rows;
-        (int count, int size) = GramChunking(rows);
+        (int count, int size) = GramChunking(rows, layout.W);
         Array.Clear(target.Values);
         if (count == 0)
         {
@@ -282,15 +282,21 @@ internal sealed class HalfStepSolver
         target.Symmetrize();
     }
 
-    /// <summary>Fixed chunking of the Gram pass: at most <see cref="MaxGramChunks"/> chunks of at least 512 rows.</summary>
-    internal static (int Count, int Size) GramChunking(int rows)
+    /// <summary>
+    /// Fixed chunking of the Gram pass: chunks of at least 512 rows, at most <see cref="MaxGramChunks"/>
+    /// of them and at most 64 MiB of double partial sums in all (large k gets fewer chunks). It depends on
+    /// the row count and W only, never on the thread count.
+    /// </summary>
+    internal static (int Count, int Size) GramChunking(int rows, int w)
     {
         if (rows == 0)
         {
             return (0, 0);
         }
 
-        int count = Math.Min(MaxGramChunks, (rows + GramMatrix.ChunkRows - 1) / GramMatrix.ChunkRows);
+        long bytesPerChunk = (long)w * w * sizeof(double);
+        int byMemory = (int)Math.Max(1, (64L << 20) / bytesPerChunk);
+        int count = Math.Min(Math.Min(MaxGramChunks, byMemory), (rows + GramMatrix.ChunkRows - 1) / GramMatrix.ChunkRows);
         int size = (rows + count - 1) / count;
         return ((rows + size - 1) / size, size);
     }
