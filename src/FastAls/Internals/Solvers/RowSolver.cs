@@ -168,20 +168,30 @@ internal static class RowSolver
             }
 
             // The Cholesky kernel reads only the upper triangle, which SYRK and G0 fill.
+            bool finiteSystem = true;
             for (int p = 0; p < d; p++)
             {
-                a[p * w + p] += lambda;
+                float diag = a[p * w + p] += lambda;
+                finiteSystem &= float.IsFinite(diag);
             }
 
-            int bad = Cholesky.Factor(path, a, d, w);
-            if (bad >= 0)
+            if (finiteSystem)
             {
-                SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
-            }
+                int bad = Cholesky.Factor(path, a, d, w);
+                if (bad >= 0)
+                {
+                    SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
+                }
 
-            b.CopyTo(z);
-            Cholesky.Solve(path, a, d, w, z);
-            z[d..].Clear();
+                b.CopyTo(z);
+                Cholesky.Solve(path, a, d, w, z);
+                z[d..].Clear();
+            }
+            else
+            {
+                // Overflowed inputs: a divergence, reported by the caller, not a rank problem.
+                z.Fill(float.NaN);
+            }
         }
         else
         {
