@@ -44,7 +44,7 @@ internal sealed record E2eOptions
             [--solvers cholesky,cg] [--iterations N] [--threads N] [--users N --items N --nnz N]
             [--recommend-users N] [--no-real] [--no-synthetic] [--out FILE]
           default: implicit at every k, the other three models at k = 64, both solvers, 2 timed iterations
-          --quick: 50,000 x 12,500 x 1,000,000, k = 64 only, 1 timed iteration
+          --quick: 50,000 x 12,500 x 1,000,000, k = 64 only
           --all:   every model at every k
         """;
 
@@ -60,7 +60,7 @@ internal sealed record E2eOptions
             switch (a)
             {
                 case "--quick":
-                    o = o with { Quick = true, Users = 50_000, Items = 12_500, Interactions = 1_000_000, Factors = [64], Iterations = 1, RecommendUsers = 5_000 };
+                    o = o with { Quick = true, Users = 50_000, Items = 12_500, Interactions = 1_000_000, Factors = [64], Iterations = 2, RecommendUsers = 5_000 };
                     break;
                 case "--all":
                     all = true;

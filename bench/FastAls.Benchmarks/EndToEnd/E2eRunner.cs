@@ -199,17 +199,17 @@ internal static class E2eRunner
 
             using AlsModel m = trained;
             double first = sw.Elapsed.TotalSeconds;
-            var times = new List<double>();
-            long allocated = 0;
-            for (int i = 0; i < o.Iterations; i++)
-            {
-                long a0 = GC.GetTotalAllocatedBytes(precise: true);
-                sw.Restart();
-                m.ContinueTraining(data, 1);
-                times.Add(sw.Elapsed.TotalSeconds);
-                allocated = Math.Max(allocated, GC.GetTotalAllocatedBytes(precise: true) - a0);
-            }
-
+            // Timed iterations inside one run: the progress callback (synchronous, on this thread) marks
+            // the end of every iteration, so per-iteration time and managed allocation exclude the
+            // per-run setup (workspaces, next-factor buffers) that ContinueTraining makes once.
+            var probe = new IterationProbe();
+            long a0 = GC.GetTotalAllocatedBytes(precise: true);
+            sw.Restart();
+            m.ContinueTraining(data, o.Iterations, probe);
+            double total = sw.Elapsed.TotalSeconds;
+            long wholeCall = GC.GetTotalAllocatedBytes(precise: true) - a0;
+            List<double> times = probe.IterationSeconds(total);
+            long allocated = probe.SteadyAllocation() ?? wholeCall;
             long peak = peakReset ? ProcessMemory.PeakRss() : 0;
             long factorBytes = ((long)data.Users + data.Items) * m.UserFactors.Stride * sizeof(float)
                 + (options.HasBiases ? ((long)data.Users + data.Items) * sizeof(float) : 0);
@@ -248,6 +248,47 @@ internal static class E2eRunner
         for (int r = 0; r < f.Rows; r++)
         {
             f.Row(r).Fill(1f / (1 + (r & 7)));
+        }
+    }
+
+    /// <summary>Marks the end of every iteration (the item half-step report) with its time and the allocated-bytes counter.</summary>
+    private sealed class IterationProbe : IProgress<AlsProgress>
+    {
+        private readonly List<(TimeSpan Elapsed, long Allocated)> _marks = [];
+
+        public void Report(AlsProgress value)
+        {
+            if (value.HalfStep == AlsHalfStep.Items)
+            {
+                _marks.Add((value.Elapsed, GC.GetTotalAllocatedBytes(precise: true)));
+            }
+        }
+
+        /// <summary>Seconds of each iteration (the first includes the run's start-up inside the trainer).</summary>
+        public List<double> IterationSeconds(double total)
+        {
+            var list = new List<double>();
+            TimeSpan prev = TimeSpan.Zero;
+            foreach (var (elapsed, _) in _marks)
+            {
+                list.Add((elapsed - prev).TotalSeconds);
+                prev = elapsed;
+            }
+
+            return list.Count > 0 ? list : [total];
+        }
+
+        /// <summary>Most bytes allocated between two consecutive iteration ends (null with fewer than two iterations).</summary>
+        public long? SteadyAllocation()
+        {
+            long? most = null;
+            for (int i = 1; i < _marks.Count; i++)
+            {
+                long d = _marks[i].Allocated - _marks[i - 1].Allocated;
+                most = most is null ? d : Math.Max(most.Value, d);
+            }
+
+            return most;
         }
     }
 

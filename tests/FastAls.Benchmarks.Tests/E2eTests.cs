@@ -1,0 +1,109 @@
+using FastAls.Benchmarks;
+using FastAls.Benchmarks.EndToEnd;
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Benchmarks.Tests;
+
+/// <summary>Options, results table and file writing of the e2e mode (no timing).</summary>
+public class E2eTests
+{
+    [Fact]
+    public void Default_run_is_implicit_at_every_k_and_the_others_at_64()
+    {
+        E2eOptions o = E2eOptions.Parse([]);
+        var combos = o.Combinations().ToList();
+        Assert.Equal(200_000, o.Users);
+        Assert.Equal(10_000_000, o.Interactions);
+        Assert.Equal(3 * 2 + 3 * 2, combos.Count);
+        Assert.Contains((AlsModelKind.Implicit, AlsSolver.ConjugateGradient, 128), combos);
+        Assert.Contains((AlsModelKind.BiasedExplicit, AlsSolver.Cholesky, 64), combos);
+        Assert.DoesNotContain((AlsModelKind.BiasedExplicit, AlsSolver.Cholesky, 32), combos);
+    }
+
+    [Fact]
+    public void All_runs_every_model_at_every_k_and_quick_shrinks_the_set()
+    {
+        Assert.Equal(4 * 3 * 2, E2eOptions.Parse(["--all"]).Combinations().Count());
+        E2eOptions q = E2eOptions.Parse(["--quick"]);
+        Assert.True(q.Interactions < 10_000_000);
+        Assert.Equal([(AlsModelKind.Implicit, AlsSolver.Cholesky, 64), (AlsModelKind.Implicit, AlsSolver.ConjugateGradient, 64)], q.Combinations());
+        Assert.Equal(2, E2eOptions.Parse(["--models", "explicit", "--k", "8", "--solvers", "cg,cholesky"]).Combinations().Count());
+    }
+
+    [Fact]
+    public void Bad_options_name_the_option()
+    {
+        var e = Assert.Throws<ArgumentException>(() => E2eOptions.Parse(["--frobnicate"]));
+        Assert.Contains("--frobnicate", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => E2eOptions.Parse(["--k"]));
+        Assert.Throws<ArgumentException>(() => E2eOptions.Parse(["--models", "nope"]));
+        Assert.Throws<ArgumentException>(() => E2eOptions.Parse(["--iterations", "0"]));
+    }
+
+    [Fact]
+    public void Report_rates_each_target_against_the_measured_peak()
+    {
+        var machine = new Machine("Test CPU", "family 1 model 2", 2, "AVX2", ".NET", "Linux", KernelIsa.Active);
+        var report = new E2eReport(machine, E2eOptions.Parse(["--no-real"]));
+        // P = 100 GFLOP/s on every path.
+        foreach (KernelPath path in KernelIsa.Supported)
+        {
+            report.Peaks.Add(new PeakResult(path, 50e9, 100e9, 2));
+            report.Gram.Add((path, 64, 30e9, 55e9));
+            report.Score.Add((path, 64, 20e9, 40e9));
+        }
+
+        report.Datasets.Add(("synthetic 10 x 10 x 10", 10, 10, 10, "test"));
+        // F = 100 GFLOP, G = 0.5 s: bound = 0.5 + 100e9 / 50e9 = 2.5 s.
+        report.Combos.Add(new ComboResult("synthetic 10 x 10 x 10", AlsModelKind.Implicit, AlsSolver.Cholesky, 64, 2, 3.0, [2.0, 2.4], 100e9, 0.5, 100, 20, 1000, 500, 200, true));
+        report.Combos.Add(new ComboResult("synthetic 10 x 10 x 10", AlsModelKind.Implicit, AlsSolver.ConjugateGradient, 64, 2, 3.0, [3.0], 100e9, 0.5, 100, 20, 1000, 500, 600, true));
+        string md = report.ToMarkdown();
+        Assert.Contains("| Exact solver Gram kernel ≥ 50% of P | 55.0 GFLOP/s = 55% of P", md, StringComparison.Ordinal);
+        Assert.Contains("| exact full iteration ≤ G + F/(0.5 P) | 2.200 s vs bound 2.500 s", md, StringComparison.Ordinal);
+        Assert.Contains("0.88x the bound | yes |", md, StringComparison.Ordinal);
+        Assert.Contains("| CG(3) full iteration ≤ G + F/(0.5 P) | 3.000 s vs bound 2.500 s", md, StringComparison.Ordinal);
+        Assert.Contains("1.20x the bound | **no** |", md, StringComparison.Ordinal);
+        Assert.Contains("= 40% of P", md, StringComparison.Ordinal);
+        // Memory: (1000 + 200) / (1000 + 500) = 0.8.
+        Assert.Contains("| Peak training memory ≤ 1.5 x (CSR both ways + factors) | 0.80x", md, StringComparison.Ordinal);
+        Assert.Contains("Test CPU", md, StringComparison.Ordinal);
+        Assert.Contains("F = 2·nnz·(d(d+1)", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WriteAtomic_replaces_the_file_and_leaves_no_temporary()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "fastals-bench-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string file = Path.Combine(dir, "sub", "e2e.md");
+            E2eRunner.WriteAtomic(file, "one");
+            E2eRunner.WriteAtomic(file, "two");
+            Assert.Equal("two", File.ReadAllText(file));
+            Assert.Single(Directory.GetFiles(Path.GetDirectoryName(file)!));
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public void Results_folder_name_is_the_sanitized_cpu_model_and_core_count()
+    {
+        var m = new Machine("AMD EPYC 9B14 96-Core Processor", "", 2, "", "", "", KernelPath.Scalar);
+        Assert.Equal("AMD-EPYC-9B14-96-Core-Processor-2c", m.FolderName);
+    }
+
+    [Fact]
+    public void Peak_probe_flop_count_per_call_follows_the_chain_layout()
+    {
+        // 64 unrolled steps x accumulators x lanes x 2 flops.
+        Assert.Equal(64.0 * 16 * 16 * 2, PeakProbe.FlopsPerCall(KernelPath.Vector512, 1));
+        Assert.Equal(64.0 * 12 * 8 * 2 * 3, PeakProbe.FlopsPerCall(KernelPath.Vector256, 3));
+        Assert.Equal(64.0 * 8 * 2, PeakProbe.FlopsPerCall(KernelPath.Scalar, 1));
+    }
+}
