@@ -107,3 +107,39 @@ public class E2eTests
         Assert.Equal(64.0 * 8 * 2, PeakProbe.FlopsPerCall(KernelPath.Scalar, 1));
     }
 }
+
+/// <summary>The proposed panel score kernel computes the scores (edges included).</summary>
+public class ScorePanelProposalTests
+{
+    [Theory]
+    [InlineData(64, 1024, 64)]
+    [InlineData(19, 37, 40)]
+    [InlineData(8, 32, 16)]
+    public void Panel_kernel_matches_a_double_precision_reference(int users, int items, int k)
+    {
+        int w = (k + 15) / 16 * 16;
+        float[] u = FastAls.Benchmarks.EndToEnd.KernelProbe.RandomBlock(users * w, k, w, 1);
+        float[] it = FastAls.Benchmarks.EndToEnd.KernelProbe.RandomBlock(items * w, k, w, 2);
+        var expected = new float[users * items];
+        var actual = new float[users * items];
+        for (int a = 0; a < users; a++)
+        {
+            for (int b = 0; b < items; b++)
+            {
+                double dot = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    dot += (double)u[a * w + p] * it[b * w + p];
+                }
+
+                expected[a * items + b] = (float)dot;
+            }
+        }
+
+        FastAls.Benchmarks.Kernels.ScorePanelProposal.Score512(u, users, it, items, w, k, actual, items);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4f * (1 + Math.Abs(expected[i])), $"score {i}: {expected[i]} vs {actual[i]}");
+        }
+    }
+}

@@ -13,6 +13,9 @@ internal sealed class E2eReport(Machine machine, E2eOptions options)
 
     public List<(KernelPath Path, int K, double OneThread, double AllThreads)> Score { get; } = [];
 
+    /// <summary>The proposed panel score kernel (bench project only, not shipped).</summary>
+    public List<(KernelPath Path, int K, double OneThread, double AllThreads)> ScoreProposal { get; } = [];
+
     public List<(string Name, int Users, int Items, long Nnz, string Source)> Datasets { get; } = [];
 
     public List<(string Dataset, int K, int Threads, double Seconds)> Gather { get; } = [];
@@ -76,7 +79,7 @@ internal sealed class E2eReport(Machine machine, E2eOptions options)
         sb.AppendLine();
         sb.AppendLine("| Kernel | k | Path | 1 thread GFLOP/s | % of 1-core peak | all threads GFLOP/s | % of P(path) |");
         sb.AppendLine("|---|---:|---|---:|---:|---:|---:|");
-        foreach ((string kernel, var list) in new[] { ("Gram", Gram), ("Score", Score) })
+        foreach ((string kernel, var list) in new[] { ("Gram", Gram), ("Score", Score), ("Score, proposed panel kernel (bench only)", ScoreProposal) })
         {
             foreach ((KernelPath path, int k, double one, double all) in list)
             {

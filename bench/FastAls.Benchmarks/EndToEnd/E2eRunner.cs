@@ -92,6 +92,13 @@ internal static class E2eRunner
                 report.Score.Add((path, k, one, all));
                 Log($"score k={k} {path}: {one / 1e9:F1} GFLOP/s one thread, {all / 1e9:F1} on {o.Threads}");
             }
+
+            if (KernelIsa.IsSupported(KernelPath.Vector512))
+            {
+                double one = KernelProbe.ScorePanel(k, 1), all = KernelProbe.ScorePanel(k, o.Threads);
+                report.ScoreProposal.Add((KernelPath.Vector512, k, one, all));
+                Log($"score (proposed panel kernel) k={k}: {one / 1e9:F1} GFLOP/s one thread, {all / 1e9:F1} on {o.Threads}");
+            }
         }
 
         // 3. Synthetic set.

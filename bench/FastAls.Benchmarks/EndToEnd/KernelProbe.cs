@@ -43,6 +43,20 @@ internal static class KernelProbe
         });
     }
 
+    /// <summary>Flop/s of the proposed panel score kernel (<see cref="Kernels.ScorePanelProposal"/>) on the same block, transpose included.</summary>
+    public static double ScorePanel(int k, int threads, double seconds = 0.25)
+    {
+        const int users = 64, items = 1024;
+        int w = (k + 15) / 16 * 16;
+        return Rate(threads, seconds, FlopCounts.Score(users, items, k), () =>
+        {
+            var u = RandomBlock(users * w, k, w, 2);
+            var it = RandomBlock(items * w, k, w, 3);
+            var s = new float[users * items];
+            return () => Kernels.ScorePanelProposal.Score512(u, users, it, items, w, k, s, items);
+        });
+    }
+
     internal static float[] RandomBlock(int length, int k, int w, int seed)
     {
         var rng = new Random(seed);

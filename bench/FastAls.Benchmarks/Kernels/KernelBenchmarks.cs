@@ -27,6 +27,7 @@ internal static class KernelBenchmarks
         typeof(CholeskyBenchmarks),
         typeof(RowSolveBenchmarks),
         typeof(ScoreBenchmarks),
+        typeof(ScorePanelProposalBenchmarks),
         typeof(RecommendBenchmarks),
         typeof(TransposeBenchmarks),
         typeof(ParquetLoadBenchmarks),
