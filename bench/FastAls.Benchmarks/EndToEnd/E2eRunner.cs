@@ -15,8 +15,10 @@ internal sealed record ComboResult(
     int Threads,
     double FirstIterationSeconds,
     IReadOnlyList<double> IterationSeconds,
+    IReadOnlyList<double> IterationCpuSeconds,
     double Flops,
     double GatherSeconds,
+    double GatherCpuSeconds,
     long AllocatedBytesPerIteration,
     long Rows,
     long CsrBytes,
@@ -28,8 +30,20 @@ internal sealed record ComboResult(
 
     public double BestSeconds => IterationSeconds.Min();
 
+    /// <summary>Process CPU seconds (all threads) per iteration.</summary>
+    public double MeanCpuSeconds => IterationCpuSeconds.Average();
+
+    /// <summary>
+    /// CPU seconds per iteration divided by the thread count: the wall time the iteration would take
+    /// with its threads on otherwise idle cores (what remains when other processes steal cores).
+    /// </summary>
+    public double CpuNormalizedSeconds => MeanCpuSeconds / Threads;
+
     /// <summary>The target bound <c>G + F / (0.5 P)</c>.</summary>
     public double Bound(double peak) => GatherSeconds + Flops / (0.5 * peak);
+
+    /// <summary>The bound from the CPU-normalized probes: <c>G_cpu + F / (0.5 P_cpu)</c>.</summary>
+    public double CpuBound(double cpuPeak) => GatherCpuSeconds + Flops / (0.5 * cpuPeak);
 
     /// <summary>Training memory (CSR both ways + what training added) over (CSR both ways + factors).</summary>
     public double MemoryRatio => (double)(CsrBytes + PeakExtraBytes) / (CsrBytes + FactorBytes);
@@ -69,7 +83,7 @@ internal static class E2eRunner
         {
             PeakResult p = PeakProbe.Measure(path, o.Threads);
             report.Peaks.Add(p);
-            Log($"peak {path}: {p.SingleCore / 1e9:F1} GFLOP/s one core, {p.AllCores / 1e9:F1} GFLOP/s on {p.Cores} threads");
+            Log($"peak {path}: {p.SingleCore / 1e9:F1} GFLOP/s one core, {p.AllCores / 1e9:F1} GFLOP/s on {p.Cores} threads ({p.AllCoresNormalized / 1e9:F1} CPU-normalized)");
         }
 
         // 2. Kernel probes (Gram per k and path; score per k and path).
@@ -160,11 +174,11 @@ internal static class E2eRunner
     private static void RunCombos(E2eReport report, E2eOptions o, string name, Dataset data, IEnumerable<(AlsModelKind Model, AlsSolver Solver, int K)> combos, bool recommend)
     {
         long csrBytes = CsrBytes(data.UserItems) + CsrBytes(data.ItemUsers);
-        var gatherByK = new Dictionary<int, double>();
+        var gatherByK = new Dictionary<int, (double Wall, double Cpu)>();
         var recommended = new HashSet<int>();
         foreach ((AlsModelKind model, AlsSolver solver, int k) in combos)
         {
-            if (!gatherByK.TryGetValue(k, out double g))
+            if (!gatherByK.TryGetValue(k, out (double Wall, double Cpu) g))
             {
                 using var uf = new FactorMatrix(data.Users, k);
                 using var itf = new FactorMatrix(data.Items, k);
@@ -172,8 +186,8 @@ internal static class E2eRunner
                 Fill(itf);
                 g = GatherProbe.FullIteration(data, uf, itf, o.Threads);
                 gatherByK[k] = g;
-                report.Gather.Add((name, k, o.Threads, g));
-                Log($"{name}: gather probe k={k}: G = {g * 1e3:F1} ms per iteration");
+                report.Gather.Add((name, k, o.Threads, g.Wall, g.Cpu));
+                Log($"{name}: gather probe k={k}: G = {g.Wall * 1e3:F1} ms per iteration ({g.Cpu * 1e3:F1} ms CPU-normalized)");
             }
 
             var options = new AlsOptions
@@ -211,20 +225,22 @@ internal static class E2eRunner
             // per-run setup (workspaces, next-factor buffers) that ContinueTraining makes once.
             var probe = new IterationProbe();
             long a0 = GC.GetTotalAllocatedBytes(precise: true);
+            probe.CpuStart = Environment.CpuUsage.TotalTime;
             sw.Restart();
             m.ContinueTraining(data, o.Iterations, probe);
             double total = sw.Elapsed.TotalSeconds;
             long wholeCall = GC.GetTotalAllocatedBytes(precise: true) - a0;
             List<double> times = probe.IterationSeconds(total);
+            List<double> cpu = probe.IterationCpuSeconds();
             long allocated = probe.SteadyAllocation() ?? wholeCall;
             long peak = peakReset ? ProcessMemory.PeakRss() : 0;
             long factorBytes = ((long)data.Users + data.Items) * m.UserFactors.Stride * sizeof(float)
                 + (options.HasBiases ? ((long)data.Users + data.Items) * sizeof(float) : 0);
-            var r = new ComboResult(name, model, solver, k, o.Threads, first, times,
-                FlopCounts.FullIteration(model, solver, k, options.CgSteps, data.Users, data.Items, data.Nnz), g,
+            var r = new ComboResult(name, model, solver, k, o.Threads, first, times, cpu.Count == times.Count ? cpu : times.Select(t => t * o.Threads).ToList(),
+                FlopCounts.FullIteration(model, solver, k, options.CgSteps, data.Users, data.Items, data.Nnz), g.Wall, g.Cpu,
                 allocated, (long)data.Users + data.Items, csrBytes, factorBytes, Math.Max(0, peak - rssBefore), peakReset);
             report.Combos.Add(r);
-            Log($"{name} {model} {solver} k={k}: first {first:F2} s, then {string.Join(", ", times.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))} s/iter; "
+            Log($"{name} {model} {solver} k={k}: first {first:F2} s, then {string.Join(", ", times.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))} s/iter ({r.MeanCpuSeconds:F2} CPU-s/iter); "
                 + $"{r.Flops / r.MeanSeconds / 1e9:F1} GFLOP/s; allocated {allocated:N0} B/iter; memory ratio {r.MemoryRatio:F2}");
 
             if (recommend && model == AlsModelKind.Implicit && solver == AlsSolver.Cholesky && recommended.Add(k))
@@ -261,14 +277,31 @@ internal static class E2eRunner
     /// <summary>Marks the end of every iteration (the item half-step report) with its time and the allocated-bytes counter.</summary>
     private sealed class IterationProbe : IProgress<AlsProgress>
     {
-        private readonly List<(TimeSpan Elapsed, long Allocated)> _marks = [];
+        private readonly List<(TimeSpan Elapsed, long Allocated, TimeSpan Cpu)> _marks = [];
+
+        /// <summary>Process CPU time when the run started (set by the caller just before it).</summary>
+        public TimeSpan CpuStart { get; set; }
 
         public void Report(AlsProgress value)
         {
             if (value.HalfStep == AlsHalfStep.Items)
             {
-                _marks.Add((value.Elapsed, GC.GetTotalAllocatedBytes(precise: true)));
+                _marks.Add((value.Elapsed, GC.GetTotalAllocatedBytes(precise: true), Environment.CpuUsage.TotalTime));
             }
+        }
+
+        /// <summary>Process CPU seconds (all threads) of each iteration.</summary>
+        public List<double> IterationCpuSeconds()
+        {
+            var list = new List<double>();
+            TimeSpan prev = CpuStart;
+            foreach (var (_, _, cpu) in _marks)
+            {
+                list.Add((cpu - prev).TotalSeconds);
+                prev = cpu;
+            }
+
+            return list;
         }
 
         /// <summary>Seconds of each iteration (the first includes the run's start-up inside the trainer).</summary>
@@ -276,7 +309,7 @@ internal static class E2eRunner
         {
             var list = new List<double>();
             TimeSpan prev = TimeSpan.Zero;
-            foreach (var (elapsed, _) in _marks)
+            foreach (var (elapsed, _, _) in _marks)
             {
                 list.Add((elapsed - prev).TotalSeconds);
                 prev = elapsed;

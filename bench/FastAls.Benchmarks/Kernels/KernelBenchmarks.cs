@@ -26,6 +26,7 @@ internal static class KernelBenchmarks
         typeof(GramBenchmarks),
         typeof(CholeskyBenchmarks),
         typeof(RowSolveBenchmarks),
+        typeof(CgPartsBenchmarks),
         typeof(ScoreBenchmarks),
         typeof(ScorePanelProposalBenchmarks),
         typeof(RecommendBenchmarks),
@@ -54,7 +55,7 @@ internal static class KernelBenchmarks
             .AddLogger(ConsoleLogger.Default)
             .AddExporter(MarkdownExporter.GitHub)
             .WithArtifactsPath(artifacts)
-            .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
+            .WithOptions(ConfigOptions.DisableLogFile);
         if (disasm)
         {
             config = config.AddDiagnoser(new DisassemblyDiagnoser(new DisassemblyDiagnoserConfig(maxDepth: 2, exportGithubMarkdown: true)));

@@ -1,0 +1,56 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Running;
+using FastAls.Benchmarks.EndToEnd;
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Benchmarks.Kernels;
+
+/// <summary>
+/// The BLAS-2 pieces of one CG matrix-vector product for a row with 50 neighbours, to show where a CG
+/// step spends its time: <c>U v</c> (row dots, one horizontal sum per row), <c>U^T t</c> (weighted row
+/// sum into one accumulator vector) and <c>G0 v</c> (row dots over the k x k Gram matrix).
+/// </summary>
+public class CgPartsBenchmarks
+{
+    private const int Neighbours = 50;
+    private float[] _u = [];
+    private float[] _g0 = [];
+    private float[] _v = [];
+    private float[] _t = [];
+    private float[] _y = [];
+    private int _w;
+
+    [Params(64, 128)]
+    public int K { get; set; }
+
+    [ParamsSource(nameof(Paths))]
+    public KernelPath Path { get; set; }
+
+    public static IEnumerable<KernelPath> Paths => KernelIsa.Supported.Where(p => p != KernelPath.Scalar);
+
+    public static double Flops(BenchmarkCase c)
+    {
+        int k = RateColumn.Param(c, nameof(K));
+        return c.Descriptor.WorkloadMethod.Name == nameof(GramRowDots) ? 2.0 * k * k : 2.0 * Neighbours * k;
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _w = (K + 15) / 16 * 16;
+        _u = KernelProbe.RandomBlock(Neighbours * _w, K, _w, 1);
+        _g0 = KernelProbe.RandomBlock(_w * _w, K, _w, 2);
+        _v = KernelProbe.RandomBlock(_w, K, _w, 3);
+        _t = KernelProbe.RandomBlock(Neighbours, Neighbours, Neighbours, 4);
+        _y = new float[Math.Max(_w, Neighbours)];
+    }
+
+    [Benchmark]
+    public void NeighbourRowDots() => Blas.RowDots(Path, _u, Neighbours, _w, _v, _y);
+
+    [Benchmark]
+    public void NeighbourAddWeightedRows() => Blas.AddWeightedRows(Path, _u, Neighbours, _w, _t, _y);
+
+    [Benchmark]
+    public void GramRowDots() => Blas.RowDots(Path, _g0, K, _w, _v, _y);
+}
