@@ -42,7 +42,12 @@ internal sealed class HalfStepSolver
     private readonly GramMatrix _ownGram;
     private int _next;
 
-    public HalfStepSolver(AlsOptions options, KernelPath path, int threads, CsrMatrix rows)
+    /// <param name="options">The model's options.</param>
+    /// <param name="path">The kernel path.</param>
+    /// <param name="threads">Workers (at least 1).</param>
+    /// <param name="rows">The rows to be solved (sizes the scratch).</param>
+    /// <param name="segmentCapacity">Most neighbours gathered at once (longer rows go in segments); tests lower it.</param>
+    public HalfStepSolver(AlsOptions options, KernelPath path, int threads, CsrMatrix rows, int segmentCapacity = RowWorkspace.MaxCapacity)
     {
         _layout = AlsLayout.For(options);
         _path = path;
@@ -54,7 +59,7 @@ internal sealed class HalfStepSolver
         _gramScratches = new GramScratch[_workers];
         for (int i = 0; i < _workers; i++)
         {
-            _workspaces[i] = new RowWorkspace(_layout, maxLen);
+            _workspaces[i] = new RowWorkspace(_layout, maxLen, segmentCapacity);
             _gramScratches[i] = _workspaces[i].Gram;
         }
 

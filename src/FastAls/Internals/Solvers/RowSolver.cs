@@ -12,10 +12,10 @@ internal sealed class RowWorkspace
     /// <summary>Rows per SYRK call (keeps the streamed block in L1/L2).</summary>
     internal const int SyrkRows = 256;
 
-    public RowWorkspace(AlsLayout layout, int maxRowLength)
+    public RowWorkspace(AlsLayout layout, int maxRowLength, int maxCapacity = MaxCapacity)
     {
         int w = layout.W;
-        Capacity = Math.Clamp(maxRowLength, 1, MaxCapacity);
+        Capacity = Math.Clamp(maxRowLength, 1, maxCapacity);
         U = new float[Capacity * w];
         S = new float[Math.Min(Capacity, SyrkRows) * w];
         A = new float[w * w];
@@ -157,7 +157,7 @@ internal static class RowSolver
                 }
             }
 
-            Syrk.MirrorUpper(a, d, w);
+            // The Cholesky kernel reads only the upper triangle, which SYRK and G0 fill.
             for (int p = 0; p < d; p++)
             {
                 a[p * w + p] += lambda;
