@@ -12,8 +12,6 @@ public sealed record ItemExplanation(float Score, Recommendations Contributions)
 
 public sealed partial class AlsModel
 {
-    private double[]? _itemGram;
-
     /// <summary>
     /// Explains the score of <paramref name="item"/> for user <paramref name="user"/> from the user's row of
     /// <paramref name="userItems"/>. See <see cref="Explain(int, ReadOnlySpan{int}, ReadOnlySpan{float}, int)"/>.
@@ -53,7 +51,7 @@ public sealed partial class AlsModel
         }
 
         int k = Factors;
-        double[] gram = _itemGram ??= ItemGram();
+        double[] gram = ItemGram(); // YᵀY, O(items k²) per call: no cache that could go stale after training
         var w = (double[])gram.Clone();
         float lambda = Options.RegularizationScaling == RegularizationScaling.ByCount ? Options.Regularization * userItems.Length : Options.Regularization;
         var conf = new float[userItems.Length];

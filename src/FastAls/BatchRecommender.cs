@@ -160,11 +160,11 @@ public static class BatchRecommender
             int chunkEnd = Math.Min(blocks, chunkStart + blocksPerChunk);
             int firstUser = chunkStart * UserBlock;
             int chunkCount = Math.Min(users.Length, chunkEnd * UserBlock) - firstUser;
-            Parallel.For(chunkStart, chunkEnd, po, b =>
+            void Block(int b)
             {
                 if (!pool.TryTake(out Worker? w))
                 {
-                    w = new Worker(slots);
+                    w = new Worker(slots, Math.Min(users.Length, UserBlock));
                 }
 
                 int start = b * UserBlock;
@@ -173,7 +173,20 @@ public static class BatchRecommender
                 ScoreUserBlock(scorer, users.AsSpan(start, count), slots, filter, mask, excludeSelf, w,
                     outItems.AsSpan(local * slots, count * slots), outScores.AsSpan(local * slots, count * slots), outCounts.AsSpan(local, count));
                 pool.Add(w);
-            });
+            }
+
+            if (chunkEnd - chunkStart == 1 || threads == 1)
+            {
+                for (int b = chunkStart; b < chunkEnd; b++)
+                {
+                    Block(b); // no task machinery for a single block (single-user calls)
+                }
+            }
+            else
+            {
+                Parallel.For(chunkStart, chunkEnd, po, Block);
+            }
+
             sink.Write(new RecommendationBlock(users.AsSpan(firstUser, chunkCount), slots, outCounts.AsSpan(0, chunkCount),
                 outItems.AsSpan(0, chunkCount * slots), outScores.AsSpan(0, chunkCount * slots)));
         }
@@ -264,16 +277,17 @@ public static class BatchRecommender
 
     private sealed class Worker
     {
-        public Worker(int n)
+        public Worker(int n, int users)
         {
-            Heaps = new TopN[UserBlock];
+            Scores = new float[users * ItemBlock];
+            Heaps = new TopN[users];
             for (int k = 0; k < Heaps.Length; k++)
             {
                 Heaps[k] = new TopN(n);
             }
         }
 
-        public float[] Scores { get; } = new float[UserBlock * ItemBlock];
+        public float[] Scores { get; }
 
         public TopN[] Heaps { get; }
 

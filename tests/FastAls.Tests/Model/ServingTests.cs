@@ -63,6 +63,64 @@ public class ServingTests
     }
 
     [Fact]
+    public void Packed_kernel_is_exact_and_bit_identical_on_every_path()
+    {
+        var rng = new Random(9);
+        foreach ((int users, int items, int k) in new[] { (9, 70, 20), (4, 32, 64), (1, 5, 3), (7, 33, 16) })
+        {
+            using var um = new FactorMatrix(users, k);
+            using var im = new FactorMatrix(items, k);
+            for (int r = 0; r < users; r++)
+            {
+                for (int d = 0; d < k; d++)
+                {
+                    um.Row(r)[d] = (float)(rng.NextDouble() - 0.5);
+                }
+            }
+
+            for (int r = 0; r < items; r++)
+            {
+                for (int d = 0; d < k; d++)
+                {
+                    im.Row(r)[d] = (float)(rng.NextDouble() - 0.5);
+                }
+            }
+
+            var packed = new PackedPanels(im);
+            int stride = um.Stride;
+            var u = new float[users * stride];
+            for (int r = 0; r < users; r++)
+            {
+                um.PaddedRow(r).CopyTo(u.AsSpan(r * stride));
+            }
+
+            float[]? reference = null;
+            foreach (KernelPath path in KernelIsa.Supported)
+            {
+                int ld = items + 1;
+                var s = new float[users * ld];
+                ScorePacked.Score(path, u, users, packed.Panels(0, items), items, stride, s, ld);
+                for (int a = 0; a < users; a++)
+                {
+                    for (int b = 0; b < items; b++)
+                    {
+                        double want = 0;
+                        for (int d = 0; d < k; d++)
+                        {
+                            want += (double)um.Row(a)[d] * im.Row(b)[d];
+                        }
+
+                        Assert.Equal(want, s[(a * ld) + b], 4);
+                    }
+                }
+
+                reference ??= s;
+                Assert.Equal(reference, s); // same FMA chain on every path
+            }
+        }
+    }
+
+    [Fact]
     public void ScoreKernel_rejects_unpadded_stride()
     {
         Assert.Throws<ArgumentException>(() => ScoreKernel.Score(KernelPath.Scalar, new float[10], 1, new float[10], 1, 10, new float[1], 1));
