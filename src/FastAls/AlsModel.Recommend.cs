@@ -235,6 +235,8 @@ public sealed partial class AlsModel
     private BatchRecommendations Similar(FactorScorer scorer, int[] queries, int n, RecommendOptions? options, IdMap ids)
     {
         options ??= RecommendOptions.Default;
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        n = Math.Min(n, scorer.Items);
         var sink = new CollectSink(queries.Length, n);
         BatchRecommender.Run(scorer, queries, n, null, options, excludeSelf: true, sink);
         return new BatchRecommendations(queries, n, sink.Counts, sink.Items, sink.Scores, ids, ids);

@@ -21,7 +21,7 @@ public static class BatchRecommender
     /// <summary>Top-n for <paramref name="users"/> (null: all users), collected into arrays.</summary>
     /// <param name="scorer">The model or baseline.</param>
     /// <param name="users">User indices (null: 0 .. Users-1).</param>
-    /// <param name="n">Results per user.</param>
+    /// <param name="n">Results per user (at most the number of items; <see cref="BatchRecommendations.N"/> is clamped to it).</param>
     /// <param name="seen">User-by-item matrix of items to leave out when <see cref="RecommendOptions.FilterSeen"/>.</param>
     /// <param name="options">Filters; null for the defaults.</param>
     /// <param name="userIds">Id map of the users (null: identity).</param>
@@ -29,6 +29,8 @@ public static class BatchRecommender
     public static BatchRecommendations Recommend(IRecommendationScorer scorer, int[]? users, int n, CsrMatrix? seen = null, RecommendOptions? options = null, IdMap? userIds = null, IdMap? itemIds = null)
     {
         ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        n = Math.Min(n, scorer.Items); // never more results than items
         users ??= AllRows(scorer.Users);
         var sink = new ArraySink(users.Length, n);
         Run(scorer, users, n, seen, options ?? RecommendOptions.Default, excludeSelf: false, sink);
@@ -149,7 +151,7 @@ public static class BatchRecommender
         int blocks = (users.Length + UserBlock - 1) / UserBlock;
         int blocksPerChunk = Math.Max(1, threads * 4);
         int chunkUsers = blocksPerChunk * UserBlock;
-        int slots = Math.Max(n, 0);
+        int slots = Math.Min(n, items);
         var outItems = new int[Math.Min(users.Length, chunkUsers) * slots];
         var outScores = new float[outItems.Length];
         var outCounts = new int[Math.Min(users.Length, chunkUsers)];

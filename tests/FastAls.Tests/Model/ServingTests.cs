@@ -204,6 +204,9 @@ public class ServingTests
         using CsrMatrix wrong = ModelTestUtil.Csr(3, 5, (0, 1, 1f));
         Assert.Throws<ArgumentException>(() => m.Recommend(0, 3, wrong));
         Assert.Throws<KeyNotFoundException>(() => m.ItemIndex(999L));
+        Assert.Equal(0, m.Recommend(0, 0, null, new RecommendOptions { FilterSeen = false }).Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.Recommend(0, -1, null, new RecommendOptions { FilterSeen = false }));
+        Assert.Equal(4, m.Recommend(0, 99, null, new RecommendOptions { FilterSeen = false }).Count);
         Assert.Equal(2, m.ItemIndex(300L));
     }
 
@@ -235,10 +238,11 @@ public class ServingTests
     {
         using AlsModel m = Tiny();
         BatchRecommendations b = m.RecommendBatch([2, 0], 6, null, new RecommendOptions { FilterSeen = false, Exclude = [0] });
+        Assert.Equal(4, b.N); // clamped to the number of items
         Assert.Equal([3, 3], b.Counts);
-        Assert.Equal([2, 1, 3, -1, -1, -1], b.Items.AsSpan(0, 6).ToArray());
-        Assert.Equal([1, 3, 2, -1, -1, -1], b.Items.AsSpan(6, 6).ToArray()); // u0: i1=2, i3=1 (tie with i0 excluded), i2=0
-        Assert.True(float.IsNaN(b.Scores[5]));
+        Assert.Equal([2, 1, 3, -1], b.Items.AsSpan(0, 4).ToArray());
+        Assert.Equal([1, 3, 2, -1], b.Items.AsSpan(4, 4).ToArray()); // u0: i1=2, i3=1 (tie with i0 excluded), i2=0
+        Assert.True(float.IsNaN(b.Scores[3]));
     }
 
     [Fact]
