@@ -339,6 +339,7 @@ public class ServingTests
 
         Assert.Equal(want, ex.Score, 4);
         Assert.Equal(4, ex.Contributions.Count);
+        Assert.Equal(0f, ex.Baseline);
         Assert.Equal(ex.Score, ex.Contributions.Scores.Sum(), 4);
         Assert.True(ex.Contributions.Scores[0] >= ex.Contributions.Scores[1]);
         Assert.Throws<NotSupportedException>(() => ModelTestUtil.Random(AlsModelKind.Explicit, 1, 3, 2, 1).Explain(0, [1], [1f]));
