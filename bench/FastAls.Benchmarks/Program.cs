@@ -9,6 +9,7 @@ using FastAls.Benchmarks.Kernels;
 //   e2e [--quick] [--all] ...                            end-to-end training/recommend/memory, markdown under bench/results/<cpu>/
 //   load [--rows N] [--dir DIR] [--keep]                 end-to-end load throughput and peak memory (Parquet and CSV)
 //   load-one parquet|csv PATH                            one load in this process (used by `load` for clean peak figures)
+//   phases [--rows N]                                    time id mapping, appending and CSR building separately
 //   micro [BenchmarkDotNet args]                         any BenchmarkDotNet benchmark of this assembly (e.g. micro --filter *Builder*)
 string mode = args.Length > 0 ? args[0] : "help";
 string[] rest = args.Length > 0 ? args[1..] : [];
@@ -19,6 +20,7 @@ return mode switch
     "e2e" => E2eRunner.Run(rest),
     "load" => LoadBenchmark.Run(rest),
     "load-one" => LoadBenchmark.RunOne(rest),
+    "phases" => PhaseBenchmark.Run(rest),
     "micro" => RunMicro(rest),
     _ => Help(),
 };
@@ -31,7 +33,7 @@ static int RunMicro(string[] rest)
 
 static int Help()
 {
-    Console.Error.WriteLine("usage: FastAls.Benchmarks kernels [--full] [--disasm] [BenchmarkDotNet args] | peak [--threads N] | e2e [options] | load [--rows N] [--dir DIR] [--keep] | load-one parquet|csv PATH | micro [BenchmarkDotNet args]");
+    Console.Error.WriteLine("usage: FastAls.Benchmarks kernels [--full] [--disasm] [BenchmarkDotNet args] | peak [--threads N] | e2e [options] | load [--rows N] [--dir DIR] [--keep] | load-one parquet|csv PATH | phases [--rows N] | micro [BenchmarkDotNet args]");
     Console.Error.WriteLine(E2eOptions.Usage);
     return 2;
 }
