@@ -28,7 +28,6 @@ internal static class KernelBenchmarks
         typeof(RowSolveBenchmarks),
         typeof(CgPartsBenchmarks),
         typeof(ScoreBenchmarks),
-        typeof(ScorePanelProposalBenchmarks),
         typeof(RecommendBenchmarks),
         typeof(TransposeBenchmarks),
         typeof(ParquetLoadBenchmarks),

@@ -8,7 +8,10 @@ using FastAls.Synthetic;
 
 namespace FastAls.Benchmarks.Kernels;
 
-/// <summary>The serving score kernel on one 64-user x 1024-item block (the batch recommender's tile).</summary>
+/// <summary>
+/// The serving score kernels on one 64-user x 1024-item block: the per-pair kernel (single-user and
+/// similarity calls) and the packed kernel the batch recommender uses (items packed factor-major once per batch).
+/// </summary>
 public class ScoreBenchmarks
 {
     private const int Users = 64;
@@ -16,6 +19,7 @@ public class ScoreBenchmarks
     private float[] _u = [];
     private float[] _i = [];
     private float[] _s = [];
+    private PackedPanels? _packed;
     private int _w;
 
     [Params(32, 64, 128)]
@@ -35,10 +39,20 @@ public class ScoreBenchmarks
         _u = KernelProbe.RandomBlock(Users * _w, K, _w, 2);
         _i = KernelProbe.RandomBlock(Items * _w, K, _w, 3);
         _s = new float[Users * Items];
+        using var m = new FactorMatrix(Items, K);
+        for (int r = 0; r < Items; r++)
+        {
+            _i.AsSpan(r * _w, K).CopyTo(m.Row(r));
+        }
+
+        _packed = new PackedPanels(m);
     }
 
     [Benchmark]
     public void ScoreBlock() => ScoreKernel.Score(Path, _u, Users, _i, Items, _w, _s, Items);
+
+    [Benchmark]
+    public void ScorePackedBlock() => ScorePacked.Score(Path, _u, Users, _packed!.Panels(0, Items), Items, _w, _s, Items);
 }
 
 /// <summary>
@@ -67,7 +81,7 @@ public class RecommendBenchmarks : IDisposable
         var rng = new Random(11);
         _users = Random(Users, K, rng);
         _items = Random(Items, K, rng);
-        _scorer = new FactorScorer(_users, _items);
+        _scorer = new FactorScorer(_users, _items, packedTargets: new PackedPanels(_items));
         var offsets = new long[Users + 1];
         var cols = new List<int>();
         for (int u = 0; u < Users; u++)
