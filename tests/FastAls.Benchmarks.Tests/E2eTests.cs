@@ -70,6 +70,23 @@ public class E2eTests
         Assert.Contains("| Peak training memory ≤ 1.5 x (CSR both ways + factors) | 0.80x", md, StringComparison.Ordinal);
         Assert.Contains("Test CPU", md, StringComparison.Ordinal);
         Assert.Contains("F = 2·nnz·(d(d+1)", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("Other processes held cores", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Report_flags_a_peak_probe_that_lost_cores_to_other_processes()
+    {
+        var machine = new Machine("Test CPU", "", 2, "", "", "", KernelIsa.Active);
+        var report = new E2eReport(machine, E2eOptions.Parse(["--no-real"]));
+        foreach (KernelPath path in KernelIsa.Supported)
+        {
+            // Wall time saw one core's worth; CPU time says both threads ran at full rate while they ran.
+            report.Peaks.Add(new PeakResult(path, 50e9, 50e9, 2, AllCoresCpu: 100e9, SingleCoreCpu: 50e9));
+        }
+
+        Assert.True(report.Contended);
+        Assert.Equal(100e9, report.PCpu);
+        Assert.Contains("Other processes held cores during the peak probe", report.ToMarkdown(), StringComparison.Ordinal);
     }
 
     [Fact]

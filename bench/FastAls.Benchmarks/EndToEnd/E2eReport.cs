@@ -33,6 +33,9 @@ internal sealed class E2eReport(Machine machine, E2eOptions options)
     /// <summary>P from CPU time (flops per CPU-second x threads): robust to cores taken by other processes.</summary>
     public double PCpu => PeakOf(KernelIsa.Active).AllCoresNormalized;
 
+    /// <summary>True when the wall-time all-core peak is under 80% of the CPU-normalized one (cores were taken by other processes).</summary>
+    public bool Contended => P < 0.8 * PCpu;
+
     public PeakResult PeakOf(KernelPath path) => Peaks.FirstOrDefault(p => p.Path == path);
 
     private static string G(double flops) => (flops / 1e9).ToString("F1", CultureInfo.InvariantCulture);
@@ -71,6 +74,12 @@ internal sealed class E2eReport(Machine machine, E2eOptions options)
 
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"P (all-core peak of the active path) = {G(P)} GFLOP/s by wall time, P_cpu = {G(PCpu)} GFLOP/s by CPU time (flops per CPU-second x threads; the two differ when other processes hold cores).");
+        if (Contended)
+        {
+            sb.AppendLine();
+            sb.AppendLine("**Other processes held cores during the peak probe** (the wall-time all-core peak is below 80% of the CPU-normalized one): the wall-time ratios of this run understate P; read the CPU-normalized columns.");
+        }
+
         sb.AppendLine();
 
         sb.AppendLine("## Kernel probes (same run)");
