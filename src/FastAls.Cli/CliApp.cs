@@ -9,9 +9,14 @@ internal static class CliApp
 {
     private static readonly (CommandSpec Spec, Func<ParsedArgs, CliContext, int> Run)[] s_commands =
     [
+        (DemoCommand.Spec, DemoCommand.Run),
         (GenerateCommand.Spec, GenerateCommand.Run),
-        (SimilarCommand.Spec, SimilarCommand.Run),
         (TrainCommand.Spec, TrainCommand.Run),
+        (RecommendCommand.Spec, RecommendCommand.Run),
+        (SimilarCommand.Spec, SimilarCommand.Run),
+        (EvaluateCommand.Spec, EvaluateCommand.Run),
+        (ExportCommand.ExportSpec, ExportCommand.RunExport),
+        (ExportCommand.ImportSpec, ExportCommand.RunImport),
         (InfoCommand.Spec, InfoCommand.Run),
     ];
 
