@@ -244,3 +244,37 @@ public class CommandTests : IClassFixture<TinyData>
         Assert.True(m.GetProperty("als (biased implicit)").GetProperty("ndcg@10").GetDouble() > m.GetProperty("most-popular baseline").GetProperty("ndcg@10").GetDouble());
     }
 }
+
+public class TrainValidationTests : IClassFixture<TinyData>
+{
+    private readonly TinyData _d;
+
+    public TrainValidationTests(TinyData d) => _d = d;
+
+    [Fact]
+    public void Refit_after_early_stopping_saves_the_best_iteration_count()
+    {
+        string model = _d["refit.fals"];
+        CliResult r = TinyData.Check(CliRunner.InProcess("train", _d.Parquet, "-o", model, "-k", "8", "--iterations", "12", "--validation", "0.2",
+            "--patience", "1", "--metric", "map", "--refit", "--json", "-q"));
+        using var j = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        int kept = j.RootElement.GetProperty("modelIteration").GetInt32();
+        int ran = j.RootElement.GetProperty("iterations").GetInt32();
+        Assert.InRange(kept, 1, ran);
+        Assert.True(j.RootElement.TryGetProperty("validation", out _));
+        using var info = System.Text.Json.JsonDocument.Parse(CliRunner.InProcess("info", "--json", model).Stdout);
+        Assert.Equal(kept, info.RootElement.GetProperty("options").GetProperty("iterations").GetInt32());
+    }
+
+    [Fact]
+    public void Explicit_validation_uses_rmse_and_tsv_input()
+    {
+        string ratings = _d["ratings.tsv"];
+        TinyData.Check(CliRunner.InProcess("generate", "-o", ratings, "--users", "300", "--items", "150", "--interactions", "6k", "--factors", "4", "--explicit", "-q"));
+        Assert.Contains('\t', File.ReadLines(ratings).First());
+        CliResult r = TinyData.Check(CliRunner.InProcess("train", ratings, "-o", _d["explicit.fals"], "--kind", "explicit", "-k", "4", "-l", "0.1",
+            "--reg-scaling", "count", "--iterations", "3", "--validation", "0.2"));
+        Assert.Contains("rmse", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("rmse", r.Stdout, StringComparison.Ordinal);
+    }
+}

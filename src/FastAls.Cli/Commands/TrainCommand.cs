@@ -26,7 +26,7 @@ internal static class TrainCommand
         [
             "fastals train plays.parquet -o model.fals",
             "fastals train events/ --user-col user_id --item-col track_id --value-col plays -k 128 --alpha 20 -o model.fals",
-            "fastals train u.data --no-header --kind biased-explicit -k 32 -l 0.05 --iterations 20 -o ml.fals",
+            "fastals train u.data --no-header --kind biased-explicit -k 32 -l 0.1 --reg-scaling count --iterations 20 -o ml.fals",
             "fastals train data.parquet --kind biased-implicit --validation 0.1 --patience 3 --report train.html -o model.fals",
             "fastals train data.parquet -o model.fals --spark spark-model/",
         ],

@@ -72,7 +72,7 @@ internal sealed class CommandSpec
 /// <summary>Options every command takes.</summary>
 internal static class Common
 {
-    public static readonly OptionSpec Verbose = new("verbose", 'v', null, "Print stack traces on errors and more detail on stderr.");
+    public static readonly OptionSpec Verbose = new("verbose", 'v', null, "On an error, print the stack trace after the one-line message.");
     public static readonly OptionSpec Help = new("help", 'h', null, "Show this help.");
     public static readonly OptionSpec Json = new("json", '\0', null, "Write machine-readable JSON to stdout.");
     public static readonly OptionSpec Threads = new("threads", 't', "N", "Worker threads (default 0: all processors).");
