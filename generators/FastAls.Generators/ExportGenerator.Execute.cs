@@ -114,7 +114,7 @@ public sealed partial class ExportGenerator
                     break;
                 case AbiKind.Pointer:
                     sig.Add(t.Managed + "* " + n);
-                    if (!p.Nullable)
+                    if (!p.Nullable && t.Managed != "void")
                     {
                         checks.Add($"if ({n} == null) return {Errors}.Fail({Status}.InvalidArgument, {q} + \" must not be NULL.\");");
                     }

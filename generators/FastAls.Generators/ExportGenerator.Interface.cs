@@ -105,7 +105,7 @@ public sealed partial class ExportGenerator
                     list.Add((t.C + " " + n, n, Join(doc, "(a " + t.Enum!.CName + " value)")));
                     break;
                 case AbiKind.Pointer:
-                    list.Add((t.C + "* " + n, n, Join(doc, p.Nullable ? "(may be NULL)" : "")));
+                    list.Add((t.C + "* " + n, n, Join(doc, p.Nullable || t.Managed == "void" ? "(may be NULL)" : "")));
                     break;
                 case AbiKind.InStruct:
                     list.Add((t.C + "* " + n, n, doc));

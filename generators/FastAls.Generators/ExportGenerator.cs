@@ -216,10 +216,10 @@ public sealed partial class ExportGenerator : IIncrementalGenerator
                 return null;
             }
 
-            case INamedTypeSymbol { TypeKind: Microsoft.CodeAnalysis.TypeKind.Class } cls:
+            case INamedTypeSymbol { TypeKind: Microsoft.CodeAnalysis.TypeKind.Class, IsGenericType: false, SpecialType: SpecialType.None } cls:
                 return new TypeRef(AbiKind.Handle, cls.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), "fastals_handle", "ctypes.c_uint64");
             default:
-                why = "supported: numbers, bool, enums, pointers, spans of numbers, string, class handles, out numbers, in structs, unmanaged function pointers";
+                why = "supported: numbers, bool, enums, pointers, spans of numbers, string, non-generic class handles, out numbers, in structs, unmanaged function pointers";
                 return null;
         }
     }
@@ -241,7 +241,7 @@ public sealed partial class ExportGenerator : IIncrementalGenerator
             return new TypeRef(AbiKind.String, "string", "char", "ctypes.c_char_p");
         }
 
-        if (t is INamedTypeSymbol { TypeKind: Microsoft.CodeAnalysis.TypeKind.Class } cls)
+        if (t is INamedTypeSymbol { TypeKind: Microsoft.CodeAnalysis.TypeKind.Class, IsGenericType: false, SpecialType: SpecialType.None } cls)
         {
             return new TypeRef(AbiKind.Handle, cls.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), "fastals_handle", "ctypes.c_uint64");
         }
