@@ -1,0 +1,217 @@
+using FastAls.Internals.Kernels;
+using FastAls.Internals.Solvers;
+
+namespace FastAls;
+
+public sealed partial class AlsModel
+{
+    [ThreadStatic]
+    private static RowWorkspace? t_foldInWorkspace;
+
+    private readonly Lock _foldInLock = new();
+    private HalfStepContext? _userFoldIn;
+    private HalfStepContext? _itemFoldIn;
+
+    /// <summary>
+    /// Trains a model on <paramref name="data"/>: random factors (seeded by <see cref="AlsOptions.Seed"/>;
+    /// rows without interactions start and stay at zero), then <see cref="AlsOptions.Iterations"/>
+    /// iterations of a user half-step followed by an item half-step.
+    /// </summary>
+    /// <param name="data">The interactions (values are ratings for the explicit models, counts or weights for the implicit ones).</param>
+    /// <param name="options">Hyperparameters; validated first.</param>
+    /// <param name="progress">
+    /// Receives an <see cref="AlsProgress"/> after every half-step, synchronously on the calling thread
+    /// (<see cref="IProgress{T}.Report"/> is called directly).
+    /// </param>
+    /// <param name="cancellationToken">Checked between chunks of rows; cancellation throws <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="ArithmeticException">
+    /// A row's system is not positive definite (increase regularization), or the factors diverged to NaN or infinity.
+    /// </exception>
+    public static AlsModel Fit(Dataset data, AlsOptions options, IProgress<AlsProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var model = new AlsModel(options, data.Users, data.Items, data.UserIds, data.ItemIds);
+        try
+        {
+            model.Initialize(data);
+            model.Train(data, options.Iterations, progress, cancellationToken);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="iterations"/> more iterations on this model, starting from its current
+    /// factors (e.g. after <see cref="Fit"/>, or on a loaded model). On cancellation or an error the
+    /// model keeps the factors of the last completed half-step.
+    /// </summary>
+    /// <param name="data">Interactions with exactly this model's users and items (same indices).</param>
+    /// <param name="iterations">Number of iterations (each a user and an item half-step); early stop still applies.</param>
+    /// <param name="progress">Receives an <see cref="AlsProgress"/> after every half-step, on the calling thread.</param>
+    /// <param name="cancellationToken">Checked between chunks of rows.</param>
+    public void ContinueTraining(Dataset data, int iterations, IProgress<AlsProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        Train(data, iterations, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Solves one user's factors (and bias) exactly as a training half-step would, with the items fixed:
+    /// <paramref name="items"/> and <paramref name="values"/> are the user's interactions. For CG models
+    /// the solve starts from <paramref name="factors"/> as given (pass the current factors or zeros).
+    /// Thread-safe; the item side's Gram matrix is computed once and cached until the factors change.
+    /// </summary>
+    internal void SolveUserRow(ReadOnlySpan<int> items, ReadOnlySpan<float> values, Span<float> factors, out float bias) =>
+        SolveFoldIn(user: true, items, values, factors, out bias);
+
+    /// <summary>Solves one item's factors (and bias) against the fixed users; see <see cref="SolveUserRow"/>.</summary>
+    internal void SolveItemRow(ReadOnlySpan<int> users, ReadOnlySpan<float> values, Span<float> factors, out float bias) =>
+        SolveFoldIn(user: false, users, values, factors, out bias);
+
+    /// <summary>
+    /// Drops the cached Gram matrices of the fold-in solves. Training calls it after every half-step;
+    /// call it after changing <see cref="UserFactors"/>, <see cref="ItemFactors"/>, the biases or
+    /// <see cref="GlobalMean"/> in place (e.g. after loading).
+    /// </summary>
+    internal void InvalidateFoldInCache()
+    {
+        lock (_foldInLock)
+        {
+            _userFoldIn = null;
+            _itemFoldIn = null;
+        }
+    }
+
+    private void Train(Dataset data, int iterations, IProgress<AlsProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (data.Users != Users || data.Items != Items)
+        {
+            throw new ArgumentException($"The data has {data.Users} users and {data.Items} items; the model has {Users} and {Items}.", nameof(data));
+        }
+
+        try
+        {
+            new AlsTrainer(this, data, KernelIsa.Active).Run(iterations, progress, cancellationToken);
+        }
+        finally
+        {
+            InvalidateFoldInCache();
+        }
+    }
+
+    /// <summary>Seeded random factors for rows with interactions, zero elsewhere; mu for the biased explicit model.</summary>
+    private void Initialize(Dataset data)
+    {
+        var rng = new Random(Options.Seed);
+        float scale = Options.InitScale / MathF.Sqrt(Options.Factors);
+        InitSide(rng, data.UserItems, UserFactors, scale);
+        InitSide(rng, data.ItemUsers, ItemFactors, scale);
+        if (Kind == AlsModelKind.BiasedExplicit && data.Nnz > 0)
+        {
+            double sum = 0;
+            for (int r = 0; r < data.Users; r++)
+            {
+                foreach (float v in data.UserItems.RowValues(r))
+                {
+                    sum += v;
+                }
+            }
+
+            GlobalMean = (float)(sum / data.Nnz);
+        }
+    }
+
+    private static void InitSide(Random rng, CsrMatrix rows, FactorMatrix factors, float scale)
+    {
+        for (int r = 0; r < factors.Rows; r++)
+        {
+            Span<float> f = factors.Row(r);
+            bool any = rows.RowLength(r) > 0;
+            for (int i = 0; i < f.Length; i++)
+            {
+                // Box-Muller; drawn for every row so a row's start does not depend on which rows are empty.
+                double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
+                double g = Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+                f[i] = any ? (float)(g * scale) : 0f;
+            }
+        }
+    }
+
+    private void SolveFoldIn(bool user, ReadOnlySpan<int> cols, ReadOnlySpan<float> values, Span<float> factors, out float bias)
+    {
+        if (cols.Length != values.Length)
+        {
+            throw new ArgumentException($"{cols.Length} indices but {values.Length} values.", nameof(values));
+        }
+
+        if (factors.Length < Factors)
+        {
+            throw new ArgumentException($"The factor span holds {factors.Length} floats; {Factors} are needed.", nameof(factors));
+        }
+
+        int limit = user ? Items : Users;
+        for (int j = 0; j < cols.Length; j++)
+        {
+            if ((uint)cols[j] >= (uint)limit)
+            {
+                throw new ArgumentOutOfRangeException(user ? "items" : "users", cols[j], $"Index at position {j} is outside [0, {limit}).");
+            }
+
+            if (!float.IsFinite(values[j]))
+            {
+                throw new ArgumentException($"Value at position {j} is not finite ({values[j]}).", nameof(values));
+            }
+        }
+
+        HalfStepContext ctx = FoldInContext(user);
+        AlsLayout layout = ctx.Layout;
+        RowWorkspace? ws = t_foldInWorkspace;
+        int need = Math.Min(Math.Max(cols.Length, 1), RowWorkspace.MaxCapacity);
+        if (ws is null || ws.W != layout.W || ws.Capacity < need)
+        {
+            ws = new RowWorkspace(layout, Math.Max(need, 64));
+            t_foldInWorkspace = ws;
+        }
+
+        float b = 0f;
+        RowSolver.Solve(ctx, ws, -1, cols, values, factors, ref b, out _, out _);
+        bias = b;
+    }
+
+    private HalfStepContext FoldInContext(bool user)
+    {
+        lock (_foldInLock)
+        {
+            HalfStepContext? ctx = user ? _userFoldIn : _itemFoldIn;
+            if (ctx is not null)
+            {
+                return ctx;
+            }
+
+            AlsLayout layout = AlsLayout.For(Options);
+            FactorMatrix fixedFactors = user ? ItemFactors : UserFactors;
+            float[]? fixedBiases = user ? ItemBiases : UserBiases;
+            GramMatrix? gram = Options.IsImplicit
+                ? GramMatrix.Compute(layout, KernelIsa.Active, fixedFactors, fixedBiases, AlsTrainer.ResolveThreads(Options.Threads))
+                : null;
+            ctx = new HalfStepContext(Options, KernelIsa.Active, fixedFactors, fixedBiases, gram, GlobalMean, user ? "fold-in user" : "fold-in item");
+            if (user)
+            {
+                _userFoldIn = ctx;
+            }
+            else
+            {
+                _itemFoldIn = ctx;
+            }
+
+            return ctx;
+        }
+    }
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Internals.Solvers;
+
+/// <summary>
+/// The training loop: alternating half-steps, exact cost after each, progress, early stop,
+/// cancellation and the divergence guard. Solved rows go to scratch copies first and replace the
+/// model's factors only once a half-step has completed and is finite, so a failed or cancelled
+/// half-step leaves the model as it was.
+/// </summary>
+internal sealed class AlsTrainer
+{
+    private readonly AlsModel _model;
+    private readonly Dataset _data;
+    private readonly AlsOptions _options;
+    private readonly AlsLayout _layout;
+    private readonly KernelPath _path;
+    private readonly int _threads;
+    private readonly HalfStepSolver _userSolver;
+    private readonly HalfStepSolver _itemSolver;
+    private readonly FactorMatrix _userNext;
+    private readonly FactorMatrix _itemNext;
+    private readonly float[]? _userBiasNext;
+    private readonly float[]? _itemBiasNext;
+    private GramMatrix _userGram;
+    private GramMatrix _itemGram;
+    private GramMatrix _spareGram;
+
+    public AlsTrainer(AlsModel model, Dataset data, KernelPath path)
+    {
+        _model = model;
+        _data = data;
+        _options = model.Options;
+        _layout = AlsLayout.For(_options);
+        _path = path;
+        _threads = ResolveThreads(_options.Threads);
+        _userSolver = new HalfStepSolver(_options, path, _threads, data.UserItems);
+        _itemSolver = new HalfStepSolver(_options, path, _threads, data.ItemUsers);
+        _userNext = new FactorMatrix(model.Users, _options.Factors);
+        _itemNext = new FactorMatrix(model.Items, _options.Factors);
+        if (_options.HasBiases)
+        {
+            _userBiasNext = new float[model.Users];
+            _itemBiasNext = new float[model.Items];
+        }
+
+        _userGram = new GramMatrix(_layout);
+        _itemGram = new GramMatrix(_layout);
+        _spareGram = new GramMatrix(_layout);
+    }
+
+    internal static int ResolveThreads(int threads) => threads > 0 ? threads : Environment.ProcessorCount;
+
+    /// <summary>Runs up to <paramref name="iterations"/> iterations.</summary>
+    public void Run(int iterations, IProgress<AlsProgress>? progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            RunCore(iterations, progress, cancellationToken);
+        }
+        finally
+        {
+            _userNext.Dispose();
+            _itemNext.Dispose();
+        }
+    }
+
+    private void RunCore(int iterations, IProgress<AlsProgress>? progress, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var clock = Stopwatch.StartNew();
+        if (_options.IsImplicit)
+        {
+            HalfStepSolver.ComputeGram(_layout, _path, _model.ItemFactors, _model.ItemBiases, _itemGram, NewPartials(_model.Items), NewScratches(), _threads);
+        }
+
+        double regUsers = Regularization(_data.UserItems, _model.UserFactors, _model.UserBiases);
+        double regItems = Regularization(_data.ItemUsers, _model.ItemFactors, _model.ItemBiases);
+        double previousCost = double.NaN;
+        double previousIterationCost = double.NaN;
+        for (int it = 1; it <= iterations; it++)
+        {
+            foreach (AlsHalfStep half in (ReadOnlySpan<AlsHalfStep>)[AlsHalfStep.Users, AlsHalfStep.Items])
+            {
+                bool users = half == AlsHalfStep.Users;
+                double loss = HalfStep(it, users, cancellationToken, out double regSolved);
+                if (users)
+                {
+                    regUsers = regSolved;
+                }
+                else
+                {
+                    regItems = regSolved;
+                }
+
+                double reg = regUsers + regItems;
+                double cost = loss + reg;
+                double rel = double.IsNaN(previousCost) ? double.NaN : (previousCost - cost) / Math.Abs(previousCost);
+                previousCost = cost;
+                progress?.Report(new AlsProgress(it, half, clock.Elapsed, cost, loss, reg, rel));
+            }
+
+            if (_options.EarlyStopTolerance > 0 && !double.IsNaN(previousIterationCost)
+                && (previousIterationCost - previousCost) / Math.Abs(previousIterationCost) < _options.EarlyStopTolerance)
+            {
+                break;
+            }
+
+            previousIterationCost = previousCost;
+        }
+    }
+
+    /// <summary>One half-step; returns the data term of the cost and the solved side's regularization.</summary>
+    private double HalfStep(int iteration, bool users, CancellationToken cancellationToken, out double regSolved)
+    {
+        AlsModel m = _model;
+        FactorMatrix current = users ? m.UserFactors : m.ItemFactors;
+        float[]? currentBias = users ? m.UserBiases : m.ItemBiases;
+        FactorMatrix next = users ? _userNext : _itemNext;
+        float[]? nextBias = users ? _userBiasNext : _itemBiasNext;
+        string side = users ? "users" : "items";
+        var ctx = new HalfStepContext(
+            _options,
+            _path,
+            users ? m.ItemFactors : m.UserFactors,
+            users ? m.ItemBiases : m.UserBiases,
+            users ? _itemGram : _userGram,
+            m.GlobalMean,
+            users ? "user" : "item")
+        {
+            Where = $"{_options.Kind} ALS, iteration {iteration}, {side} half-step: ",
+        };
+
+        next.CopyFrom(current);
+        currentBias?.AsSpan().CopyTo(nextBias);
+        GramMatrix? gramOut = _options.IsImplicit ? _spareGram : null;
+        HalfStepResult r = (users ? _userSolver : _itemSolver).Solve(ctx, users ? _data.UserItems : _data.ItemUsers, next, nextBias, gramOut, cancellationToken);
+        if (r.Cancelled)
+        {
+            throw new OperationCanceledException(
+                $"Training was cancelled during the {side} half-step of iteration {iteration}; the model keeps the factors of the last completed half-step.",
+                cancellationToken);
+        }
+
+        if (r.NonFiniteRow >= 0)
+        {
+            IdMap ids = users ? m.UserIds : m.ItemIds;
+            throw new ArithmeticException(
+                $"{_options.Kind} ALS diverged in iteration {iteration} ({side} half-step): {(users ? "user" : "item")} row {r.NonFiniteRow} " +
+                $"(id {ids.Format((int)r.NonFiniteRow)}) got non-finite factors. The previous factors are kept; increase regularization, lower alpha or rescale the data.");
+        }
+
+        current.CopyFrom(next);
+        nextBias?.AsSpan().CopyTo(currentBias);
+        if (gramOut is not null)
+        {
+            if (users)
+            {
+                (_userGram, _spareGram) = (gramOut, _userGram);
+            }
+            else
+            {
+                (_itemGram, _spareGram) = (gramOut, _itemGram);
+            }
+        }
+
+        m.InvalidateFoldInCache();
+        regSolved = r.Regularization;
+        return r.Loss;
+    }
+
+    /// <summary><c>sum_r lambda_r (|f_r|^2 + b_r^2)</c> over the rows of one side.</summary>
+    internal static double Regularization(CsrMatrix rows, FactorMatrix factors, float[]? biases, AlsOptions options)
+    {
+        double total = 0;
+        for (int r = 0; r < factors.Rows; r++)
+        {
+            int n = rows.RowLength(r);
+            double lambda = options.RegularizationScaling == RegularizationScaling.ByCount ? (double)options.Regularization * n : options.Regularization;
+            double s = 0;
+            foreach (float v in factors.Row(r))
+            {
+                s += (double)v * v;
+            }
+
+            if (biases is not null)
+            {
+                s += (double)biases[r] * biases[r];
+            }
+
+            total += (double)(float)lambda * s;
+        }
+
+        return total;
+    }
+
+    private double Regularization(CsrMatrix rows, FactorMatrix factors, float[]? biases) => Regularization(rows, factors, biases, _options);
+
+    private double[][] NewPartials(int rows)
+    {
+        (int count, _) = HalfStepSolver.GramChunking(rows);
+        var p = new double[count][];
+        for (int i = 0; i < count; i++)
+        {
+            p[i] = new double[_layout.W * _layout.W];
+        }
+
+        return p;
+    }
+
+    private GramScratch[] NewScratches()
+    {
+        var s = new GramScratch[_threads];
+        for (int i = 0; i < s.Length; i++)
+        {
+            s[i] = new GramScratch(_layout);
+        }
+
+        return s;
+    }
+}

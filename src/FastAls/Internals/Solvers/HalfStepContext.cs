@@ -1,0 +1,78 @@
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Internals.Solvers;
+
+/// <summary>
+/// Everything one half-step needs about the fixed side: its factors and biases, the precomputed
+/// Gram matrix (implicit models) and the model's hyperparameters. Immutable; shared by all workers.
+/// </summary>
+internal sealed class HalfStepContext
+{
+    public HalfStepContext(AlsOptions options, KernelPath path, FactorMatrix fixedFactors, float[]? fixedBiases, GramMatrix? fixedGram, float globalMean, string rowName)
+    {
+        Options = options;
+        Path = path;
+        Layout = AlsLayout.For(options);
+        FixedFactors = fixedFactors;
+        FixedBiases = options.HasBiases ? fixedBiases ?? throw new ArgumentNullException(nameof(fixedBiases)) : null;
+        GlobalMean = options.Kind == AlsModelKind.BiasedExplicit ? globalMean : 0f;
+        RowName = rowName;
+        if (fixedFactors.Factors != options.Factors)
+        {
+            throw new ArgumentException($"The fixed factors have k = {fixedFactors.Factors}; the options say {options.Factors}.", nameof(fixedFactors));
+        }
+
+        if (options.IsImplicit)
+        {
+            FixedGram = fixedGram ?? throw new ArgumentNullException(nameof(fixedGram), "Implicit models need the fixed side's Gram matrix.");
+            int w = Layout.W, d = Layout.D;
+            G0 = fixedGram.ToSingle();
+            if (Layout.Biased)
+            {
+                // h0 = -Y~'g: the unobserved pairs' share of the right-hand side.
+                H0 = new float[w];
+                for (int p = 0; p < d; p++)
+                {
+                    H0[p] = (float)-fixedGram[p, Layout.K + 1];
+                }
+            }
+        }
+    }
+
+    public AlsOptions Options { get; }
+
+    public KernelPath Path { get; }
+
+    public AlsLayout Layout { get; }
+
+    public FactorMatrix FixedFactors { get; }
+
+    public float[]? FixedBiases { get; }
+
+    /// <summary>The fixed side's extended Gram matrix (implicit models).</summary>
+    public GramMatrix? FixedGram { get; }
+
+    /// <summary><see cref="FixedGram"/> in float, W x W (implicit models).</summary>
+    public float[]? G0 { get; }
+
+    /// <summary>Constant right-hand-side term (biased implicit model), W floats.</summary>
+    public float[]? H0 { get; }
+
+    /// <summary>mu (biased explicit model), else 0.</summary>
+    public float GlobalMean { get; }
+
+    /// <summary>"user" or "item" (or "row"), for messages.</summary>
+    public string RowName { get; }
+
+    /// <summary>Prefix naming the model, iteration and half-step, for messages.</summary>
+    public string Where { get; init; } = "";
+
+    /// <summary>Confidence of a stored value r for the implicit models (of |r|).</summary>
+    public float Confidence(float r)
+    {
+        float a = MathF.Abs(r);
+        return Options.Confidence == ConfidenceKind.Linear
+            ? 1f + Options.Alpha * a
+            : 1f + Options.Alpha * MathF.Log(1f + a / Options.Epsilon);
+    }
+}

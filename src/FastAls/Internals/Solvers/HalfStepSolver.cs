@@ -1,0 +1,274 @@
+using System.Runtime.ExceptionServices;
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Internals.Solvers;
+
+/// <summary>What a half-step (or a shard of one) returns besides the solved rows.</summary>
+/// <param name="Loss">
+/// The solved rows' share of the data term of the cost: explicit models, the squared residuals of their
+/// stored entries; implicit models, <c>sum over the rows' pairs with every fixed row of c (p - pred)^2</c>,
+/// the unobserved pairs counted through the Gram matrices.
+/// </param>
+/// <param name="Regularization"><c>sum_r lambda_r |z_r|^2</c> over the solved rows (z includes the bias).</param>
+/// <param name="NonFiniteRow">The first solved row (block-local index) whose solution is not finite, or -1.</param>
+/// <param name="Cancelled">True when the token stopped the sweep before every row was solved.</param>
+internal readonly record struct HalfStepResult(double Loss, double Regularization, long NonFiniteRow, bool Cancelled);
+
+/// <summary>
+/// Solves all rows of one side against the fixed other side: a parallel sweep over small dynamic
+/// chunks of rows, then the Gram matrix of the solved rows. Scratch (per-worker workspaces, per-chunk
+/// partial sums) is allocated once in the constructor and reused by every sweep, so a sweep allocates
+/// nothing per row. Results do not depend on the thread count: rows are solved independently and
+/// every reduction is summed over fixed chunks in a fixed order.
+/// </summary>
+internal sealed class HalfStepSolver
+{
+    /// <summary>Rows per dynamic chunk of the sweep.</summary>
+    internal const int ChunkRows = 16;
+
+    /// <summary>Most partial Gram matrices one Gram pass keeps (the chunking depends on the row count only).</summary>
+    internal const int MaxGramChunks = 32;
+
+    private readonly AlsLayout _layout;
+    private readonly KernelPath _path;
+    private readonly int _rows;
+    private readonly int _workers;
+    private readonly RowWorkspace[] _workspaces;
+    private readonly GramScratch[] _gramScratches;
+    private readonly double[] _chunkLoss;
+    private readonly double[] _chunkReg;
+    private readonly long[] _chunkBad;
+    private readonly double[][] _gramPartials;
+    private readonly GramMatrix _ownGram;
+    private int _next;
+
+    public HalfStepSolver(AlsOptions options, KernelPath path, int threads, CsrMatrix rows)
+    {
+        _layout = AlsLayout.For(options);
+        _path = path;
+        _rows = rows.Rows;
+        int chunks = (_rows + ChunkRows - 1) / ChunkRows;
+        _workers = Math.Max(1, Math.Min(threads, Math.Max(chunks, 1)));
+        int maxLen = MaxRowLength(rows);
+        _workspaces = new RowWorkspace[_workers];
+        _gramScratches = new GramScratch[_workers];
+        for (int i = 0; i < _workers; i++)
+        {
+            _workspaces[i] = new RowWorkspace(_layout, maxLen);
+            _gramScratches[i] = _workspaces[i].Gram;
+        }
+
+        _chunkLoss = new double[chunks];
+        _chunkReg = new double[chunks];
+        _chunkBad = new long[chunks];
+        (int gramChunks, _) = GramChunking(_rows);
+        _gramPartials = new double[gramChunks][];
+        for (int i = 0; i < gramChunks; i++)
+        {
+            _gramPartials[i] = new double[_layout.W * _layout.W];
+        }
+
+        _ownGram = new GramMatrix(_layout);
+    }
+
+    /// <summary>Number of rows this solver was sized for.</summary>
+    public int Rows => _rows;
+
+    /// <summary>
+    /// Solves every row of <paramref name="rows"/> in place in <paramref name="solved"/> (and
+    /// <paramref name="solvedBiases"/>); CG starts from the values found there. When
+    /// <paramref name="solvedGram"/> is given (always needed for implicit models, where an internal one is
+    /// used otherwise) it receives the extended Gram matrix of the solved rows.
+    /// </summary>
+    public HalfStepResult Solve(HalfStepContext ctx, CsrMatrix rows, FactorMatrix solved, float[]? solvedBiases, GramMatrix? solvedGram, CancellationToken cancellationToken)
+    {
+        if (rows.Rows != _rows || solved.Rows != _rows || solved.Factors != _layout.K)
+        {
+            throw new ArgumentException($"The solver is sized for {_rows} rows and k = {_layout.K}; got {rows.Rows} CSR rows and a {solved.Rows} x {solved.Factors} factor matrix.");
+        }
+
+        if (_layout.Biased && (solvedBiases is null || solvedBiases.Length != _rows))
+        {
+            throw new ArgumentException($"The biased models need {_rows} row biases.", nameof(solvedBiases));
+        }
+
+        if (rows.Cols != ctx.FixedFactors.Rows)
+        {
+            throw new ArgumentException($"The CSR block has {rows.Cols} columns but the fixed side has {ctx.FixedFactors.Rows} rows.", nameof(rows));
+        }
+
+        int chunks = _chunkLoss.Length;
+        _next = -1;
+        RunWorkers(_workers, worker =>
+        {
+            RowWorkspace ws = _workspaces[worker];
+            float dummyBias = 0f;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                int chunk = Interlocked.Increment(ref _next);
+                if (chunk >= chunks)
+                {
+                    break;
+                }
+
+                int start = chunk * ChunkRows, end = Math.Min(_rows, start + ChunkRows);
+                double loss = 0, reg = 0;
+                long bad = -1;
+                for (int r = start; r < end; r++)
+                {
+                    ref float bias = ref solvedBiases is null ? ref dummyBias : ref solvedBiases[r];
+                    bool ok = RowSolver.Solve(ctx, ws, r, rows.RowIndices(r), rows.RowValues(r), solved.Row(r), ref bias, out double l, out double g);
+                    loss += l;
+                    reg += g;
+                    if (!ok && bad < 0)
+                    {
+                        bad = r;
+                    }
+                }
+
+                _chunkLoss[chunk] = loss;
+                _chunkReg[chunk] = reg;
+                _chunkBad[chunk] = bad;
+            }
+        });
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new HalfStepResult(double.NaN, double.NaN, -1, Cancelled: true);
+        }
+
+        double totalLoss = 0, totalReg = 0;
+        for (int c = 0; c < chunks; c++)
+        {
+            if (_chunkBad[c] >= 0)
+            {
+                return new HalfStepResult(double.NaN, double.NaN, _chunkBad[c], Cancelled: false);
+            }
+
+            totalLoss += _chunkLoss[c];
+            totalReg += _chunkReg[c];
+        }
+
+        if (solvedGram is not null || ctx.Options.IsImplicit)
+        {
+            GramMatrix gram = solvedGram ?? _ownGram;
+            ComputeGram(_layout, _path, solved, solvedBiases, gram, _gramPartials, _gramScratches, _workers);
+            if (ctx.Options.IsImplicit)
+            {
+                totalLoss += gram.PairSquareSum(ctx.FixedGram!);
+            }
+        }
+
+        return new HalfStepResult(totalLoss, totalReg, -1, Cancelled: false);
+    }
+
+    /// <summary>
+    /// The shard solve: solves the rows of a CSR block (its columns index the fixed side) against fixed
+    /// factors and the fixed side's precomputed extended Gram matrix, writing the solved rows into
+    /// <paramref name="solved"/> (and <paramref name="solvedBiases"/>), and returns the block's loss and
+    /// regularization; <paramref name="solvedGram"/> receives the block's partial extended Gram matrix
+    /// (sum the shards' partial Gram matrices to get the next half-step's fixed Gram matrix).
+    /// </summary>
+    public static HalfStepResult SolveShard(
+        AlsOptions options,
+        CsrMatrix block,
+        FactorMatrix fixedFactors,
+        float[]? fixedBiases,
+        GramMatrix? fixedGram,
+        float globalMean,
+        FactorMatrix solved,
+        float[]? solvedBiases,
+        GramMatrix solvedGram,
+        int threads = 1,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var ctx = new HalfStepContext(options, KernelIsa.Active, fixedFactors, fixedBiases, fixedGram, globalMean, "block");
+        var solver = new HalfStepSolver(options, KernelIsa.Active, Math.Max(1, threads), block);
+        return solver.Solve(ctx, block, solved, solvedBiases, solvedGram, cancellationToken);
+    }
+
+    /// <summary>
+    /// The extended Gram matrix of all rows of a side, over a fixed chunking (see <see cref="GramChunking"/>)
+    /// summed in a fixed order, in parallel when <paramref name="workers"/> &gt; 1.
+    /// </summary>
+    internal static void ComputeGram(AlsLayout layout, KernelPath path, FactorMatrix factors, float[]? biases, GramMatrix target, double[][] partials, GramScratch[] scratches, int workers)
+    {
+        int rows = factors.Rows;
+        (int count, int size) = GramChunking(rows);
+        Array.Clear(target.Values);
+        if (count == 0)
+        {
+            return;
+        }
+
+        int next = -1;
+        RunWorkers(Math.Min(Math.Min(workers, scratches.Length), count), worker =>
+        {
+            GramScratch scratch = scratches[worker];
+            while (true)
+            {
+                int c = Interlocked.Increment(ref next);
+                if (c >= count)
+                {
+                    break;
+                }
+
+                Array.Clear(partials[c]);
+                GramMatrix.AccumulateRows(layout, path, factors, biases, c * size, Math.Min(rows, (c + 1) * size), scratch, partials[c]);
+            }
+        });
+
+        for (int c = 0; c < count; c++)
+        {
+            GramMatrix.Add(partials[c], target.Values);
+        }
+
+        target.Symmetrize();
+    }
+
+    /// <summary>Fixed chunking of the Gram pass: at most <see cref="MaxGramChunks"/> chunks of at least 512 rows.</summary>
+    internal static (int Count, int Size) GramChunking(int rows)
+    {
+        if (rows == 0)
+        {
+            return (0, 0);
+        }
+
+        int count = Math.Min(MaxGramChunks, (rows + GramMatrix.ChunkRows - 1) / GramMatrix.ChunkRows);
+        int size = (rows + count - 1) / count;
+        return ((rows + size - 1) / size, size);
+    }
+
+    internal static int MaxRowLength(CsrMatrix m)
+    {
+        ReadOnlySpan<long> off = m.RowOffsets;
+        long max = 0;
+        for (int r = 0; r < m.Rows; r++)
+        {
+            max = Math.Max(max, off[r + 1] - off[r]);
+        }
+
+        return (int)Math.Min(max, int.MaxValue);
+    }
+
+    internal static void RunWorkers(int workers, Action<int> body)
+    {
+        if (workers <= 1)
+        {
+            body(0);
+            return;
+        }
+
+        try
+        {
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,369 @@
+using System.Runtime.CompilerServices;
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Internals.Solvers;
+
+/// <summary>Per-worker scratch for row solves; made once per worker and reused for every row.</summary>
+internal sealed class RowWorkspace
+{
+    /// <summary>Most neighbour rows gathered at once; longer rows are processed in segments.</summary>
+    internal const int MaxCapacity = 4096;
+
+    /// <summary>Rows per SYRK call (keeps the streamed block in L1/L2).</summary>
+    internal const int SyrkRows = 256;
+
+    public RowWorkspace(AlsLayout layout, int maxRowLength)
+    {
+        int w = layout.W;
+        Capacity = Math.Clamp(maxRowLength, 1, MaxCapacity);
+        U = new float[Capacity * w];
+        S = new float[Math.Min(Capacity, SyrkRows) * w];
+        A = new float[w * w];
+        B = new float[w];
+        Z = new float[w];
+        R = new float[w];
+        P = new float[w];
+        Ap = new float[w];
+        Weight = new float[Capacity];
+        SqrtWeight = new float[Capacity];
+        Q = new float[Capacity];
+        Tmp = new float[Capacity];
+        Gram = new GramScratch(layout);
+    }
+
+    public int Capacity { get; }
+
+    /// <summary>The block stride this workspace was made for.</summary>
+    public int W => B.Length;
+
+    /// <summary>Gathered neighbour rows (unscaled), Capacity x W.</summary>
+    public float[] U { get; }
+
+    /// <summary>Confidence-scaled copy of a sub-block of <see cref="U"/> for the SYRK kernel.</summary>
+    public float[] S { get; }
+
+    public float[] A { get; }
+
+    public float[] B { get; }
+
+    public float[] Z { get; }
+
+    public float[] R { get; }
+
+    public float[] P { get; }
+
+    public float[] Ap { get; }
+
+    public float[] Weight { get; }
+
+    public float[] SqrtWeight { get; }
+
+    public float[] Q { get; }
+
+    public float[] Tmp { get; }
+
+    public GramScratch Gram { get; }
+}
+
+/// <summary>
+/// Solves one row's regularized least-squares problem against the fixed side.
+/// </summary>
+/// <remarks>
+/// Every model reduces to <c>(G0 + sum_j w_j f_j f_j^T + lambda_r I) z = h0 + sum_j q_j f_j</c> over the
+/// row's stored neighbours j, with f_j the neighbour's factors (augmented by a 1 at index k for the
+/// biased models, so that z = (x, b)):
+/// <list type="bullet">
+/// <item>explicit: G0 = 0, w = 1, q = r - mu - g_j (mu and g zero when unbiased), h0 = 0;</item>
+/// <item>implicit: G0 = Y~'Y~ (all rows of the fixed side), w = c - 1, q = c p - (c - 1) g_j,
+/// h0 = -Y~'g (zero when unbiased), with p = [r &gt; 0], c = confidence(|r|).</item>
+/// </list>
+/// lambda_r is lambda, or lambda times the row's count (ALS-WR).
+/// </remarks>
+internal static class RowSolver
+{
+    /// <summary>
+    /// Solves the row. <paramref name="x"/> (k floats) and <paramref name="bias"/> are the warm start for
+    /// CG and receive the solution. <paramref name="loss"/> is the row's observed-pairs loss (explicit:
+    /// the squared residuals; implicit: <c>sum_j (c-1)(p-pred)^2 + p^2 - 2 p pred</c>, the unobserved
+    /// share being added from the Gram matrices), <paramref name="reg"/> is <c>lambda_r |z|^2</c>.
+    /// Returns false when the solution is not finite.
+    /// </summary>
+    public static bool Solve(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, Span<float> x, ref float bias, out double loss, out double reg)
+    {
+        int n = cols.Length;
+        AlsLayout layout = c.Layout;
+        int k = layout.K, d = layout.D, w = layout.W;
+        if (n == 0)
+        {
+            x[..k].Clear();
+            bias = 0f;
+            loss = 0;
+            reg = 0;
+            return true;
+        }
+
+        AlsOptions o = c.Options;
+        KernelPath path = c.Path;
+        float lambda = o.RegularizationScaling == RegularizationScaling.ByCount ? o.Regularization * n : o.Regularization;
+        bool single = n <= ws.Capacity;
+        Span<float> z = ws.Z;
+        Span<float> b = ws.B;
+        if (c.H0 is { } h0)
+        {
+            h0.CopyTo(b);
+        }
+        else
+        {
+            b.Clear();
+        }
+
+        if (single)
+        {
+            Prepare(c, ws, cols, vals, 0, n);
+        }
+
+        if (o.Solver == AlsSolver.Cholesky)
+        {
+            Span<float> a = ws.A;
+            if (c.G0 is { } g0)
+            {
+                g0.CopyTo(a);
+            }
+            else
+            {
+                a.Clear();
+            }
+
+            for (int s = 0; s < n; s += ws.Capacity)
+            {
+                int cnt = Math.Min(ws.Capacity, n - s);
+                if (!single)
+                {
+                    Prepare(c, ws, cols, vals, s, cnt);
+                }
+
+                Blas.AddWeightedRows(path, ws.U, cnt, w, ws.Q, b);
+                for (int t = 0; t < cnt; t += RowWorkspace.SyrkRows)
+                {
+                    int m = Math.Min(RowWorkspace.SyrkRows, cnt - t);
+                    ReadOnlySpan<float> sub = ws.U.AsSpan(t * w, m * w);
+                    if (o.IsImplicit)
+                    {
+                        Blas.ScaleRows(path, sub, m, w, ws.SqrtWeight.AsSpan(t, m), ws.S);
+                        sub = ws.S.AsSpan(0, m * w);
+                    }
+
+                    Syrk.SyrkUpper(path, sub, m, w, a);
+                }
+            }
+
+            Syrk.MirrorUpper(a, d, w);
+            for (int p = 0; p < d; p++)
+            {
+                a[p * w + p] += lambda;
+            }
+
+            int bad = Cholesky.Factor(path, a, d, w);
+            if (bad >= 0)
+            {
+                SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
+            }
+
+            b.CopyTo(z);
+            Cholesky.Solve(path, a, d, w, z);
+            z[d..].Clear();
+        }
+        else
+        {
+            z.Clear();
+            x[..k].CopyTo(z);
+            if (layout.Biased)
+            {
+                z[k] = bias;
+            }
+
+            if (!single)
+            {
+                for (int s = 0; s < n; s += ws.Capacity)
+                {
+                    int cnt = Math.Min(ws.Capacity, n - s);
+                    Prepare(c, ws, cols, vals, s, cnt);
+                    Blas.AddWeightedRows(path, ws.U, cnt, w, ws.Q, b);
+                }
+            }
+            else
+            {
+                Blas.AddWeightedRows(path, ws.U, n, w, ws.Q, b);
+            }
+
+            ConjugateGradient(c, ws, cols, vals, single, lambda);
+        }
+
+        // Loss of the row's stored pairs with the new solution.
+        loss = 0;
+        for (int s = 0; s < n; s += ws.Capacity)
+        {
+            int cnt = Math.Min(ws.Capacity, n - s);
+            if (!single)
+            {
+                Prepare(c, ws, cols, vals, s, cnt);
+            }
+
+            Blas.RowDots(path, ws.U, cnt, w, z, ws.Tmp);
+            if (!o.IsImplicit)
+            {
+                for (int j = 0; j < cnt; j++)
+                {
+                    double res = (double)ws.Q[j] - ws.Tmp[j];
+                    loss += res * res;
+                }
+            }
+            else
+            {
+                float[]? fb = c.FixedBiases;
+                for (int j = 0; j < cnt; j++)
+                {
+                    float v = vals[s + j];
+                    double p = v > 0 ? 1.0 : 0.0;
+                    double pred = (double)ws.Tmp[j] + (fb is null ? 0f : fb[cols[s + j]]);
+                    double e = p - pred;
+                    loss += ws.Weight[j] * e * e + p * p - 2 * p * pred;
+                }
+            }
+        }
+
+        double zz = 0;
+        bool finite = true;
+        for (int p = 0; p < d; p++)
+        {
+            float v = z[p];
+            finite &= float.IsFinite(v);
+            zz += (double)v * v;
+        }
+
+        reg = lambda * zz;
+        z[..k].CopyTo(x);
+        bias = layout.Biased ? z[k] : 0f;
+        return finite;
+    }
+
+    /// <summary>Gathers neighbours [start, start + count) into U and computes their weights and targets.</summary>
+    private static unsafe void Prepare(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, int start, int count)
+    {
+        AlsLayout layout = c.Layout;
+        int w = layout.W, k = layout.K, fs = layout.FactorStride;
+        float* f = c.FixedFactors.Pointer;
+        float[]? fb = c.FixedBiases;
+        float[] u = ws.U;
+        bool implicitModel = c.Options.IsImplicit;
+        float mu = c.GlobalMean;
+        for (int j = 0; j < count; j++)
+        {
+            int col = cols[start + j];
+            float v = vals[start + j];
+            Span<float> dst = u.AsSpan(j * w, w);
+            new ReadOnlySpan<float>(f + (long)col * fs, fs).CopyTo(dst);
+            float g = 0f;
+            if (layout.Biased)
+            {
+                dst[fs..].Clear();
+                dst[k] = 1f;
+                g = fb![col];
+            }
+
+            if (implicitModel)
+            {
+                float conf = c.Confidence(v);
+                float p = v > 0 ? 1f : 0f;
+                float wt = conf - 1f;
+                ws.Weight[j] = wt;
+                ws.SqrtWeight[j] = MathF.Sqrt(wt);
+                ws.Q[j] = conf * p - wt * g;
+            }
+            else
+            {
+                ws.Weight[j] = 1f;
+                ws.Q[j] = v - mu - g;
+            }
+        }
+    }
+
+    /// <summary>CG on (G0 + U^T diag(w) U + lambda I) z = b from the warm start in ws.Z.</summary>
+    private static void ConjugateGradient(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
+    {
+        KernelPath path = c.Path;
+        int w = c.Layout.W;
+        Span<float> z = ws.Z, r = ws.R, p = ws.P, ap = ws.Ap;
+        MatVec(c, ws, cols, vals, single, lambda, z, ap);
+        for (int i = 0; i < w; i++)
+        {
+            r[i] = ws.B[i] - ap[i];
+        }
+
+        r.CopyTo(p);
+        float rr = Blas.Dot(path, r, r);
+        float tol = c.Options.CgTolerance;
+        for (int step = 0; step < c.Options.CgSteps; step++)
+        {
+            if (rr <= tol * tol || rr == 0f)
+            {
+                break;
+            }
+
+            MatVec(c, ws, cols, vals, single, lambda, p, ap);
+            float pap = Blas.Dot(path, p, ap);
+            if (!(pap > 0f))
+            {
+                break;
+            }
+
+            float alpha = rr / pap;
+            Blas.Axpy(path, alpha, p, z);
+            Blas.Axpy(path, -alpha, ap, r);
+            float rrNew = Blas.Dot(path, r, r);
+            float beta = rrNew / rr;
+            for (int i = 0; i < w; i++)
+            {
+                p[i] = r[i] + beta * p[i];
+            }
+
+            rr = rrNew;
+        }
+    }
+
+    /// <summary>y = (G0 + U^T diag(w) U + lambda I) v, with y past d kept zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MatVec(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> y)
+    {
+        KernelPath path = c.Path;
+        int w = c.Layout.W, d = c.Layout.D;
+        int n = cols.Length;
+        y.Clear();
+        if (c.G0 is { } g0)
+        {
+            Blas.RowDots(path, g0, d, w, v, y);
+        }
+
+        for (int i = 0; i < d; i++)
+        {
+            y[i] += lambda * v[i];
+        }
+
+        for (int s = 0; s < n; s += ws.Capacity)
+        {
+            int cnt = Math.Min(ws.Capacity, n - s);
+            if (!single)
+            {
+                Prepare(c, ws, cols, vals, s, cnt);
+            }
+
+            Blas.RowDots(path, ws.U, cnt, w, v, ws.Tmp);
+            for (int j = 0; j < cnt; j++)
+            {
+                ws.Tmp[j] *= ws.Weight[j];
+            }
+
+            Blas.AddWeightedRows(path, ws.U, cnt, w, ws.Tmp, y);
+        }
+    }
+}

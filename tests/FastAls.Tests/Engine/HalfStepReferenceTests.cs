@@ -1,0 +1,163 @@
+using FastAls.Internals.Kernels;
+using FastAls.Internals.Solvers;
+using static FastAls.Tests.Engine.EngineTestData;
+
+namespace FastAls.Tests.Engine;
+
+/// <summary>One half-step of every model and solver against an independent dense double-precision solve.</summary>
+public class HalfStepReferenceTests
+{
+    public static TheoryData<AlsModelKind, AlsSolver> Cases() => KindsAndSolvers();
+
+    private static AlsOptions Options(AlsModelKind kind, AlsSolver solver, RegularizationScaling scaling = RegularizationScaling.Constant, int k = 6) => new()
+    {
+        Kind = kind,
+        Factors = k,
+        Regularization = scaling == RegularizationScaling.ByCount ? 0.05f : 0.3f,
+        RegularizationScaling = scaling,
+        Alpha = 2f,
+        Confidence = kind == AlsModelKind.BiasedImplicit ? ConfidenceKind.Log : ConfidenceKind.Linear,
+        Epsilon = 0.5f,
+        Solver = solver,
+        CgSteps = 3,
+        Threads = 2,
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void UserHalfStep_MatchesDenseReference(AlsModelKind kind, AlsSolver solver)
+    {
+        Run(Options(kind, solver), usersSide: true);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ItemHalfStep_WithAlsWr_MatchesDenseReference(AlsModelKind kind, AlsSolver solver)
+    {
+        Run(Options(kind, solver, RegularizationScaling.ByCount, k: 17), usersSide: false);
+    }
+
+    private static void Run(AlsOptions o, bool usersSide)
+    {
+        using Dataset data = Random(23, 31, 0.3, seed: 7, implicitValues: o.IsImplicit);
+        using var xf = new FactorMatrix(data.Users, o.Factors);
+        using var yf = new FactorMatrix(data.Items, o.Factors);
+        float[]? xb = o.HasBiases ? new float[data.Users] : null;
+        float[]? yb = o.HasBiases ? new float[data.Items] : null;
+        FillRandom(xf, xb, data.UserItems, 11);
+        FillRandom(yf, yb, data.ItemUsers, 12);
+        float mu = o.Kind == AlsModelKind.BiasedExplicit ? 3.1f : 0f;
+
+        CsrMatrix rows = usersSide ? data.UserItems : data.ItemUsers;
+        FactorMatrix solved = usersSide ? xf : yf, fixedF = usersSide ? yf : xf;
+        float[]? solvedB = usersSide ? xb : yb, fixedB = usersSide ? yb : xb;
+        using FactorMatrix start = solved.Clone();
+        float[]? startB = (float[]?)solvedB?.Clone();
+
+        var layout = AlsLayout.For(o);
+        GramMatrix? fixedGram = o.IsImplicit ? GramMatrix.Compute(layout, KernelIsa.Active, fixedF, fixedB) : null;
+        var ctx = new HalfStepContext(o, KernelIsa.Active, fixedF, fixedB, fixedGram, mu, "row");
+        var solver = new HalfStepSolver(o, KernelIsa.Active, 2, rows);
+        HalfStepResult r = solver.Solve(ctx, rows, solved, solvedB, null, default);
+        Assert.False(r.Cancelled);
+        Assert.Equal(-1, r.NonFiniteRow);
+
+        int d = o.HasBiases ? o.Factors + 1 : o.Factors;
+        for (int row = 0; row < rows.Rows; row++)
+        {
+            (double[,] a, double[] b) = ReferenceSystem(o, rows, row, fixedF, fixedB, mu);
+            double[] expected;
+            if (rows.RowLength(row) == 0)
+            {
+                expected = new double[d];
+            }
+            else if (o.Solver == AlsSolver.Cholesky)
+            {
+                expected = SolveSpd(a, b);
+            }
+            else
+            {
+                double[] x0 = Augmented(start, row, o.HasBiases);
+                if (o.HasBiases)
+                {
+                    x0[o.Factors] = startB![row];
+                }
+
+                expected = DenseCg(a, b, x0, o.CgSteps);
+            }
+
+            double[] actual = Augmented(solved, row, o.HasBiases);
+            if (o.HasBiases)
+            {
+                actual[o.Factors] = solvedB![row];
+            }
+
+            double err = RelativeError(expected, actual);
+            Assert.True(err < 1e-4, $"{o.Kind}/{o.Solver} row {row}: relative error {err:E2}");
+        }
+
+        // The returned loss + regularization is the exact full cost with the other side's regularization added.
+        double reference = usersSide
+            ? ReferenceCost(o, data, xf, xb, yf, yb, mu)
+            : ReferenceCost(o, data, xf, xb, yf, yb, mu);
+        double fixedReg = Reg(o, usersSide ? data.ItemUsers : data.UserItems, fixedF, fixedB);
+        double cost = r.Loss + r.Regularization + fixedReg;
+        Assert.True(Math.Abs(cost - reference) <= 1e-5 * Math.Abs(reference), $"cost {cost} vs reference {reference}");
+    }
+
+    /// <summary>Plain textbook CG in double, a fixed number of steps.</summary>
+    internal static double[] DenseCg(double[,] a, double[] b, double[] x0, int steps)
+    {
+        int d = b.Length;
+        var x = (double[])x0.Clone();
+        double[] Mul(double[] v)
+        {
+            var y = new double[d];
+            for (int p = 0; p < d; p++)
+            {
+                for (int q = 0; q < d; q++)
+                {
+                    y[p] += a[p, q] * v[q];
+                }
+            }
+
+            return y;
+        }
+
+        double[] ax = Mul(x);
+        var r = new double[d];
+        for (int i = 0; i < d; i++)
+        {
+            r[i] = b[i] - ax[i];
+        }
+
+        var pv = (double[])r.Clone();
+        double rr = r.Sum(v => v * v);
+        for (int s = 0; s < steps && rr > 0; s++)
+        {
+            double[] ap = Mul(pv);
+            double pap = 0;
+            for (int i = 0; i < d; i++)
+            {
+                pap += pv[i] * ap[i];
+            }
+
+            double alpha = rr / pap;
+            for (int i = 0; i < d; i++)
+            {
+                x[i] += alpha * pv[i];
+                r[i] -= alpha * ap[i];
+            }
+
+            double rrNew = r.Sum(v => v * v);
+            for (int i = 0; i < d; i++)
+            {
+                pv[i] = r[i] + rrNew / rr * pv[i];
+            }
+
+            rr = rrNew;
+        }
+
+        return x;
+    }
+}

@@ -1,0 +1,189 @@
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Tests.Engine;
+
+/// <summary>Every kernel path against the scalar one (and against double-precision references).</summary>
+public class KernelTests
+{
+    public static TheoryData<KernelPath> Paths() => EngineTestData.Paths();
+
+    private static float[] RandomArray(Random rng, int n, double zeroFraction = 0)
+    {
+        var a = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            a[i] = rng.NextDouble() < zeroFraction ? 0f : (float)(rng.NextDouble() * 2 - 1);
+        }
+
+        return a;
+    }
+
+    [Fact]
+    public void SupportedPaths_IncludeScalar_AndActiveIsSupported()
+    {
+        Assert.Contains(KernelPath.Scalar, KernelIsa.Supported);
+        Assert.Contains(KernelIsa.Active, KernelIsa.Supported);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Dot_And_Axpy_MatchScalar_ForAllLengths(KernelPath path)
+    {
+        var rng = new Random(1);
+        for (int n = 0; n <= 70; n++)
+        {
+            float[] x = RandomArray(rng, n), y = RandomArray(rng, n);
+            double exact = 0;
+            for (int i = 0; i < n; i++)
+            {
+                exact += (double)x[i] * y[i];
+            }
+
+            float got = Blas.Dot(path, x, y);
+            Assert.True(Math.Abs(got - exact) <= 1e-5 * (1 + n), $"n={n}: {got} vs {exact}");
+            Assert.Equal(Blas.Dot(KernelPath.Scalar, x, y), got, 1e-4f);
+
+            float[] ys = (float[])y.Clone(), yv = (float[])y.Clone();
+            Blas.Axpy(KernelPath.Scalar, 0.37f, x, ys);
+            Blas.Axpy(path, 0.37f, x, yv);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(ys[i], yv[i], 1e-6f);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void RowKernels_MatchScalar(KernelPath path)
+    {
+        var rng = new Random(2);
+        const int rows = 13, w = 48;
+        float[] block = RandomArray(rng, rows * w), x = RandomArray(rng, w), q = RandomArray(rng, rows);
+        float[] d0 = new float[rows], d1 = new float[rows];
+        Blas.RowDots(KernelPath.Scalar, block, rows, w, x, d0);
+        Blas.RowDots(path, block, rows, w, x, d1);
+        Assert.Equal(d0, d1, (a, b) => Math.Abs(a - b) < 1e-5f);
+
+        float[] y0 = RandomArray(rng, w), y1 = (float[])y0.Clone();
+        Blas.AddWeightedRows(KernelPath.Scalar, block, rows, w, q, y0);
+        Blas.AddWeightedRows(path, block, rows, w, q, y1);
+        Assert.Equal(y0, y1, (a, b) => Math.Abs(a - b) < 1e-5f);
+
+        float[] s0 = new float[rows * w], s1 = new float[rows * w];
+        Blas.ScaleRows(KernelPath.Scalar, block, rows, w, q, s0);
+        Blas.ScaleRows(path, block, rows, w, q, s1);
+        Assert.Equal(s0, s1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void SyrkUpper_MatchesDoubleReference_AndScalar(KernelPath path)
+    {
+        var rng = new Random(3);
+        foreach (int w in new[] { 16, 32, 48, 80, 144 })
+        {
+            foreach (int n in new[] { 0, 1, 7, 64, 300 })
+            {
+                float[] a = RandomArray(rng, n * w, zeroFraction: 0.05);
+                float[] g = RandomArray(rng, w * w);
+                float[] g0 = (float[])g.Clone();
+                float[] gs = (float[])g.Clone();
+                Syrk.SyrkUpper(path, a, n, w, g);
+                Syrk.SyrkUpper(KernelPath.Scalar, a, n, w, gs);
+                for (int p = 0; p < w; p++)
+                {
+                    for (int q = p; q < w; q++)
+                    {
+                        double exact = g0[p * w + q];
+                        for (int j = 0; j < n; j++)
+                        {
+                            exact += (double)a[j * w + p] * a[j * w + q];
+                        }
+
+                        Assert.True(Math.Abs(g[p * w + q] - exact) <= 1e-5 * (1 + n), $"w={w} n={n} ({p},{q}): {g[p * w + q]} vs {exact}");
+                        Assert.True(Math.Abs(g[p * w + q] - gs[p * w + q]) <= 1e-5 * (1 + n), $"w={w} n={n} ({p},{q}) differs from scalar");
+                    }
+                }
+
+                Syrk.MirrorUpper(g, w, w);
+                for (int p = 0; p < w; p++)
+                {
+                    for (int q = 0; q < p; q++)
+                    {
+                        Assert.Equal(g[q * w + p], g[p * w + q]);
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Cholesky_SolvesSpdSystems_LikeDoubleReference(KernelPath path)
+    {
+        var rng = new Random(4);
+        foreach (int d in new[] { 1, 5, 16, 33, 65 })
+        {
+            int w = (d + 15) / 16 * 16;
+            int n = d + 10;
+            float[] m = RandomArray(rng, n * w);
+            for (int j = 0; j < n; j++)
+            {
+                m.AsSpan(j * w + d, w - d).Clear();
+            }
+
+            var a = new float[w * w];
+            Syrk.SyrkUpper(KernelPath.Scalar, m, n, w, a);
+            Syrk.MirrorUpper(a, d, w);
+            for (int p = 0; p < d; p++)
+            {
+                a[p * w + p] += 0.5f;
+            }
+
+            var ad = new double[d, d];
+            for (int p = 0; p < d; p++)
+            {
+                for (int q = 0; q < d; q++)
+                {
+                    ad[p, q] = a[p * w + q];
+                }
+            }
+
+            float[] b = RandomArray(rng, w);
+            b.AsSpan(d).Clear();
+            double[] expected = EngineTestData.SolveSpd(ad, b.Take(d).Select(v => (double)v).ToArray());
+            Assert.Equal(-1, Cholesky.Factor(path, a, d, w));
+            Cholesky.Solve(path, a, d, w, b);
+            double err = EngineTestData.RelativeError(expected, b.Take(d).Select(v => (double)v).ToArray());
+            Assert.True(err < 1e-4, $"d={d}: relative error {err:E2}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Cholesky_ReportsTheFirstNonPositivePivot(KernelPath path)
+    {
+        // Rank one: [1 2; 2 4] plus an identity block; pivot 1 is (numerically) zero.
+        const int w = 16;
+        var a = new float[w * w];
+        a[0] = 1;
+        a[1] = 2;
+        a[w] = 2;
+        a[w + 1] = 4;
+        a[2 * w + 2] = 1;
+        Assert.Equal(1, Cholesky.Factor(path, a, 3, w));
+
+        var neg = new float[w * w];
+        neg[0] = -1;
+        Assert.Equal(0, Cholesky.Factor(path, neg, 1, w));
+    }
+
+    [Fact]
+    public void ForcedKernel_ParsesNames_AndRejectsUnknown()
+    {
+        Assert.Equal(KernelPath.Scalar, KernelIsa.Choose("scalar"));
+        Assert.Equal(KernelIsa.Best, KernelIsa.Choose(null));
+        Assert.Throws<InvalidOperationException>(() => KernelIsa.Choose("sse9"));
+    }
+}

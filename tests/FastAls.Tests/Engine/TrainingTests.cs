@@ -1,0 +1,326 @@
+using FastAls.Internals.Kernels;
+using FastAls.Internals.Solvers;
+using static FastAls.Tests.Engine.EngineTestData;
+
+namespace FastAls.Tests.Engine;
+
+/// <summary>The training loop: cost, determinism, allocation, errors, cancellation, fold-in.</summary>
+public class TrainingTests
+{
+    public static TheoryData<AlsModelKind, AlsSolver> Cases() => KindsAndSolvers();
+
+    public static TheoryData<AlsModelKind> AllKinds()
+    {
+        var d = new TheoryData<AlsModelKind>();
+        foreach (AlsModelKind k in Kinds)
+        {
+            d.Add(k);
+        }
+
+        return d;
+    }
+
+    private static AlsOptions Options(AlsModelKind kind, AlsSolver solver = AlsSolver.Cholesky) => new()
+    {
+        Kind = kind,
+        Factors = 8,
+        Regularization = 0.1f,
+        Alpha = 3f,
+        Solver = solver,
+        Iterations = 6,
+        Threads = 2,
+        Seed = 5,
+    };
+
+    /// <summary>A synchronous IProgress (Progress&lt;T&gt; would post to a context).</summary>
+    private sealed class Recorder(Action<AlsProgress>? onReport = null) : IProgress<AlsProgress>
+    {
+        public List<AlsProgress> Reports { get; } = [];
+
+        public void Report(AlsProgress value)
+        {
+            Reports.Add(value);
+            onReport?.Invoke(value);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Cost_NeverIncreases_AndEqualsTheDenseCost(AlsModelKind kind, AlsSolver solver)
+    {
+        using Dataset data = Random(40, 50, 0.2, seed: 3, implicitValues: kind is AlsModelKind.Implicit or AlsModelKind.BiasedImplicit, emptyUsers: 2);
+        AlsOptions o = Options(kind, solver) with { RegularizationScaling = solver == AlsSolver.Cholesky ? RegularizationScaling.ByCount : RegularizationScaling.Constant, Regularization = solver == AlsSolver.Cholesky ? 0.02f : 0.1f };
+        var rec = new Recorder();
+        using AlsModel m = AlsModel.Fit(data, o, rec);
+        Assert.Equal(2 * o.Iterations, rec.Reports.Count);
+        for (int t = 0; t < rec.Reports.Count; t++)
+        {
+            AlsProgress p = rec.Reports[t];
+            Assert.Equal(t / 2 + 1, p.Iteration);
+            Assert.Equal(t % 2 == 0 ? AlsHalfStep.Users : AlsHalfStep.Items, p.HalfStep);
+            Assert.True(double.IsFinite(p.Cost) && p.Cost > 0);
+            Assert.Equal(p.Loss + p.Regularization, p.Cost, 1e-9 * p.Cost);
+            if (t > 0)
+            {
+                double prev = rec.Reports[t - 1].Cost;
+                Assert.True(p.Cost <= prev * (1 + 1e-6), $"half-step {t}: cost rose from {prev} to {p.Cost}");
+            }
+        }
+
+        Assert.True(rec.Reports[^1].Cost < rec.Reports[0].Cost, "training made no progress");
+        double reference = ReferenceCost(o, data, m.UserFactors, m.UserBiases, m.ItemFactors, m.ItemBiases, m.GlobalMean);
+        Assert.True(Math.Abs(rec.Reports[^1].Cost - reference) <= 1e-5 * reference, $"reported {rec.Reports[^1].Cost} vs dense {reference}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void SameSeed_GivesBitIdenticalFactors_WhateverTheThreads(AlsModelKind kind, AlsSolver solver)
+    {
+        using Dataset data = Random(300, 120, 0.08, seed: 9, implicitValues: kind >= AlsModelKind.Implicit);
+        float[]? first = null, firstBias = null;
+        double firstCost = 0;
+        foreach (int threads in new[] { 1, 2, 4 })
+        {
+            var rec = new Recorder();
+            using AlsModel m = AlsModel.Fit(data, Options(kind, solver) with { Threads = threads, Iterations = 3 }, rec);
+            float[] f = [.. m.UserFactors.ToArray(), .. m.ItemFactors.ToArray()];
+            float[] b = [.. m.UserBiases ?? [], .. m.ItemBiases ?? []];
+            if (first is null)
+            {
+                (first, firstBias, firstCost) = (f, b, rec.Reports[^1].Cost);
+                continue;
+            }
+
+            Assert.True(first.AsSpan().SequenceEqual(f), $"factors differ with {threads} threads");
+            Assert.True(firstBias.AsSpan().SequenceEqual(b), $"biases differ with {threads} threads");
+            Assert.Equal(firstCost, rec.Reports[^1].Cost);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AllKinds))]
+    public void RowsWithoutInteractions_GetZeroFactorsAndBias(AlsModelKind kind)
+    {
+        using Dataset data = Random(30, 25, 0.3, seed: 4, implicitValues: kind >= AlsModelKind.Implicit, emptyUsers: 3);
+        using AlsModel m = AlsModel.Fit(data, Options(kind));
+        for (int u = 0; u < 3; u++)
+        {
+            Assert.All(m.UserFactors.Row(u).ToArray(), v => Assert.Equal(0f, v));
+            Assert.Equal(0f, m.UserBiases?[u] ?? 0f);
+        }
+
+        Assert.All(m.ItemFactors.Row(data.Items - 1).ToArray(), v => Assert.Equal(0f, v));
+        Assert.All(m.UserFactors.ToArray(), v => Assert.True(float.IsFinite(v)));
+        Assert.All(m.ItemFactors.ToArray(), v => Assert.True(float.IsFinite(v)));
+        Assert.Contains(m.UserFactors.ToArray(), v => v != 0f);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllKinds))]
+    public void ManyCgSteps_MatchCholesky(AlsModelKind kind)
+    {
+        using Dataset data = Random(25, 40, 0.3, seed: 21, implicitValues: kind >= AlsModelKind.Implicit);
+        AlsOptions chol = Options(kind) with { Factors = 12, Regularization = 0.5f };
+        AlsOptions cg = chol with { Solver = AlsSolver.ConjugateGradient, CgSteps = 60 };
+        using var yf = new FactorMatrix(data.Items, chol.Factors);
+        float[]? yb = chol.HasBiases ? new float[data.Items] : null;
+        FillRandom(yf, yb, data.ItemUsers, 1);
+        var layout = AlsLayout.For(chol);
+        GramMatrix? gram = chol.IsImplicit ? GramMatrix.Compute(layout, KernelIsa.Active, yf, yb) : null;
+
+        using var x1 = new FactorMatrix(data.Users, chol.Factors);
+        using var x2 = new FactorMatrix(data.Users, chol.Factors);
+        float[]? b1 = chol.HasBiases ? new float[data.Users] : null, b2 = chol.HasBiases ? new float[data.Users] : null;
+        new HalfStepSolver(chol, KernelIsa.Active, 1, data.UserItems).Solve(new HalfStepContext(chol, KernelIsa.Active, yf, yb, gram, 3f, "user"), data.UserItems, x1, b1, null, default);
+        new HalfStepSolver(cg, KernelIsa.Active, 1, data.UserItems).Solve(new HalfStepContext(cg, KernelIsa.Active, yf, yb, gram, 3f, "user"), data.UserItems, x2, b2, null, default);
+        for (int u = 0; u < data.Users; u++)
+        {
+            double[] e = [.. x1.Row(u).ToArray().Select(v => (double)v), b1?[u] ?? 0];
+            double[] a = [.. x2.Row(u).ToArray().Select(v => (double)v), b2?[u] ?? 0];
+            double err = RelativeError(e, a);
+            Assert.True(err < 1e-3, $"user {u}: CG differs from Cholesky by {err:E2}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FoldIn_EqualsTheTrainingHalfStep(AlsModelKind kind, AlsSolver solver)
+    {
+        using Dataset data = Random(30, 35, 0.25, seed: 8, implicitValues: kind >= AlsModelKind.Implicit);
+        AlsOptions o = Options(kind, solver) with { Iterations = 2 };
+        using AlsModel m = AlsModel.Fit(data, o);
+
+        // A user half-step with the model's items fixed, on a copy of the users (CG starts from the
+        // current factors and, as the fold-in does, from a zero bias).
+        using FactorMatrix users = m.UserFactors.Clone();
+        float[]? ub = m.UserBiases is null ? null : new float[data.Users];
+        var layout = AlsLayout.For(o);
+        GramMatrix? gram = o.IsImplicit ? GramMatrix.Compute(layout, KernelIsa.Active, m.ItemFactors, m.ItemBiases) : null;
+        new HalfStepSolver(o, KernelIsa.Active, 1, data.UserItems)
+            .Solve(new HalfStepContext(o, KernelIsa.Active, m.ItemFactors, m.ItemBiases, gram, m.GlobalMean, "user"), data.UserItems, users, ub, null, default);
+
+        var x = new float[o.Factors];
+        for (int u = 0; u < data.Users; u++)
+        {
+            m.UserFactors.Row(u).CopyTo(x);
+            m.SolveUserRow(data.UserItems.RowIndices(u), data.UserItems.RowValues(u), x, out float bias);
+            Assert.True(users.Row(u).SequenceEqual(x), $"user {u} differs");
+            Assert.Equal(ub?[u] ?? 0f, bias);
+        }
+
+        // The item side too, from zeros for CG.
+        var y = new float[o.Factors];
+        m.SolveItemRow(data.ItemUsers.RowIndices(0), data.ItemUsers.RowValues(0), y, out _);
+        Assert.Contains(y, v => v != 0f);
+    }
+
+    [Fact]
+    public void FoldIn_IsThreadSafe()
+    {
+        using Dataset data = Random(60, 40, 0.2, seed: 12, implicitValues: true);
+        using AlsModel m = AlsModel.Fit(data, Options(AlsModelKind.BiasedImplicit) with { Iterations = 2 });
+        var expected = new float[data.Users][];
+        for (int u = 0; u < data.Users; u++)
+        {
+            expected[u] = new float[8];
+            m.SolveUserRow(data.UserItems.RowIndices(u), data.UserItems.RowValues(u), expected[u], out _);
+        }
+
+        m.InvalidateFoldInCache();
+        Parallel.For(0, 4 * data.Users, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            int u = i % data.Users;
+            var x = new float[8];
+            m.SolveUserRow(data.UserItems.RowIndices(u), data.UserItems.RowValues(u), x, out _);
+            Assert.True(expected[u].AsSpan().SequenceEqual(x));
+        });
+    }
+
+    [Theory]
+    [InlineData(AlsSolver.Cholesky)]
+    [InlineData(AlsSolver.ConjugateGradient)]
+    public void Sweep_AllocatesNothingPerRow(AlsSolver solver)
+    {
+        foreach (AlsModelKind kind in Kinds)
+        {
+            long small = SweepBytes(kind, solver, users: 40);
+            long large = SweepBytes(kind, solver, users: 640);
+            Assert.True(large <= small + 64, $"{kind}/{solver}: a sweep over 16x the rows allocated {large} bytes vs {small}");
+            Assert.True(large < 4096, $"{kind}/{solver}: a one-thread sweep allocated {large} bytes");
+        }
+    }
+
+    private static long SweepBytes(AlsModelKind kind, AlsSolver solver, int users)
+    {
+        AlsOptions o = Options(kind, solver) with { Threads = 1 };
+        using Dataset data = Random(users, 60, 0.2, seed: 2, implicitValues: o.IsImplicit);
+        using var xf = new FactorMatrix(data.Users, o.Factors);
+        using var yf = new FactorMatrix(data.Items, o.Factors);
+        float[]? xb = o.HasBiases ? new float[data.Users] : null, yb = o.HasBiases ? new float[data.Items] : null;
+        FillRandom(xf, xb, data.UserItems, 1);
+        FillRandom(yf, yb, data.ItemUsers, 2);
+        var layout = AlsLayout.For(o);
+        GramMatrix? gram = o.IsImplicit ? GramMatrix.Compute(layout, KernelIsa.Active, yf, yb) : null;
+        var ctx = new HalfStepContext(o, KernelIsa.Active, yf, yb, gram, 0f, "user");
+        var solver1 = new HalfStepSolver(o, KernelIsa.Active, 1, data.UserItems);
+        var gramOut = new GramMatrix(layout);
+        solver1.Solve(ctx, data.UserItems, xf, xb, gramOut, default);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        solver1.Solve(ctx, data.UserItems, xf, xb, gramOut, default);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
+    public void SingularSystem_ThrowsNamingTheRow_AndIncreaseRegularization()
+    {
+        // User 1 has one rating: with lambda = 0 its 8 x 8 system has rank 1.
+        using Dataset data = FromTriples(3, 12, [(0, 0, 4), (0, 1, 3), (0, 2, 5), (1, 3, 2), .. Enumerable.Range(0, 12).Select(i => (2, i, 3f))]);
+        var e = Assert.Throws<ArithmeticException>(() => AlsModel.Fit(data, Options(AlsModelKind.Explicit) with { Regularization = 0f }));
+        Assert.Contains("user row 0", e.Message, StringComparison.Ordinal);
+        Assert.Contains("increase regularization", e.Message, StringComparison.Ordinal);
+        Assert.Contains("iteration 1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Divergence_ThrowsNamingModelIterationAndRow_AndKeepsThePreviousFactors()
+    {
+        // Values near float.MaxValue: the first user half-step is finite, squaring the factors is not.
+        using Dataset data = FromTriples(4, 4, [.. Enumerable.Range(0, 16).Select(t => (t / 4, t % 4, t % 3 == 0 ? 3e38f : 1e38f))]);
+        AlsOptions o = Options(AlsModelKind.Explicit, AlsSolver.ConjugateGradient) with { Factors = 2, Iterations = 0, Regularization = 1e-3f };
+        using AlsModel m = AlsModel.Fit(data, o);
+        var rec = new Recorder();
+        float[] users = [], items = m.ItemFactors.ToArray();
+        var e = Assert.Throws<ArithmeticException>(() => m.ContinueTraining(data, 3, new Recorder(p => (users, items) = (m.UserFactors.ToArray(), m.ItemFactors.ToArray()))));
+        Assert.Contains("Explicit ALS diverged in iteration", e.Message, StringComparison.Ordinal);
+        Assert.Contains(" row ", e.Message, StringComparison.Ordinal);
+        Assert.Equal(users.Length == 0 ? m.UserFactors.ToArray() : users, m.UserFactors.ToArray());
+        Assert.Equal(items, m.ItemFactors.ToArray());
+        Assert.All(m.ItemFactors.ToArray(), v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
+    public void Cancellation_KeepsTheLastCompletedHalfStep()
+    {
+        using Dataset data = Random(50, 40, 0.2, seed: 6, implicitValues: true);
+        using AlsModel m = AlsModel.Fit(data, Options(AlsModelKind.Implicit) with { Iterations = 1 });
+        float[] itemsBefore = m.ItemFactors.ToArray();
+        using var cts = new CancellationTokenSource();
+        float[]? usersAtReport = null;
+        var rec = new Recorder(p =>
+        {
+            usersAtReport = m.UserFactors.ToArray();
+            cts.Cancel();
+        });
+        Assert.ThrowsAny<OperationCanceledException>(() => m.ContinueTraining(data, 5, rec, cts.Token));
+        Assert.Single(rec.Reports);
+        Assert.Equal(AlsHalfStep.Users, rec.Reports[0].HalfStep);
+        Assert.Equal(usersAtReport, m.UserFactors.ToArray());
+        Assert.Equal(itemsBefore, m.ItemFactors.ToArray());
+        Assert.Throws<OperationCanceledException>(() => AlsModel.Fit(data, Options(AlsModelKind.Implicit), null, cts.Token));
+    }
+
+    [Fact]
+    public void EarlyStop_StopsWhenTheRelativeImprovementIsSmall()
+    {
+        using Dataset data = Random(40, 30, 0.3, seed: 6, implicitValues: false);
+        var all = new Recorder();
+        using (AlsModel.Fit(data, Options(AlsModelKind.BiasedExplicit) with { Iterations = 30 }, all))
+        {
+        }
+
+        const double tol = 1e-2;
+        var rec = new Recorder();
+        using (AlsModel.Fit(data, Options(AlsModelKind.BiasedExplicit) with { Iterations = 30, EarlyStopTolerance = tol }, rec))
+        {
+        }
+
+        // The first iteration whose improvement over the previous one falls below tol is the last one run.
+        int expectedIterations = 30;
+        for (int it = 2; it <= 30; it++)
+        {
+            double prev = all.Reports[2 * (it - 1) - 1].Cost, cur = all.Reports[2 * it - 1].Cost;
+            if ((prev - cur) / prev < tol)
+            {
+                expectedIterations = it;
+                break;
+            }
+        }
+
+        Assert.True(expectedIterations < 30, "the tolerance never triggered; the test data is too hard");
+        Assert.Equal(2 * expectedIterations, rec.Reports.Count);
+    }
+
+    [Fact]
+    public void Fit_RejectsBadArguments()
+    {
+        using Dataset data = Random(5, 5, 0.5, seed: 1, implicitValues: false);
+        Assert.Throws<ArgumentException>(() => AlsModel.Fit(data, new AlsOptions { Factors = 0 }));
+        Assert.Throws<ArgumentNullException>(() => AlsModel.Fit(null!, new AlsOptions()));
+        using AlsModel m = AlsModel.Fit(data, Options(AlsModelKind.Explicit) with { Iterations = 1 });
+        var x = new float[8];
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.SolveUserRow([7], [1f], x, out _));
+        Assert.Throws<ArgumentException>(() => m.SolveUserRow([1, 2], [1f], x, out _));
+        using Dataset other = Random(6, 5, 0.5, seed: 1, implicitValues: false);
+        Assert.Throws<ArgumentException>(() => m.ContinueTraining(other, 1));
+    }
+}
