@@ -1,0 +1,291 @@
+using FastAls.Internals.Serving;
+
+namespace FastAls;
+
+public sealed partial class AlsModel
+{
+    private float[]? _itemInverseNorms;
+    private float[]? _userInverseNorms;
+
+    /// <summary>
+    /// This model as a block scorer (<c>mu + b_u + g_i + x_u . y_i</c>), for <see cref="BatchRecommender"/>
+    /// and the evaluation code.
+    /// </summary>
+    public IRecommendationScorer AsScorer() => new FactorScorer(UserFactors, ItemFactors, UserBiases, ItemBiases, GlobalMean);
+
+    /// <summary>
+    /// Forgets the cached factor norms of <see cref="SimilarItems"/> and <see cref="SimilarUsers"/>; call it
+    /// after changing factors in place.
+    /// </summary>
+    public void ResetServingCache()
+    {
+        _itemInverseNorms = null;
+        _userInverseNorms = null;
+        _itemGram = null;
+    }
+
+    /// <summary>The dense index of external user id <paramref name="id"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The id is not in the model.</exception>
+    public int UserIndex(long id) => UserIds.TryGetIndex(id, out int i) ? i : throw UnknownId("user", id.ToString(System.Globalization.CultureInfo.InvariantCulture), UserIds);
+
+    /// <summary>The dense index of external user id <paramref name="id"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The id is not in the model.</exception>
+    public int UserIndex(string id) => UserIds.TryGetIndex(id, out int i) ? i : throw UnknownId("user", id, UserIds);
+
+    /// <summary>The dense index of external item id <paramref name="id"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The id is not in the model.</exception>
+    public int ItemIndex(long id) => ItemIds.TryGetIndex(id, out int i) ? i : throw UnknownId("item", id.ToString(System.Globalization.CultureInfo.InvariantCulture), ItemIds);
+
+    /// <summary>The dense index of external item id <paramref name="id"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The id is not in the model.</exception>
+    public int ItemIndex(string id) => ItemIds.TryGetIndex(id, out int i) ? i : throw UnknownId("item", id, ItemIds);
+
+    /// <summary>
+    /// The top <paramref name="n"/> items for user index <paramref name="user"/>, best first (ties: lower
+    /// item index first), scored <c>mu + b_u + g_i + x_u . y_i</c>.
+    /// </summary>
+    /// <param name="user">Dense user index.</param>
+    /// <param name="n">How many items.</param>
+    /// <param name="userItems">User-by-item interactions; the user's row is filtered out when
+    /// <see cref="RecommendOptions.FilterSeen"/> (the default), so it is required then.</param>
+    /// <param name="options">Allow-list, deny-list and switches; null for the defaults.</param>
+    public Recommendations Recommend(int user, int n, CsrMatrix? userItems = null, RecommendOptions? options = null)
+    {
+        options ??= RecommendOptions.Default;
+        CheckIndex(user, Users, "user", nameof(user));
+        RequireSeen(userItems, options);
+        BatchRecommendations b = BatchRecommender.Recommend(AsScorer(), [user], n, userItems, options with { Threads = 1 }, UserIds, ItemIds);
+        return b.ForQuery(0);
+    }
+
+    /// <summary><see cref="Recommend(int, int, CsrMatrix?, RecommendOptions?)"/> for an external user id.</summary>
+    public Recommendations RecommendForId(long userId, int n, CsrMatrix? userItems = null, RecommendOptions? options = null)
+    {
+        if (!UserIds.TryGetIndex(userId, out int u))
+        {
+            return (options?.EmptyForUnknownIds ?? false) ? Recommendations.Empty(ItemIds) : throw UnknownId("user", userId.ToString(System.Globalization.CultureInfo.InvariantCulture), UserIds);
+        }
+
+        return Recommend(u, n, userItems, options);
+    }
+
+    /// <summary><see cref="Recommend(int, int, CsrMatrix?, RecommendOptions?)"/> for an external user id.</summary>
+    public Recommendations RecommendForId(string userId, int n, CsrMatrix? userItems = null, RecommendOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        if (!UserIds.TryGetIndex(userId, out int u))
+        {
+            return (options?.EmptyForUnknownIds ?? false) ? Recommendations.Empty(ItemIds) : throw UnknownId("user", userId, UserIds);
+        }
+
+        return Recommend(u, n, userItems, options);
+    }
+
+    /// <summary>
+    /// The top <paramref name="n"/> items for a user given by its factors (for example from
+    /// <c>RecalculateUser</c>) rather than by index; <paramref name="seenItems"/> are left out when
+    /// <see cref="RecommendOptions.FilterSeen"/>.
+    /// </summary>
+    public Recommendations RecommendForFactors(ReadOnlySpan<float> userFactors, float userBias, int n, ReadOnlySpan<int> seenItems = default, RecommendOptions? options = null)
+    {
+        options ??= RecommendOptions.Default;
+        if (userFactors.Length != Factors)
+        {
+            throw new ArgumentException($"userFactors has {userFactors.Length} values; the model has {Factors} factors.", nameof(userFactors));
+        }
+
+        if (!float.IsFinite(userBias))
+        {
+            throw new ArgumentException($"userBias must be finite (got {userBias}).", nameof(userBias));
+        }
+
+        using var one = new FactorMatrix(1, Factors);
+        userFactors.CopyTo(one.Row(0));
+        bool[]? mask = BatchRecommender.BuildMask(options, Items, options.FilterSeen ? seenItems : default);
+        var scorer = new FactorScorer(one, ItemFactors, HasBiasArrays ? [userBias] : null, ItemBiases, GlobalMean);
+        var sink = new SingleSink(n);
+        BatchRecommender.Run(scorer, [0], n, null, options with { Threads = 1 }, excludeSelf: false, sink, mask, maskGiven: true);
+        return new Recommendations(sink.Items, sink.Scores, ItemIds);
+    }
+
+    /// <summary>Top-n for many users (null: all), with the same filters as the single-user call.</summary>
+    public BatchRecommendations RecommendBatch(int[]? users, int n, CsrMatrix? userItems = null, RecommendOptions? options = null)
+    {
+        options ??= RecommendOptions.Default;
+        RequireSeen(userItems, options);
+        return BatchRecommender.Recommend(AsScorer(), users, n, userItems, options, UserIds, ItemIds);
+    }
+
+    /// <summary>Top-n for many users (null: all), streamed block by block to <paramref name="sink"/>.</summary>
+    public void RecommendBatch(int[]? users, int n, IRecommendationSink sink, CsrMatrix? userItems = null, RecommendOptions? options = null)
+    {
+        options ??= RecommendOptions.Default;
+        RequireSeen(userItems, options);
+        BatchRecommender.Recommend(AsScorer(), users, n, sink, userItems, options);
+    }
+
+    /// <summary>
+    /// The <paramref name="n"/> items most similar to item <paramref name="item"/> by cosine of the
+    /// factors, the item itself excluded. Allow- and deny-lists of the options apply.
+    /// </summary>
+    public Recommendations SimilarItems(int item, int n, RecommendOptions? options = null)
+    {
+        CheckIndex(item, Items, "item", nameof(item));
+        return SimilarItemsBatch([item], n, options).ForQuery(0);
+    }
+
+    /// <summary>Similar items for many items in one blocked pass.</summary>
+    public BatchRecommendations SimilarItemsBatch(int[] items, int n, RecommendOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        float[] inv = _itemInverseNorms ??= FactorScorer.InverseNorms(ItemFactors);
+        var scorer = new FactorScorer(ItemFactors, ItemFactors, queryScale: inv, targetScale: inv);
+        return Similar(scorer, items, n, options, ItemIds);
+    }
+
+    /// <summary>
+    /// The <paramref name="n"/> users most similar to user <paramref name="user"/> by cosine of the
+    /// factors, the user itself excluded. Allow- and deny-lists hold user indices here.
+    /// </summary>
+    public Recommendations SimilarUsers(int user, int n, RecommendOptions? options = null)
+    {
+        CheckIndex(user, Users, "user", nameof(user));
+        return SimilarUsersBatch([user], n, options).ForQuery(0);
+    }
+
+    /// <summary>Similar users for many users in one blocked pass.</summary>
+    public BatchRecommendations SimilarUsersBatch(int[] users, int n, RecommendOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        float[] inv = _userInverseNorms ??= FactorScorer.InverseNorms(UserFactors);
+        var scorer = new FactorScorer(UserFactors, UserFactors, queryScale: inv, targetScale: inv);
+        return Similar(scorer, users, n, options, UserIds);
+    }
+
+    /// <summary>
+    /// The model's estimate for (user, item): <c>mu + b_u + g_i + x_u . y_i</c> (the rating for the explicit
+    /// models, the preference score for the implicit ones).
+    /// </summary>
+    public float Predict(int user, int item)
+    {
+        CheckIndex(user, Users, "user", nameof(user));
+        CheckIndex(item, Items, "item", nameof(item));
+        return PredictUnchecked(user, item);
+    }
+
+    /// <summary>Batched <see cref="Predict(int, int)"/>: <c>destination[k] = Predict(users[k], items[k])</c>, in parallel.</summary>
+    public void Predict(ReadOnlySpan<int> users, ReadOnlySpan<int> items, Span<float> destination)
+    {
+        if (users.Length != items.Length || destination.Length < users.Length)
+        {
+            throw new ArgumentException($"users ({users.Length}), items ({items.Length}) and destination ({destination.Length}) must have the same length.");
+        }
+
+        for (int k = 0; k < users.Length; k++)
+        {
+            if ((uint)users[k] >= (uint)Users)
+            {
+                throw new ArgumentOutOfRangeException(nameof(users), $"users[{k}] = {users[k]} is not a user index in [0, {Users}).");
+            }
+
+            if ((uint)items[k] >= (uint)Items)
+            {
+                throw new ArgumentOutOfRangeException(nameof(items), $"items[{k}] = {items[k]} is not an item index in [0, {Items}).");
+            }
+        }
+
+        int[] ua = users.ToArray();
+        int[] ia = items.ToArray();
+        var result = new float[ua.Length];
+        const int chunk = 4096;
+        int chunks = (ua.Length + chunk - 1) / chunk;
+        var po = new ParallelOptions { MaxDegreeOfParallelism = Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount };
+        Parallel.For(0, chunks, po, c =>
+        {
+            int end = Math.Min(ua.Length, (c + 1) * chunk);
+            for (int k = c * chunk; k < end; k++)
+            {
+                result[k] = PredictUnchecked(ua[k], ia[k]);
+            }
+        });
+        result.CopyTo(destination);
+    }
+
+    /// <summary>Predict by external ids; unknown ids throw <see cref="KeyNotFoundException"/>.</summary>
+    public float PredictForId(long userId, long itemId) => Predict(UserIndex(userId), ItemIndex(itemId));
+
+    /// <summary>Predict by external ids; unknown ids throw <see cref="KeyNotFoundException"/>.</summary>
+    public float PredictForId(string userId, string itemId) => Predict(UserIndex(userId), ItemIndex(itemId));
+
+    private bool HasBiasArrays => UserBiases is not null && ItemBiases is not null;
+
+    private float PredictUnchecked(int user, int item)
+    {
+        Span<float> one = stackalloc float[1];
+        Internals.Kernels.ScoreKernel.Score(UserFactors.PaddedRow(user), 1, ItemFactors.PaddedRow(item), 1, UserFactors.Stride, one, 1);
+        float dot = one[0];
+        float add = GlobalMean + (UserBiases is null ? 0 : UserBiases[user]);
+        return dot + add + (ItemBiases is null ? 0 : ItemBiases[item]);
+    }
+
+    private BatchRecommendations Similar(FactorScorer scorer, int[] queries, int n, RecommendOptions? options, IdMap ids)
+    {
+        options ??= RecommendOptions.Default;
+        var sink = new CollectSink(queries.Length, n);
+        BatchRecommender.Run(scorer, queries, n, null, options, excludeSelf: true, sink);
+        return new BatchRecommendations(queries, n, sink.Counts, sink.Items, sink.Scores, ids, ids);
+    }
+
+    private static void RequireSeen(CsrMatrix? userItems, RecommendOptions options)
+    {
+        if (options.FilterSeen && userItems is null)
+        {
+            throw new ArgumentException("FilterSeen is set but no user-by-item matrix was given: pass userItems, or set RecommendOptions.FilterSeen = false.", nameof(userItems));
+        }
+    }
+
+    private static void CheckIndex(int index, int count, string what, string paramName)
+    {
+        if ((uint)index >= (uint)count)
+        {
+            throw new ArgumentOutOfRangeException(paramName, index, $"{index} is not a {what} index of this model (it has {count} {what}s).");
+        }
+    }
+
+    private static KeyNotFoundException UnknownId(string what, string id, IdMap map)
+        => new($"The {what} id '{id}' is not in the model ({map.Count} {what}s with {map.Kind} ids).");
+
+    private sealed class SingleSink(int n) : IRecommendationSink
+    {
+        public int[] Items { get; private set; } = [];
+
+        public float[] Scores { get; private set; } = [];
+
+        public void Write(in RecommendationBlock block)
+        {
+            int c = block.Counts[0];
+            Items = block.Items[..c].ToArray();
+            Scores = block.Scores[..c].ToArray();
+            _ = n;
+        }
+    }
+
+    private sealed class CollectSink(int queries, int n) : IRecommendationSink
+    {
+        private int _written;
+
+        public int[] Counts { get; } = new int[queries];
+
+        public int[] Items { get; } = new int[queries * n];
+
+        public float[] Scores { get; } = new float[queries * n];
+
+        public void Write(in RecommendationBlock block)
+        {
+            block.Counts.CopyTo(Counts.AsSpan(_written));
+            block.Items.CopyTo(Items.AsSpan(_written * n));
+            block.Scores.CopyTo(Scores.AsSpan(_written * n));
+            _written += block.Queries.Length;
+        }
+    }
+}

@@ -1,0 +1,331 @@
+using FastAls;
+using FastAls.Internals.Kernels;
+using FastAls.Internals.Serving;
+
+namespace FastAls.Tests.Model;
+
+public class ServingTests
+{
+    public static TheoryData<KernelPath> Paths()
+    {
+        var d = new TheoryData<KernelPath>();
+        foreach (KernelPath p in KernelIsa.Supported)
+        {
+            d.Add(p);
+        }
+
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ScoreKernel_matches_double_dot_on_every_path(KernelPath path)
+    {
+        var rng = new Random(3);
+        foreach ((int users, int items, int k) in new[] { (5, 7, 20), (1, 1, 1), (2, 4, 16), (9, 13, 64), (3, 0, 8) })
+        {
+            int stride = (k + 15) / 16 * 16;
+            var u = new float[users * stride];
+            var it = new float[items * stride];
+            for (int r = 0; r < users; r++)
+            {
+                for (int d = 0; d < k; d++)
+                {
+                    u[(r * stride) + d] = (float)(rng.NextDouble() - 0.5);
+                }
+            }
+
+            for (int r = 0; r < items; r++)
+            {
+                for (int d = 0; d < k; d++)
+                {
+                    it[(r * stride) + d] = (float)(rng.NextDouble() - 0.5);
+                }
+            }
+
+            int ld = items + 3;
+            var s = new float[Math.Max(1, users * ld)];
+            ScoreKernel.Score(path, u, users, it, items, stride, s, ld);
+            for (int a = 0; a < users; a++)
+            {
+                for (int b = 0; b < items; b++)
+                {
+                    double want = 0;
+                    for (int d = 0; d < k; d++)
+                    {
+                        want += (double)u[(a * stride) + d] * it[(b * stride) + d];
+                    }
+
+                    Assert.Equal(want, s[(a * ld) + b], 4);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void ScoreKernel_rejects_unpadded_stride()
+    {
+        Assert.Throws<ArgumentException>(() => ScoreKernel.Score(KernelPath.Scalar, new float[10], 1, new float[10], 1, 10, new float[1], 1));
+    }
+
+    [Fact]
+    public void TopN_keeps_best_breaks_ties_by_index_and_skips_nan()
+    {
+        var t = new TopN(3);
+        float[] scores = [1f, 5f, float.NaN, 5f, 2f, float.NegativeInfinity, 5f, 0f];
+        for (int i = 0; i < scores.Length; i++)
+        {
+            t.Push(scores[i], i);
+        }
+
+        var idx = new int[3];
+        var sc = new float[3];
+        Assert.Equal(3, t.Drain(idx, sc));
+        Assert.Equal([1, 3, 6], idx);
+        Assert.Equal([5f, 5f, 5f], sc);
+    }
+
+    private static AlsModel Tiny()
+    {
+        // users: u0 = (1, 0), u1 = (0, 1), u2 = (1, 1); items: i0 = (1, 0), i1 = (2, 0), i2 = (0, 3), i3 = (1, 1)
+        // u0 scores: 1, 2, 0, 1   u1: 0, 0, 3, 1   u2: 1, 2, 3, 2
+        var ids = IdMap.CreateInt64();
+        foreach (long id in new long[] { 100, 200, 300, 400 })
+        {
+            ids.GetOrAdd(id);
+        }
+
+        var users = IdMap.CreateString();
+        foreach (string id in new[] { "ann", "bob", "cy" })
+        {
+            users.GetOrAdd(id);
+        }
+
+        return ModelTestUtil.Make(AlsModelKind.Implicit, new float[,] { { 1, 0 }, { 0, 1 }, { 1, 1 } }, new float[,] { { 1, 0 }, { 2, 0 }, { 0, 3 }, { 1, 1 } }, users, ids);
+    }
+
+    [Fact]
+    public void Recommend_hand_computed_with_seen_filter_ties_and_external_ids()
+    {
+        using AlsModel m = Tiny();
+        using CsrMatrix seen = ModelTestUtil.Csr(3, 4, (0, 1, 1f), (2, 2, 1f));
+        Recommendations r = m.Recommend(0, 3, seen);
+        Assert.Equal([0, 3, 2], r.Indices); // i1 seen; i0 and i3 tie at 1 -> lower index first
+        Assert.Equal([1f, 1f, 0f], r.Scores);
+        Assert.Equal(100, r.GetInt64Id(0));
+        Assert.Equal("400", r.FormatId(1));
+
+        Recommendations r2 = m.RecommendForId("cy", 10, seen);
+        Assert.Equal([1, 3, 0], r2.Indices); // i2 seen; i1 and i3 tie at 2
+        Assert.Equal([2f, 2f, 1f], r2.Scores);
+    }
+
+    [Fact]
+    public void Recommend_allow_and_deny_lists()
+    {
+        using AlsModel m = Tiny();
+        var opts = new RecommendOptions { FilterSeen = false, Candidates = [0, 2, 3], Exclude = [2] };
+        Recommendations r = m.Recommend(2, 5, null, opts);
+        Assert.Equal([3, 0], r.Indices);
+        Assert.Equal([2f, 1f], r.Scores);
+    }
+
+    [Fact]
+    public void Recommend_errors_are_clear()
+    {
+        using AlsModel m = Tiny();
+        ArgumentException e = Assert.Throws<ArgumentException>(() => m.Recommend(0, 3));
+        Assert.Contains("FilterSeen", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.Recommend(3, 3, null, new RecommendOptions { FilterSeen = false }));
+        KeyNotFoundException k = Assert.Throws<KeyNotFoundException>(() => m.RecommendForId("zed", 3, null, new RecommendOptions { FilterSeen = false }));
+        Assert.Contains("'zed'", k.Message);
+        Assert.Equal(0, m.RecommendForId("zed", 3, null, new RecommendOptions { FilterSeen = false, EmptyForUnknownIds = true }).Count);
+        Assert.Throws<KeyNotFoundException>(() => m.RecommendForId(7L, 3, null, new RecommendOptions { FilterSeen = false }));
+        ArgumentOutOfRangeException c = Assert.Throws<ArgumentOutOfRangeException>(() => m.Recommend(0, 3, null, new RecommendOptions { FilterSeen = false, Candidates = [1, 9] }));
+        Assert.Contains("Candidates[1] = 9", c.Message);
+        using CsrMatrix wrong = ModelTestUtil.Csr(3, 5, (0, 1, 1f));
+        Assert.Throws<ArgumentException>(() => m.Recommend(0, 3, wrong));
+        Assert.Throws<KeyNotFoundException>(() => m.ItemIndex(999L));
+        Assert.Equal(2, m.ItemIndex(300L));
+    }
+
+    [Fact]
+    public void Batch_matches_brute_force_across_blocks_and_the_single_user_call()
+    {
+        using AlsModel m = ModelTestUtil.Random(AlsModelKind.BiasedImplicit, 150, 2100, 24, 7);
+        using CsrMatrix seen = ModelTestUtil.RandomCsr(150, 2100, 30, 8);
+        var opts = new RecommendOptions { Exclude = [5, 17, 2000], Threads = 2 };
+        BatchRecommendations all = m.RecommendBatch(null, 12, seen, opts);
+        Assert.Equal(150, all.Queries.Length);
+        for (int u = 0; u < 150; u += 7)
+        {
+            var seenSet = new HashSet<int>(seen.RowIndices(u).ToArray());
+            var want = ModelTestUtil.BruteTopN(i => m.Predict(u, i), 2100, 12, i => !seenSet.Contains(i) && i is not 5 and not 17 and not 2000);
+            Recommendations got = all.ForQuery(u);
+            Assert.Equal(12, got.Count);
+            for (int r = 0; r < 12; r++)
+            {
+                Assert.Equal(want[r].Score, got.Scores[r], 4);
+            }
+
+            Assert.Equal(m.Recommend(u, 12, seen, opts).Indices, got.Indices);
+        }
+    }
+
+    [Fact]
+    public void Batch_subset_and_fewer_candidates_than_n_pad_with_minus_one()
+    {
+        using AlsModel m = Tiny();
+        BatchRecommendations b = m.RecommendBatch([2, 0], 6, null, new RecommendOptions { FilterSeen = false, Exclude = [0] });
+        Assert.Equal([3, 3], b.Counts);
+        Assert.Equal([2, 1, 3, -1, -1, -1], b.Items.AsSpan(0, 6).ToArray());
+        Assert.Equal([1, 3, 2, -1, -1, -1], b.Items.AsSpan(6, 6).ToArray()); // u0: i1=2, i3=1 (tie with i0 excluded), i2=0
+        Assert.True(float.IsNaN(b.Scores[5]));
+    }
+
+    [Fact]
+    public void RecommendForFactors_filters_given_seen_row()
+    {
+        using AlsModel m = Tiny();
+        Recommendations r = m.RecommendForFactors([1f, 1f], 0f, 2, [2]);
+        Assert.Equal([1, 3], r.Indices);
+        Assert.Throws<ArgumentException>(() => m.RecommendForFactors([1f], 0f, 2));
+    }
+
+    [Fact]
+    public void SimilarItems_cosine_excludes_self()
+    {
+        using AlsModel m = Tiny();
+        Recommendations r = m.SimilarItems(0, 3);
+        // i0 = (1,0): cos with i1 = 1, i3 = 1/sqrt2, i2 = 0
+        Assert.Equal([1, 3, 2], r.Indices);
+        Assert.Equal(1f, r.Scores[0], 5);
+        Assert.Equal(1 / Math.Sqrt(2), r.Scores[1], 5);
+        Assert.Equal(0f, r.Scores[2], 5);
+        BatchRecommendations b = m.SimilarItemsBatch([0, 2], 2);
+        Assert.Equal([3, 0], b.ForQuery(1).Indices); // i2 = (0,3): i3 = 1/sqrt2, then i0 and i1 tie at 0
+        Recommendations su = m.SimilarUsers(2, 2);
+        Assert.Equal([0, 1], su.Indices);
+        Assert.Equal("ann", su.FormatId(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.SimilarItems(4, 2));
+    }
+
+    [Fact]
+    public void Predict_biased_explicit_hand_computed_and_batched()
+    {
+        using AlsModel m = ModelTestUtil.Make(AlsModelKind.BiasedExplicit, new float[,] { { 1, 2 }, { 0.5f, -1 } }, new float[,] { { 3, 1 }, { -2, 0.25f } });
+        m.GlobalMean = 3.5f;
+        m.UserBiases![0] = 0.25f;
+        m.UserBiases[1] = -0.5f;
+        m.ItemBiases![0] = 0.125f;
+        m.ItemBiases[1] = -1f;
+        Assert.Equal(3.5f + 0.25f + 0.125f + 5f, m.Predict(0, 0), 5);
+        Assert.Equal(3.5f - 0.5f - 1f + (-1f - 0.25f), m.Predict(1, 1), 5);
+        var dest = new float[3];
+        m.Predict([0, 1, 1], [1, 0, 1], dest);
+        Assert.Equal(m.Predict(0, 1), dest[0]);
+        Assert.Equal(m.Predict(1, 0), dest[1]);
+        Assert.Equal(m.Predict(1, 1), dest[2]);
+        ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => m.Predict([0, 2], [0, 0], new float[2]));
+        Assert.Contains("users[1] = 2", e.Message);
+        Assert.Equal(m.Predict(1, 0), m.PredictForId(1L, 0L));
+        Assert.Throws<KeyNotFoundException>(() => m.PredictForId(1L, 5L));
+    }
+
+    [Fact]
+    public void Explain_contributions_sum_to_the_folded_in_score()
+    {
+        using AlsModel m = ModelTestUtil.Random(AlsModelKind.Implicit, 1, 30, 4, 11);
+        int[] items = [2, 5, 9, 20];
+        float[] values = [1f, 3f, 2f, 5f];
+        ItemExplanation ex = m.Explain(7, items, values, n: 10);
+
+        // independent: x = (YtY + sum (c-1) y y' + lambda I)^-1 sum c y, score = x . y7
+        int k = 4;
+        var a = new double[k, k];
+        var b = new double[k];
+        for (int i = 0; i < 30; i++)
+        {
+            Span<float> y = m.ItemFactors.Row(i);
+            int t = Array.IndexOf(items, i);
+            double c = t >= 0 ? 1 + (m.Options.Alpha * values[t]) : 1;
+            for (int p = 0; p < k; p++)
+            {
+                for (int q = 0; q < k; q++)
+                {
+                    a[p, q] += c * y[p] * y[q];
+                }
+
+                if (t >= 0)
+                {
+                    b[p] += c * y[p];
+                }
+            }
+        }
+
+        for (int p = 0; p < k; p++)
+        {
+            a[p, p] += m.Options.Regularization;
+        }
+
+        double[] x = Gauss(a, b);
+        double want = 0;
+        for (int p = 0; p < k; p++)
+        {
+            want += x[p] * m.ItemFactors.Row(7)[p];
+        }
+
+        Assert.Equal(want, ex.Score, 4);
+        Assert.Equal(4, ex.Contributions.Count);
+        Assert.Equal(ex.Score, ex.Contributions.Scores.Sum(), 4);
+        Assert.True(ex.Contributions.Scores[0] >= ex.Contributions.Scores[1]);
+        Assert.Throws<NotSupportedException>(() => ModelTestUtil.Random(AlsModelKind.Explicit, 1, 3, 2, 1).Explain(0, [1], [1f]));
+    }
+
+    internal static double[] Gauss(double[,] a, double[] b)
+    {
+        int n = b.Length;
+        var m = (double[,])a.Clone();
+        var x = (double[])b.Clone();
+        for (int c = 0; c < n; c++)
+        {
+            int p = c;
+            for (int r = c + 1; r < n; r++)
+            {
+                if (Math.Abs(m[r, c]) > Math.Abs(m[p, c]))
+                {
+                    p = r;
+                }
+            }
+
+            for (int j = 0; j < n; j++)
+            {
+                (m[c, j], m[p, j]) = (m[p, j], m[c, j]);
+            }
+
+            (x[c], x[p]) = (x[p], x[c]);
+            for (int r = c + 1; r < n; r++)
+            {
+                double f = m[r, c] / m[c, c];
+                for (int j = c; j < n; j++)
+                {
+                    m[r, j] -= f * m[c, j];
+                }
+
+                x[r] -= f * x[c];
+            }
+        }
+
+        for (int r = n - 1; r >= 0; r--)
+        {
+            for (int j = r + 1; j < n; j++)
+            {
+                x[r] -= m[r, j] * x[j];
+            }
+
+            x[r] /= m[r, r];
+        }
+
+        return x;
+    }
+}
