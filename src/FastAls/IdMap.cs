@@ -92,6 +92,66 @@ public sealed class IdMap
         return slot;
     }
 
+    /// <summary>
+    /// The index of the string id spelled by <paramref name="id"/>, adding it at the end when new. A string is
+    /// allocated only for an id not seen before.
+    /// </summary>
+    public int GetOrAdd(ReadOnlySpan<char> id)
+    {
+        RequireKind(IdKind.String);
+        Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> lookup = _stringIndex!.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(id, out int index))
+        {
+            return index;
+        }
+
+        var s = id.ToString();
+        index = _stringIds!.Count;
+        _stringIndex.Add(s, index);
+        _stringIds.Add(s);
+        return index;
+    }
+
+    /// <summary>
+    /// A map of <see cref="long"/> ids where index <c>i</c> holds <c>ids[i]</c>.
+    /// </summary>
+    /// <exception cref="InvalidDataException">An id occurs twice.</exception>
+    public static IdMap FromInt64(ReadOnlySpan<long> ids)
+    {
+        var m = CreateInt64(ids.Length);
+        for (int i = 0; i < ids.Length; i++)
+        {
+            if (m.GetOrAdd(ids[i]) != i)
+            {
+                throw new InvalidDataException($"Id {ids[i]} occurs twice (indices {m._longIndex![ids[i]]} and {i}).");
+            }
+        }
+
+        return m;
+    }
+
+    /// <summary>
+    /// A map of <see cref="string"/> ids where index <c>i</c> holds <c>ids[i]</c>.
+    /// </summary>
+    /// <exception cref="InvalidDataException">An id occurs twice.</exception>
+    public static IdMap FromStrings(IEnumerable<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var m = CreateString(ids is ICollection<string> c ? c.Count : 0);
+        int i = 0;
+        foreach (string id in ids)
+        {
+            if (m.GetOrAdd(id) != i)
+            {
+                throw new InvalidDataException($"Id '{id}' occurs twice (indices {m._stringIndex![id]} and {i}).");
+            }
+
+            i++;
+        }
+
+        return m;
+    }
+
     /// <summary>Looks up the index of <paramref name="id"/>.</summary>
     public bool TryGetIndex(long id, out int index)
     {

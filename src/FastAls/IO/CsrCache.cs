@@ -1,0 +1,646 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using FastAls.Internals;
+
+namespace FastAls.IO;
+
+/// <summary>How much of a CSR cache file is checked when it is opened.</summary>
+public enum CsrCacheValidation
+{
+    /// <summary>
+    /// Header, section bounds, row offsets (O(rows)) and the XXH64 checksum of every section (O(bytes):
+    /// every page is read once; about 0.1 s per GB on top of the disk read). The default.
+    /// </summary>
+    Checksum = 0,
+
+    /// <summary>
+    /// Header, section bounds, row offsets and the full structure of both matrices (column indices in
+    /// range and strictly increasing, finite values) instead of the checksum: catches anything that
+    /// could make the kernels misbehave, but not a flipped bit inside a valid value.
+    /// </summary>
+    Structure = 1,
+
+    /// <summary>Both the checksum and the structure.</summary>
+    Full = 2,
+}
+
+/// <summary>What a CSR cache file says about itself (read from its header).</summary>
+/// <param name="FormatVersion">Format version of the file.</param>
+/// <param name="Users">Number of users (rows of the user-by-item matrix).</param>
+/// <param name="Items">Number of items.</param>
+/// <param name="Nnz">Number of interactions.</param>
+/// <param name="UserIdKind">Kind of user ids.</param>
+/// <param name="ItemIdKind">Kind of item ids.</param>
+/// <param name="SourcePath">Full path of the source it was built from (empty when none).</param>
+/// <param name="SourceSize">Size of the source in bytes (sum over part files).</param>
+/// <param name="SourceModifiedUtc">Last modification of the source (latest over part files).</param>
+/// <param name="OptionsFingerprint">The load options it was built with.</param>
+public sealed record CsrCacheInfo(
+    int FormatVersion,
+    int Users,
+    int Items,
+    long Nnz,
+    IdKind UserIdKind,
+    IdKind ItemIdKind,
+    string SourcePath,
+    long SourceSize,
+    DateTime SourceModifiedUtc,
+    string OptionsFingerprint);
+
+/// <summary>
+/// A binary file holding a <see cref="Dataset"/> (both CSR orientations and both id maps) that opens by
+/// memory-mapping: the matrices point straight into the mapping, nothing is copied.
+/// </summary>
+/// <remarks>
+/// <para>Format (version 1, little-endian), a 512-byte header then 64-byte aligned sections:</para>
+/// <code>
+/// 0    8  magic "FALSCSR\0"
+/// 8    4  format version (1)            12   4  header size (512)
+/// 16   4  users                         20   4  items
+/// 24   8  nnz
+/// 32   4  user id kind (0 int64, 1 string)   36  4  item id kind
+/// 40   8  file length
+/// 48   4  section count (9)             52   4  reserved (0)
+/// 56  216 section table: 9 x (offset i64, length i64, XXH64 of the section u64)
+/// 272  8  source size   280  8  source mtime (UTC ticks)   288  8  XXH64 of the part-file list
+/// 504  8  XXH64 of header bytes [0, 504)
+/// sections: 0 user-item row offsets (i64 x users+1), 1 column indices (i32 x nnz), 2 values (f32 x nnz),
+///           3..5 the same for item-user, 6 user ids, 7 item ids, 8 meta (UTF-8 source path, NUL, options).
+/// id section: int64 ids (i64 x n), or for strings i64 x (n+1) byte offsets then the UTF-8 bytes.
+/// </code>
+/// <para>
+/// Files are written to a temporary name beside the target and renamed into place, so a reader sees the
+/// old file or the complete new one, and a failed write leaves nothing. A truncated, corrupted or
+/// other-version file fails to open with an <see cref="InvalidDataException"/> naming the file and the fault.
+/// </para>
+/// </remarks>
+public static unsafe class CsrCache
+{
+    /// <summary>The format version this build writes and reads.</summary>
+    public const int FormatVersion = 1;
+
+    private const int HeaderSize = 512;
+    private const int SectionCount = 9;
+    private const int Align = 64;
+    private const int TableOffset = 56;
+    private const int SourceOffset = 272;
+    private const int HeaderHashOffset = 504;
+    private static readonly byte[] s_magic = "FALSCSR\0"u8.ToArray();
+    private static readonly string[] s_sectionNames =
+    [
+        "user-item row offsets", "user-item column indices", "user-item values",
+        "item-user row offsets", "item-user column indices", "item-user values",
+        "user ids", "item ids", "meta",
+    ];
+
+    /// <summary>
+    /// Writes <paramref name="dataset"/> to <paramref name="cachePath"/> (temporary file, then rename),
+    /// recording <paramref name="sourcePath"/>'s fingerprint (size and modification time) when given.
+    /// </summary>
+    public static void Write(Dataset dataset, string cachePath, string? sourcePath = null, string optionsFingerprint = "")
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentException.ThrowIfNullOrEmpty(cachePath);
+        ArgumentNullException.ThrowIfNull(optionsFingerprint);
+        SourceFingerprint source = sourcePath is null ? default : SourceFingerprint.Of(sourcePath);
+        WriteCore(dataset, Path.GetFullPath(cachePath), source, optionsFingerprint);
+    }
+
+    /// <summary>
+    /// Opens a cache file by memory-mapping it. The returned dataset's matrices are views of the mapping
+    /// (<see cref="CsrMatrix.IsMemoryMapped"/>); the id maps are read into memory. Dispose it to unmap.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is truncated, corrupted, not a cache or of another version.</exception>
+    public static Dataset Open(string cachePath, CsrCacheValidation validation = CsrCacheValidation.Checksum)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cachePath);
+        string path = Path.GetFullPath(cachePath);
+        MappedFile map;
+        try
+        {
+            map = MappedFile.Open(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw;
+        }
+        catch (IOException e)
+        {
+            throw new InvalidDataException($"{path}: cannot map the cache file ({e.Message}).", e);
+        }
+
+        CsrMatrix? ui = null, iu = null;
+        try
+        {
+            Header h = ReadHeader(path, map.Pointer, map.Length);
+            if (validation != CsrCacheValidation.Structure)
+            {
+                for (int s = 0; s < SectionCount; s++)
+                {
+                    ulong actual = XxHash64.Hash(map.Pointer + h.Offsets[s], h.Lengths[s]);
+                    if (actual != h.Hashes[s])
+                    {
+                        throw Corrupt(path, $"the checksum of section {s} ({s_sectionNames[s]}) does not match (stored {h.Hashes[s]:x16}, computed {actual:x16}); the file is corrupted");
+                    }
+                }
+            }
+
+            byte* b = map.Pointer;
+            CheckOffsets(path, (long*)(b + h.Offsets[0]), h.Users, h.Nnz, s_sectionNames[0]);
+            CheckOffsets(path, (long*)(b + h.Offsets[3]), h.Items, h.Nnz, s_sectionNames[3]);
+            ui = new CsrMatrix(h.Users, h.Items, (long*)(b + h.Offsets[0]), (int*)(b + h.Offsets[1]), (float*)(b + h.Offsets[2]), map.NewOwner());
+            iu = new CsrMatrix(h.Items, h.Users, (long*)(b + h.Offsets[3]), (int*)(b + h.Offsets[4]), (float*)(b + h.Offsets[5]), map.NewOwner());
+            if (validation != CsrCacheValidation.Checksum)
+            {
+                ValidateMatrix(path, ui, "user-item");
+                ValidateMatrix(path, iu, "item-user");
+            }
+
+            IdMap users = ReadIds(path, b + h.Offsets[6], h.Lengths[6], h.Users, h.UserKind, s_sectionNames[6]);
+            IdMap items = ReadIds(path, b + h.Offsets[7], h.Lengths[7], h.Items, h.ItemKind, s_sectionNames[7]);
+            var ds = new Dataset(ui, users, items, iu);
+            map.Release();
+            return ds;
+        }
+        catch
+        {
+            ui?.Dispose();
+            iu?.Dispose();
+            map.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the header of a cache file (checking it, but not the payload).</summary>
+    /// <exception cref="InvalidDataException">The header is truncated, corrupted or of another version.</exception>
+    public static CsrCacheInfo ReadInfo(string cachePath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cachePath);
+        string path = Path.GetFullPath(cachePath);
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        long length = fs.Length;
+        var header = new byte[HeaderSize];
+        int n = fs.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false);
+        fixed (byte* p = header)
+        {
+            Header h = ReadHeader(path, p, length, n);
+            var meta = new byte[h.Lengths[8]];
+            fs.Position = h.Offsets[8];
+            fs.ReadExactly(meta);
+            if (XxHash64.Hash(meta) != h.Hashes[8])
+            {
+                throw Corrupt(path, "the checksum of section 8 (meta) does not match; the file is corrupted");
+            }
+
+            (string src, string opts) = SplitMeta(path, meta);
+            return new CsrCacheInfo(FormatVersion, h.Users, h.Items, h.Nnz, h.UserKind, h.ItemKind, src, h.SourceSize, new DateTime(h.SourceTicks, DateTimeKind.Utc), opts);
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="cachePath"/> exists, has a valid header and was built from
+    /// <paramref name="sourcePath"/> as it is now (same full path, size and modification time; for a directory
+    /// the same part files) with the same <paramref name="optionsFingerprint"/>.
+    /// </summary>
+    public static bool IsCurrent(string cachePath, string sourcePath, string optionsFingerprint = "")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourcePath);
+        if (!File.Exists(cachePath) || (!File.Exists(sourcePath) && !Directory.Exists(sourcePath)))
+        {
+            return false;
+        }
+
+        try
+        {
+            return Matches(ReadInfo(cachePath), ReadListHash(cachePath), SourceFingerprint.Of(sourcePath), optionsFingerprint);
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Opens <paramref name="cachePath"/> when it is current for <paramref name="sourcePath"/> and
+    /// <paramref name="optionsFingerprint"/> (see <see cref="IsCurrent"/>) and opens cleanly; otherwise calls
+    /// <paramref name="build"/>, writes the cache and opens it. When the source is missing the cache is opened
+    /// as it is (there is nothing to rebuild from).
+    /// </summary>
+    public static Dataset LoadOrBuild(string sourcePath, string cachePath, Func<Dataset> build, string optionsFingerprint = "", CsrCacheValidation validation = CsrCacheValidation.Checksum)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourcePath);
+        ArgumentException.ThrowIfNullOrEmpty(cachePath);
+        ArgumentNullException.ThrowIfNull(build);
+        ArgumentNullException.ThrowIfNull(optionsFingerprint);
+        bool sourceAtHand = File.Exists(sourcePath) || Directory.Exists(sourcePath);
+        if (!sourceAtHand)
+        {
+            if (File.Exists(cachePath))
+            {
+                return Open(cachePath, validation);
+            }
+
+            throw new FileNotFoundException($"{sourcePath}: no such file or directory, and no cache at {cachePath}.", sourcePath);
+        }
+
+        if (IsCurrent(cachePath, sourcePath, optionsFingerprint))
+        {
+            try
+            {
+                return Open(cachePath, validation);
+            }
+            catch (InvalidDataException)
+            {
+                // Corrupted payload: rebuild below.
+            }
+        }
+
+        SourceFingerprint fingerprint = SourceFingerprint.Of(sourcePath);
+        using (Dataset built = build())
+        {
+            WriteCore(built, Path.GetFullPath(cachePath), fingerprint, optionsFingerprint);
+        }
+
+        return Open(cachePath, validation);
+    }
+
+    private static bool Matches(CsrCacheInfo info, ulong listHash, SourceFingerprint now, string options) =>
+        info.SourcePath == now.Path && info.SourceSize == now.Size && info.SourceModifiedUtc.Ticks == now.ModifiedTicks
+        && listHash == now.ListHash && info.OptionsFingerprint == options;
+
+    private static ulong ReadListHash(string cachePath)
+    {
+        using var fs = new FileStream(cachePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        Span<byte> b = stackalloc byte[8];
+        fs.Position = SourceOffset + 16;
+        fs.ReadExactly(b);
+        return BinaryPrimitives.ReadUInt64LittleEndian(b);
+    }
+
+    private static void WriteCore(Dataset ds, string path, SourceFingerprint source, string options)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("CSR cache files are little-endian; this machine is big-endian.");
+        }
+
+        byte[] userIds = EncodeIds(ds.UserIds);
+        byte[] itemIds = EncodeIds(ds.ItemIds);
+        byte[] meta = Encoding.UTF8.GetBytes((source.Path ?? string.Empty) + "\0" + options);
+        CsrMatrix ui = ds.UserItems, iu = ds.ItemUsers;
+        long nnz = ui.Nnz;
+        var ptrs = new nint[SectionCount];
+        var lengths = new long[SectionCount];
+        ptrs[0] = (nint)ui.OffsetsPtr;
+        lengths[0] = ((long)ui.Rows + 1) * sizeof(long);
+        ptrs[1] = (nint)ui.IndicesPtr;
+        lengths[1] = nnz * sizeof(int);
+        ptrs[2] = (nint)ui.ValuesPtr;
+        lengths[2] = nnz * sizeof(float);
+        ptrs[3] = (nint)iu.OffsetsPtr;
+        lengths[3] = ((long)iu.Rows + 1) * sizeof(long);
+        ptrs[4] = (nint)iu.IndicesPtr;
+        lengths[4] = nnz * sizeof(int);
+        ptrs[5] = (nint)iu.ValuesPtr;
+        lengths[5] = nnz * sizeof(float);
+        lengths[6] = userIds.Length;
+        lengths[7] = itemIds.Length;
+        lengths[8] = meta.Length;
+
+        var offsets = new long[SectionCount];
+        var hashes = new ulong[SectionCount];
+        long at = HeaderSize;
+        for (int s = 0; s < SectionCount; s++)
+        {
+            offsets[s] = at;
+            at = AlignUp(at + lengths[s]);
+        }
+
+        long fileLength = offsets[SectionCount - 1] + lengths[SectionCount - 1];
+        string temp = InteractionParquetWriter.TempPath(path);
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                fs.SetLength(fileLength);
+                fs.Position = HeaderSize;
+                for (int s = 0; s < SectionCount; s++)
+                {
+                    fs.Position = offsets[s];
+                    if (s < 6)
+                    {
+                        byte* p = (byte*)ptrs[s];
+                        hashes[s] = XxHash64.Hash(p, lengths[s]);
+                        for (long done = 0; done < lengths[s];)
+                        {
+                            int chunk = (int)Math.Min(1 << 30, lengths[s] - done);
+                            fs.Write(new ReadOnlySpan<byte>(p + done, chunk));
+                            done += chunk;
+                        }
+                    }
+                    else
+                    {
+                        byte[] bytes = s == 6 ? userIds : s == 7 ? itemIds : meta;
+                        hashes[s] = XxHash64.Hash(bytes);
+                        fs.Write(bytes);
+                    }
+                }
+
+                GC.KeepAlive(ds);
+                byte[] header = new byte[HeaderSize];
+                Span<byte> hd = header;
+                s_magic.CopyTo(hd);
+                BinaryPrimitives.WriteInt32LittleEndian(hd[8..], FormatVersion);
+                BinaryPrimitives.WriteInt32LittleEndian(hd[12..], HeaderSize);
+                BinaryPrimitives.WriteInt32LittleEndian(hd[16..], ui.Rows);
+                BinaryPrimitives.WriteInt32LittleEndian(hd[20..], ui.Cols);
+                BinaryPrimitives.WriteInt64LittleEndian(hd[24..], nnz);
+                BinaryPrimitives.WriteInt32LittleEndian(hd[32..], (int)ds.UserIds.Kind);
+                BinaryPrimitives.WriteInt32LittleEndian(hd[36..], (int)ds.ItemIds.Kind);
+                BinaryPrimitives.WriteInt64LittleEndian(hd[40..], fileLength);
+                BinaryPrimitives.WriteInt32LittleEndian(hd[48..], SectionCount);
+                for (int s = 0; s < SectionCount; s++)
+                {
+                    Span<byte> e = hd[(TableOffset + (s * 24))..];
+                    BinaryPrimitives.WriteInt64LittleEndian(e, offsets[s]);
+                    BinaryPrimitives.WriteInt64LittleEndian(e[8..], lengths[s]);
+                    BinaryPrimitives.WriteUInt64LittleEndian(e[16..], hashes[s]);
+                }
+
+                BinaryPrimitives.WriteInt64LittleEndian(hd[SourceOffset..], source.Size);
+                BinaryPrimitives.WriteInt64LittleEndian(hd[(SourceOffset + 8)..], source.ModifiedTicks);
+                BinaryPrimitives.WriteUInt64LittleEndian(hd[(SourceOffset + 16)..], source.ListHash);
+                BinaryPrimitives.WriteUInt64LittleEndian(hd[HeaderHashOffset..], XxHash64.Hash(hd[..HeaderHashOffset]));
+                fs.Position = 0;
+                fs.Write(header);
+                fs.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    private static byte[] EncodeIds(IdMap map)
+    {
+        if (map.Kind == IdKind.Int64)
+        {
+            ReadOnlySpan<long> ids = map.Int64Ids;
+            var bytes = new byte[ids.Length * sizeof(long)];
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(ids).CopyTo(bytes);
+            return bytes;
+        }
+
+        IReadOnlyList<string> s = map.StringIds;
+        long total = 0;
+        for (int i = 0; i < s.Count; i++)
+        {
+            total += Encoding.UTF8.GetByteCount(s[i]);
+        }
+
+        long head = ((long)s.Count + 1) * sizeof(long);
+        var buf = new byte[checked(head + total)];
+        long at = head;
+        for (int i = 0; i < s.Count; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(buf.AsSpan(i * sizeof(long)), at - head);
+            at += Encoding.UTF8.GetBytes(s[i], buf.AsSpan((int)at));
+        }
+
+        BinaryPrimitives.WriteInt64LittleEndian(buf.AsSpan(s.Count * sizeof(long)), at - head);
+        return buf;
+    }
+
+    private static IdMap ReadIds(string path, byte* p, long length, int count, IdKind kind, string name)
+    {
+        try
+        {
+            if (kind == IdKind.Int64)
+            {
+                if (length != (long)count * sizeof(long))
+                {
+                    throw Corrupt(path, $"section {name} has {length} bytes; {count} int64 ids need {(long)count * sizeof(long)}");
+                }
+
+                return IdMap.FromInt64(new ReadOnlySpan<long>(p, count));
+            }
+
+            long head = ((long)count + 1) * sizeof(long);
+            if (length < head)
+            {
+                throw Corrupt(path, $"section {name} has {length} bytes, too few for {count} string offsets");
+            }
+
+            long* off = (long*)p;
+            long textLength = length - head;
+            if (off[0] != 0 || off[count] != textLength)
+            {
+                throw Corrupt(path, $"section {name}: string offsets do not span the text ({off[0]}..{off[count]} of {textLength} bytes)");
+            }
+
+            var utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
+            var ids = new string[count];
+            byte* text = p + head;
+            for (int i = 0; i < count; i++)
+            {
+                long s = off[i], e = off[i + 1];
+                if (e < s || e > textLength)
+                {
+                    throw Corrupt(path, $"section {name}: string offsets out of order at id {i}");
+                }
+
+                ids[i] = utf8.GetString(text + s, checked((int)(e - s)));
+            }
+
+            return IdMap.FromStrings(ids);
+        }
+        catch (Exception e) when (e is DecoderFallbackException or OverflowException or InvalidDataException && !e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            throw Corrupt(path, $"section {name}: {e.Message}");
+        }
+    }
+
+    private static (string Source, string Options) SplitMeta(string path, byte[] meta)
+    {
+        int z = Array.IndexOf(meta, (byte)0);
+        if (z < 0)
+        {
+            throw Corrupt(path, "the meta section has no separator");
+        }
+
+        return (Encoding.UTF8.GetString(meta, 0, z), Encoding.UTF8.GetString(meta, z + 1, meta.Length - z - 1));
+    }
+
+    private static void CheckOffsets(string path, long* off, int rows, long nnz, string name)
+    {
+        if (off[0] != 0 || off[rows] != nnz)
+        {
+            throw Corrupt(path, $"{name} run from {off[0]} to {off[rows]}, expected 0 to {nnz}");
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            if (off[r + 1] < off[r] || off[r + 1] - off[r] > int.MaxValue)
+            {
+                throw Corrupt(path, $"{name} are not increasing at row {r}");
+            }
+        }
+    }
+
+    private static void ValidateMatrix(string path, CsrMatrix m, string name)
+    {
+        try
+        {
+            m.Validate();
+        }
+        catch (InvalidDataException e)
+        {
+            throw Corrupt(path, $"the {name} matrix is invalid: {e.Message}");
+        }
+    }
+
+    private readonly struct Header
+    {
+        public int Users { get; init; }
+
+        public int Items { get; init; }
+
+        public long Nnz { get; init; }
+
+        public IdKind UserKind { get; init; }
+
+        public IdKind ItemKind { get; init; }
+
+        public long[] Offsets { get; init; }
+
+        public long[] Lengths { get; init; }
+
+        public ulong[] Hashes { get; init; }
+
+        public long SourceSize { get; init; }
+
+        public long SourceTicks { get; init; }
+    }
+
+    private static Header ReadHeader(string path, byte* p, long fileLength, long available = -1)
+    {
+        if (available < 0)
+        {
+            available = fileLength;
+        }
+
+        if (available < HeaderSize)
+        {
+            throw Corrupt(path, $"the file has {fileLength} bytes, fewer than the {HeaderSize}-byte header (truncated, or not a cache file)");
+        }
+
+        var hd = new ReadOnlySpan<byte>(p, HeaderSize);
+        if (!hd[..8].SequenceEqual(s_magic))
+        {
+            throw Corrupt(path, "not a FastAls CSR cache (bad magic number)");
+        }
+
+        int version = BinaryPrimitives.ReadInt32LittleEndian(hd[8..]);
+        if (version != FormatVersion)
+        {
+            throw Corrupt(path, $"format version {version}; this build reads version {FormatVersion} (rebuild the cache)");
+        }
+
+        if (XxHash64.Hash(hd[..HeaderHashOffset]) != BinaryPrimitives.ReadUInt64LittleEndian(hd[HeaderHashOffset..]))
+        {
+            throw Corrupt(path, "the header checksum does not match; the header is corrupted");
+        }
+
+        int headerSize = BinaryPrimitives.ReadInt32LittleEndian(hd[12..]);
+        int users = BinaryPrimitives.ReadInt32LittleEndian(hd[16..]);
+        int items = BinaryPrimitives.ReadInt32LittleEndian(hd[20..]);
+        long nnz = BinaryPrimitives.ReadInt64LittleEndian(hd[24..]);
+        int uk = BinaryPrimitives.ReadInt32LittleEndian(hd[32..]);
+        int ik = BinaryPrimitives.ReadInt32LittleEndian(hd[36..]);
+        long length = BinaryPrimitives.ReadInt64LittleEndian(hd[40..]);
+        int sections = BinaryPrimitives.ReadInt32LittleEndian(hd[48..]);
+        if (headerSize != HeaderSize || sections != SectionCount || users < 0 || items < 0 || nnz < 0 || (uint)uk > 1 || (uint)ik > 1)
+        {
+            throw Corrupt(path, $"implausible header (header size {headerSize}, sections {sections}, users {users}, items {items}, nnz {nnz}, id kinds {uk}/{ik})");
+        }
+
+        if (length != fileLength)
+        {
+            throw Corrupt(path, fileLength < length
+                ? $"the file is truncated: {fileLength} bytes, the header says {length}"
+                : $"the file has {fileLength} bytes, the header says {length}");
+        }
+
+        var offsets = new long[SectionCount];
+        var lengths = new long[SectionCount];
+        var hashes = new ulong[SectionCount];
+        long[] expected = [((long)users + 1) * 8, nnz * 4, nnz * 4, ((long)items + 1) * 8, nnz * 4, nnz * 4, -1, -1, -1];
+        for (int s = 0; s < SectionCount; s++)
+        {
+            ReadOnlySpan<byte> e = hd[(TableOffset + (s * 24))..];
+            offsets[s] = BinaryPrimitives.ReadInt64LittleEndian(e);
+            lengths[s] = BinaryPrimitives.ReadInt64LittleEndian(e[8..]);
+            hashes[s] = BinaryPrimitives.ReadUInt64LittleEndian(e[16..]);
+            if (offsets[s] < HeaderSize || offsets[s] % Align != 0 || lengths[s] < 0 || offsets[s] > length - lengths[s]
+                || (expected[s] >= 0 && lengths[s] != expected[s]))
+            {
+                throw Corrupt(path, $"section {s} ({s_sectionNames[s]}) at offset {offsets[s]} with {lengths[s]} bytes does not fit the file or the shapes");
+            }
+        }
+
+        return new Header
+        {
+            Users = users,
+            Items = items,
+            Nnz = nnz,
+            UserKind = (IdKind)uk,
+            ItemKind = (IdKind)ik,
+            Offsets = offsets,
+            Lengths = lengths,
+            Hashes = hashes,
+            SourceSize = BinaryPrimitives.ReadInt64LittleEndian(hd[SourceOffset..]),
+            SourceTicks = BinaryPrimitives.ReadInt64LittleEndian(hd[(SourceOffset + 8)..]),
+        };
+    }
+
+    private static long AlignUp(long x) => (x + Align - 1) & ~(long)(Align - 1);
+
+    private static InvalidDataException Corrupt(string path, string what) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"{path}: {what}."));
+
+    /// <summary>Identity of a source: full path, size, modification time and (for directories) the part files.</summary>
+    private readonly record struct SourceFingerprint(string? Path, long Size, long ModifiedTicks, ulong ListHash)
+    {
+        public static SourceFingerprint Of(string path)
+        {
+            string full = System.IO.Path.GetFullPath(path);
+            if (File.Exists(full))
+            {
+                var fi = new FileInfo(full);
+                return new SourceFingerprint(full, fi.Length, fi.LastWriteTimeUtc.Ticks, 0);
+            }
+
+            if (!Directory.Exists(full))
+            {
+                throw new FileNotFoundException($"{path}: no such file or directory.", path);
+            }
+
+            long size = 0, latest = 0;
+            var list = new StringBuilder();
+            foreach (string f in ParquetInteractionReader.ListFiles(full))
+            {
+                var fi = new FileInfo(f);
+                size += fi.Length;
+                latest = Math.Max(latest, fi.LastWriteTimeUtc.Ticks);
+                list.Append(CultureInfo.InvariantCulture, $"{fi.Name}|{fi.Length}|{fi.LastWriteTimeUtc.Ticks}\n");
+            }
+
+            return new SourceFingerprint(full, size, latest, XxHash64.Hash(Encoding.UTF8.GetBytes(list.ToString())));
+        }
+    }
+}

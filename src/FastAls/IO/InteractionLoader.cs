@@ -1,0 +1,89 @@
+namespace FastAls.IO;
+
+/// <summary>
+/// Loads interactions from Parquet (a file or a directory of part files) or delimited text into a
+/// <see cref="Dataset"/>, and optionally through a memory-mapped CSR cache (<see cref="CsrCache"/>).
+/// </summary>
+/// <example>
+/// <code>
+/// using Dataset ml = InteractionLoader.Load("u.data");                       // TSV, no header: user item rating ...
+/// using Dataset pq = InteractionLoader.Load("events/", new() { ValueColumn = "plays" });
+/// using Dataset cached = InteractionLoader.LoadOrBuildCache("events/", "events.fcsr");
+/// </code>
+/// </example>
+public static class InteractionLoader
+{
+    /// <summary>Loads interactions from <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidDataException">Bad input; the message names the file, the row group or line and the column.</exception>
+    /// <exception cref="FileNotFoundException">No such file or directory.</exception>
+    public static Dataset Load(string path, InteractionLoadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new InteractionLoadOptions();
+        return ResolveFormat(path, options) == InteractionFormat.Parquet
+            ? Task.Run(() => ParquetInteractionReader.ReadAsync(path, options, cancellationToken), cancellationToken).GetAwaiter().GetResult()
+            : LoadCsv(path, options, cancellationToken);
+    }
+
+    /// <summary>Loads interactions from <paramref name="path"/> (asynchronous Parquet reads).</summary>
+    public static Task<Dataset> LoadAsync(string path, InteractionLoadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new InteractionLoadOptions();
+        return ResolveFormat(path, options) == InteractionFormat.Parquet
+            ? ParquetInteractionReader.ReadAsync(path, options, cancellationToken)
+            : Task.Run(() => LoadCsv(path, options, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Loads delimited text (TSV/CSV/<c>::</c>) from <paramref name="path"/>.</summary>
+    public static Dataset LoadCsv(string path, InteractionLoadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new InteractionLoadOptions();
+        options.Validate();
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: no such file.", path);
+        }
+
+        return CsvInteractionReader.Read(path, options, cancellationToken);
+    }
+
+    /// <summary>Loads Parquet from a file or a directory of part files.</summary>
+    public static Task<Dataset> LoadParquetAsync(string path, InteractionLoadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new InteractionLoadOptions();
+        options.Validate();
+        return ParquetInteractionReader.ReadAsync(path, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens the CSR cache at <paramref name="cachePath"/> when it was built from the current
+    /// <paramref name="sourcePath"/> (same path, size, modification time) with the same options; otherwise
+    /// (missing, stale, corrupt or of another format version) loads the source, writes the cache (temporary
+    /// name, then rename) and opens it. The matrices of the result are memory-mapped.
+    /// </summary>
+    public static Dataset LoadOrBuildCache(string sourcePath, string cachePath, InteractionLoadOptions? options = null, CsrCacheValidation validation = CsrCacheValidation.Checksum, CancellationToken cancellationToken = default)
+    {
+        options ??= new InteractionLoadOptions();
+        return CsrCache.LoadOrBuild(sourcePath, cachePath, () => Load(sourcePath, options, cancellationToken), options.Fingerprint(), validation);
+    }
+
+    internal static InteractionFormat ResolveFormat(string path, InteractionLoadOptions options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options.Validate();
+        if (options.Format != InteractionFormat.Auto)
+        {
+            return options.Format;
+        }
+
+        if (Directory.Exists(path))
+        {
+            return InteractionFormat.Parquet;
+        }
+
+        return path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".parq", StringComparison.OrdinalIgnoreCase)
+            ? InteractionFormat.Parquet
+            : InteractionFormat.Csv;
+    }
+}

@@ -1,0 +1,471 @@
+using System.Buffers;
+using System.Globalization;
+using Parquet;
+using Parquet.Schema;
+
+namespace FastAls.IO;
+
+/// <summary>
+/// Reads interactions from a Parquet file or a directory of part files, row group by row group, with
+/// <see cref="ParquetRowGroupReader"/>'s <c>ReadAsync&lt;T&gt;(field, Memory&lt;T&gt;)</c> into reused,
+/// pooled buffers (no <c>DataColumn</c>, no per-row objects besides the strings of text ids).
+/// </summary>
+internal static class ParquetInteractionReader
+{
+    /// <summary>Part files of a directory as Spark and pandas write them, sorted by name.</summary>
+    public static string[] ListFiles(string path)
+    {
+        if (File.Exists(path))
+        {
+            return [Path.GetFullPath(path)];
+        }
+
+        if (!Directory.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: no such file or directory.", path);
+        }
+
+        string[] files = Directory.EnumerateFiles(path)
+            .Where(f =>
+            {
+                string name = Path.GetFileName(f);
+                return !name.StartsWith('.') && !name.StartsWith('_')
+                    && (name.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".parq", StringComparison.OrdinalIgnoreCase));
+            })
+            .Select(Path.GetFullPath)
+            .ToArray();
+        Array.Sort(files, StringComparer.Ordinal);
+        if (files.Length == 0)
+        {
+            throw new InvalidDataException($"{path}: the directory holds no *.parquet part files (hidden files, _SUCCESS and .crc files are ignored).");
+        }
+
+        return files;
+    }
+
+    public static async Task<Dataset> ReadAsync(string path, InteractionLoadOptions options, CancellationToken cancellationToken)
+    {
+        string[] files = ListFiles(path);
+        InteractionBuilder? builder = null;
+        var buffers = new Buffers();
+        try
+        {
+            foreach (string file in files)
+            {
+                builder = await ReadFileAsync(file, options, builder, buffers, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (builder is null || builder.Count == 0)
+            {
+                throw new InvalidDataException($"{path}: no interactions (every row group is empty).");
+            }
+
+            return builder.Build();
+        }
+        finally
+        {
+            builder?.Dispose();
+            buffers.Return();
+        }
+    }
+
+    private static async Task<InteractionBuilder> ReadFileAsync(string file, InteractionLoadOptions o, InteractionBuilder? builder, Buffers buffers, CancellationToken ct)
+    {
+        ParquetReader reader;
+        try
+        {
+            reader = await ParquetReader.CreateAsync(file, null, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{file}: not a readable Parquet file ({e.Message}).", e);
+        }
+
+        await using (reader.ConfigureAwait(false))
+        {
+            DataField[] fields = reader.Schema.GetDataFields();
+            DataField userField = FindField(file, fields, o.UserColumn, required: true)!;
+            DataField itemField = FindField(file, fields, o.ItemColumn, required: true)!;
+            DataField? valueField = o.ValueColumn is null ? null : FindField(file, fields, o.ValueColumn, o.ValueColumnRequired);
+            IdKind userKind = IdKindOf(file, userField, o.UserIdKind, "UserIdKind");
+            IdKind itemKind = IdKindOf(file, itemField, o.ItemIdKind, "ItemIdKind");
+            if (valueField is not null)
+            {
+                Type t = valueField.ClrType;
+                if (valueField.IsArray || (t != typeof(float) && t != typeof(double) && t != typeof(int) && t != typeof(long)))
+                {
+                    throw new InvalidDataException($"{file}, column '{valueField.Name}': the value column has type {Describe(valueField)}; expected float, double, int32 or int64.");
+                }
+            }
+
+            if (builder is null)
+            {
+                builder = new InteractionBuilder(userKind, itemKind, o.Duplicates, o.Values);
+            }
+            else if (builder.UserIds.Kind != userKind || builder.ItemIds.Kind != itemKind)
+            {
+                throw new InvalidDataException($"{file}: id column types ({userKind} users, {itemKind} items) differ from the earlier part files ({builder.UserIds.Kind}, {builder.ItemIds.Kind}).");
+            }
+
+            string uName = $"'{userField.Name}'", iName = $"'{itemField.Name}'", vName = valueField is null ? "(none)" : $"'{valueField.Name}'";
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
+                if (rg.RowCount > Array.MaxLength)
+                {
+                    throw new InvalidDataException($"{file}, row group {g}: {rg.RowCount} rows; at most {Array.MaxLength} per row group are supported.");
+                }
+
+                int n = (int)rg.RowCount;
+                if (n == 0)
+                {
+                    continue;
+                }
+
+                var block = new SourceBlock(file, g, 0, uName, iName, vName);
+                builder.BeginBlock(block);
+                int[] users = buffers.UserIndices(n);
+                int[] items = buffers.ItemIndices(n);
+                float[] values = buffers.Values(n);
+                await ReadIdsAsync(rg, userField, n, builder.UserIds, users, buffers, block, InteractionColumn.User, ct).ConfigureAwait(false);
+                await ReadIdsAsync(rg, itemField, n, builder.ItemIds, items, buffers, block, InteractionColumn.Item, ct).ConfigureAwait(false);
+                if (valueField is null)
+                {
+                    values.AsSpan(0, n).Fill(1f);
+                }
+                else
+                {
+                    await ReadValuesAsync(rg, valueField, n, values, buffers, block, ct).ConfigureAwait(false);
+                }
+
+                for (int k = 0; k < n; k++)
+                {
+                    builder.AddIndices(users[k], items[k], values[k]);
+                }
+            }
+        }
+
+        return builder;
+    }
+
+    private static DataField? FindField(string file, DataField[] fields, string name, bool required)
+    {
+        DataField? f = Array.Find(fields, x => x.Name == name);
+        if (f is null && required)
+        {
+            throw new InvalidDataException($"{file}: no column '{name}' (columns: {string.Join(", ", fields.Select(x => x.Name))}).");
+        }
+
+        return f;
+    }
+
+    private static IdKind IdKindOf(string file, DataField field, IdKind? wanted, string option)
+    {
+        Type t = field.ClrType;
+        IdKind kind;
+        if (!field.IsArray && (t == typeof(int) || t == typeof(long)))
+        {
+            kind = IdKind.Int64;
+        }
+        else if (!field.IsArray && IsText(t))
+        {
+            kind = IdKind.String;
+        }
+        else
+        {
+            throw new InvalidDataException($"{file}, column '{field.Name}': the id column has type {Describe(field)}; expected int32, int64 or string.");
+        }
+
+        if (wanted is IdKind w && w != kind)
+        {
+            throw new InvalidDataException($"{file}, column '{field.Name}': {option} is {w} but the column holds {Describe(field)} ids.");
+        }
+
+        return kind;
+    }
+
+    private static bool IsText(Type t) => t == typeof(string) || t == typeof(ReadOnlyMemory<char>);
+
+    private static string Describe(DataField f)
+    {
+        Type t = f.ClrType;
+        string name = t == typeof(int) ? "int32" : t == typeof(long) ? "int64" : t == typeof(float) ? "float" : t == typeof(double) ? "double" : IsText(t) ? "string" : t.Name;
+        return (f.IsArray ? "array of " : string.Empty) + name + (f.IsNullable ? " (nullable)" : string.Empty);
+    }
+
+    private static async Task ReadIdsAsync(ParquetRowGroupReader rg, DataField field, int n, IdMap map, int[] dense, Buffers buffers, SourceBlock block, InteractionColumn column, CancellationToken ct)
+    {
+        Type t = field.ClrType;
+        if (t == typeof(ReadOnlyMemory<char>))
+        {
+            // Text ids as views into Parquet.Net's decoded pages: a string is made only for an id not seen before.
+            ReadOnlyMemory<char>[] m = buffers.Texts(n);
+            if (field.IsNullable)
+            {
+                ReadOnlyMemory<char>?[] nm = buffers.NullableTexts(n);
+                await rg.ReadAsync<ReadOnlyMemory<char>>(field, nm.AsMemory(0, n), null, ct).ConfigureAwait(false);
+                CopyNonNull(nm, m, n, block, column);
+                Array.Clear(nm, 0, n);
+            }
+            else
+            {
+                await rg.ReadAsync<ReadOnlyMemory<char>>(field, m.AsMemory(0, n), null, ct).ConfigureAwait(false);
+            }
+
+            for (int k = 0; k < n; k++)
+            {
+                dense[k] = map.GetOrAdd(m[k].Span);
+            }
+
+            Array.Clear(m, 0, n);
+            return;
+        }
+
+        if (t == typeof(string))
+        {
+            string?[] s = buffers.Strings(n);
+            await rg.ReadAsync(field, s.AsMemory(0, n), null, ct).ConfigureAwait(false);
+            for (int k = 0; k < n; k++)
+            {
+                string? id = s[k];
+                if (id is null)
+                {
+                    ThrowNull(block, k, column);
+                }
+
+                dense[k] = map.GetOrAdd(id);
+            }
+
+            Array.Clear(s, 0, n);
+            return;
+        }
+
+        long[] ids = buffers.Longs(n);
+        if (t == typeof(long))
+        {
+            if (field.IsNullable)
+            {
+                long?[] nl = buffers.NullableLongs(n);
+                await rg.ReadAsync<long>(field, nl.AsMemory(0, n), null, ct).ConfigureAwait(false);
+                CopyNonNull(nl, ids, n, block, column);
+            }
+            else
+            {
+                await rg.ReadAsync<long>(field, ids.AsMemory(0, n), null, ct).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            int[] ints = buffers.Ints(n);
+            if (field.IsNullable)
+            {
+                int?[] ni = buffers.NullableInts(n);
+                await rg.ReadAsync<int>(field, ni.AsMemory(0, n), null, ct).ConfigureAwait(false);
+                CopyNonNull(ni, ints, n, block, column);
+            }
+            else
+            {
+                await rg.ReadAsync<int>(field, ints.AsMemory(0, n), null, ct).ConfigureAwait(false);
+            }
+
+            for (int k = 0; k < n; k++)
+            {
+                ids[k] = ints[k];
+            }
+        }
+
+        for (int k = 0; k < n; k++)
+        {
+            dense[k] = map.GetOrAdd(ids[k]);
+        }
+    }
+
+    private static async Task ReadValuesAsync(ParquetRowGroupReader rg, DataField field, int n, float[] values, Buffers buffers, SourceBlock block, CancellationToken ct)
+    {
+        Type t = field.ClrType;
+        bool nullable = field.IsNullable;
+        if (t == typeof(float))
+        {
+            if (nullable)
+            {
+                float?[] nf = buffers.NullableFloats(n);
+                await rg.ReadAsync<float>(field, nf.AsMemory(0, n), null, ct).ConfigureAwait(false);
+                CopyNonNull(nf, values, n, block, InteractionColumn.Value);
+            }
+            else
+            {
+                await rg.ReadAsync<float>(field, values.AsMemory(0, n), null, ct).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (t == typeof(double))
+        {
+            double[] d = buffers.Doubles(n);
+            if (nullable)
+            {
+                double?[] nd = buffers.NullableDoubles(n);
+                await rg.ReadAsync<double>(field, nd.AsMemory(0, n), null, ct).ConfigureAwait(false);
+                CopyNonNull(nd, d, n, block, InteractionColumn.Value);
+            }
+            else
+            {
+                await rg.ReadAsync<double>(field, d.AsMemory(0, n), null, ct).ConfigureAwait(false);
+            }
+
+            for (int k = 0; k < n; k++)
+            {
+                values[k] = (float)d[k];
+            }
+
+            return;
+        }
+
+        if (t == typeof(long))
+        {
+            long[] l = buffers.Longs(n);
+            if (nullable)
+            {
+                long?[] nl = buffers.NullableLongs(n);
+                await rg.ReadAsync<long>(field, nl.AsMemory(0, n), null, ct).ConfigureAwait(false);
+                CopyNonNull(nl, l, n, block, InteractionColumn.Value);
+            }
+            else
+            {
+                await rg.ReadAsync<long>(field, l.AsMemory(0, n), null, ct).ConfigureAwait(false);
+            }
+
+            for (int k = 0; k < n; k++)
+            {
+                values[k] = l[k];
+            }
+
+            return;
+        }
+
+        int[] ints = buffers.Ints(n);
+        if (nullable)
+        {
+            int?[] ni = buffers.NullableInts(n);
+            await rg.ReadAsync<int>(field, ni.AsMemory(0, n), null, ct).ConfigureAwait(false);
+            CopyNonNull(ni, ints, n, block, InteractionColumn.Value);
+        }
+        else
+        {
+            await rg.ReadAsync<int>(field, ints.AsMemory(0, n), null, ct).ConfigureAwait(false);
+        }
+
+        for (int k = 0; k < n; k++)
+        {
+            values[k] = ints[k];
+        }
+    }
+
+    private static void CopyNonNull<T>(T?[] source, T[] target, int n, SourceBlock block, InteractionColumn column)
+        where T : struct
+    {
+        for (int k = 0; k < n; k++)
+        {
+            T? x = source[k];
+            if (!x.HasValue)
+            {
+                ThrowNull(block, k, column);
+            }
+
+            target[k] = x.GetValueOrDefault();
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowNull(SourceBlock block, int row, InteractionColumn column) =>
+        throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{block.Describe(row, column)}: null {(column == InteractionColumn.Value ? "value" : "id")} (nulls are not allowed in the {column.ToString().ToLowerInvariant()} column)."));
+
+    /// <summary>Column buffers rented once and reused for every row group (grown when a row group is larger).</summary>
+    private sealed class Buffers
+    {
+        private int[]? _users;
+        private int[]? _items;
+        private float[]? _values;
+        private long[]? _longs;
+        private int[]? _ints;
+        private double[]? _doubles;
+        private string?[]? _strings;
+        private ReadOnlyMemory<char>[]? _texts;
+        private ReadOnlyMemory<char>?[]? _ntexts;
+        private long?[]? _nlongs;
+        private int?[]? _nints;
+        private float?[]? _nfloats;
+        private double?[]? _ndoubles;
+
+        public int[] UserIndices(int n) => Get(ref _users, n);
+
+        public int[] ItemIndices(int n) => Get(ref _items, n);
+
+        public float[] Values(int n) => Get(ref _values, n);
+
+        public long[] Longs(int n) => Get(ref _longs, n);
+
+        public int[] Ints(int n) => Get(ref _ints, n);
+
+        public double[] Doubles(int n) => Get(ref _doubles, n);
+
+        public string?[] Strings(int n) => Get(ref _strings, n);
+
+        public ReadOnlyMemory<char>[] Texts(int n) => Get(ref _texts, n);
+
+        public ReadOnlyMemory<char>?[] NullableTexts(int n) => Get(ref _ntexts, n);
+
+        public long?[] NullableLongs(int n) => Get(ref _nlongs, n);
+
+        public int?[] NullableInts(int n) => Get(ref _nints, n);
+
+        public float?[] NullableFloats(int n) => Get(ref _nfloats, n);
+
+        public double?[] NullableDoubles(int n) => Get(ref _ndoubles, n);
+
+        public void Return()
+        {
+            Put(ref _users);
+            Put(ref _items);
+            Put(ref _values);
+            Put(ref _longs);
+            Put(ref _ints);
+            Put(ref _doubles);
+            Put(ref _strings);
+            Put(ref _texts);
+            Put(ref _ntexts);
+            Put(ref _nlongs);
+            Put(ref _nints);
+            Put(ref _nfloats);
+            Put(ref _ndoubles);
+        }
+
+        private static T[] Get<T>(ref T[]? slot, int n)
+        {
+            if (slot is null || slot.Length < n)
+            {
+                if (slot is not null)
+                {
+                    ArrayPool<T>.Shared.Return(slot, clearArray: RuntimeHelpersIsRef<T>());
+                }
+
+                slot = ArrayPool<T>.Shared.Rent(Math.Max(n, 1024));
+            }
+
+            return slot;
+        }
+
+        private static void Put<T>(ref T[]? slot)
+        {
+            if (slot is not null)
+            {
+                ArrayPool<T>.Shared.Return(slot, clearArray: RuntimeHelpersIsRef<T>());
+                slot = null;
+            }
+        }
+
+        private static bool RuntimeHelpersIsRef<T>() => System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>();
+    }
+}

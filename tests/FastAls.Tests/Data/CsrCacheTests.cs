@@ -1,0 +1,204 @@
+using System.Text;
+using FastAls.Internals;
+using FastAls.IO;
+
+namespace FastAls.Tests.Data;
+
+public class CsrCacheTests
+{
+    [Fact]
+    public void XxHash64_KnownVectors()
+    {
+        Assert.Equal(0xEF46DB3751D8E999UL, XxHash64.Hash([]));
+        Assert.Equal(0xD24EC4F1A98C6E5BUL, XxHash64.Hash("a"u8));
+        Assert.Equal(0x44BC2CF5AD770999UL, XxHash64.Hash("abc"u8));
+    }
+
+    private static string WriteSource(TempDir dir, int n = 4000, int seed = 1, string name = "src.tsv")
+    {
+        (long[] u, long[] it, float[] v) = DataTestHelpers.Random(n, 120, 90, seed);
+        var sb = new StringBuilder();
+        for (int k = 0; k < n; k++)
+        {
+            sb.Append(u[k]).Append('\t').Append(it[k]).Append('\t').Append(v[k]).Append('\n');
+        }
+
+        return dir.Write(name, sb.ToString());
+    }
+
+    [Fact]
+    public void WriteThenOpen_IsMemoryMapped_AndEqual()
+    {
+        using var dir = new TempDir();
+        string src = WriteSource(dir);
+        using Dataset loaded = InteractionLoader.Load(src);
+        string cache = dir.File("c.fcsr");
+        CsrCache.Write(loaded, cache, src);
+        foreach (CsrCacheValidation mode in Enum.GetValues<CsrCacheValidation>())
+        {
+            using Dataset mapped = CsrCache.Open(cache, mode);
+            Assert.True(mapped.UserItems.IsMemoryMapped);
+            Assert.True(mapped.ItemUsers.IsMemoryMapped);
+            DataTestHelpers.AssertSame(loaded, mapped);
+        }
+
+        CsrCacheInfo info = CsrCache.ReadInfo(cache);
+        Assert.Equal(Path.GetFullPath(src), info.SourcePath);
+        Assert.Equal(new FileInfo(src).Length, info.SourceSize);
+        Assert.Equal(loaded.Nnz, info.Nnz);
+        Assert.Equal(2, Directory.GetFiles(dir.Path).Length); // source + cache, no temporary left
+    }
+
+    [Fact]
+    public void StringIds_RoundTrip()
+    {
+        using var dir = new TempDir();
+        using var b = new InteractionBuilder(IdKind.String, IdKind.Int64);
+        b.AddIndices(b.UserIds.GetOrAdd("žluťoučký"), b.ItemIds.GetOrAdd(5), 1f);
+        b.AddIndices(b.UserIds.GetOrAdd("b"), b.ItemIds.GetOrAdd(6), 2f);
+        b.AddIndices(b.UserIds.GetOrAdd("xxx"), b.ItemIds.GetOrAdd(5), 3f);
+        using Dataset ds = b.Build();
+        string cache = dir.File("s.fcsr");
+        CsrCache.Write(ds, cache);
+        using Dataset back = CsrCache.Open(cache);
+        DataTestHelpers.AssertSame(ds, back);
+    }
+
+    [Fact]
+    public void LoadOrBuild_ReusesCurrentCache_RebuildsWhenSourceOrOptionsChange()
+    {
+        using var dir = new TempDir();
+        string src = WriteSource(dir);
+        string cache = dir.File("c.fcsr");
+        int builds = 0;
+        Dataset Build()
+        {
+            builds++;
+            return InteractionLoader.Load(src);
+        }
+
+        using (Dataset a = CsrCache.LoadOrBuild(src, cache, Build, "opts"))
+        {
+            Assert.True(a.UserItems.IsMemoryMapped);
+        }
+
+        using (Dataset b = CsrCache.LoadOrBuild(src, cache, Build, "opts"))
+        {
+            Assert.Equal(1, builds);
+        }
+
+        using (Dataset c = CsrCache.LoadOrBuild(src, cache, Build, "other options"))
+        {
+            Assert.Equal(2, builds);
+        }
+
+        // Change the source: different content and a later modification time.
+        File.AppendAllText(src, "99999\t88888\t5\n");
+        File.SetLastWriteTimeUtc(src, DateTime.UtcNow.AddMinutes(1));
+        using (Dataset d = CsrCache.LoadOrBuild(src, cache, Build, "other options"))
+        {
+            Assert.Equal(3, builds);
+            Assert.True(d.UserIds.TryGetIndex(99999, out _));
+        }
+
+        // Through the facade as well.
+        using Dataset e = InteractionLoader.LoadOrBuildCache(src, dir.File("f.fcsr"));
+        Assert.True(e.UserIds.TryGetIndex(99999, out _));
+        Assert.True(CsrCache.IsCurrent(dir.File("f.fcsr"), src, new InteractionLoadOptions().Fingerprint()));
+    }
+
+    [Fact]
+    public void FailedBuild_LeavesNoFile()
+    {
+        using var dir = new TempDir();
+        string src = dir.Write("bad.tsv", "1\t2\t3\n1\t2\tNaN\n");
+        string cache = dir.File("c.fcsr");
+        Assert.Throws<InvalidDataException>(() => InteractionLoader.LoadOrBuildCache(src, cache));
+        Assert.Single(Directory.GetFiles(dir.Path));
+    }
+
+    private static (string Cache, string Source) BuildCache(TempDir dir)
+    {
+        string src = WriteSource(dir);
+        using Dataset ds = InteractionLoader.Load(src);
+        string cache = dir.File("c.fcsr");
+        CsrCache.Write(ds, cache, src);
+        return (cache, src);
+    }
+
+    [Fact]
+    public void Corrupted_Payload_IsDetected_NamingFileAndSection()
+    {
+        using var dir = new TempDir();
+        (string cache, string src) = BuildCache(dir);
+        byte[] bytes = File.ReadAllBytes(cache);
+        long valuesAt = BitConverter.ToInt64(bytes, 56 + (2 * 24)); // section 2: user-item values
+        bytes[valuesAt + 5] ^= 0x40;
+        File.WriteAllBytes(cache, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => CsrCache.Open(cache));
+        Assert.Contains(Path.GetFullPath(cache), e.Message, StringComparison.Ordinal);
+        Assert.Contains("user-item values", e.Message, StringComparison.Ordinal);
+
+        // A corrupted column index is caught by the structural check too.
+        byte[] b2 = File.ReadAllBytes(cache);
+        long idxAt = BitConverter.ToInt64(b2, 56 + (1 * 24));
+        BitConverter.GetBytes(int.MaxValue).CopyTo(b2, idxAt);
+        File.WriteAllBytes(cache, b2);
+        var s = Assert.Throws<InvalidDataException>(() => CsrCache.Open(cache, CsrCacheValidation.Structure));
+        Assert.Contains("user-item matrix is invalid", s.Message, StringComparison.Ordinal);
+
+        // LoadOrBuild rebuilds a corrupted cache when the source is at hand.
+        using Dataset rebuilt = CsrCache.LoadOrBuild(src, cache, () => InteractionLoader.Load(src));
+        using Dataset direct = InteractionLoader.Load(src);
+        DataTestHelpers.AssertSame(direct, rebuilt);
+    }
+
+    [Fact]
+    public void Truncated_IsDetected()
+    {
+        using var dir = new TempDir();
+        (string cache, _) = BuildCache(dir);
+        long len = new FileInfo(cache).Length;
+        using (var fs = new FileStream(cache, FileMode.Open))
+        {
+            fs.SetLength(len - 100);
+        }
+
+        var e = Assert.Throws<InvalidDataException>(() => CsrCache.Open(cache));
+        Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFullPath(cache), e.Message, StringComparison.Ordinal);
+
+        using (var fs = new FileStream(cache, FileMode.Open))
+        {
+            fs.SetLength(100);
+        }
+
+        Assert.Contains("header", Assert.Throws<InvalidDataException>(() => CsrCache.Open(cache)).Message, StringComparison.Ordinal);
+        File.WriteAllBytes(cache, []);
+        Assert.Throws<InvalidDataException>(() => CsrCache.Open(cache));
+    }
+
+    [Fact]
+    public void WrongVersion_AndNotACache_AreDetected()
+    {
+        using var dir = new TempDir();
+        (string cache, _) = BuildCache(dir);
+        byte[] bytes = File.ReadAllBytes(cache);
+        BitConverter.GetBytes(2).CopyTo(bytes, 8);
+        File.WriteAllBytes(cache, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => CsrCache.Open(cache));
+        Assert.Contains("format version 2", e.Message, StringComparison.Ordinal);
+
+        bytes[0] = (byte)'X';
+        File.WriteAllBytes(cache, bytes);
+        Assert.Contains("magic", Assert.Throws<InvalidDataException>(() => CsrCache.Open(cache)).Message, StringComparison.Ordinal);
+
+        // A flipped bit in the header (here: nnz) fails the header checksum.
+        using var dir2 = new TempDir();
+        (string c2, _) = BuildCache(dir2);
+        byte[] b2 = File.ReadAllBytes(c2);
+        b2[24] ^= 1;
+        File.WriteAllBytes(c2, b2);
+        Assert.Contains("header checksum", Assert.Throws<InvalidDataException>(() => CsrCache.Open(c2)).Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,108 @@
+using FastAls.IO;
+
+namespace FastAls.Tests.Data;
+
+public class InteractionBuilderTests
+{
+    [Theory]
+    [InlineData(DuplicatePolicy.Sum)]
+    [InlineData(DuplicatePolicy.LastWins)]
+    public void Build_MatchesReference_InBothOrientations(DuplicatePolicy policy)
+    {
+        (long[] u, long[] it, float[] v) = DataTestHelpers.Random(20_000, 300, 200, 42);
+        var expected = new Dictionary<(string, string), float>();
+        for (int k = 0; k < u.Length; k++)
+        {
+            var key = (u[k].ToString(), it[k].ToString());
+            expected[key] = policy == DuplicatePolicy.Sum && expected.TryGetValue(key, out float old) ? old + v[k] : v[k];
+        }
+
+        using var b = new InteractionBuilder(duplicates: policy);
+        b.AddRange(u, it, v);
+        using Dataset ds = b.Build();
+        DataTestHelpers.AssertConsistent(ds);
+        Assert.Equal(expected.Count, ds.Nnz);
+        Assert.Equal(expected, DataTestHelpers.ToTriplets(ds));
+        Assert.Equal(u[0], ds.UserIds.GetInt64(0));
+        Assert.Equal(it[0], ds.ItemIds.GetInt64(0));
+    }
+
+    [Fact]
+    public void LastWins_KeepsTheLaterValue_SumAdds()
+    {
+        using var a = new InteractionBuilder(duplicates: DuplicatePolicy.LastWins);
+        a.Add(1, 2, 3f);
+        a.Add(1, 2, 5f);
+        a.Add(1, 1, 1f);
+        using Dataset da = a.Build();
+        Assert.Equal(2, da.Nnz);
+        Assert.Equal(5f, da.UserItems.Get(0, 0));
+        Assert.Equal([0, 1], da.UserItems.RowIndices(0).ToArray());
+
+        using var s = new InteractionBuilder(duplicates: DuplicatePolicy.Sum);
+        s.Add(1, 2, 3f);
+        s.Add(1, 2, 5f);
+        using Dataset ds = s.Build();
+        Assert.Equal(8f, ds.UserItems.Get(0, 0));
+    }
+
+    [Fact]
+    public void Duplicate_UnderErrorPolicy_NamesBothRecords()
+    {
+        using var b = new InteractionBuilder(duplicates: DuplicatePolicy.Error);
+        b.Add(10, 20, 1f);
+        b.Add(11, 20, 1f);
+        b.Add(10, 20, 2f);
+        var e = Assert.Throws<InvalidDataException>(() => b.Build());
+        Assert.Contains("user 10, item 20", e.Message, StringComparison.Ordinal);
+        Assert.Contains("record 2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("record 0", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Values_NonFiniteAlwaysRejected_ZeroAndNegativePerPolicy()
+    {
+        using var keep = new InteractionBuilder();
+        keep.Add(1, 1, 0f);
+        keep.Add(1, 2, -2f);
+        Assert.Throws<InvalidDataException>(() => keep.Add(1, 3, float.NaN));
+        Assert.Throws<InvalidDataException>(() => keep.Add(1, 3, float.PositiveInfinity));
+        using Dataset ds = keep.Build();
+        Assert.Equal(2, ds.Nnz); // zero kept as an explicit entry
+        Assert.Equal(-2f, ds.UserItems.Get(0, 1));
+
+        using var strict = new InteractionBuilder(values: ValuePolicy.RejectNonPositive);
+        Assert.Contains("zero", Assert.Throws<InvalidDataException>(() => strict.Add(1, 1, 0f)).Message, StringComparison.Ordinal);
+        Assert.Contains("negative", Assert.Throws<InvalidDataException>(() => strict.Add(1, 1, -1f)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StringIds_FirstSeenOrder()
+    {
+        using var b = new InteractionBuilder(IdKind.String, IdKind.String);
+        b.Add("bob", "x", 1f);
+        b.Add("alice", "y", 1f);
+        b.Add("bob", "y", 1f);
+        using Dataset ds = b.Build();
+        Assert.Equal("bob", ds.UserIds.GetString(0));
+        Assert.Equal("alice", ds.UserIds.GetString(1));
+        Assert.Equal([0, 1], ds.UserItems.RowIndices(0).ToArray());
+        Assert.Equal(1, ds.UserIds.GetOrAdd("alice".AsSpan()));
+    }
+
+    [Fact]
+    public void Build_SpansSeveralChunks()
+    {
+        // More than one 2^20 chunk, so chunk boundaries are crossed.
+        const int n = (1 << 20) + 1000;
+        using var b = new InteractionBuilder(duplicates: DuplicatePolicy.Error);
+        for (int k = 0; k < n; k++)
+        {
+            b.Add(k % 1013, k / 1013, 1f);
+        }
+
+        using Dataset ds = b.Build();
+        Assert.Equal(n, ds.Nnz);
+        DataTestHelpers.AssertConsistent(ds);
+    }
+}
