@@ -72,6 +72,22 @@ typedef enum fastals_als_solver
     FASTALS_ALS_SOLVER_CONJUGATE_GRADIENT = 1,
 } fastals_als_solver_t;
 
+/** fastals_interaction_format_t */
+typedef enum fastals_interaction_format
+{
+    FASTALS_INTERACTION_FORMAT_AUTO = 0,
+    FASTALS_INTERACTION_FORMAT_PARQUET = 1,
+    FASTALS_INTERACTION_FORMAT_CSV = 2,
+} fastals_interaction_format_t;
+
+/** fastals_duplicate_policy_t */
+typedef enum fastals_duplicate_policy
+{
+    FASTALS_DUPLICATE_POLICY_SUM = 0,
+    FASTALS_DUPLICATE_POLICY_LAST_WINS = 1,
+    FASTALS_DUPLICATE_POLICY_ERROR = 2,
+} fastals_duplicate_policy_t;
+
 /** Training options and the progress callback (fastals_fit_options_t); fill with fastals_fit_options_init first. */
 typedef struct fastals_fit_options
 {
@@ -90,9 +106,37 @@ typedef struct fastals_fit_options
     float cg_tolerance; /**< Early exit of a row's CG (0: always run cg_steps). */
     float init_scale; /**< Initial factor standard deviation (scaled by 1/sqrt(k)). */
     double early_stop_tolerance; /**< Stop when the cost improves by less than this fraction (0: never). */
-    int32_t (*progress)(int32_t, int32_t, double, void*); /**< Called after each iteration with (iteration, iterations, loss, progress_user); a non-zero return cancels training. May be NULL. */
+    int32_t (*progress)(int32_t, int32_t, double, double, void*); /**< Called after every half-step, on the training thread, with (iteration (1-based), half_step (0 users, 1 items), cost, loss, progress_user); a non-zero return cancels training (FASTALS_E_CANCELLED). May be NULL. */
     void* progress_user; /**< Passed back to progress unchanged. */
 } fastals_fit_options_t;
+
+/** How fastals_dataset_load reads a file (fastals_load_options_t); fill with fastals_load_options_init first. NULL strings mean the default. */
+typedef struct fastals_load_options
+{
+    int32_t format; /**< File format (auto from the path, Parquet or delimited text). (a fastals_interaction_format_t value) */
+    char* user_column; /**< User id column name (UTF-8; NULL: "user"). */
+    char* item_column; /**< Item id column name (UTF-8; NULL: "item"). */
+    char* value_column; /**< Value column name (UTF-8; NULL: "value" when present, else every value is 1). */
+    char* separator; /**< Text separator (UTF-8; NULL: detected). */
+    int32_t has_header; /**< Text header: -1 detect, 0 none, 1 present. */
+    int32_t duplicates; /**< What to do with duplicate (user, item) pairs. (a fastals_duplicate_policy_t value) */
+    int32_t user_column_index; /**< 0-based user field of headerless text. */
+    int32_t item_column_index; /**< 0-based item field of headerless text. */
+    int32_t value_column_index; /**< 0-based value field of headerless text (-1: none). */
+} fastals_load_options_t;
+
+/** Ranking metrics at K (fastals_ranking_metrics_t), as implicit's ranking_metrics_at_k computes them. */
+typedef struct fastals_ranking_metrics
+{
+    int32_t k; /**< The cut-off K. */
+    int32_t users; /**< Users evaluated (those with test items). */
+    double precision; /**< Precision at K (micro-averaged as implicit). */
+    double recall; /**< Recall at K. */
+    double map; /**< Mean average precision at K. */
+    double ndcg; /**< Normalized discounted cumulative gain at K. */
+    double auc; /**< implicit's AUC at K. */
+    double coverage; /**< Distinct recommended items / all items. */
+} fastals_ranking_metrics_t;
 
 /** Copies the calling thread's last error message (UTF-8, at most cap - 1 bytes and a NUL) into buf
  *  (buf may be NULL when cap is 0) and returns the message's full length in bytes, without the NUL.
@@ -237,6 +281,241 @@ int32_t fastals_model_set_item_factors(fastals_handle model, const float* factor
  *  @param model the model (a AlsModel handle; invalid after the call, even on error)
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_model_free(fastals_handle model);
+
+/** Fills load options with the defaults (format from the path, columns user/item/value, header detected, duplicates summed).
+ *  @param options the struct to fill
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_load_options_init(fastals_load_options_t* options);
+
+/** Loads interactions from a Parquet file or folder, or a CSV/TSV file. Ids keep their type (int64 or string).
+ *  @param path the file or folder (NUL-terminated UTF-8)
+ *  @param options how to read it
+ *  @param dataset receives a new Dataset handle; the dataset free it with its _free function
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_dataset_load(const char* path, const fastals_load_options_t* options, fastals_handle* dataset);
+
+/** Trains a model on a dataset (the progress callback in options is called after each half-step).
+ *  @param dataset the interactions (users x items) (a Dataset handle)
+ *  @param options hyperparameters and callback
+ *  @param model receives a new AlsModel handle; the trained model free it with its _free function
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_fit(fastals_handle dataset, const fastals_fit_options_t* options, fastals_handle* model);
+
+/** Runs more iterations on a model from its current factors (the dataset must have the model's users and items).
+ *  @param model the model (a AlsModel handle)
+ *  @param dataset the interactions (a Dataset handle)
+ *  @param iterations number of iterations
+ *  @param options only progress and progress_user are used
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_continue_training(fastals_handle model, fastals_handle dataset, int32_t iterations, const fastals_fit_options_t* options);
+
+/** Copies the user and item biases and the global mean (biased models only).
+ *  @param model the model (a AlsModel handle)
+ *  @param user_biases users floats (written by the call; caller-owned)
+ *  @param user_biases_len number of elements in user_biases
+ *  @param item_biases items floats (written by the call; caller-owned)
+ *  @param item_biases_len number of elements in item_biases
+ *  @param global_mean receives the global mean mu (0 unless biased explicit)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_get_biases(fastals_handle model, float* user_biases, int64_t user_biases_len, float* item_biases, int64_t item_biases_len, float* global_mean);
+
+/** The top n items for user index user, best first. seen_items (the user's interactions) are left out when filter_seen; with has_candidates only candidates may be returned; exclude are never returned.
+ *  @param model the model (a AlsModel handle)
+ *  @param user dense user index
+ *  @param n how many items
+ *  @param seen_items item indices the user interacted with (read only; may be NULL when seen_items_len is 0)
+ *  @param seen_items_len number of elements in seen_items
+ *  @param filter_seen leave out seen_items (non-zero is true)
+ *  @param has_candidates candidates is an allow-list (else it is ignored) (non-zero is true)
+ *  @param candidates allowed item indices (read only; may be NULL when candidates_len is 0)
+ *  @param candidates_len number of elements in candidates
+ *  @param exclude item indices never returned (read only; may be NULL when exclude_len is 0)
+ *  @param exclude_len number of elements in exclude
+ *  @param items receives up to n item indices (at least n entries) (written by the call; caller-owned)
+ *  @param items_len number of elements in items
+ *  @param scores receives their scores (at least n entries) (written by the call; caller-owned)
+ *  @param scores_len number of elements in scores
+ *  @param count receives the number of results written
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_recommend(fastals_handle model, int32_t user, int32_t n, const int32_t* seen_items, int64_t seen_items_len, int32_t filter_seen, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t* items, int64_t items_len, float* scores, int64_t scores_len, int32_t* count);
+
+/** The top n items for a user given by factors (for example from fastals_model_recalculate_user); filters as fastals_model_recommend.
+ *  @param model the model (a AlsModel handle)
+ *  @param user_factors factors floats (read only; may be NULL when user_factors_len is 0)
+ *  @param user_factors_len number of elements in user_factors
+ *  @param user_bias the user's bias (0 for unbiased models)
+ *  @param n how many items
+ *  @param seen_items item indices the user interacted with (read only; may be NULL when seen_items_len is 0)
+ *  @param seen_items_len number of elements in seen_items
+ *  @param filter_seen leave out seen_items (non-zero is true)
+ *  @param has_candidates candidates is an allow-list (non-zero is true)
+ *  @param candidates allowed item indices (read only; may be NULL when candidates_len is 0)
+ *  @param candidates_len number of elements in candidates
+ *  @param exclude item indices never returned (read only; may be NULL when exclude_len is 0)
+ *  @param exclude_len number of elements in exclude
+ *  @param items receives up to n item indices (written by the call; caller-owned)
+ *  @param items_len number of elements in items
+ *  @param scores receives their scores (written by the call; caller-owned)
+ *  @param scores_len number of elements in scores
+ *  @param count receives the number of results written
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_recommend_factors(fastals_handle model, const float* user_factors, int64_t user_factors_len, float user_bias, int32_t n, const int32_t* seen_items, int64_t seen_items_len, int32_t filter_seen, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t* items, int64_t items_len, float* scores, int64_t scores_len, int32_t* count);
+
+/** Top n for many users in one blocked, parallel pass. Row r of the CSR (seen_offsets, seen_items) holds the seen items of users[r] (pass empty arrays when not filtering). Results are row-major: users_len x n slots, counts[r] used.
+ *  @param model the model (a AlsModel handle)
+ *  @param users dense user indices (read only; may be NULL when users_len is 0)
+ *  @param users_len number of elements in users
+ *  @param n results per user
+ *  @param seen_offsets users_len + 1 offsets into seen_items (or empty) (read only; may be NULL when seen_offsets_len is 0)
+ *  @param seen_offsets_len number of elements in seen_offsets
+ *  @param seen_items seen item indices of each user row (read only; may be NULL when seen_items_len is 0)
+ *  @param seen_items_len number of elements in seen_items
+ *  @param filter_seen leave out the seen items (non-zero is true)
+ *  @param has_candidates candidates is an allow-list (non-zero is true)
+ *  @param candidates allowed item indices (read only; may be NULL when candidates_len is 0)
+ *  @param candidates_len number of elements in candidates
+ *  @param exclude item indices never returned (read only; may be NULL when exclude_len is 0)
+ *  @param exclude_len number of elements in exclude
+ *  @param threads worker threads (0: all processors)
+ *  @param items receives users_len * n item indices (written by the call; caller-owned)
+ *  @param items_len number of elements in items
+ *  @param scores receives users_len * n scores (written by the call; caller-owned)
+ *  @param scores_len number of elements in scores
+ *  @param counts receives users_len result counts (written by the call; caller-owned)
+ *  @param counts_len number of elements in counts
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_recommend_batch(fastals_handle model, const int32_t* users, int64_t users_len, int32_t n, const int64_t* seen_offsets, int64_t seen_offsets_len, const int32_t* seen_items, int64_t seen_items_len, int32_t filter_seen, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t threads, int32_t* items, int64_t items_len, float* scores, int64_t scores_len, int32_t* counts, int64_t counts_len);
+
+/** The n items most similar (cosine of factors) to each of items, the item itself excluded; row-major results as the batch recommend.
+ *  @param model the model (a AlsModel handle)
+ *  @param queries dense item indices (read only; may be NULL when queries_len is 0)
+ *  @param queries_len number of elements in queries
+ *  @param n results per query
+ *  @param has_candidates candidates is an allow-list (non-zero is true)
+ *  @param candidates allowed item indices (read only; may be NULL when candidates_len is 0)
+ *  @param candidates_len number of elements in candidates
+ *  @param exclude item indices never returned (read only; may be NULL when exclude_len is 0)
+ *  @param exclude_len number of elements in exclude
+ *  @param items receives queries_len * n item indices (written by the call; caller-owned)
+ *  @param items_len number of elements in items
+ *  @param scores receives queries_len * n similarities (written by the call; caller-owned)
+ *  @param scores_len number of elements in scores
+ *  @param counts receives queries_len result counts (written by the call; caller-owned)
+ *  @param counts_len number of elements in counts
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_similar_items(fastals_handle model, const int32_t* queries, int64_t queries_len, int32_t n, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t* items, int64_t items_len, float* scores, int64_t scores_len, int32_t* counts, int64_t counts_len);
+
+/** The n users most similar (cosine of factors) to each of users, the user itself excluded.
+ *  @param model the model (a AlsModel handle)
+ *  @param queries dense user indices (read only; may be NULL when queries_len is 0)
+ *  @param queries_len number of elements in queries
+ *  @param n results per query
+ *  @param has_candidates candidates is an allow-list (user indices) (non-zero is true)
+ *  @param candidates allowed user indices (read only; may be NULL when candidates_len is 0)
+ *  @param candidates_len number of elements in candidates
+ *  @param exclude user indices never returned (read only; may be NULL when exclude_len is 0)
+ *  @param exclude_len number of elements in exclude
+ *  @param users receives queries_len * n user indices (written by the call; caller-owned)
+ *  @param users_len number of elements in users
+ *  @param scores receives queries_len * n similarities (written by the call; caller-owned)
+ *  @param scores_len number of elements in scores
+ *  @param counts receives queries_len result counts (written by the call; caller-owned)
+ *  @param counts_len number of elements in counts
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_similar_users(fastals_handle model, const int32_t* queries, int64_t queries_len, int32_t n, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t* users, int64_t users_len, float* scores, int64_t scores_len, int32_t* counts, int64_t counts_len);
+
+/** Fold-in: solves a user's factors (and bias) from its interactions with the item factors fixed, exactly as a training half-step would. factors is the CG starting point on input (zeros or the current factors).
+ *  @param model the model (a AlsModel handle)
+ *  @param items item indices of the user's interactions, strictly increasing (read only; may be NULL when items_len is 0)
+ *  @param items_len number of elements in items
+ *  @param values their values (read only; may be NULL when values_len is 0)
+ *  @param values_len number of elements in values
+ *  @param factors factors floats: start on input, solution on output (written by the call; caller-owned)
+ *  @param factors_len number of elements in factors
+ *  @param bias receives the user's bias (0 for unbiased models)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_recalculate_user(fastals_handle model, const int32_t* items, int64_t items_len, const float* values, int64_t values_len, float* factors, int64_t factors_len, float* bias);
+
+/** Scores of (users[i], items[i]) pairs: mu + b_u + g_i + x_u . y_i.
+ *  @param model the model (a AlsModel handle)
+ *  @param users dense user indices (read only; may be NULL when users_len is 0)
+ *  @param users_len number of elements in users
+ *  @param items dense item indices (same length) (read only; may be NULL when items_len is 0)
+ *  @param items_len number of elements in items
+ *  @param scores receives one score per pair (written by the call; caller-owned)
+ *  @param scores_len number of elements in scores
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_predict(fastals_handle model, const int32_t* users, int64_t users_len, const int32_t* items, int64_t items_len, float* scores, int64_t scores_len);
+
+/** Ranking metrics at k of the model on a test set (train interactions are excluded from the recommendations); both datasets are users x items of the model's shape.
+ *  @param model the model (a AlsModel handle)
+ *  @param train training interactions (a Dataset handle)
+ *  @param test held-out interactions (a Dataset handle)
+ *  @param k the cut-off
+ *  @param threads worker threads (0: all processors)
+ *  @param metrics receives the metrics
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_evaluate(fastals_handle model, fastals_handle train, fastals_handle test, int32_t k, int32_t threads, fastals_ranking_metrics_t* metrics);
+
+/** Saves the model (factors, biases, options, ids) to a file, written to a temporary name and renamed.
+ *  @param model the model (a AlsModel handle)
+ *  @param path the file (NUL-terminated UTF-8)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_save(fastals_handle model, const char* path);
+
+/** Loads a model saved by fastals_model_save (or the .NET AlsModel.Save).
+ *  @param path the file (NUL-terminated UTF-8)
+ *  @param model receives a new AlsModel handle; the model free it with its _free function
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_load(const char* path, fastals_handle* model);
+
+/** The width W of the (row-major W x W) extended Gram matrices for these options: k (+2 for biased models) rounded up to 16.
+ *  @param options the model options (kind and factors matter)
+ *  @param width receives W
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_gram_width(const fastals_fit_options_t* options, int32_t* width);
+
+/** The extended Gram matrix of a side's factors (and biases), as training computes it (same chunking, same bits).
+ *  @param options the model options
+ *  @param rows number of rows of the side
+ *  @param factors rows * factors floats, row-major (read only; may be NULL when factors_len is 0)
+ *  @param factors_len number of elements in factors
+ *  @param biases rows floats for biased models, else empty (read only; may be NULL when biases_len is 0)
+ *  @param biases_len number of elements in biases
+ *  @param threads worker threads (0: all processors)
+ *  @param gram receives W * W doubles (written by the call; caller-owned)
+ *  @param gram_len number of elements in gram
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_gram_compute(const fastals_fit_options_t* options, int32_t rows, const float* factors, int64_t factors_len, const float* biases, int64_t biases_len, int32_t threads, double* gram, int64_t gram_len);
+
+/** Solves the rows of a CSR block (rows x fixed_rows; its columns index the fixed side) against the fixed factors: writes the solved factors (and biases), the block's partial extended Gram matrix and the block's share of the loss and regularization. solved holds the CG starting point on input.
+ *  @param options the model options
+ *  @param rows rows in the block
+ *  @param fixed_rows rows of the fixed side (the block's column count)
+ *  @param row_offsets rows + 1 CSR offsets (read only; may be NULL when row_offsets_len is 0)
+ *  @param row_offsets_len number of elements in row_offsets
+ *  @param col_indices fixed-side index of each entry, strictly increasing per row (read only; may be NULL when col_indices_len is 0)
+ *  @param col_indices_len number of elements in col_indices
+ *  @param values value of each entry (read only; may be NULL when values_len is 0)
+ *  @param values_len number of elements in values
+ *  @param fixed_factors fixed_rows * factors floats (read only; may be NULL when fixed_factors_len is 0)
+ *  @param fixed_factors_len number of elements in fixed_factors
+ *  @param fixed_biases fixed_rows floats for biased models, else empty (read only; may be NULL when fixed_biases_len is 0)
+ *  @param fixed_biases_len number of elements in fixed_biases
+ *  @param fixed_gram W * W doubles: the fixed side's extended Gram matrix (required for implicit models; may be empty for explicit ones) (read only; may be NULL when fixed_gram_len is 0)
+ *  @param fixed_gram_len number of elements in fixed_gram
+ *  @param global_mean mu (biased explicit model), else 0
+ *  @param threads worker threads (0: all processors)
+ *  @param solved rows * factors floats: start on input, solution on output (written by the call; caller-owned)
+ *  @param solved_len number of elements in solved
+ *  @param solved_biases rows floats for biased models, else empty (written by the call; caller-owned)
+ *  @param solved_biases_len number of elements in solved_biases
+ *  @param solved_gram receives the block's partial W * W Gram matrix (written by the call; caller-owned)
+ *  @param solved_gram_len number of elements in solved_gram
+ *  @param loss receives receives the block's data term
+ *  @param regularization receives receives the block's regularization term
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_shard_solve(const fastals_fit_options_t* options, int32_t rows, int32_t fixed_rows, const int64_t* row_offsets, int64_t row_offsets_len, const int32_t* col_indices, int64_t col_indices_len, const float* values, int64_t values_len, const float* fixed_factors, int64_t fixed_factors_len, const float* fixed_biases, int64_t fixed_biases_len, const double* fixed_gram, int64_t fixed_gram_len, float global_mean, int32_t threads, float* solved, int64_t solved_len, float* solved_biases, int64_t solved_biases_len, double* solved_gram, int64_t solved_gram_len, double* loss, double* regularization);
 
 #ifdef __cplusplus
 }

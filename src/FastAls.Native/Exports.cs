@@ -10,7 +10,7 @@ namespace FastAls.Native;
 /// The managed side of the C ABI: each <c>[FastAlsExport]</c> method becomes one C function (argument checks,
 /// handle lookup and exception-to-status mapping are generated). Adding an export is adding a method here.
 /// </summary>
-internal static unsafe class Exports
+internal static unsafe partial class Exports
 {
     /// <summary>The library version (semantic version of FastAls).</summary>
     /// <returns>the version text</returns>

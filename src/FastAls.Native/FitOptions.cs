@@ -51,8 +51,8 @@ public unsafe struct FastAlsFitOptions
     /// <summary>Stop when the cost improves by less than this fraction (0: never).</summary>
     public double EarlyStopTolerance;
 
-    /// <summary>Called after each iteration with (iteration, iterations, loss, progress_user); a non-zero return cancels training. May be NULL.</summary>
-    public delegate* unmanaged[Cdecl]<int, int, double, void*, int> Progress;
+    /// <summary>Called after every half-step, on the training thread, with (iteration (1-based), half_step (0 users, 1 items), cost, loss, progress_user); a non-zero return cancels training (FASTALS_E_CANCELLED). May be NULL.</summary>
+    public delegate* unmanaged[Cdecl]<int, int, double, double, void*, int> Progress;
 
     /// <summary>Passed back to progress unchanged.</summary>
     public void* ProgressUser;

@@ -67,7 +67,23 @@ class AlsSolver(enum.IntEnum):
     CHOLESKY = 0
     CONJUGATE_GRADIENT = 1
 
-FN_PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_double, ctypes.c_void_p)
+
+class InteractionFormat(enum.IntEnum):
+    """fastals_interaction_format_t"""
+
+    AUTO = 0
+    PARQUET = 1
+    CSV = 2
+
+
+class DuplicatePolicy(enum.IntEnum):
+    """fastals_duplicate_policy_t"""
+
+    SUM = 0
+    LAST_WINS = 1
+    ERROR = 2
+
+FN_PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_double, ctypes.c_double, ctypes.c_void_p)
 
 
 class FastAlsFitOptions(ctypes.Structure):
@@ -94,6 +110,38 @@ class FastAlsFitOptions(ctypes.Structure):
     ]
 
 
+class FastAlsLoadOptions(ctypes.Structure):
+    """How fastals_dataset_load reads a file (fastals_load_options_t); fill with fastals_load_options_init first. NULL strings mean the default."""
+
+    _fields_ = [
+        ("format", ctypes.c_int32),
+        ("user_column", ctypes.c_char_p),
+        ("item_column", ctypes.c_char_p),
+        ("value_column", ctypes.c_char_p),
+        ("separator", ctypes.c_char_p),
+        ("has_header", ctypes.c_int32),
+        ("duplicates", ctypes.c_int32),
+        ("user_column_index", ctypes.c_int32),
+        ("item_column_index", ctypes.c_int32),
+        ("value_column_index", ctypes.c_int32),
+    ]
+
+
+class FastAlsRankingMetrics(ctypes.Structure):
+    """Ranking metrics at K (fastals_ranking_metrics_t), as implicit's ranking_metrics_at_k computes them."""
+
+    _fields_ = [
+        ("k", ctypes.c_int32),
+        ("users", ctypes.c_int32),
+        ("precision", ctypes.c_double),
+        ("recall", ctypes.c_double),
+        ("map", ctypes.c_double),
+        ("ndcg", ctypes.c_double),
+        ("auc", ctypes.c_double),
+        ("coverage", ctypes.c_double),
+    ]
+
+
 # name: (restype, [argtypes], [argnames])
 SIGNATURES = {
     "fastals_last_error": (ctypes.c_size_t, [ctypes.c_char_p, ctypes.c_size_t], ["buf", "cap"]),
@@ -116,6 +164,24 @@ SIGNATURES = {
     "fastals_model_set_user_factors": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "factors", "factors_len"]),
     "fastals_model_set_item_factors": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "factors", "factors_len"]),
     "fastals_model_free": (ctypes.c_int32, [ctypes.c_uint64], ["model"]),
+    "fastals_load_options_init": (ctypes.c_int32, [ctypes.POINTER(FastAlsLoadOptions)], ["options"]),
+    "fastals_dataset_load": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(FastAlsLoadOptions), ctypes.POINTER(ctypes.c_uint64)], ["path", "options", "dataset"]),
+    "fastals_model_fit": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(FastAlsFitOptions), ctypes.POINTER(ctypes.c_uint64)], ["dataset", "options", "model"]),
+    "fastals_model_continue_training": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int32, ctypes.POINTER(FastAlsFitOptions)], ["model", "dataset", "iterations", "options"]),
+    "fastals_model_get_biases": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float)], ["model", "user_biases", "user_biases_len", "item_biases", "item_biases_len", "global_mean"]),
+    "fastals_model_recommend": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32)], ["model", "user", "n", "seen_items", "seen_items_len", "filter_seen", "has_candidates", "candidates", "candidates_len", "exclude", "exclude_len", "items", "items_len", "scores", "scores_len", "count"]),
+    "fastals_model_recommend_factors": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_float, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32)], ["model", "user_factors", "user_factors_len", "user_bias", "n", "seen_items", "seen_items_len", "filter_seen", "has_candidates", "candidates", "candidates_len", "exclude", "exclude_len", "items", "items_len", "scores", "scores_len", "count"]),
+    "fastals_model_recommend_batch": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64], ["model", "users", "users_len", "n", "seen_offsets", "seen_offsets_len", "seen_items", "seen_items_len", "filter_seen", "has_candidates", "candidates", "candidates_len", "exclude", "exclude_len", "threads", "items", "items_len", "scores", "scores_len", "counts", "counts_len"]),
+    "fastals_model_similar_items": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64], ["model", "queries", "queries_len", "n", "has_candidates", "candidates", "candidates_len", "exclude", "exclude_len", "items", "items_len", "scores", "scores_len", "counts", "counts_len"]),
+    "fastals_model_similar_users": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64], ["model", "queries", "queries_len", "n", "has_candidates", "candidates", "candidates_len", "exclude", "exclude_len", "users", "users_len", "scores", "scores_len", "counts", "counts_len"]),
+    "fastals_model_recalculate_user": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float)], ["model", "items", "items_len", "values", "values_len", "factors", "factors_len", "bias"]),
+    "fastals_model_predict": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "users", "users_len", "items", "items_len", "scores", "scores_len"]),
+    "fastals_model_evaluate": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(FastAlsRankingMetrics)], ["model", "train", "test", "k", "threads", "metrics"]),
+    "fastals_model_save": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_char_p], ["model", "path"]),
+    "fastals_model_load": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)], ["path", "model"]),
+    "fastals_gram_width": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.POINTER(ctypes.c_int32)], ["options", "width"]),
+    "fastals_gram_compute": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.c_int64], ["options", "rows", "factors", "factors_len", "biases", "biases_len", "threads", "gram", "gram_len"]),
+    "fastals_shard_solve": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.c_float, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)], ["options", "rows", "fixed_rows", "row_offsets", "row_offsets_len", "col_indices", "col_indices_len", "values", "values_len", "fixed_factors", "fixed_factors_len", "fixed_biases", "fixed_biases_len", "fixed_gram", "fixed_gram_len", "global_mean", "threads", "solved", "solved_len", "solved_biases", "solved_biases_len", "solved_gram", "solved_gram_len", "loss", "regularization"]),
 }
 
 
