@@ -294,6 +294,12 @@ int32_t fastals_load_options_init(fastals_load_options_t* options);
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_dataset_load(const char* path, const fastals_load_options_t* options, fastals_handle* dataset);
 
+/** Writes a dataset as Parquet (columns user, item, value; ids as in the dataset), to a temporary name then renamed.
+ *  @param dataset the dataset (a Dataset handle)
+ *  @param path the .parquet file (NUL-terminated UTF-8)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_dataset_save_parquet(fastals_handle dataset, const char* path);
+
 /** Trains a model on a dataset (the progress callback in options is called after each half-step).
  *  @param dataset the interactions (users x items) (a Dataset handle)
  *  @param options hyperparameters and callback

@@ -18,6 +18,13 @@ internal static unsafe partial class Exports
     [FastAlsExport("fastals_dataset_load", Result = "dataset")]
     internal static Dataset DatasetLoad(string path, in FastAlsLoadOptions options) => InteractionLoader.Load(path, options.ToOptions());
 
+    /// <summary>Writes a dataset as Parquet (columns user, item, value; ids as in the dataset), to a temporary name then renamed.</summary>
+    /// <param name="dataset">the dataset</param>
+    /// <param name="path">the .parquet file</param>
+    [FastAlsExport("fastals_dataset_save_parquet")]
+    internal static void DatasetSaveParquet(Dataset dataset, string path) =>
+        InteractionParquetWriter.WriteAsync(dataset, path).GetAwaiter().GetResult();
+
     /// <summary>Trains a model on a dataset (the progress callback in options is called after each half-step).</summary>
     /// <param name="dataset">the interactions (users x items)</param>
     /// <param name="options">hyperparameters and callback</param>

@@ -32,6 +32,10 @@ def _csr_arrays(user_items, copy):
         indices = np.ascontiguousarray(indices, dtype=np.int32)
         data = np.ascontiguousarray(data, dtype=np.float32)
     else:
+        # scipy stores indptr as int32 whenever it fits; the library's offsets are int64, so this one small
+        # array (rows + 1 entries) is widened. indices and data are used in place.
+        if indptr.dtype == np.int32:
+            indptr = indptr.astype(np.int64)
         indptr = strict(indptr, np.int64, "user_items.indptr", ndim=1)
         indices = strict(indices, np.int32, "user_items.indices", ndim=1)
         data = strict(data, np.float32, "user_items.data", ndim=1)
@@ -52,9 +56,10 @@ class Dataset:
         copy=True (what ``fit`` uses): arrays that are not already int64 indptr / int32 indices / float32 data are
         converted (a copy; scipy's default float64 data and int32 indptr are converted), non-canonical matrices
         are made canonical, and the library then copies the arrays so the matrix may change afterwards.
-        copy=False: zero-copy; the matrix must already have int64 indptr, int32 indices and float32 data
-        (TypeError otherwise), and must stay alive and unchanged while the dataset lives (this object keeps a
-        reference to the arrays).
+        copy=False: zero-copy for the big arrays: indices (int32) and data (float32) are read in place and must
+        already have those dtypes (TypeError otherwise) and be canonical (sorted, no duplicates); indptr (rows + 1
+        entries) is widened to int64 when scipy stores it as int32. The matrix must stay alive and unchanged while
+        the dataset lives (this object keeps references to the arrays).
         """
         shape, indptr, indices, data = _csr_arrays(user_items, copy)
         h = ctypes.c_uint64()
@@ -124,6 +129,10 @@ class Dataset:
         a = np.empty(self.shape[1], dtype=np.int64)
         lib().call("fastals_dataset_item_ids", self._handle, ptr(a), a.size)
         return a
+
+    def save_parquet(self, path):
+        """Writes the interactions as a Parquet file (columns user, item, value with the dataset's ids)."""
+        lib().call("fastals_dataset_save_parquet", self._handle, os.fsencode(path))
 
     def free(self):
         """Releases the dataset; later calls with it raise FastAlsHandleError."""

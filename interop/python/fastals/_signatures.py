@@ -166,6 +166,7 @@ SIGNATURES = {
     "fastals_model_free": (ctypes.c_int32, [ctypes.c_uint64], ["model"]),
     "fastals_load_options_init": (ctypes.c_int32, [ctypes.POINTER(FastAlsLoadOptions)], ["options"]),
     "fastals_dataset_load": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(FastAlsLoadOptions), ctypes.POINTER(ctypes.c_uint64)], ["path", "options", "dataset"]),
+    "fastals_dataset_save_parquet": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_char_p], ["dataset", "path"]),
     "fastals_model_fit": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(FastAlsFitOptions), ctypes.POINTER(ctypes.c_uint64)], ["dataset", "options", "model"]),
     "fastals_model_continue_training": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int32, ctypes.POINTER(FastAlsFitOptions)], ["model", "dataset", "iterations", "options"]),
     "fastals_model_get_biases": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float)], ["model", "user_biases", "user_biases_len", "item_biases", "item_biases_len", "global_mean"]),
