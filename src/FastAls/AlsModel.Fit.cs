@@ -173,10 +173,10 @@ public sealed partial class AlsModel
         HalfStepContext ctx = FoldInContext(user);
         AlsLayout layout = ctx.Layout;
         RowWorkspace? ws = t_foldInWorkspace;
-        int need = Math.Min(Math.Max(cols.Length, 1), RowWorkspace.MaxCapacity);
-        if (ws is null || ws.W != layout.W || ws.Capacity < need)
+        int want = RowWorkspace.CapacityFor(layout.W, Math.Max(cols.Length, 64));
+        if (ws is null || ws.W != layout.W || ws.Capacity < want)
         {
-            ws = new RowWorkspace(layout, Math.Max(need, 64));
+            ws = new RowWorkspace(layout, want);
             t_foldInWorkspace = ws;
         }
 

@@ -46,7 +46,9 @@ internal static class EngineTestData
                     if (rng.NextDouble() < density)
                     {
                         cols.Add(i);
-                        vals.Add(implicitValues ? (rng.NextDouble() < 0.1 ? 0f : 1 + rng.Next(20)) : 1 + rng.Next(5));
+                        // Implicit values: counts, some stored zeros (p = 0, c = 1) and a few negatives (p = 0, c = conf(|r|)).
+                        double kind = rng.NextDouble();
+                        vals.Add(implicitValues ? (kind < 0.08 ? 0f : kind < 0.13 ? -1 - rng.Next(3) : 1 + rng.Next(20)) : 1 + rng.Next(5));
                     }
                 }
             }

@@ -25,19 +25,30 @@ public class HalfStepReferenceTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void UserHalfStep_MatchesDenseReference(AlsModelKind kind, AlsSolver solver)
+    public void UserHalfStep_MatchesDenseReference_OnEveryKernelPath(AlsModelKind kind, AlsSolver solver)
     {
-        Run(Options(kind, solver), usersSide: true);
+        foreach (KernelPath path in KernelIsa.Supported)
+        {
+            Run(Options(kind, solver), usersSide: true, path);
+        }
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void ItemHalfStep_WithAlsWr_MatchesDenseReference(AlsModelKind kind, AlsSolver solver)
     {
-        Run(Options(kind, solver, RegularizationScaling.ByCount, k: 17), usersSide: false);
+        Run(Options(kind, solver, RegularizationScaling.ByCount, k: 17), usersSide: false, KernelIsa.Active);
     }
 
-    private static void Run(AlsOptions o, bool usersSide)
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void LongRows_SolvedInSegments_MatchDenseReference(AlsModelKind kind, AlsSolver solver)
+    {
+        // Rows hold ~9 neighbours on average; a capacity of 4 forces the segmented gather path.
+        Run(Options(kind, solver), usersSide: true, KernelIsa.Active, segmentCapacity: 4);
+    }
+
+    private static void Run(AlsOptions o, bool usersSide, KernelPath path, int segmentCapacity = RowWorkspace.MaxCapacity)
     {
         using Dataset data = Random(23, 31, 0.3, seed: 7, implicitValues: o.IsImplicit);
         using var xf = new FactorMatrix(data.Users, o.Factors);
@@ -55,9 +66,9 @@ public class HalfStepReferenceTests
         float[]? startB = (float[]?)solvedB?.Clone();
 
         var layout = AlsLayout.For(o);
-        GramMatrix? fixedGram = o.IsImplicit ? GramMatrix.Compute(layout, KernelIsa.Active, fixedF, fixedB) : null;
-        var ctx = new HalfStepContext(o, KernelIsa.Active, fixedF, fixedB, fixedGram, mu, "row");
-        var solver = new HalfStepSolver(o, KernelIsa.Active, 2, rows);
+        GramMatrix? fixedGram = o.IsImplicit ? GramMatrix.Compute(layout, path, fixedF, fixedB) : null;
+        var ctx = new HalfStepContext(o, path, fixedF, fixedB, fixedGram, mu, "row");
+        var solver = new HalfStepSolver(o, path, 2, rows, segmentCapacity);
         HalfStepResult r = solver.Solve(ctx, rows, solved, solvedB, null, default);
         Assert.False(r.Cancelled);
         Assert.Equal(-1, r.NonFiniteRow);
@@ -93,13 +104,11 @@ public class HalfStepReferenceTests
             }
 
             double err = RelativeError(expected, actual);
-            Assert.True(err < 1e-4, $"{o.Kind}/{o.Solver} row {row}: relative error {err:E2}");
+            Assert.True(err < 1e-4, $"{o.Kind}/{o.Solver}/{path} row {row}: relative error {err:E2}");
         }
 
         // The returned loss + regularization is the exact full cost with the other side's regularization added.
-        double reference = usersSide
-            ? ReferenceCost(o, data, xf, xb, yf, yb, mu)
-            : ReferenceCost(o, data, xf, xb, yf, yb, mu);
+        double reference = ReferenceCost(o, data, xf, xb, yf, yb, mu);
         double fixedReg = Reg(o, usersSide ? data.ItemUsers : data.UserItems, fixedF, fixedB);
         double cost = r.Loss + r.Regularization + fixedReg;
         Assert.True(Math.Abs(cost - reference) <= 1e-5 * Math.Abs(reference), $"cost {cost} vs reference {reference}");

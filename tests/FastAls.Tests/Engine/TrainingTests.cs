@@ -241,12 +241,14 @@ public class TrainingTests
         Assert.Contains("iteration 1", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Divergence_ThrowsNamingModelIterationAndRow_AndKeepsThePreviousFactors()
+    [Theory]
+    [InlineData(AlsSolver.ConjugateGradient)]
+    [InlineData(AlsSolver.Cholesky)]
+    public void Divergence_ThrowsNamingModelIterationAndRow_AndKeepsThePreviousFactors(AlsSolver solver)
     {
         // Values near float.MaxValue: the first user half-step is finite, squaring the factors is not.
         using Dataset data = FromTriples(4, 4, [.. Enumerable.Range(0, 16).Select(t => (t / 4, t % 4, t % 3 == 0 ? 3e38f : 1e38f))]);
-        AlsOptions o = Options(AlsModelKind.Explicit, AlsSolver.ConjugateGradient) with { Factors = 2, Iterations = 0, Regularization = 1e-3f };
+        AlsOptions o = Options(AlsModelKind.Explicit, solver) with { Factors = 2, Iterations = 0, Regularization = 1e-3f };
         using AlsModel m = AlsModel.Fit(data, o);
         var rec = new Recorder();
         float[] users = [], items = m.ItemFactors.ToArray();

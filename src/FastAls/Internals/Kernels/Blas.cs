@@ -144,6 +144,47 @@ internal static class Blas
         }
     }
 
+    /// <summary><c>y[i] += a0 x0[i] + a1 x1[i] + a2 x2[i] + a3 x3[i]</c> for i in [start, end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Axpy4(KernelPath path, float a0, float a1, float a2, float a3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, int start, int end)
+    {
+        int i = start;
+        if (path == KernelPath.Vector512)
+        {
+            Vector512<float> v0 = Vector512.Create(a0), v1 = Vector512.Create(a1), v2 = Vector512.Create(a2), v3 = Vector512.Create(a3);
+            for (; i <= end - 16; i += 16)
+            {
+                Vector512<float> acc = Vector512.LoadUnsafe(ref y, (nuint)i);
+                acc = Vector512.FusedMultiplyAdd(v0, Vector512.LoadUnsafe(ref x0, (nuint)i), acc);
+                acc = Vector512.FusedMultiplyAdd(v1, Vector512.LoadUnsafe(ref x1, (nuint)i), acc);
+                acc = Vector512.FusedMultiplyAdd(v2, Vector512.LoadUnsafe(ref x2, (nuint)i), acc);
+                acc = Vector512.FusedMultiplyAdd(v3, Vector512.LoadUnsafe(ref x3, (nuint)i), acc);
+                acc.StoreUnsafe(ref y, (nuint)i);
+            }
+        }
+        else if (path == KernelPath.Vector256)
+        {
+            Vector256<float> v0 = Vector256.Create(a0), v1 = Vector256.Create(a1), v2 = Vector256.Create(a2), v3 = Vector256.Create(a3);
+            for (; i <= end - 8; i += 8)
+            {
+                Vector256<float> acc = Vector256.LoadUnsafe(ref y, (nuint)i);
+                acc = Vector256.FusedMultiplyAdd(v0, Vector256.LoadUnsafe(ref x0, (nuint)i), acc);
+                acc = Vector256.FusedMultiplyAdd(v1, Vector256.LoadUnsafe(ref x1, (nuint)i), acc);
+                acc = Vector256.FusedMultiplyAdd(v2, Vector256.LoadUnsafe(ref x2, (nuint)i), acc);
+                acc = Vector256.FusedMultiplyAdd(v3, Vector256.LoadUnsafe(ref x3, (nuint)i), acc);
+                acc.StoreUnsafe(ref y, (nuint)i);
+            }
+        }
+
+        for (; i < end; i++)
+        {
+            Unsafe.Add(ref y, i) += (a0 * Unsafe.Add(ref x0, i)) + (a1 * Unsafe.Add(ref x1, i)) + (a2 * Unsafe.Add(ref x2, i)) + (a3 * Unsafe.Add(ref x3, i));
+        }
+    }
+
+    /// <summary>x[0..n) *= a.</summary>
+    internal static void ScaleInPlace(KernelPath path, float a, ref float x, int n) => Scale(path, a, ref x, ref x, n);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Scale(KernelPath path, float a, ref float x, ref float y, int n)
     {

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace FastAls.Internals.Kernels;
 
 /// <summary>
-/// In-place Cholesky factorization <c>A = L L^T</c> of a dense SPD matrix (row-major, leading
+/// In-place Cholesky factorization <c>A = R^T R</c> of a dense SPD matrix (row-major, leading
 /// <c>d x d</c> block of a <c>w</c>-strided buffer) and the matching triangular solves. The inner
 /// products run on the chosen <see cref="KernelPath"/>.
 /// </summary>
@@ -17,65 +17,119 @@ internal static class Cholesky
     internal const float RelativePivotFloor = 1e-6f;
 
     /// <summary>
-    /// Overwrites the lower triangle of <paramref name="a"/> with L (the diagonal holds L's diagonal).
-    /// Returns -1 on success, else the index of the first pivot that is not positive.
+    /// Factors <c>A = R^T R</c> in place: the upper triangle of the leading <c>d x d</c> block of
+    /// <paramref name="a"/> becomes R (right-looking: after row j of R is scaled, every later row i gets
+    /// <c>A[i, i..] -= R[j, i] * R[j, i..]</c>, a contiguous AXPY). The vector paths start each update at the
+    /// 16-aligned column at or before i and run to <paramref name="w"/>, so they also write entries left
+    /// of the diagonal and past d: those are scratch, never read. Returns -1 on success, else the index
+    /// of the first pivot that is not positive (relative to its original diagonal entry).
     /// </summary>
     public static int Factor(KernelPath path, Span<float> a, int d, int w)
     {
-        if (a.Length < (d - 1) * w + d)
+        if (a.Length < d * w || (w & 15) != 0)
         {
-            throw new ArgumentException($"Cholesky needs a {d} x {d} matrix with stride {w}.", nameof(a));
+            throw new ArgumentException($"Cholesky needs a {d} x {d} matrix with stride {w} (a multiple of 16).", nameof(a));
         }
 
+        Span<float> diag = d <= 1024 ? stackalloc float[d] : new float[d];
         ref float a0 = ref MemoryMarshal.GetReference(a);
         for (int i = 0; i < d; i++)
         {
-            ref float ri = ref Unsafe.Add(ref a0, (nint)i * w);
-            for (int j = 0; j < i; j++)
+            diag[i] = Unsafe.Add(ref a0, (nint)i * w + i);
+        }
+
+        // Blocks of four rows: factor the block (updating only the block's own rows), then apply the
+        // block's rank-4 update to every later row in one pass (four FMAs per load and store of A).
+        for (int j0 = 0; j0 < d; j0 += 4)
+        {
+            int jEnd = Math.Min(d, j0 + 4);
+            for (int j = j0; j < jEnd; j++)
             {
                 ref float rj = ref Unsafe.Add(ref a0, (nint)j * w);
-                float s = Unsafe.Add(ref ri, j) - Blas.Dot(path, ref ri, ref rj, j);
-                Unsafe.Add(ref ri, j) = s / Unsafe.Add(ref rj, j);
+                float p = Unsafe.Add(ref rj, j);
+                if (!(p > RelativePivotFloor * diag[j]) || !float.IsFinite(p))
+                {
+                    return j;
+                }
+
+                float r = MathF.Sqrt(p);
+                int start = path == KernelPath.Scalar ? j + 1 : (j + 1) & ~15;
+                Blas.ScaleInPlace(path, 1f / r, ref Unsafe.Add(ref rj, start), w - start);
+                Unsafe.Add(ref rj, j) = r;
+                for (int i = j + 1; i < jEnd; i++)
+                {
+                    int s = path == KernelPath.Scalar ? i : i & ~15;
+                    Blas.Axpy(path, -Unsafe.Add(ref rj, i), ref Unsafe.Add(ref rj, s), ref Unsafe.Add(ref a0, (nint)i * w + s), (path == KernelPath.Scalar ? d : w) - s);
+                }
             }
 
-            float diag = Unsafe.Add(ref ri, i);
-            float p = diag - Blas.Dot(path, ref ri, ref ri, i);
-            if (!(p > RelativePivotFloor * diag) || !float.IsFinite(p))
+            if (jEnd - j0 == 4)
             {
-                return i;
+                ref float r0 = ref Unsafe.Add(ref a0, (nint)j0 * w);
+                ref float r1 = ref Unsafe.Add(ref r0, w);
+                ref float r2 = ref Unsafe.Add(ref r0, 2 * w);
+                ref float r3 = ref Unsafe.Add(ref r0, 3 * w);
+                for (int i = jEnd; i < d; i++)
+                {
+                    int s = path == KernelPath.Scalar ? i : i & ~15;
+                    Blas.Axpy4(
+                        path,
+                        -Unsafe.Add(ref r0, i),
+                        -Unsafe.Add(ref r1, i),
+                        -Unsafe.Add(ref r2, i),
+                        -Unsafe.Add(ref r3, i),
+                        ref r0,
+                        ref r1,
+                        ref r2,
+                        ref r3,
+                        ref Unsafe.Add(ref a0, (nint)i * w),
+                        s,
+                        path == KernelPath.Scalar ? d : w);
+                }
             }
-
-            Unsafe.Add(ref ri, i) = MathF.Sqrt(p);
+            else
+            {
+                for (int j = j0; j < jEnd; j++)
+                {
+                    ref float rj = ref Unsafe.Add(ref a0, (nint)j * w);
+                    for (int i = jEnd; i < d; i++)
+                    {
+                        int s = path == KernelPath.Scalar ? i : i & ~15;
+                        Blas.Axpy(path, -Unsafe.Add(ref rj, i), ref Unsafe.Add(ref rj, s), ref Unsafe.Add(ref a0, (nint)i * w + s), (path == KernelPath.Scalar ? d : w) - s);
+                    }
+                }
+            }
         }
 
         return -1;
     }
 
-    /// <summary>Solves <c>L L^T x = b</c> in place in <paramref name="b"/> with the factor from <see cref="Factor"/>.</summary>
-    public static void Solve(KernelPath path, ReadOnlySpan<float> l, int d, int w, Span<float> b)
+    /// <summary>Solves <c>R^T R x = b</c> in place in <paramref name="b"/> with the factor from <see cref="Factor"/>.</summary>
+    public static void Solve(KernelPath path, ReadOnlySpan<float> r, int d, int w, Span<float> b)
     {
-        if (b.Length < d || l.Length < (d - 1) * w + d)
+        if (b.Length < d || r.Length < (d - 1) * w + d)
         {
             throw new ArgumentException($"Cholesky solve needs a {d} x {d} factor with stride {w} and {d} right-hand-side entries.", nameof(b));
         }
 
-        ref float l0 = ref MemoryMarshal.GetReference(l);
+        ref float r0 = ref MemoryMarshal.GetReference(r);
         ref float b0 = ref MemoryMarshal.GetReference(b);
 
-        // L y = b (row-oriented: a dot product per row).
-        for (int i = 0; i < d; i++)
+        // R^T y = b: once y_j is known, remove it from the later entries with row j of R.
+        for (int j = 0; j < d; j++)
         {
-            ref float ri = ref Unsafe.Add(ref l0, (nint)i * w);
-            Unsafe.Add(ref b0, i) = (Unsafe.Add(ref b0, i) - Blas.Dot(path, ref ri, ref b0, i)) / Unsafe.Add(ref ri, i);
+            ref float rj = ref Unsafe.Add(ref r0, (nint)j * w);
+            float yj = Unsafe.Add(ref b0, j) / Unsafe.Add(ref rj, j);
+            Unsafe.Add(ref b0, j) = yj;
+            Blas.Axpy(path, -yj, ref Unsafe.Add(ref rj, j + 1), ref Unsafe.Add(ref b0, j + 1), d - j - 1);
         }
 
-        // L^T x = y (column-oriented: once x_i is known, subtract it from the rows above with an axpy).
+        // R x = y: a dot product per row, last row first.
         for (int i = d - 1; i >= 0; i--)
         {
-            ref float ri = ref Unsafe.Add(ref l0, (nint)i * w);
-            float xi = Unsafe.Add(ref b0, i) / Unsafe.Add(ref ri, i);
-            Unsafe.Add(ref b0, i) = xi;
-            Blas.Axpy(path, -xi, ref ri, ref b0, i);
+            ref float ri = ref Unsafe.Add(ref r0, (nint)i * w);
+            float s = Blas.Dot(path, ref Unsafe.Add(ref ri, i + 1), ref Unsafe.Add(ref b0, i + 1), d - i - 1);
+            Unsafe.Add(ref b0, i) = (Unsafe.Add(ref b0, i) - s) / Unsafe.Add(ref ri, i);
         }
     }
 }

@@ -199,7 +199,7 @@ internal sealed class AlsTrainer
 
     private double[][] NewPartials(int rows)
     {
-        (int count, _) = HalfStepSolver.GramChunking(rows);
+        (int count, _) = HalfStepSolver.GramChunking(rows, _layout.W);
         var p = new double[count][];
         for (int i = 0; i < count; i++)
         {

@@ -47,9 +47,6 @@ internal sealed class GramMatrix
         return f;
     }
 
-    /// <summary>Copies another Gram matrix's values.</summary>
-    public void CopyFrom(GramMatrix other) => other.Values.AsSpan().CopyTo(Values);
-
     /// <summary>
     /// <c>sum_{u,i} pred_ui^2</c> over all pairs of a row set X (this matrix, the side whose rows carry
     /// their own bias at k+1) and Y (<paramref name="other"/>): <c>&lt;P E_X P, E_Y&gt;</c> where P swaps
@@ -76,7 +73,7 @@ internal sealed class GramMatrix
     public static GramMatrix Compute(AlsLayout layout, KernelPath path, FactorMatrix factors, float[]? biases, int threads = 1)
     {
         var g = new GramMatrix(layout);
-        (int count, _) = HalfStepSolver.GramChunking(factors.Rows);
+        (int count, _) = HalfStepSolver.GramChunking(factors.Rows, layout.W);
         var partials = new double[count][];
         for (int i = 0; i < count; i++)
         {

@@ -42,7 +42,12 @@ internal sealed class HalfStepSolver
     private readonly GramMatrix _ownGram;
     private int _next;
 
-    public HalfStepSolver(AlsOptions options, KernelPath path, int threads, CsrMatrix rows)
+    /// <param name="options">The model's options.</param>
+    /// <param name="path">The kernel path.</param>
+    /// <param name="threads">Workers (at least 1).</param>
+    /// <param name="rows">The rows to be solved (sizes the scratch).</param>
+    /// <param name="segmentCapacity">Most neighbours gathered at once (longer rows go in segments); tests lower it.</param>
+    public HalfStepSolver(AlsOptions options, KernelPath path, int threads, CsrMatrix rows, int segmentCapacity = RowWorkspace.MaxCapacity)
     {
         _layout = AlsLayout.For(options);
         _path = path;
@@ -54,14 +59,14 @@ internal sealed class HalfStepSolver
         _gramScratches = new GramScratch[_workers];
         for (int i = 0; i < _workers; i++)
         {
-            _workspaces[i] = new RowWorkspace(_layout, maxLen);
+            _workspaces[i] = new RowWorkspace(_layout, maxLen, segmentCapacity);
             _gramScratches[i] = _workspaces[i].Gram;
         }
 
         _chunkLoss = new double[chunks];
         _chunkReg = new double[chunks];
         _chunkBad = new long[chunks];
-        (int gramChunks, _) = GramChunking(_rows);
+        (int gramChunks, _) = GramChunking(_rows, _layout.W);
         _gramPartials = new double[gramChunks][];
         for (int i = 0; i < gramChunks; i++)
         {
@@ -190,13 +195,62 @@ internal sealed class HalfStepSolver
     }
 
     /// <summary>
+    /// The shard solve over plain buffers (what a C ABI or a distributed driver hands in): the Gram
+    /// matrices are row-major <c>W x W</c> doubles with <c>W = </c><see cref="GramStride"/>; the fixed one
+    /// may be empty for the explicit models. The block's partial Gram matrix is written to
+    /// <paramref name="solvedGram"/>.
+    /// </summary>
+    public static HalfStepResult SolveShard(
+        AlsOptions options,
+        CsrMatrix block,
+        FactorMatrix fixedFactors,
+        float[]? fixedBiases,
+        ReadOnlySpan<double> fixedGram,
+        float globalMean,
+        FactorMatrix solved,
+        float[]? solvedBiases,
+        Span<double> solvedGram,
+        int threads = 1,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var layout = AlsLayout.For(options);
+        int size = layout.W * layout.W;
+        if (solvedGram.Length != size)
+        {
+            throw new ArgumentException($"The solved Gram buffer holds {solvedGram.Length} doubles; {layout.W} x {layout.W} are needed.", nameof(solvedGram));
+        }
+
+        GramMatrix? fixedG = null;
+        if (options.IsImplicit)
+        {
+            if (fixedGram.Length != size)
+            {
+                throw new ArgumentException($"The fixed Gram buffer holds {fixedGram.Length} doubles; {layout.W} x {layout.W} are needed.", nameof(fixedGram));
+            }
+
+            fixedG = new GramMatrix(layout);
+            fixedGram.CopyTo(fixedG.Values);
+        }
+
+        var outG = new GramMatrix(layout);
+        HalfStepResult r = SolveShard(options, block, fixedFactors, fixedBiases, fixedG, globalMean, solved, solvedBiases, outG, threads, cancellationToken);
+        outG.Values.AsSpan().CopyTo(solvedGram);
+        return r;
+    }
+
+    /// <summary>The row stride W of the Gram matrices of a model: its extended dimension (k, or k + 2 with biases) rounded up to 16.</summary>
+    public static int GramStride(AlsOptions options) => AlsLayout.For(options).W;
+
+    /// <summary>
     /// The extended Gram matrix of all rows of a side, over a fixed chunking (see <see cref="GramChunking"/>)
     /// summed in a fixed order, in parallel when <paramref name="workers"/> &gt; 1.
     /// </summary>
     internal static void ComputeGram(AlsLayout layout, KernelPath path, FactorMatrix factors, float[]? biases, GramMatrix target, double[][] partials, GramScratch[] scratches, int workers)
     {
         int rows = factors.Rows;
-        (int count, int size) = GramChunking(rows);
+        (int count, int size) = GramChunking(rows, layout.W);
         Array.Clear(target.Values);
         if (count == 0)
         {
@@ -228,15 +282,21 @@ internal sealed class HalfStepSolver
         target.Symmetrize();
     }
 
-    /// <summary>Fixed chunking of the Gram pass: at most <see cref="MaxGramChunks"/> chunks of at least 512 rows.</summary>
-    internal static (int Count, int Size) GramChunking(int rows)
+    /// <summary>
+    /// Fixed chunking of the Gram pass: chunks of at least 512 rows, at most <see cref="MaxGramChunks"/>
+    /// of them and at most 64 MiB of double partial sums in all (large k gets fewer chunks). It depends on
+    /// the row count and W only, never on the thread count.
+    /// </summary>
+    internal static (int Count, int Size) GramChunking(int rows, int w)
     {
         if (rows == 0)
         {
             return (0, 0);
         }
 
-        int count = Math.Min(MaxGramChunks, (rows + GramMatrix.ChunkRows - 1) / GramMatrix.ChunkRows);
+        long bytesPerChunk = (long)w * w * sizeof(double);
+        int byMemory = (int)Math.Max(1, (64L << 20) / bytesPerChunk);
+        int count = Math.Min(Math.Min(MaxGramChunks, byMemory), (rows + GramMatrix.ChunkRows - 1) / GramMatrix.ChunkRows);
         int size = (rows + count - 1) / count;
         return ((rows + size - 1) / size, size);
     }

@@ -12,10 +12,10 @@ internal sealed class RowWorkspace
     /// <summary>Rows per SYRK call (keeps the streamed block in L1/L2).</summary>
     internal const int SyrkRows = 256;
 
-    public RowWorkspace(AlsLayout layout, int maxRowLength)
+    public RowWorkspace(AlsLayout layout, int maxRowLength, int maxCapacity = MaxCapacity)
     {
         int w = layout.W;
-        Capacity = Math.Clamp(maxRowLength, 1, MaxCapacity);
+        Capacity = CapacityFor(w, maxRowLength, maxCapacity);
         U = new float[Capacity * w];
         S = new float[Math.Min(Capacity, SyrkRows) * w];
         A = new float[w * w];
@@ -32,6 +32,16 @@ internal sealed class RowWorkspace
     }
 
     public int Capacity { get; }
+
+    /// <summary>
+    /// Rows gathered at once: the longest row, but at most <paramref name="maxCapacity"/> and about
+    /// 8 MiB of gathered floats (fewer rows per segment for very large k).
+    /// </summary>
+    public static int CapacityFor(int w, int maxRowLength, int maxCapacity = MaxCapacity)
+    {
+        int byMemory = Math.Max(64, (8 << 20) / (w * sizeof(float)));
+        return Math.Clamp(maxRowLength, 1, Math.Min(maxCapacity, byMemory));
+    }
 
     /// <summary>The block stride this workspace was made for.</summary>
     public int W => B.Length;
@@ -157,21 +167,31 @@ internal static class RowSolver
                 }
             }
 
-            Syrk.MirrorUpper(a, d, w);
+            // The Cholesky kernel reads only the upper triangle, which SYRK and G0 fill.
+            bool finiteSystem = true;
             for (int p = 0; p < d; p++)
             {
-                a[p * w + p] += lambda;
+                float diag = a[p * w + p] += lambda;
+                finiteSystem &= float.IsFinite(diag);
             }
 
-            int bad = Cholesky.Factor(path, a, d, w);
-            if (bad >= 0)
+            if (finiteSystem)
             {
-                SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
-            }
+                int bad = Cholesky.Factor(path, a, d, w);
+                if (bad >= 0)
+                {
+                    SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
+                }
 
-            b.CopyTo(z);
-            Cholesky.Solve(path, a, d, w, z);
-            z[d..].Clear();
+                b.CopyTo(z);
+                Cholesky.Solve(path, a, d, w, z);
+                z[d..].Clear();
+            }
+            else
+            {
+                // Overflowed inputs: a divergence, reported by the caller, not a rank problem.
+                z.Fill(float.NaN);
+            }
         }
         else
         {
