@@ -95,12 +95,9 @@ internal static unsafe partial class Exports
             throw new ArgumentException($"global_mean must be finite (got {globalMean}).", nameof(globalMean));
         }
 
-        GramMatrix? fixedG = null;
         if (fixedGram.Length > 0 || o.IsImplicit)
         {
             CheckLength(fixedGram.Length, (long)layout.W * layout.W, "fixed_gram");
-            fixedG = new GramMatrix(layout);
-            fixedGram.CopyTo(fixedG.Values);
         }
 
         using CsrMatrix block = CsrMatrix.FromPointers(
@@ -113,8 +110,7 @@ internal static unsafe partial class Exports
         float[]? fixedB = Biases(fixedRows, o, fixedBiases, "fixed_biases");
         using FactorMatrix solvedFm = Factors(rows, o, solved, "solved");
         float[]? solvedB = Biases(rows, o, solvedBiases, "solved_biases");
-        var solvedG = new GramMatrix(layout);
-        HalfStepResult r = HalfStepSolver.SolveShard(o, block, fixedFm, fixedB, fixedG, globalMean, solvedFm, solvedB, solvedG, Threads(threads));
+        HalfStepResult r = HalfStepSolver.SolveShard(o, block, fixedFm, fixedB, fixedGram, globalMean, solvedFm, solvedB, solvedGram, Threads(threads));
         if (r.NonFiniteRow >= 0)
         {
             throw new InvalidOperationException($"Block row {r.NonFiniteRow} has a non-finite solution; increase regularization.");
@@ -122,7 +118,6 @@ internal static unsafe partial class Exports
 
         solvedFm.CopyTo(solved);
         solvedB?.CopyTo(solvedBiases);
-        solvedG.Values.CopyTo(solvedGram);
         loss = r.Loss;
         regularization = r.Regularization;
     }
