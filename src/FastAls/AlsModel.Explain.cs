@@ -34,7 +34,7 @@ public sealed partial class AlsModel
     /// Explains the score of <paramref name="item"/> for a user with interactions
     /// (<paramref name="userItems"/>, <paramref name="values"/>): with the user's weighted Gram matrix
     /// <c>W = YᵀY + Σ_j (c_j − 1) y_j y_jᵀ + λ_u I</c> (c the confidence of the model's options, λ_u the
-    /// regularization as training scales it), the contribution of item j is <c>c_j · (W⁻¹ y_item) · y_j</c>,
+    /// regularization as training scales it), the contribution of item j is <c>c_j p_j · (W⁻¹ y_item) · y_j</c> (p_j = 1 for a positive value, else 0),
     /// and the contributions sum to the score of the user's least-squares factors. Implicit model only.
     /// </summary>
     /// <exception cref="NotSupportedException">The model is not <see cref="AlsModelKind.Implicit"/>.</exception>
@@ -108,7 +108,7 @@ public sealed partial class AlsModel
                 s += q[a] * y[a];
             }
 
-            s *= conf[t];
+            s *= values[t] > 0 ? conf[t] : 0.0;
             total += s;
             top.Push((float)s, userItems[t]);
         }
@@ -120,9 +120,10 @@ public sealed partial class AlsModel
     }
 
     /// <summary>The confidence <c>c</c> the model's options give a value <paramref name="r"/>.</summary>
+    /// <remarks>Of |r|, as training uses it; the preference is 1 for r &gt; 0, else 0.</remarks>
     internal float Confidence(float r) => Options.Confidence == ConfidenceKind.Log
-        ? 1f + (Options.Alpha * MathF.Log(1f + (r / Options.Epsilon)))
-        : 1f + (Options.Alpha * r);
+        ? 1f + (Options.Alpha * MathF.Log(1f + (MathF.Abs(r) / Options.Epsilon)))
+        : 1f + (Options.Alpha * MathF.Abs(r));
 
     private double[] ItemGram()
     {

@@ -14,14 +14,15 @@ public sealed partial class AlsModel
     public IRecommendationScorer AsScorer() => new FactorScorer(UserFactors, ItemFactors, UserBiases, ItemBiases, GlobalMean);
 
     /// <summary>
-    /// Forgets the cached factor norms of <see cref="SimilarItems"/> and <see cref="SimilarUsers"/>; call it
-    /// after changing factors in place.
+    /// Forgets the serving caches (factor norms of <see cref="SimilarItems"/> and <see cref="SimilarUsers"/>,
+    /// the Gram matrices of explain and fold-in); call it after changing factors or biases in place.
     /// </summary>
     public void ResetServingCache()
     {
         _itemInverseNorms = null;
         _userInverseNorms = null;
         _itemGram = null;
+        InvalidateFoldInCache();
     }
 
     /// <summary>The dense index of external user id <paramref name="id"/>.</summary>

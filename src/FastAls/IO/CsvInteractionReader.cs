@@ -376,12 +376,18 @@ internal sealed class CsvInteractionReader
         if (_valueIdx >= 0)
         {
             ReadOnlySpan<byte> vf = valueField.Trim((byte)' ');
-            if (!double.TryParse(vf, NumberStyles.Float, CultureInfo.InvariantCulture, out double d))
+            if (Utf8Parser.TryParse(vf, out long whole, out int used) && used == vf.Length)
+            {
+                value = whole; // integer fast path (counts, ratings)
+            }
+            else if (double.TryParse(vf, NumberStyles.Float, CultureInfo.InvariantCulture, out double d))
+            {
+                value = (float)d;
+            }
+            else
             {
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{_path}, line {lineNo}, column {_valueName}: '{Encoding.UTF8.GetString(vf)}' is not a number."));
             }
-
-            value = (float)d;
         }
 
         builder.AddIndices(u, i, value);

@@ -1,0 +1,504 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Parquet;
+using Parquet.Schema;
+
+namespace FastAls.IO;
+
+/// <summary>Switches of <see cref="SparkAlsFormat.Export"/>.</summary>
+public sealed record SparkExportOptions
+{
+    /// <summary>Write the user and item biases in an extra <c>bias</c> column (biased models). Default true.</summary>
+    public bool IncludeBiases { get; init; } = true;
+
+    /// <summary>Replace an existing folder. Default false (an existing folder is an error).</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>The <c>sparkVersion</c> written to the metadata.</summary>
+    public string SparkVersion { get; init; } = "3.5.0";
+
+    /// <summary>Rows per Parquet row group.</summary>
+    public int RowGroupSize { get; init; } = 1 << 16;
+}
+
+/// <summary>
+/// Reads and writes the folder layout Spark ML's <c>ALSModel.save</c> uses: <c>metadata/part-00000</c>
+/// (one line of JSON), <c>userFactors/</c> and <c>itemFactors/</c> Parquet part files with
+/// <c>id: int32</c> and <c>features: array&lt;float&gt;</c>, and empty <c>_SUCCESS</c> markers.
+/// </summary>
+/// <remarks>
+/// Extra columns (Spark ignores them when it loads the model, but drop them with
+/// <c>.select("id", "features")</c> before <c>recommendForAll*</c>, which maps the factor tables by position):
+/// <list type="bullet">
+/// <item><c>bias: float</c> (required): b_u / g_i of the biased models; the global mean goes to the metadata.</item>
+/// <item><c>external_id: int64 | string</c> (required): written when a side's ids are not all int64 values in the
+/// int32 range. Then <c>id</c> is the dense index (0 .. n-1) and the real id is here; otherwise <c>id</c> is the
+/// external id itself.</item>
+/// </list>
+/// The metadata carries Spark's keys (<c>class</c>, <c>timestamp</c>, <c>sparkVersion</c>, <c>uid</c>,
+/// <c>paramMap</c>, <c>defaultParamMap</c>, <c>rank</c>) and a <c>fastals</c> object with the model kind, every
+/// hyperparameter, the global mean and the id kinds, which Spark's reader ignores.
+/// </remarks>
+public static class SparkAlsFormat
+{
+    /// <summary>The class name Spark's metadata names.</summary>
+    public const string SparkClass = "org.apache.spark.ml.recommendation.ALSModel";
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="folder"/> (built in a temporary folder, then renamed).</summary>
+    public static void Export(AlsModel model, string folder, SparkExportOptions? options = null)
+        => Task.Run(() => ExportAsync(model, folder, options)).GetAwaiter().GetResult();
+
+    /// <summary>Reads a folder written by <see cref="Export"/> or by Spark's <c>ALSModel.save</c>.</summary>
+    /// <param name="folder">The model folder.</param>
+    /// <param name="options">Options for a plain Spark export (which records no kind or hyperparameters;
+    /// default: <see cref="AlsModelKind.Explicit"/> with the file's rank). Ignored when the metadata has a
+    /// <c>fastals</c> object, except that its factor count must then agree.</param>
+    public static AlsModel Import(string folder, AlsOptions? options = null)
+        => Task.Run(() => ImportAsync(folder, options)).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Export"/>
+    public static async Task ExportAsync(AlsModel model, string folder, SparkExportOptions? options = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        options ??= new SparkExportOptions();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.RowGroupSize);
+        string full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
+        if (Directory.Exists(full) && !options.Overwrite)
+        {
+            throw new IOException($"{full} already exists (set SparkExportOptions.Overwrite to replace it).");
+        }
+
+        string tmp = full + ".tmp-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(tmp, "metadata"));
+            bool biases = options.IncludeBiases && model.UserBiases is not null;
+            bool userExt = NeedsExternalColumn(model.UserIds);
+            bool itemExt = NeedsExternalColumn(model.ItemIds);
+            await WriteFactorsAsync(Path.Combine(tmp, "userFactors"), model.UserFactors, model.UserIds, userExt, biases ? model.UserBiases : null, options.RowGroupSize, ct).ConfigureAwait(false);
+            await WriteFactorsAsync(Path.Combine(tmp, "itemFactors"), model.ItemFactors, model.ItemIds, itemExt, biases ? model.ItemBiases : null, options.RowGroupSize, ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(tmp, "metadata", "part-00000"), MetadataJson(model, options, userExt, itemExt, biases) + "\n", ct).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(Path.Combine(tmp, "metadata", "_SUCCESS"), [], ct).ConfigureAwait(false);
+            if (Directory.Exists(full))
+            {
+                Directory.Delete(full, recursive: true);
+            }
+
+            Directory.Move(tmp, full);
+        }
+        catch
+        {
+            if (Directory.Exists(tmp))
+            {
+                Directory.Delete(tmp, recursive: true);
+            }
+
+            throw;
+        }
+    }
+
+    /// <inheritdoc cref="Import"/>
+    public static async Task<AlsModel> ImportAsync(string folder, AlsOptions? options = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        string metaPath = Path.Combine(folder, "metadata", "part-00000");
+        if (!File.Exists(metaPath))
+        {
+            throw new FileNotFoundException($"{folder} is not a Spark ALSModel folder: {metaPath} is missing.", metaPath);
+        }
+
+        string json = (await File.ReadAllTextAsync(metaPath, ct).ConfigureAwait(false)).Trim();
+        int rank;
+        AlsOptions opts;
+        float mu = 0;
+        using (JsonDocument doc = ParseMetadata(json, metaPath))
+        {
+            JsonElement root = doc.RootElement;
+            if (!root.TryGetProperty("class", out JsonElement cls) || cls.GetString() != SparkClass)
+            {
+                throw new InvalidDataException($"{metaPath}: class is not {SparkClass}.");
+            }
+
+            if (!root.TryGetProperty("rank", out JsonElement r) || r.ValueKind != JsonValueKind.Number || !r.TryGetInt32(out rank) || rank < 1)
+            {
+                throw new InvalidDataException($"{metaPath}: no positive integer \"rank\".");
+            }
+
+            if (root.TryGetProperty("fastals", out JsonElement fa))
+            {
+                opts = ReadOptions(fa, metaPath, rank);
+                mu = fa.TryGetProperty("globalMean", out JsonElement m) ? m.GetSingle() : 0f;
+                if (options is not null && options.Factors != rank)
+                {
+                    throw new ArgumentException($"options.Factors = {options.Factors} but the model's rank is {rank}.", nameof(options));
+                }
+            }
+            else
+            {
+                opts = options ?? new AlsOptions { Kind = AlsModelKind.Explicit, Factors = rank };
+                if (opts.Factors != rank)
+                {
+                    throw new ArgumentException($"options.Factors = {opts.Factors} but the Spark model's rank is {rank}.", nameof(options));
+                }
+            }
+        }
+
+        FactorTable users = await ReadFactorsAsync(Path.Combine(folder, "userFactors"), rank, opts.HasBiases, ct).ConfigureAwait(false);
+        FactorTable items = await ReadFactorsAsync(Path.Combine(folder, "itemFactors"), rank, opts.HasBiases, ct).ConfigureAwait(false);
+        var model = new AlsModel(opts, users.Count, items.Count, users.Ids, items.Ids) { GlobalMean = mu };
+        users.CopyTo(model.UserFactors, model.UserBiases);
+        items.CopyTo(model.ItemFactors, model.ItemBiases);
+        return model;
+    }
+
+    private static bool NeedsExternalColumn(IdMap ids)
+    {
+        if (ids.Kind != IdKind.Int64)
+        {
+            return true;
+        }
+
+        foreach (long id in ids.Int64Ids)
+        {
+            if (id is < int.MinValue or > int.MaxValue)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task WriteFactorsAsync(string dir, FactorMatrix factors, IdMap ids, bool external, float[]? biases, int rowGroup, CancellationToken ct)
+    {
+        Directory.CreateDirectory(dir);
+        var idField = new DataField<int>("id", false);
+        var element = new DataField<float>("element", false);
+        var features = new ListField("features", element);
+        var fields = new List<Field> { idField, features };
+        DataField<float>? biasField = biases is null ? null : new DataField<float>("bias", false);
+        if (biasField is not null)
+        {
+            fields.Add(biasField);
+        }
+
+        DataField? extField = !external ? null : ids.Kind == IdKind.String ? new DataField<string>("external_id", false) : new DataField<long>("external_id", false);
+        if (extField is not null)
+        {
+            fields.Add(extField);
+        }
+
+        var schema = new ParquetSchema(fields);
+        string path = Path.Combine(dir, $"part-00000-{Guid.NewGuid():D}-c000.snappy.parquet");
+        await using (var fs = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))
+        {
+            await using ParquetWriter writer = await ParquetWriter.CreateAsync(schema, fs, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, false, ct).ConfigureAwait(false);
+            int k = factors.Factors;
+            for (int start = 0; start < factors.Rows; start += rowGroup)
+            {
+                int n = Math.Min(rowGroup, factors.Rows - start);
+                var id = new int[n];
+                var values = new float[n * k];
+                var rep = new int[n * k];
+                var def = new int[n * k];
+                def.AsSpan().Fill(element.MaxDefinitionLevel);
+                for (int r = 0; r < n; r++)
+                {
+                    id[r] = external ? start + r : (int)ids.GetInt64(start + r);
+                    factors.Row(start + r).CopyTo(values.AsSpan(r * k, k));
+                    rep.AsSpan((r * k) + 1, k - 1).Fill(1);
+                }
+
+                using ParquetRowGroupWriter rg = writer.CreateRowGroup();
+                await rg.WriteAsync<int>(idField, id, null, null, ct).ConfigureAwait(false);
+                await rg.WriteAllPartsAsync<float>(element, values, def, rep, ct).ConfigureAwait(false);
+                if (biasField is not null)
+                {
+                    await rg.WriteAsync<float>(biasField, biases.AsMemory(start, n), null, null, ct).ConfigureAwait(false);
+                }
+
+                if (extField is not null)
+                {
+                    if (ids.Kind == IdKind.String)
+                    {
+                        var s = new string[n];
+                        for (int r = 0; r < n; r++)
+                        {
+                            s[r] = ids.GetString(start + r);
+                        }
+
+                        await rg.WriteAsync(extField, s, null).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await rg.WriteAsync<long>(extField, ids.Int64Ids.Slice(start, n).ToArray(), null, null, ct).ConfigureAwait(false);
+                    }
+                }
+
+                rg.CompleteValidate();
+            }
+        }
+
+        await File.WriteAllBytesAsync(Path.Combine(dir, "_SUCCESS"), [], ct).ConfigureAwait(false);
+    }
+
+    private sealed class FactorTable
+    {
+        public List<float> Values { get; } = [];
+
+        public List<float> Biases { get; } = [];
+
+        public IdMap Ids { get; set; } = IdMap.CreateInt64();
+
+        public int Count => Ids.Count;
+
+        public int Rank { get; init; }
+
+        public void CopyTo(FactorMatrix m, float[]? biases)
+        {
+            for (int r = 0; r < Count; r++)
+            {
+                for (int d = 0; d < Rank; d++)
+                {
+                    m.Row(r)[d] = Values[(r * Rank) + d];
+                }
+            }
+
+            if (biases is not null)
+            {
+                Biases.CopyTo(biases);
+            }
+        }
+    }
+
+    private static async Task<FactorTable> ReadFactorsAsync(string dir, int rank, bool needBias, CancellationToken ct)
+    {
+        if (!Directory.Exists(dir))
+        {
+            throw new DirectoryNotFoundException($"{dir} is missing (a Spark ALSModel folder has userFactors/ and itemFactors/).");
+        }
+
+        string[] files = Directory.GetFiles(dir, "*.parquet");
+        Array.Sort(files, StringComparer.Ordinal);
+        var table = new FactorTable { Rank = rank };
+        IdMap? ids = null;
+        foreach (string file in files)
+        {
+            await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+            await using ParquetReader reader = await ParquetReader.CreateAsync(fs, null, false, ct).ConfigureAwait(false);
+            DataField[] df = reader.Schema.GetDataFields();
+            DataField idField = Find(df, "id", file);
+            DataField feat = df.FirstOrDefault(f => f.Path.FirstPart == "features") ?? throw new InvalidDataException($"{file}: no \"features\" column.");
+            DataField? bias = df.FirstOrDefault(f => f.Name == "bias" && f.MaxRepetitionLevel == 0);
+            DataField? ext = df.FirstOrDefault(f => f.Name == "external_id" && f.MaxRepetitionLevel == 0);
+            if (needBias && bias is null)
+            {
+                throw new InvalidDataException($"{file}: the model kind has biases but there is no \"bias\" column.");
+            }
+
+            if (idField.ClrType != typeof(int))
+            {
+                throw new InvalidDataException($"{file}: column \"id\" is {idField.ClrType.Name}, not int32.");
+            }
+
+            if (feat.ClrType != typeof(float) || feat.MaxRepetitionLevel != 1)
+            {
+                throw new InvalidDataException($"{file}: column \"features\" is not a list of float.");
+            }
+
+            if (ext is not null && ext.ClrType != typeof(long) && ext.ClrType != typeof(string) && ext.ClrType != typeof(ReadOnlyMemory<char>))
+            {
+                throw new InvalidDataException($"{file}: column \"external_id\" is {ext.ClrType.Name}; int64 or string expected.");
+            }
+
+            bool stringIds = ext is not null && ext.ClrType != typeof(long);
+            ids ??= stringIds ? IdMap.CreateString() : IdMap.CreateInt64();
+            if ((ids.Kind == IdKind.String) != stringIds)
+            {
+                throw new InvalidDataException($"{file}: the id columns differ from the earlier part files.");
+            }
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
+                int n = checked((int)rg.RowCount);
+                var idv = new int[n];
+                await rg.ReadAsync<int>(idField, idv, null, ct).ConfigureAwait(false);
+                long numValues = rg.GetMetadata(feat)?.MetaData?.NumValues ?? 0;
+                if (numValues != (long)n * rank)
+                {
+                    throw new InvalidDataException($"{file}, row group {g}: {numValues} feature values for {n} rows of rank {rank} (a null or wrong-length features list).");
+                }
+
+                var vals = new float[numValues];
+                var rep = new int[numValues];
+                var def = new int[numValues];
+                await rg.ReadRawAsync<float>(feat, vals, def, rep, ct).ConfigureAwait(false);
+
+                for (int t = 0; t < vals.Length; t++)
+                {
+                    if ((rep[t] == 0) != (t % rank == 0) || def[t] != feat.MaxDefinitionLevel)
+                    {
+                        throw new InvalidDataException($"{file}, row group {g}, row {t / rank}: the features list is null or does not have {rank} values.");
+                    }
+
+                    table.Values.Add(vals[t]);
+                }
+
+                if (bias is not null && needBias)
+                {
+                    var b = new float[n];
+                    await rg.ReadAsync<float>(bias, b, null, ct).ConfigureAwait(false);
+                    table.Biases.AddRange(b);
+                }
+
+                if (ext is null)
+                {
+                    foreach (int id in idv)
+                    {
+                        AddUnique(ids, id, file);
+                    }
+                }
+                else if (stringIds)
+                {
+                    var s = new string[n];
+                    await rg.ReadAsync(ext, s, null, ct).ConfigureAwait(false);
+                    foreach (string id in s)
+                    {
+                        int before = ids.Count;
+                        if (ids.GetOrAdd(id) != before)
+                        {
+                            throw new InvalidDataException($"{file}: external_id '{id}' appears twice.");
+                        }
+                    }
+                }
+                else
+                {
+                    var l = new long[n];
+                    await rg.ReadAsync<long>(ext, l, null, ct).ConfigureAwait(false);
+                    foreach (long id in l)
+                    {
+                        AddUnique(ids, id, file);
+                    }
+                }
+            }
+        }
+
+        table.Ids = ids ?? IdMap.CreateInt64();
+        return table;
+    }
+
+    private static void AddUnique(IdMap ids, long id, string file)
+    {
+        int before = ids.Count;
+        if (ids.GetOrAdd(id) != before)
+        {
+            throw new InvalidDataException($"{file}: id {id} appears twice.");
+        }
+    }
+
+    private static DataField Find(DataField[] fields, string name, string file)
+        => fields.FirstOrDefault(f => f.Name == name && f.MaxRepetitionLevel == 0) ?? throw new InvalidDataException($"{file}: no \"{name}\" column.");
+
+    private static JsonDocument ParseMetadata(string json, string path)
+    {
+        try
+        {
+            return JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
+        }
+    }
+
+    private static string MetadataJson(AlsModel model, SparkExportOptions options, bool userExt, bool itemExt, bool biases)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteString("class", SparkClass);
+            w.WriteNumber("timestamp", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            w.WriteString("sparkVersion", options.SparkVersion);
+            w.WriteString("uid", "als_" + Guid.NewGuid().ToString("N")[..12]);
+            foreach (string map in new[] { "paramMap", "defaultParamMap" })
+            {
+                w.WriteStartObject(map);
+                w.WriteNumber("blockSize", 4096);
+                w.WriteString("itemCol", "item");
+                w.WriteString("predictionCol", "prediction");
+                w.WriteString("userCol", "user");
+                w.WriteString("coldStartStrategy", "nan");
+                w.WriteEndObject();
+            }
+
+            w.WriteNumber("rank", model.Factors);
+            w.WriteStartObject("fastals");
+            AlsOptions o = model.Options;
+            w.WriteNumber("formatVersion", 1);
+            w.WriteString("kind", o.Kind.ToString());
+            w.WriteNumber("factors", o.Factors);
+            w.WriteNumber("regularization", o.Regularization);
+            w.WriteString("regularizationScaling", o.RegularizationScaling.ToString());
+            w.WriteNumber("alpha", o.Alpha);
+            w.WriteNumber("epsilon", o.Epsilon);
+            w.WriteString("confidence", o.Confidence.ToString());
+            w.WriteNumber("iterations", o.Iterations);
+            w.WriteNumber("seed", o.Seed);
+            w.WriteString("solver", o.Solver.ToString());
+            w.WriteNumber("cgSteps", o.CgSteps);
+            w.WriteNumber("cgTolerance", o.CgTolerance);
+            w.WriteNumber("earlyStopTolerance", o.EarlyStopTolerance);
+            w.WriteNumber("initScale", o.InitScale);
+            w.WriteNumber("globalMean", model.GlobalMean);
+            w.WriteBoolean("biasColumns", biases);
+            w.WriteString("userIdColumn", userExt ? "external_id" : "id");
+            w.WriteString("itemIdColumn", itemExt ? "external_id" : "id");
+            w.WriteString("userIdKind", model.UserIds.Kind.ToString());
+            w.WriteString("itemIdKind", model.ItemIds.Kind.ToString());
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    private static AlsOptions ReadOptions(JsonElement fa, string path, int rank)
+    {
+        try
+        {
+            var o = new AlsOptions
+            {
+                Kind = Enum.Parse<AlsModelKind>(fa.GetProperty("kind").GetString()!),
+                Factors = fa.GetProperty("factors").GetInt32(),
+                Regularization = fa.GetProperty("regularization").GetSingle(),
+                RegularizationScaling = Enum.Parse<RegularizationScaling>(fa.GetProperty("regularizationScaling").GetString()!),
+                Alpha = fa.GetProperty("alpha").GetSingle(),
+                Epsilon = fa.GetProperty("epsilon").GetSingle(),
+                Confidence = Enum.Parse<ConfidenceKind>(fa.GetProperty("confidence").GetString()!),
+                Iterations = fa.GetProperty("iterations").GetInt32(),
+                Seed = fa.GetProperty("seed").GetInt32(),
+                Solver = Enum.Parse<AlsSolver>(fa.GetProperty("solver").GetString()!),
+                CgSteps = fa.GetProperty("cgSteps").GetInt32(),
+                CgTolerance = fa.GetProperty("cgTolerance").GetSingle(),
+                EarlyStopTolerance = fa.GetProperty("earlyStopTolerance").GetDouble(),
+                InitScale = fa.GetProperty("initScale").GetSingle(),
+            };
+            o.Validate();
+            if (o.Factors != rank)
+            {
+                throw new InvalidDataException($"{path}: fastals.factors = {o.Factors} but rank = {rank}.");
+            }
+
+            return o;
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path}: the \"fastals\" metadata is incomplete or invalid ({e.Message}).", e);
+        }
+    }
+
+    internal static string Invariant(float f) => f.ToString("R", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,92 @@
+using FastAls;
+using FastAls.IO;
+using Parquet;
+using Parquet.Schema;
+
+namespace FastAls.Tests.Model;
+
+public sealed class RecommendationWriterTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "fastals-recs-" + Guid.NewGuid().ToString("N"));
+
+    public RecommendationWriterTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Parquet_stream_writes_row_group_per_block_and_matches_batch()
+    {
+        using AlsModel m = ModelTestUtil.Random(AlsModelKind.Implicit, 600, 50, 8, 4);
+        using CsrMatrix seen = ModelTestUtil.RandomCsr(600, 50, 3, 5);
+        var opts = new RecommendOptions { Threads = 1 };
+        string path = Path.Combine(_dir, "recs.parquet");
+        long rows = RecommendationExport.ToParquet(m, path, 5, seen, opts);
+        Assert.Equal(600 * 5, rows);
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp-*"));
+        BatchRecommendations want = m.RecommendBatch(null, 5, seen, opts);
+
+        await using var fs = File.OpenRead(path);
+        await using ParquetReader reader = await ParquetReader.CreateAsync(fs);
+        Assert.Equal(["user", "rank", "item", "score"], reader.Schema.Fields.Select(f => f.Name).ToArray());
+        Assert.True(reader.RowGroupCount >= 3, $"{reader.RowGroupCount} row groups");
+        DataField[] f = reader.Schema.GetDataFields();
+        int row = 0;
+        for (int g = 0; g < reader.RowGroupCount; g++)
+        {
+            using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
+            int n = (int)rg.RowCount;
+            var u = new long[n];
+            var r = new int[n];
+            var it = new long[n];
+            var s = new float[n];
+            await rg.ReadAsync<long>(f[0], u, null);
+            await rg.ReadAsync<int>(f[1], r, null);
+            await rg.ReadAsync<long>(f[2], it, null);
+            await rg.ReadAsync<float>(f[3], s, null);
+            for (int t = 0; t < n; t++, row++)
+            {
+                Assert.Equal(row / 5, u[t]);
+                Assert.Equal((row % 5) + 1, r[t]);
+                Assert.Equal(want.Items[row], it[t]);
+                Assert.Equal(want.Scores[row], s[t]);
+            }
+        }
+
+        Assert.Equal(3000, row);
+    }
+
+    [Fact]
+    public void Csv_stream_quotes_ids_and_matches_batch()
+    {
+        var uids = IdMap.CreateString();
+        uids.GetOrAdd("a,b");
+        uids.GetOrAdd("say \"hi\"");
+        using AlsModel m0 = ModelTestUtil.Random(AlsModelKind.Implicit, 2, 4, 3, 1);
+        using var m = new AlsModel(m0.Options, 2, 4, uids);
+        m.UserFactors.CopyFrom(m0.UserFactors);
+        m.ItemFactors.CopyFrom(m0.ItemFactors);
+        string path = Path.Combine(_dir, "recs.csv");
+        long rows = RecommendationExport.ToCsv(m, path, 2, null, new RecommendOptions { FilterSeen = false, Exclude = [0] });
+        Assert.Equal(4, rows);
+        string[] lines = File.ReadAllLines(path);
+        Assert.Equal("user,rank,item,score", lines[0]);
+        Recommendations r0 = m.Recommend(0, 2, null, new RecommendOptions { FilterSeen = false, Exclude = [0] });
+        Assert.Equal($"\"a,b\",1,{r0.FormatId(0)},{r0.Scores[0].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", lines[1]);
+        Assert.StartsWith("\"say \"\"hi\"\"\",2,", lines[4]);
+    }
+
+    [Fact]
+    public void Abandoned_writer_leaves_no_file()
+    {
+        string path = Path.Combine(_dir, "x.parquet");
+        using (ParquetRecommendationWriter w = ParquetRecommendationWriter.Create(path, IdMap.Identity(1), IdMap.Identity(1)))
+        {
+        }
+
+        using (var c = new CsvRecommendationWriter(Path.Combine(_dir, "x.csv"), IdMap.Identity(1), IdMap.Identity(1)))
+        {
+        }
+
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+}
