@@ -32,7 +32,7 @@ mkdir -p "$LIB"
 PROJ="$ROOT/src/FastAls.Native/FastAls.Native.csproj"
 for level in $LEVELS; do
   start=$(date +%s)
-  out="$ROOT/artifacts/native/$level"
+  out="$ROOT/src/FastAls.Native/bin/publish/$level"
   # The ILC step must not reuse another level's object file: drop the native intermediates first.
   rm -rf "$ROOT/src/FastAls.Native/obj/Release/net10.0/linux-x64/native"
   dotnet publish "$PROJ" -c Release -r linux-x64 -nologo -v q -p:IlcInstructionSet="x86-64-$level" -o "$out"

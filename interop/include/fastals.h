@@ -475,6 +475,30 @@ int32_t fastals_model_save(fastals_handle model, const char* path);
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_model_load(const char* path, fastals_handle* model);
 
+/** Exports the model in Spark ML's ALSModel folder layout (metadata + userFactors/itemFactors Parquet), built in a temporary folder then renamed.
+ *  @param model the model (a AlsModel handle)
+ *  @param folder the model folder (NUL-terminated UTF-8)
+ *  @param include_biases also write the biases (FastAls extension; Spark ignores them) (non-zero is true)
+ *  @param overwrite replace an existing folder (non-zero is true)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_export_spark(fastals_handle model, const char* folder, int32_t include_biases, int32_t overwrite);
+
+/** Reads a Spark ALSModel folder (written by fastals_model_export_spark or by Spark's ALSModel.save; a plain Spark model is read as an explicit model).
+ *  @param folder the model folder (NUL-terminated UTF-8)
+ *  @param model receives a new AlsModel handle; the model free it with its _free function
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_import_spark(const char* folder, fastals_handle* model);
+
+/** The external id of one user (side 0) or item (side 1) of a dataset as text (for string ids, which fastals_dataset_user_ids cannot return).
+ *  @param dataset the dataset (a Dataset handle)
+ *  @param side 0: users, 1: items
+ *  @param index dense index
+ *  @param id receives the id as NUL-terminated UTF-8
+ *  @param id_cap size of id in bytes
+ *  @param id_len receives the length in bytes without the NUL (also when id is too small: FASTALS_E_BUFFER_TOO_SMALL)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_dataset_id_text(fastals_handle dataset, int32_t side, int32_t index, char* id, int64_t id_cap, int64_t* id_len);
+
 /** The width W of the (row-major W x W) extended Gram matrices for these options: k (+2 for biased models) rounded up to 16.
  *  @param options the model options (kind and factors matter)
  *  @param width receives W

@@ -234,7 +234,7 @@ internal static unsafe partial class Exports
             prev = items[p];
         }
 
-        model.SolveUserRow(items, values, factors, out bias);
+        model.RecalculateUser(items, values, factors, out bias);
     }
 
     /// <summary>Scores of (users[i], items[i]) pairs: mu + b_u + g_i + x_u . y_i.</summary>
@@ -280,6 +280,39 @@ internal static unsafe partial class Exports
     /// <returns>the model</returns>
     [FastAlsExport("fastals_model_load", Result = "model")]
     internal static AlsModel ModelLoad(string path) => AlsModel.Load(path);
+
+    /// <summary>Exports the model in Spark ML's ALSModel folder layout (metadata + userFactors/itemFactors Parquet), built in a temporary folder then renamed.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="folder">the model folder</param>
+    /// <param name="includeBiases">also write the biases (FastAls extension; Spark ignores them)</param>
+    /// <param name="overwrite">replace an existing folder</param>
+    [FastAlsExport("fastals_model_export_spark")]
+    internal static void ModelExportSpark(AlsModel model, string folder, bool includeBiases, bool overwrite) =>
+        SparkAlsFormat.Export(model, folder, new SparkExportOptions { IncludeBiases = includeBiases, Overwrite = overwrite });
+
+    /// <summary>Reads a Spark ALSModel folder (written by fastals_model_export_spark or by Spark's ALSModel.save; a plain Spark model is read as an explicit model).</summary>
+    /// <param name="folder">the model folder</param>
+    /// <returns>the model</returns>
+    [FastAlsExport("fastals_model_import_spark", Result = "model")]
+    internal static AlsModel ModelImportSpark(string folder) => SparkAlsFormat.Import(folder);
+
+    /// <summary>The external id of one user (side 0) or item (side 1) of a dataset as text (for string ids, which fastals_dataset_user_ids cannot return).</summary>
+    /// <param name="dataset">the dataset</param>
+    /// <param name="side">0: users, 1: items</param>
+    /// <param name="index">dense index</param>
+    /// <returns>the id</returns>
+    [FastAlsExport("fastals_dataset_id_text", Result = "id")]
+    internal static string DatasetIdText(Dataset dataset, int side, int index)
+    {
+        IdMap map = side switch
+        {
+            0 => dataset.UserIds,
+            1 => dataset.ItemIds,
+            _ => throw new ArgumentException($"side must be 0 (users) or 1 (items) (got {side}).", nameof(side)),
+        };
+        CheckIndex(index, map.Count, nameof(index), side == 0 ? "users" : "items");
+        return map.Format(index);
+    }
 
     private static int RecommendFactors(AlsModel model, ReadOnlySpan<float> userFactors, float userBias, int n, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> items, Span<float> scores)
     {

@@ -118,17 +118,22 @@ class Dataset:
 
     @property
     def user_ids(self):
-        """External user id of each row (int64)."""
-        a = np.empty(self.shape[0], dtype=np.int64)
-        lib().call("fastals_dataset_user_ids", self._handle, ptr(a), a.size)
-        return a
+        """External user id of each row: an int64 array, or a list of str for string ids."""
+        return self._ids(0, "fastals_dataset_user_ids")
 
     @property
     def item_ids(self):
-        """External item id of each column (int64)."""
-        a = np.empty(self.shape[1], dtype=np.int64)
-        lib().call("fastals_dataset_item_ids", self._handle, ptr(a), a.size)
-        return a
+        """External item id of each column: an int64 array, or a list of str for string ids."""
+        return self._ids(1, "fastals_dataset_item_ids")
+
+    def _ids(self, side, export):
+        from ._lib import FastAlsNotSupported
+        a = np.empty(self.shape[side], dtype=np.int64)
+        try:
+            lib().call(export, self._handle, ptr(a), a.size)
+            return a
+        except FastAlsNotSupported:
+            return [lib().string("fastals_dataset_id_text", self._handle, side, i) for i in range(a.size)]
 
     def save_parquet(self, path):
         """Writes the interactions as a Parquet file (columns user, item, value with the dataset's ids)."""

@@ -300,14 +300,28 @@ class AlternatingLeastSquares:
         """Reads a model file; returns an instance of the class matching the model's kind."""
         h = ctypes.c_uint64()
         lib().call("fastals_model_load", os.fsencode(path), ctypes.byref(h))
-        m = _MODEL_CLASSES[0].__new__(_MODEL_CLASSES[0])
-        m.__init__()
-        m._model = h.value
+        return cls._adopt(h.value)
+
+    @classmethod
+    def _adopt(cls, handle):
+        m = AlternatingLeastSquares()
+        m._model = handle
         u, i, k, kind = m._shape()
         target = {c.kind: c for c in _MODEL_CLASSES}[kind]
         m.__class__ = target
         m.factors = k
         return m
+
+    def export_spark(self, folder, include_biases=True, overwrite=False):
+        """Writes the model in Spark ML's ALSModel folder layout (readable by pyspark's ALSModel.load)."""
+        lib().call("fastals_model_export_spark", self._handle(), os.fsencode(folder), int(bool(include_biases)), int(bool(overwrite)))
+
+    @classmethod
+    def import_spark(cls, folder):
+        """Reads a Spark ALSModel folder (a plain Spark model becomes an ExplicitALS)."""
+        h = ctypes.c_uint64()
+        lib().call("fastals_model_import_spark", os.fsencode(folder), ctypes.byref(h))
+        return cls._adopt(h.value)
 
     def free(self):
         """Releases the model's memory; later calls raise FastAlsHandleError (a freed model)."""
