@@ -92,35 +92,54 @@ class AlternatingLeastSquares:
             data = user_items
         try:
             o = self._options()
-            errors = []
-
-            def report(iteration, half_step, cost, loss, _user):
-                try:
-                    if show_progress and half_step == 1:
-                        print("fastals: iteration %d/%d cost %.6g" % (iteration, self.iterations, cost))
-                    if callback is not None and callback(iteration, half_step, cost, loss):
-                        return 1
-                    return 0
-                except BaseException as e:  # an exception must not unwind through C
-                    errors.append(e)
-                    return 1
-
-            cb = sig.FN_PROGRESS(report) if (callback is not None or show_progress) else None
-            if cb is not None:
-                o.progress = cb
             h = ctypes.c_uint64()
-            try:
-                lib().call("fastals_model_fit", data.handle, ctypes.byref(o), ctypes.byref(h))
-            except Exception:
-                if errors:
-                    raise errors[0]
-                raise
+            self._with_progress(o, show_progress, callback, "fastals_model_fit", data.handle, ctypes.byref(o), ctypes.byref(h))
             self._free_model()
             self._model = h.value
         finally:
             if own:
                 data.free()
         return self
+
+    def continue_training(self, user_items, iterations, show_progress=False, callback=None):
+        """Runs ``iterations`` more iterations from the current factors on the same users x items data (a CSR matrix,
+        a path or a Dataset of the fitted shape); callback as in fit. On cancellation the model keeps the factors of
+        the last completed half-step."""
+        handle = self._handle()
+        own = not isinstance(user_items, Dataset)
+        data = Dataset.load(user_items) if isinstance(user_items, (str, bytes, os.PathLike)) else \
+            Dataset.from_csr(user_items, copy=True) if own else user_items
+        try:
+            o = self._options()
+            self._with_progress(o, show_progress, callback, "fastals_model_continue_training", handle, data.handle, int(iterations), ctypes.byref(o))
+        finally:
+            if own:
+                data.free()
+        return self
+
+    def _with_progress(self, o, show_progress, callback, export, *args):
+        errors = []
+
+        def report(iteration, half_step, cost, loss, _user):
+            try:
+                if show_progress and half_step == 1:
+                    print("fastals: iteration %d cost %.6g" % (iteration, cost))
+                if callback is not None and callback(iteration, half_step, cost, loss):
+                    return 1
+                return 0
+            except BaseException as e:  # an exception must not unwind through C
+                errors.append(e)
+                return 1
+
+        cb = sig.FN_PROGRESS(report) if (callback is not None or show_progress) else None
+        if cb is not None:
+            o.progress = cb
+        try:
+            lib().call(export, *args)
+        except Exception:
+            if errors:
+                raise errors[0]
+            raise
 
     @classmethod
     def from_factors(cls, user_factors, item_factors, **kwargs):

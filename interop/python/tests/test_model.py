@@ -290,6 +290,18 @@ def test_progress_callback_reports_every_half_step_and_can_cancel():
         AlternatingLeastSquares(factors=4, iterations=5).fit(random_matrix(), callback=lambda it, *a: it >= 2)
 
 
+def test_continue_training_equals_training_longer():
+    m = random_matrix()
+    short = AlternatingLeastSquares(factors=4, iterations=2, num_threads=1).fit(m)
+    seen = []
+    short.continue_training(m, 3, callback=lambda it, half, cost, loss: seen.append(it))
+    assert seen == [1, 1, 2, 2, 3, 3]
+    longer = AlternatingLeastSquares(factors=4, iterations=5, num_threads=1).fit(m)
+    np.testing.assert_allclose(short.user_factors, longer.user_factors, rtol=1e-5, atol=1e-6)
+    with pytest.raises(fastals.FastAlsArgumentError, match="users"):
+        short.continue_training(random_matrix(users=10), 1)
+
+
 def test_exception_in_callback_propagates():
     def boom(*args):
         raise KeyError("from the callback")
