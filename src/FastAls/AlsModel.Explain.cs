@@ -4,16 +4,16 @@ namespace FastAls;
 
 /// <summary>
 /// Why an implicit model scores (user, item) as it does: the score split into one contribution per item
-/// the user interacted with, as <c>implicit</c>'s <c>explain</c> does.
+/// the user interacted with, as <c>implicit</c>'s <c>explain</c> does, plus (biased implicit model) a
+/// baseline no single item accounts for.
 /// </summary>
-/// <param name="Score">The sum of all contributions: the item's score for a user folded in from these interactions.</param>
+/// <param name="Score">The item's score for a user folded in from these interactions: <c>Baseline</c> plus all contributions.</param>
+/// <param name="Baseline">The item's bias plus the share of the unobserved pairs (biased implicit); 0 for the plain implicit model.</param>
 /// <param name="Contributions">The largest contributions, largest first (index = the user's item).</param>
-public sealed record ItemExplanation(float Score, Recommendations Contributions);
+public sealed record ItemExplanation(float Score, float Baseline, Recommendations Contributions);
 
 public sealed partial class AlsModel
 {
-    private double[]? _itemGram;
-
     /// <summary>
     /// Explains the score of <paramref name="item"/> for user <paramref name="user"/> from the user's row of
     /// <paramref name="userItems"/>. See <see cref="Explain(int, ReadOnlySpan{int}, ReadOnlySpan{float}, int)"/>.
@@ -32,17 +32,19 @@ public sealed partial class AlsModel
 
     /// <summary>
     /// Explains the score of <paramref name="item"/> for a user with interactions
-    /// (<paramref name="userItems"/>, <paramref name="values"/>): with the user's weighted Gram matrix
-    /// <c>W = YᵀY + Σ_j (c_j − 1) y_j y_jᵀ + λ_u I</c> (c the confidence of the model's options, λ_u the
-    /// regularization as training scales it), the contribution of item j is <c>c_j p_j · (W⁻¹ y_item) · y_j</c> (p_j = 1 for a positive value, else 0),
-    /// and the contributions sum to the score of the user's least-squares factors. Implicit model only.
+    /// (<paramref name="userItems"/>, <paramref name="values"/>), from the system a training half-step
+    /// solves for that user: <c>W z = h0 + Σ_j q_j v_j</c> with <c>W = ṼᵀṼ + Σ_j (c_j − 1) v_j v_jᵀ + λ_u I</c>
+    /// (v = item factors, extended by a 1 for the user bias in the biased model; c the confidence of the
+    /// model's options; q_j = c_j p_j − (c_j − 1) g_j; h0 = −Σ_i g_i v_i; g = 0 unbiased). The contribution of
+    /// item j is <c>q_j · (W⁻¹ v_item) · v_j</c> (implicit's explain), and
+    /// <c>Baseline = (W⁻¹ v_item) · h0 + g_item</c>. Costs O(items k²) (the Gram matrix, not cached).
     /// </summary>
-    /// <exception cref="NotSupportedException">The model is not <see cref="AlsModelKind.Implicit"/>.</exception>
+    /// <exception cref="NotSupportedException">The model is explicit.</exception>
     public ItemExplanation Explain(int item, ReadOnlySpan<int> userItems, ReadOnlySpan<float> values, int n = 10)
     {
-        if (Kind != AlsModelKind.Implicit)
+        if (!Options.IsImplicit)
         {
-            throw new NotSupportedException($"Explain needs an Implicit model; this one is {Kind} (biased and explicit models have no per-item split of this form).");
+            throw new NotSupportedException($"Explain needs an implicit model; this one is {Kind}.");
         }
 
         CheckIndex(item, Items, "item", nameof(item));
@@ -52,11 +54,30 @@ public sealed partial class AlsModel
             throw new ArgumentException($"userItems ({userItems.Length}) and values ({values.Length}) differ in length.", nameof(values));
         }
 
+        bool biased = Options.HasBiases;
         int k = Factors;
-        double[] gram = _itemGram ??= ItemGram();
-        var w = (double[])gram.Clone();
+        int dim = biased ? k + 1 : k;
+        float[]? g = ItemBiases;
+        var w = new double[dim * dim];
+        var h0 = new double[dim];
+        var v = new double[dim];
+        for (int i = 0; i < Items; i++)
+        {
+            Extended(i, v);
+            double gi = biased ? g![i] : 0;
+            for (int a = 0; a < dim; a++)
+            {
+                for (int b = 0; b < dim; b++)
+                {
+                    w[(a * dim) + b] += v[a] * v[b];
+                }
+
+                h0[a] -= gi * v[a];
+            }
+        }
+
         float lambda = Options.RegularizationScaling == RegularizationScaling.ByCount ? Options.Regularization * userItems.Length : Options.Regularization;
-        var conf = new float[userItems.Length];
+        var q = new double[userItems.Length];
         for (int t = 0; t < userItems.Length; t++)
         {
             int j = userItems[t];
@@ -66,49 +87,50 @@ public sealed partial class AlsModel
                 throw new ArgumentException($"values[{t}] = {values[t]} is not finite.", nameof(values));
             }
 
-            conf[t] = Confidence(values[t]);
-            double c1 = conf[t] - 1.0;
-            ReadOnlySpan<float> y = ItemFactors.Row(j);
-            for (int a = 0; a < k; a++)
+            double c = Confidence(values[t]);
+            double wt = c - 1.0;
+            q[t] = (c * (values[t] > 0 ? 1 : 0)) - (wt * (biased ? g![j] : 0));
+            Extended(j, v);
+            for (int a = 0; a < dim; a++)
             {
-                double ya = c1 * y[a];
-                for (int b = 0; b < k; b++)
+                for (int b = 0; b < dim; b++)
                 {
-                    w[(a * k) + b] += ya * y[b];
+                    w[(a * dim) + b] += wt * v[a] * v[b];
                 }
             }
         }
 
-        for (int a = 0; a < k; a++)
+        for (int a = 0; a < dim; a++)
         {
-            w[(a * k) + a] += lambda;
+            w[(a * dim) + a] += lambda;
         }
 
-        if (!SmallCholesky.Factor(w, k))
+        if (!SmallCholesky.Factor(w, dim))
         {
             throw new InvalidOperationException($"The user's weighted Gram matrix is not positive definite (regularization {Options.Regularization}); increase regularization.");
         }
 
-        var q = new double[k];
-        ReadOnlySpan<float> yi = ItemFactors.Row(item);
-        for (int a = 0; a < k; a++)
+        var sItem = new double[dim];
+        Extended(item, sItem);
+        SmallCholesky.Solve(w, dim, sItem);
+        double baseline = biased ? g![item] : 0;
+        for (int a = 0; a < dim; a++)
         {
-            q[a] = yi[a];
+            baseline += sItem[a] * h0[a];
         }
 
-        SmallCholesky.Solve(w, k, q);
         var top = new TopN(n);
-        double total = 0;
+        double total = baseline;
         for (int t = 0; t < userItems.Length; t++)
         {
-            ReadOnlySpan<float> y = ItemFactors.Row(userItems[t]);
+            Extended(userItems[t], v);
             double s = 0;
-            for (int a = 0; a < k; a++)
+            for (int a = 0; a < dim; a++)
             {
-                s += q[a] * y[a];
+                s += sItem[a] * v[a];
             }
 
-            s *= values[t] > 0 ? conf[t] : 0.0;
+            s *= q[t];
             total += s;
             top.Push((float)s, userItems[t]);
         }
@@ -116,7 +138,7 @@ public sealed partial class AlsModel
         var idx = new int[top.Count];
         var sc = new float[top.Count];
         top.Drain(idx, sc);
-        return new ItemExplanation((float)total, new Recommendations(idx, sc, ItemIds));
+        return new ItemExplanation((float)total, (float)baseline, new Recommendations(idx, sc, ItemIds));
     }
 
     /// <summary>The confidence <c>c</c> the model's options give a value <paramref name="r"/>.</summary>
@@ -125,23 +147,18 @@ public sealed partial class AlsModel
         ? 1f + (Options.Alpha * MathF.Log(1f + (MathF.Abs(r) / Options.Epsilon)))
         : 1f + (Options.Alpha * MathF.Abs(r));
 
-    private double[] ItemGram()
+    /// <summary>Item i's factors, with a trailing 1 (the user-bias coordinate) for the biased models.</summary>
+    private void Extended(int i, Span<double> v)
     {
-        int k = Factors;
-        var g = new double[k * k];
-        for (int i = 0; i < Items; i++)
+        ReadOnlySpan<float> y = ItemFactors.Row(i);
+        for (int a = 0; a < y.Length; a++)
         {
-            ReadOnlySpan<float> y = ItemFactors.Row(i);
-            for (int a = 0; a < k; a++)
-            {
-                double ya = y[a];
-                for (int b = 0; b < k; b++)
-                {
-                    g[(a * k) + b] += ya * y[b];
-                }
-            }
+            v[a] = y[a];
         }
 
-        return g;
+        if (v.Length > y.Length)
+        {
+            v[y.Length] = 1.0;
+        }
     }
 }

@@ -72,7 +72,7 @@ public sealed partial class AlsModel
         using var one = new FactorMatrix(1, Factors);
         r.Factors.CopyTo(one.Row(0));
         float[] qinv = Internals.Serving.FactorScorer.InverseNorms(one);
-        float[] inv = _itemInverseNorms ??= Internals.Serving.FactorScorer.InverseNorms(ItemFactors);
+        float[] inv = Internals.Serving.FactorScorer.InverseNorms(ItemFactors);
         var scorer = new Internals.Serving.FactorScorer(one, ItemFactors, queryScale: qinv, targetScale: inv);
         var sink = new SingleSink(n);
         BatchRecommender.Run(scorer, [0], n, null, options with { FilterSeen = false, Threads = 1 }, excludeSelf: false, sink);

@@ -4,26 +4,20 @@ namespace FastAls;
 
 public sealed partial class AlsModel
 {
-    private float[]? _itemInverseNorms;
-    private float[]? _userInverseNorms;
 
     /// <summary>
     /// This model as a block scorer (<c>mu + b_u + g_i + x_u . y_i</c>), for <see cref="BatchRecommender"/>
-    /// and the evaluation code.
+    /// and the evaluation code. The scorer packs the item factors once (a copy the size of the item
+    /// factors, in the factor-major panels the blocked kernel reads); it reflects the factors as they were
+    /// when it was made.
     /// </summary>
-    public IRecommendationScorer AsScorer() => new FactorScorer(UserFactors, ItemFactors, UserBiases, ItemBiases, GlobalMean);
+    public IRecommendationScorer AsScorer() => new FactorScorer(UserFactors, ItemFactors, UserBiases, ItemBiases, GlobalMean, packedTargets: new Internals.Kernels.PackedPanels(ItemFactors));
 
     /// <summary>
-    /// Forgets the serving caches (factor norms of <see cref="SimilarItems"/> and <see cref="SimilarUsers"/>,
-    /// the Gram matrices of explain and fold-in); call it after changing factors or biases in place.
+    /// Drops the cached Gram matrices of the fold-in solves; call it after changing factors or biases in
+    /// place. (Batch calls pack factors and compute norms per call, so they need no reset.)
     /// </summary>
-    public void ResetServingCache()
-    {
-        _itemInverseNorms = null;
-        _userInverseNorms = null;
-        _itemGram = null;
-        InvalidateFoldInCache();
-    }
+    public void ResetServingCache() => InvalidateFoldInCache();
 
     /// <summary>The dense index of external user id <paramref name="id"/>.</summary>
     /// <exception cref="KeyNotFoundException">The id is not in the model.</exception>
@@ -55,7 +49,8 @@ public sealed partial class AlsModel
         options ??= RecommendOptions.Default;
         CheckIndex(user, Users, "user", nameof(user));
         RequireSeen(userItems, options);
-        BatchRecommendations b = BatchRecommender.Recommend(AsScorer(), [user], n, userItems, options with { Threads = 1 }, UserIds, ItemIds);
+        var scorer = new FactorScorer(UserFactors, ItemFactors, UserBiases, ItemBiases, GlobalMean);
+        BatchRecommendations b = BatchRecommender.Recommend(scorer, [user], n, userItems, options with { Threads = 1 }, UserIds, ItemIds);
         return b.ForQuery(0);
     }
 
@@ -126,8 +121,16 @@ public sealed partial class AlsModel
     }
 
     /// <summary>
+    /// Top-n for every user, streamed block by block to <paramref name="sink"/> (for example a
+    /// <see cref="IO.ParquetRecommendationWriter"/>); memory is bounded by the block sizes, never users x items.
+    /// </summary>
+    public void RecommendAll(int n, IRecommendationSink sink, CsrMatrix? userItems = null, RecommendOptions? options = null)
+        => RecommendBatch(null, n, sink, userItems, options);
+
+    /// <summary>
     /// The <paramref name="n"/> items most similar to item <paramref name="item"/> by cosine of the
-    /// factors, the item itself excluded. Allow- and deny-lists of the options apply.
+    /// factors, the item itself excluded. Allow- and deny-lists of the options apply. Norms are computed
+    /// once per call (per batch for the batched form).
     /// </summary>
     public Recommendations SimilarItems(int item, int n, RecommendOptions? options = null)
     {
@@ -139,8 +142,8 @@ public sealed partial class AlsModel
     public BatchRecommendations SimilarItemsBatch(int[] items, int n, RecommendOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(items);
-        float[] inv = _itemInverseNorms ??= FactorScorer.InverseNorms(ItemFactors);
-        var scorer = new FactorScorer(ItemFactors, ItemFactors, queryScale: inv, targetScale: inv);
+        float[] inv = FactorScorer.InverseNorms(ItemFactors);
+        var scorer = new FactorScorer(ItemFactors, ItemFactors, queryScale: inv, targetScale: inv, packedTargets: items.Length > 1 ? new Internals.Kernels.PackedPanels(ItemFactors) : null);
         return Similar(scorer, items, n, options, ItemIds);
     }
 
@@ -158,8 +161,8 @@ public sealed partial class AlsModel
     public BatchRecommendations SimilarUsersBatch(int[] users, int n, RecommendOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(users);
-        float[] inv = _userInverseNorms ??= FactorScorer.InverseNorms(UserFactors);
-        var scorer = new FactorScorer(UserFactors, UserFactors, queryScale: inv, targetScale: inv);
+        float[] inv = FactorScorer.InverseNorms(UserFactors);
+        var scorer = new FactorScorer(UserFactors, UserFactors, queryScale: inv, targetScale: inv, packedTargets: users.Length > 1 ? new Internals.Kernels.PackedPanels(UserFactors) : null);
         return Similar(scorer, users, n, options, UserIds);
     }
 
@@ -232,6 +235,8 @@ public sealed partial class AlsModel
     private BatchRecommendations Similar(FactorScorer scorer, int[] queries, int n, RecommendOptions? options, IdMap ids)
     {
         options ??= RecommendOptions.Default;
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        n = Math.Min(n, scorer.Items);
         var sink = new CollectSink(queries.Length, n);
         BatchRecommender.Run(scorer, queries, n, null, options, excludeSelf: true, sink);
         return new BatchRecommendations(queries, n, sink.Counts, sink.Items, sink.Scores, ids, ids);

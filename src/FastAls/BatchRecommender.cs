@@ -21,7 +21,7 @@ public static class BatchRecommender
     /// <summary>Top-n for <paramref name="users"/> (null: all users), collected into arrays.</summary>
     /// <param name="scorer">The model or baseline.</param>
     /// <param name="users">User indices (null: 0 .. Users-1).</param>
-    /// <param name="n">Results per user.</param>
+    /// <param name="n">Results per user (at most the number of items; <see cref="BatchRecommendations.N"/> is clamped to it).</param>
     /// <param name="seen">User-by-item matrix of items to leave out when <see cref="RecommendOptions.FilterSeen"/>.</param>
     /// <param name="options">Filters; null for the defaults.</param>
     /// <param name="userIds">Id map of the users (null: identity).</param>
@@ -29,6 +29,8 @@ public static class BatchRecommender
     public static BatchRecommendations Recommend(IRecommendationScorer scorer, int[]? users, int n, CsrMatrix? seen = null, RecommendOptions? options = null, IdMap? userIds = null, IdMap? itemIds = null)
     {
         ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        n = Math.Min(n, scorer.Items); // never more results than items
         users ??= AllRows(scorer.Users);
         var sink = new ArraySink(users.Length, n);
         Run(scorer, users, n, seen, options ?? RecommendOptions.Default, excludeSelf: false, sink);
@@ -149,7 +151,7 @@ public static class BatchRecommender
         int blocks = (users.Length + UserBlock - 1) / UserBlock;
         int blocksPerChunk = Math.Max(1, threads * 4);
         int chunkUsers = blocksPerChunk * UserBlock;
-        int slots = Math.Max(n, 0);
+        int slots = Math.Min(n, items);
         var outItems = new int[Math.Min(users.Length, chunkUsers) * slots];
         var outScores = new float[outItems.Length];
         var outCounts = new int[Math.Min(users.Length, chunkUsers)];
@@ -160,11 +162,11 @@ public static class BatchRecommender
             int chunkEnd = Math.Min(blocks, chunkStart + blocksPerChunk);
             int firstUser = chunkStart * UserBlock;
             int chunkCount = Math.Min(users.Length, chunkEnd * UserBlock) - firstUser;
-            Parallel.For(chunkStart, chunkEnd, po, b =>
+            void Block(int b)
             {
                 if (!pool.TryTake(out Worker? w))
                 {
-                    w = new Worker(slots);
+                    w = new Worker(slots, Math.Min(users.Length, UserBlock));
                 }
 
                 int start = b * UserBlock;
@@ -173,7 +175,20 @@ public static class BatchRecommender
                 ScoreUserBlock(scorer, users.AsSpan(start, count), slots, filter, mask, excludeSelf, w,
                     outItems.AsSpan(local * slots, count * slots), outScores.AsSpan(local * slots, count * slots), outCounts.AsSpan(local, count));
                 pool.Add(w);
-            });
+            }
+
+            if (chunkEnd - chunkStart == 1 || threads == 1)
+            {
+                for (int b = chunkStart; b < chunkEnd; b++)
+                {
+                    Block(b); // no task machinery for a single block (single-user calls)
+                }
+            }
+            else
+            {
+                Parallel.For(chunkStart, chunkEnd, po, Block);
+            }
+
             sink.Write(new RecommendationBlock(users.AsSpan(firstUser, chunkCount), slots, outCounts.AsSpan(0, chunkCount),
                 outItems.AsSpan(0, chunkCount * slots), outScores.AsSpan(0, chunkCount * slots)));
         }
@@ -264,16 +279,17 @@ public static class BatchRecommender
 
     private sealed class Worker
     {
-        public Worker(int n)
+        public Worker(int n, int users)
         {
-            Heaps = new TopN[UserBlock];
+            Scores = new float[users * ItemBlock];
+            Heaps = new TopN[users];
             for (int k = 0; k < Heaps.Length; k++)
             {
                 Heaps[k] = new TopN(n);
             }
         }
 
-        public float[] Scores { get; } = new float[UserBlock * ItemBlock];
+        public float[] Scores { get; }
 
         public TopN[] Heaps { get; }
 

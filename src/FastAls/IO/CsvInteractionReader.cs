@@ -26,6 +26,7 @@ internal sealed class CsvInteractionReader
     private byte[]? _firstLine;
     private long _firstLineNo;
     private bool _setupDone;
+    private bool _headerSkipsFirst;
     private int _fieldCount;
     private int _userIdx;
     private int _itemIdx;
@@ -155,8 +156,6 @@ internal sealed class CsvInteractionReader
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    private bool _headerSkipsFirst;
 
     private void ProcessLine(ReadOnlySpan<byte> line, long lineNo)
     {

@@ -95,18 +95,25 @@ public sealed unsafe class InteractionBuilder : IDisposable
     public long Count => _count;
 
     /// <summary>Adds one interaction with <see cref="long"/> ids.</summary>
-    public void Add(long user, long item, float value = 1f) =>
+    public void Add(long user, long item, float value = 1f)
+    {
+        ObjectDisposedException.ThrowIf(_built, this);
         AddIndices(UserIds.GetOrAdd(user), ItemIds.GetOrAdd(item), value);
+    }
 
     /// <summary>Adds one interaction with <see cref="string"/> ids.</summary>
-    public void Add(string user, string item, float value = 1f) =>
+    public void Add(string user, string item, float value = 1f)
+    {
+        ObjectDisposedException.ThrowIf(_built, this);
         AddIndices(UserIds.GetOrAdd(user), ItemIds.GetOrAdd(item), value);
+    }
 
     /// <summary>
     /// Adds interactions with <see cref="long"/> ids; <paramref name="values"/> may be empty, meaning 1.0 for each.
     /// </summary>
     public void AddRange(ReadOnlySpan<long> users, ReadOnlySpan<long> items, ReadOnlySpan<float> values)
     {
+        ObjectDisposedException.ThrowIf(_built, this);
         if (users.Length != items.Length || (values.Length != 0 && values.Length != users.Length))
         {
             throw new ArgumentException($"users ({users.Length}), items ({items.Length}) and values ({values.Length}) must have the same length (values may be empty).", nameof(values));
@@ -391,6 +398,7 @@ public sealed unsafe class InteractionBuilder : IDisposable
         _users = null;
         _items = null;
         _values = null;
+        _fill = ChunkSize; // the next add asks for a chunk, which throws once built or disposed
     }
 
     private static void ExclusivePrefixSum(long* a, int n)

@@ -178,6 +178,11 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupSize, 1);
         IdMap um = dataset.UserIds, im = dataset.ItemIds;
+        if (um.Kind != im.Kind)
+        {
+            throw new NotSupportedException("Writing a dataset whose user and item ids are of different kinds is not supported.");
+        }
+
         await using InteractionParquetWriter w = await CreateAsync(path, um.Kind, im.Kind, true, cancellationToken: cancellationToken).ConfigureAwait(false);
         CsrMatrix m = dataset.UserItems;
         int cap = (int)Math.Min(rowGroupSize, Math.Max(1, m.Nnz));
@@ -186,11 +191,6 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         string[] su = um.Kind == IdKind.String ? new string[cap] : [];
         string[] si = im.Kind == IdKind.String ? new string[cap] : [];
         float[] v = new float[cap];
-        if (um.Kind != im.Kind)
-        {
-            throw new NotSupportedException("Writing a dataset whose user and item ids are of different kinds is not supported.");
-        }
-
         int row = 0;
         long done = 0;
         do

@@ -20,6 +20,14 @@ public sealed record SparkExportOptions
 
     /// <summary>Rows per Parquet row group.</summary>
     public int RowGroupSize { get; init; } = 1 << 16;
+
+    /// <summary>
+    /// Write the extra columns (<c>bias</c>, <c>external_id</c>) to <c>fastalsExtras/userFactors/</c> and
+    /// <c>fastalsExtras/itemFactors/</c> (columns <c>id</c> plus the extras) instead of into the factor files,
+    /// so the factor files hold exactly Spark's two columns and every Spark call (including
+    /// <c>recommendForAllUsers</c>, which maps the factor tables by position) works unchanged. Default false.
+    /// </summary>
+    public bool ExtrasInSidecar { get; init; }
 }
 
 /// <summary>
@@ -28,8 +36,10 @@ public sealed record SparkExportOptions
 /// <c>id: int32</c> and <c>features: array&lt;float&gt;</c>, and empty <c>_SUCCESS</c> markers.
 /// </summary>
 /// <remarks>
-/// Extra columns (Spark ignores them when it loads the model, but drop them with
-/// <c>.select("id", "features")</c> before <c>recommendForAll*</c>, which maps the factor tables by position):
+/// Extra columns, in the factor files by default (Spark loads such a model and <c>transform</c> works, but
+/// <c>recommendForAll*</c> maps the factor tables to <c>(Int, Array[Float])</c> by position and fails on a
+/// third column), or with <see cref="SparkExportOptions.ExtrasInSidecar"/> in <c>fastalsExtras/userFactors/</c>
+/// and <c>fastalsExtras/itemFactors/</c> (<c>id</c> plus the extras), leaving the factor files exactly Spark's:
 /// <list type="bullet">
 /// <item><c>bias: float</c> (required): b_u / g_i of the biased models; the global mean goes to the metadata.</item>
 /// <item><c>external_id: int64 | string</c> (required): written when a side's ids are not all int64 values in the
@@ -44,6 +54,9 @@ public static class SparkAlsFormat
 {
     /// <summary>The class name Spark's metadata names.</summary>
     public const string SparkClass = "org.apache.spark.ml.recommendation.ALSModel";
+
+    /// <summary>The folder of the extra columns when <see cref="SparkExportOptions.ExtrasInSidecar"/> is set.</summary>
+    public const string SidecarFolder = "fastalsExtras";
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="folder"/> (built in a temporary folder, then renamed).</summary>
     public static void Export(AlsModel model, string folder, SparkExportOptions? options = null)
@@ -77,8 +90,25 @@ public static class SparkAlsFormat
             bool biases = options.IncludeBiases && model.UserBiases is not null;
             bool userExt = NeedsExternalColumn(model.UserIds);
             bool itemExt = NeedsExternalColumn(model.ItemIds);
-            await WriteFactorsAsync(Path.Combine(tmp, "userFactors"), model.UserFactors, model.UserIds, userExt, biases ? model.UserBiases : null, options.RowGroupSize, ct).ConfigureAwait(false);
-            await WriteFactorsAsync(Path.Combine(tmp, "itemFactors"), model.ItemFactors, model.ItemIds, itemExt, biases ? model.ItemBiases : null, options.RowGroupSize, ct).ConfigureAwait(false);
+            foreach ((string side, FactorMatrix f, IdMap ids, bool ext, float[]? b) in new[]
+            {
+                ("userFactors", model.UserFactors, model.UserIds, userExt, biases ? model.UserBiases : null),
+                ("itemFactors", model.ItemFactors, model.ItemIds, itemExt, biases ? model.ItemBiases : null),
+            })
+            {
+                if (options.ExtrasInSidecar)
+                {
+                    await WriteFactorsAsync(Path.Combine(tmp, side), f, ids, ext, null, options.RowGroupSize, features: true, extrasColumn: false, ct).ConfigureAwait(false);
+                    if (ext || b is not null)
+                    {
+                        await WriteFactorsAsync(Path.Combine(tmp, SidecarFolder, side), f, ids, ext, b, options.RowGroupSize, features: false, extrasColumn: true, ct).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await WriteFactorsAsync(Path.Combine(tmp, side), f, ids, ext, b, options.RowGroupSize, features: true, extrasColumn: true, ct).ConfigureAwait(false);
+                }
+            }
             await File.WriteAllTextAsync(Path.Combine(tmp, "metadata", "part-00000"), MetadataJson(model, options, userExt, itemExt, biases) + "\n", ct).ConfigureAwait(false);
             await File.WriteAllBytesAsync(Path.Combine(tmp, "metadata", "_SUCCESS"), [], ct).ConfigureAwait(false);
             if (Directory.Exists(full))
@@ -145,8 +175,8 @@ public static class SparkAlsFormat
             }
         }
 
-        FactorTable users = await ReadFactorsAsync(Path.Combine(folder, "userFactors"), rank, opts.HasBiases, ct).ConfigureAwait(false);
-        FactorTable items = await ReadFactorsAsync(Path.Combine(folder, "itemFactors"), rank, opts.HasBiases, ct).ConfigureAwait(false);
+        FactorTable users = await ReadFactorsAsync(Path.Combine(folder, "userFactors"), Path.Combine(folder, SidecarFolder, "userFactors"), rank, opts.HasBiases, ct).ConfigureAwait(false);
+        FactorTable items = await ReadFactorsAsync(Path.Combine(folder, "itemFactors"), Path.Combine(folder, SidecarFolder, "itemFactors"), rank, opts.HasBiases, ct).ConfigureAwait(false);
         var model = new AlsModel(opts, users.Count, items.Count, users.Ids, items.Ids) { GlobalMean = mu };
         users.CopyTo(model.UserFactors, model.UserBiases);
         items.CopyTo(model.ItemFactors, model.ItemBiases);
@@ -171,20 +201,25 @@ public static class SparkAlsFormat
         return false;
     }
 
-    private static async Task WriteFactorsAsync(string dir, FactorMatrix factors, IdMap ids, bool external, float[]? biases, int rowGroup, CancellationToken ct)
+    private static async Task WriteFactorsAsync(string dir, FactorMatrix factors, IdMap ids, bool external, float[]? biases, int rowGroup, bool features, bool extrasColumn, CancellationToken ct)
     {
         Directory.CreateDirectory(dir);
         var idField = new DataField<int>("id", false);
         var element = new DataField<float>("element", false);
-        var features = new ListField("features", element);
-        var fields = new List<Field> { idField, features };
+        var featureList = new ListField("features", element);
+        var fields = new List<Field> { idField };
+        if (features)
+        {
+            fields.Add(featureList);
+        }
+
         DataField<float>? biasField = biases is null ? null : new DataField<float>("bias", false);
         if (biasField is not null)
         {
             fields.Add(biasField);
         }
 
-        DataField? extField = !external ? null : ids.Kind == IdKind.String ? new DataField<string>("external_id", false) : new DataField<long>("external_id", false);
+        DataField? extField = !external || !extrasColumn ? null : ids.Kind == IdKind.String ? new DataField<string>("external_id", false) : new DataField<long>("external_id", false);
         if (extField is not null)
         {
             fields.Add(extField);
@@ -213,7 +248,11 @@ public static class SparkAlsFormat
 
                 using ParquetRowGroupWriter rg = writer.CreateRowGroup();
                 await rg.WriteAsync<int>(idField, id, null, null, ct).ConfigureAwait(false);
-                await rg.WriteAllPartsAsync<float>(element, values, def, rep, ct).ConfigureAwait(false);
+                if (features)
+                {
+                    await rg.WriteAllPartsAsync<float>(element, values, def, rep, ct).ConfigureAwait(false);
+                }
+
                 if (biasField is not null)
                 {
                     await rg.WriteAsync<float>(biasField, biases.AsMemory(start, n), null, null, ct).ConfigureAwait(false);
@@ -246,13 +285,19 @@ public static class SparkAlsFormat
 
     private sealed class FactorTable
     {
+        public List<int> SparkIds { get; } = [];
+
         public List<float> Values { get; } = [];
 
-        public List<float> Biases { get; } = [];
+        public List<float>? Biases { get; set; }
+
+        public List<long>? LongIds { get; set; }
+
+        public List<string>? StringIds { get; set; }
 
         public IdMap Ids { get; set; } = IdMap.CreateInt64();
 
-        public int Count => Ids.Count;
+        public int Count => SparkIds.Count;
 
         public int Rank { get; init; }
 
@@ -268,42 +313,91 @@ public static class SparkAlsFormat
 
             if (biases is not null)
             {
-                Biases.CopyTo(biases);
+                Biases!.CopyTo(biases);
             }
         }
     }
 
-    private static async Task<FactorTable> ReadFactorsAsync(string dir, int rank, bool needBias, CancellationToken ct)
+    private static async Task<FactorTable> ReadFactorsAsync(string dir, string sidecarDir, int rank, bool needBias, CancellationToken ct)
     {
         if (!Directory.Exists(dir))
         {
             throw new DirectoryNotFoundException($"{dir} is missing (a Spark ALSModel folder has userFactors/ and itemFactors/).");
         }
 
+        var table = new FactorTable { Rank = rank };
+        await ReadPartsAsync(dir, table, rank, ct).ConfigureAwait(false);
+        string where = dir;
+        if (Directory.Exists(sidecarDir))
+        {
+            // extras kept apart so the factor files are exactly Spark's two columns
+            var side = new FactorTable { Rank = 0 };
+            await ReadPartsAsync(sidecarDir, side, 0, ct).ConfigureAwait(false);
+            var at = new Dictionary<int, int>(side.Count);
+            for (int r = 0; r < side.Count; r++)
+            {
+                if (!at.TryAdd(side.SparkIds[r], r))
+                {
+                    throw new InvalidDataException($"{sidecarDir}: id {side.SparkIds[r]} appears twice.");
+                }
+            }
+
+            var order = new int[table.Count];
+            for (int r = 0; r < table.Count; r++)
+            {
+                if (!at.TryGetValue(table.SparkIds[r], out order[r]))
+                {
+                    throw new InvalidDataException($"{sidecarDir}: no row for id {table.SparkIds[r]} of {dir}.");
+                }
+            }
+
+            table.Biases = side.Biases is null ? table.Biases : [.. order.Select(r => side.Biases[r])];
+            table.LongIds = side.LongIds is null ? table.LongIds : [.. order.Select(r => side.LongIds[r])];
+            table.StringIds = side.StringIds is null ? table.StringIds : [.. order.Select(r => side.StringIds[r])];
+            where = sidecarDir;
+        }
+
+        if (needBias && table.Biases is null)
+        {
+            throw new InvalidDataException($"{where}: the model kind has biases but there is no \"bias\" column.");
+        }
+
+        var ids = table.StringIds is not null ? IdMap.CreateString(table.Count) : IdMap.CreateInt64(table.Count);
+        for (int r = 0; r < table.Count; r++)
+        {
+            bool fresh = table.StringIds is not null ? ids.GetOrAdd(table.StringIds[r]) == r
+                : ids.GetOrAdd(table.LongIds is not null ? table.LongIds[r] : table.SparkIds[r]) == r;
+            if (!fresh)
+            {
+                string id = table.StringIds?[r] ?? (table.LongIds is not null ? table.LongIds[r] : table.SparkIds[r]).ToString(CultureInfo.InvariantCulture);
+                throw new InvalidDataException($"{where}: id {id} (row {r}) appears twice.");
+            }
+        }
+
+        table.Ids = ids;
+        return table;
+    }
+
+    /// <summary>Appends the rows of every part file in <paramref name="dir"/> (features only when rank &gt; 0).</summary>
+    private static async Task ReadPartsAsync(string dir, FactorTable table, int rank, CancellationToken ct)
+    {
         string[] files = Directory.GetFiles(dir, "*.parquet");
         Array.Sort(files, StringComparer.Ordinal);
-        var table = new FactorTable { Rank = rank };
-        IdMap? ids = null;
         foreach (string file in files)
         {
             await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
             await using ParquetReader reader = await ParquetReader.CreateAsync(fs, null, false, ct).ConfigureAwait(false);
             DataField[] df = reader.Schema.GetDataFields();
             DataField idField = Find(df, "id", file);
-            DataField feat = df.FirstOrDefault(f => f.Path.FirstPart == "features") ?? throw new InvalidDataException($"{file}: no \"features\" column.");
+            DataField? feat = rank == 0 ? null : df.FirstOrDefault(f => f.Path.FirstPart == "features") ?? throw new InvalidDataException($"{file}: no \"features\" column.");
             DataField? bias = df.FirstOrDefault(f => f.Name == "bias" && f.MaxRepetitionLevel == 0);
             DataField? ext = df.FirstOrDefault(f => f.Name == "external_id" && f.MaxRepetitionLevel == 0);
-            if (needBias && bias is null)
-            {
-                throw new InvalidDataException($"{file}: the model kind has biases but there is no \"bias\" column.");
-            }
-
             if (idField.ClrType != typeof(int))
             {
                 throw new InvalidDataException($"{file}: column \"id\" is {idField.ClrType.Name}, not int32.");
             }
 
-            if (feat.ClrType != typeof(float) || feat.MaxRepetitionLevel != 1)
+            if (feat is not null && (feat.ClrType != typeof(float) || feat.MaxRepetitionLevel != 1))
             {
                 throw new InvalidDataException($"{file}: column \"features\" is not a list of float.");
             }
@@ -314,87 +408,68 @@ public static class SparkAlsFormat
             }
 
             bool stringIds = ext is not null && ext.ClrType != typeof(long);
-            ids ??= stringIds ? IdMap.CreateString() : IdMap.CreateInt64();
-            if ((ids.Kind == IdKind.String) != stringIds)
+            bool first = table.Count == 0;
+            if (first)
             {
-                throw new InvalidDataException($"{file}: the id columns differ from the earlier part files.");
+                table.Biases = bias is null ? null : [];
+                table.LongIds = ext is null || stringIds ? null : [];
+                table.StringIds = stringIds ? [] : null;
             }
+            else if ((table.Biases is null) != (bias is null) || (table.LongIds is null) == (ext is not null && !stringIds) || (table.StringIds is null) == stringIds)
+            {
+                throw new InvalidDataException($"{file}: the columns differ from the earlier part files.");
+            }
+
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
                 using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
                 int n = checked((int)rg.RowCount);
                 var idv = new int[n];
                 await rg.ReadAsync<int>(idField, idv, null, ct).ConfigureAwait(false);
-                long numValues = rg.GetMetadata(feat)?.MetaData?.NumValues ?? 0;
-                if (numValues != (long)n * rank)
+                table.SparkIds.AddRange(idv);
+                if (feat is not null)
                 {
-                    throw new InvalidDataException($"{file}, row group {g}: {numValues} feature values for {n} rows of rank {rank} (a null or wrong-length features list).");
-                }
-
-                var vals = new float[numValues];
-                var rep = new int[numValues];
-                var def = new int[numValues];
-                await rg.ReadRawAsync<float>(feat, vals, def, rep, ct).ConfigureAwait(false);
-
-                for (int t = 0; t < vals.Length; t++)
-                {
-                    if ((rep[t] == 0) != (t % rank == 0) || def[t] != feat.MaxDefinitionLevel)
+                    long numValues = rg.GetMetadata(feat)?.MetaData?.NumValues ?? 0;
+                    if (numValues != (long)n * rank)
                     {
-                        throw new InvalidDataException($"{file}, row group {g}, row {t / rank}: the features list is null or does not have {rank} values.");
+                        throw new InvalidDataException($"{file}, row group {g}: {numValues} feature values for {n} rows of rank {rank} (a null or wrong-length features list).");
                     }
 
-                    table.Values.Add(vals[t]);
+                    var vals = new float[numValues];
+                    var rep = new int[numValues];
+                    var def = new int[numValues];
+                    await rg.ReadRawAsync<float>(feat, vals, def, rep, ct).ConfigureAwait(false);
+                    for (int t = 0; t < vals.Length; t++)
+                    {
+                        if ((rep[t] == 0) != (t % rank == 0) || def[t] != feat.MaxDefinitionLevel)
+                        {
+                            throw new InvalidDataException($"{file}, row group {g}, row {t / rank}: the features list is null or does not have {rank} values.");
+                        }
+                    }
+
+                    table.Values.AddRange(vals);
                 }
 
-                if (bias is not null && needBias)
+                if (bias is not null)
                 {
                     var b = new float[n];
                     await rg.ReadAsync<float>(bias, b, null, ct).ConfigureAwait(false);
-                    table.Biases.AddRange(b);
+                    table.Biases!.AddRange(b);
                 }
 
-                if (ext is null)
+                if (ext is not null && stringIds)
                 {
-                    foreach (int id in idv)
-                    {
-                        AddUnique(ids, id, file);
-                    }
+                    var sv = new string[n];
+                    await rg.ReadAsync(ext, sv, null, ct).ConfigureAwait(false);
+                    table.StringIds!.AddRange(sv);
                 }
-                else if (stringIds)
-                {
-                    var s = new string[n];
-                    await rg.ReadAsync(ext, s, null, ct).ConfigureAwait(false);
-                    foreach (string id in s)
-                    {
-                        int before = ids.Count;
-                        if (ids.GetOrAdd(id) != before)
-                        {
-                            throw new InvalidDataException($"{file}: external_id '{id}' appears twice.");
-                        }
-                    }
-                }
-                else
+                else if (ext is not null)
                 {
                     var l = new long[n];
                     await rg.ReadAsync<long>(ext, l, null, ct).ConfigureAwait(false);
-                    foreach (long id in l)
-                    {
-                        AddUnique(ids, id, file);
-                    }
+                    table.LongIds!.AddRange(l);
                 }
             }
-        }
-
-        table.Ids = ids ?? IdMap.CreateInt64();
-        return table;
-    }
-
-    private static void AddUnique(IdMap ids, long id, string file)
-    {
-        int before = ids.Count;
-        if (ids.GetOrAdd(id) != before)
-        {
-            throw new InvalidDataException($"{file}: id {id} appears twice.");
         }
     }
 
@@ -454,6 +529,7 @@ public static class SparkAlsFormat
             w.WriteNumber("initScale", o.InitScale);
             w.WriteNumber("globalMean", model.GlobalMean);
             w.WriteBoolean("biasColumns", biases);
+            w.WriteBoolean("extrasInSidecar", options.ExtrasInSidecar);
             w.WriteString("userIdColumn", userExt ? "external_id" : "id");
             w.WriteString("itemIdColumn", itemExt ? "external_id" : "id");
             w.WriteString("userIdKind", model.UserIds.Kind.ToString());

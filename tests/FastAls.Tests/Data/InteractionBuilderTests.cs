@@ -105,4 +105,23 @@ public class InteractionBuilderTests
         Assert.Equal(n, ds.Nnz);
         DataTestHelpers.AssertConsistent(ds);
     }
+
+    [Fact]
+    public void AddAfterBuildOrDispose_Throws_AndLeavesTheIdMapsAlone()
+    {
+        var b = new InteractionBuilder();
+        b.Add(1, 1, 1f);
+        using (Dataset ds = b.Build())
+        {
+            Assert.Throws<ObjectDisposedException>(() => b.Add(1, 2, 1f));
+            Assert.Throws<ObjectDisposedException>(() => b.AddIndices(0, 0, 1f));
+            Assert.Throws<ObjectDisposedException>(() => b.Build());
+            Assert.Equal(1, ds.ItemIds.Count);
+        }
+
+        var c = new InteractionBuilder();
+        c.Add(1, 1, 1f);
+        c.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => c.Add(1, 2, 1f));
+    }
 }

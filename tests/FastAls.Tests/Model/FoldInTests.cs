@@ -70,6 +70,31 @@ public class FoldInTests
     }
 
     [Fact]
+    public void Biased_implicit_explain_adds_up_to_the_folded_in_score()
+    {
+        (AlsModel model, CsrMatrix data) = Trained(AlsModelKind.BiasedImplicit);
+        using (model)
+        using (data)
+        {
+            int[] items = [3, 8, 21, 33];
+            float[] values = [1f, 5f, 2f, 3f];
+            FoldInResult r = model.RecalculateUser(items, values);
+            for (int item = 0; item < model.Items; item += 7)
+            {
+                double want = r.Bias + model.ItemBiases![item];
+                for (int p = 0; p < model.Factors; p++)
+                {
+                    want += r.Factors[p] * model.ItemFactors.Row(item)[p];
+                }
+
+                ItemExplanation ex = model.Explain(item, items, values, n: 4);
+                Assert.Equal(want, ex.Score, 3);
+                Assert.Equal(ex.Score, ex.Baseline + ex.Contributions.Scores.Sum(), 4);
+            }
+        }
+    }
+
+    [Fact]
     public void Biased_fold_in_gives_a_bias_is_deterministic_and_validates_input()
     {
         (AlsModel model, CsrMatrix data) = Trained(AlsModelKind.BiasedExplicit);

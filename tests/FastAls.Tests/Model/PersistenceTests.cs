@@ -165,6 +165,22 @@ public sealed class PersistenceTests : IDisposable
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp-*"));
     }
 
+    [Fact]
+    public void Every_option_is_in_the_file_format()
+    {
+        // Fails when AlsOptions gains a property: add it to the model file header (and bump the version)
+        // and to the Spark metadata's "fastals" object, then to this list.
+        string[] persisted =
+        [
+            "Kind", "Factors", "Regularization", "RegularizationScaling", "Alpha", "Epsilon", "Confidence", "Iterations",
+            "Seed", "Threads", "Solver", "CgSteps", "CgTolerance", "EarlyStopTolerance", "InitScale",
+        ];
+        string[] derived = ["IsImplicit", "HasBiases", "EqualityContract"];
+        string[] all = typeof(AlsOptions).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)
+            .Select(p => p.Name).Except(derived).Order().ToArray();
+        Assert.Equal(persisted.Order().ToArray(), all);
+    }
+
     private static void Rehash(byte[] b)
     {
         ulong h = FastAls.Internals.IO.Checksum64.Of(b.AsSpan(0, 120));

@@ -63,6 +63,64 @@ public class ServingTests
     }
 
     [Fact]
+    public void Packed_kernel_is_exact_and_bit_identical_on_every_path()
+    {
+        var rng = new Random(9);
+        foreach ((int users, int items, int k) in new[] { (9, 70, 20), (4, 32, 64), (1, 5, 3), (7, 33, 16) })
+        {
+            using var um = new FactorMatrix(users, k);
+            using var im = new FactorMatrix(items, k);
+            for (int r = 0; r < users; r++)
+            {
+                for (int d = 0; d < k; d++)
+                {
+                    um.Row(r)[d] = (float)(rng.NextDouble() - 0.5);
+                }
+            }
+
+            for (int r = 0; r < items; r++)
+            {
+                for (int d = 0; d < k; d++)
+                {
+                    im.Row(r)[d] = (float)(rng.NextDouble() - 0.5);
+                }
+            }
+
+            var packed = new PackedPanels(im);
+            int stride = um.Stride;
+            var u = new float[users * stride];
+            for (int r = 0; r < users; r++)
+            {
+                um.PaddedRow(r).CopyTo(u.AsSpan(r * stride));
+            }
+
+            float[]? reference = null;
+            foreach (KernelPath path in KernelIsa.Supported)
+            {
+                int ld = items + 1;
+                var s = new float[users * ld];
+                ScorePacked.Score(path, u, users, packed.Panels(0, items), items, stride, s, ld);
+                for (int a = 0; a < users; a++)
+                {
+                    for (int b = 0; b < items; b++)
+                    {
+                        double want = 0;
+                        for (int d = 0; d < k; d++)
+                        {
+                            want += (double)um.Row(a)[d] * im.Row(b)[d];
+                        }
+
+                        Assert.Equal(want, s[(a * ld) + b], 4);
+                    }
+                }
+
+                reference ??= s;
+                Assert.Equal(reference, s); // same FMA chain on every path
+            }
+        }
+    }
+
+    [Fact]
     public void ScoreKernel_rejects_unpadded_stride()
     {
         Assert.Throws<ArgumentException>(() => ScoreKernel.Score(KernelPath.Scalar, new float[10], 1, new float[10], 1, 10, new float[1], 1));
@@ -146,6 +204,9 @@ public class ServingTests
         using CsrMatrix wrong = ModelTestUtil.Csr(3, 5, (0, 1, 1f));
         Assert.Throws<ArgumentException>(() => m.Recommend(0, 3, wrong));
         Assert.Throws<KeyNotFoundException>(() => m.ItemIndex(999L));
+        Assert.Equal(0, m.Recommend(0, 0, null, new RecommendOptions { FilterSeen = false }).Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.Recommend(0, -1, null, new RecommendOptions { FilterSeen = false }));
+        Assert.Equal(4, m.Recommend(0, 99, null, new RecommendOptions { FilterSeen = false }).Count);
         Assert.Equal(2, m.ItemIndex(300L));
     }
 
@@ -177,10 +238,11 @@ public class ServingTests
     {
         using AlsModel m = Tiny();
         BatchRecommendations b = m.RecommendBatch([2, 0], 6, null, new RecommendOptions { FilterSeen = false, Exclude = [0] });
+        Assert.Equal(4, b.N); // clamped to the number of items
         Assert.Equal([3, 3], b.Counts);
-        Assert.Equal([2, 1, 3, -1, -1, -1], b.Items.AsSpan(0, 6).ToArray());
-        Assert.Equal([1, 3, 2, -1, -1, -1], b.Items.AsSpan(6, 6).ToArray()); // u0: i1=2, i3=1 (tie with i0 excluded), i2=0
-        Assert.True(float.IsNaN(b.Scores[5]));
+        Assert.Equal([2, 1, 3, -1], b.Items.AsSpan(0, 4).ToArray());
+        Assert.Equal([1, 3, 2, -1], b.Items.AsSpan(4, 4).ToArray()); // u0: i1=2, i3=1 (tie with i0 excluded), i2=0
+        Assert.True(float.IsNaN(b.Scores[3]));
     }
 
     [Fact]
@@ -277,6 +339,7 @@ public class ServingTests
 
         Assert.Equal(want, ex.Score, 4);
         Assert.Equal(4, ex.Contributions.Count);
+        Assert.Equal(0f, ex.Baseline);
         Assert.Equal(ex.Score, ex.Contributions.Scores.Sum(), 4);
         Assert.True(ex.Contributions.Scores[0] >= ex.Contributions.Scores[1]);
         Assert.Throws<NotSupportedException>(() => ModelTestUtil.Random(AlsModelKind.Explicit, 1, 3, 2, 1).Explain(0, [1], [1f]));

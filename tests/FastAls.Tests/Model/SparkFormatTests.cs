@@ -123,6 +123,48 @@ public sealed class SparkFormatTests : IDisposable
     }
 
     [Fact]
+    public async Task Sidecar_keeps_factor_files_to_sparks_two_columns()
+    {
+        var uids = IdMap.CreateString();
+        for (int i = 0; i < 5; i++)
+        {
+            uids.GetOrAdd("user " + i);
+        }
+
+        using AlsModel m0 = ModelTestUtil.Random(AlsModelKind.BiasedImplicit, 5, 6, 4, 8);
+        using var m = new AlsModel(m0.Options, 5, 6, uids);
+        m.UserFactors.CopyFrom(m0.UserFactors);
+        m.ItemFactors.CopyFrom(m0.ItemFactors);
+        m0.UserBiases!.CopyTo(m.UserBiases!, 0);
+        m0.ItemBiases!.CopyTo(m.ItemBiases!, 0);
+        string folder = Path.Combine(_dir, "side");
+        SparkAlsFormat.Export(m, folder, new SparkExportOptions { ExtrasInSidecar = true });
+        foreach (string side in new[] { "userFactors", "itemFactors" })
+        {
+            string part = Directory.GetFiles(Path.Combine(folder, side), "*.parquet").Single();
+            await using var fs = File.OpenRead(part);
+            await using ParquetReader reader = await ParquetReader.CreateAsync(fs);
+            Assert.Equal(["id", "features"], reader.Schema.Fields.Select(f => f.Name).ToArray());
+        }
+
+        string extra = Directory.GetFiles(Path.Combine(folder, "fastalsExtras", "userFactors"), "*.parquet").Single();
+        await using (var fs = File.OpenRead(extra))
+        {
+            await using ParquetReader reader = await ParquetReader.CreateAsync(fs);
+            Assert.Equal(["id", "bias", "external_id"], reader.Schema.Fields.Select(f => f.Name).ToArray());
+        }
+
+        using AlsModel back = SparkAlsFormat.Import(folder);
+        AssertSameFactors(m, back);
+        Assert.Equal(m.UserBiases, back.UserBiases);
+        Assert.Equal(m.ItemBiases, back.ItemBiases);
+        Assert.Equal("user 3", back.UserIds.GetString(3));
+
+        Directory.Delete(Path.Combine(folder, "fastalsExtras", "itemFactors"), recursive: true);
+        Assert.Contains("bias", Assert.Throws<InvalidDataException>(() => SparkAlsFormat.Import(folder)).Message);
+    }
+
+    [Fact]
     public async Task Imports_a_plain_spark_export_without_extras()
     {
         string folder = Path.Combine(_dir, "spark");

@@ -20,9 +20,10 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
     private readonly float _constant;
     private readonly float[]? _queryScale;
     private readonly float[]? _targetScale;
+    private readonly PackedPanels? _packed;
 
     public FactorScorer(FactorMatrix queries, FactorMatrix targets, float[]? queryBias = null, float[]? targetBias = null, float constant = 0,
-        float[]? queryScale = null, float[]? targetScale = null)
+        float[]? queryScale = null, float[]? targetScale = null, PackedPanels? packedTargets = null)
     {
         if (queries.Factors != targets.Factors)
         {
@@ -36,6 +37,7 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
         _constant = constant;
         _queryScale = queryScale;
         _targetScale = targetScale;
+        _packed = packedTargets;
     }
 
     public int Users => _queries.Rows;
@@ -57,8 +59,16 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
             throw new ArgumentOutOfRangeException(nameof(itemStart), $"Items [{itemStart}, {itemStart + itemCount}) are outside [0, {_targets.Rows}).");
         }
 
-        var items = new ReadOnlySpan<float>(_targets.Pointer + ((long)itemStart * stride), itemCount * stride);
-        ScoreKernel.Score(g, users.Length, items, itemCount, stride, scores, itemCount);
+        if (_packed is not null && itemStart % PackedPanels.Width == 0)
+        {
+            // blocked product against the factor-major panels (no horizontal sums)
+            ScorePacked.Score(KernelIsa.Active, g, users.Length, _packed.Panels(itemStart, itemCount), itemCount, stride, scores, itemCount);
+        }
+        else
+        {
+            var items = new ReadOnlySpan<float>(_targets.Pointer + ((long)itemStart * stride), itemCount * stride);
+            ScoreKernel.Score(g, users.Length, items, itemCount, stride, scores, itemCount);
+        }
         ReadOnlySpan<float> tb = _targetBias is null ? default : _targetBias.AsSpan(itemStart, itemCount);
         ReadOnlySpan<float> ts = _targetScale is null ? default : _targetScale.AsSpan(itemStart, itemCount);
         for (int u = 0; u < users.Length; u++)
@@ -92,20 +102,16 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
         }
     }
 
-    /// <summary>1 / |row| for every row (0 for a zero row, so its cosine is 0).</summary>
+    /// <summary>1 / |row| for every row (0 for a zero row, so its cosine is 0); vectorized, one pass.</summary>
     public static float[] InverseNorms(FactorMatrix m)
     {
         var inv = new float[m.Rows];
+        Span<float> sq = stackalloc float[1];
         for (int r = 0; r < m.Rows; r++)
         {
-            ReadOnlySpan<float> row = m.Row(r);
-            double s = 0;
-            for (int d = 0; d < row.Length; d++)
-            {
-                s += (double)row[d] * row[d];
-            }
-
-            inv[r] = s > 0 ? (float)(1.0 / Math.Sqrt(s)) : 0f;
+            Span<float> row = m.PaddedRow(r);
+            ScoreKernel.Score(row, 1, row, 1, m.Stride, sq, 1);
+            inv[r] = sq[0] > 0 ? 1f / MathF.Sqrt(sq[0]) : 0f;
         }
 
         return inv;
