@@ -150,10 +150,17 @@ public sealed partial class ExportGenerator
                     break;
                 case AbiKind.Handle:
                     sig.Add("ulong " + n);
-                    locals.Add(p.Release
-                        ? $"{t.Managed} __{p.CName} = {Handles}.Take<{t.Managed}>({n}, {q});"
-                        : $"{t.Managed} __{p.CName} = {Handles}.Get<{t.Managed}>({n}, {q});");
-                    args.Add("__" + p.CName);
+                    if (p.Release)
+                    {
+                        locals.Add($"{t.Managed} __{p.CName} = {Handles}.Take<{t.Managed}>({n}, {q});");
+                        args.Add("__" + p.CName);
+                    }
+                    else
+                    {
+                        locals.Add($"using global::FastAls.Interop.Lease<{t.Managed}> __{p.CName} = {Handles}.Acquire<{t.Managed}>({n}, {q});");
+                        args.Add("__" + p.CName + ".Value");
+                    }
+
                     break;
                 case AbiKind.Out:
                 {

@@ -82,6 +82,7 @@ namespace FastAls.Interop
         private static object?[] s_objects = new object?[16];
         private static uint[] s_generations = new uint[16];
         private static int[] s_free = new int[16];
+        private static int[] s_inUse = new int[16];
         private static int s_freeCount;
         private static int s_used;
         private static int s_live;
@@ -114,6 +115,7 @@ namespace FastAls.Interop
                         global::System.Array.Resize(ref s_objects, s_used * 2);
                         global::System.Array.Resize(ref s_generations, s_used * 2);
                         global::System.Array.Resize(ref s_free, s_used * 2);
+                        global::System.Array.Resize(ref s_inUse, s_used * 2);
                     }
 
                     slot = s_used++;
@@ -141,13 +143,42 @@ namespace FastAls.Interop
             }
         }
 
-        /// <summary>Removes the handle and returns its object (for <c>_free</c> exports).</summary>
+        /// <summary>
+        /// Looks the handle up and marks it in use until the lease is disposed, so that a concurrent <c>_free</c>
+        /// of the same handle is refused instead of releasing memory a running call still reads.
+        /// </summary>
+        public static Lease<T> Acquire<T>(ulong handle, string name)
+            where T : class
+        {
+            lock (s_lock)
+            {
+                T value = Cast<T>(Lookup(handle, name, out int slot), handle, name);
+                s_inUse[slot]++;
+                return new Lease<T>(value, slot);
+            }
+        }
+
+        internal static void Release(int slot)
+        {
+            lock (s_lock)
+            {
+                s_inUse[slot]--;
+            }
+        }
+
+        /// <summary>Removes the handle and returns its object (for <c>_free</c> exports); refused while another call uses it.</summary>
         public static T Take<T>(ulong handle, string name)
             where T : class
         {
             lock (s_lock)
             {
                 T value = Cast<T>(Lookup(handle, name, out int slot), handle, name);
+                if (s_inUse[slot] > 0)
+                {
+                    throw new global::System.InvalidOperationException(name + ": handle 0x" + handle.ToString("x", global::System.Globalization.CultureInfo.InvariantCulture)
+                        + " is in use by a running call (on another thread, or the call whose callback is running); free it after that call returns.");
+                }
+
                 s_objects[slot] = null;
                 s_free[s_freeCount++] = slot;
                 s_live--;
@@ -178,6 +209,24 @@ namespace FastAls.Interop
             return value as T ?? throw new FastAlsHandleException(name + ": handle 0x" + handle.ToString("x", global::System.Globalization.CultureInfo.InvariantCulture)
                 + " refers to a " + value.GetType().Name + ", not a " + typeof(T).Name + ".");
         }
+    }
+
+    /// <summary>A handle's object, held in use for the duration of one export call.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("FastAls.Generators", "1.0")]
+    internal readonly struct Lease<T> : global::System.IDisposable
+        where T : class
+    {
+        private readonly int _slot;
+
+        internal Lease(T value, int slot)
+        {
+            Value = value;
+            _slot = slot;
+        }
+
+        public T Value { get; }
+
+        public void Dispose() => FastAlsHandles.Release(_slot);
     }
 
     /// <summary>The thread-local last error and the exception-to-status mapping.</summary>

@@ -22,6 +22,20 @@ public class HandleTableTests
     }
 
     [Fact]
+    public void A_handle_in_use_cannot_be_freed_until_the_call_returns()
+    {
+        ulong h = FastAlsHandles.Add(new object());
+        using (FastAlsHandles.Acquire<object>(h, "model"))
+        {
+            var e = Assert.Throws<InvalidOperationException>(() => FastAlsHandles.Take<object>(h, "model"));
+            Assert.Contains("in use", e.Message, StringComparison.Ordinal);
+        }
+
+        FastAlsHandles.Take<object>(h, "model");
+        Assert.Throws<FastAlsHandleException>(() => FastAlsHandles.Acquire<object>(h, "model"));
+    }
+
+    [Fact]
     public void Zero_and_wrong_kind_handles_are_reported()
     {
         Assert.Contains("null handle", Assert.Throws<FastAlsHandleException>(() => FastAlsHandles.Get<object>(0, "model")).Message, StringComparison.Ordinal);

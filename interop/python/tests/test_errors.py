@@ -75,6 +75,26 @@ def test_freed_model_and_dataset_raise_instead_of_crashing():
         AlternatingLeastSquares(factors=2).fit(ds)
 
 
+def test_freeing_a_handle_that_a_running_call_uses_is_refused():
+    """The progress callback runs inside fastals_model_fit, which holds the dataset: freeing it there must fail
+    cleanly (FastAlsStateError) instead of releasing memory the training still reads."""
+    ds = Dataset.from_csr(matrix())
+    refused = []
+
+    def callback(iteration, half_step, cost, loss):
+        try:
+            ds.free()
+        except fastals.FastAlsStateError as e:
+            refused.append(str(e))
+        return False
+
+    m = AlternatingLeastSquares(factors=4, iterations=2, num_threads=1)
+    m.fit(ds, callback=callback)
+    assert len(refused) == 4 and "is in use by a running call" in refused[0]
+    ds.free()
+    m.free()
+
+
 def test_wrong_handle_kind_is_reported():
     ds = Dataset.from_coo([1, 2], [3, 4])
     with pytest.raises(FastAlsHandleError, match="refers to a Dataset, not a AlsModel"):
