@@ -9,6 +9,7 @@ cd "$ROOT"
 OUT="${FASTALS_TEST_OUT:-$ROOT/tests/.out}"
 rm -rf "$OUT"
 mkdir -p "$OUT"
+export FASTALS_TEST_OUT="$OUT"   # tests keep artifacts (e.g. the report screenshot) here
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 passed=0 failed=0 skipped=0 infra_fail=0
@@ -20,6 +21,8 @@ need_pkgs=()
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy, scipy, pytest' 2>/dev/null || need_pkgs+=(python3 python3-numpy python3-scipy python3-pytest)
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc libc6-dev)
 if [ -f "$ROOT/tests/needs-clang.txt" ] && ! command -v clang >/dev/null 2>&1; then need_pkgs+=(clang); fi
+# headless Chromium renders the CLI's HTML report in tests/FastAls.Cli.Tests (skipped visibly when absent)
+command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "installing: ${need_pkgs[*]}"

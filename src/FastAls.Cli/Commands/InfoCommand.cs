@@ -1,0 +1,288 @@
+using System.Globalization;
+using System.Text.Json;
+using FastAls.Cli.Infrastructure;
+using FastAls.IO;
+using Parquet;
+
+namespace FastAls.Cli.Commands;
+
+/// <summary><c>fastals info</c>: what a model, CSR cache or Parquet file holds.</summary>
+internal static class InfoCommand
+{
+    public static readonly CommandSpec Spec = new(
+        "info",
+        "Show what a model file, CSR cache file or Parquet file holds.",
+        "FILE [--json]",
+        [Common.Json],
+        [
+            "fastals info model.fals",
+            "fastals info --json model.fals",
+            "fastals info data.fcsr",
+            "fastals info interactions.parquet",
+        ],
+        "The kind of file is recognised by its first bytes, not its name.");
+
+    public static int Run(ParsedArgs a, CliContext ctx)
+    {
+        a.ExpectPositionals(1, 1, "FILE");
+        string path = a.Positionals[0];
+        ModelIo.RequireFile(path, "input");
+        bool json = a.Has("json");
+        if (Directory.Exists(path))
+        {
+            ParquetInfo(path, Directory.GetFiles(path, "*.parquet", SearchOption.TopDirectoryOnly).Order(StringComparer.Ordinal).ToArray(), json, ctx);
+            return ExitCodes.Ok;
+        }
+
+        Span<byte> magic = stackalloc byte[8];
+        int got;
+        using (FileStream fs = File.OpenRead(path))
+        {
+            got = fs.ReadAtLeast(magic, 8, throwOnEndOfStream: false);
+        }
+
+        magic = magic[..got];
+        if (magic.SequenceEqual(AlsModel.FileMagic))
+        {
+            ModelInfo(path, json, ctx);
+        }
+        else if (magic.SequenceEqual("FALSCSR\0"u8))
+        {
+            CacheInfo(path, json, ctx);
+        }
+        else if (magic.Length >= 4 && magic[..4].SequenceEqual("PAR1"u8))
+        {
+            ParquetInfo(path, [path], json, ctx);
+        }
+        else
+        {
+            throw new CliException($"{path}: not a FastAls model, CSR cache or Parquet file (unrecognised first bytes)");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static void ModelInfo(string path, bool json, CliContext ctx)
+    {
+        using AlsModel m = ModelIo.Load(path);
+        long bytes = new FileInfo(path).Length;
+        AlsOptions o = m.Options;
+        var rows = new List<(string, string)>
+        {
+            ("file", Path.GetFullPath(path)),
+            ("type", $"FastAls model (format version {AlsModel.FileFormatVersion})"),
+            ("size", $"{bytes.ToString(CultureInfo.InvariantCulture)} bytes"),
+            ("kind", o.Kind.ToString()),
+            ("factors", o.Factors.ToString(CultureInfo.InvariantCulture)),
+            ("users", $"{m.Users.ToString(CultureInfo.InvariantCulture)} ({m.UserIds.Kind} ids)"),
+            ("items", $"{m.Items.ToString(CultureInfo.InvariantCulture)} ({m.ItemIds.Kind} ids)"),
+            ("biases", m.UserBiases is not null ? "yes" : "no"),
+            ("global mean", Fmt.Num(m.GlobalMean)),
+        };
+        foreach ((string k, string v) in Hyperparameters(o))
+        {
+            rows.Add((k, v));
+        }
+
+        if (json)
+        {
+            ctx.Out.WriteLine(Json.Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("file", Path.GetFullPath(path));
+                w.WriteString("type", "model");
+                w.WriteNumber("formatVersion", AlsModel.FileFormatVersion);
+                w.WriteNumber("bytes", bytes);
+                w.WriteString("kind", o.Kind.ToString());
+                w.WriteNumber("factors", o.Factors);
+                w.WriteNumber("users", m.Users);
+                w.WriteNumber("items", m.Items);
+                w.WriteString("userIdKind", m.UserIds.Kind.ToString());
+                w.WriteString("itemIdKind", m.ItemIds.Kind.ToString());
+                w.WriteBoolean("biases", m.UserBiases is not null);
+                w.Number("globalMean", m.GlobalMean);
+                WriteOptions(w, o);
+                w.WriteEndObject();
+            }));
+        }
+        else
+        {
+            KeyValues(ctx.Out, rows);
+        }
+    }
+
+    internal static IEnumerable<(string, string)> Hyperparameters(AlsOptions o)
+    {
+        yield return ("regularization", $"{Fmt.Inv(o.Regularization)} ({o.RegularizationScaling})");
+        if (o.IsImplicit)
+        {
+            yield return ("alpha", Fmt.Inv(o.Alpha));
+            yield return ("confidence", o.Confidence == ConfidenceKind.Log ? $"Log (epsilon {Fmt.Inv(o.Epsilon)})" : "Linear");
+        }
+
+        yield return ("iterations", o.Iterations.ToString(CultureInfo.InvariantCulture));
+        yield return ("solver", o.Solver == AlsSolver.ConjugateGradient ? $"ConjugateGradient ({o.CgSteps} steps, tolerance {Fmt.Inv(o.CgTolerance)})" : "Cholesky");
+        yield return ("seed", o.Seed.ToString(CultureInfo.InvariantCulture));
+        yield return ("init scale", Fmt.Inv(o.InitScale));
+        yield return ("early stop tolerance", Fmt.Inv(o.EarlyStopTolerance));
+        yield return ("threads", o.Threads == 0 ? "0 (all processors)" : o.Threads.ToString(CultureInfo.InvariantCulture));
+    }
+
+    internal static void WriteOptions(Utf8JsonWriter w, AlsOptions o)
+    {
+        w.WriteStartObject("options");
+        w.WriteString("kind", o.Kind.ToString());
+        w.WriteNumber("factors", o.Factors);
+        w.WriteNumber("regularization", o.Regularization);
+        w.WriteString("regularizationScaling", o.RegularizationScaling.ToString());
+        w.WriteNumber("alpha", o.Alpha);
+        w.WriteNumber("epsilon", o.Epsilon);
+        w.WriteString("confidence", o.Confidence.ToString());
+        w.WriteNumber("iterations", o.Iterations);
+        w.WriteNumber("seed", o.Seed);
+        w.WriteNumber("threads", o.Threads);
+        w.WriteString("solver", o.Solver.ToString());
+        w.WriteNumber("cgSteps", o.CgSteps);
+        w.WriteNumber("cgTolerance", o.CgTolerance);
+        w.WriteNumber("earlyStopTolerance", o.EarlyStopTolerance);
+        w.WriteNumber("initScale", o.InitScale);
+        w.WriteEndObject();
+    }
+
+    private static void CacheInfo(string path, bool json, CliContext ctx)
+    {
+        CsrCacheInfo c;
+        try
+        {
+            c = CsrCache.ReadInfo(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CliException(e.Message.Contains(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}", e);
+        }
+
+        long bytes = new FileInfo(path).Length;
+        double density = c.Users == 0 || c.Items == 0 ? 0 : (double)c.Nnz / ((double)c.Users * c.Items);
+        if (json)
+        {
+            ctx.Out.WriteLine(Json.Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("file", Path.GetFullPath(path));
+                w.WriteString("type", "csr-cache");
+                w.WriteNumber("formatVersion", c.FormatVersion);
+                w.WriteNumber("bytes", bytes);
+                w.WriteNumber("users", c.Users);
+                w.WriteNumber("items", c.Items);
+                w.WriteNumber("nnz", c.Nnz);
+                w.WriteNumber("density", density);
+                w.WriteString("userIdKind", c.UserIdKind.ToString());
+                w.WriteString("itemIdKind", c.ItemIdKind.ToString());
+                w.WriteString("source", c.SourcePath);
+                w.WriteNumber("sourceBytes", c.SourceSize);
+                w.WriteString("sourceModifiedUtc", c.SourceModifiedUtc.ToString("O", CultureInfo.InvariantCulture));
+                w.WriteString("loadOptions", c.OptionsFingerprint);
+                w.WriteEndObject();
+            }));
+        }
+        else
+        {
+            KeyValues(ctx.Out,
+            [
+                ("file", Path.GetFullPath(path)),
+                ("type", $"FastAls CSR cache (format version {c.FormatVersion})"),
+                ("size", $"{bytes.ToString(CultureInfo.InvariantCulture)} bytes"),
+                ("users", $"{c.Users.ToString(CultureInfo.InvariantCulture)} ({c.UserIdKind} ids)"),
+                ("items", $"{c.Items.ToString(CultureInfo.InvariantCulture)} ({c.ItemIdKind} ids)"),
+                ("interactions", c.Nnz.ToString(CultureInfo.InvariantCulture)),
+                ("density", (density * 100).ToString("0.#####", CultureInfo.InvariantCulture) + " %"),
+                ("source", c.SourcePath.Length == 0 ? "(none)" : c.SourcePath),
+                ("source size", c.SourceSize.ToString(CultureInfo.InvariantCulture) + " bytes"),
+                ("source modified", c.SourceModifiedUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC"),
+                ("load options", c.OptionsFingerprint),
+            ]);
+        }
+    }
+
+    private static void ParquetInfo(string path, string[] files, bool json, CliContext ctx)
+    {
+        if (files.Length == 0)
+        {
+            throw new CliException($"{path}: a directory without .parquet files");
+        }
+
+        long rows = 0, bytes = 0;
+        int groups = 0;
+        string[]? schema = null;
+        foreach (string f in files)
+        {
+            try
+            {
+                using FileStream s = File.OpenRead(f);
+                bytes += s.Length;
+                ParquetReader r = ParquetReader.CreateAsync(s).GetAwaiter().GetResult();
+                try
+                {
+                    schema ??= r.Schema.DataFields.Select(d => $"{d.Name}: {d.ClrType.Name}{(d.IsNullable ? "?" : string.Empty)}").ToArray();
+                    groups += r.RowGroupCount;
+                    for (int g = 0; g < r.RowGroupCount; g++)
+                    {
+                        using ParquetRowGroupReader rg = r.OpenRowGroupReader(g);
+                        rows += rg.RowCount;
+                    }
+                }
+                finally
+                {
+                    r.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or InvalidOperationException)
+            {
+                throw new CliException($"{f}: not a readable Parquet file: {e.Message}", e);
+            }
+        }
+
+        if (json)
+        {
+            ctx.Out.WriteLine(Json.Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("file", Path.GetFullPath(path));
+                w.WriteString("type", "parquet");
+                w.WriteNumber("files", files.Length);
+                w.WriteNumber("bytes", bytes);
+                w.WriteNumber("rows", rows);
+                w.WriteNumber("rowGroups", groups);
+                w.WriteStartArray("columns");
+                foreach (string c in schema!)
+                {
+                    w.WriteStringValue(c);
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }));
+        }
+        else
+        {
+            KeyValues(ctx.Out,
+            [
+                ("file", Path.GetFullPath(path)),
+                ("type", files.Length == 1 && !Directory.Exists(path) ? "Parquet file" : $"Parquet directory ({files.Length} part files)"),
+                ("size", $"{bytes.ToString(CultureInfo.InvariantCulture)} bytes"),
+                ("rows", rows.ToString(CultureInfo.InvariantCulture)),
+                ("row groups", groups.ToString(CultureInfo.InvariantCulture)),
+                ("columns", string.Join(", ", schema!)),
+            ]);
+        }
+    }
+
+    internal static void KeyValues(TextWriter o, IReadOnlyList<(string Key, string Value)> rows)
+    {
+        int w = rows.Max(r => r.Key.Length) + 2;
+        foreach ((string k, string v) in rows)
+        {
+            o.WriteLine((k + ":").PadRight(w + 1) + v);
+        }
+    }
+}
