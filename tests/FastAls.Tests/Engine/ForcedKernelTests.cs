@@ -31,10 +31,12 @@ public class ForcedKernelTests
     }
 
     [Fact]
-    public void Choose_ParsesNames_CaseAndAliases_AndRejectsUnsupported()
+    public void Choose_ParsesNames_CaseAndAliases_AndRejectsUnknownOrUnsupported()
     {
         Assert.Equal(KernelPath.Scalar, KernelIsa.Choose(" Scalar "));
+        Assert.Equal(KernelIsa.Best, KernelIsa.Choose(null));
         Assert.Equal(KernelIsa.Best, KernelIsa.Choose(""));
+        Assert.Contains("is not one of", Assert.Throws<InvalidOperationException>(() => KernelIsa.Choose("sse9")).Message, StringComparison.Ordinal);
         if (KernelIsa.IsSupported(KernelPath.Vector256))
         {
             Assert.Equal(KernelPath.Vector256, KernelIsa.Choose("avx2"));
