@@ -66,6 +66,21 @@ public class CommandTests : IClassFixture<TinyData>
     }
 
     [Fact]
+    public void Text_ids_after_integer_ones_need_ids_text()
+    {
+        // The id kind is taken from the first record; a later text id fails and the hint names the CLI option.
+        string csv = _d["mixed-ids.csv"];
+        File.WriteAllText(csv, "user,item,value\n1,10,1\n1,song-b,2\nann,10,3\nann,song-c,1\n2,song-b,1\n");
+        TinyData.Fails(CliRunner.InProcess("train", csv, "-o", _d["mixed.fals"], "-k", "2", "--iterations", "1", "-q"), 1, "line 3, column 'item'");
+        TinyData.Fails(CliRunner.InProcess("train", csv, "-o", _d["mixed.fals"], "-k", "2", "--iterations", "1", "-q"), 1, "use --ids text");
+        TinyData.Check(CliRunner.InProcess("train", csv, "-o", _d["mixed.fals"], "--ids", "text", "-k", "2", "--iterations", "2", "-q"));
+        CliResult r = TinyData.Check(CliRunner.InProcess("recommend", "-m", _d["mixed.fals"], "-d", csv, "--ids", "text", "--user", "ann", "-n", "5", "--json"));
+        using JsonDocument j = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(["song-b"], j.RootElement[0].GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetString() ?? string.Empty).ToArray());
+        TinyData.Fails(CliRunner.InProcess("train", csv, "-o", _d["mixed.fals"], "--ids", "words"), 2, "--ids");
+    }
+
+    [Fact]
     public void Recommend_one_user_leaves_out_seen_items()
     {
         CliResult r = TinyData.Check(CliRunner.InProcess("recommend", "-m", _d.Model, "-d", _d.Parquet, "--user", "3", "-n", "5"));
