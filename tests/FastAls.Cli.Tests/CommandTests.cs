@@ -117,10 +117,14 @@ public class CommandTests : IClassFixture<TinyData>
         CliResult info = TinyData.Check(CliRunner.InProcess("info", recs, "--json"));
         using JsonDocument i = JsonDocument.Parse(info.Stdout);
         Assert.Equal(400 * 3, i.RootElement.GetProperty("rows").GetInt64());
-        Assert.Equal(["user: Int64", "item: Int64", "score: Single", "rank: Int32"], i.RootElement.GetProperty("columns").EnumerateArray().Select(c => c.GetString() ?? string.Empty).ToArray());
+        Assert.Equal(["user: Int64", "rank: Int32", "item: Int64", "score: Single"], i.RootElement.GetProperty("columns").EnumerateArray().Select(c => c.GetString() ?? string.Empty).ToArray());
 
         CliResult csv = TinyData.Check(CliRunner.InProcess("recommend", "-m", _d.Model, "--include-seen", "--all", "-n", "2"));
-        Assert.Equal(1 + 400 * 2, csv.Stdout.Trim().Split('\n').Length);
+        string[] rows = csv.Stdout.Trim().Split('\n');
+        Assert.Equal(1 + 400 * 2, rows.Length);
+        Assert.Equal("user,rank,item,score", rows[0]); // the and the library writer's column order
+        Assert.StartsWith("1,", rows[1].Split(',', 2)[1], StringComparison.Ordinal);
+        Assert.StartsWith("2,", rows[2].Split(',', 2)[1], StringComparison.Ordinal);
     }
 
     [Fact]
