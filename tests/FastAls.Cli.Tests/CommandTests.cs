@@ -214,6 +214,20 @@ public class CommandTests : IClassFixture<TinyData>
         string[] a = ["recommend", "--include-seen", "--user", "0,9", "-n", "5", "--json", "-m"];
         Assert.Equal(CliRunner.InProcess([.. a, _d.Model]).Stdout, CliRunner.InProcess([.. a, back]).Stdout);
         TinyData.Fails(CliRunner.InProcess("import", _d["no-such-dir"], "-o", back), 1, "no-such-dir");
+
+        // --sidecar: the factor files hold exactly Spark's (id, features); the bias moves to fastalsExtras/.
+        string side = _d["spark-sidecar"];
+        TinyData.Check(CliRunner.InProcess("export", _d.Model, side, "--sidecar"));
+        string part = Directory.GetFiles(Path.Combine(side, "userFactors"), "*.parquet").First();
+        using (JsonDocument j = JsonDocument.Parse(TinyData.Check(CliRunner.InProcess("info", part, "--json")).Stdout))
+        {
+            Assert.Equal(["id: Int32", "features: list<Single>"], j.RootElement.GetProperty("columns").EnumerateArray().Select(c => c.GetString() ?? string.Empty).ToArray());
+        }
+
+        Assert.True(Directory.Exists(Path.Combine(side, "fastalsExtras", "userFactors")));
+        string back2 = _d["imported-sidecar.fals"];
+        TinyData.Check(CliRunner.InProcess("import", side, "-o", back2));
+        Assert.Equal(CliRunner.InProcess([.. a, _d.Model]).Stdout, CliRunner.InProcess([.. a, back2]).Stdout);
     }
 
     [Fact]
