@@ -55,8 +55,8 @@ public class CommandTests : IClassFixture<TinyData>
     [Fact]
     public void Train_bad_input_fails_with_one_line()
     {
-        TinyData.Fails(CliRunner.InProcess("train", _d["missing.parquet"], "-o", _d["x.fals"]), 1, "missing.parquet");
-        TinyData.Fails(CliRunner.InProcess("train", _d.Parquet, "-o", _d["x.fals"], "--user-col", "uid"), 1, "'uid'");
+        TinyData.Fails(CliRunner.Process("train", _d["missing.parquet"], "-o", _d["x.fals"]), 1, "missing.parquet");
+        TinyData.Fails(CliRunner.Process("train", _d.Parquet, "-o", _d["x.fals"], "--user-col", "uid"), 1, "'uid'");
         TinyData.Fails(CliRunner.InProcess("train", _d.Csv, "-o", _d["x.fals"], "--value-col", "plays"), 1, "plays");
         TinyData.Fails(CliRunner.InProcess("train", _d.Parquet, "-o", _d["x.fals"], "--kind", "fancy"), 2, "--kind");
         TinyData.Fails(CliRunner.InProcess("train", _d.Parquet, "-o", _d["x.fals"], "-k", "0"), 2, "--factors");
@@ -130,7 +130,7 @@ public class CommandTests : IClassFixture<TinyData>
     [Fact]
     public void Recommend_bad_input()
     {
-        TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d.Model, "-d", _d.Parquet, "--user", "999999"), 1, "unknown user '999999'");
+        TinyData.Fails(CliRunner.Process("recommend", "-m", _d.Model, "-d", _d.Parquet, "--user", "999999"), 1, "unknown user '999999'");
         TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d.Model, "--user", "1"), 2, "--data");
         TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d["nope.fals"], "--include-seen", "--user", "1"), 1, "nope.fals");
         TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d.Model, "--include-seen"), 2, "--user or --all");
@@ -160,7 +160,7 @@ public class CommandTests : IClassFixture<TinyData>
     [Fact]
     public void Similar_items_and_users()
     {
-        CliResult r = TinyData.Check(CliRunner.InProcess("similar", "-m", _d.Model, "--item", "7", "-n", "4"));
+        CliResult r = TinyData.Check(CliRunner.Process("similar", "-m", _d.Model, "--item", "7", "-n", "4"));
         string[] lines = r.Stdout.Trim().Split('\n');
         Assert.Equal(5, lines.Length);
         Assert.All(lines.Skip(1), l => Assert.NotEqual("7", l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]));
@@ -171,7 +171,7 @@ public class CommandTests : IClassFixture<TinyData>
         CliResult u = TinyData.Check(CliRunner.InProcess("similar", "-m", _d.Model, "--user", "5", "-n", "3", "--json"));
         using JsonDocument j = JsonDocument.Parse(u.Stdout);
         Assert.Equal(3, j.RootElement[0].GetProperty("users").GetArrayLength());
-        TinyData.Fails(CliRunner.InProcess("similar", "-m", _d.Model, "--item", "abc"), 1, "unknown item 'abc'");
+        TinyData.Fails(CliRunner.Process("similar", "-m", _d.Model, "--item", "abc"), 1, "unknown item 'abc'");
         TinyData.Fails(CliRunner.InProcess("similar", "-m", _d.Model), 2, "--item");
     }
 
@@ -205,7 +205,7 @@ public class CommandTests : IClassFixture<TinyData>
     public void Export_import_round_trip_keeps_recommendations()
     {
         string dir = _d["spark"];
-        CliResult e = TinyData.Check(CliRunner.InProcess("export", _d.Model, dir));
+        CliResult e = TinyData.Check(CliRunner.Process("export", _d.Model, dir));
         Assert.Contains("exported", e.Stdout, StringComparison.Ordinal);
         TinyData.Fails(CliRunner.InProcess("export", _d.Model, dir), 1, "--overwrite");
         TinyData.Check(CliRunner.InProcess("export", _d.Model, dir, "--overwrite"));
