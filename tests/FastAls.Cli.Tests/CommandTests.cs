@@ -133,6 +133,8 @@ public class CommandTests : IClassFixture<TinyData>
         TinyData.Fails(CliRunner.Process("recommend", "-m", _d.Model, "-d", _d.Parquet, "--user", "999999"), 1, "unknown user '999999'");
         TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d.Model, "--user", "1"), 2, "--data");
         TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d["nope.fals"], "--include-seen", "--user", "1"), 1, "nope.fals");
+        TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d.Dir, "--include-seen", "--user", "1"), 1, "is a directory, not a model file");
+        TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d.Model, "--include-seen", "--user", "1", "-n", "many"), 2, "--count expects an integer in [1, 100000], got 'many'");
         TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d.Model, "--include-seen"), 2, "--user or --all");
         CliResult skipped = TinyData.Check(CliRunner.InProcess("recommend", "-m", _d.Model, "--include-seen", "--user", "1,999999", "--skip-unknown"));
         Assert.Contains("999999", skipped.Stderr, StringComparison.Ordinal);
