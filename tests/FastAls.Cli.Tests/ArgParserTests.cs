@@ -77,6 +77,10 @@ public class ArgParserTests
         CliResult r = CliRunner.InProcess("--help");
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("generate", r.Stdout, StringComparison.Ordinal);
+        r = CliRunner.InProcess();
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Equal(string.Empty, r.Stdout);
+        Assert.Contains("Start with: fastals demo", r.Stderr, StringComparison.Ordinal);
         r = CliRunner.InProcess("generat");
         Assert.Equal(ExitCodes.Usage, r.ExitCode);
         Assert.Contains("did you mean 'generate'", r.Stderr, StringComparison.Ordinal);
