@@ -35,8 +35,14 @@ internal static class CliApp
                     return Run([args[1], "--help"], stdout, stderr, stderrIsTerminal, cancellation);
                 }
 
+                if (args.Count == 0)
+                {
+                    stderr.Write(MainHelp()); // a usage error: nothing on stdout, where results go
+                    return ExitCodes.Usage;
+                }
+
                 stdout.Write(MainHelp());
-                return args.Count == 0 ? ExitCodes.Usage : ExitCodes.Ok;
+                return ExitCodes.Ok;
             }
 
             if (args[0] is "--version" or "version")

@@ -55,14 +55,29 @@ public class CommandTests : IClassFixture<TinyData>
     [Fact]
     public void Train_bad_input_fails_with_one_line()
     {
-        TinyData.Fails(CliRunner.InProcess("train", _d["missing.parquet"], "-o", _d["x.fals"]), 1, "missing.parquet");
-        TinyData.Fails(CliRunner.InProcess("train", _d.Parquet, "-o", _d["x.fals"], "--user-col", "uid"), 1, "'uid'");
+        TinyData.Fails(CliRunner.Process("train", _d["missing.parquet"], "-o", _d["x.fals"]), 1, "missing.parquet");
+        TinyData.Fails(CliRunner.Process("train", _d.Parquet, "-o", _d["x.fals"], "--user-col", "uid"), 1, "'uid'");
         TinyData.Fails(CliRunner.InProcess("train", _d.Csv, "-o", _d["x.fals"], "--value-col", "plays"), 1, "plays");
         TinyData.Fails(CliRunner.InProcess("train", _d.Parquet, "-o", _d["x.fals"], "--kind", "fancy"), 2, "--kind");
         TinyData.Fails(CliRunner.InProcess("train", _d.Parquet, "-o", _d["x.fals"], "-k", "0"), 2, "--factors");
         TinyData.Fails(CliRunner.InProcess("train", _d.Parquet), 2, "--output");
         TinyData.Fails(CliRunner.InProcess("train", _d.Parquet, "-o", _d["x.fals"], "--patience", "3"), 2, "--validation");
         Assert.False(File.Exists(_d["x.fals"]));
+    }
+
+    [Fact]
+    public void Text_ids_after_integer_ones_need_ids_text()
+    {
+        // The id kind is taken from the first record; a later text id fails and the hint names the CLI option.
+        string csv = _d["mixed-ids.csv"];
+        File.WriteAllText(csv, "user,item,value\n1,10,1\n1,song-b,2\nann,10,3\nann,song-c,1\n2,song-b,1\n");
+        TinyData.Fails(CliRunner.InProcess("train", csv, "-o", _d["mixed.fals"], "-k", "2", "--iterations", "1", "-q"), 1, "line 3, column 'item'");
+        TinyData.Fails(CliRunner.InProcess("train", csv, "-o", _d["mixed.fals"], "-k", "2", "--iterations", "1", "-q"), 1, "use --ids text");
+        TinyData.Check(CliRunner.InProcess("train", csv, "-o", _d["mixed.fals"], "--ids", "text", "-k", "2", "--iterations", "2", "-q"));
+        CliResult r = TinyData.Check(CliRunner.InProcess("recommend", "-m", _d["mixed.fals"], "-d", csv, "--ids", "text", "--user", "ann", "-n", "5", "--json"));
+        using JsonDocument j = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(["song-b"], j.RootElement[0].GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetString() ?? string.Empty).ToArray());
+        TinyData.Fails(CliRunner.InProcess("train", csv, "-o", _d["mixed.fals"], "--ids", "words"), 2, "--ids");
     }
 
     [Fact]
@@ -102,18 +117,24 @@ public class CommandTests : IClassFixture<TinyData>
         CliResult info = TinyData.Check(CliRunner.InProcess("info", recs, "--json"));
         using JsonDocument i = JsonDocument.Parse(info.Stdout);
         Assert.Equal(400 * 3, i.RootElement.GetProperty("rows").GetInt64());
-        Assert.Equal(["user: Int64", "item: Int64", "score: Single", "rank: Int32"], i.RootElement.GetProperty("columns").EnumerateArray().Select(c => c.GetString() ?? string.Empty).ToArray());
+        Assert.Equal(["user: Int64", "rank: Int32", "item: Int64", "score: Single"], i.RootElement.GetProperty("columns").EnumerateArray().Select(c => c.GetString() ?? string.Empty).ToArray());
 
         CliResult csv = TinyData.Check(CliRunner.InProcess("recommend", "-m", _d.Model, "--include-seen", "--all", "-n", "2"));
-        Assert.Equal(1 + 400 * 2, csv.Stdout.Trim().Split('\n').Length);
+        string[] rows = csv.Stdout.Trim().Split('\n');
+        Assert.Equal(1 + 400 * 2, rows.Length);
+        Assert.Equal("user,rank,item,score", rows[0]); // the and the library writer's column order
+        Assert.StartsWith("1,", rows[1].Split(',', 2)[1], StringComparison.Ordinal);
+        Assert.StartsWith("2,", rows[2].Split(',', 2)[1], StringComparison.Ordinal);
     }
 
     [Fact]
     public void Recommend_bad_input()
     {
-        TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d.Model, "-d", _d.Parquet, "--user", "999999"), 1, "unknown user '999999'");
+        TinyData.Fails(CliRunner.Process("recommend", "-m", _d.Model, "-d", _d.Parquet, "--user", "999999"), 1, "unknown user '999999'");
         TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d.Model, "--user", "1"), 2, "--data");
         TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d["nope.fals"], "--include-seen", "--user", "1"), 1, "nope.fals");
+        TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d.Dir, "--include-seen", "--user", "1"), 1, "is a directory, not a model file");
+        TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d.Model, "--include-seen", "--user", "1", "-n", "many"), 2, "--count expects an integer in [1, 100000], got 'many'");
         TinyData.Fails(CliRunner.InProcess("recommend", "-m", _d.Model, "--include-seen"), 2, "--user or --all");
         CliResult skipped = TinyData.Check(CliRunner.InProcess("recommend", "-m", _d.Model, "--include-seen", "--user", "1,999999", "--skip-unknown"));
         Assert.Contains("999999", skipped.Stderr, StringComparison.Ordinal);
@@ -141,7 +162,7 @@ public class CommandTests : IClassFixture<TinyData>
     [Fact]
     public void Similar_items_and_users()
     {
-        CliResult r = TinyData.Check(CliRunner.InProcess("similar", "-m", _d.Model, "--item", "7", "-n", "4"));
+        CliResult r = TinyData.Check(CliRunner.Process("similar", "-m", _d.Model, "--item", "7", "-n", "4"));
         string[] lines = r.Stdout.Trim().Split('\n');
         Assert.Equal(5, lines.Length);
         Assert.All(lines.Skip(1), l => Assert.NotEqual("7", l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]));
@@ -152,7 +173,7 @@ public class CommandTests : IClassFixture<TinyData>
         CliResult u = TinyData.Check(CliRunner.InProcess("similar", "-m", _d.Model, "--user", "5", "-n", "3", "--json"));
         using JsonDocument j = JsonDocument.Parse(u.Stdout);
         Assert.Equal(3, j.RootElement[0].GetProperty("users").GetArrayLength());
-        TinyData.Fails(CliRunner.InProcess("similar", "-m", _d.Model, "--item", "abc"), 1, "unknown item 'abc'");
+        TinyData.Fails(CliRunner.Process("similar", "-m", _d.Model, "--item", "abc"), 1, "unknown item 'abc'");
         TinyData.Fails(CliRunner.InProcess("similar", "-m", _d.Model), 2, "--item");
     }
 
@@ -186,7 +207,7 @@ public class CommandTests : IClassFixture<TinyData>
     public void Export_import_round_trip_keeps_recommendations()
     {
         string dir = _d["spark"];
-        CliResult e = TinyData.Check(CliRunner.InProcess("export", _d.Model, dir));
+        CliResult e = TinyData.Check(CliRunner.Process("export", _d.Model, dir));
         Assert.Contains("exported", e.Stdout, StringComparison.Ordinal);
         TinyData.Fails(CliRunner.InProcess("export", _d.Model, dir), 1, "--overwrite");
         TinyData.Check(CliRunner.InProcess("export", _d.Model, dir, "--overwrite"));
@@ -195,6 +216,20 @@ public class CommandTests : IClassFixture<TinyData>
         string[] a = ["recommend", "--include-seen", "--user", "0,9", "-n", "5", "--json", "-m"];
         Assert.Equal(CliRunner.InProcess([.. a, _d.Model]).Stdout, CliRunner.InProcess([.. a, back]).Stdout);
         TinyData.Fails(CliRunner.InProcess("import", _d["no-such-dir"], "-o", back), 1, "no-such-dir");
+
+        // --sidecar: the factor files hold exactly Spark's (id, features); the bias moves to fastalsExtras/.
+        string side = _d["spark-sidecar"];
+        TinyData.Check(CliRunner.InProcess("export", _d.Model, side, "--sidecar"));
+        string part = Directory.GetFiles(Path.Combine(side, "userFactors"), "*.parquet").First();
+        using (JsonDocument j = JsonDocument.Parse(TinyData.Check(CliRunner.InProcess("info", part, "--json")).Stdout))
+        {
+            Assert.Equal(["id: Int32", "features: list<Single>"], j.RootElement.GetProperty("columns").EnumerateArray().Select(c => c.GetString() ?? string.Empty).ToArray());
+        }
+
+        Assert.True(Directory.Exists(Path.Combine(side, "fastalsExtras", "userFactors")));
+        string back2 = _d["imported-sidecar.fals"];
+        TinyData.Check(CliRunner.InProcess("import", side, "-o", back2));
+        Assert.Equal(CliRunner.InProcess([.. a, _d.Model]).Stdout, CliRunner.InProcess([.. a, back2]).Stdout);
     }
 
     [Fact]

@@ -15,14 +15,18 @@ internal static class ExportCommand
         [
             new("no-biases", '\0', null, "Leave out the extra 'bias' column of biased models."),
             new("overwrite", '\0', null, "Replace DIR if it exists."),
+            new("sidecar", '\0', null, "Put the extra columns in DIR/fastalsExtras/ so the factor files hold exactly Spark's two columns."),
             new("spark-version", '\0', "V", "sparkVersion written to the metadata (default 3.5.0)."),
         ],
         [
             "fastals export model.fals spark-model/",
             "fastals export model.fals s3-staging/als --overwrite --no-biases",
+            "fastals export model.fals spark-model/ --sidecar",
         ],
-        "Spark loads the folder with ALSModel.load(path). Extra columns (bias, external_id for ids that are not\n"
-        + "int32) are ignored by Spark's reader.");
+        "Spark loads the folder with ALSModel.load(path). Extra columns (bias of biased models; external_id, with\n"
+        + "id the dense index, when ids are not int32) go into the factor files by default: Spark's transform works,\n"
+        + "but its recommendForAll* calls expect exactly (id, features); use --sidecar for those. 'fastals import'\n"
+        + "reads either layout.");
 
     public static readonly CommandSpec ImportSpec = new(
         "import",
@@ -54,6 +58,7 @@ internal static class ExportCommand
         {
             IncludeBiases = !a.Has("no-biases"),
             Overwrite = a.Has("overwrite"),
+            ExtrasInSidecar = a.Has("sidecar"),
             SparkVersion = a.Get("spark-version", new SparkExportOptions().SparkVersion),
         };
         try

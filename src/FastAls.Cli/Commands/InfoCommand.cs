@@ -223,7 +223,7 @@ internal static class InfoCommand
                 ParquetReader r = ParquetReader.CreateAsync(s).GetAwaiter().GetResult();
                 try
                 {
-                    schema ??= r.Schema.DataFields.Select(d => $"{d.Name}: {d.ClrType.Name}{(d.IsNullable ? "?" : string.Empty)}").ToArray();
+                    schema ??= r.Schema.Fields.Select(d => $"{d.Name}: {Describe(d)}").ToArray();
                     groups += r.RowGroupCount;
                     for (int g = 0; g < r.RowGroupCount; g++)
                     {
@@ -285,4 +285,14 @@ internal static class InfoCommand
             o.WriteLine((k + ":").PadRight(w + 1) + v);
         }
     }
+
+    /// <summary>A column's type: the CLR type of a plain column, list&lt;...&gt; for a list (Spark's features), map or struct.</summary>
+    private static string Describe(Parquet.Schema.Field f) => f switch
+    {
+        Parquet.Schema.DataField d => d.ClrType.Name + (d.IsNullable ? "?" : string.Empty),
+        Parquet.Schema.ListField l => $"list<{Describe(l.Item)}>",
+        Parquet.Schema.MapField m => $"map<{Describe(m.Key)}, {Describe(m.Value)}>",
+        Parquet.Schema.StructField st => $"struct<{string.Join(", ", st.Fields.Select(x => $"{x.Name}: {Describe(x)}"))}>",
+        _ => f.SchemaType.ToString(),
+    };
 }

@@ -20,7 +20,7 @@ internal static class RecommendCommand
             new("candidates", '\0', "IDS", "Only recommend these item ids (allow-list; ids or @FILE)."),
             new("exclude", '\0', "IDS", "Never recommend these item ids (deny-list; ids or @FILE)."),
             new("skip-unknown", '\0', null, "Warn about and skip user ids the model does not know (default: error)."),
-            new("output", 'o', "FILE", "Write user,item,score,rank rows to .parquet, .csv or .tsv ('-': CSV on stdout)."),
+            new("output", 'o', "FILE", "Write user,rank,item,score rows to .parquet, .csv or .tsv ('-': CSV on stdout)."),
             new("format", '\0', "FMT", "parquet, csv or tsv (default: from the extension)."),
             .. InputData.Options,
             Common.Threads,
