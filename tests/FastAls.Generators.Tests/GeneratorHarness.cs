@@ -41,15 +41,19 @@ internal static class GeneratorHarness
         return (diagnostics, generated, errors);
     }
 
-    /// <summary>The repository root (the folder holding FastAls.sln), found from this source file's path.</summary>
-    public static string RepoRoot([CallerFilePath] string path = "")
+    /// <summary>
+    /// The repository root (the folder holding FastAls.sln), found by walking up from the test assembly's folder.
+    /// (Not from [CallerFilePath]: CI builds with ContinuousIntegrationBuild, which maps source paths to "/_/".)
+    /// </summary>
+    public static string RepoRoot()
     {
-        string? dir = Path.GetDirectoryName(path);
+        string start = AppContext.BaseDirectory;
+        string? dir = start;
         while (dir is not null && !File.Exists(Path.Combine(dir, "FastAls.sln")))
         {
-            dir = Path.GetDirectoryName(dir);
+            dir = Path.GetDirectoryName(dir.TrimEnd(Path.DirectorySeparatorChar));
         }
 
-        return dir ?? throw new InvalidOperationException("FastAls.sln not found above " + path);
+        return dir ?? throw new InvalidOperationException("FastAls.sln not found above " + start);
     }
 }
