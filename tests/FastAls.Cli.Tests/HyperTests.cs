@@ -45,4 +45,27 @@ public class HyperTests
             Assert.Contains($"(default {Convert.ToString(value, CultureInfo.InvariantCulture)})", spec.Help, StringComparison.Ordinal);
         }
     }
+
+    [Theory]
+    [InlineData("explicit")]
+    [InlineData("biased-explicit")]
+    public void Explicit_kinds_default_to_sparks_regularization_and_error_on_duplicates(string kind)
+    {
+        var spec = new CommandSpec("train", "t", "[options]", [.. Hyper.Options, .. InputData.Options], ["fastals train"]);
+        AlsOptions o = Hyper.Parse(ParsedArgs.Parse(spec, ["--kind", kind]), new AlsOptions());
+        Assert.Equal(Hyper.ExplicitRegularization, o.Regularization);
+        Assert.Equal(RegularizationScaling.ByCount, o.RegularizationScaling);
+        Assert.Equal(FastAls.IO.DuplicatePolicy.Error, InputData.LoadOptions(ParsedArgs.Parse(spec, ["--kind", kind])).Duplicates);
+
+        // What the user says wins, option by option.
+        AlsOptions given = Hyper.Parse(ParsedArgs.Parse(spec, ["--kind", kind, "-l", "0.02"]), new AlsOptions());
+        Assert.Equal(0.02f, given.Regularization);
+        Assert.Equal(RegularizationScaling.ByCount, given.RegularizationScaling);
+        given = Hyper.Parse(ParsedArgs.Parse(spec, ["--kind", kind, "--reg-scaling", "constant"]), new AlsOptions());
+        Assert.Equal(RegularizationScaling.Constant, given.RegularizationScaling);
+        Assert.Equal(FastAls.IO.DuplicatePolicy.Sum, InputData.LoadOptions(ParsedArgs.Parse(spec, ["--kind", kind, "--duplicates", "sum"])).Duplicates);
+
+        // Implicit kinds keep the library defaults and sum repeated counts.
+        Assert.Equal(FastAls.IO.DuplicatePolicy.Sum, InputData.LoadOptions(ParsedArgs.Parse(spec, ["--kind", "implicit"])).Duplicates);
+    }
 }
