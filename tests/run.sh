@@ -74,7 +74,7 @@ if [ $infra_fail = 0 ] && [ -d "$ROOT/interop/python/tests" ]; then
   log "pytest interop/python/tests"
   (cd "$ROOT/interop/python" && /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider tests) >"$OUT/pytest.log" 2>&1
   tail -25 "$OUT/pytest.log" >&2
-  summary="$(grep -E '^=+ .* in [0-9.]+s' "$OUT/pytest.log" | tail -1)"
+  summary="$(grep -E '^(=+ )?[0-9]+ (passed|failed|skipped|error).* in [0-9.]+s' "$OUT/pytest.log" | tail -1)"
   n() { echo "$summary" | grep -oE "[0-9]+ $1" | grep -oE '^[0-9]+' || echo 0; }
   pp=$(n passed); pf=$(n failed); pe=$(n error); ps=$(n skipped)
   if [ -z "$summary" ]; then pf=1; fi

@@ -9,9 +9,14 @@ internal static class CliApp
 {
     private static readonly (CommandSpec Spec, Func<ParsedArgs, CliContext, int> Run)[] s_commands =
     [
+        (DemoCommand.Spec, DemoCommand.Run),
         (GenerateCommand.Spec, GenerateCommand.Run),
-        (SimilarCommand.Spec, SimilarCommand.Run),
         (TrainCommand.Spec, TrainCommand.Run),
+        (RecommendCommand.Spec, RecommendCommand.Run),
+        (SimilarCommand.Spec, SimilarCommand.Run),
+        (EvaluateCommand.Spec, EvaluateCommand.Run),
+        (ExportCommand.ExportSpec, ExportCommand.RunExport),
+        (ExportCommand.ImportSpec, ExportCommand.RunImport),
         (InfoCommand.Spec, InfoCommand.Run),
     ];
 
@@ -30,8 +35,14 @@ internal static class CliApp
                     return Run([args[1], "--help"], stdout, stderr, stderrIsTerminal, cancellation);
                 }
 
+                if (args.Count == 0)
+                {
+                    stderr.Write(MainHelp()); // a usage error: nothing on stdout, where results go
+                    return ExitCodes.Usage;
+                }
+
                 stdout.Write(MainHelp());
-                return args.Count == 0 ? ExitCodes.Usage : ExitCodes.Ok;
+                return ExitCodes.Ok;
             }
 
             if (args[0] is "--version" or "version")

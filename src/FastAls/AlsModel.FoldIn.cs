@@ -74,7 +74,7 @@ public sealed partial class AlsModel
         float[] qinv = Internals.Serving.FactorScorer.InverseNorms(one);
         float[] inv = Internals.Serving.FactorScorer.InverseNorms(ItemFactors);
         var scorer = new Internals.Serving.FactorScorer(one, ItemFactors, queryScale: qinv, targetScale: inv);
-        var sink = new SingleSink(n);
+        var sink = new SingleSink();
         BatchRecommender.Run(scorer, [0], n, null, options with { FilterSeen = false, Threads = 1 }, excludeSelf: false, sink);
         return new Recommendations(sink.Items, sink.Scores, ItemIds);
     }

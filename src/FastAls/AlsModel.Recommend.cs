@@ -99,7 +99,7 @@ public sealed partial class AlsModel
         userFactors.CopyTo(one.Row(0));
         bool[]? mask = BatchRecommender.BuildMask(options, Items, options.FilterSeen ? seenItems : default);
         var scorer = new FactorScorer(one, ItemFactors, HasBiasArrays ? [userBias] : null, ItemBiases, GlobalMean);
-        var sink = new SingleSink(n);
+        var sink = new SingleSink();
         BatchRecommender.Run(scorer, [0], n, null, options with { Threads = 1 }, excludeSelf: false, sink, mask, maskGiven: true);
         return new Recommendations(sink.Items, sink.Scores, ItemIds);
     }
@@ -261,7 +261,8 @@ public sealed partial class AlsModel
     private static KeyNotFoundException UnknownId(string what, string id, IdMap map)
         => new($"The {what} id '{id}' is not in the model ({map.Count} {what}s with {map.Kind} ids).");
 
-    private sealed class SingleSink(int n) : IRecommendationSink
+    /// <summary>Keeps the results of a one-query run.</summary>
+    private sealed class SingleSink : IRecommendationSink
     {
         public int[] Items { get; private set; } = [];
 
@@ -272,7 +273,6 @@ public sealed partial class AlsModel
             int c = block.Counts[0];
             Items = block.Items[..c].ToArray();
             Scores = block.Scores[..c].ToArray();
-            _ = n;
         }
     }
 

@@ -47,7 +47,14 @@ public class ArgParserTests
     {
         ParsedArgs p = ParsedArgs.Parse(s_spec, ["--factors", "x"]);
         CliException e = Assert.Throws<CliException>(() => p.GetInt("factors", 1, 1, 10));
-        Assert.Contains("--factors", e.Message, StringComparison.Ordinal);
+        Assert.Equal("--factors expects an integer in [1, 10], got 'x' (see 'fastals test --help')", e.Message);
+
+        // A bound that is the type's own limit is left out of the message (no "1.7976931348623157E+308").
+        ParsedArgs q = ParsedArgs.Parse(s_spec, ["--name=-1"]);
+        Assert.Equal("--name expects a number >= 0, got '-1' (see 'fastals test --help')", Assert.Throws<CliException>(() => q.GetDouble("name", 1, 0)).Message);
+        Assert.Equal("--name expects an integer >= 0 (suffixes k, M, G allowed), got '-1' (see 'fastals test --help')", Assert.Throws<CliException>(() => q.GetLong("name", 1, 0)).Message);
+        Assert.Equal("--name expects an integer <= -2, got '-1' (see 'fastals test --help')", Assert.Throws<CliException>(() => q.GetInt("name", 1, max: -2)).Message);
+        Assert.Equal(-1.0, q.GetDouble("name", 1));
     }
 
     [Fact]
@@ -70,6 +77,10 @@ public class ArgParserTests
         CliResult r = CliRunner.InProcess("--help");
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("generate", r.Stdout, StringComparison.Ordinal);
+        r = CliRunner.InProcess();
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Equal(string.Empty, r.Stdout);
+        Assert.Contains("Start with: fastals demo", r.Stderr, StringComparison.Ordinal);
         r = CliRunner.InProcess("generat");
         Assert.Equal(ExitCodes.Usage, r.ExitCode);
         Assert.Contains("did you mean 'generate'", r.Stderr, StringComparison.Ordinal);

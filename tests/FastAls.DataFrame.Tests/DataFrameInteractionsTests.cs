@@ -101,4 +101,35 @@ public class DataFrameInteractionsTests
         var empty = new MdaDataFrame(new Int64DataFrameColumn("user", 0), new Int64DataFrameColumn("item", 0));
         Assert.Contains("no interactions", Assert.Throws<InvalidDataException>(() => empty.ToDataset()).Message, StringComparison.Ordinal);
     }
+    [Fact]
+    public void Bad_ValuesPerPolicy_ValueType_IdKindNotAsAsked()
+    {
+        MdaDataFrame Frame(DataFrameColumn value) =>
+            new(new Int64DataFrameColumn("user", new long[] { 1, 2, 3 }), new Int64DataFrameColumn("item", new long[] { 1, 2, 3 }), value);
+
+        var inf = Frame(new DoubleDataFrameColumn("value", new[] { 1.0, 2.0, double.PositiveInfinity }));
+        Assert.Contains("DataFrame, row 2, column 'value'", Assert.Throws<InvalidDataException>(() => inf.ToDataset()).Message, StringComparison.Ordinal);
+
+        // Zeros and negatives are kept by default and rejected per ValuePolicy, naming the row.
+        var signs = Frame(new Int32DataFrameColumn("value", new[] { 4, 0, -3 }));
+        using (Dataset kept = signs.ToDataset())
+        {
+            Assert.Equal(3, kept.Nnz);
+            Assert.Equal(-3f, kept.UserItems.Get(2, 2));
+        }
+
+        var neg = Assert.Throws<InvalidDataException>(() => signs.ToDataset(new InteractionLoadOptions { Values = ValuePolicy.RejectNegative }));
+        Assert.Contains("row 2, column 'value'", neg.Message, StringComparison.Ordinal);
+        Assert.Contains("negative", neg.Message, StringComparison.Ordinal);
+        var zero = Assert.Throws<InvalidDataException>(() => signs.ToDataset(new InteractionLoadOptions { Values = ValuePolicy.RejectZero }));
+        Assert.Contains("row 1, column 'value'", zero.Message, StringComparison.Ordinal);
+
+        var text = Frame(new StringDataFrameColumn("value", new[] { "a", "b", "c" }));
+        Assert.Contains("column 'value'", Assert.Throws<InvalidDataException>(() => text.ToDataset()).Message, StringComparison.Ordinal);
+
+        var stringIds = new MdaDataFrame(new StringDataFrameColumn("user", new[] { "u1" }), new Int64DataFrameColumn("item", new long[] { 1 }));
+        var kind = Assert.Throws<InvalidDataException>(() => stringIds.ToDataset(new InteractionLoadOptions { UserIdKind = IdKind.Int64 }));
+        Assert.Contains("column 'user'", kind.Message, StringComparison.Ordinal);
+        Assert.Contains("UserIdKind is Int64", kind.Message, StringComparison.Ordinal);
+    }
 }

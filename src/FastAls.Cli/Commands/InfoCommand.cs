@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FastAls.Cli.Infrastructure;
+using FastAls.IO;
 using Parquet;
 
 namespace FastAls.Cli.Commands;
@@ -44,6 +45,10 @@ internal static class InfoCommand
         if (magic.SequenceEqual(AlsModel.FileMagic))
         {
             ModelInfo(path, json, ctx);
+        }
+        else if (magic.SequenceEqual("FALSCSR\0"u8))
+        {
+            CacheInfo(path, json, ctx);
         }
         else if (magic.Length >= 4 && magic[..4].SequenceEqual("PAR1"u8))
         {
@@ -144,6 +149,61 @@ internal static class InfoCommand
         w.WriteEndObject();
     }
 
+    private static void CacheInfo(string path, bool json, CliContext ctx)
+    {
+        CsrCacheInfo c;
+        try
+        {
+            c = CsrCache.ReadInfo(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CliException(e.Message.Contains(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}", e);
+        }
+
+        long bytes = new FileInfo(path).Length;
+        double density = c.Users == 0 || c.Items == 0 ? 0 : (double)c.Nnz / ((double)c.Users * c.Items);
+        if (json)
+        {
+            ctx.Out.WriteLine(Json.Write(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("file", Path.GetFullPath(path));
+                w.WriteString("type", "csr-cache");
+                w.WriteNumber("formatVersion", c.FormatVersion);
+                w.WriteNumber("bytes", bytes);
+                w.WriteNumber("users", c.Users);
+                w.WriteNumber("items", c.Items);
+                w.WriteNumber("nnz", c.Nnz);
+                w.WriteNumber("density", density);
+                w.WriteString("userIdKind", c.UserIdKind.ToString());
+                w.WriteString("itemIdKind", c.ItemIdKind.ToString());
+                w.WriteString("source", c.SourcePath);
+                w.WriteNumber("sourceBytes", c.SourceSize);
+                w.WriteString("sourceModifiedUtc", c.SourceModifiedUtc.ToString("O", CultureInfo.InvariantCulture));
+                w.WriteString("loadOptions", c.OptionsFingerprint);
+                w.WriteEndObject();
+            }));
+        }
+        else
+        {
+            KeyValues(ctx.Out,
+            [
+                ("file", Path.GetFullPath(path)),
+                ("type", $"FastAls CSR cache (format version {c.FormatVersion})"),
+                ("size", $"{bytes.ToString(CultureInfo.InvariantCulture)} bytes"),
+                ("users", $"{c.Users.ToString(CultureInfo.InvariantCulture)} ({c.UserIdKind} ids)"),
+                ("items", $"{c.Items.ToString(CultureInfo.InvariantCulture)} ({c.ItemIdKind} ids)"),
+                ("interactions", c.Nnz.ToString(CultureInfo.InvariantCulture)),
+                ("density", (density * 100).ToString("0.#####", CultureInfo.InvariantCulture) + " %"),
+                ("source", c.SourcePath.Length == 0 ? "(none)" : c.SourcePath),
+                ("source size", c.SourceSize.ToString(CultureInfo.InvariantCulture) + " bytes"),
+                ("source modified", c.SourceModifiedUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC"),
+                ("load options", c.OptionsFingerprint),
+            ]);
+        }
+    }
+
     private static void ParquetInfo(string path, string[] files, bool json, CliContext ctx)
     {
         if (files.Length == 0)
@@ -163,7 +223,7 @@ internal static class InfoCommand
                 ParquetReader r = ParquetReader.CreateAsync(s).GetAwaiter().GetResult();
                 try
                 {
-                    schema ??= r.Schema.DataFields.Select(d => $"{d.Name}: {d.ClrType.Name}{(d.IsNullable ? "?" : string.Empty)}").ToArray();
+                    schema ??= r.Schema.Fields.Select(d => $"{d.Name}: {Describe(d)}").ToArray();
                     groups += r.RowGroupCount;
                     for (int g = 0; g < r.RowGroupCount; g++)
                     {
@@ -225,4 +285,14 @@ internal static class InfoCommand
             o.WriteLine((k + ":").PadRight(w + 1) + v);
         }
     }
+
+    /// <summary>A column's type: the CLR type of a plain column, list&lt;...&gt; for a list (Spark's features), map or struct.</summary>
+    private static string Describe(Parquet.Schema.Field f) => f switch
+    {
+        Parquet.Schema.DataField d => d.ClrType.Name + (d.IsNullable ? "?" : string.Empty),
+        Parquet.Schema.ListField l => $"list<{Describe(l.Item)}>",
+        Parquet.Schema.MapField m => $"map<{Describe(m.Key)}, {Describe(m.Value)}>",
+        Parquet.Schema.StructField st => $"struct<{string.Join(", ", st.Fields.Select(x => $"{x.Name}: {Describe(x)}"))}>",
+        _ => f.SchemaType.ToString(),
+    };
 }

@@ -17,7 +17,7 @@ internal static class SimilarCommand
             new("count", 'n', "N", "Results per query (default 10)."),
             new("candidates", '\0', "IDS", "Only return these ids (allow-list; ids or @FILE)."),
             new("exclude", '\0', "IDS", "Never return these ids (deny-list; ids or @FILE)."),
-            new("output", 'o', "FILE", "Write query,result,score,rank rows to .parquet, .csv or .tsv ('-': CSV on stdout)."),
+            new("output", 'o', "FILE", "Write query,rank,result,score rows to .parquet, .csv or .tsv ('-': CSV on stdout)."),
             new("format", '\0', "FMT", "parquet, csv or tsv (default: from the extension)."),
             Common.Threads,
             Common.Json,

@@ -18,6 +18,7 @@ internal static class TrainCommand
             .. InputData.Options,
             .. Hyper.Options,
             .. Training.ValidationOptions,
+            new("spark", '\0', "DIR", "Also write the factors in Spark ML's ALSModel layout (Parquet) to DIR (replaced if present)."),
             new("report", '\0', "FILE", "Write a self-contained HTML report (charts, hyperparameters, data statistics, timings)."),
             new("quiet", 'q', null, "No progress or log lines on stderr."),
             Common.Json,
@@ -25,8 +26,9 @@ internal static class TrainCommand
         [
             "fastals train plays.parquet -o model.fals",
             "fastals train events/ --user-col user_id --item-col track_id --value-col plays -k 128 --alpha 20 -o model.fals",
-            "fastals train u.data --no-header --kind biased-explicit -k 32 -l 0.05 --iterations 20 -o ml.fals",
+            "fastals train u.data --no-header --kind biased-explicit -k 32 -l 0.1 --reg-scaling count --iterations 20 -o ml.fals",
             "fastals train data.parquet --kind biased-implicit --validation 0.1 --patience 3 --report train.html -o model.fals",
+            "fastals train data.parquet -o model.fals --spark spark-model/",
         ],
         "DATA is a Parquet file, a directory of Parquet part files, or delimited text (CSV, TSV, '::').\n"
         + "Progress goes to stderr: one line per iteration with the cost, its change, elapsed time and ETA\n"
@@ -52,6 +54,11 @@ internal static class TrainCommand
         }
 
         CheckWritable(output);
+        if (a.Get("spark") is { } sparkDir)
+        {
+            CheckWritable(sparkDir.TrimEnd('/'), allowDirectory: true);
+        }
+
         var total = Stopwatch.StartNew();
         using Dataset data = InputData.Load(input, a, ctx);
         TimeSpan loadTime = total.Elapsed;
@@ -106,6 +113,23 @@ internal static class TrainCommand
         var saveClock = Stopwatch.StartNew();
         Save(model, output);
         timings.Add(("save", Fmt.Time(saveClock.Elapsed)));
+        string? spark = a.Get("spark");
+        if (spark is not null)
+        {
+            saveClock.Restart();
+            try
+            {
+                FastAls.IO.SparkAlsFormat.Export(model, spark, new FastAls.IO.SparkExportOptions { Overwrite = true });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                throw new CliException($"{spark}: Spark export failed: {e.Message}", e);
+            }
+
+            timings.Add(("Spark export", Fmt.Time(saveClock.Elapsed)));
+            ctx.Log($"wrote Spark layout {spark}");
+        }
+
         timings.Add(("total", Fmt.Time(total.Elapsed)));
         ctx.Log($"saved {output}");
 
@@ -173,7 +197,7 @@ internal static class TrainCommand
         return ExitCodes.Ok;
     }
 
-    internal static void CheckWritable(string output)
+    internal static void CheckWritable(string output, bool allowDirectory = false)
     {
         string? dir = Path.GetDirectoryName(Path.GetFullPath(output));
         if (dir is not null && !Directory.Exists(dir))
@@ -181,7 +205,7 @@ internal static class TrainCommand
             throw new CliException($"{output}: the directory {dir} does not exist");
         }
 
-        if (Directory.Exists(output))
+        if (!allowDirectory && Directory.Exists(output))
         {
             throw new CliException($"{output}: is a directory; give a file name");
         }

@@ -72,7 +72,7 @@ internal sealed class CommandSpec
 /// <summary>Options every command takes.</summary>
 internal static class Common
 {
-    public static readonly OptionSpec Verbose = new("verbose", 'v', null, "Print stack traces on errors and more detail on stderr.");
+    public static readonly OptionSpec Verbose = new("verbose", 'v', null, "On an error, print the stack trace after the one-line message.");
     public static readonly OptionSpec Help = new("help", 'h', null, "Show this help.");
     public static readonly OptionSpec Json = new("json", '\0', null, "Write machine-readable JSON to stdout.");
     public static readonly OptionSpec Threads = new("threads", 't', "N", "Worker threads (default 0: all processors).");
@@ -186,7 +186,7 @@ internal sealed class ParsedArgs
 
         if (!long.TryParse(RemoveUnderscores(s), NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) || v < min || v > max)
         {
-            throw Usage(Spec, $"--{name} expects an integer in [{min}, {max}], got '{s}'");
+            throw Usage(Spec, $"--{name} expects an integer{Range(min, max, int.MinValue, int.MaxValue)}, got '{s}'");
         }
 
         return (int)v;
@@ -202,7 +202,7 @@ internal sealed class ParsedArgs
 
         if (!TryParseCount(s, out long v) || v < min || v > max)
         {
-            throw Usage(Spec, $"--{name} expects an integer in [{min}, {max}] (suffixes k, M, G allowed), got '{s}'");
+            throw Usage(Spec, $"--{name} expects an integer{Range(min, max, long.MinValue, long.MaxValue)} (suffixes k, M, G allowed), got '{s}'");
         }
 
         return v;
@@ -218,10 +218,26 @@ internal sealed class ParsedArgs
 
         if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v) || v < min || v > max)
         {
-            throw Usage(Spec, $"--{name} expects a number in [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}], got '{s}'");
+            throw Usage(Spec, $"--{name} expects a number{Range(min, max, double.MinValue, double.MaxValue)}, got '{s}'");
         }
 
         return v;
+    }
+
+    /// <summary>" in [min, max]", " >= min", " <= max" or nothing, leaving out the type's own limits.</summary>
+    private static string Range<T>(T min, T max, T lowest, T highest)
+        where T : IComparable<T>, IFormattable
+    {
+        string lo = min.ToString(null, CultureInfo.InvariantCulture);
+        string hi = max.ToString(null, CultureInfo.InvariantCulture);
+        bool open = max.CompareTo(highest) == 0;
+        return (min.CompareTo(lowest) == 0, open) switch
+        {
+            (true, true) => string.Empty,
+            (false, true) => $" >= {lo}",
+            (true, false) => $" <= {hi}",
+            _ => $" in [{lo}, {hi}]",
+        };
     }
 
     /// <summary>Maps the value of <paramref name="name"/> through <paramref name="choices"/> (case-insensitive).</summary>

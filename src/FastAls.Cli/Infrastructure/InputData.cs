@@ -15,7 +15,8 @@ internal static class InputData
         new("sep", '\0', "SEP", "Text separator: ',', 'tab', '::', ... (default: detected)."),
         new("header", '\0', null, "The text input has a header line (default: detected)."),
         new("no-header", '\0', null, "The text input has no header; columns by position: user, item, value."),
-        new("duplicates", '\0', "POLICY", "Repeated (user, item) pairs: sum, last or error (default sum)."),
+        new("ids", '\0', "KIND", "User and item ids: int (64-bit integers), text, or auto (default: integers when the first id is one)."),
+        new("duplicates", '\0', "POLICY", "Repeated (user, item) pairs: sum, last or error (default sum; error for the explicit kinds, where a repeated rating is a data fault)."),
         new("cache", '\0', "FILE", "Load through this CSR cache file, building or refreshing it when stale."),
     ];
 
@@ -26,8 +27,10 @@ internal static class InputData
             Format = a.GetChoice("input-format", InteractionFormat.Auto, ("auto", InteractionFormat.Auto), ("parquet", InteractionFormat.Parquet), ("csv", InteractionFormat.Csv), ("text", InteractionFormat.Csv), ("tsv", InteractionFormat.Csv)),
             UserColumn = a.Get("user-col", "user"),
             ItemColumn = a.Get("item-col", "item"),
-            Duplicates = a.GetChoice("duplicates", DuplicatePolicy.Sum, ("sum", DuplicatePolicy.Sum), ("last", DuplicatePolicy.LastWins), ("error", DuplicatePolicy.Error)),
+            Duplicates = a.GetChoice("duplicates", Hyper.IsExplicit(Hyper.ParseKind(a, AlsModelKind.Implicit)) ? DuplicatePolicy.Error : DuplicatePolicy.Sum, ("sum", DuplicatePolicy.Sum), ("last", DuplicatePolicy.LastWins), ("error", DuplicatePolicy.Error)),
         };
+        IdKind? ids = a.GetChoice<IdKind?>("ids", null, ("auto", null), ("int", IdKind.Int64), ("text", IdKind.String), ("string", IdKind.String));
+        o = o with { UserIdKind = ids, ItemIdKind = ids };
         string? value = a.Get("value-col");
         if (value is not null)
         {
@@ -69,7 +72,10 @@ internal static class InputData
         }
         catch (InvalidDataException e)
         {
-            throw new CliException(e.Message, e);
+            // The reader's hint names the library option; on the command line it is --ids.
+            string m = e.Message.Replace("(set UserIdKind = IdKind.String for text ids)", "(use --ids text for text ids)", StringComparison.Ordinal)
+                .Replace("(set ItemIdKind = IdKind.String for text ids)", "(use --ids text for text ids)", StringComparison.Ordinal);
+            throw new CliException(m, e);
         }
         catch (FileNotFoundException e)
         {

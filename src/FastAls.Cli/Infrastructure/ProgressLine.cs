@@ -101,11 +101,11 @@ internal static class Fmt
         n.ToString("0", CultureInfo.InvariantCulture);
 
     public static string Num(double v) =>
-        v == 0 ? "0" :
-        Math.Abs(v) >= 1e6 || Math.Abs(v) < 1e-3 ? v.ToString("0.0000e+0", CultureInfo.InvariantCulture) :
-        v.ToString("0.######", CultureInfo.InvariantCulture);
+        v == 0 ? "0" : v.ToString(Math.Abs(v) >= 1e7 || Math.Abs(v) < 1e-3 ? "0.#####e+0" : "G7", CultureInfo.InvariantCulture);
 
     public static string F4(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
 
     public static string Inv(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    public static string Inv(float v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -6,7 +6,8 @@ using Parquet.Schema;
 namespace FastAls.Cli.Infrastructure;
 
 /// <summary>
-/// Streams top-n results (query id, result id, score, rank) to Parquet, CSV or TSV, block by block, so all
+/// Streams top-n results (query id, rank, result id, score: the column order of the library's
+/// <see cref="IO.ParquetRecommendationWriter"/>) to Parquet, CSV or TSV, block by block, so all
 /// users' recommendations never sit in memory at once. Parquet gets one row group per ~1M rows.
 /// Files are written under a temporary name and renamed on <see cref="Commit"/>.
 /// </summary>
@@ -60,9 +61,9 @@ internal sealed class ResultWriter : IRecommendationSink, IDisposable
                 _fields =
                 [
                     queryIds.Kind == IdKind.Int64 ? new DataField<long>(queryColumn) : new DataField<string>(queryColumn),
+                    new DataField<int>("rank"),
                     resultIds.Kind == IdKind.Int64 ? new DataField<long>(resultColumn) : new DataField<string>(resultColumn),
                     new DataField<float>("score"),
-                    new DataField<int>("rank"),
                 ];
                 _parquet = ParquetWriter.CreateAsync(new ParquetSchema(_fields), _stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy })
                     .GetAwaiter().GetResult();
@@ -76,7 +77,7 @@ internal sealed class ResultWriter : IRecommendationSink, IDisposable
         if (_text is not null)
         {
             char sep = _format == TableFormat.Tsv ? '\t' : ',';
-            _text.Write(string.Join(sep, queryColumn, resultColumn, "score", "rank") + "\n");
+            _text.Write(string.Join(sep, queryColumn, "rank", resultColumn, "score") + "\n");
         }
     }
 
@@ -102,11 +103,11 @@ internal sealed class ResultWriter : IRecommendationSink, IDisposable
             char sep = _format == TableFormat.Tsv ? '\t' : ',';
             _text.Write(Csv(_queryIds.Format(query)));
             _text.Write(sep);
+            _text.Write(rank.ToString(CultureInfo.InvariantCulture));
+            _text.Write(sep);
             _text.Write(Csv(_resultIds.Format(result)));
             _text.Write(sep);
             _text.Write(score.ToString("R", CultureInfo.InvariantCulture));
-            _text.Write(sep);
-            _text.Write(rank.ToString(CultureInfo.InvariantCulture));
             _text.Write('\n');
             return;
         }
@@ -168,9 +169,9 @@ internal sealed class ResultWriter : IRecommendationSink, IDisposable
 
         using ParquetRowGroupWriter rg = _parquet!.CreateRowGroup();
         WriteIds(rg, _fields[0], _bufQ, _queryIds);
-        WriteIds(rg, _fields[1], _bufR, _resultIds);
-        rg.WriteAsync<float>(_fields[2], _bufS.ToArray()).GetAwaiter().GetResult();
-        rg.WriteAsync<int>(_fields[3], _bufRank.ToArray()).GetAwaiter().GetResult();
+        rg.WriteAsync<int>(_fields[1], _bufRank.ToArray()).GetAwaiter().GetResult();
+        WriteIds(rg, _fields[2], _bufR, _resultIds);
+        rg.WriteAsync<float>(_fields[3], _bufS.ToArray()).GetAwaiter().GetResult();
         _bufQ.Clear();
         _bufR.Clear();
         _bufS.Clear();

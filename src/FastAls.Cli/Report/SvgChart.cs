@@ -15,7 +15,8 @@ internal static class SvgChart
     public static string Line(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series, bool logX = false, bool logY = false,
         int width = 640, int height = 300)
     {
-        const int left = 70, right = 20, top = 30, bottom = 45;
+        const int left = 70, top = 30, bottom = 45;
+        int right = series.Count > 1 ? 150 : 20; // several series: the legend goes right of the plot, never over the lines
         int pw = width - left - right, ph = height - top - bottom;
         var pts = series.SelectMany(s => s.Points).Where(p => Ok(p.X, logX) && Ok(p.Y, logY)).ToList();
         var sb = new StringBuilder();
@@ -92,9 +93,12 @@ internal static class SvgChart
                 }
             }
 
-            int ly = top + 14 + s * 16;
-            sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left + pw - 150}\" y=\"{ly - 9}\" width=\"12\" height=\"4\" fill=\"{color}\"/>");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + pw - 133}\" y=\"{ly - 3}\" class=\"legend\">{E(series[s].Name)}</text>");
+            if (series.Count > 1)
+            {
+                int ly = top + 14 + s * 16;
+                sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left + pw + 10}\" y=\"{ly - 9}\" width=\"12\" height=\"4\" fill=\"{color}\"/>");
+                sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + pw + 27}\" y=\"{ly - 3}\" class=\"legend\">{E(series[s].Name)}</text>");
+            }
         }
 
         sb.Append("</svg>");

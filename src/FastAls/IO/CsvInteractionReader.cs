@@ -18,6 +18,7 @@ namespace FastAls.IO;
 internal sealed class CsvInteractionReader
 {
     private const int InitialBufferSize = 4 << 20;
+    private const int Batch = 1 << 16;
 
     private readonly string _path;
     private readonly InteractionLoadOptions _options;
@@ -38,6 +39,15 @@ internal sealed class CsvInteractionReader
     private IdMap? _userMap;
     private IdMap? _itemMap;
     private long _nextExpectedLine = -1;
+
+    // Records are parsed into a batch and their int64 ids mapped a batch at a time (all users, then all
+    // items): the lookups then touch one hash table at a time, which keeps more of it in cache.
+    private readonly long[] _batchUsers = new long[Batch];
+    private readonly long[] _batchItems = new long[Batch];
+    private readonly float[] _batchValues = new float[Batch];
+    private readonly int[] _denseUsers = new int[Batch];
+    private readonly int[] _denseItems = new int[Batch];
+    private int _pending;
 
     private CsvInteractionReader(string path, InteractionLoadOptions options)
     {
@@ -150,6 +160,8 @@ internal sealed class CsvInteractionReader
                     ProcessRecord(_firstLine, _firstLineNo);
                 }
             }
+
+            Flush();
         }
         finally
         {
@@ -330,7 +342,7 @@ internal sealed class CsvInteractionReader
         InteractionBuilder builder = _builder!;
         if (lineNo != _nextExpectedLine)
         {
-            builder.BeginBlock(new SourceBlock(_path, -1, lineNo, _userName, _itemName, _valueName, "line"));
+            builder.BeginBlock(new SourceBlock(_path, -1, lineNo, _userName, _itemName, _valueName, "line"), builder.Count + _pending);
         }
 
         _nextExpectedLine = lineNo + 1;
@@ -369,8 +381,8 @@ internal sealed class CsvInteractionReader
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{_path}, line {lineNo}: {field} field(s) where the first line has {_fieldCount} (separator '{Escape(Encoding.UTF8.GetString(sep))}')."));
         }
 
-        int u = MapId(userField.Trim((byte)' '), _userMap!, lineNo, _userName, "UserIdKind");
-        int i = MapId(itemField.Trim((byte)' '), _itemMap!, lineNo, _itemName, "ItemIdKind");
+        long u = ParseId(userField.Trim((byte)' '), _userMap!, lineNo, _userName, "UserIdKind");
+        long i = ParseId(itemField.Trim((byte)' '), _itemMap!, lineNo, _itemName, "ItemIdKind");
         float value = 1f;
         if (_valueIdx >= 0)
         {
@@ -389,10 +401,63 @@ internal sealed class CsvInteractionReader
             }
         }
 
-        builder.AddIndices(u, i, value);
+        if (!builder.Accepts(value))
+        {
+            // Error path: add what came before, then let the builder reject this record with its line.
+            Flush();
+            builder.AddIndices(Dense(u, _userMap!), Dense(i, _itemMap!), value);
+        }
+
+        _batchUsers[_pending] = u;
+        _batchItems[_pending] = i;
+        _batchValues[_pending] = value;
+        if (++_pending == Batch)
+        {
+            Flush();
+        }
     }
 
-    private int MapId(ReadOnlySpan<byte> text, IdMap map, long lineNo, string column, string kindOption)
+    private static int Dense(long id, IdMap map) => map.Kind == IdKind.Int64 ? map.GetOrAdd(id) : (int)id;
+
+    private void Flush()
+    {
+        int n = _pending;
+        if (n == 0)
+        {
+            return;
+        }
+
+        MapBatch(_batchUsers, _denseUsers, n, _userMap!);
+        MapBatch(_batchItems, _denseItems, n, _itemMap!);
+        InteractionBuilder builder = _builder!;
+        for (int k = 0; k < n; k++)
+        {
+            builder.AddIndices(_denseUsers[k], _denseItems[k], _batchValues[k]);
+        }
+
+        _pending = 0;
+    }
+
+    private static void MapBatch(long[] ids, int[] dense, int n, IdMap map)
+    {
+        if (map.Kind == IdKind.Int64)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                dense[k] = map.GetOrAdd(ids[k]);
+            }
+        }
+        else
+        {
+            for (int k = 0; k < n; k++)
+            {
+                dense[k] = (int)ids[k]; // text ids are mapped as they are parsed
+            }
+        }
+    }
+
+    /// <summary>An int64 id (mapped later, a batch at a time), or the dense index of a text id.</summary>
+    private long ParseId(ReadOnlySpan<byte> text, IdMap map, long lineNo, string column, string kindOption)
     {
         if (text.IsEmpty)
         {
@@ -406,7 +471,7 @@ internal sealed class CsvInteractionReader
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{_path}, line {lineNo}, column {column}: '{Encoding.UTF8.GetString(text)}' is not an integer id (set {kindOption} = IdKind.String for text ids)."));
             }
 
-            return map.GetOrAdd(id);
+            return id;
         }
 
         if (text.Length <= 256)

@@ -158,17 +158,28 @@ public sealed unsafe class InteractionBuilder : IDisposable
     /// Starts a new run of records that came from <paramref name="block"/>; errors about records added from
     /// now on name that source.
     /// </summary>
-    internal void BeginBlock(SourceBlock block)
+    internal void BeginBlock(SourceBlock block) => BeginBlock(block, _count);
+
+    /// <summary>
+    /// Like <see cref="BeginBlock(SourceBlock)"/> for a reader that batches records: the run starts at
+    /// <paramref name="start"/> (at least <see cref="Count"/> and the start of the previous run).
+    /// </summary>
+    internal void BeginBlock(SourceBlock block, long start)
     {
-        if (_blocks[^1].Start == _count)
+        if (_blocks[^1].Start == start)
         {
-            _blocks[^1] = (_count, block);
+            _blocks[^1] = (start, block);
         }
         else
         {
-            _blocks.Add((_count, block));
+            _blocks.Add((start, block));
         }
     }
+
+    /// <summary>True when <see cref="AddIndices"/> would accept <paramref name="value"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool Accepts(float value) =>
+        float.IsFinite(value) && !(_rejectZero && value == 0f) && !(_rejectNegative && value < 0f);
 
     /// <summary>Where the record with the given 0-based ordinal came from.</summary>
     internal string Describe(long ordinal, InteractionColumn column)

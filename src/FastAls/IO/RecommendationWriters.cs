@@ -7,8 +7,10 @@ namespace FastAls.IO;
 
 /// <summary>
 /// Streams batch recommendations to a Parquet file with columns <c>user</c> (int64 or string, the external
-/// id), <c>rank</c> (int32, 1 = best), <c>item</c> (int64 or string) and <c>score</c> (float): one row group
-/// per block the batch recommender hands over, so memory stays bounded. Written under a temporary name;
+/// id), <c>rank</c> (int32, 1 = best), <c>item</c> (int64 or string) and <c>score</c> (float). Blocks the batch
+/// recommender hands over are buffered (as indices, 16 bytes a row) until a row group of
+/// <see cref="DefaultRowGroupRows"/> rows (or the size given to <see cref="Create"/>) is full, so memory stays
+/// bounded and readers get row groups of a useful size however few threads made the blocks. Written under a temporary name;
 /// <see cref="Complete"/> renames it into place, disposing without completing deletes it.
 /// </summary>
 public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposable
@@ -23,10 +25,16 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
     private readonly DataField<int> _rankField;
     private readonly DataField _itemField;
     private readonly DataField<float> _scoreField;
+    private readonly int _rowGroupRows;
+    private readonly List<int> _userIdx = [];
+    private readonly List<int> _rank = [];
+    private readonly List<int> _itemIdx = [];
+    private readonly List<float> _score = [];
     private bool _done;
 
-    private ParquetRecommendationWriter(string path, string temp, FileStream stream, ParquetWriter writer, IdMap users, IdMap items, DataField userField, DataField itemField, DataField<int> rankField, DataField<float> scoreField)
+    private ParquetRecommendationWriter(string path, string temp, FileStream stream, ParquetWriter writer, IdMap users, IdMap items, DataField userField, DataField itemField, DataField<int> rankField, DataField<float> scoreField, int rowGroupRows)
     {
+        _rowGroupRows = rowGroupRows;
         _rankField = rankField;
         _scoreField = scoreField;
         _path = path;
@@ -39,15 +47,23 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
         _itemField = itemField;
     }
 
-    /// <summary>Rows written so far.</summary>
+    /// <summary>Rows per row group unless <see cref="Create"/> is given another size.</summary>
+    public const int DefaultRowGroupRows = 1 << 20;
+
+    /// <summary>Rows written so far (buffered rows included).</summary>
     public long RowCount { get; private set; }
 
     /// <summary>Starts a file whose ids come from <paramref name="userIds"/> and <paramref name="itemIds"/>.</summary>
-    public static ParquetRecommendationWriter Create(string path, IdMap userIds, IdMap itemIds)
+    /// <param name="path">The file to write.</param>
+    /// <param name="userIds">Id map of the users.</param>
+    /// <param name="itemIds">Id map of the items.</param>
+    /// <param name="rowGroupRows">Rows per row group (the last one may hold fewer); the writer buffers up to this many rows.</param>
+    public static ParquetRecommendationWriter Create(string path, IdMap userIds, IdMap itemIds, int rowGroupRows = DefaultRowGroupRows)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(userIds);
         ArgumentNullException.ThrowIfNull(itemIds);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupRows, 1);
         DataField uf = userIds.Kind == IdKind.String ? new DataField<string>("user", false) : new DataField<long>("user", false);
         DataField itf = itemIds.Kind == IdKind.String ? new DataField<string>("item", false) : new DataField<long>("item", false);
         string full = Path.GetFullPath(path);
@@ -59,7 +75,7 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
             var sf = new DataField<float>("score", false);
             var schema = new ParquetSchema(uf, rf, itf, sf);
             ParquetWriter w = Task.Run(() => ParquetWriter.CreateAsync(schema, stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, false, default)).GetAwaiter().GetResult();
-            var writer = new ParquetRecommendationWriter(full, temp, stream, w, userIds, itemIds, uf, itf, rf, sf);
+            var writer = new ParquetRecommendationWriter(full, temp, stream, w, userIds, itemIds, uf, itf, rf, sf, rowGroupRows);
             return writer;
         }
         catch
@@ -70,40 +86,25 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
         }
     }
 
-    /// <summary>Writes one block as one row group (only the filled slots of each user).</summary>
+    /// <summary>Adds one block (only the filled slots of each user), writing a row group whenever one is full.</summary>
     public void Write(in RecommendationBlock block)
     {
         ObjectDisposedException.ThrowIf(_done, this);
-        int rows = 0;
-        foreach (int c in block.Counts)
-        {
-            rows += c;
-        }
-
-        if (rows == 0)
-        {
-            return;
-        }
-
-        var userIdx = new int[rows];
-        var rank = new int[rows];
-        var itemIdx = new int[rows];
-        var score = new float[rows];
-        int t = 0;
         for (int q = 0; q < block.Queries.Length; q++)
         {
             for (int r = 0; r < block.Counts[q]; r++)
             {
-                userIdx[t] = block.Queries[q];
-                rank[t] = r + 1;
-                itemIdx[t] = block.Items[(q * block.N) + r];
-                score[t] = block.Scores[(q * block.N) + r];
-                t++;
+                _userIdx.Add(block.Queries[q]);
+                _rank.Add(r + 1);
+                _itemIdx.Add(block.Items[(q * block.N) + r]);
+                _score.Add(block.Scores[(q * block.N) + r]);
+                RowCount++;
+                if (_userIdx.Count == _rowGroupRows)
+                {
+                    Flush();
+                }
             }
         }
-
-        Task.Run(() => WriteGroupAsync(userIdx, rank, itemIdx, score)).GetAwaiter().GetResult();
-        RowCount += rows;
     }
 
     /// <summary>Finishes the file and renames it into place (replacing an existing file).</summary>
@@ -113,6 +114,7 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
         _done = true;
         try
         {
+            Flush();
             Task.Run(async () => await _writer.DisposeAsync().ConfigureAwait(false)).GetAwaiter().GetResult();
             _stream.Flush(flushToDisk: true);
             _stream.Dispose();
@@ -145,6 +147,25 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
 
         _stream.Dispose();
         File.Delete(_temp);
+    }
+
+    /// <summary>Writes the buffered rows as one row group.</summary>
+    private void Flush()
+    {
+        if (_userIdx.Count == 0)
+        {
+            return;
+        }
+
+        int[] userIdx = [.. _userIdx];
+        int[] rank = [.. _rank];
+        int[] itemIdx = [.. _itemIdx];
+        float[] score = [.. _score];
+        _userIdx.Clear();
+        _rank.Clear();
+        _itemIdx.Clear();
+        _score.Clear();
+        Task.Run(() => WriteGroupAsync(userIdx, rank, itemIdx, score)).GetAwaiter().GetResult();
     }
 
     private async Task WriteGroupAsync(int[] userIdx, int[] rank, int[] itemIdx, float[] score)

@@ -108,6 +108,67 @@ public class CsrCacheTests
     }
 
     [Fact]
+    public void Fingerprint_ModificationTimeAlone_PathAndPartFiles_Invalidate()
+    {
+        using var dir = new TempDir();
+        string src = WriteSource(dir);
+        string cache = dir.File("c.fcsr");
+        using (Dataset ds = InteractionLoader.Load(src))
+        {
+            CsrCache.Write(ds, cache, src, "o");
+        }
+
+        Assert.True(CsrCache.IsCurrent(cache, src, "o"));
+
+        // Same bytes, same size, another modification time.
+        File.SetLastWriteTimeUtc(src, File.GetLastWriteTimeUtc(src).AddSeconds(-30));
+        Assert.False(CsrCache.IsCurrent(cache, src, "o"));
+
+        // The same file under another path is another source.
+        string copy = dir.File("copy.tsv");
+        File.Copy(src, copy);
+        File.SetLastWriteTimeUtc(copy, File.GetLastWriteTimeUtc(src));
+        using (Dataset ds = InteractionLoader.Load(src))
+        {
+            CsrCache.Write(ds, cache, src, "o");
+        }
+
+        Assert.True(CsrCache.IsCurrent(cache, src, "o"));
+        Assert.False(CsrCache.IsCurrent(cache, copy, "o"));
+
+        // A directory of part files: another part file invalidates.
+        string parts = Path.Combine(dir.Path, "parts");
+        Directory.CreateDirectory(parts);
+        File.Copy(src, Path.Combine(parts, "part-0.parquet"));
+        string dcache = dir.File("d.fcsr");
+        using (Dataset ds = InteractionLoader.Load(src))
+        {
+            CsrCache.Write(ds, dcache, parts, "o");
+        }
+
+        Assert.True(CsrCache.IsCurrent(dcache, parts, "o"));
+        File.Copy(src, Path.Combine(parts, "part-1.parquet"));
+        Assert.False(CsrCache.IsCurrent(dcache, parts, "o"));
+    }
+
+    [Fact]
+    public void FailedRebuild_KeepsTheOldCache_AndLeavesNoTemporaryFile()
+    {
+        using var dir = new TempDir();
+        string src = WriteSource(dir);
+        string cache = dir.File("c.fcsr");
+        using (Dataset first = InteractionLoader.LoadOrBuildCache(src, cache))
+        {
+        }
+
+        byte[] before = File.ReadAllBytes(cache);
+        File.AppendAllText(src, "1\t2\tNaN\n");
+        Assert.Throws<InvalidDataException>(() => InteractionLoader.LoadOrBuildCache(src, cache));
+        Assert.Equal(before, File.ReadAllBytes(cache));
+        Assert.Equal(2, Directory.GetFiles(dir.Path).Length); // the source and the old cache, nothing else
+    }
+
+    [Fact]
     public void FailedBuild_LeavesNoFile()
     {
         using var dir = new TempDir();

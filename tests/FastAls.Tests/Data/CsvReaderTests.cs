@@ -198,4 +198,32 @@ public class CsvReaderTests
         var e = LoadFails("1,,3\n");
         Assert.Contains("line 1, column 2 (item)", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void LineNumbers_StayRight_AcrossBatchesAndBlankLines()
+    {
+        // More records than one parse batch (65,536), blank lines in between: errors must still name the right lines.
+        var sb = new System.Text.StringBuilder();
+        for (int k = 0; k < 70_000; k++)
+        {
+            sb.Append(k).Append(',').Append(k % 97).Append(",1\n");
+            if (k == 40_000)
+            {
+                sb.Append("\n\n");
+            }
+        }
+
+        sb.Append("5,5,2\n");      // duplicate of line 6 (user 5, item 5): line 70,003
+        sb.Append("6,1,NaN\n");    // line 70,004
+        using var dir = new TempDir();
+        string dup = dir.Write("dup.csv", sb.ToString());
+        var e = Assert.Throws<InvalidDataException>(() => InteractionLoader.Load(dup, new InteractionLoadOptions { Duplicates = DuplicatePolicy.Error, Values = ValuePolicy.KeepAll, ValueColumnIndex = -1 }));
+        Assert.Contains("line 70003", e.Message, StringComparison.Ordinal);
+        Assert.Contains("line 6,", e.Message, StringComparison.Ordinal);
+
+        var v = Assert.Throws<InvalidDataException>(() => InteractionLoader.Load(dup));
+        Assert.Contains("line 70004, column 3 (value)", v.Message, StringComparison.Ordinal);
+        using Dataset ok = InteractionLoader.Load(dup, new InteractionLoadOptions { ValueColumnIndex = -1 });
+        Assert.Equal(70_001, ok.Nnz); // 70,000 pairs, the duplicate merged, (6, 1) new
+    }
 }

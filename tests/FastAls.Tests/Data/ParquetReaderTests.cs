@@ -222,6 +222,55 @@ public class ParquetReaderTests
     }
 
     [Fact]
+    public async Task Int32Values_AreRead()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("i.parquet");
+        var uf = new DataField<long>("user");
+        var itf = new DataField<long>("item");
+        var vf = new DataField<int>("value");
+        await DataTestHelpers.WriteParquetAsync(path, [uf, itf, vf], async (g, rg) =>
+        {
+            await rg.WriteAsync<long>(uf, new long[] { 1, 2 });
+            await rg.WriteAsync<long>(itf, new long[] { 3, 4 });
+            await rg.WriteAsync<int>(vf, new[] { 7, -2 });
+        });
+        using Dataset ds = await InteractionLoader.LoadAsync(path);
+        Assert.Equal(7f, ds.UserItems.Get(0, 0));
+        Assert.Equal(-2f, ds.UserItems.Get(1, 1)); // kept: ValuePolicy.KeepAll is the default
+    }
+
+    [Fact]
+    public async Task Bad_IdKindNotAsAsked_OrDifferingBetweenPartFiles()
+    {
+        using var dir = new TempDir();
+        string parts = Path.Combine(dir.Path, "parts");
+        Directory.CreateDirectory(parts);
+        var lu = new DataField<long>("user");
+        var su = new DataField<string>("user");
+        var itf = new DataField<long>("item");
+        await DataTestHelpers.WriteParquetAsync(Path.Combine(parts, "part-0.parquet"), [lu, itf], async (g, rg) =>
+        {
+            await rg.WriteAsync<long>(lu, new long[] { 1 });
+            await rg.WriteAsync<long>(itf, new long[] { 2 });
+        });
+        string second = Path.Combine(parts, "part-1.parquet");
+        await DataTestHelpers.WriteParquetAsync(second, [su, itf], async (g, rg) =>
+        {
+            await rg.WriteAsync(su, new[] { "u7" });
+            await rg.WriteAsync<long>(itf, new long[] { 2 });
+        });
+
+        var e = await FailsAsync(parts);
+        Assert.Contains(second, e.Message, StringComparison.Ordinal);
+        Assert.Contains("differ from the earlier part files", e.Message, StringComparison.Ordinal);
+
+        var k = await FailsAsync(second, new InteractionLoadOptions { UserIdKind = IdKind.Int64 });
+        Assert.Contains("column 'user'", k.Message, StringComparison.Ordinal);
+        Assert.Contains("UserIdKind is Int64 but the column holds string", k.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bad_EmptyInput()
     {
         using var dir = new TempDir();

@@ -9,14 +9,15 @@ public class HalfStepReferenceTests
 {
     public static TheoryData<AlsModelKind, AlsSolver> Cases() => KindsAndSolvers();
 
-    private static AlsOptions Options(AlsModelKind kind, AlsSolver solver, RegularizationScaling scaling = RegularizationScaling.Constant, int k = 6) => new()
+    /// <summary>Options for one case; <paramref name="logFor"/> is the implicit kind that uses log confidence (the other one linear).</summary>
+    private static AlsOptions Options(AlsModelKind kind, AlsSolver solver, RegularizationScaling scaling = RegularizationScaling.Constant, int k = 6, AlsModelKind logFor = AlsModelKind.BiasedImplicit) => new()
     {
         Kind = kind,
         Factors = k,
         Regularization = scaling == RegularizationScaling.ByCount ? 0.05f : 0.3f,
         RegularizationScaling = scaling,
         Alpha = 2f,
-        Confidence = kind == AlsModelKind.BiasedImplicit ? ConfidenceKind.Log : ConfidenceKind.Linear,
+        Confidence = kind == logFor ? ConfidenceKind.Log : ConfidenceKind.Linear,
         Epsilon = 0.5f,
         Solver = solver,
         CgSteps = 3,
@@ -37,7 +38,8 @@ public class HalfStepReferenceTests
     [MemberData(nameof(Cases))]
     public void ItemHalfStep_WithAlsWr_MatchesDenseReference(AlsModelKind kind, AlsSolver solver)
     {
-        Run(Options(kind, solver, RegularizationScaling.ByCount, k: 17), usersSide: false, KernelIsa.Active);
+        // Log confidence here for the plain implicit model (linear for the biased one): both kinds see both.
+        Run(Options(kind, solver, RegularizationScaling.ByCount, k: 17, logFor: AlsModelKind.Implicit), usersSide: false, KernelIsa.Active);
     }
 
     [Theory]

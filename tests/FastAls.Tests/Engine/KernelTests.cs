@@ -178,12 +178,4 @@ public class KernelTests
         neg[0] = -1;
         Assert.Equal(0, Cholesky.Factor(path, neg, 1, w));
     }
-
-    [Fact]
-    public void ForcedKernel_ParsesNames_AndRejectsUnknown()
-    {
-        Assert.Equal(KernelPath.Scalar, KernelIsa.Choose("scalar"));
-        Assert.Equal(KernelIsa.Best, KernelIsa.Choose(null));
-        Assert.Throws<InvalidOperationException>(() => KernelIsa.Choose("sse9"));
-    }
 }

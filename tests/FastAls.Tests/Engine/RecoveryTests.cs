@@ -1,4 +1,5 @@
 using System.Globalization;
+using FastAls.Tests.Data;
 using static FastAls.Tests.Engine.EngineTestData;
 
 namespace FastAls.Tests.Engine;
@@ -185,7 +186,7 @@ public class RecoveryTests
     [SkippableFact]
     public void Ml100k_BiasedExplicit_TestRmseBelow095()
     {
-        string? path = SharedData.Find("ml-100k/u.data");
+        string? path = DataTestHelpers.SharedFile("ml-100k/u.data");
         Skip.If(path is null, "ml-100k/u.data not found: no shared/data folder above the test directory and FASTALS_SHARED_DATA unset.");
         var all = new List<(int U, int I, float R)>();
         foreach (string line in File.ReadLines(path!))
@@ -217,29 +218,5 @@ public class RecoveryTests
         using AlsModel m = AlsModel.Fit(data, options);
         double rmse = Math.Sqrt(test.Average(t => Math.Pow(t.R - Score(m, t.U, t.I), 2)));
         Assert.True(rmse < 0.95, $"ml-100k test RMSE {rmse:F4}");
-    }
-}
-
-/// <summary>Finds ../shared/data (walking up from the test assembly) or FASTALS_SHARED_DATA.</summary>
-internal static class SharedData
-{
-    public static string? Find(string relative)
-    {
-        string? env = Environment.GetEnvironmentVariable("FASTALS_SHARED_DATA");
-        if (!string.IsNullOrEmpty(env) && File.Exists(Path.Combine(env, relative)))
-        {
-            return Path.Combine(env, relative);
-        }
-
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            string candidate = Path.Combine(d.FullName, "shared", "data", relative);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 }

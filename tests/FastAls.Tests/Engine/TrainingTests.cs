@@ -60,10 +60,16 @@ public class TrainingTests
             Assert.Equal(t % 2 == 0 ? AlsHalfStep.Users : AlsHalfStep.Items, p.HalfStep);
             Assert.True(double.IsFinite(p.Cost) && p.Cost > 0);
             Assert.Equal(p.Loss + p.Regularization, p.Cost, 1e-9 * p.Cost);
-            if (t > 0)
+            if (t == 0)
+            {
+                Assert.True(double.IsNaN(p.RelativeChange));
+            }
+            else
             {
                 double prev = rec.Reports[t - 1].Cost;
                 Assert.True(p.Cost <= prev * (1 + 1e-6), $"half-step {t}: cost rose from {prev} to {p.Cost}");
+                Assert.Equal((prev - p.Cost) / prev, p.RelativeChange, 1e-12);
+                Assert.True(p.Elapsed >= rec.Reports[t - 1].Elapsed, "elapsed time went backwards");
             }
         }
 
@@ -140,6 +146,59 @@ public class TrainingTests
             double err = RelativeError(e, a);
             Assert.True(err < 1e-3, $"user {u}: CG differs from Cholesky by {err:E2}");
         }
+    }
+
+    [Fact]
+    public void CgTolerance_StopsARowOnceItsResidualIsSmall()
+    {
+        using Dataset data = Random(25, 40, 0.3, seed: 23, implicitValues: true);
+        AlsOptions o = Options(AlsModelKind.Implicit, AlsSolver.ConjugateGradient) with { Factors = 9, Regularization = 0.5f, CgSteps = 100 };
+        using var yf = new FactorMatrix(data.Items, o.Factors);
+        FillRandom(yf, null, data.ItemUsers, 1);
+        GramMatrix gram = GramMatrix.Compute(AlsLayout.For(o), KernelIsa.Active, yf, null);
+
+        FactorMatrix Solve(float tolerance)
+        {
+            AlsOptions t = o with { CgTolerance = tolerance };
+            var x = new FactorMatrix(data.Users, o.Factors);
+            FillRandom(x, null, data.UserItems, 2);
+            new HalfStepSolver(t, KernelIsa.Active, 1, data.UserItems).Solve(new HalfStepContext(t, KernelIsa.Active, yf, null, gram, 0f, "user"), data.UserItems, x, null, null, default);
+            return x;
+        }
+
+        // A tolerance above every starting residual: no step is taken, the warm start stays as it was.
+        using var start = new FactorMatrix(data.Users, o.Factors);
+        FillRandom(start, null, data.UserItems, 2);
+        using (FactorMatrix untouched = Solve(1e15f))
+        {
+            Assert.Equal(start.ToArray(), untouched.ToArray());
+        }
+
+        // A moderate tolerance: every row's true residual is under it, and some rows stopped short of the full solve.
+        const float tol = 0.05f;
+        using FactorMatrix loose = Solve(tol), full = Solve(0f);
+        int stoppedEarly = 0;
+        for (int u = 0; u < data.Users; u++)
+        {
+            (double[,] a, double[] b) = ReferenceSystem(o, data.UserItems, u, yf, null, 0f);
+            double[] x = [.. loose.Row(u).ToArray().Select(v => (double)v)];
+            double rr = 0;
+            for (int p = 0; p < b.Length; p++)
+            {
+                double ax = 0;
+                for (int q = 0; q < b.Length; q++)
+                {
+                    ax += a[p, q] * x[q];
+                }
+
+                rr += (b[p] - ax) * (b[p] - ax);
+            }
+
+            Assert.True(Math.Sqrt(rr) <= 1.5 * tol, $"user {u}: residual {Math.Sqrt(rr):E2} above the tolerance {tol}");
+            stoppedEarly += loose.Row(u).SequenceEqual(full.Row(u)) ? 0 : 1;
+        }
+
+        Assert.True(stoppedEarly > 0, "the tolerance never stopped a row early");
     }
 
     [Theory]
@@ -250,12 +309,17 @@ public class TrainingTests
         using Dataset data = FromTriples(4, 4, [.. Enumerable.Range(0, 16).Select(t => (t / 4, t % 4, t % 3 == 0 ? 3e38f : 1e38f))]);
         AlsOptions o = Options(AlsModelKind.Explicit, solver) with { Factors = 2, Iterations = 0, Regularization = 1e-3f };
         using AlsModel m = AlsModel.Fit(data, o);
-        var rec = new Recorder();
-        float[] users = [], items = m.ItemFactors.ToArray();
-        var e = Assert.Throws<ArithmeticException>(() => m.ContinueTraining(data, 3, new Recorder(p => (users, items) = (m.UserFactors.ToArray(), m.ItemFactors.ToArray()))));
-        Assert.Contains("Explicit ALS diverged in iteration", e.Message, StringComparison.Ordinal);
-        Assert.Contains(" row ", e.Message, StringComparison.Ordinal);
-        Assert.Equal(users.Length == 0 ? m.UserFactors.ToArray() : users, m.UserFactors.ToArray());
+        // The factors as of the last completed half-step: the start, then whatever each report saw.
+        float[] users = m.UserFactors.ToArray(), items = m.ItemFactors.ToArray();
+        int reports = 0;
+        var e = Assert.Throws<ArithmeticException>(() => m.ContinueTraining(data, 3, new Recorder(p =>
+        {
+            reports++;
+            (users, items) = (m.UserFactors.ToArray(), m.ItemFactors.ToArray());
+        })));
+        Assert.Matches(@"^Explicit ALS diverged in iteration \d+ \((users|items) half-step\): (user|item) row \d+ \(id \d+\)", e.Message);
+        Assert.Contains($"iteration {(reports / 2) + 1} ", e.Message, StringComparison.Ordinal);
+        Assert.Equal(users, m.UserFactors.ToArray());
         Assert.Equal(items, m.ItemFactors.ToArray());
         Assert.All(m.ItemFactors.ToArray(), v => Assert.True(float.IsFinite(v)));
     }

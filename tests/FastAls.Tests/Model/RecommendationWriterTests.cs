@@ -14,7 +14,7 @@ public sealed class RecommendationWriterTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public async Task Parquet_stream_writes_row_group_per_block_and_matches_batch()
+    public async Task Parquet_stream_fills_row_groups_across_blocks_and_matches_batch()
     {
         using AlsModel m = ModelTestUtil.Random(AlsModelKind.Implicit, 600, 50, 8, 4);
         using CsrMatrix seen = ModelTestUtil.RandomCsr(600, 50, 3, 5);
@@ -22,19 +22,33 @@ public sealed class RecommendationWriterTests : IDisposable
         string path = Path.Combine(_dir, "recs.parquet");
         long rows = RecommendationExport.ToParquet(m, path, 5, seen, opts);
         Assert.Equal(600 * 5, rows);
+        await using (FileStream one = File.OpenRead(path))
+        await using (ParquetReader r1 = await ParquetReader.CreateAsync(one))
+        {
+            Assert.Equal(1, r1.RowGroupCount); // three chunks from the recommender, one default-sized row group
+        }
+
+        // Row groups of 700 rows: the recommender's chunks (1280, 1280 and 440 rows with one thread) are cut and joined to fill them.
+        using (ParquetRecommendationWriter w = ParquetRecommendationWriter.Create(path, m.UserIds, m.ItemIds, rowGroupRows: 700))
+        {
+            m.RecommendBatch(null, 5, w, seen, opts);
+            w.Complete();
+        }
+
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp-*"));
         BatchRecommendations want = m.RecommendBatch(null, 5, seen, opts);
 
         await using var fs = File.OpenRead(path);
         await using ParquetReader reader = await ParquetReader.CreateAsync(fs);
         Assert.Equal(["user", "rank", "item", "score"], reader.Schema.Fields.Select(f => f.Name).ToArray());
-        Assert.True(reader.RowGroupCount >= 3, $"{reader.RowGroupCount} row groups");
+        Assert.Equal(5, reader.RowGroupCount);
         DataField[] f = reader.Schema.GetDataFields();
         int row = 0;
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
             int n = (int)rg.RowCount;
+            Assert.Equal(g < 4 ? 700 : 200, n);
             var u = new long[n];
             var r = new int[n];
             var it = new long[n];

@@ -273,6 +273,62 @@ public class ServingTests
     }
 
     [Fact]
+    public void Similar_batches_across_blocks_match_brute_force_cosine_and_the_single_calls()
+    {
+        // 150 users and 2100 items: several query blocks (64) and item blocks (1024), and the packed-panel path.
+        using AlsModel m = ModelTestUtil.Random(AlsModelKind.Implicit, 150, 2100, 24, 5);
+        static double Cosine(Span<float> a, Span<float> b)
+        {
+            double ab = 0, aa = 0, bb = 0;
+            for (int p = 0; p < a.Length; p++)
+            {
+                ab += (double)a[p] * b[p];
+                aa += (double)a[p] * a[p];
+                bb += (double)b[p] * b[p];
+            }
+
+            return ab / Math.Sqrt(aa * bb);
+        }
+
+        int[] items = Enumerable.Range(0, 70).Select(q => (q * 29) + 3).ToArray();
+        var deny = new RecommendOptions { Exclude = [items[1], 2099] };
+        BatchRecommendations bi = m.SimilarItemsBatch(items, 8, deny);
+        for (int q = 0; q < items.Length; q += 9)
+        {
+            int it = items[q];
+            var want = ModelTestUtil.BruteTopN(j => Cosine(m.ItemFactors.Row(it), m.ItemFactors.Row(j)), 2100, 8, j => j != it && j != items[1] && j != 2099);
+            Recommendations got = bi.ForQuery(q);
+            Assert.Equal(8, got.Count);
+            Assert.DoesNotContain(it, got.Indices);
+            for (int r = 0; r < 8; r++)
+            {
+                Assert.Equal(want[r].Score, got.Scores[r], 4);
+            }
+
+            Assert.Equal(m.SimilarItems(it, 8, deny).Indices, got.Indices);
+        }
+
+        int[] users = Enumerable.Range(0, 150).Reverse().ToArray();
+        BatchRecommendations bu = m.SimilarUsersBatch(users, 5);
+        Assert.Equal(users, bu.Queries);
+        for (int q = 0; q < users.Length; q += 13)
+        {
+            int u = users[q];
+            var want = ModelTestUtil.BruteTopN(v => Cosine(m.UserFactors.Row(u), m.UserFactors.Row(v)), 150, 5, v => v != u);
+            Recommendations got = bu.ForQuery(q);
+            Assert.DoesNotContain(u, got.Indices);
+            for (int r = 0; r < 5; r++)
+            {
+                Assert.Equal(want[r].Score, got.Scores[r], 4);
+            }
+
+            Assert.Equal(m.SimilarUsers(u, 5).Indices, got.Indices);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.SimilarUsersBatch([0, 150], 5));
+    }
+
+    [Fact]
     public void Predict_biased_explicit_hand_computed_and_batched()
     {
         using AlsModel m = ModelTestUtil.Make(AlsModelKind.BiasedExplicit, new float[,] { { 1, 2 }, { 0.5f, -1 } }, new float[,] { { 3, 1 }, { -2, 0.25f } });

@@ -26,10 +26,27 @@ public static class KernelIsa
     /// <summary>The environment variable that forces a path.</summary>
     public const string ForceVariable = "FASTALS_FORCE_KERNEL";
 
-    private static readonly KernelPath s_active = Choose(Environment.GetEnvironmentVariable(ForceVariable));
+    // -1 until first asked: chosen lazily (not in a type initializer) so that a bad FASTALS_FORCE_KERNEL
+    // surfaces as a plain InvalidOperationException naming the variable, not a TypeInitializationException
+    // that would also break Best and Supported.
+    private static int s_active = -1;
 
-    /// <summary>The path the kernels use in this process.</summary>
-    public static KernelPath Active => s_active;
+    /// <summary>The path the kernels use in this process (chosen on first use, then fixed).</summary>
+    /// <exception cref="InvalidOperationException"><c>FASTALS_FORCE_KERNEL</c> names an unknown path or one this machine cannot run.</exception>
+    public static KernelPath Active
+    {
+        get
+        {
+            int a = Volatile.Read(ref s_active);
+            if (a < 0)
+            {
+                a = (int)Choose(Environment.GetEnvironmentVariable(ForceVariable));
+                Volatile.Write(ref s_active, a);
+            }
+
+            return (KernelPath)a;
+        }
+    }
 
     /// <summary>The widest path this machine (or, under NativeAOT, this build) can run.</summary>
     public static KernelPath Best =>

@@ -1,0 +1,444 @@
+"""ALS models with an API close to the ``implicit`` package's ``AlternatingLeastSquares``.
+
+IMPORTANT: ``fit`` takes a users x items matrix (ROWS ARE USERS, COLUMNS ARE ITEMS), like implicit >= 0.5.
+A matrix of items x users trains a model with users and items swapped; the shape is checked against the model
+wherever it is known (recommend, recalculate_user), and mismatches raise with the library's message.
+"""
+import ctypes
+import os
+
+import numpy as np
+
+from . import _signatures as sig
+from ._arrays import index_array, ptr, strict
+from ._dataset import Dataset
+from ._lib import lib
+
+_SOLVERS = {"cholesky": sig.AlsSolver.CHOLESKY, "cg": sig.AlsSolver.CONJUGATE_GRADIENT}
+_CONFIDENCE = {"linear": sig.ConfidenceKind.LINEAR, "log": sig.ConfidenceKind.LOG}
+_SCALING = {"constant": sig.RegularizationScaling.CONSTANT, "by_count": sig.RegularizationScaling.BY_COUNT}
+
+
+class AlternatingLeastSquares:
+    """Implicit-feedback ALS (Hu, Koren and Volinsky 2008), trained by libfastals.
+
+    Parameters mirror implicit's: ``factors``, ``regularization``, ``alpha``, ``iterations``, ``random_state`` (the seed;
+    an int), ``num_threads`` (0: all cores), ``use_cg`` (conjugate gradient instead of exact Cholesky solves) plus
+    ``cg_steps``, ``confidence`` ('linear': 1 + alpha r, 'log': 1 + alpha log(1 + r / epsilon)), ``epsilon``,
+    ``regularization_scaling`` ('constant' or 'by_count' = ALS-WR), ``init_scale`` and ``early_stop_tolerance``.
+
+    Arrays: ``user_factors`` / ``item_factors`` are float32 numpy arrays (users x factors, items x factors) copied out
+    of the library on each access. All ids are dense 0-based row/column indices of the fitted matrix.
+    """
+
+    kind = sig.AlsModelKind.IMPLICIT
+
+    def __init__(self, factors=100, regularization=0.01, alpha=1.0, iterations=15, random_state=42, num_threads=0,
+                 use_cg=False, cg_steps=3, confidence="linear", epsilon=1.0, regularization_scaling="constant",
+                 init_scale=0.1, early_stop_tolerance=0.0):
+        if random_state is not None and not isinstance(random_state, (int, np.integer)):
+            raise TypeError("random_state must be an int seed (got %s)" % type(random_state).__name__)
+        self.factors = factors
+        self.regularization = regularization
+        self.alpha = alpha
+        self.iterations = iterations
+        self.random_state = 42 if random_state is None else int(random_state)
+        self.num_threads = num_threads
+        self.use_cg = use_cg
+        self.cg_steps = cg_steps
+        self.confidence = confidence
+        self.epsilon = epsilon
+        self.regularization_scaling = regularization_scaling
+        self.init_scale = init_scale
+        self.early_stop_tolerance = early_stop_tolerance
+        self._model = 0
+
+    # ---- options
+    def _options(self):
+        o = sig.FastAlsFitOptions()
+        lib().call("fastals_fit_options_init", ctypes.byref(o))
+        o.kind = int(self.kind)
+        o.factors = int(self.factors)
+        o.regularization = float(self.regularization)
+        o.alpha = float(self.alpha)
+        o.iterations = int(self.iterations)
+        o.seed = int(self.random_state)
+        o.threads = int(self.num_threads)
+        o.solver = int(_SOLVERS["cg" if self.use_cg else "cholesky"])
+        o.cg_steps = int(self.cg_steps)
+        o.confidence = int(_lookup(_CONFIDENCE, self.confidence, "confidence"))
+        o.epsilon = float(self.epsilon)
+        o.regularization_scaling = int(_lookup(_SCALING, self.regularization_scaling, "regularization_scaling"))
+        o.init_scale = float(self.init_scale)
+        o.early_stop_tolerance = float(self.early_stop_tolerance)
+        return o
+
+    # ---- training
+    def fit(self, user_items, show_progress=False, callback=None):
+        """Trains on ``user_items``: a scipy.sparse CSR matrix of shape (users, items) — USERS ARE ROWS —, a path to
+        a Parquet/CSV file (columns user, item[, value]; see Dataset.load), or a Dataset.
+
+        ``callback(iteration, half_step, cost, loss)`` is called after every half-step (half_step 0: users solved,
+        1: items solved); return True to stop training (raises FastAlsCancelled, the old model is kept).
+        ``show_progress`` prints one line per iteration. The GIL is released while the library trains.
+        Returns self.
+        """
+        own = not isinstance(user_items, Dataset)
+        if isinstance(user_items, (str, bytes, os.PathLike)):
+            data = Dataset.load(user_items)
+        elif own:
+            data = Dataset.from_csr(user_items, copy=True)
+        else:
+            data = user_items
+        try:
+            o = self._options()
+            h = ctypes.c_uint64()
+            self._with_progress(o, show_progress, callback, "fastals_model_fit", data.handle, ctypes.byref(o), ctypes.byref(h))
+            self._free_model()
+            self._model = h.value
+        finally:
+            if own:
+                data.free()
+        return self
+
+    def continue_training(self, user_items, iterations, show_progress=False, callback=None):
+        """Runs ``iterations`` more iterations from the current factors on the same users x items data (a CSR matrix,
+        a path or a Dataset of the fitted shape); callback as in fit. On cancellation the model keeps the factors of
+        the last completed half-step."""
+        handle = self._handle()
+        own = not isinstance(user_items, Dataset)
+        data = Dataset.load(user_items) if isinstance(user_items, (str, bytes, os.PathLike)) else \
+            Dataset.from_csr(user_items, copy=True) if own else user_items
+        try:
+            o = self._options()
+            self._with_progress(o, show_progress, callback, "fastals_model_continue_training", handle, data.handle, int(iterations), ctypes.byref(o))
+        finally:
+            if own:
+                data.free()
+        return self
+
+    def _with_progress(self, o, show_progress, callback, export, *args):
+        errors = []
+
+        def report(iteration, half_step, cost, loss, _user):
+            try:
+                if show_progress and half_step == 1:
+                    print("fastals: iteration %d cost %.6g" % (iteration, cost))
+                if callback is not None and callback(iteration, half_step, cost, loss):
+                    return 1
+                return 0
+            except BaseException as e:  # an exception must not unwind through C
+                errors.append(e)
+                return 1
+
+        cb = sig.FN_PROGRESS(report) if (callback is not None or show_progress) else None
+        if cb is not None:
+            o.progress = cb
+        try:
+            lib().call(export, *args)
+        except Exception:
+            if errors:
+                raise errors[0]
+            raise
+
+    @classmethod
+    def from_factors(cls, user_factors, item_factors, **kwargs):
+        """A model serving given factors (float32, C-contiguous, users x k and items x k; rejected otherwise — no copy
+        is made on the Python side)."""
+        uf = strict(user_factors, np.float32, "user_factors", ndim=2)
+        itf = strict(item_factors, np.float32, "item_factors", ndim=2)
+        if uf.shape[1] != itf.shape[1]:
+            raise ValueError("user_factors has %d factors but item_factors has %d" % (uf.shape[1], itf.shape[1]))
+        m = cls(factors=uf.shape[1], **kwargs)
+        o = m._options()
+        h = ctypes.c_uint64()
+        l = lib()
+        l.call("fastals_model_create", ctypes.byref(o), uf.shape[0], itf.shape[0], ctypes.byref(h))
+        m._model = h.value
+        l.call("fastals_model_set_user_factors", m._model, ptr(uf), uf.size)
+        l.call("fastals_model_set_item_factors", m._model, ptr(itf), itf.size)
+        return m
+
+    # ---- state
+    def _handle(self):
+        if not self._model:
+            raise RuntimeError("the model is not fitted (call fit or load first)")
+        return self._model
+
+    def _shape(self):
+        u, i, k, kind = ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int32(), ctypes.c_int32()
+        lib().call("fastals_model_shape", self._handle(), ctypes.byref(u), ctypes.byref(i), ctypes.byref(k), ctypes.byref(kind))
+        return u.value, i.value, k.value, kind.value
+
+    @property
+    def shape(self):
+        """(users, items) of the fitted matrix."""
+        return self._shape()[:2]
+
+    @property
+    def user_factors(self):
+        """users x factors float32 array (a fresh copy)."""
+        u, _, k, _ = self._shape()
+        a = np.empty((u, k), dtype=np.float32)
+        lib().call("fastals_model_get_user_factors", self._model, ptr(a), a.size)
+        return a
+
+    @property
+    def item_factors(self):
+        """items x factors float32 array (a fresh copy)."""
+        _, i, k, _ = self._shape()
+        a = np.empty((i, k), dtype=np.float32)
+        lib().call("fastals_model_get_item_factors", self._model, ptr(a), a.size)
+        return a
+
+    def biases(self):
+        """(user_biases, item_biases, global_mean) of a biased model; FastAlsNotSupported otherwise."""
+        u, i, _, _ = self._shape()
+        ub, ib, mu = np.empty(u, dtype=np.float32), np.empty(i, dtype=np.float32), ctypes.c_float()
+        lib().call("fastals_model_get_biases", self._model, ptr(ub), ub.size, ptr(ib), ib.size, ctypes.byref(mu))
+        return ub, ib, mu.value
+
+    # ---- serving
+    def recommend(self, userid, user_items, N=10, filter_already_liked_items=True, filter_items=None,
+                  recalculate_user=False, items=None):
+        """Top-N items for one user index or an array of them.
+
+        ``user_items``: CSR rows of the given users (1 row for a single id, len(userid) rows for an array; the full
+        users x items matrix is accepted too when its row count equals the model's users). Its row supplies the
+        liked items to filter and, with ``recalculate_user``, the interactions to fold in. ``filter_items``: item
+        indices never returned; ``items``: the only item indices that may be returned.
+        Returns (ids, scores): 1-D arrays for a single id, (len(userid), N) arrays for an array (unused slots: id -1,
+        score -inf).
+        """
+        users, k, _, _ = self._shape()
+        single = np.ndim(userid) == 0
+        ids = index_array(userid, "userid")
+        rows = _user_rows(user_items, ids, users, self.shape[1]) if user_items is not None else None
+        if rows is None and (filter_already_liked_items or recalculate_user):
+            raise ValueError("user_items is needed to filter liked items or recalculate users (pass None only with "
+                             "filter_already_liked_items=False)")
+        exclude = index_array(filter_items, "filter_items")
+        cand = index_array(items, "items")
+        has_cand = 1 if items is not None else 0
+        l = lib()
+        if recalculate_user or single:
+            out_ids = np.full((ids.size, N), -1, dtype=np.int32)
+            out_scores = np.full((ids.size, N), -np.inf, dtype=np.float32)
+            for r, u in enumerate(ids):
+                seen = rows[r] if rows is not None else np.empty(0, dtype=np.int32)
+                oi, os_ = out_ids[r], out_scores[r]
+                count = ctypes.c_int32()
+                if recalculate_user:
+                    factors, bias = self._recalculate(seen, rows.values[r] if rows is not None else None)
+                    l.call("fastals_model_recommend_factors", self._model, ptr(factors), factors.size, ctypes.c_float(bias), N,
+                           ptr(seen), seen.size, int(bool(filter_already_liked_items)), has_cand, ptr(cand), cand.size,
+                           ptr(exclude), exclude.size, ptr(oi), oi.size, ptr(os_), os_.size, ctypes.byref(count))
+                else:
+                    l.call("fastals_model_recommend", self._model, int(u), N, ptr(seen), seen.size,
+                           int(bool(filter_already_liked_items)), has_cand, ptr(cand), cand.size, ptr(exclude), exclude.size,
+                           ptr(oi), oi.size, ptr(os_), os_.size, ctypes.byref(count))
+                if single:
+                    return oi[:count.value].copy(), os_[:count.value].copy()
+            return out_ids, out_scores
+        out_ids = np.empty((ids.size, N), dtype=np.int32)
+        out_scores = np.empty((ids.size, N), dtype=np.float32)
+        counts = np.empty(ids.size, dtype=np.int32)
+        offsets = rows.offsets if rows is not None else np.empty(0, dtype=np.int64)
+        seen_all = rows.indices if rows is not None else np.empty(0, dtype=np.int32)
+        l.call("fastals_model_recommend_batch", self._model, ptr(ids), ids.size, N, ptr(offsets), offsets.size,
+               ptr(seen_all), seen_all.size, int(bool(filter_already_liked_items)), has_cand, ptr(cand), cand.size,
+               ptr(exclude), exclude.size, int(self.num_threads), ptr(out_ids), out_ids.size, ptr(out_scores),
+               out_scores.size, ptr(counts), counts.size)
+        for r, c in enumerate(counts):
+            out_ids[r, c:] = -1
+            out_scores[r, c:] = -np.inf
+        return out_ids, out_scores
+
+    def similar_items(self, itemid, N=10, filter_items=None, items=None):
+        """The N items most similar (cosine of factors) to one item index or an array of them. Unlike implicit,
+        the query item itself is not returned. Returns (ids, scores) shaped as recommend's."""
+        return self._similar("fastals_model_similar_items", itemid, N, filter_items, items, "itemid")
+
+    def similar_users(self, userid, N=10, filter_users=None, users=None):
+        """The N users most similar (cosine of factors) to one user index or an array of them (the user excluded)."""
+        return self._similar("fastals_model_similar_users", userid, N, filter_users, users, "userid")
+
+    def _similar(self, export, query, N, exclude, allow, name):
+        self._handle()
+        single = np.ndim(query) == 0
+        q = index_array(query, name)
+        ex = index_array(exclude, "filter")
+        cand = index_array(allow, "allow-list")
+        out_ids = np.empty((q.size, N), dtype=np.int32)
+        out_scores = np.empty((q.size, N), dtype=np.float32)
+        counts = np.empty(q.size, dtype=np.int32)
+        lib().call(export, self._model, ptr(q), q.size, N, 1 if allow is not None else 0, ptr(cand), cand.size,
+                   ptr(ex), ex.size, ptr(out_ids), out_ids.size, ptr(out_scores), out_scores.size, ptr(counts), counts.size)
+        if single:
+            return out_ids[0, :counts[0]].copy(), out_scores[0, :counts[0]].copy()
+        for r, c in enumerate(counts):
+            out_ids[r, c:] = -1
+            out_scores[r, c:] = -np.inf
+        return out_ids, out_scores
+
+    def recalculate_user(self, userid, user_items):
+        """Fold-in: the factors a training half-step would give the user(s) whose rows are in ``user_items``
+        (items fixed). Returns a (factors,) array for one id, (len(userid), factors) for an array."""
+        users, _, _, _ = self._shape()
+        single = np.ndim(userid) == 0
+        ids = index_array(userid, "userid")
+        rows = _user_rows(user_items, ids, users, self.shape[1])
+        out = np.stack([self._recalculate(rows[r], rows.values[r])[0] for r in range(ids.size)]) if ids.size else \
+            np.empty((0, self.factors), dtype=np.float32)
+        return out[0] if single else out
+
+    def _recalculate(self, items, values):
+        _, _, k, _ = self._shape()
+        factors = np.zeros(k, dtype=np.float32)
+        values = np.ones(items.size, dtype=np.float32) if values is None else values
+        bias = ctypes.c_float()
+        lib().call("fastals_model_recalculate_user", self._model, ptr(items), items.size, ptr(values), values.size,
+                   ptr(factors), factors.size, ctypes.byref(bias))
+        return factors, bias.value
+
+    def predict(self, users, items):
+        """Scores of (users[i], items[i]) pairs as a float32 array."""
+        u = index_array(users, "users")
+        i = index_array(items, "items")
+        out = np.empty(u.size, dtype=np.float32)
+        lib().call("fastals_model_predict", self._handle(), ptr(u), u.size, ptr(i), i.size, ptr(out), out.size)
+        return out
+
+    # ---- persistence
+    def save(self, path):
+        """Writes the model file (the .NET AlsModel.Load reads it too)."""
+        lib().call("fastals_model_save", self._handle(), os.fsencode(path))
+
+    @classmethod
+    def load(cls, path):
+        """Reads a model file; returns an instance of the class matching the model's kind."""
+        h = ctypes.c_uint64()
+        lib().call("fastals_model_load", os.fsencode(path), ctypes.byref(h))
+        return cls._adopt(h.value)
+
+    @classmethod
+    def _adopt(cls, handle):
+        m = AlternatingLeastSquares()
+        m._model = handle
+        u, i, k, kind = m._shape()
+        target = {c.kind: c for c in _MODEL_CLASSES}[kind]
+        m.__class__ = target
+        m.factors = k
+        return m
+
+    def export_spark(self, folder, include_biases=True, overwrite=False):
+        """Writes the model in Spark ML's ALSModel folder layout (readable by pyspark's ALSModel.load)."""
+        lib().call("fastals_model_export_spark", self._handle(), os.fsencode(folder), int(bool(include_biases)), int(bool(overwrite)))
+
+    @classmethod
+    def import_spark(cls, folder):
+        """Reads a Spark ALSModel folder (a plain Spark model becomes an ExplicitALS)."""
+        h = ctypes.c_uint64()
+        lib().call("fastals_model_import_spark", os.fsencode(folder), ctypes.byref(h))
+        return cls._adopt(h.value)
+
+    def free(self):
+        """Releases the model's memory; later calls raise FastAlsHandleError (a freed model)."""
+        handle = self._handle()
+        lib().call("fastals_model_free", handle)
+        self._freed = handle
+
+    def _free_model(self):
+        if self._model and getattr(self, "_freed", None) != self._model:
+            lib().cdll.fastals_model_free(self._model)
+
+    def __del__(self):
+        try:
+            self._free_model()
+        except Exception:
+            pass
+
+
+class ExplicitALS(AlternatingLeastSquares):
+    """Explicit ratings ALS: r_ui ~ x_u . y_i over the observed entries only (alpha is unused)."""
+
+    kind = sig.AlsModelKind.EXPLICIT
+
+
+class BiasedExplicitALS(AlternatingLeastSquares):
+    """Explicit ratings with global mean and biases: r_ui ~ mu + b_u + g_i + x_u . y_i."""
+
+    kind = sig.AlsModelKind.BIASED_EXPLICIT
+
+
+class BiasedImplicitALS(AlternatingLeastSquares):
+    """Implicit feedback with user and item biases (unobserved pairs counted exactly)."""
+
+    kind = sig.AlsModelKind.BIASED_IMPLICIT
+
+
+_MODEL_CLASSES = (AlternatingLeastSquares, ExplicitALS, BiasedExplicitALS, BiasedImplicitALS)
+
+
+def ranking_metrics_at_k(model, train_user_items, test_user_items, K=10, num_threads=0):
+    """precision, recall, map, ndcg, auc (as implicit.evaluation.ranking_metrics_at_k) and coverage at K, computed by
+    the library; train and test are users x items CSR matrices of the model's shape."""
+    train = Dataset.from_csr(train_user_items, copy=True)
+    try:
+        test = Dataset.from_csr(test_user_items, copy=True)
+        try:
+            m = sig.FastAlsRankingMetrics()
+            lib().call("fastals_model_evaluate", model._handle(), train.handle, test.handle, int(K), int(num_threads), ctypes.byref(m))
+        finally:
+            test.free()
+    finally:
+        train.free()
+    return {"precision": m.precision, "recall": m.recall, "map": m.map, "ndcg": m.ndcg, "auc": m.auc,
+            "coverage": m.coverage, "users": m.users, "k": m.k}
+
+
+class _Rows:
+    """The CSR rows of some users: offsets (int64, len(users)+1), indices (int32) and values (float32)."""
+
+    def __init__(self, offsets, indices, values):
+        self.offsets, self.indices, self.values_all = offsets, indices, values
+        self.values = _RowValues(self)
+
+    def __getitem__(self, r):
+        return self.indices[self.offsets[r]:self.offsets[r + 1]]
+
+
+class _RowValues:
+    def __init__(self, rows):
+        self._rows = rows
+
+    def __getitem__(self, r):
+        return self._rows.values_all[self._rows.offsets[r]:self._rows.offsets[r + 1]]
+
+
+def _user_rows(user_items, ids, model_users, model_items):
+    import scipy.sparse as sp
+    if not sp.issparse(user_items):
+        raise TypeError("user_items must be a scipy.sparse CSR matrix (users x items) (got %s)" % type(user_items).__name__)
+    m = user_items.tocsr()
+    if m.shape[1] != model_items:
+        raise ValueError("user_items has %d columns but the model has %d items (is the matrix items x users? fit and "
+                         "recommend take USERS x ITEMS)" % (m.shape[1], model_items))
+    if m.shape[0] != ids.size:
+        if m.shape[0] == model_users:
+            m = m[ids]
+        else:
+            raise ValueError("user_items has %d rows; pass the rows of the %d requested user(s) or the full %d-user "
+                             "matrix" % (m.shape[0], ids.size, model_users))
+    if not m.has_canonical_format:
+        m = m.copy()
+        m.sum_duplicates()
+    return _Rows(np.ascontiguousarray(m.indptr, dtype=np.int64), np.ascontiguousarray(m.indices, dtype=np.int32),
+                 np.ascontiguousarray(m.data, dtype=np.float32))
+
+
+def _lookup(table, key, name):
+    try:
+        return table[key]
+    except KeyError:
+        raise ValueError("%s must be one of %s (got %r)" % (name, ", ".join(sorted(table)), key)) from None

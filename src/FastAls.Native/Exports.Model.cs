@@ -1,0 +1,500 @@
+using FastAls.Evaluation;
+using FastAls.Interop;
+using FastAls.IO;
+
+namespace FastAls.Native;
+
+internal static unsafe partial class Exports
+{
+    /// <summary>Fills load options with the defaults (format from the path, columns user/item/value, header detected, duplicates summed).</summary>
+    /// <param name="options">the struct to fill</param>
+    [FastAlsExport("fastals_load_options_init")]
+    internal static void LoadOptionsInit(FastAlsLoadOptions* options) => *options = FastAlsLoadOptions.Defaults();
+
+    /// <summary>Loads interactions from a Parquet file or folder, or a CSV/TSV file. Ids keep their type (int64 or string).</summary>
+    /// <param name="path">the file or folder</param>
+    /// <param name="options">how to read it</param>
+    /// <returns>the dataset</returns>
+    [FastAlsExport("fastals_dataset_load", Result = "dataset")]
+    internal static Dataset DatasetLoad(string path, in FastAlsLoadOptions options) => InteractionLoader.Load(path, options.ToOptions());
+
+    /// <summary>Writes a dataset as Parquet (columns user, item, value; ids as in the dataset), to a temporary name then renamed.</summary>
+    /// <param name="dataset">the dataset</param>
+    /// <param name="path">the .parquet file</param>
+    [FastAlsExport("fastals_dataset_save_parquet")]
+    internal static void DatasetSaveParquet(Dataset dataset, string path) =>
+        InteractionParquetWriter.WriteAsync(dataset, path).GetAwaiter().GetResult();
+
+    /// <summary>Trains a model on a dataset (the progress callback in options is called after each half-step).</summary>
+    /// <param name="dataset">the interactions (users x items)</param>
+    /// <param name="options">hyperparameters and callback</param>
+    /// <returns>the trained model</returns>
+    [FastAlsExport("fastals_model_fit", Result = "model")]
+    internal static AlsModel ModelFit(Dataset dataset, in FastAlsFitOptions options)
+    {
+        AlsOptions o = options.ToOptions();
+        using var cts = new CancellationTokenSource();
+        var progress = options.Progress == null ? null : new CallbackProgress(options.Progress, options.ProgressUser, cts);
+        return AlsModel.Fit(dataset, o, progress, cts.Token);
+    }
+
+    /// <summary>Runs more iterations on a model from its current factors (the dataset must have the model's users and items).</summary>
+    /// <param name="model">the model</param>
+    /// <param name="dataset">the interactions</param>
+    /// <param name="iterations">number of iterations</param>
+    /// <param name="options">only progress and progress_user are used</param>
+    [FastAlsExport("fastals_model_continue_training")]
+    internal static void ModelContinueTraining(AlsModel model, Dataset dataset, int iterations, in FastAlsFitOptions options)
+    {
+        using var cts = new CancellationTokenSource();
+        var progress = options.Progress == null ? null : new CallbackProgress(options.Progress, options.ProgressUser, cts);
+        model.ContinueTraining(dataset, iterations, progress, cts.Token);
+    }
+
+    /// <summary>Copies the user and item biases and the global mean (biased models only).</summary>
+    /// <param name="model">the model</param>
+    /// <param name="userBiases">users floats</param>
+    /// <param name="itemBiases">items floats</param>
+    /// <param name="globalMean">the global mean mu (0 unless biased explicit)</param>
+    [FastAlsExport("fastals_model_get_biases")]
+    internal static void ModelGetBiases(AlsModel model, Span<float> userBiases, Span<float> itemBiases, out float globalMean)
+    {
+        if (model.UserBiases is null || model.ItemBiases is null)
+        {
+            throw new NotSupportedException($"A {model.Kind} model has no biases.");
+        }
+
+        if (userBiases.Length != model.Users || itemBiases.Length != model.Items)
+        {
+            throw new ArgumentException($"user_biases/item_biases have {userBiases.Length}/{itemBiases.Length} entries; the model has {model.Users} users and {model.Items} items.", nameof(userBiases));
+        }
+
+        model.UserBiases.CopyTo(userBiases);
+        model.ItemBiases.CopyTo(itemBiases);
+        globalMean = model.GlobalMean;
+    }
+
+    /// <summary>
+    /// The top n items for user index user, best first. seen_items (the user's interactions) are left out when
+    /// filter_seen; with has_candidates only candidates may be returned; exclude are never returned.
+    /// </summary>
+    /// <param name="model">the model</param>
+    /// <param name="user">dense user index</param>
+    /// <param name="n">how many items</param>
+    /// <param name="seenItems">item indices the user interacted with</param>
+    /// <param name="filterSeen">leave out seen_items</param>
+    /// <param name="hasCandidates">candidates is an allow-list (else it is ignored)</param>
+    /// <param name="candidates">allowed item indices</param>
+    /// <param name="exclude">item indices never returned</param>
+    /// <param name="items">receives up to n item indices (at least n entries)</param>
+    /// <param name="scores">receives their scores (at least n entries)</param>
+    /// <returns>the number of results written</returns>
+    [FastAlsExport("fastals_model_recommend", Result = "count")]
+    internal static int ModelRecommend(AlsModel model, int user, int n, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> items, Span<float> scores)
+    {
+        CheckIndex(user, model.Users, nameof(user), "users");
+        return RecommendFactors(model, model.UserFactors.Row(user), model.UserBiases?[user] ?? 0f, n, seenItems, filterSeen, hasCandidates, candidates, exclude, items, scores);
+    }
+
+    /// <summary>The top n items for a user given by factors (for example from fastals_model_recalculate_user); filters as fastals_model_recommend.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="userFactors">factors floats</param>
+    /// <param name="userBias">the user's bias (0 for unbiased models)</param>
+    /// <param name="n">how many items</param>
+    /// <param name="seenItems">item indices the user interacted with</param>
+    /// <param name="filterSeen">leave out seen_items</param>
+    /// <param name="hasCandidates">candidates is an allow-list</param>
+    /// <param name="candidates">allowed item indices</param>
+    /// <param name="exclude">item indices never returned</param>
+    /// <param name="items">receives up to n item indices</param>
+    /// <param name="scores">receives their scores</param>
+    /// <returns>the number of results written</returns>
+    [FastAlsExport("fastals_model_recommend_factors", Result = "count")]
+    internal static int ModelRecommendFactors(AlsModel model, ReadOnlySpan<float> userFactors, float userBias, int n, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> items, Span<float> scores) =>
+        RecommendFactors(model, userFactors, userBias, n, seenItems, filterSeen, hasCandidates, candidates, exclude, items, scores);
+
+    /// <summary>
+    /// Top n for many users in one blocked, parallel pass. Row r of the CSR (seen_offsets, seen_items) holds the seen
+    /// items of users[r] (pass empty arrays when not filtering). Results are row-major: users_len x n slots, counts[r] used.
+    /// </summary>
+    /// <param name="model">the model</param>
+    /// <param name="users">dense user indices</param>
+    /// <param name="n">results per user</param>
+    /// <param name="seenOffsets">users_len + 1 offsets into seen_items (or empty)</param>
+    /// <param name="seenItems">seen item indices of each user row</param>
+    /// <param name="filterSeen">leave out the seen items</param>
+    /// <param name="hasCandidates">candidates is an allow-list</param>
+    /// <param name="candidates">allowed item indices</param>
+    /// <param name="exclude">item indices never returned</param>
+    /// <param name="threads">worker threads (0: all processors)</param>
+    /// <param name="items">receives users_len * n item indices</param>
+    /// <param name="scores">receives users_len * n scores</param>
+    /// <param name="counts">receives users_len result counts</param>
+    [FastAlsExport("fastals_model_recommend_batch")]
+    internal static void ModelRecommendBatch(AlsModel model, ReadOnlySpan<int> users, int n, ReadOnlySpan<long> seenOffsets, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, int threads, Span<int> items, Span<float> scores, Span<int> counts)
+    {
+        CheckN(n);
+        CheckBatchOutputs(users.Length, n, items, scores, counts);
+        int[] userArray = users.ToArray();
+        foreach (int u in userArray)
+        {
+            CheckIndex(u, model.Users, "users", "users");
+        }
+
+        using CsrMatrix? seen = filterSeen && seenOffsets.Length > 0 ? SeenMatrix(model, userArray, seenOffsets, seenItems) : null;
+        RecommendOptions options = Options(filterSeen && seen is not null, hasCandidates, candidates, exclude, model.Items, threads);
+        BatchRecommendations r = model.RecommendBatch(userArray, n, seen, options);
+        CopyBatch(r, n, items, scores, counts);
+    }
+
+    /// <summary>The n items most similar (cosine of factors) to each of items, the item itself excluded; row-major results as the batch recommend.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="queries">dense item indices</param>
+    /// <param name="n">results per query</param>
+    /// <param name="hasCandidates">candidates is an allow-list</param>
+    /// <param name="candidates">allowed item indices</param>
+    /// <param name="exclude">item indices never returned</param>
+    /// <param name="items">receives queries_len * n item indices</param>
+    /// <param name="scores">receives queries_len * n similarities</param>
+    /// <param name="counts">receives queries_len result counts</param>
+    [FastAlsExport("fastals_model_similar_items")]
+    internal static void ModelSimilarItems(AlsModel model, ReadOnlySpan<int> queries, int n, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> items, Span<float> scores, Span<int> counts)
+    {
+        CheckN(n);
+        CheckBatchOutputs(queries.Length, n, items, scores, counts);
+        int[] q = queries.ToArray();
+        foreach (int i in q)
+        {
+            CheckIndex(i, model.Items, "queries", "items");
+        }
+
+        CopyBatch(model.SimilarItemsBatch(q, n, Options(false, hasCandidates, candidates, exclude, model.Items, 0)), n, items, scores, counts);
+    }
+
+    /// <summary>The n users most similar (cosine of factors) to each of users, the user itself excluded.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="queries">dense user indices</param>
+    /// <param name="n">results per query</param>
+    /// <param name="hasCandidates">candidates is an allow-list (user indices)</param>
+    /// <param name="candidates">allowed user indices</param>
+    /// <param name="exclude">user indices never returned</param>
+    /// <param name="users">receives queries_len * n user indices</param>
+    /// <param name="scores">receives queries_len * n similarities</param>
+    /// <param name="counts">receives queries_len result counts</param>
+    [FastAlsExport("fastals_model_similar_users")]
+    internal static void ModelSimilarUsers(AlsModel model, ReadOnlySpan<int> queries, int n, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> users, Span<float> scores, Span<int> counts)
+    {
+        CheckN(n);
+        CheckBatchOutputs(queries.Length, n, users, scores, counts);
+        int[] q = queries.ToArray();
+        foreach (int u in q)
+        {
+            CheckIndex(u, model.Users, "queries", "users");
+        }
+
+        CopyBatch(model.SimilarUsersBatch(q, n, Options(false, hasCandidates, candidates, exclude, model.Users, 0)), n, users, scores, counts);
+    }
+
+    /// <summary>
+    /// Fold-in: solves a user's factors (and bias) from its interactions with the item factors fixed, exactly as a
+    /// training half-step would. factors is the CG starting point on input (zeros or the current factors).
+    /// </summary>
+    /// <param name="model">the model</param>
+    /// <param name="items">item indices of the user's interactions, strictly increasing</param>
+    /// <param name="values">their values</param>
+    /// <param name="factors">factors floats: start on input, solution on output</param>
+    /// <param name="bias">the user's bias (0 for unbiased models)</param>
+    [FastAlsExport("fastals_model_recalculate_user")]
+    internal static void ModelRecalculateUser(AlsModel model, ReadOnlySpan<int> items, ReadOnlySpan<float> values, Span<float> factors, out float bias)
+    {
+        if (items.Length != values.Length)
+        {
+            throw new ArgumentException($"items has {items.Length} entries but values has {values.Length}.", nameof(values));
+        }
+
+        if (factors.Length != model.Factors)
+        {
+            throw new ArgumentException($"factors has {factors.Length} floats; the model has {model.Factors} factors.", nameof(factors));
+        }
+
+        int prev = -1;
+        for (int p = 0; p < items.Length; p++)
+        {
+            CheckIndex(items[p], model.Items, nameof(items), "items");
+            if (items[p] <= prev)
+            {
+                throw new ArgumentException($"items must be strictly increasing ({prev} then {items[p]} at {p}).", nameof(items));
+            }
+
+            if (!float.IsFinite(values[p]))
+            {
+                throw new ArgumentException($"values[{p}] is not finite ({values[p]}).", nameof(values));
+            }
+
+            prev = items[p];
+        }
+
+        model.RecalculateUser(items, values, factors, out bias);
+    }
+
+    /// <summary>Scores of (users[i], items[i]) pairs: mu + b_u + g_i + x_u . y_i.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="users">dense user indices</param>
+    /// <param name="items">dense item indices (same length)</param>
+    /// <param name="scores">receives one score per pair</param>
+    [FastAlsExport("fastals_model_predict")]
+    internal static void ModelPredict(AlsModel model, ReadOnlySpan<int> users, ReadOnlySpan<int> items, Span<float> scores) => model.Predict(users, items, scores);
+
+    /// <summary>Ranking metrics at k of the model on a test set (train interactions are excluded from the recommendations); both datasets are users x items of the model's shape.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="train">training interactions</param>
+    /// <param name="test">held-out interactions</param>
+    /// <param name="k">the cut-off</param>
+    /// <param name="threads">worker threads (0: all processors)</param>
+    /// <param name="metrics">receives the metrics</param>
+    [FastAlsExport("fastals_model_evaluate")]
+    internal static void ModelEvaluate(AlsModel model, Dataset train, Dataset test, int k, int threads, FastAlsRankingMetrics* metrics)
+    {
+        RankingMetrics m = Evaluator.Ranking(model, train.UserItems, test.UserItems, k, perUser: false, threads: threads);
+        *metrics = new FastAlsRankingMetrics
+        {
+            K = m.K,
+            Users = m.Users,
+            Precision = m.Precision,
+            Recall = m.Recall,
+            Map = m.Map,
+            Ndcg = m.Ndcg,
+            Auc = m.Auc,
+            Coverage = m.Coverage,
+        };
+    }
+
+    /// <summary>Saves the model (factors, biases, options, ids) to a file, written to a temporary name and renamed.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="path">the file</param>
+    [FastAlsExport("fastals_model_save")]
+    internal static void ModelSave(AlsModel model, string path) => model.Save(path);
+
+    /// <summary>Loads a model saved by fastals_model_save (or the .NET AlsModel.Save).</summary>
+    /// <param name="path">the file</param>
+    /// <returns>the model</returns>
+    [FastAlsExport("fastals_model_load", Result = "model")]
+    internal static AlsModel ModelLoad(string path) => AlsModel.Load(path);
+
+    /// <summary>Exports the model in Spark ML's ALSModel folder layout (metadata + userFactors/itemFactors Parquet), built in a temporary folder then renamed.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="folder">the model folder</param>
+    /// <param name="includeBiases">also write the biases (FastAls extension; Spark ignores them)</param>
+    /// <param name="overwrite">replace an existing folder</param>
+    [FastAlsExport("fastals_model_export_spark")]
+    internal static void ModelExportSpark(AlsModel model, string folder, bool includeBiases, bool overwrite) =>
+        SparkAlsFormat.Export(model, folder, new SparkExportOptions { IncludeBiases = includeBiases, Overwrite = overwrite });
+
+    /// <summary>Reads a Spark ALSModel folder (written by fastals_model_export_spark or by Spark's ALSModel.save; a plain Spark model is read as an explicit model).</summary>
+    /// <param name="folder">the model folder</param>
+    /// <returns>the model</returns>
+    [FastAlsExport("fastals_model_import_spark", Result = "model")]
+    internal static AlsModel ModelImportSpark(string folder) => SparkAlsFormat.Import(folder);
+
+    /// <summary>The external id of one user (side 0) or item (side 1) of a dataset as text (for string ids, which fastals_dataset_user_ids cannot return).</summary>
+    /// <param name="dataset">the dataset</param>
+    /// <param name="side">0: users, 1: items</param>
+    /// <param name="index">dense index</param>
+    /// <returns>the id</returns>
+    [FastAlsExport("fastals_dataset_id_text", Result = "id")]
+    internal static string DatasetIdText(Dataset dataset, int side, int index)
+    {
+        IdMap map = side switch
+        {
+            0 => dataset.UserIds,
+            1 => dataset.ItemIds,
+            _ => throw new ArgumentException($"side must be 0 (users) or 1 (items) (got {side}).", nameof(side)),
+        };
+        CheckIndex(index, map.Count, nameof(index), side == 0 ? "users" : "items");
+        return map.Format(index);
+    }
+
+    private static int RecommendFactors(AlsModel model, ReadOnlySpan<float> userFactors, float userBias, int n, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> items, Span<float> scores)
+    {
+        CheckN(n);
+        if (items.Length < n || scores.Length < n)
+        {
+            throw new ArgumentException($"items and scores need at least n = {n} entries (got {items.Length} and {scores.Length}).", items.Length < n ? nameof(items) : nameof(scores));
+        }
+
+        foreach (int i in seenItems)
+        {
+            CheckIndex(i, model.Items, "seen_items", "items");
+        }
+
+        Recommendations r = model.RecommendForFactors(userFactors, userBias, n, seenItems, Options(filterSeen, hasCandidates, candidates, exclude, model.Items, 1));
+        r.Indices.CopyTo(items);
+        r.Scores.CopyTo(scores);
+        return r.Count;
+    }
+
+    private static RecommendOptions Options(bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, int count, int threads)
+    {
+        foreach (int c in candidates)
+        {
+            CheckIndex(c, count, nameof(candidates), "entries");
+        }
+
+        foreach (int c in exclude)
+        {
+            CheckIndex(c, count, nameof(exclude), "entries");
+        }
+
+        if (threads < 0)
+        {
+            throw new ArgumentException($"threads must be >= 0 (got {threads}).", nameof(threads));
+        }
+
+        return new RecommendOptions
+        {
+            FilterSeen = filterSeen,
+            Candidates = hasCandidates ? candidates.ToArray() : null,
+            Exclude = exclude.Length > 0 ? exclude.ToArray() : null,
+            Threads = threads,
+        };
+    }
+
+    /// <summary>A users x items CSR holding the given rows at their users' positions (other rows empty).</summary>
+    private static CsrMatrix SeenMatrix(AlsModel model, int[] users, ReadOnlySpan<long> offsets, ReadOnlySpan<int> seen)
+    {
+        if (offsets.Length != users.Length + 1 || offsets[0] != 0 || offsets[^1] != seen.Length)
+        {
+            throw new ArgumentException($"seen_offsets must have users_len + 1 = {users.Length + 1} entries from 0 to seen_items_len = {seen.Length} (got {offsets.Length} entries).", "seen_offsets");
+        }
+
+        var rowOf = new int[model.Users];
+        Array.Fill(rowOf, -1);
+        for (int r = 0; r < users.Length; r++)
+        {
+            if (offsets[r + 1] < offsets[r])
+            {
+                throw new ArgumentException($"seen_offsets decrease at row {r}.", "seen_offsets");
+            }
+
+            int prior = rowOf[users[r]];
+            if (prior >= 0 && !seen[(int)offsets[prior]..(int)offsets[prior + 1]].SequenceEqual(seen[(int)offsets[r]..(int)offsets[r + 1]]))
+            {
+                throw new ArgumentException($"user {users[r]} appears twice in users with different seen items.", "seen_items");
+            }
+
+            rowOf[users[r]] = r;
+        }
+
+        var rowOffsets = new long[model.Users + 1];
+        for (int u = 0; u < model.Users; u++)
+        {
+            int r = rowOf[u];
+            rowOffsets[u + 1] = rowOffsets[u] + (r < 0 ? 0 : offsets[r + 1] - offsets[r]);
+        }
+
+        var cols = new int[rowOffsets[^1]];
+        for (int u = 0; u < model.Users; u++)
+        {
+            int r = rowOf[u];
+            if (r < 0)
+            {
+                continue;
+            }
+
+            Span<int> dest = cols.AsSpan((int)rowOffsets[u], (int)(rowOffsets[u + 1] - rowOffsets[u]));
+            seen[(int)offsets[r]..(int)offsets[r + 1]].CopyTo(dest);
+            dest.Sort();
+            for (int p = 0; p < dest.Length; p++)
+            {
+                CheckIndex(dest[p], model.Items, "seen_items", "items");
+            }
+        }
+
+        // Repeated items in a row are harmless for filtering: drop them so the matrix is valid.
+        var values = new float[cols.Length];
+        Array.Fill(values, 1f);
+        return Dedupe(model.Users, model.Items, rowOffsets, cols, values);
+    }
+
+    private static CsrMatrix Dedupe(int rows, int cols, long[] offsets, int[] idx, float[] values)
+    {
+        var outOffsets = new long[rows + 1];
+        int w = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            for (long p = offsets[r]; p < offsets[r + 1]; p++)
+            {
+                if (p == offsets[r] || idx[p] != idx[p - 1])
+                {
+                    idx[w] = idx[p];
+                    values[w] = values[p];
+                    w++;
+                }
+            }
+
+            outOffsets[r + 1] = w;
+        }
+
+        return CsrMatrix.FromArrays(rows, cols, outOffsets, idx[..w], values[..w]);
+    }
+
+    private static void CopyBatch(BatchRecommendations r, int n, Span<int> items, Span<float> scores, Span<int> counts)
+    {
+        if (r.N != n)
+        {
+            throw new InvalidOperationException($"The batch has {r.N} slots per query; {n} were asked for.");
+        }
+
+        r.Items.CopyTo(items);
+        r.Scores.CopyTo(scores);
+        r.Counts.CopyTo(counts);
+    }
+
+    private static void CheckBatchOutputs(int queries, int n, Span<int> items, Span<float> scores, Span<int> counts)
+    {
+        long need = (long)queries * n;
+        if (items.Length != need || scores.Length != need || counts.Length != queries)
+        {
+            throw new ArgumentException($"For {queries} queries and n = {n} the outputs need {need}, {need} and {queries} entries (got {items.Length}, {scores.Length}, {counts.Length}).", nameof(items));
+        }
+    }
+
+    private static void CheckN(int n)
+    {
+        if (n < 0)
+        {
+            throw new ArgumentException($"n must be >= 0 (got {n}).", nameof(n));
+        }
+    }
+
+    private static void CheckIndex(int index, int count, string name, string what)
+    {
+        if ((uint)index >= (uint)count)
+        {
+            throw new ArgumentException($"{name}: index {index} is outside [0, {count}) ({count} {what}).", name);
+        }
+    }
+
+    /// <summary>Forwards training progress to a C callback; a non-zero return cancels.</summary>
+    private sealed class CallbackProgress : IProgress<AlsProgress>
+    {
+        private readonly delegate* unmanaged[Cdecl]<int, int, double, double, void*, int> _callback;
+        private readonly void* _user;
+        private readonly CancellationTokenSource _cts;
+
+        public CallbackProgress(delegate* unmanaged[Cdecl]<int, int, double, double, void*, int> callback, void* user, CancellationTokenSource cts)
+        {
+            _callback = callback;
+            _user = user;
+            _cts = cts;
+        }
+
+        public void Report(AlsProgress value)
+        {
+            if (_callback(value.Iteration, (int)value.HalfStep, value.Cost, value.Loss, _user) != 0)
+            {
+                _cts.Cancel();
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using FastAls.Interop;
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Native;
+
+/// <summary>
+/// The managed side of the C ABI: each <c>[FastAlsExport]</c> method becomes one C function (argument checks,
+/// handle lookup and exception-to-status mapping are generated). Adding an export is adding a method here.
+/// </summary>
+internal static unsafe partial class Exports
+{
+    /// <summary>The library version (semantic version of FastAls).</summary>
+    /// <returns>the version text</returns>
+    [FastAlsExport("fastals_version", Result = "version")]
+    internal static string Version() =>
+        typeof(AlsModel).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>Build information: version, runtime, the x86-64 level this library was compiled for and the live kernel.</summary>
+    /// <returns>one line of key=value pairs</returns>
+    [FastAlsExport("fastals_build_info", Result = "info")]
+    internal static string BuildInfo()
+    {
+        string isa = typeof(Exports).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "FastAls.InstructionSet")?.Value is { Length: > 0 } s ? s : "default";
+        return $"fastals {Version()}; runtime={RuntimeInformation.FrameworkDescription}; aot={!RuntimeFeature.IsDynamicCodeSupported}; "
+            + $"instruction_set={isa}; kernel={KernelIsa.Active}; best_kernel={KernelIsa.Best}; processors={Environment.ProcessorCount}";
+    }
+
+    /// <summary>The kernel path the numeric code runs in this process (FASTALS_FORCE_KERNEL can narrow it).</summary>
+    /// <returns>the live kernel path</returns>
+    [FastAlsExport("fastals_kernel_path", Result = "path")]
+    internal static KernelPath KernelPathActive() => KernelIsa.Active;
+
+    /// <summary>Number of live handles (datasets and models not yet freed); for leak checks.</summary>
+    /// <returns>the count</returns>
+    [FastAlsExport("fastals_handle_count", Result = "count")]
+    internal static int HandleCount() => FastAlsHandles.Count;
+
+    /// <summary>The text of this library's C header (which = 0) or Python ctypes signatures (which = 1).</summary>
+    /// <param name="which">0: fastals.h, 1: _signatures.py</param>
+    /// <returns>the text</returns>
+    [FastAlsExport("fastals_interface_text", Result = "text")]
+    internal static string InterfaceText(int which) => which switch
+    {
+        0 => FastAlsInterface.CHeader,
+        1 => FastAlsInterface.PythonSignatures,
+        _ => throw new ArgumentOutOfRangeException(nameof(which), which, "which must be 0 (C header) or 1 (Python signatures)."),
+    };
+
+    /// <summary>Fills options with the defaults (implicit model, 64 factors, 15 iterations, seed 42, no callback).</summary>
+    /// <param name="options">the struct to fill</param>
+    [FastAlsExport("fastals_fit_options_init")]
+    internal static void FitOptionsInit(FastAlsFitOptions* options) => *options = FastAlsFitOptions.Defaults();
+
+    /// <summary>
+    /// A dataset over a users x items CSR matrix. With copy = 0 the arrays are used in place (zero-copy): the caller
+    /// keeps them alive and unchanged until fastals_dataset_free. The structure is validated either way.
+    /// </summary>
+    /// <param name="rows">number of users</param>
+    /// <param name="cols">number of items</param>
+    /// <param name="rowOffsets">rows + 1 offsets, from 0 to nnz, non-decreasing</param>
+    /// <param name="colIndices">item index of each non-zero, strictly increasing within a row</param>
+    /// <param name="values">value of each non-zero (finite)</param>
+    /// <param name="copy">copy the arrays into library memory</param>
+    /// <returns>the dataset</returns>
+    [FastAlsExport("fastals_dataset_from_csr", Result = "dataset")]
+    internal static Dataset DatasetFromCsr(int rows, int cols, ReadOnlySpan<long> rowOffsets, ReadOnlySpan<int> colIndices, ReadOnlySpan<float> values, bool copy)
+    {
+        if (rows < 0 || cols < 0)
+        {
+            throw new ArgumentException($"rows and cols must be >= 0 (got {rows} x {cols}).", rows < 0 ? nameof(rows) : nameof(cols));
+        }
+
+        if (rowOffsets.Length != (long)rows + 1)
+        {
+            throw new ArgumentException($"row_offsets has {rowOffsets.Length} entries; a {rows}-row matrix needs {(long)rows + 1}.", nameof(rowOffsets));
+        }
+
+        long nnz = rowOffsets[rows];
+        if (colIndices.Length != nnz || values.Length != nnz)
+        {
+            throw new ArgumentException($"row_offsets[{rows}] = {nnz} but col_indices has {colIndices.Length} and values {values.Length} entries.", nameof(rowOffsets));
+        }
+
+        CsrMatrix m = copy
+            ? CsrMatrix.FromArrays(rows, cols, rowOffsets.ToArray(), colIndices.ToArray(), values.ToArray())
+            : CsrMatrix.FromPointers(
+                rows,
+                cols,
+                (long*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(rowOffsets)),
+                (int*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(colIndices)),
+                (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(values)));
+        try
+        {
+            return new Dataset(m);
+        }
+        catch
+        {
+            m.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A dataset from COO triplets with external int64 ids (ids numbered in first-seen order; duplicate pairs summed).</summary>
+    /// <param name="userIds">user id of each interaction</param>
+    /// <param name="itemIds">item id of each interaction</param>
+    /// <param name="values">value of each interaction (finite)</param>
+    /// <returns>the dataset</returns>
+    [FastAlsExport("fastals_dataset_from_coo", Result = "dataset")]
+    internal static Dataset DatasetFromCoo(ReadOnlySpan<long> userIds, ReadOnlySpan<long> itemIds, ReadOnlySpan<float> values) =>
+        CooBuilder.Build(userIds, itemIds, values);
+
+    /// <summary>The shape of a dataset.</summary>
+    /// <param name="dataset">the dataset</param>
+    /// <param name="users">number of users (rows)</param>
+    /// <param name="items">number of items (columns)</param>
+    /// <param name="nnz">number of interactions</param>
+    [FastAlsExport("fastals_dataset_shape")]
+    internal static void DatasetShape(Dataset dataset, out int users, out int items, out long nnz)
+    {
+        users = dataset.Users;
+        items = dataset.Items;
+        nnz = dataset.Nnz;
+    }
+
+    /// <summary>The external id of each user row (int64 ids; identity ids for CSR datasets).</summary>
+    /// <param name="dataset">the dataset</param>
+    /// <param name="ids">users entries</param>
+    [FastAlsExport("fastals_dataset_user_ids")]
+    internal static void DatasetUserIds(Dataset dataset, Span<long> ids) => CopyIds(dataset.UserIds, ids, nameof(ids));
+
+    /// <summary>The external id of each item column (int64 ids; identity ids for CSR datasets).</summary>
+    /// <param name="dataset">the dataset</param>
+    /// <param name="ids">items entries</param>
+    [FastAlsExport("fastals_dataset_item_ids")]
+    internal static void DatasetItemIds(Dataset dataset, Span<long> ids) => CopyIds(dataset.ItemIds, ids, nameof(ids));
+
+    /// <summary>Frees a dataset (its handle is invalid afterwards).</summary>
+    /// <param name="dataset">the dataset</param>
+    [FastAlsExport("fastals_dataset_free")]
+    internal static void DatasetFree([FastAlsRelease] Dataset dataset) => dataset.Dispose();
+
+    /// <summary>A model with zero factors (to be filled with fastals_model_set_*_factors), for serving factors trained elsewhere.</summary>
+    /// <param name="options">hyperparameters (kind and factors matter here)</param>
+    /// <param name="users">number of users</param>
+    /// <param name="items">number of items</param>
+    /// <returns>the model</returns>
+    [FastAlsExport("fastals_model_create", Result = "model")]
+    internal static AlsModel ModelCreate(in FastAlsFitOptions options, int users, int items)
+    {
+        if (users < 0 || items < 0)
+        {
+            throw new ArgumentException($"users and items must be >= 0 (got {users} x {items}).", users < 0 ? nameof(users) : nameof(items));
+        }
+
+        return new AlsModel(options.ToOptions(), users, items);
+    }
+
+    /// <summary>The shape and kind of a model.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="users">number of users</param>
+    /// <param name="items">number of items</param>
+    /// <param name="factors">number of factors k</param>
+    /// <param name="kind">the model kind</param>
+    [FastAlsExport("fastals_model_shape")]
+    internal static void ModelShape(AlsModel model, out int users, out int items, out int factors, out AlsModelKind kind)
+    {
+        users = model.Users;
+        items = model.Items;
+        factors = model.Factors;
+        kind = model.Kind;
+    }
+
+    /// <summary>Copies the user factors, row-major users x factors (no padding).</summary>
+    /// <param name="model">the model</param>
+    /// <param name="factors">users * factors floats</param>
+    [FastAlsExport("fastals_model_get_user_factors")]
+    internal static void ModelGetUserFactors(AlsModel model, Span<float> factors) => CopyOut(model.UserFactors, factors);
+
+    /// <summary>Copies the item factors, row-major items x factors (no padding).</summary>
+    /// <param name="model">the model</param>
+    /// <param name="factors">items * factors floats</param>
+    [FastAlsExport("fastals_model_get_item_factors")]
+    internal static void ModelGetItemFactors(AlsModel model, Span<float> factors) => CopyOut(model.ItemFactors, factors);
+
+    /// <summary>Replaces the user factors (row-major users x factors).</summary>
+    /// <param name="model">the model</param>
+    /// <param name="factors">users * factors floats (finite)</param>
+    [FastAlsExport("fastals_model_set_user_factors")]
+    internal static void ModelSetUserFactors(AlsModel model, ReadOnlySpan<float> factors) => CopyIn(model, model.UserFactors, factors);
+
+    /// <summary>Replaces the item factors (row-major items x factors).</summary>
+    /// <param name="model">the model</param>
+    /// <param name="factors">items * factors floats (finite)</param>
+    [FastAlsExport("fastals_model_set_item_factors")]
+    internal static void ModelSetItemFactors(AlsModel model, ReadOnlySpan<float> factors) => CopyIn(model, model.ItemFactors, factors);
+
+    /// <summary>Frees a model (its handle is invalid afterwards).</summary>
+    /// <param name="model">the model</param>
+    [FastAlsExport("fastals_model_free")]
+    internal static void ModelFree([FastAlsRelease] AlsModel model) => model.Dispose();
+
+    private static void CopyIds(IdMap map, Span<long> ids, string name)
+    {
+        if (ids.Length != map.Count)
+        {
+            throw new ArgumentException($"{name} has {ids.Length} entries; the dataset has {map.Count}.", name);
+        }
+
+        if (map.Kind != IdKind.Int64)
+        {
+            throw new NotSupportedException("The ids are strings; they cannot be copied as int64.");
+        }
+
+        map.Int64Ids.CopyTo(ids);
+    }
+
+    private static void CopyOut(FactorMatrix m, Span<float> dest)
+    {
+        if (dest.Length != (long)m.Rows * m.Factors)
+        {
+            throw new ArgumentException($"factors has {dest.Length} floats; the matrix is {m.Rows} x {m.Factors} = {(long)m.Rows * m.Factors}.", "factors");
+        }
+
+        m.CopyTo(dest);
+    }
+
+    private static void CopyIn(AlsModel model, FactorMatrix m, ReadOnlySpan<float> source)
+    {
+        if (source.Length != (long)m.Rows * m.Factors)
+        {
+            throw new ArgumentException($"factors has {source.Length} floats; the matrix is {m.Rows} x {m.Factors} = {(long)m.Rows * m.Factors}.", "factors");
+        }
+
+        for (int i = 0; i < source.Length; i++)
+        {
+            if (!float.IsFinite(source[i]))
+            {
+                throw new ArgumentException($"factors[{i}] is not finite ({source[i]}).", "factors");
+            }
+        }
+
+        m.CopyFrom(source);
+        _ = model;
+    }
+}

@@ -1,0 +1,78 @@
+using Microsoft.CodeAnalysis;
+
+namespace FastAls.Generators.Tests;
+
+/// <summary>One test per diagnostic id: the misuse is reported with its id and no export is emitted for it.</summary>
+public class DiagnosticTests
+{
+    private static Diagnostic Single(string source, string id)
+    {
+        var (diagnostics, sources, _) = GeneratorHarness.Run("using System; using FastAls.Interop; namespace D;\n" + source);
+        Diagnostic d = Assert.Single(diagnostics);
+        Assert.Equal(id, d.Id);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.NotEqual(Location.None, d.Location);
+        Assert.True(sources.ContainsKey("FastAlsExports.g.cs"));
+        return d;
+    }
+
+    [Fact]
+    public void FALS0001_ExportMustBeStatic()
+    {
+        Diagnostic d = Single("internal class C { [FastAlsExport(\"fastals_x\")] internal int X() => 1; }", "FALS0001");
+        Assert.Contains("'X'", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FALS0002_UnsupportedParameterType()
+    {
+        Diagnostic d = Single("internal static class C { [FastAlsExport(\"fastals_x\")] internal static void X(System.Collections.Generic.List<int> list) { } }", "FALS0002");
+        Assert.Contains("list", d.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FALS0002_ref_parameter_is_rejected()
+    {
+        Single("internal static class C { [FastAlsExport(\"fastals_x\")] internal static void X(ref int value) { } }", "FALS0002");
+    }
+
+    [Fact]
+    public void FALS0003_DuplicateEntryPoint()
+    {
+        var (diagnostics, sources, _) = GeneratorHarness.Run("using FastAls.Interop; namespace D;\n"
+            + "internal static class C { [FastAlsExport(\"fastals_x\")] internal static void A() { } [FastAlsExport(\"fastals_x\")] internal static void B() { } }");
+        Diagnostic d = Assert.Single(diagnostics);
+        Assert.Equal("FALS0003", d.Id);
+        Assert.Contains("D.C.A", d.GetMessage(), StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(sources["FastAlsExports.g.cs"], "EntryPoint = \"fastals_x\""));
+    }
+
+    [Fact]
+    public void FALS0004_InvalidEntryPoint()
+    {
+        Single("internal static class C { [FastAlsExport(\"Bad-Name\")] internal static void X() { } }", "FALS0004");
+    }
+
+    [Fact]
+    public void FALS0005_UnsupportedReturnType()
+    {
+        Single("internal static class C { [FastAlsExport(\"fastals_x\")] internal static int[] X() => new int[1]; }", "FALS0005");
+    }
+
+    [Fact]
+    public void FALS0006_ExportNotReachable()
+    {
+        Single("internal static class C { [FastAlsExport(\"fastals_x\")] private static void X() { } }", "FALS0006");
+    }
+
+    [Fact]
+    public void FALS0007_UnsupportedFieldType()
+    {
+        var (diagnostics, sources, _) = GeneratorHarness.Run("using FastAls.Interop; namespace D;\n"
+            + "public struct S { public bool Flag; } internal static class C { [FastAlsExport(\"fastals_x\")] internal static void X(in S s) { } }");
+        Diagnostic d = Assert.Single(diagnostics, x => x.Id == "FALS0007");
+        Assert.Contains("'Flag'", d.GetMessage(), StringComparison.Ordinal);
+        Assert.NotEqual(Location.None, d.Location);
+        Assert.DoesNotContain("fastals_x", sources["FastAlsExports.g.cs"], StringComparison.Ordinal);
+    }
+}
