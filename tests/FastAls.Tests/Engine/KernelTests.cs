@@ -78,6 +78,93 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void WeightedRowsMatVec_MatchesDoubleReference_AndUnfusedKernelsBitwise(KernelPath path)
+    {
+        var rng = new Random(21);
+        foreach (int w in new[] { 16, 32, 48, 64, 80, 128 })
+        {
+            foreach (int rows in new[] { 0, 1, 5, 37 })
+            {
+                float[] block = RandomArray(rng, rows * w), v = RandomArray(rng, w), wt = RandomArray(rng, rows), y = RandomArray(rng, w);
+                float[] fused = (float[])y.Clone();
+                Blas.WeightedRowsMatVec(path, block, rows, w, wt, v, fused);
+
+                // The unfused sequence on the same path gives the same bits.
+                float[] t = new float[rows], unfused = (float[])y.Clone();
+                Blas.RowDots(path, block, rows, w, v, t);
+                for (int j = 0; j < rows; j++)
+                {
+                    t[j] *= wt[j];
+                }
+
+                Blas.AddWeightedRows(path, block, rows, w, t, unfused);
+                Assert.Equal(unfused, fused);
+
+                float[] scalar = (float[])y.Clone();
+                Blas.WeightedRowsMatVec(KernelPath.Scalar, block, rows, w, wt, v, scalar);
+                for (int c = 0; c < w; c++)
+                {
+                    double exact = y[c];
+                    double mag = Math.Abs(y[c]);
+                    for (int j = 0; j < rows; j++)
+                    {
+                        double dot = 0;
+                        for (int q = 0; q < w; q++)
+                        {
+                            dot += (double)block[j * w + q] * v[q];
+                        }
+
+                        exact += wt[j] * dot * block[j * w + c];
+                        mag += Math.Abs(wt[j] * dot * block[j * w + c]);
+                    }
+
+                    Assert.True(Math.Abs(fused[c] - exact) <= 1e-5 * (1 + mag), $"w={w} rows={rows} c={c}: {fused[c]} vs {exact}");
+                    Assert.True(Math.Abs(scalar[c] - fused[c]) <= 1e-5 * (1 + mag), $"w={w} rows={rows} c={c}: scalar {scalar[c]} vs {fused[c]}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ColumnMatVec_MatchesRowProductOfSymmetricMatrix(KernelPath path)
+    {
+        var rng = new Random(22);
+        foreach (int w in new[] { 16, 32, 48, 64, 80, 144 })
+        {
+            foreach (int rows in new[] { 1, w - 3, w })
+            {
+                float[] a = new float[w * w];
+                for (int p = 0; p < w; p++)
+                {
+                    for (int q = p; q < w; q++)
+                    {
+                        a[p * w + q] = a[q * w + p] = (float)((rng.NextDouble() * 2) - 1);
+                    }
+                }
+
+                float[] x = new float[w];
+                RandomArray(rng, rows).CopyTo(x, 0);
+                float[] y = RandomArray(rng, w), ys = new float[w];
+                Blas.ColumnMatVec(path, a, rows, w, x, y);
+                Blas.ColumnMatVec(KernelPath.Scalar, a, rows, w, x, ys);
+                for (int c = 0; c < w; c++)
+                {
+                    double exact = 0;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        exact += (double)a[c * w + i] * x[i];
+                    }
+
+                    Assert.True(Math.Abs(y[c] - exact) <= 1e-5 * (1 + rows), $"w={w} rows={rows} c={c}: {y[c]} vs {exact}");
+                    Assert.True(Math.Abs(ys[c] - exact) <= 1e-5 * (1 + rows), $"scalar w={w} rows={rows} c={c}: {ys[c]} vs {exact}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void SyrkUpper_MatchesDoubleReference_AndScalar(KernelPath path)
     {
         var rng = new Random(3);

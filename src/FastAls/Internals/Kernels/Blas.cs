@@ -67,6 +67,254 @@ internal static class Blas
         }
     }
 
+    /// <summary>
+    /// The neighbour share of a CG mat-vec in one pass over the block:
+    /// <c>y[0..stride) += sum_j (wt[j] * (block[j, :] . v)) * block[j, :]</c>. Each row is read once (its dot
+    /// and its update back to back, while it is in L1); for the common strides the output stays in registers
+    /// for the whole block. Bit-identical to <see cref="RowDots"/>, a scaling by <paramref name="wt"/> and
+    /// <see cref="AddWeightedRows"/> on the same path (same dot order, same FMA chain into y).
+    /// </summary>
+    public static void WeightedRowsMatVec(KernelPath path, ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> v, Span<float> y)
+    {
+        Debug(block.Length >= rows * stride && wt.Length >= rows && v.Length >= stride && y.Length >= stride);
+        ref float b0 = ref MemoryMarshal.GetReference(block);
+        ref float w0 = ref MemoryMarshal.GetReference(wt);
+        ref float v0 = ref MemoryMarshal.GetReference(v);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        if (path == KernelPath.Vector512 && stride == 64)
+        {
+            WeightedRowsMatVec512x64(ref b0, rows, ref w0, ref v0, ref y0);
+            return;
+        }
+
+        if (path == KernelPath.Vector512 && stride == 32)
+        {
+            WeightedRowsMatVec512x32(ref b0, rows, ref w0, ref v0, ref y0);
+            return;
+        }
+
+        if (path == KernelPath.Vector256 && stride == 64)
+        {
+            WeightedRowsMatVec256x64(ref b0, rows, ref w0, ref v0, ref y0);
+            return;
+        }
+
+        if (path == KernelPath.Vector256 && stride == 32)
+        {
+            WeightedRowsMatVec256x32(ref b0, rows, ref w0, ref v0, ref y0);
+            return;
+        }
+
+        for (int j = 0; j < rows; j++)
+        {
+            ref float row = ref Unsafe.Add(ref b0, (nint)j * stride);
+            float t = Dot(path, ref row, ref v0, stride) * Unsafe.Add(ref w0, j);
+            Axpy(path, t, ref row, ref y0, stride);
+        }
+    }
+
+    /// <summary>
+    /// <c>y[0..stride) = sum_{i &lt; rows} x[i] * a[i, 0..stride)</c>: the product with a symmetric matrix
+    /// taken column-wise (row i of a symmetric A is its column i), so no horizontal sums are needed; the
+    /// output is kept in registers, one block of columns at a time.
+    /// </summary>
+    public static void ColumnMatVec(KernelPath path, ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x, Span<float> y)
+    {
+        Debug(a.Length >= rows * stride && x.Length >= rows && y.Length >= stride);
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        int c = 0;
+        if (path == KernelPath.Vector512)
+        {
+            for (; c <= stride - 64; c += 64)
+            {
+                Vector512<float> s0 = Vector512<float>.Zero, s1 = Vector512<float>.Zero, s2 = Vector512<float>.Zero, s3 = Vector512<float>.Zero;
+                for (int i = 0; i < rows; i++)
+                {
+                    ref float r = ref Unsafe.Add(ref a0, ((nint)i * stride) + c);
+                    Vector512<float> xi = Vector512.Create(Unsafe.Add(ref x0, i));
+                    s0 = Vector512.FusedMultiplyAdd(xi, Vector512.LoadUnsafe(ref r), s0);
+                    s1 = Vector512.FusedMultiplyAdd(xi, Vector512.LoadUnsafe(ref r, 16), s1);
+                    s2 = Vector512.FusedMultiplyAdd(xi, Vector512.LoadUnsafe(ref r, 32), s2);
+                    s3 = Vector512.FusedMultiplyAdd(xi, Vector512.LoadUnsafe(ref r, 48), s3);
+                }
+
+                s0.StoreUnsafe(ref y0, (nuint)c);
+                s1.StoreUnsafe(ref y0, (nuint)(c + 16));
+                s2.StoreUnsafe(ref y0, (nuint)(c + 32));
+                s3.StoreUnsafe(ref y0, (nuint)(c + 48));
+            }
+
+            for (; c <= stride - 16; c += 16)
+            {
+                Vector512<float> s0 = Vector512<float>.Zero;
+                for (int i = 0; i < rows; i++)
+                {
+                    s0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref x0, i)), Vector512.LoadUnsafe(ref a0, (nuint)(((nint)i * stride) + c)), s0);
+                }
+
+                s0.StoreUnsafe(ref y0, (nuint)c);
+            }
+        }
+        else if (path == KernelPath.Vector256)
+        {
+            for (; c <= stride - 32; c += 32)
+            {
+                Vector256<float> s0 = Vector256<float>.Zero, s1 = Vector256<float>.Zero, s2 = Vector256<float>.Zero, s3 = Vector256<float>.Zero;
+                for (int i = 0; i < rows; i++)
+                {
+                    ref float r = ref Unsafe.Add(ref a0, ((nint)i * stride) + c);
+                    Vector256<float> xi = Vector256.Create(Unsafe.Add(ref x0, i));
+                    s0 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref r), s0);
+                    s1 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref r, 8), s1);
+                    s2 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref r, 16), s2);
+                    s3 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref r, 24), s3);
+                }
+
+                s0.StoreUnsafe(ref y0, (nuint)c);
+                s1.StoreUnsafe(ref y0, (nuint)(c + 8));
+                s2.StoreUnsafe(ref y0, (nuint)(c + 16));
+                s3.StoreUnsafe(ref y0, (nuint)(c + 24));
+            }
+
+            for (; c <= stride - 8; c += 8)
+            {
+                Vector256<float> s0 = Vector256<float>.Zero;
+                for (int i = 0; i < rows; i++)
+                {
+                    s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x0, i)), Vector256.LoadUnsafe(ref a0, (nuint)(((nint)i * stride) + c)), s0);
+                }
+
+                s0.StoreUnsafe(ref y0, (nuint)c);
+            }
+        }
+
+        for (; c < stride; c++)
+        {
+            float s = 0f;
+            for (int i = 0; i < rows; i++)
+            {
+                s += Unsafe.Add(ref x0, i) * Unsafe.Add(ref a0, ((nint)i * stride) + c);
+            }
+
+            Unsafe.Add(ref y0, c) = s;
+        }
+    }
+
+    private static void WeightedRowsMatVec512x64(ref float b0, int rows, ref float w0, ref float v0, ref float y0)
+    {
+        Vector512<float> v_0 = Vector512.LoadUnsafe(ref v0), v_1 = Vector512.LoadUnsafe(ref v0, 16), v_2 = Vector512.LoadUnsafe(ref v0, 32), v_3 = Vector512.LoadUnsafe(ref v0, 48);
+        Vector512<float> y_0 = Vector512.LoadUnsafe(ref y0), y_1 = Vector512.LoadUnsafe(ref y0, 16), y_2 = Vector512.LoadUnsafe(ref y0, 32), y_3 = Vector512.LoadUnsafe(ref y0, 48);
+        for (int j = 0; j < rows; j++)
+        {
+            ref float r = ref Unsafe.Add(ref b0, (nint)j * 64);
+            Vector512<float> u0 = Vector512.LoadUnsafe(ref r), u1 = Vector512.LoadUnsafe(ref r, 16), u2 = Vector512.LoadUnsafe(ref r, 32), u3 = Vector512.LoadUnsafe(ref r, 48);
+
+            // Same order as Dot: two accumulators over 32-float steps, then their sum.
+            Vector512<float> a0 = Vector512.FusedMultiplyAdd(u0, v_0, Vector512<float>.Zero);
+            Vector512<float> a1 = Vector512.FusedMultiplyAdd(u1, v_1, Vector512<float>.Zero);
+            a0 = Vector512.FusedMultiplyAdd(u2, v_2, a0);
+            a1 = Vector512.FusedMultiplyAdd(u3, v_3, a1);
+            Vector512<float> t = Vector512.Create(Vector512.Sum(a0 + a1) * Unsafe.Add(ref w0, j));
+            y_0 = Vector512.FusedMultiplyAdd(t, u0, y_0);
+            y_1 = Vector512.FusedMultiplyAdd(t, u1, y_1);
+            y_2 = Vector512.FusedMultiplyAdd(t, u2, y_2);
+            y_3 = Vector512.FusedMultiplyAdd(t, u3, y_3);
+        }
+
+        y_0.StoreUnsafe(ref y0);
+        y_1.StoreUnsafe(ref y0, 16);
+        y_2.StoreUnsafe(ref y0, 32);
+        y_3.StoreUnsafe(ref y0, 48);
+    }
+
+    private static void WeightedRowsMatVec512x32(ref float b0, int rows, ref float w0, ref float v0, ref float y0)
+    {
+        Vector512<float> v_0 = Vector512.LoadUnsafe(ref v0), v_1 = Vector512.LoadUnsafe(ref v0, 16);
+        Vector512<float> y_0 = Vector512.LoadUnsafe(ref y0), y_1 = Vector512.LoadUnsafe(ref y0, 16);
+        for (int j = 0; j < rows; j++)
+        {
+            ref float r = ref Unsafe.Add(ref b0, (nint)j * 32);
+            Vector512<float> u0 = Vector512.LoadUnsafe(ref r), u1 = Vector512.LoadUnsafe(ref r, 16);
+            Vector512<float> a0 = Vector512.FusedMultiplyAdd(u0, v_0, Vector512<float>.Zero);
+            Vector512<float> a1 = Vector512.FusedMultiplyAdd(u1, v_1, Vector512<float>.Zero);
+            Vector512<float> t = Vector512.Create(Vector512.Sum(a0 + a1) * Unsafe.Add(ref w0, j));
+            y_0 = Vector512.FusedMultiplyAdd(t, u0, y_0);
+            y_1 = Vector512.FusedMultiplyAdd(t, u1, y_1);
+        }
+
+        y_0.StoreUnsafe(ref y0);
+        y_1.StoreUnsafe(ref y0, 16);
+    }
+
+    private static void WeightedRowsMatVec256x64(ref float b0, int rows, ref float w0, ref float v0, ref float y0)
+    {
+        Vector256<float> v_0 = Vector256.LoadUnsafe(ref v0), v_1 = Vector256.LoadUnsafe(ref v0, 8), v_2 = Vector256.LoadUnsafe(ref v0, 16), v_3 = Vector256.LoadUnsafe(ref v0, 24);
+        Vector256<float> v_4 = Vector256.LoadUnsafe(ref v0, 32), v_5 = Vector256.LoadUnsafe(ref v0, 40), v_6 = Vector256.LoadUnsafe(ref v0, 48), v_7 = Vector256.LoadUnsafe(ref v0, 56);
+        Vector256<float> y_0 = Vector256.LoadUnsafe(ref y0), y_1 = Vector256.LoadUnsafe(ref y0, 8), y_2 = Vector256.LoadUnsafe(ref y0, 16), y_3 = Vector256.LoadUnsafe(ref y0, 24);
+        Vector256<float> y_4 = Vector256.LoadUnsafe(ref y0, 32), y_5 = Vector256.LoadUnsafe(ref y0, 40), y_6 = Vector256.LoadUnsafe(ref y0, 48), y_7 = Vector256.LoadUnsafe(ref y0, 56);
+        for (int j = 0; j < rows; j++)
+        {
+            ref float r = ref Unsafe.Add(ref b0, (nint)j * 64);
+            Vector256<float> u0 = Vector256.LoadUnsafe(ref r), u1 = Vector256.LoadUnsafe(ref r, 8), u2 = Vector256.LoadUnsafe(ref r, 16), u3 = Vector256.LoadUnsafe(ref r, 24);
+            Vector256<float> u4 = Vector256.LoadUnsafe(ref r, 32), u5 = Vector256.LoadUnsafe(ref r, 40), u6 = Vector256.LoadUnsafe(ref r, 48), u7 = Vector256.LoadUnsafe(ref r, 56);
+
+            // Same order as Dot: accumulator a0 takes the even 8-float blocks, a1 the odd ones.
+            Vector256<float> a0 = Vector256.FusedMultiplyAdd(u0, v_0, Vector256<float>.Zero);
+            Vector256<float> a1 = Vector256.FusedMultiplyAdd(u1, v_1, Vector256<float>.Zero);
+            a0 = Vector256.FusedMultiplyAdd(u2, v_2, a0);
+            a1 = Vector256.FusedMultiplyAdd(u3, v_3, a1);
+            a0 = Vector256.FusedMultiplyAdd(u4, v_4, a0);
+            a1 = Vector256.FusedMultiplyAdd(u5, v_5, a1);
+            a0 = Vector256.FusedMultiplyAdd(u6, v_6, a0);
+            a1 = Vector256.FusedMultiplyAdd(u7, v_7, a1);
+            Vector256<float> t = Vector256.Create(Vector256.Sum(a0 + a1) * Unsafe.Add(ref w0, j));
+            y_0 = Vector256.FusedMultiplyAdd(t, u0, y_0);
+            y_1 = Vector256.FusedMultiplyAdd(t, u1, y_1);
+            y_2 = Vector256.FusedMultiplyAdd(t, u2, y_2);
+            y_3 = Vector256.FusedMultiplyAdd(t, u3, y_3);
+            y_4 = Vector256.FusedMultiplyAdd(t, u4, y_4);
+            y_5 = Vector256.FusedMultiplyAdd(t, u5, y_5);
+            y_6 = Vector256.FusedMultiplyAdd(t, u6, y_6);
+            y_7 = Vector256.FusedMultiplyAdd(t, u7, y_7);
+        }
+
+        y_0.StoreUnsafe(ref y0);
+        y_1.StoreUnsafe(ref y0, 8);
+        y_2.StoreUnsafe(ref y0, 16);
+        y_3.StoreUnsafe(ref y0, 24);
+        y_4.StoreUnsafe(ref y0, 32);
+        y_5.StoreUnsafe(ref y0, 40);
+        y_6.StoreUnsafe(ref y0, 48);
+        y_7.StoreUnsafe(ref y0, 56);
+    }
+
+    private static void WeightedRowsMatVec256x32(ref float b0, int rows, ref float w0, ref float v0, ref float y0)
+    {
+        Vector256<float> v_0 = Vector256.LoadUnsafe(ref v0), v_1 = Vector256.LoadUnsafe(ref v0, 8), v_2 = Vector256.LoadUnsafe(ref v0, 16), v_3 = Vector256.LoadUnsafe(ref v0, 24);
+        Vector256<float> y_0 = Vector256.LoadUnsafe(ref y0), y_1 = Vector256.LoadUnsafe(ref y0, 8), y_2 = Vector256.LoadUnsafe(ref y0, 16), y_3 = Vector256.LoadUnsafe(ref y0, 24);
+        for (int j = 0; j < rows; j++)
+        {
+            ref float r = ref Unsafe.Add(ref b0, (nint)j * 32);
+            Vector256<float> u0 = Vector256.LoadUnsafe(ref r), u1 = Vector256.LoadUnsafe(ref r, 8), u2 = Vector256.LoadUnsafe(ref r, 16), u3 = Vector256.LoadUnsafe(ref r, 24);
+            Vector256<float> a0 = Vector256.FusedMultiplyAdd(u0, v_0, Vector256<float>.Zero);
+            Vector256<float> a1 = Vector256.FusedMultiplyAdd(u1, v_1, Vector256<float>.Zero);
+            a0 = Vector256.FusedMultiplyAdd(u2, v_2, a0);
+            a1 = Vector256.FusedMultiplyAdd(u3, v_3, a1);
+            Vector256<float> t = Vector256.Create(Vector256.Sum(a0 + a1) * Unsafe.Add(ref w0, j));
+            y_0 = Vector256.FusedMultiplyAdd(t, u0, y_0);
+            y_1 = Vector256.FusedMultiplyAdd(t, u1, y_1);
+            y_2 = Vector256.FusedMultiplyAdd(t, u2, y_2);
+            y_3 = Vector256.FusedMultiplyAdd(t, u3, y_3);
+        }
+
+        y_0.StoreUnsafe(ref y0);
+        y_1.StoreUnsafe(ref y0, 8);
+        y_2.StoreUnsafe(ref y0, 16);
+        y_3.StoreUnsafe(ref y0, 24);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float Dot(KernelPath path, ref float x, ref float y, int n)
     {

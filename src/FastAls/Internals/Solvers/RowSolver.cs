@@ -358,10 +358,15 @@ internal static class RowSolver
         KernelPath path = c.Path;
         int w = c.Layout.W, d = c.Layout.D;
         int n = cols.Length;
-        y.Clear();
         if (c.G0 is { } g0)
         {
-            Blas.RowDots(path, g0, d, w, v, y);
+            // G0 is symmetric: take it column-wise (no horizontal sums); v is zero past d.
+            Blas.ColumnMatVec(path, g0, d, w, v, y);
+            y[d..].Clear();
+        }
+        else
+        {
+            y.Clear();
         }
 
         for (int i = 0; i < d; i++)
@@ -377,13 +382,7 @@ internal static class RowSolver
                 Prepare(c, ws, cols, vals, s, cnt);
             }
 
-            Blas.RowDots(path, ws.U, cnt, w, v, ws.Tmp);
-            for (int j = 0; j < cnt; j++)
-            {
-                ws.Tmp[j] *= ws.Weight[j];
-            }
-
-            Blas.AddWeightedRows(path, ws.U, cnt, w, ws.Tmp, y);
+            Blas.WeightedRowsMatVec(path, ws.U, cnt, w, ws.Weight, v, y);
         }
     }
 }
