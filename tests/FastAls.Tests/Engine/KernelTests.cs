@@ -165,6 +165,46 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void SyrkUpperFrom_EqualsCopyThenSyrkUpper_Bitwise(KernelPath path)
+    {
+        var rng = new Random(23);
+        foreach (int w in new[] { 16, 32, 48, 80, 144 })
+        {
+            foreach (int n in new[] { 0, 1, 9, 70 })
+            {
+                float[] a = RandomArray(rng, n * w, zeroFraction: 0.05);
+                float[] init = RandomArray(rng, w * w);
+                foreach (bool zero in new[] { false, true })
+                {
+                    float[] expected = RandomArray(rng, w * w);
+                    float[] got = (float[])expected.Clone();
+                    if (zero)
+                    {
+                        Array.Clear(expected);
+                    }
+                    else
+                    {
+                        init.CopyTo(expected, 0);
+                    }
+
+                    Syrk.SyrkUpper(path, a, n, w, expected);
+                    Syrk.SyrkUpperFrom(path, zero ? ReadOnlySpan<float>.Empty : init, a, n, w, got);
+                    for (int p = 0; p < w; p++)
+                    {
+                        for (int q = p & ~15; q < w; q++)
+                        {
+                            Assert.True(
+                                BitConverter.SingleToInt32Bits(expected[p * w + q]) == BitConverter.SingleToInt32Bits(got[p * w + q]) || (expected[p * w + q] == 0f && got[p * w + q] == 0f),
+                                $"w={w} n={n} zero={zero} ({p}, {q}): {got[p * w + q]} vs {expected[p * w + q]}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void SyrkUpper_MatchesDoubleReference_AndScalar(KernelPath path)
     {
         var rng = new Random(3);

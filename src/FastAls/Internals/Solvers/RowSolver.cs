@@ -134,15 +134,11 @@ internal static class RowSolver
 
         if (o.Solver == AlsSolver.Cholesky)
         {
+            // The first SYRK call starts from G0 (or zero) instead of a separate copy into A; it writes
+            // every entry that SYRK and the Cholesky kernel use (row p from column p & ~15).
             Span<float> a = ws.A;
-            if (c.G0 is { } g0)
-            {
-                g0.CopyTo(a);
-            }
-            else
-            {
-                a.Clear();
-            }
+            ReadOnlySpan<float> init = c.G0;
+            bool first = true;
 
             for (int s = 0; s < n; s += ws.Capacity)
             {
@@ -163,7 +159,15 @@ internal static class RowSolver
                         sub = ws.S.AsSpan(0, m * w);
                     }
 
-                    Syrk.SyrkUpper(path, sub, m, w, a);
+                    if (first)
+                    {
+                        Syrk.SyrkUpperFrom(path, init, sub, m, w, a);
+                        first = false;
+                    }
+                    else
+                    {
+                        Syrk.SyrkUpper(path, sub, m, w, a);
+                    }
                 }
             }
 
