@@ -127,6 +127,43 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void WeightedRowsResidual_MatchesDoubleReference(KernelPath path)
+    {
+        var rng = new Random(24);
+        foreach (int w in new[] { 16, 32, 48, 64, 80 })
+        {
+            foreach (int rows in new[] { 0, 1, 6, 41 })
+            {
+                float[] block = RandomArray(rng, rows * w), v = RandomArray(rng, w), wt = RandomArray(rng, rows), q = RandomArray(rng, rows), y = RandomArray(rng, w);
+                float[] got = (float[])y.Clone(), scalar = (float[])y.Clone();
+                Blas.WeightedRowsResidual(path, block, rows, w, wt, q, v, got);
+                Blas.WeightedRowsResidual(KernelPath.Scalar, block, rows, w, wt, q, v, scalar);
+                for (int c = 0; c < w; c++)
+                {
+                    double exact = y[c];
+                    double mag = Math.Abs(y[c]);
+                    for (int j = 0; j < rows; j++)
+                    {
+                        double dot = 0;
+                        for (int k = 0; k < w; k++)
+                        {
+                            dot += (double)block[j * w + k] * v[k];
+                        }
+
+                        double t = q[j] - (wt[j] * dot);
+                        exact += t * block[j * w + c];
+                        mag += Math.Abs(t * block[j * w + c]);
+                    }
+
+                    Assert.True(Math.Abs(got[c] - exact) <= 1e-5 * (1 + mag), $"w={w} rows={rows} c={c}: {got[c]} vs {exact}");
+                    Assert.True(Math.Abs(scalar[c] - exact) <= 1e-5 * (1 + mag), $"scalar w={w} rows={rows} c={c}: {scalar[c]} vs {exact}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void ColumnMatVec_MatchesRowProductOfSymmetricMatrix(KernelPath path)
     {
         var rng = new Random(22);

@@ -74,43 +74,66 @@ internal static class Blas
     /// for the whole block. Bit-identical to <see cref="RowDots"/>, a scaling by <paramref name="wt"/> and
     /// <see cref="AddWeightedRows"/> on the same path (same dot order, same FMA chain into y).
     /// </summary>
-    public static void WeightedRowsMatVec(KernelPath path, ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> v, Span<float> y)
+    public static void WeightedRowsMatVec(KernelPath path, ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> v, Span<float> y) =>
+        WeightedRows(path, block, rows, stride, wt, wt, false, v, y);
+
+    /// <summary>
+    /// The neighbour share of a CG residual in one pass over the block:
+    /// <c>y[0..stride) += sum_j (q[j] - wt[j] * (block[j, :] . v)) * block[j, :]</c> (the right-hand side's
+    /// <c>q_j f_j</c> terms minus the mat-vec's, without forming either separately).
+    /// </summary>
+    public static void WeightedRowsResidual(KernelPath path, ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y)
+    {
+        Debug(q.Length >= rows);
+        WeightedRows(path, block, rows, stride, wt, q, true, v, y);
+    }
+
+    private static void WeightedRows(KernelPath path, ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, bool residual, ReadOnlySpan<float> v, Span<float> y)
     {
         Debug(block.Length >= rows * stride && wt.Length >= rows && v.Length >= stride && y.Length >= stride);
         ref float b0 = ref MemoryMarshal.GetReference(block);
         ref float w0 = ref MemoryMarshal.GetReference(wt);
+        ref float q0 = ref MemoryMarshal.GetReference(q);
         ref float v0 = ref MemoryMarshal.GetReference(v);
         ref float y0 = ref MemoryMarshal.GetReference(y);
         if (path == KernelPath.Vector512 && stride == 64)
         {
-            WeightedRowsMatVec512x64(ref b0, rows, ref w0, ref v0, ref y0);
+            WeightedRowsMatVec512x64(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
             return;
         }
 
         if (path == KernelPath.Vector512 && stride == 32)
         {
-            WeightedRowsMatVec512x32(ref b0, rows, ref w0, ref v0, ref y0);
+            WeightedRowsMatVec512x32(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
             return;
         }
 
         if (path == KernelPath.Vector256 && stride == 64)
         {
-            WeightedRowsMatVec256x64(ref b0, rows, ref w0, ref v0, ref y0);
+            WeightedRowsMatVec256x64(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
             return;
         }
 
         if (path == KernelPath.Vector256 && stride == 32)
         {
-            WeightedRowsMatVec256x32(ref b0, rows, ref w0, ref v0, ref y0);
+            WeightedRowsMatVec256x32(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
             return;
         }
 
         for (int j = 0; j < rows; j++)
         {
             ref float row = ref Unsafe.Add(ref b0, (nint)j * stride);
-            float t = Dot(path, ref row, ref v0, stride) * Unsafe.Add(ref w0, j);
+            float t = Coefficient(Dot(path, ref row, ref v0, stride), ref w0, ref q0, residual, j);
             Axpy(path, t, ref row, ref y0, stride);
         }
+    }
+
+    /// <summary><c>dot * wt[j]</c>, or <c>q[j] - dot * wt[j]</c> for a residual.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Coefficient(float dot, ref float w0, ref float q0, bool residual, int j)
+    {
+        float t = dot * Unsafe.Add(ref w0, j);
+        return residual ? Unsafe.Add(ref q0, j) - t : t;
     }
 
     /// <summary>
@@ -202,7 +225,7 @@ internal static class Blas
         }
     }
 
-    private static void WeightedRowsMatVec512x64(ref float b0, int rows, ref float w0, ref float v0, ref float y0)
+    private static void WeightedRowsMatVec512x64(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
     {
         Vector512<float> v_0 = Vector512.LoadUnsafe(ref v0), v_1 = Vector512.LoadUnsafe(ref v0, 16), v_2 = Vector512.LoadUnsafe(ref v0, 32), v_3 = Vector512.LoadUnsafe(ref v0, 48);
         Vector512<float> y_0 = Vector512.LoadUnsafe(ref y0), y_1 = Vector512.LoadUnsafe(ref y0, 16), y_2 = Vector512.LoadUnsafe(ref y0, 32), y_3 = Vector512.LoadUnsafe(ref y0, 48);
@@ -216,7 +239,7 @@ internal static class Blas
             Vector512<float> a1 = Vector512.FusedMultiplyAdd(u1, v_1, Vector512<float>.Zero);
             a0 = Vector512.FusedMultiplyAdd(u2, v_2, a0);
             a1 = Vector512.FusedMultiplyAdd(u3, v_3, a1);
-            Vector512<float> t = Vector512.Create(Vector512.Sum(a0 + a1) * Unsafe.Add(ref w0, j));
+            Vector512<float> t = Vector512.Create(Coefficient(Vector512.Sum(a0 + a1), ref w0, ref q0, residual, j));
             y_0 = Vector512.FusedMultiplyAdd(t, u0, y_0);
             y_1 = Vector512.FusedMultiplyAdd(t, u1, y_1);
             y_2 = Vector512.FusedMultiplyAdd(t, u2, y_2);
@@ -229,7 +252,7 @@ internal static class Blas
         y_3.StoreUnsafe(ref y0, 48);
     }
 
-    private static void WeightedRowsMatVec512x32(ref float b0, int rows, ref float w0, ref float v0, ref float y0)
+    private static void WeightedRowsMatVec512x32(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
     {
         Vector512<float> v_0 = Vector512.LoadUnsafe(ref v0), v_1 = Vector512.LoadUnsafe(ref v0, 16);
         Vector512<float> y_0 = Vector512.LoadUnsafe(ref y0), y_1 = Vector512.LoadUnsafe(ref y0, 16);
@@ -239,7 +262,7 @@ internal static class Blas
             Vector512<float> u0 = Vector512.LoadUnsafe(ref r), u1 = Vector512.LoadUnsafe(ref r, 16);
             Vector512<float> a0 = Vector512.FusedMultiplyAdd(u0, v_0, Vector512<float>.Zero);
             Vector512<float> a1 = Vector512.FusedMultiplyAdd(u1, v_1, Vector512<float>.Zero);
-            Vector512<float> t = Vector512.Create(Vector512.Sum(a0 + a1) * Unsafe.Add(ref w0, j));
+            Vector512<float> t = Vector512.Create(Coefficient(Vector512.Sum(a0 + a1), ref w0, ref q0, residual, j));
             y_0 = Vector512.FusedMultiplyAdd(t, u0, y_0);
             y_1 = Vector512.FusedMultiplyAdd(t, u1, y_1);
         }
@@ -248,7 +271,7 @@ internal static class Blas
         y_1.StoreUnsafe(ref y0, 16);
     }
 
-    private static void WeightedRowsMatVec256x64(ref float b0, int rows, ref float w0, ref float v0, ref float y0)
+    private static void WeightedRowsMatVec256x64(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
     {
         Vector256<float> v_0 = Vector256.LoadUnsafe(ref v0), v_1 = Vector256.LoadUnsafe(ref v0, 8), v_2 = Vector256.LoadUnsafe(ref v0, 16), v_3 = Vector256.LoadUnsafe(ref v0, 24);
         Vector256<float> v_4 = Vector256.LoadUnsafe(ref v0, 32), v_5 = Vector256.LoadUnsafe(ref v0, 40), v_6 = Vector256.LoadUnsafe(ref v0, 48), v_7 = Vector256.LoadUnsafe(ref v0, 56);
@@ -269,7 +292,7 @@ internal static class Blas
             a1 = Vector256.FusedMultiplyAdd(u5, v_5, a1);
             a0 = Vector256.FusedMultiplyAdd(u6, v_6, a0);
             a1 = Vector256.FusedMultiplyAdd(u7, v_7, a1);
-            Vector256<float> t = Vector256.Create(Vector256.Sum(a0 + a1) * Unsafe.Add(ref w0, j));
+            Vector256<float> t = Vector256.Create(Coefficient(Vector256.Sum(a0 + a1), ref w0, ref q0, residual, j));
             y_0 = Vector256.FusedMultiplyAdd(t, u0, y_0);
             y_1 = Vector256.FusedMultiplyAdd(t, u1, y_1);
             y_2 = Vector256.FusedMultiplyAdd(t, u2, y_2);
@@ -290,7 +313,7 @@ internal static class Blas
         y_7.StoreUnsafe(ref y0, 56);
     }
 
-    private static void WeightedRowsMatVec256x32(ref float b0, int rows, ref float w0, ref float v0, ref float y0)
+    private static void WeightedRowsMatVec256x32(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
     {
         Vector256<float> v_0 = Vector256.LoadUnsafe(ref v0), v_1 = Vector256.LoadUnsafe(ref v0, 8), v_2 = Vector256.LoadUnsafe(ref v0, 16), v_3 = Vector256.LoadUnsafe(ref v0, 24);
         Vector256<float> y_0 = Vector256.LoadUnsafe(ref y0), y_1 = Vector256.LoadUnsafe(ref y0, 8), y_2 = Vector256.LoadUnsafe(ref y0, 16), y_3 = Vector256.LoadUnsafe(ref y0, 24);
@@ -302,7 +325,7 @@ internal static class Blas
             Vector256<float> a1 = Vector256.FusedMultiplyAdd(u1, v_1, Vector256<float>.Zero);
             a0 = Vector256.FusedMultiplyAdd(u2, v_2, a0);
             a1 = Vector256.FusedMultiplyAdd(u3, v_3, a1);
-            Vector256<float> t = Vector256.Create(Vector256.Sum(a0 + a1) * Unsafe.Add(ref w0, j));
+            Vector256<float> t = Vector256.Create(Coefficient(Vector256.Sum(a0 + a1), ref w0, ref q0, residual, j));
             y_0 = Vector256.FusedMultiplyAdd(t, u0, y_0);
             y_1 = Vector256.FusedMultiplyAdd(t, u1, y_1);
             y_2 = Vector256.FusedMultiplyAdd(t, u2, y_2);

@@ -209,20 +209,8 @@ internal static class RowSolver
                 z[k] = bias;
             }
 
-            if (!single)
-            {
-                for (int s = 0; s < n; s += ws.Capacity)
-                {
-                    int cnt = Math.Min(ws.Capacity, n - s);
-                    Prepare(c, ws, cols, vals, s, cnt);
-                    Blas.AddWeightedRows(path, ws.U, cnt, w, ws.Q, b);
-                }
-            }
-            else
-            {
-                Blas.AddWeightedRows(path, ws.U, n, w, ws.Q, b);
-            }
-
+            // The right-hand side (h0 + sum_j q_j f_j, in ws.B) is never formed: the first residual takes
+            // the q_j terms in the same pass as the mat-vec (see Residual).
             ConjugateGradient(c, ws, cols, vals, single, lambda);
         }
 
@@ -283,6 +271,7 @@ internal static class RowSolver
         float[]? fb = c.FixedBiases;
         float[] u = ws.U;
         bool implicitModel = c.Options.IsImplicit;
+        bool exact = c.Options.Solver == AlsSolver.Cholesky;
         float mu = c.GlobalMean;
         ref float u0 = ref MemoryMarshal.GetArrayDataReference(u);
         bool prefetch = Sse.IsSupported;
@@ -317,7 +306,11 @@ internal static class RowSolver
                 float p = v > 0 ? 1f : 0f;
                 float wt = conf - 1f;
                 ws.Weight[j] = wt;
-                ws.SqrtWeight[j] = MathF.Sqrt(wt);
+                if (exact)
+                {
+                    ws.SqrtWeight[j] = MathF.Sqrt(wt);
+                }
+
                 ws.Q[j] = conf * p - wt * g;
             }
             else
@@ -362,11 +355,7 @@ internal static class RowSolver
         KernelPath path = c.Path;
         int w = c.Layout.W;
         Span<float> z = ws.Z, r = ws.R, p = ws.P, ap = ws.Ap;
-        MatVec(c, ws, cols, vals, single, lambda, z, ap);
-        for (int i = 0; i < w; i++)
-        {
-            r[i] = ws.B[i] - ap[i];
-        }
+        Residual(c, ws, cols, vals, single, lambda, z, r);
 
         r.CopyTo(p);
         float rr = Blas.Dot(path, r, r);
@@ -396,6 +385,43 @@ internal static class RowSolver
             }
 
             rr = rrNew;
+        }
+    }
+
+    /// <summary>
+    /// r = b - (G0 + U^T diag(w) U + lambda I) v with b = h0 + U^T q, r past d kept zero: one pass over the
+    /// neighbours, each contributing <c>(q_j - w_j u_j . v) u_j</c>.
+    /// </summary>
+    private static void Residual(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> r)
+    {
+        KernelPath path = c.Path;
+        int w = c.Layout.W, d = c.Layout.D;
+        int n = cols.Length;
+        if (c.G0 is { } g0)
+        {
+            Blas.ColumnMatVec(path, g0, d, w, v, r);
+            r[d..].Clear();
+        }
+        else
+        {
+            r.Clear();
+        }
+
+        float[]? h0 = c.H0;
+        for (int i = 0; i < d; i++)
+        {
+            r[i] = (h0 is null ? 0f : h0[i]) - r[i] - (lambda * v[i]);
+        }
+
+        for (int s = 0; s < n; s += ws.Capacity)
+        {
+            int cnt = Math.Min(ws.Capacity, n - s);
+            if (!single)
+            {
+                Prepare(c, ws, cols, vals, s, cnt);
+            }
+
+            Blas.WeightedRowsResidual(path, ws.U, cnt, w, ws.Weight, ws.Q, v, r);
         }
     }
 
