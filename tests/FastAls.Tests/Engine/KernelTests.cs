@@ -164,6 +164,28 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void AddWeightedRows_EqualsRowByRowAxpy_Bitwise(KernelPath path)
+    {
+        var rng = new Random(25);
+        foreach (int w in new[] { 16, 32, 48, 64, 80, 112, 144 })
+        {
+            foreach (int rows in new[] { 0, 1, 7, 33 })
+            {
+                float[] block = RandomArray(rng, rows * w), q = RandomArray(rng, rows), y = RandomArray(rng, w);
+                float[] expected = (float[])y.Clone(), got = (float[])y.Clone();
+                for (int j = 0; j < rows; j++)
+                {
+                    Blas.Axpy(path, q[j], block.AsSpan(j * w, w), expected);
+                }
+
+                Blas.AddWeightedRows(path, block, rows, w, q, got);
+                Assert.Equal(expected, got);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void ColumnMatVec_MatchesRowProductOfSymmetricMatrix(KernelPath path)
     {
         var rng = new Random(22);
