@@ -27,6 +27,21 @@ public sealed unsafe class FactorMatrix : IDisposable
         _data = _owner.Alloc<float>((long)rows * Stride, zero: true);
     }
 
+    /// <summary>
+    /// A view of the first <paramref name="rows"/> rows of <paramref name="storage"/> (same k and stride). It owns
+    /// nothing (disposing it frees nothing) and must not outlive <paramref name="storage"/>.
+    /// </summary>
+    internal FactorMatrix(FactorMatrix storage, int rows)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, storage.Rows);
+        Rows = rows;
+        Factors = storage.Factors;
+        Stride = storage.Stride;
+        _data = storage.Pointer;
+    }
+
     /// <summary>Number of rows.</summary>
     public int Rows { get; }
 

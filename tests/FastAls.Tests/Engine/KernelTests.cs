@@ -78,6 +78,192 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void WeightedRowsMatVec_MatchesDoubleReference_AndUnfusedKernelsBitwise(KernelPath path)
+    {
+        var rng = new Random(21);
+        foreach (int w in new[] { 16, 32, 48, 64, 80, 128 })
+        {
+            foreach (int rows in new[] { 0, 1, 5, 37 })
+            {
+                float[] block = RandomArray(rng, rows * w), v = RandomArray(rng, w), wt = RandomArray(rng, rows), y = RandomArray(rng, w);
+                float[] fused = (float[])y.Clone();
+                Blas.WeightedRowsMatVec(path, block, rows, w, wt, v, fused);
+
+                // The unfused sequence on the same path gives the same bits.
+                float[] t = new float[rows], unfused = (float[])y.Clone();
+                Blas.RowDots(path, block, rows, w, v, t);
+                for (int j = 0; j < rows; j++)
+                {
+                    t[j] *= wt[j];
+                }
+
+                Blas.AddWeightedRows(path, block, rows, w, t, unfused);
+                Assert.Equal(unfused, fused);
+
+                float[] scalar = (float[])y.Clone();
+                Blas.WeightedRowsMatVec(KernelPath.Scalar, block, rows, w, wt, v, scalar);
+                for (int c = 0; c < w; c++)
+                {
+                    double exact = y[c];
+                    double mag = Math.Abs(y[c]);
+                    for (int j = 0; j < rows; j++)
+                    {
+                        double dot = 0;
+                        for (int q = 0; q < w; q++)
+                        {
+                            dot += (double)block[j * w + q] * v[q];
+                        }
+
+                        exact += wt[j] * dot * block[j * w + c];
+                        mag += Math.Abs(wt[j] * dot * block[j * w + c]);
+                    }
+
+                    Assert.True(Math.Abs(fused[c] - exact) <= 1e-5 * (1 + mag), $"w={w} rows={rows} c={c}: {fused[c]} vs {exact}");
+                    Assert.True(Math.Abs(scalar[c] - fused[c]) <= 1e-5 * (1 + mag), $"w={w} rows={rows} c={c}: scalar {scalar[c]} vs {fused[c]}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void WeightedRowsResidual_MatchesDoubleReference(KernelPath path)
+    {
+        var rng = new Random(24);
+        foreach (int w in new[] { 16, 32, 48, 64, 80 })
+        {
+            foreach (int rows in new[] { 0, 1, 6, 41 })
+            {
+                float[] block = RandomArray(rng, rows * w), v = RandomArray(rng, w), wt = RandomArray(rng, rows), q = RandomArray(rng, rows), y = RandomArray(rng, w);
+                float[] got = (float[])y.Clone(), scalar = (float[])y.Clone();
+                Blas.WeightedRowsResidual(path, block, rows, w, wt, q, v, got);
+                Blas.WeightedRowsResidual(KernelPath.Scalar, block, rows, w, wt, q, v, scalar);
+                for (int c = 0; c < w; c++)
+                {
+                    double exact = y[c];
+                    double mag = Math.Abs(y[c]);
+                    for (int j = 0; j < rows; j++)
+                    {
+                        double dot = 0;
+                        for (int k = 0; k < w; k++)
+                        {
+                            dot += (double)block[j * w + k] * v[k];
+                        }
+
+                        double t = q[j] - (wt[j] * dot);
+                        exact += t * block[j * w + c];
+                        mag += Math.Abs(t * block[j * w + c]);
+                    }
+
+                    Assert.True(Math.Abs(got[c] - exact) <= 1e-5 * (1 + mag), $"w={w} rows={rows} c={c}: {got[c]} vs {exact}");
+                    Assert.True(Math.Abs(scalar[c] - exact) <= 1e-5 * (1 + mag), $"scalar w={w} rows={rows} c={c}: {scalar[c]} vs {exact}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void AddWeightedRows_EqualsRowByRowAxpy_Bitwise(KernelPath path)
+    {
+        var rng = new Random(25);
+        foreach (int w in new[] { 16, 32, 48, 64, 80, 112, 144 })
+        {
+            foreach (int rows in new[] { 0, 1, 7, 33 })
+            {
+                float[] block = RandomArray(rng, rows * w), q = RandomArray(rng, rows), y = RandomArray(rng, w);
+                float[] expected = (float[])y.Clone(), got = (float[])y.Clone();
+                for (int j = 0; j < rows; j++)
+                {
+                    Blas.Axpy(path, q[j], block.AsSpan(j * w, w), expected);
+                }
+
+                Blas.AddWeightedRows(path, block, rows, w, q, got);
+                Assert.Equal(expected, got);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ColumnMatVec_MatchesRowProductOfSymmetricMatrix(KernelPath path)
+    {
+        var rng = new Random(22);
+        foreach (int w in new[] { 16, 32, 48, 64, 80, 144 })
+        {
+            foreach (int rows in new[] { 1, w - 3, w })
+            {
+                float[] a = new float[w * w];
+                for (int p = 0; p < w; p++)
+                {
+                    for (int q = p; q < w; q++)
+                    {
+                        a[p * w + q] = a[q * w + p] = (float)((rng.NextDouble() * 2) - 1);
+                    }
+                }
+
+                float[] x = new float[w];
+                RandomArray(rng, rows).CopyTo(x, 0);
+                float[] y = RandomArray(rng, w), ys = new float[w];
+                Blas.ColumnMatVec(path, a, rows, w, x, y);
+                Blas.ColumnMatVec(KernelPath.Scalar, a, rows, w, x, ys);
+                for (int c = 0; c < w; c++)
+                {
+                    double exact = 0;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        exact += (double)a[c * w + i] * x[i];
+                    }
+
+                    Assert.True(Math.Abs(y[c] - exact) <= 1e-5 * (1 + rows), $"w={w} rows={rows} c={c}: {y[c]} vs {exact}");
+                    Assert.True(Math.Abs(ys[c] - exact) <= 1e-5 * (1 + rows), $"scalar w={w} rows={rows} c={c}: {ys[c]} vs {exact}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void SyrkUpperFrom_EqualsCopyThenSyrkUpper_Bitwise(KernelPath path)
+    {
+        var rng = new Random(23);
+        foreach (int w in new[] { 16, 32, 48, 80, 144 })
+        {
+            foreach (int n in new[] { 0, 1, 9, 70 })
+            {
+                float[] a = RandomArray(rng, n * w, zeroFraction: 0.05);
+                float[] init = RandomArray(rng, w * w);
+                foreach (bool zero in new[] { false, true })
+                {
+                    float[] expected = RandomArray(rng, w * w);
+                    float[] got = (float[])expected.Clone();
+                    if (zero)
+                    {
+                        Array.Clear(expected);
+                    }
+                    else
+                    {
+                        init.CopyTo(expected, 0);
+                    }
+
+                    Syrk.SyrkUpper(path, a, n, w, expected);
+                    Syrk.SyrkUpperFrom(path, zero ? ReadOnlySpan<float>.Empty : init, a, n, w, got);
+                    for (int p = 0; p < w; p++)
+                    {
+                        for (int q = p & ~15; q < w; q++)
+                        {
+                            Assert.True(
+                                BitConverter.SingleToInt32Bits(expected[p * w + q]) == BitConverter.SingleToInt32Bits(got[p * w + q]) || (expected[p * w + q] == 0f && got[p * w + q] == 0f),
+                                $"w={w} n={n} zero={zero} ({p}, {q}): {got[p * w + q]} vs {expected[p * w + q]}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void SyrkUpper_MatchesDoubleReference_AndScalar(KernelPath path)
     {
         var rng = new Random(3);

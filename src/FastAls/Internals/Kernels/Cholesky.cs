@@ -39,7 +39,9 @@ internal static class Cholesky
         }
 
         // Blocks of four rows: factor the block (updating only the block's own rows), then apply the
-        // block's rank-4 update to every later row in one pass (four FMAs per load and store of A).
+        // block's rank-4 update to every later row in one pass (four FMAs per load and store of A), two
+        // rows at a time on the vector paths where they share their aligned start (eight FMAs per four
+        // loads of the block's rows; each row gets the same FMA sequence as alone).
         for (int j0 = 0; j0 < d; j0 += 4)
         {
             int jEnd = Math.Min(d, j0 + 4);
@@ -72,6 +74,31 @@ internal static class Cholesky
                 for (int i = jEnd; i < d; i++)
                 {
                     int s = path == KernelPath.Scalar ? i : i & ~15;
+                    if (path != KernelPath.Scalar && i + 1 < d && ((i + 1) & 15) != 0)
+                    {
+                        // Rows i and i + 1 share their aligned start: update both per load of the block's rows.
+                        Blas.Axpy4x2(
+                            path,
+                            -Unsafe.Add(ref r0, i),
+                            -Unsafe.Add(ref r1, i),
+                            -Unsafe.Add(ref r2, i),
+                            -Unsafe.Add(ref r3, i),
+                            -Unsafe.Add(ref r0, i + 1),
+                            -Unsafe.Add(ref r1, i + 1),
+                            -Unsafe.Add(ref r2, i + 1),
+                            -Unsafe.Add(ref r3, i + 1),
+                            ref r0,
+                            ref r1,
+                            ref r2,
+                            ref r3,
+                            ref Unsafe.Add(ref a0, (nint)i * w),
+                            ref Unsafe.Add(ref a0, (nint)(i + 1) * w),
+                            s,
+                            w);
+                        i++;
+                        continue;
+                    }
+
                     Blas.Axpy4(
                         path,
                         -Unsafe.Add(ref r0, i),

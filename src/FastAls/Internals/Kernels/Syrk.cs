@@ -36,14 +36,64 @@ internal static class Syrk
         switch (path)
         {
             case KernelPath.Vector512:
-                Upper512(ref a0, n, w, ref g0);
+                Upper512(ref a0, n, w, ref g0, ref g0, false);
                 break;
             case KernelPath.Vector256:
-                Upper256(ref a0, n, w, ref g0);
+                Upper256(ref a0, n, w, ref g0, ref g0, false);
                 break;
             default:
                 UpperScalar(ref a0, n, w, ref g0);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="SyrkUpper"/>, but the accumulation starts from <paramref name="init"/> (w x w) instead of
+    /// from <paramref name="g"/>'s contents (from zero when <paramref name="init"/> is empty): row p of
+    /// <paramref name="g"/> is written from column <c>p &amp; ~15</c> to <c>w</c> (the part SYRK and the Cholesky
+    /// kernel use) with <c>init + A^T A</c>, bit for bit what copying that part of <paramref name="init"/> into
+    /// <paramref name="g"/> and calling <see cref="SyrkUpper"/> gives, without the separate copy. Entries left of
+    /// column <c>p &amp; ~15</c> are not touched.
+    /// </summary>
+    public static void SyrkUpperFrom(KernelPath path, ReadOnlySpan<float> init, ReadOnlySpan<float> a, int n, int w, Span<float> g)
+    {
+        bool zero = init.IsEmpty;
+        if ((w & 15) != 0 || a.Length < n * w || g.Length < w * w || (!zero && init.Length < w * w))
+        {
+            throw new ArgumentException($"SYRK needs w a multiple of 16 (got {w}), a block of {n} x {w} and {w} x {w} initial and output matrices.");
+        }
+
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float g0 = ref MemoryMarshal.GetReference(g);
+        ref float i0 = ref zero ? ref g0 : ref MemoryMarshal.GetReference(init);
+        if (n > 0 && path == KernelPath.Vector512)
+        {
+            Upper512(ref a0, n, w, ref g0, ref i0, zero);
+            return;
+        }
+
+        if (n > 0 && path == KernelPath.Vector256)
+        {
+            Upper256(ref a0, n, w, ref g0, ref i0, zero);
+            return;
+        }
+
+        for (int p = 0; p < w; p++)
+        {
+            int s = (p * w) + (p & ~15);
+            if (zero)
+            {
+                g.Slice(s, w - (p & ~15)).Clear();
+            }
+            else
+            {
+                init.Slice(s, w - (p & ~15)).CopyTo(g[s..]);
+            }
+        }
+
+        if (n > 0)
+        {
+            UpperScalar(ref a0, n, w, ref g0);
         }
     }
 
@@ -81,24 +131,25 @@ internal static class Syrk
         }
     }
 
-    private static void Upper512(ref float a, int n, int w, ref float g)
+    /// <summary>Tiles store <c>src + sum</c> (or the sum alone when <paramref name="zero"/>) into g; src may be g.</summary>
+    private static void Upper512(ref float a, int n, int w, ref float g, ref float src, bool zero)
     {
         for (int p0 = 0; p0 < w; p0 += 8)
         {
             int q0 = p0 & ~15;
             for (; q0 + 32 <= w; q0 += 32)
             {
-                Tile8x2(ref a, n, w, p0, q0, ref g);
+                Tile8x2(ref a, n, w, p0, q0, ref g, ref src, zero);
             }
 
             if (q0 < w)
             {
-                Tile8x1(ref a, n, w, p0, q0, ref g);
+                Tile8x1(ref a, n, w, p0, q0, ref g, ref src, zero);
             }
         }
     }
 
-    private static void Tile8x2(ref float a, int n, int w, int p0, int q0, ref float g)
+    private static void Tile8x2(ref float a, int n, int w, int p0, int q0, ref float g, ref float src, bool zero)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -137,18 +188,20 @@ internal static class Syrk
             row = ref Unsafe.Add(ref row, w);
         }
 
-        ref float gt = ref Unsafe.Add(ref g, (nint)p0 * w + q0);
-        Add2(ref gt, c00, c01);
-        Add2(ref Unsafe.Add(ref gt, w), c10, c11);
-        Add2(ref Unsafe.Add(ref gt, 2 * w), c20, c21);
-        Add2(ref Unsafe.Add(ref gt, 3 * w), c30, c31);
-        Add2(ref Unsafe.Add(ref gt, 4 * w), c40, c41);
-        Add2(ref Unsafe.Add(ref gt, 5 * w), c50, c51);
-        Add2(ref Unsafe.Add(ref gt, 6 * w), c60, c61);
-        Add2(ref Unsafe.Add(ref gt, 7 * w), c70, c71);
+        nint t0 = ((nint)p0 * w) + q0;
+        ref float gt = ref Unsafe.Add(ref g, t0);
+        ref float st = ref Unsafe.Add(ref src, t0);
+        Add2(ref gt, ref st, zero, c00, c01);
+        Add2(ref Unsafe.Add(ref gt, w), ref Unsafe.Add(ref st, w), zero, c10, c11);
+        Add2(ref Unsafe.Add(ref gt, 2 * w), ref Unsafe.Add(ref st, 2 * w), zero, c20, c21);
+        Add2(ref Unsafe.Add(ref gt, 3 * w), ref Unsafe.Add(ref st, 3 * w), zero, c30, c31);
+        Add2(ref Unsafe.Add(ref gt, 4 * w), ref Unsafe.Add(ref st, 4 * w), zero, c40, c41);
+        Add2(ref Unsafe.Add(ref gt, 5 * w), ref Unsafe.Add(ref st, 5 * w), zero, c50, c51);
+        Add2(ref Unsafe.Add(ref gt, 6 * w), ref Unsafe.Add(ref st, 6 * w), zero, c60, c61);
+        Add2(ref Unsafe.Add(ref gt, 7 * w), ref Unsafe.Add(ref st, 7 * w), zero, c70, c71);
     }
 
-    private static void Tile8x1(ref float a, int n, int w, int p0, int q0, ref float g)
+    private static void Tile8x1(ref float a, int n, int w, int p0, int q0, ref float g, ref float src, bool zero)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
@@ -168,30 +221,32 @@ internal static class Syrk
             row = ref Unsafe.Add(ref row, w);
         }
 
-        ref float gt = ref Unsafe.Add(ref g, (nint)p0 * w + q0);
-        Add1(ref gt, c0);
-        Add1(ref Unsafe.Add(ref gt, w), c1);
-        Add1(ref Unsafe.Add(ref gt, 2 * w), c2);
-        Add1(ref Unsafe.Add(ref gt, 3 * w), c3);
-        Add1(ref Unsafe.Add(ref gt, 4 * w), c4);
-        Add1(ref Unsafe.Add(ref gt, 5 * w), c5);
-        Add1(ref Unsafe.Add(ref gt, 6 * w), c6);
-        Add1(ref Unsafe.Add(ref gt, 7 * w), c7);
+        nint t0 = ((nint)p0 * w) + q0;
+        ref float gt = ref Unsafe.Add(ref g, t0);
+        ref float st = ref Unsafe.Add(ref src, t0);
+        Add1(ref gt, ref st, zero, c0);
+        Add1(ref Unsafe.Add(ref gt, w), ref Unsafe.Add(ref st, w), zero, c1);
+        Add1(ref Unsafe.Add(ref gt, 2 * w), ref Unsafe.Add(ref st, 2 * w), zero, c2);
+        Add1(ref Unsafe.Add(ref gt, 3 * w), ref Unsafe.Add(ref st, 3 * w), zero, c3);
+        Add1(ref Unsafe.Add(ref gt, 4 * w), ref Unsafe.Add(ref st, 4 * w), zero, c4);
+        Add1(ref Unsafe.Add(ref gt, 5 * w), ref Unsafe.Add(ref st, 5 * w), zero, c5);
+        Add1(ref Unsafe.Add(ref gt, 6 * w), ref Unsafe.Add(ref st, 6 * w), zero, c6);
+        Add1(ref Unsafe.Add(ref gt, 7 * w), ref Unsafe.Add(ref st, 7 * w), zero, c7);
     }
 
-    private static void Upper256(ref float a, int n, int w, ref float g)
+    private static void Upper256(ref float a, int n, int w, ref float g, ref float src, bool zero)
     {
         for (int p0 = 0; p0 < w; p0 += 4)
         {
             // w is a multiple of 16, so 16-column tiles always fit.
             for (int q0 = p0 & ~15; q0 < w; q0 += 16)
             {
-                Tile4x2(ref a, n, w, p0, q0, ref g);
+                Tile4x2(ref a, n, w, p0, q0, ref g, ref src, zero);
             }
         }
     }
 
-    private static void Tile4x2(ref float a, int n, int w, int p0, int q0, ref float g)
+    private static void Tile4x2(ref float a, int n, int w, int p0, int q0, ref float g, ref float src, bool zero)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -216,28 +271,46 @@ internal static class Syrk
             row = ref Unsafe.Add(ref row, w);
         }
 
-        ref float gt = ref Unsafe.Add(ref g, (nint)p0 * w + q0);
-        Add2(ref gt, c00, c01);
-        Add2(ref Unsafe.Add(ref gt, w), c10, c11);
-        Add2(ref Unsafe.Add(ref gt, 2 * w), c20, c21);
-        Add2(ref Unsafe.Add(ref gt, 3 * w), c30, c31);
+        nint t0 = ((nint)p0 * w) + q0;
+        ref float gt = ref Unsafe.Add(ref g, t0);
+        ref float st = ref Unsafe.Add(ref src, t0);
+        Add2(ref gt, ref st, zero, c00, c01);
+        Add2(ref Unsafe.Add(ref gt, w), ref Unsafe.Add(ref st, w), zero, c10, c11);
+        Add2(ref Unsafe.Add(ref gt, 2 * w), ref Unsafe.Add(ref st, 2 * w), zero, c20, c21);
+        Add2(ref Unsafe.Add(ref gt, 3 * w), ref Unsafe.Add(ref st, 3 * w), zero, c30, c31);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add2(ref float dst, Vector512<float> c0, Vector512<float> c1)
+    private static void Add2(ref float dst, ref float src, bool zero, Vector512<float> c0, Vector512<float> c1)
     {
-        (Vector512.LoadUnsafe(ref dst) + c0).StoreUnsafe(ref dst);
-        (Vector512.LoadUnsafe(ref dst, 16) + c1).StoreUnsafe(ref dst, 16);
+        if (zero)
+        {
+            c0.StoreUnsafe(ref dst);
+            c1.StoreUnsafe(ref dst, 16);
+        }
+        else
+        {
+            (Vector512.LoadUnsafe(ref src) + c0).StoreUnsafe(ref dst);
+            (Vector512.LoadUnsafe(ref src, 16) + c1).StoreUnsafe(ref dst, 16);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add1(ref float dst, Vector512<float> c0) =>
-        (Vector512.LoadUnsafe(ref dst) + c0).StoreUnsafe(ref dst);
+    private static void Add1(ref float dst, ref float src, bool zero, Vector512<float> c0) =>
+        (zero ? c0 : Vector512.LoadUnsafe(ref src) + c0).StoreUnsafe(ref dst);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add2(ref float dst, Vector256<float> c0, Vector256<float> c1)
+    private static void Add2(ref float dst, ref float src, bool zero, Vector256<float> c0, Vector256<float> c1)
     {
-        (Vector256.LoadUnsafe(ref dst) + c0).StoreUnsafe(ref dst);
-        (Vector256.LoadUnsafe(ref dst, 8) + c1).StoreUnsafe(ref dst, 8);
+        if (zero)
+        {
+            c0.StoreUnsafe(ref dst);
+            c1.StoreUnsafe(ref dst, 8);
+        }
+        else
+        {
+            (Vector256.LoadUnsafe(ref src) + c0).StoreUnsafe(ref dst);
+            (Vector256.LoadUnsafe(ref src, 8) + c1).StoreUnsafe(ref dst, 8);
+        }
     }
 }

@@ -7,7 +7,8 @@ namespace FastAls.Internals.Solvers;
 /// The training loop: alternating half-steps, exact cost after each, progress, early stop,
 /// cancellation and the divergence guard. Solved rows go to scratch copies first and replace the
 /// model's factors only once a half-step has completed and is finite, so a failed or cancelled
-/// half-step leaves the model as it was.
+/// half-step leaves the model as it was. The two sides' scratch copies share one buffer (sized for the
+/// larger side): only one half-step runs at a time.
 /// </summary>
 internal sealed class AlsTrainer
 {
@@ -19,6 +20,7 @@ internal sealed class AlsTrainer
     private readonly int _threads;
     private readonly HalfStepSolver _userSolver;
     private readonly HalfStepSolver _itemSolver;
+    private readonly FactorMatrix _nextStorage;
     private readonly FactorMatrix _userNext;
     private readonly FactorMatrix _itemNext;
     private readonly float[]? _userBiasNext;
@@ -35,10 +37,12 @@ internal sealed class AlsTrainer
         _layout = AlsLayout.For(_options);
         _path = path;
         _threads = ResolveThreads(_options.Threads);
-        _userSolver = new HalfStepSolver(_options, path, _threads, data.UserItems);
-        _itemSolver = new HalfStepSolver(_options, path, _threads, data.ItemUsers);
-        _userNext = new FactorMatrix(model.Users, _options.Factors);
-        _itemNext = new FactorMatrix(model.Items, _options.Factors);
+        // The two half-steps never overlap: they share the per-worker scratch and the Gram partials.
+        _userSolver = new HalfStepSolver(_options, path, _threads, data.UserItems, alsoFor: data.ItemUsers);
+        _itemSolver = new HalfStepSolver(_options, path, _threads, data.ItemUsers, shareWith: _userSolver);
+        _nextStorage = new FactorMatrix(Math.Max(model.Users, model.Items), _options.Factors);
+        _userNext = new FactorMatrix(_nextStorage, model.Users);
+        _itemNext = new FactorMatrix(_nextStorage, model.Items);
         if (_options.HasBiases)
         {
             _userBiasNext = new float[model.Users];
@@ -63,6 +67,7 @@ internal sealed class AlsTrainer
         {
             _userNext.Dispose();
             _itemNext.Dispose();
+            _nextStorage.Dispose();
         }
     }
 
@@ -72,7 +77,7 @@ internal sealed class AlsTrainer
         var clock = Stopwatch.StartNew();
         if (_options.IsImplicit)
         {
-            HalfStepSolver.ComputeGram(_layout, _path, _model.ItemFactors, _model.ItemBiases, _itemGram, NewPartials(_model.Items), NewScratches(), _threads);
+            HalfStepSolver.ComputeGram(_layout, _path, _model.ItemFactors, _model.ItemBiases, _itemGram, _itemSolver.GramPartials, _itemSolver.GramScratches, _threads);
         }
 
         double regUsers = Regularization(_data.UserItems, _model.UserFactors, _model.UserBiases);
@@ -196,27 +201,4 @@ internal sealed class AlsTrainer
     }
 
     private double Regularization(CsrMatrix rows, FactorMatrix factors, float[]? biases) => Regularization(rows, factors, biases, _options);
-
-    private double[][] NewPartials(int rows)
-    {
-        (int count, _) = HalfStepSolver.GramChunking(rows, _layout.W);
-        var p = new double[count][];
-        for (int i = 0; i < count; i++)
-        {
-            p[i] = new double[_layout.W * _layout.W];
-        }
-
-        return p;
-    }
-
-    private GramScratch[] NewScratches()
-    {
-        var s = new GramScratch[_threads];
-        for (int i = 0; i < s.Length; i++)
-        {
-            s[i] = new GramScratch(_layout);
-        }
-
-        return s;
-    }
 }

@@ -47,7 +47,9 @@ internal sealed class HalfStepSolver
     /// <param name="threads">Workers (at least 1).</param>
     /// <param name="rows">The rows to be solved (sizes the scratch).</param>
     /// <param name="segmentCapacity">Most neighbours gathered at once (longer rows go in segments); tests lower it.</param>
-    public HalfStepSolver(AlsOptions options, KernelPath path, int threads, CsrMatrix rows, int segmentCapacity = RowWorkspace.MaxCapacity)
+    /// <param name="alsoFor">Another side's rows that a second solver will solve with this one's scratch (see <paramref name="shareWith"/>): the scratch is sized for both.</param>
+    /// <param name="shareWith">A solver whose per-worker scratch and Gram partials this one reuses where they are large enough (the two must never run at the same time).</param>
+    public HalfStepSolver(AlsOptions options, KernelPath path, int threads, CsrMatrix rows, int segmentCapacity = RowWorkspace.MaxCapacity, CsrMatrix? alsoFor = null, HalfStepSolver? shareWith = null)
     {
         _layout = AlsLayout.For(options);
         _path = path;
@@ -55,26 +57,56 @@ internal sealed class HalfStepSolver
         int chunks = (_rows + ChunkRows - 1) / ChunkRows;
         _workers = Math.Max(1, Math.Min(threads, Math.Max(chunks, 1)));
         int maxLen = MaxRowLength(rows);
-        _workspaces = new RowWorkspace[_workers];
-        _gramScratches = new GramScratch[_workers];
-        for (int i = 0; i < _workers; i++)
+        (int gramChunks, _) = GramChunking(_rows, _layout.W);
+        int scratchWorkers = _workers;
+        if (alsoFor is not null)
         {
-            _workspaces[i] = new RowWorkspace(_layout, maxLen, segmentCapacity);
-            _gramScratches[i] = _workspaces[i].Gram;
+            maxLen = Math.Max(maxLen, MaxRowLength(alsoFor));
+            gramChunks = Math.Max(gramChunks, GramChunking(alsoFor.Rows, _layout.W).Count);
+            scratchWorkers = Math.Max(scratchWorkers, Math.Max(1, Math.Min(threads, (alsoFor.Rows + ChunkRows - 1) / ChunkRows)));
+        }
+
+        if (shareWith is not null && shareWith._layout.W == _layout.W && shareWith._workspaces.Length >= _workers
+            && shareWith._workspaces[0].Capacity >= RowWorkspace.CapacityFor(_layout.W, maxLen, segmentCapacity))
+        {
+            _workspaces = shareWith._workspaces;
+            _gramScratches = shareWith._gramScratches;
+        }
+        else
+        {
+            _workspaces = new RowWorkspace[scratchWorkers];
+            _gramScratches = new GramScratch[scratchWorkers];
+            for (int i = 0; i < scratchWorkers; i++)
+            {
+                _workspaces[i] = new RowWorkspace(_layout, maxLen, segmentCapacity);
+                _gramScratches[i] = _workspaces[i].Gram;
+            }
         }
 
         _chunkLoss = new double[chunks];
         _chunkReg = new double[chunks];
         _chunkBad = new long[chunks];
-        (int gramChunks, _) = GramChunking(_rows, _layout.W);
-        _gramPartials = new double[gramChunks][];
-        for (int i = 0; i < gramChunks; i++)
+        if (shareWith is not null && shareWith._layout.W == _layout.W && shareWith._gramPartials.Length >= gramChunks)
         {
-            _gramPartials[i] = new double[_layout.W * _layout.W];
+            _gramPartials = shareWith._gramPartials;
+        }
+        else
+        {
+            _gramPartials = new double[gramChunks][];
+            for (int i = 0; i < gramChunks; i++)
+            {
+                _gramPartials[i] = new double[_layout.W * _layout.W];
+            }
         }
 
         _ownGram = new GramMatrix(_layout);
     }
+
+    /// <summary>The Gram partial sums (at least <see cref="GramChunking"/>'s count for the rows it was sized for).</summary>
+    internal double[][] GramPartials => _gramPartials;
+
+    /// <summary>The per-worker Gram scratch.</summary>
+    internal GramScratch[] GramScratches => _gramScratches;
 
     /// <summary>Number of rows this solver was sized for.</summary>
     public int Rows => _rows;

@@ -1,4 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using FastAls.Internals.Kernels;
 
 namespace FastAls.Internals.Solvers;
@@ -134,15 +137,11 @@ internal static class RowSolver
 
         if (o.Solver == AlsSolver.Cholesky)
         {
+            // The first SYRK call starts from G0 (or zero) instead of a separate copy into A; it writes
+            // every entry that SYRK and the Cholesky kernel use (row p from column p & ~15).
             Span<float> a = ws.A;
-            if (c.G0 is { } g0)
-            {
-                g0.CopyTo(a);
-            }
-            else
-            {
-                a.Clear();
-            }
+            ReadOnlySpan<float> init = c.G0;
+            bool first = true;
 
             for (int s = 0; s < n; s += ws.Capacity)
             {
@@ -163,7 +162,15 @@ internal static class RowSolver
                         sub = ws.S.AsSpan(0, m * w);
                     }
 
-                    Syrk.SyrkUpper(path, sub, m, w, a);
+                    if (first)
+                    {
+                        Syrk.SyrkUpperFrom(path, init, sub, m, w, a);
+                        first = false;
+                    }
+                    else
+                    {
+                        Syrk.SyrkUpper(path, sub, m, w, a);
+                    }
                 }
             }
 
@@ -202,20 +209,8 @@ internal static class RowSolver
                 z[k] = bias;
             }
 
-            if (!single)
-            {
-                for (int s = 0; s < n; s += ws.Capacity)
-                {
-                    int cnt = Math.Min(ws.Capacity, n - s);
-                    Prepare(c, ws, cols, vals, s, cnt);
-                    Blas.AddWeightedRows(path, ws.U, cnt, w, ws.Q, b);
-                }
-            }
-            else
-            {
-                Blas.AddWeightedRows(path, ws.U, n, w, ws.Q, b);
-            }
-
+            // The right-hand side (h0 + sum_j q_j f_j, in ws.B) is never formed: the first residual takes
+            // the q_j terms in the same pass as the mat-vec (see Residual).
             ConjugateGradient(c, ws, cols, vals, single, lambda);
         }
 
@@ -276,13 +271,27 @@ internal static class RowSolver
         float[]? fb = c.FixedBiases;
         float[] u = ws.U;
         bool implicitModel = c.Options.IsImplicit;
+        bool exact = c.Options.Solver == AlsSolver.Cholesky;
         float mu = c.GlobalMean;
+        ref float u0 = ref MemoryMarshal.GetArrayDataReference(u);
+        bool prefetch = Sse.IsSupported;
         for (int j = 0; j < count; j++)
         {
             int col = cols[start + j];
             float v = vals[start + j];
+            if (prefetch && j + PrefetchAhead < count)
+            {
+                // The neighbour rows are scattered over the fixed side: ask for a later one's cache lines
+                // now, so that several misses are in flight while this row is copied.
+                byte* ahead = (byte*)(f + ((long)cols[start + j + PrefetchAhead] * fs));
+                for (int l = 0; l < fs * sizeof(float); l += 64)
+                {
+                    Sse.Prefetch0(ahead + l);
+                }
+            }
+
             Span<float> dst = u.AsSpan(j * w, w);
-            new ReadOnlySpan<float>(f + (long)col * fs, fs).CopyTo(dst);
+            CopyRow(f + ((long)col * fs), ref Unsafe.Add(ref u0, j * w), fs);
             float g = 0f;
             if (layout.Biased)
             {
@@ -297,7 +306,11 @@ internal static class RowSolver
                 float p = v > 0 ? 1f : 0f;
                 float wt = conf - 1f;
                 ws.Weight[j] = wt;
-                ws.SqrtWeight[j] = MathF.Sqrt(wt);
+                if (exact)
+                {
+                    ws.SqrtWeight[j] = MathF.Sqrt(wt);
+                }
+
                 ws.Q[j] = conf * p - wt * g;
             }
             else
@@ -308,17 +321,41 @@ internal static class RowSolver
         }
     }
 
+    /// <summary>How many neighbours ahead the gather prefetches.</summary>
+    private const int PrefetchAhead = 6;
+
+    /// <summary>Copies one factor row (<paramref name="n"/> a multiple of 16) without a call per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyRow(float* src, ref float dst, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i < n; i += 16)
+            {
+                Vector512.Load(src + i).StoreUnsafe(ref dst, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i < n; i += 8)
+            {
+                Vector256.Load(src + i).StoreUnsafe(ref dst, (nuint)i);
+            }
+        }
+        else
+        {
+            new ReadOnlySpan<float>(src, n).CopyTo(MemoryMarshal.CreateSpan(ref dst, n));
+        }
+    }
+
     /// <summary>CG on (G0 + U^T diag(w) U + lambda I) z = b from the warm start in ws.Z.</summary>
     private static void ConjugateGradient(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
     {
         KernelPath path = c.Path;
         int w = c.Layout.W;
         Span<float> z = ws.Z, r = ws.R, p = ws.P, ap = ws.Ap;
-        MatVec(c, ws, cols, vals, single, lambda, z, ap);
-        for (int i = 0; i < w; i++)
-        {
-            r[i] = ws.B[i] - ap[i];
-        }
+        Residual(c, ws, cols, vals, single, lambda, z, r);
 
         r.CopyTo(p);
         float rr = Blas.Dot(path, r, r);
@@ -351,6 +388,43 @@ internal static class RowSolver
         }
     }
 
+    /// <summary>
+    /// r = b - (G0 + U^T diag(w) U + lambda I) v with b = h0 + U^T q, r past d kept zero: one pass over the
+    /// neighbours, each contributing <c>(q_j - w_j u_j . v) u_j</c>.
+    /// </summary>
+    private static void Residual(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> r)
+    {
+        KernelPath path = c.Path;
+        int w = c.Layout.W, d = c.Layout.D;
+        int n = cols.Length;
+        if (c.G0 is { } g0)
+        {
+            Blas.ColumnMatVec(path, g0, d, w, v, r);
+            r[d..].Clear();
+        }
+        else
+        {
+            r.Clear();
+        }
+
+        float[]? h0 = c.H0;
+        for (int i = 0; i < d; i++)
+        {
+            r[i] = (h0 is null ? 0f : h0[i]) - r[i] - (lambda * v[i]);
+        }
+
+        for (int s = 0; s < n; s += ws.Capacity)
+        {
+            int cnt = Math.Min(ws.Capacity, n - s);
+            if (!single)
+            {
+                Prepare(c, ws, cols, vals, s, cnt);
+            }
+
+            Blas.WeightedRowsResidual(path, ws.U, cnt, w, ws.Weight, ws.Q, v, r);
+        }
+    }
+
     /// <summary>y = (G0 + U^T diag(w) U + lambda I) v, with y past d kept zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MatVec(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> y)
@@ -358,10 +432,15 @@ internal static class RowSolver
         KernelPath path = c.Path;
         int w = c.Layout.W, d = c.Layout.D;
         int n = cols.Length;
-        y.Clear();
         if (c.G0 is { } g0)
         {
-            Blas.RowDots(path, g0, d, w, v, y);
+            // G0 is symmetric: take it column-wise (no horizontal sums); v is zero past d.
+            Blas.ColumnMatVec(path, g0, d, w, v, y);
+            y[d..].Clear();
+        }
+        else
+        {
+            y.Clear();
         }
 
         for (int i = 0; i < d; i++)
@@ -377,13 +456,7 @@ internal static class RowSolver
                 Prepare(c, ws, cols, vals, s, cnt);
             }
 
-            Blas.RowDots(path, ws.U, cnt, w, v, ws.Tmp);
-            for (int j = 0; j < cnt; j++)
-            {
-                ws.Tmp[j] *= ws.Weight[j];
-            }
-
-            Blas.AddWeightedRows(path, ws.U, cnt, w, ws.Tmp, y);
+            Blas.WeightedRowsMatVec(path, ws.U, cnt, w, ws.Weight, v, y);
         }
     }
 }
