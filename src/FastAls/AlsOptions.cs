@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace FastAls;
 
 /// <summary>The four ALS models.</summary>
@@ -99,6 +101,54 @@ public sealed record AlsOptions
 
     /// <summary>True for the two models with biases.</summary>
     public bool HasBiases => Kind is AlsModelKind.BiasedExplicit or AlsModelKind.BiasedImplicit;
+
+    /// <summary>
+    /// Writes every option as camelCase JSON properties into the object <paramref name="writer"/> is in
+    /// (the model's metadata in Spark-layout exports and the CLI's <c>--json</c> output share this form).
+    /// </summary>
+    public void WriteJsonProperties(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteString("kind", Kind.ToString());
+        writer.WriteNumber("factors", Factors);
+        writer.WriteNumber("regularization", Regularization);
+        writer.WriteString("regularizationScaling", RegularizationScaling.ToString());
+        writer.WriteNumber("alpha", Alpha);
+        writer.WriteNumber("epsilon", Epsilon);
+        writer.WriteString("confidence", Confidence.ToString());
+        writer.WriteNumber("iterations", Iterations);
+        writer.WriteNumber("seed", Seed);
+        writer.WriteNumber("threads", Threads);
+        writer.WriteString("solver", Solver.ToString());
+        writer.WriteNumber("cgSteps", CgSteps);
+        writer.WriteNumber("cgTolerance", CgTolerance);
+        writer.WriteNumber("earlyStopTolerance", EarlyStopTolerance);
+        writer.WriteNumber("initScale", InitScale);
+    }
+
+    /// <summary>
+    /// Reads the properties <see cref="WriteJsonProperties"/> writes (<c>threads</c> may be absent: 0). Throws
+    /// <see cref="KeyNotFoundException"/>, <see cref="InvalidOperationException"/>, <see cref="FormatException"/> or
+    /// <see cref="ArgumentException"/> on a missing or malformed property; the result is not validated.
+    /// </summary>
+    public static AlsOptions ReadJsonProperties(JsonElement element) => new()
+    {
+        Kind = Enum.Parse<AlsModelKind>(element.GetProperty("kind").GetString()!),
+        Factors = element.GetProperty("factors").GetInt32(),
+        Regularization = element.GetProperty("regularization").GetSingle(),
+        RegularizationScaling = Enum.Parse<RegularizationScaling>(element.GetProperty("regularizationScaling").GetString()!),
+        Alpha = element.GetProperty("alpha").GetSingle(),
+        Epsilon = element.GetProperty("epsilon").GetSingle(),
+        Confidence = Enum.Parse<ConfidenceKind>(element.GetProperty("confidence").GetString()!),
+        Iterations = element.GetProperty("iterations").GetInt32(),
+        Seed = element.GetProperty("seed").GetInt32(),
+        Threads = element.TryGetProperty("threads", out JsonElement threads) ? threads.GetInt32() : 0,
+        Solver = Enum.Parse<AlsSolver>(element.GetProperty("solver").GetString()!),
+        CgSteps = element.GetProperty("cgSteps").GetInt32(),
+        CgTolerance = element.GetProperty("cgTolerance").GetSingle(),
+        EarlyStopTolerance = element.GetProperty("earlyStopTolerance").GetDouble(),
+        InitScale = element.GetProperty("initScale").GetSingle(),
+    };
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option that is out of range.</summary>
     public void Validate()

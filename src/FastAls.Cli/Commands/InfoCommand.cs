@@ -131,21 +131,7 @@ internal static class InfoCommand
     internal static void WriteOptions(Utf8JsonWriter w, AlsOptions o)
     {
         w.WriteStartObject("options");
-        w.WriteString("kind", o.Kind.ToString());
-        w.WriteNumber("factors", o.Factors);
-        w.WriteNumber("regularization", o.Regularization);
-        w.WriteString("regularizationScaling", o.RegularizationScaling.ToString());
-        w.WriteNumber("alpha", o.Alpha);
-        w.WriteNumber("epsilon", o.Epsilon);
-        w.WriteString("confidence", o.Confidence.ToString());
-        w.WriteNumber("iterations", o.Iterations);
-        w.WriteNumber("seed", o.Seed);
-        w.WriteNumber("threads", o.Threads);
-        w.WriteString("solver", o.Solver.ToString());
-        w.WriteNumber("cgSteps", o.CgSteps);
-        w.WriteNumber("cgTolerance", o.CgTolerance);
-        w.WriteNumber("earlyStopTolerance", o.EarlyStopTolerance);
-        w.WriteNumber("initScale", o.InitScale);
+        o.WriteJsonProperties(w);
         w.WriteEndObject();
     }
 

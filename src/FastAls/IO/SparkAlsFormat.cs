@@ -513,20 +513,7 @@ public static class SparkAlsFormat
             w.WriteStartObject("fastals");
             AlsOptions o = model.Options;
             w.WriteNumber("formatVersion", 1);
-            w.WriteString("kind", o.Kind.ToString());
-            w.WriteNumber("factors", o.Factors);
-            w.WriteNumber("regularization", o.Regularization);
-            w.WriteString("regularizationScaling", o.RegularizationScaling.ToString());
-            w.WriteNumber("alpha", o.Alpha);
-            w.WriteNumber("epsilon", o.Epsilon);
-            w.WriteString("confidence", o.Confidence.ToString());
-            w.WriteNumber("iterations", o.Iterations);
-            w.WriteNumber("seed", o.Seed);
-            w.WriteString("solver", o.Solver.ToString());
-            w.WriteNumber("cgSteps", o.CgSteps);
-            w.WriteNumber("cgTolerance", o.CgTolerance);
-            w.WriteNumber("earlyStopTolerance", o.EarlyStopTolerance);
-            w.WriteNumber("initScale", o.InitScale);
+            o.WriteJsonProperties(w);
             w.WriteNumber("globalMean", model.GlobalMean);
             w.WriteBoolean("biasColumns", biases);
             w.WriteBoolean("extrasInSidecar", options.ExtrasInSidecar);
@@ -545,23 +532,7 @@ public static class SparkAlsFormat
     {
         try
         {
-            var o = new AlsOptions
-            {
-                Kind = Enum.Parse<AlsModelKind>(fa.GetProperty("kind").GetString()!),
-                Factors = fa.GetProperty("factors").GetInt32(),
-                Regularization = fa.GetProperty("regularization").GetSingle(),
-                RegularizationScaling = Enum.Parse<RegularizationScaling>(fa.GetProperty("regularizationScaling").GetString()!),
-                Alpha = fa.GetProperty("alpha").GetSingle(),
-                Epsilon = fa.GetProperty("epsilon").GetSingle(),
-                Confidence = Enum.Parse<ConfidenceKind>(fa.GetProperty("confidence").GetString()!),
-                Iterations = fa.GetProperty("iterations").GetInt32(),
-                Seed = fa.GetProperty("seed").GetInt32(),
-                Solver = Enum.Parse<AlsSolver>(fa.GetProperty("solver").GetString()!),
-                CgSteps = fa.GetProperty("cgSteps").GetInt32(),
-                CgTolerance = fa.GetProperty("cgTolerance").GetSingle(),
-                EarlyStopTolerance = fa.GetProperty("earlyStopTolerance").GetDouble(),
-                InitScale = fa.GetProperty("initScale").GetSingle(),
-            };
+            AlsOptions o = AlsOptions.ReadJsonProperties(fa);
             o.Validate();
             if (o.Factors != rank)
             {
