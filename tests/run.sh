@@ -20,7 +20,11 @@ log() { printf '[tests] %s\n' "$*" >&2; }
 need_pkgs=()
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy, scipy, pytest' 2>/dev/null || need_pkgs+=(python3 python3-numpy python3-scipy python3-pytest)
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc libc6-dev)
-if [ -f "$ROOT/tests/needs-clang.txt" ] && ! command -v clang >/dev/null 2>&1; then need_pkgs+=(clang); fi
+# NativeAOT links with clang; Microsoft's prerequisites for it also name zlib1g-dev.
+if [ -f "$ROOT/tests/needs-clang.txt" ]; then
+  command -v clang >/dev/null 2>&1 || need_pkgs+=(clang)
+  dpkg -s zlib1g-dev >/dev/null 2>&1 || need_pkgs+=(zlib1g-dev)
+fi
 # headless Chromium renders the CLI's HTML report in tests/FastAls.Cli.Tests (skipped visibly when absent)
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
