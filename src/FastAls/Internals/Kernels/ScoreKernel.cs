@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace FastAls.Internals.Kernels;
 
 /// <summary>
@@ -38,10 +40,10 @@ internal static class ScoreKernel
         switch (path)
         {
             case KernelPath.Vector512:
-                ScoreVector512.Score(users, userCount, items, itemCount, stride, scores, ld);
+                ScoreVector<Score512Ops, Vector512<float>>.Score(users, userCount, items, itemCount, stride, scores, ld);
                 break;
             case KernelPath.Vector256:
-                ScoreVector256.Score(users, userCount, items, itemCount, stride, scores, ld);
+                ScoreVector<Score256Ops, Vector256<float>>.Score(users, userCount, items, itemCount, stride, scores, ld);
                 break;
             default:
                 ScoreScalar.Score(users, userCount, items, itemCount, stride, scores, ld);

@@ -1,0 +1,146 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace FastAls.Internals.Kernels;
+
+/// <summary>The few operations the vector score kernel needs, for one vector width.</summary>
+/// <typeparam name="TVec">The vector type (<see cref="Vector256{T}"/> or <see cref="Vector512{T}"/> of float).</typeparam>
+internal interface IScoreVectorOps<TVec>
+    where TVec : struct
+{
+    static abstract int Count { get; }
+
+    static abstract TVec Zero { get; }
+
+    static abstract TVec Load(ref float source, nuint offset);
+
+    static abstract TVec FusedMultiplyAdd(TVec a, TVec b, TVec addend);
+
+    static abstract float Sum(TVec value);
+}
+
+/// <summary>256-bit operations (AVX2 + FMA).</summary>
+internal readonly struct Score256Ops : IScoreVectorOps<Vector256<float>>
+{
+    public static int Count => Vector256<float>.Count;
+
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load(ref float source, nuint offset) => Vector256.LoadUnsafe(ref source, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> addend) => Vector256.FusedMultiplyAdd(a, b, addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+}
+
+/// <summary>512-bit operations (AVX-512F).</summary>
+internal readonly struct Score512Ops : IScoreVectorOps<Vector512<float>>
+{
+    public static int Count => Vector512<float>.Count;
+
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(ref float source, nuint offset) => Vector512.LoadUnsafe(ref source, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> addend) => Vector512.FusedMultiplyAdd(a, b, addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+}
+
+/// <summary>
+/// Vector score kernel, one body for every width (the JIT specializes it per struct): a 2-user x 4-item
+/// register tile (8 accumulators) so each loaded user vector is reused against four items and each item
+/// vector against two users; edges fall back to 1 x 1. The stride is a multiple of every vector width.
+/// </summary>
+internal static class ScoreVector<TOps, TVec>
+    where TOps : struct, IScoreVectorOps<TVec>
+    where TVec : struct
+{
+    public static void Score(ReadOnlySpan<float> users, int userCount, ReadOnlySpan<float> items, int itemCount, int stride, Span<float> scores, int ld)
+    {
+        ref float u0 = ref MemoryMarshal.GetReference(users);
+        ref float i0 = ref MemoryMarshal.GetReference(items);
+        ref float s0 = ref MemoryMarshal.GetReference(scores);
+        nuint st = (nuint)stride;
+        nuint step = (nuint)TOps.Count;
+        int u = 0;
+        for (; u + 2 <= userCount; u += 2)
+        {
+            ref float ua = ref Unsafe.Add(ref u0, (nint)u * stride);
+            ref float ub = ref Unsafe.Add(ref ua, stride);
+            int i = 0;
+            for (; i + 4 <= itemCount; i += 4)
+            {
+                ref float ia = ref Unsafe.Add(ref i0, (nint)i * stride);
+                ref float ib = ref Unsafe.Add(ref ia, stride);
+                ref float ic = ref Unsafe.Add(ref ib, stride);
+                ref float id = ref Unsafe.Add(ref ic, stride);
+                TVec a0 = TOps.Zero, a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
+                TVec b0 = TOps.Zero, b1 = TOps.Zero, b2 = TOps.Zero, b3 = TOps.Zero;
+                for (nuint d = 0; d < st; d += step)
+                {
+                    TVec x = TOps.Load(ref ua, d);
+                    TVec y = TOps.Load(ref ub, d);
+                    TVec v = TOps.Load(ref ia, d);
+                    a0 = TOps.FusedMultiplyAdd(x, v, a0);
+                    b0 = TOps.FusedMultiplyAdd(y, v, b0);
+                    v = TOps.Load(ref ib, d);
+                    a1 = TOps.FusedMultiplyAdd(x, v, a1);
+                    b1 = TOps.FusedMultiplyAdd(y, v, b1);
+                    v = TOps.Load(ref ic, d);
+                    a2 = TOps.FusedMultiplyAdd(x, v, a2);
+                    b2 = TOps.FusedMultiplyAdd(y, v, b2);
+                    v = TOps.Load(ref id, d);
+                    a3 = TOps.FusedMultiplyAdd(x, v, a3);
+                    b3 = TOps.FusedMultiplyAdd(y, v, b3);
+                }
+
+                ref float ra = ref Unsafe.Add(ref s0, (nint)u * ld + i);
+                ref float rb = ref Unsafe.Add(ref ra, ld);
+                ra = TOps.Sum(a0);
+                Unsafe.Add(ref ra, 1) = TOps.Sum(a1);
+                Unsafe.Add(ref ra, 2) = TOps.Sum(a2);
+                Unsafe.Add(ref ra, 3) = TOps.Sum(a3);
+                rb = TOps.Sum(b0);
+                Unsafe.Add(ref rb, 1) = TOps.Sum(b1);
+                Unsafe.Add(ref rb, 2) = TOps.Sum(b2);
+                Unsafe.Add(ref rb, 3) = TOps.Sum(b3);
+            }
+
+            for (; i < itemCount; i++)
+            {
+                ref float ir = ref Unsafe.Add(ref i0, (nint)i * stride);
+                Unsafe.Add(ref s0, (nint)u * ld + i) = Dot(ref ua, ref ir, st);
+                Unsafe.Add(ref s0, (nint)(u + 1) * ld + i) = Dot(ref ub, ref ir, st);
+            }
+        }
+
+        for (; u < userCount; u++)
+        {
+            ref float ur = ref Unsafe.Add(ref u0, (nint)u * stride);
+            for (int i = 0; i < itemCount; i++)
+            {
+                Unsafe.Add(ref s0, (nint)u * ld + i) = Dot(ref ur, ref Unsafe.Add(ref i0, (nint)i * stride), st);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot(ref float x, ref float y, nuint stride)
+    {
+        TVec acc = TOps.Zero;
+        for (nuint d = 0; d < stride; d += (nuint)TOps.Count)
+        {
+            acc = TOps.FusedMultiplyAdd(TOps.Load(ref x, d), TOps.Load(ref y, d), acc);
+        }
+
+        return TOps.Sum(acc);
+    }
+}
