@@ -269,7 +269,7 @@ namespace FastAls.Interop
                     global::System.IO.IOException or global::System.UnauthorizedAccessException => FastAlsStatus.Io,
                     global::System.ArgumentException => FastAlsStatus.InvalidArgument,
                     global::System.OutOfMemoryException or global::System.InsufficientExecutionStackException => FastAlsStatus.OutOfMemory,
-                    global::System.NotSupportedException or global::System.NotImplementedException => FastAlsStatus.NotSupported,
+                    global::System.NotSupportedException => FastAlsStatus.NotSupported,
                     global::System.InvalidOperationException => FastAlsStatus.InvalidState,
                     _ => FastAlsStatus.Internal,
                 };
