@@ -123,6 +123,8 @@ typedef struct fastals_load_options
     int32_t user_column_index; /**< 0-based user field of headerless text. */
     int32_t item_column_index; /**< 0-based item field of headerless text. */
     int32_t value_column_index; /**< 0-based value field of headerless text (-1: none). */
+    int32_t user_id_kind; /**< Kind of user ids: -1 taken from the input, 0 int64, 1 string. */
+    int32_t item_id_kind; /**< Kind of item ids: -1 taken from the input, 0 int64, 1 string. */
 } fastals_load_options_t;
 
 /** Ranking metrics at K (fastals_ranking_metrics_t), as implicit's ranking_metrics_at_k computes them. */
@@ -474,6 +476,27 @@ int32_t fastals_model_save(fastals_handle model, const char* path);
  *  @param model receives a new AlsModel handle; the model free it with its _free function
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_model_load(const char* path, fastals_handle* model);
+
+/** The number of bytes fastals_model_save_buffer writes for the model (the model file format, as fastals_model_save writes it).
+ *  @param model the model (a AlsModel handle)
+ *  @param size receives the byte count
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_saved_size(fastals_handle model, int64_t* size);
+
+/** Writes the model file's bytes (as fastals_model_save would write the file) into a caller buffer; fails without writing a complete model when capacity is too small.
+ *  @param model the model (a AlsModel handle)
+ *  @param buffer at least fastals_model_saved_size bytes
+ *  @param capacity the buffer's size in bytes
+ *  @param length receives the number of bytes written
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_save_buffer(fastals_handle model, char* buffer, int64_t capacity, int64_t* length);
+
+/** Loads a model from the bytes of a model file held in memory (validated as fastals_model_load validates a file).
+ *  @param data the bytes (only read)
+ *  @param length their number
+ *  @param model receives a new AlsModel handle; the model free it with its _free function
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_load_buffer(char* data, int64_t length, fastals_handle* model);
 
 /** Exports the model in Spark ML's ALSModel folder layout (metadata + userFactors/itemFactors Parquet), built in a temporary folder then renamed.
  *  @param model the model (a AlsModel handle)

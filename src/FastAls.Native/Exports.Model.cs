@@ -281,6 +281,27 @@ internal static unsafe partial class Exports
     [FastAlsExport("fastals_model_load", Result = "model")]
     internal static AlsModel ModelLoad(string path) => AlsModel.Load(path);
 
+    /// <summary>The number of bytes fastals_model_save_buffer writes for the model (the model file format, as fastals_model_save writes it).</summary>
+    /// <param name="model">the model</param>
+    /// <returns>the byte count</returns>
+    [FastAlsExport("fastals_model_saved_size", Result = "size")]
+    internal static long ModelSavedSize(AlsModel model) => model.SavedLength();
+
+    /// <summary>Writes the model file's bytes (as fastals_model_save would write the file) into a caller buffer; fails without writing a complete model when capacity is too small.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="buffer">at least fastals_model_saved_size bytes</param>
+    /// <param name="capacity">the buffer's size in bytes</param>
+    /// <returns>the number of bytes written</returns>
+    [FastAlsExport("fastals_model_save_buffer", Result = "length")]
+    internal static long ModelSaveBuffer(AlsModel model, byte* buffer, long capacity) => model.SaveTo(buffer, capacity);
+
+    /// <summary>Loads a model from the bytes of a model file held in memory (validated as fastals_model_load validates a file).</summary>
+    /// <param name="data">the bytes (only read)</param>
+    /// <param name="length">their number</param>
+    /// <returns>the model</returns>
+    [FastAlsExport("fastals_model_load_buffer", Result = "model")]
+    internal static AlsModel ModelLoadBuffer(byte* data, long length) => AlsModel.LoadFrom(data, length, "model bytes");
+
     /// <summary>Exports the model in Spark ML's ALSModel folder layout (metadata + userFactors/itemFactors Parquet), built in a temporary folder then renamed.</summary>
     /// <param name="model">the model</param>
     /// <param name="folder">the model folder</param>

@@ -37,6 +37,12 @@ public unsafe struct FastAlsLoadOptions
     /// <summary>0-based value field of headerless text (-1: none).</summary>
     public int ValueColumnIndex;
 
+    /// <summary>Kind of user ids: -1 taken from the input, 0 int64, 1 string.</summary>
+    public int UserIdKind;
+
+    /// <summary>Kind of item ids: -1 taken from the input, 0 int64, 1 string.</summary>
+    public int ItemIdKind;
+
     public static FastAlsLoadOptions Defaults()
     {
         var o = new InteractionLoadOptions();
@@ -48,6 +54,8 @@ public unsafe struct FastAlsLoadOptions
             UserColumnIndex = o.UserColumnIndex,
             ItemColumnIndex = o.ItemColumnIndex,
             ValueColumnIndex = o.ValueColumnIndex,
+            UserIdKind = -1,
+            ItemIdKind = -1,
         };
     }
 
@@ -70,6 +78,8 @@ public unsafe struct FastAlsLoadOptions
 
         var o = new InteractionLoadOptions
         {
+            UserIdKind = Kind(UserIdKind, "user_id_kind"),
+            ItemIdKind = Kind(ItemIdKind, "item_id_kind"),
             Format = Format,
             Duplicates = Duplicates,
             HasHeader = HasHeader < 0 ? null : HasHeader == 1,
@@ -96,7 +106,15 @@ public unsafe struct FastAlsLoadOptions
         return o;
     }
 
-    private static string? Str(byte* p) => p == null ? null : Marshal.PtrToStringUTF8((nint)p);
+    private static IdKind? Kind(int value, string name) => value switch
+    {
+        -1 => null,
+        0 => IdKind.Int64,
+        1 => IdKind.String,
+        _ => throw new ArgumentException($"{name} must be -1 (from the input), 0 (int64) or 1 (string) (got {value}).", "options"),
+    };
+
+        private static string? Str(byte* p) => p == null ? null : Marshal.PtrToStringUTF8((nint)p);
 }
 
 /// <summary>Ranking metrics at K (fastals_ranking_metrics_t), as implicit's ranking_metrics_at_k computes them.</summary>

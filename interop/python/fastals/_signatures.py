@@ -124,6 +124,8 @@ class FastAlsLoadOptions(ctypes.Structure):
         ("user_column_index", ctypes.c_int32),
         ("item_column_index", ctypes.c_int32),
         ("value_column_index", ctypes.c_int32),
+        ("user_id_kind", ctypes.c_int32),
+        ("item_id_kind", ctypes.c_int32),
     ]
 
 
@@ -180,6 +182,9 @@ SIGNATURES = {
     "fastals_model_evaluate": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(FastAlsRankingMetrics)], ["model", "train", "test", "k", "threads", "metrics"]),
     "fastals_model_save": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_char_p], ["model", "path"]),
     "fastals_model_load": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)], ["path", "model"]),
+    "fastals_model_saved_size": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int64)], ["model", "size"]),
+    "fastals_model_save_buffer": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)], ["model", "buffer", "capacity", "length"]),
+    "fastals_model_load_buffer": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_uint64)], ["data", "length", "model"]),
     "fastals_model_export_spark": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_char_p, ctypes.c_int32, ctypes.c_int32], ["model", "folder", "include_biases", "overwrite"]),
     "fastals_model_import_spark": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)], ["folder", "model"]),
     "fastals_dataset_id_text": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)], ["dataset", "side", "index", "id", "id_cap", "id_len"]),
