@@ -3,9 +3,12 @@
 #   libfastals_v2.so  baseline x86-64-v2 (SSE4.2; scalar kernels)
 #   libfastals_v3.so  x86-64-v3 (AVX2 + FMA; Vector256 kernels)
 #   libfastals_v4.so  x86-64-v4 (AVX-512; Vector512 kernels)
-#   libfastals.so ->  the best of them for this machine (what the C example links against)
+#   libfastals_cpu.so fastals_cpu_level(): the x86-64 level this CPU and OS run (CPUID + XGETBV, from
+#                     interop/c/fastals_cpu.c; built with gcc)
+#   libfastals.so ->  the widest build this machine runs (what the C example links against)
 # Under NativeAOT the instruction set is fixed at compile time (IlcInstructionSet), so one binary per level
-# is the way to run the widest kernels the CPU has; the Python package and the C loader pick by CPU flags.
+# is the way to run the widest kernels the CPU has. The Python package, this script and interop/c/isa_check all
+# pick with fastals_cpu_level(): the widest build at or below that level that exists.
 # Usage: interop/build.sh [--sync] [--levels "v2 v3 v4"]
 #   --sync  also rewrite interop/include/fastals.h and interop/python/fastals/_signatures.py from the
 #           generator's output (a test fails while the checked-in copies differ).
@@ -24,11 +27,16 @@ while [ $# -gt 0 ]; do
 done
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-if ! command -v clang >/dev/null 2>&1 && ! command -v gcc >/dev/null 2>&1; then
-  echo "NativeAOT needs clang or gcc as the linker" >&2; exit 1
+if ! command -v gcc >/dev/null 2>&1; then
+  echo "interop/build.sh needs gcc (12 or newer: libfastals_cpu.so; also NativeAOT's linker when clang is absent)" >&2; exit 1
 fi
 
-mkdir -p "$LIB"
+mkdir -p "$LIB" "$ROOT/interop/c/build"
+# The CPU-level helper (tiny, no dependencies) and the C tool that reports its answer.
+gcc -std=c99 -O2 -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden "$ROOT/interop/c/fastals_cpu.c" -o "$LIB/libfastals_cpu.so.tmp"
+mv "$LIB/libfastals_cpu.so.tmp" "$LIB/libfastals_cpu.so"
+ISA_CHECK="$ROOT/interop/c/build/isa_check"
+gcc -std=c99 -O2 -Wall -Werror -I"$ROOT/interop/include" "$ROOT/interop/c/isa_check.c" -ldl -o "$ISA_CHECK"
 PROJ="$ROOT/src/FastAls.Native/FastAls.Native.csproj"
 for level in $LEVELS; do
   start=$(date +%s)
@@ -41,13 +49,18 @@ for level in $LEVELS; do
   echo "published libfastals_$level.so in $(( $(date +%s) - start )) s"
 done
 
-flags="$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)"
-best=v2
-if [[ " $flags " == *" avx2 "* && " $flags " == *" fma "* && " $flags " == *" bmi2 "* ]]; then best=v3; fi
-if [[ " $flags " == *" avx512f "* && " $flags " == *" avx512bw "* && " $flags " == *" avx512vl "* && " $flags " == *" avx512dq "* ]]; then best=v4; fi
-if [ ! -f "$LIB/libfastals_$best.so" ]; then best="$(echo $LEVELS | awk '{print $NF}')"; fi
+cpu_level="$("$ISA_CHECK" --level "$LIB/libfastals_cpu.so")"
+best=""
+for level in v2 v3 v4; do
+  if [ "${level#v}" -le "$cpu_level" ] && [ -f "$LIB/libfastals_$level.so" ]; then best=$level; fi
+done
+if [ -z "$best" ]; then
+  rm -f "$LIB/libfastals.so"
+  echo "no libfastals build in $LIB runs on this machine (x86-64 level $cpu_level; the builds need v2 or newer); libfastals.so not linked" >&2
+  exit 1
+fi
 ln -sfn "libfastals_$best.so" "$LIB/libfastals.so"
-echo "libfastals.so -> libfastals_$best.so"
+echo "libfastals.so -> libfastals_$best.so (this machine: x86-64-v$cpu_level)"
 
 if [ $SYNC = 1 ]; then
   /usr/bin/env python3 - "$LIB/libfastals.so" "$ROOT" <<'PY'

@@ -36,16 +36,27 @@ else
   ko "example compiles" "$out"
 fi
 
-# 3. Each per-level build runs the kernel its level allows (this CPU permitting).
+# 3. fastals_cpu_level() (libfastals_cpu.so: CPUID + XGETBV, the rule Python and build.sh use too) decides which
+#    builds this machine runs: each of those runs its level's kernel, each above it is refused by the .NET runtime's
+#    own CPU check, and libfastals.so links the widest that runs. No /proc/cpuinfo flag names.
 if out=$(gcc -std=c99 -O2 -Wall -Werror -I"$INC" "$HERE/isa_check.c" -ldl -o "$BUILD/isa_check" 2>&1); then
-  flags=" $(grep -m1 '^flags' /proc/cpuinfo) "
-  has() { for f in "$@"; do [[ "$flags" == *" $f "* ]] || return 1; done; }
-  for spec in "v2:0:sse4_2 popcnt" "v3:1:avx2 fma bmi2" "v4:2:avx512f avx512bw avx512vl avx512dq"; do
-    IFS=: read -r level want need <<<"$spec"
-    if ! has $need; then echo "SKIP libfastals_$level.so (CPU lacks $need)"; continue; fi
-    got=$("$BUILD/isa_check" "$LIB/libfastals_$level.so" 2>&1)
-    [ "$got" = "$want" ] && ok "libfastals_$level.so runs kernel path $want" || ko "libfastals_$level.so runs kernel path $want (got $got)"
+  cpu=$("$BUILD/isa_check" --level "$LIB/libfastals_cpu.so" 2>&1)
+  if [[ "$cpu" =~ ^[1-4]$ ]]; then ok "fastals_cpu_level() = $cpu"; else ko "fastals_cpu_level() answers 1..4" "$cpu"; cpu=0; fi
+  widest=""
+  for spec in "v2:0" "v3:1" "v4:2"; do
+    IFS=: read -r level want <<<"$spec"
+    if [ "${level#v}" -le "$cpu" ]; then
+      widest=$level
+      got=$("$BUILD/isa_check" "$LIB/libfastals_$level.so" 2>&1)
+      [ "$got" = "$want" ] && ok "libfastals_$level.so runs kernel path $want" || ko "libfastals_$level.so runs kernel path $want (got $got)"
+    elif got=$("$BUILD/isa_check" "$LIB/libfastals_$level.so" 2>&1); then
+      ko "libfastals_$level.so is above this machine's level (x86-64-v$cpu) yet ran" "$got"
+    else
+      ok "libfastals_$level.so is refused by this machine (x86-64-v$cpu)"
+    fi
   done
+  link=$(readlink "$LIB/libfastals.so")
+  [ "$link" = "libfastals_$widest.so" ] && ok "libfastals.so links the widest build that runs ($link)" || ko "libfastals.so -> $link, expected libfastals_$widest.so"
 else
   ko "isa_check compiles" "$out"
 fi

@@ -2,8 +2,13 @@
 
 Which library: ``FASTALS_LIBRARY`` (a path to a .so) wins; otherwise the package's ``lib/`` folder (or the folder in
 ``FASTALS_LIB_DIR``) holds ``libfastals_v2.so`` / ``_v3.so`` / ``_v4.so``, one per x86-64 level, and the widest one
-this CPU runs is loaded (``FASTALS_ISA=v2|v3|v4`` forces a level). Under NativeAOT the SIMD width is fixed when the
-library is compiled, so this choice is what makes the AVX2 or AVX-512 kernels run.
+this machine runs is loaded (``FASTALS_ISA=v2|v3|v4`` forces a level). Under NativeAOT the SIMD width is fixed when
+the library is compiled, so this choice is what makes the AVX2 or AVX-512 kernels run.
+
+"This machine runs" is decided by ``fastals_cpu_level()`` in ``libfastals_cpu.so`` (next to the builds; see
+interop/c/fastals_cpu.c): CPUID plus the OS's XGETBV register-state check, never /proc/cpuinfo flag names, which
+virtual machines often leave incomplete. interop/build.sh and interop/c/isa_check use the same function. When the
+build for that level is missing, the widest lower build that exists is loaded.
 """
 import ctypes
 import os
@@ -11,13 +16,8 @@ import threading
 
 from . import _signatures as sig
 
-_LEVEL_FLAGS = {
-    # x86-64 psABI micro-architecture levels, as /proc/cpuinfo names the flags.
-    "v2": {"cx16", "lahf_lm", "popcnt", "sse4_1", "sse4_2", "ssse3"},
-    "v3": {"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"},
-    "v4": {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"},
-}
 LEVELS = ("v2", "v3", "v4")
+CPU_HELPER = "libfastals_cpu.so"
 
 
 class FastAlsError(Exception):
@@ -69,49 +69,62 @@ _ERRORS = {
 }
 
 
-def cpu_flags(path="/proc/cpuinfo"):
-    """The CPU feature flags of the first processor in /proc/cpuinfo (empty set when unreadable)."""
-    try:
-        with open(path, encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
-
-
-def best_level(flags=None):
-    """The widest x86-64 level ('v2', 'v3', 'v4') whose flags (and every lower level's) the CPU has, or None."""
-    flags = cpu_flags() if flags is None else set(flags)
-    best = None
-    for level in LEVELS:
-        if not _LEVEL_FLAGS[level] <= flags:
-            break
-        best = level
-    return best
-
-
 def library_dir():
+    """The folder holding the builds: FASTALS_LIB_DIR, else the package's lib/ folder."""
     return os.environ.get("FASTALS_LIB_DIR") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib")
 
 
+_cpu_levels = {}
+
+
+def cpu_level(directory=None):
+    """The x86-64 level this CPU and OS run, as ``fastals_cpu_level()`` in libfastals_cpu.so decides it: 4, 3 or 2
+    for x86-64-v4 / v3 / v2, 1 below v2. Cached per folder."""
+    directory = directory or library_dir()
+    if directory not in _cpu_levels:
+        path = os.path.join(directory, CPU_HELPER)
+        if not os.path.exists(path):
+            raise FastAlsError("%s not found: it decides which libfastals build this CPU runs; build it with "
+                               "interop/build.sh (or set FASTALS_ISA=v2|v3|v4 or FASTALS_LIBRARY)" % path)
+        fn = ctypes.CDLL(path).fastals_cpu_level
+        fn.restype, fn.argtypes = ctypes.c_int, []
+        _cpu_levels[directory] = int(fn())
+    return _cpu_levels[directory]
+
+
+def best_level(directory=None):
+    """The widest level ('v2', 'v3', 'v4') this machine runs (whether or not that build exists), or None below v2."""
+    level = cpu_level(directory)
+    return "v%d" % min(level, 4) if level >= 2 else None
+
+
 def library_path(level=None):
-    """The path of the library to load: FASTALS_LIBRARY, else lib/libfastals_<level>.so for the given or best level."""
+    """The path of the library to load: FASTALS_LIBRARY; else lib/libfastals_<level>.so for the given level or
+    FASTALS_ISA; else the widest build in the folder that this machine runs (fastals_cpu_level)."""
     explicit = os.environ.get("FASTALS_LIBRARY")
     if explicit and level is None:
         return explicit
-    level = level or os.environ.get("FASTALS_ISA") or best_level()
-    if level not in LEVELS:
-        raise FastAlsError(
-            "no libfastals build fits this CPU (needs at least x86-64-v2: SSE4.2, POPCNT); "
-            "set FASTALS_LIBRARY to a library built for it" if level is None else
-            "FASTALS_ISA=%r is not one of v2, v3, v4" % level)
-    path = os.path.join(library_dir(), "libfastals_%s.so" % level)
-    if not os.path.exists(path):
-        raise FastAlsError(
-            "%s not found: build it with interop/build.sh (or set FASTALS_LIBRARY / FASTALS_LIB_DIR)" % path)
-    return path
+    directory = library_dir()
+    forced = level or os.environ.get("FASTALS_ISA")
+    if forced:
+        if forced not in LEVELS:
+            raise FastAlsError("FASTALS_ISA=%r is not one of v2, v3, v4" % forced)
+        path = os.path.join(directory, "libfastals_%s.so" % forced)
+        if not os.path.exists(path):
+            raise FastAlsError("%s not found: build it with interop/build.sh (or set FASTALS_LIBRARY / "
+                               "FASTALS_LIB_DIR)" % path)
+        return path
+    cpu = cpu_level(directory)
+    fitting = [lv for lv in LEVELS if int(lv[1]) <= cpu]
+    for lv in reversed(fitting):
+        path = os.path.join(directory, "libfastals_%s.so" % lv)
+        if os.path.exists(path):
+            return path
+    if not fitting:
+        raise FastAlsError("this CPU is below x86-64-v2 (SSE4.2, POPCNT), the oldest level libfastals is built "
+                           "for; set FASTALS_LIBRARY to a library built for it")
+    raise FastAlsError("no libfastals build for x86-64-%s or lower in %s: build them with interop/build.sh (or set "
+                       "FASTALS_LIBRARY / FASTALS_LIB_DIR)" % (fitting[-1], directory))
 
 
 class Library:
@@ -125,10 +138,12 @@ class Library:
         return getattr(self.cdll, name)
 
     def last_error(self):
+        """This thread's last error message, whole: its length comes from the library, so a NUL byte inside the
+        text (for example from a UTF-16 file read as UTF-8) does not cut it; NULs are shown as \\x00."""
         n = self.cdll.fastals_last_error(None, 0)
         buf = ctypes.create_string_buffer(n + 1)
-        self.cdll.fastals_last_error(buf, n + 1)
-        return buf.value.decode("utf-8", errors="replace")
+        n = min(n, self.cdll.fastals_last_error(buf, n + 1))
+        return buf.raw[:n].decode("utf-8", errors="replace").replace("\x00", "\\x00")
 
     def check(self, status):
         """Raises the exception for a non-zero fastals_status, with the library's message."""
@@ -147,7 +162,7 @@ class Library:
         self.check(_probe(fn, args, n))
         buf = ctypes.create_string_buffer(n.value + 1)
         self.check(fn(*args, buf, n.value + 1, ctypes.byref(n)))
-        return buf.value.decode("utf-8")
+        return buf.raw[:n.value].decode("utf-8")
 
     def out(self, name, ctype, *args):
         """Calls an export whose last parameter receives one value of ``ctype``; returns the value."""

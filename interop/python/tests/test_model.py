@@ -51,17 +51,41 @@ def test_results_equal_the_dotnet_api(name):
     model.fit(m)
     uf = np.array(ref["user_factors"], dtype=np.float32).reshape(REFERENCE["users"], ref["factors"])
     itf = np.array(ref["item_factors"], dtype=np.float32).reshape(REFERENCE["items"], ref["factors"])
-    if fastals.kernel_path().name.lower() == REFERENCE["kernel"].lower():
+    same_path = fastals.kernel_path().name.lower() == REFERENCE["kernel"].lower()
+    if same_path:
         # Same seed, same kernel path: the same bits as the .NET API.
         np.testing.assert_array_equal(model.user_factors, uf)
         np.testing.assert_array_equal(model.item_factors, itf)
     else:
-        np.testing.assert_allclose(model.user_factors, uf, rtol=1e-4, atol=1e-4)
-        np.testing.assert_allclose(model.item_factors, itf, rtol=1e-4, atol=1e-4)
+        assert_close_across_paths(model.user_factors, uf)
+        assert_close_across_paths(model.item_factors, itf)
     for u, rec in enumerate(ref["recommend"]):
         ids, scores = model.recommend(u, m[u], N=4)
-        np.testing.assert_array_equal(ids, rec["items"])
-        np.testing.assert_allclose(scores, rec["scores"], rtol=1e-5, atol=1e-6)
+        want_ids, want = np.array(rec["items"]), np.array(rec["scores"], dtype=np.float32)
+        if same_path:
+            np.testing.assert_array_equal(ids, want_ids)
+            np.testing.assert_array_equal(scores, want)
+        else:
+            assert_close_across_paths(scores, want)
+            # Ranks may swap only between near-tied items: where the items differ, this model scores the reference's
+            # item within the tolerance of its own item at that rank.
+            for r in np.flatnonzero(ids != want_ids):
+                theirs = model.predict([u], [want_ids[r]])[0]
+                assert abs(theirs - scores[r]) <= cross_path_tolerance(want), (u, r, ids, want_ids)
+
+
+# Kernel paths (scalar, Vector256, Vector512) sum in different orders, so float32 results differ by rounding that
+# ALS's iterations compound: ~2.5e-4 relative has been seen (explicit model, scalar vs Vector512). The tolerance is
+# 1e-3 relative, plus 1e-3 of the array's largest magnitude for entries near zero. Same-path results stay bit-exact.
+CROSS_PATH_RTOL = 1e-3
+
+
+def cross_path_tolerance(reference):
+    return CROSS_PATH_RTOL * float(np.max(np.abs(reference))) if np.size(reference) else 0.0
+
+
+def assert_close_across_paths(actual, reference):
+    np.testing.assert_allclose(actual, reference, rtol=CROSS_PATH_RTOL, atol=cross_path_tolerance(reference))
 
 
 def test_same_seed_same_factors_and_different_seed_differs():
