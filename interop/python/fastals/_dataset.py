@@ -6,7 +6,7 @@ import numpy as np
 
 from . import _signatures as sig
 from ._arrays import ptr, strict
-from ._lib import lib
+from ._lib import FastAlsError, lib
 
 
 def _csr_arrays(user_items, copy):
@@ -40,6 +40,30 @@ def _csr_arrays(user_items, copy):
         indices = strict(indices, np.int32, "user_items.indices", ndim=1)
         data = strict(data, np.float32, "user_items.data", ndim=1)
     return user_items.shape, indptr, indices, data
+
+
+_ID_KINDS = {"auto": -1, "int": 0, "string": 1}
+_HINTS = (
+    ("(set UserIdKind = IdKind.String for text ids)", "(pass user_id_kind='string' to Dataset.load for text ids)"),
+    ("(set ItemIdKind = IdKind.String for text ids)", "(pass item_id_kind='string' to Dataset.load for text ids)"),
+    ("UserIdKind is Int64", "user_id_kind is 'int'"),
+    ("UserIdKind is String", "user_id_kind is 'string'"),
+    ("ItemIdKind is Int64", "item_id_kind is 'int'"),
+    ("ItemIdKind is String", "item_id_kind is 'string'"),
+)
+
+
+def _lookup_kind(value, name):
+    try:
+        return _ID_KINDS[value]
+    except (KeyError, TypeError):
+        raise ValueError("%s must be one of 'auto', 'int', 'string' (got %r)" % (name, value)) from None
+
+
+def _python_hints(message):
+    for dotnet, python in _HINTS:
+        message = message.replace(dotnet, python)
+    return message
 
 
 class Dataset:
@@ -80,8 +104,11 @@ class Dataset:
 
     @classmethod
     def load(cls, path, format="auto", user_column=None, item_column=None, value_column=None, separator=None,
-             has_header=None, duplicates="sum"):
-        """Loads interactions from a Parquet file/folder or a CSV/TSV file (columns user, item, value by default)."""
+             has_header=None, duplicates="sum", user_id_kind="auto", item_id_kind="auto"):
+        """Loads interactions from a Parquet file/folder or a CSV/TSV file (columns user, item, value by default).
+
+        ``user_id_kind`` / ``item_id_kind``: 'auto' (Parquet: the column's type; text: integers when the first
+        record's id is one), 'int' or 'string' (text ids, for columns whose first ids only look like integers)."""
         o = sig.FastAlsLoadOptions()
         l = lib()
         l.call("fastals_load_options_init", ctypes.byref(o))
@@ -94,8 +121,18 @@ class Dataset:
                 setattr(o, field, b)
         o.has_header = -1 if has_header is None else int(bool(has_header))
         o.duplicates = {"sum": sig.DuplicatePolicy.SUM, "last": sig.DuplicatePolicy.LAST_WINS, "error": sig.DuplicatePolicy.ERROR}[duplicates]
+        o.user_id_kind = _lookup_kind(user_id_kind, "user_id_kind")
+        o.item_id_kind = _lookup_kind(item_id_kind, "item_id_kind")
         h = ctypes.c_uint64()
-        l.call("fastals_dataset_load", os.fsencode(path), ctypes.byref(o), ctypes.byref(h))
+        try:
+            l.call("fastals_dataset_load", os.fsencode(path), ctypes.byref(o), ctypes.byref(h))
+        except FastAlsError as e:
+            # The library's hints name the .NET options (InteractionLoadOptions.UserIdKind = IdKind.String); say
+            # what to pass here instead, keeping the exception's class and status.
+            text = _python_hints(str(e))
+            if text == str(e):
+                raise
+            raise type(e)(text, e.status) from e
         return cls(h.value)
 
     @property
@@ -145,6 +182,11 @@ class Dataset:
         lib().call("fastals_dataset_free", handle)
         self._keep_alive = ()
         self._freed = True
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("a fastals.Dataset lives inside libfastals and cannot be pickled or copied; pickle the "
+                        "scipy.sparse matrix (or save_parquet the dataset) and rebuild it with Dataset.from_csr / "
+                        "Dataset.load")
 
     def __enter__(self):
         return self

@@ -208,12 +208,13 @@ class AlternatingLeastSquares:
         liked items to filter and, with ``recalculate_user``, the interactions to fold in. ``filter_items``: item
         indices never returned; ``items``: the only item indices that may be returned.
         Returns (ids, scores): 1-D arrays for a single id, (len(userid), N) arrays for an array (unused slots: id -1,
-        score -inf).
+        score -inf). N is checked before anything is allocated; an N above the model's item count is capped there.
         """
-        users, k, _, _ = self._shape()
+        users, n_items, _, _ = self._shape()
+        N = _count(N, n_items)
         single = np.ndim(userid) == 0
         ids = index_array(userid, "userid")
-        rows = _user_rows(user_items, ids, users, self.shape[1]) if user_items is not None else None
+        rows = _user_rows(user_items, ids, users, n_items) if user_items is not None else None
         if rows is None and (filter_already_liked_items or recalculate_user):
             raise ValueError("user_items is needed to filter liked items or recalculate users (pass None only with "
                              "filter_already_liked_items=False)")
@@ -257,14 +258,14 @@ class AlternatingLeastSquares:
     def similar_items(self, itemid, N=10, filter_items=None, items=None):
         """The N items most similar (cosine of factors) to one item index or an array of them. Unlike implicit,
         the query item itself is not returned. Returns (ids, scores) shaped as recommend's."""
-        return self._similar("fastals_model_similar_items", itemid, N, filter_items, items, "itemid")
+        return self._similar("fastals_model_similar_items", itemid, N, filter_items, items, "itemid", 1)
 
     def similar_users(self, userid, N=10, filter_users=None, users=None):
         """The N users most similar (cosine of factors) to one user index or an array of them (the user excluded)."""
-        return self._similar("fastals_model_similar_users", userid, N, filter_users, users, "userid")
+        return self._similar("fastals_model_similar_users", userid, N, filter_users, users, "userid", 0)
 
-    def _similar(self, export, query, N, exclude, allow, name):
-        self._handle()
+    def _similar(self, export, query, N, exclude, allow, name, side):
+        N = _count(N, self._shape()[side])
         single = np.ndim(query) == 0
         q = index_array(query, name)
         ex = index_array(exclude, "filter")
@@ -310,16 +311,61 @@ class AlternatingLeastSquares:
         return out
 
     # ---- persistence
-    def save(self, path):
-        """Writes the model file (the .NET AlsModel.Load reads it too)."""
-        lib().call("fastals_model_save", self._handle(), os.fsencode(path))
+    def save(self, file):
+        """Writes the model file (the .fals format, which the .NET AlsModel.Load and the CLI read too) to a path
+        (written to a temporary name, then renamed) or to a binary file object (``write``). Raises RuntimeError for an
+        unfitted model."""
+        handle = self._fitted_handle("save")
+        if hasattr(file, "write"):
+            file.write(self.to_bytes())
+        else:
+            lib().call("fastals_model_save", handle, os.fsencode(file))
 
     @classmethod
-    def load(cls, path):
-        """Reads a model file; returns an instance of the class matching the model's kind."""
+    def load(cls, file):
+        """Reads a model file from a path or a binary file object (``read``); returns an instance of the class matching
+        the model's kind."""
+        if hasattr(file, "read"):
+            return cls.from_bytes(file.read())
         h = ctypes.c_uint64()
-        lib().call("fastals_model_load", os.fsencode(path), ctypes.byref(h))
+        lib().call("fastals_model_load", os.fsencode(file), ctypes.byref(h))
         return cls._adopt(h.value)
+
+    def to_bytes(self):
+        """The model file's bytes (what ``save`` writes): the whole model, independent of this process."""
+        handle = self._fitted_handle("serialize")
+        l = lib()
+        size = l.out("fastals_model_saved_size", ctypes.c_int64, handle)
+        buf = bytearray(size)
+        n = l.out("fastals_model_save_buffer", ctypes.c_int64, handle, (ctypes.c_char * size).from_buffer(buf), size)
+        del buf[n:]
+        return bytes(buf)
+
+    @classmethod
+    def from_bytes(cls, data):
+        """A model from a model file's bytes (``to_bytes``, ``save`` or the CLI), validated as ``load`` validates a
+        file; an instance of the class matching the model's kind."""
+        return cls._adopt(_load_bytes(data))
+
+    def _fitted_handle(self, action):
+        if not self._model:
+            raise RuntimeError("cannot %s an unfitted %s: call fit (or load) first" % (action, type(self).__name__))
+        return self._model
+
+    # Pickling and copy.copy / copy.deepcopy carry the model's bytes (the .fals format), never the native handle, so the
+    # copy is an independent model, in this process or another. An unfitted model carries only its hyperparameters.
+    def __getstate__(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_model", "_freed")}
+        state["_model_bytes"] = self.to_bytes() if self._model else None
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        data = state.pop("_model_bytes", None)
+        self.__dict__.update(state)
+        self._model = 0
+        if data is not None:
+            self._model = _load_bytes(data)
 
     @classmethod
     def _adopt(cls, handle):
@@ -435,6 +481,25 @@ def _user_rows(user_items, ids, model_users, model_items):
         m.sum_duplicates()
     return _Rows(np.ascontiguousarray(m.indptr, dtype=np.int64), np.ascontiguousarray(m.indices, dtype=np.int32),
                  np.ascontiguousarray(m.data, dtype=np.float32))
+
+
+def _load_bytes(data):
+    """A model handle from a model file's bytes (bytes, bytearray, memoryview or any buffer)."""
+    if not isinstance(data, bytes):
+        data = bytes(memoryview(data).cast("B"))
+    h = ctypes.c_uint64()
+    lib().call("fastals_model_load_buffer", data, len(data), ctypes.byref(h))
+    return h.value
+
+
+def _count(n, limit, name="N"):
+    """Checks a result count argument (an integer >= 0) before anything is allocated; returns the number of result
+    slots to allocate: n, or ``limit`` (the most results there can be) when n is larger."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError("%s must be an integer (got %s)" % (name, type(n).__name__))
+    if n < 0:
+        raise ValueError("%s must be >= 0 (got %d)" % (name, n))
+    return int(min(n, limit))
 
 
 def _lookup(table, key, name):

@@ -155,3 +155,61 @@ def test_null_pointers_and_negative_lengths_are_checked_by_the_generated_exports
     assert n.value == len(fastals.version())
     assert l.cdll.fastals_model_free(0) == fastals.signatures.FASTALS_E_INVALID_HANDLE
     assert "null handle" in l.last_error()
+
+
+def test_error_text_is_not_cut_at_a_nul_byte(tmp_path):
+    """Text the library quotes from a file may hold NUL bytes (UTF-16 text, binary junk); the message comes through
+    whole, with each NUL shown as \\x00, instead of ending at the first one."""
+    f = tmp_path / "nul.csv"
+    f.write_bytes(b"user,item,value\n1,2,3\x004\n")
+    with pytest.raises(FastAlsDataError) as e:
+        Dataset.load(str(f))
+    text = str(e.value)
+    assert "nul.csv" in text and "3\\x004" in text and text.endswith("(FASTALS_E_INVALID_DATA)")
+
+
+def test_last_error_keeps_every_byte_the_library_reports():
+    """fastals_last_error's length is used, not the first NUL: the decoded text has exactly that many bytes (NULs
+    shown as \\x00)."""
+    l = fastals.lib()
+    assert l.cdll.fastals_model_free(0) == fastals.signatures.FASTALS_E_INVALID_HANDLE
+    n = l.cdll.fastals_last_error(None, 0)
+    assert n > 0 and len(l.last_error().encode("utf-8")) == n
+
+
+def test_id_kind_hints_name_the_python_argument(tmp_path):
+    f = tmp_path / "mixed.csv"
+    f.write_text("user,item,value\n1,10,1\nann,11,2\n")
+    with pytest.raises(FastAlsDataError) as e:
+        Dataset.load(str(f))
+    assert "pass user_id_kind='string' to Dataset.load" in str(e.value) and "IdKind" not in str(e.value)
+    ds = Dataset.load(str(f), user_id_kind="string")
+    assert ds.user_ids == ["1", "ann"]
+    ds.free()
+    g = tmp_path / "mixed_items.csv"
+    g.write_text("user,item,value\n1,10,1\n2,book,2\n")
+    with pytest.raises(FastAlsDataError, match=r"pass item_id_kind='string' to Dataset.load"):
+        Dataset.load(str(g))
+    with pytest.raises(ValueError, match="user_id_kind must be one of"):
+        Dataset.load(str(f), user_id_kind="text")
+
+
+def test_result_counts_are_range_checked_before_allocating():
+    """N = 10**9 must not allocate N-sized buffers: it is capped at the candidates there can be; a negative or
+    non-integer N is an error naming N."""
+    m = model()
+    ids, scores = m.recommend(0, matrix()[0], N=10**9)
+    assert 0 < ids.size <= 15 and ids.size == scores.size
+    batch, _ = m.recommend([0, 1], matrix()[[0, 1]], N=10**12)
+    assert batch.shape == (2, 15)
+    assert m.similar_items(0, N=10**9)[0].size == 14
+    assert m.similar_users([0, 1], N=10**9)[0].shape == (2, 20)
+    assert m.recommend(0, matrix()[0], N=10**9, recalculate_user=True)[0].size == ids.size
+    for call in (lambda n: m.recommend(0, matrix()[0], N=n), lambda n: m.recommend([0, 1], matrix()[[0, 1]], N=n),
+                 lambda n: m.similar_items(0, N=n), lambda n: m.similar_users([0], N=n)):
+        with pytest.raises(ValueError, match=r"N must be >= 0 \(got -1\)"):
+            call(-1)
+        with pytest.raises(TypeError, match="N must be an integer"):
+            call(2.5)
+        with pytest.raises(TypeError, match="N must be an integer"):
+            call(True)
