@@ -19,6 +19,8 @@ log() { printf '[tests] %s\n' "$*" >&2; }
 # ---- system packages the Python and C suites need (Debian's python3 with numpy/scipy/pytest, gcc)
 need_pkgs=()
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy, scipy, pytest' 2>/dev/null || need_pkgs+=(python3 python3-numpy python3-scipy python3-pytest)
+# the wheel test (interop/python/tests/test_wheel.py) makes a venv and pip-installs the wheel into it
+dpkg -s python3-venv python3-pip >/dev/null 2>&1 || need_pkgs+=(python3-venv python3-pip)
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc libc6-dev)
 # NativeAOT links with clang; Microsoft's prerequisites for it also name zlib1g-dev.
 if [ -f "$ROOT/tests/needs-clang.txt" ]; then
