@@ -15,7 +15,7 @@ from ._dataset import Dataset
 from ._lib import lib
 
 _SOLVERS = {"cholesky": sig.AlsSolver.CHOLESKY, "cg": sig.AlsSolver.CONJUGATE_GRADIENT}
-_CONFIDENCE = {"linear": sig.ConfidenceKind.LINEAR, "log": sig.ConfidenceKind.LOG}
+_CONFIDENCE = {"linear": sig.ConfidenceKind.LINEAR, "log": sig.ConfidenceKind.LOG, "scaled": sig.ConfidenceKind.SCALED}
 _SCALING = {"constant": sig.RegularizationScaling.CONSTANT, "by_count": sig.RegularizationScaling.BY_COUNT}
 
 
@@ -24,7 +24,8 @@ class AlternatingLeastSquares:
 
     Parameters mirror implicit's: ``factors``, ``regularization``, ``alpha``, ``iterations``, ``random_state`` (the seed;
     an int), ``num_threads`` (0: all cores), ``use_cg`` (conjugate gradient instead of exact Cholesky solves) plus
-    ``cg_steps``, ``confidence`` ('linear': 1 + alpha r, 'log': 1 + alpha log(1 + r / epsilon)), ``epsilon``,
+    ``cg_steps``, ``confidence`` ('linear': 1 + alpha r, 'log': 1 + alpha log(1 + r / epsilon), 'scaled': alpha r as
+    the ``implicit`` package; unobserved pairs weigh 1 in all three), ``epsilon``,
     ``regularization_scaling`` ('constant' or 'by_count' = ALS-WR), ``init_scale`` and ``early_stop_tolerance``.
 
     Arrays: ``user_factors`` / ``item_factors`` are float32 numpy arrays (users x factors, items x factors) copied out
