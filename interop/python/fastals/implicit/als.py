@@ -464,13 +464,30 @@ class AlternatingLeastSquares:
         has_cand = 1 if cand is not None else 0
         cand_arr = cand if cand is not None else np.empty(0, dtype=np.int32)
         stored = None
+        counts = None
+        if vectors is None and count > 1 and n > 0 and np.unique(uids).size == count:
+            # One parallel pass of the library's batch recommender (rows with too few results are filled below).
+            users32 = np.ascontiguousarray(uids, dtype=np.int32)
+            filt = bool(filter_already_liked_items and rows is not None)
+            offsets = np.ascontiguousarray(rows.indptr, dtype=np.int64) if filt else np.empty(0, dtype=np.int64)
+            seen = np.ascontiguousarray(rows.indices, dtype=np.int32) if filt else np.empty(0, dtype=np.int32)
+            counts = np.zeros(count, dtype=np.int32)
+            l.call("fastals_model_recommend_batch", native._handle(), ptr(users32), users32.size, n, ptr(offsets),
+                   offsets.size, ptr(seen), seen.size, 1 if filt else 0, has_cand, ptr(cand_arr), cand_arr.size,
+                   ptr(excl), excl.size, int(self.num_threads), ptr(out_ids), out_ids.size, ptr(out_scores),
+                   out_scores.size, ptr(counts), counts.size)
         for r in range(count):
+            if counts is not None and counts[r] == n:
+                continue
             liked = np.empty(0, dtype=np.int32)
             if filter_already_liked_items and rows is not None:
                 liked = np.ascontiguousarray(rows.indices[rows.indptr[r]:rows.indptr[r + 1]], dtype=np.int32)
             oi, os_ = out_ids[r], out_scores[r]
             got = ctypes_int()
-            if vectors is not None:
+            if counts is not None:
+                got.value = int(counts[r])
+                vec = None
+            elif vectors is not None:
                 vec = np.ascontiguousarray(vectors[r])
                 l.call("fastals_model_recommend_factors", native._handle(), ptr(vec), vec.size, ctypes_float(0.0), n,
                        ptr(liked), liked.size, 1 if filter_already_liked_items else 0, has_cand, ptr(cand_arr),
