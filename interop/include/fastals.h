@@ -63,6 +63,7 @@ typedef enum fastals_confidence_kind
 {
     FASTALS_CONFIDENCE_KIND_LINEAR = 0,
     FASTALS_CONFIDENCE_KIND_LOG = 1,
+    FASTALS_CONFIDENCE_KIND_SCALED = 2,
 } fastals_confidence_kind_t;
 
 /** fastals_als_solver_t */
@@ -521,6 +522,55 @@ int32_t fastals_model_import_spark(const char* folder, fastals_handle* model);
  *  @param id_len receives the length in bytes without the NUL (also when id is too small: FASTALS_E_BUFFER_TOO_SMALL)
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_dataset_id_text(fastals_handle dataset, int32_t side, int32_t index, char* id, int64_t id_cap, int64_t* id_len);
+
+/** Explains the score of item for a user folded in from (user_items, values), as the implicit package's explain: the exact solve of the user's training system, split into one contribution per interaction (largest first). Implicit models only; costs O(items k^2).
+ *  @param model the model (a AlsModel handle)
+ *  @param item the item index to explain
+ *  @param user_items item indices of the user's interactions (read only; may be NULL when user_items_len is 0)
+ *  @param user_items_len number of elements in user_items
+ *  @param values their values (read only; may be NULL when values_len is 0)
+ *  @param values_len number of elements in values
+ *  @param n how many contributions to return
+ *  @param items receives up to n item indices (at least n entries) (written by the call; caller-owned)
+ *  @param items_len number of elements in items
+ *  @param contributions receives their contributions (at least n entries) (written by the call; caller-owned)
+ *  @param contributions_len number of elements in contributions
+ *  @param count receives the number of contributions written
+ *  @param score receives the item's score for the folded-in user (baseline plus all contributions)
+ *  @param baseline receives the part no interaction accounts for (biased implicit model; 0 otherwise)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_explain(fastals_handle model, int32_t item, const int32_t* user_items, int64_t user_items_len, const float* values, int64_t values_len, int32_t n, int32_t* items, int64_t items_len, float* contributions, int64_t contributions_len, int32_t* count, float* score, float* baseline);
+
+/** The external id of each user row of a model (int64 ids; identity ids for a model trained on a CSR matrix).
+ *  @param model the model (a AlsModel handle)
+ *  @param ids users entries (written by the call; caller-owned)
+ *  @param ids_len number of elements in ids
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_user_ids(fastals_handle model, int64_t* ids, int64_t ids_len);
+
+/** The external id of each item of a model (int64 ids; identity ids for a model trained on a CSR matrix).
+ *  @param model the model (a AlsModel handle)
+ *  @param ids items entries (written by the call; caller-owned)
+ *  @param ids_len number of elements in ids
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_item_ids(fastals_handle model, int64_t* ids, int64_t ids_len);
+
+/** Whether a model's ids are strings (1) or int64 (0), for user (side 0) or item (side 1) ids.
+ *  @param model the model (a AlsModel handle)
+ *  @param side 0: users, 1: items
+ *  @param text receives 1 for string ids, 0 for int64 ids
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_ids_are_text(fastals_handle model, int32_t side, int32_t* text);
+
+/** The external id of one user (side 0) or item (side 1) of a model as text (string or int64 ids).
+ *  @param model the model (a AlsModel handle)
+ *  @param side 0: users, 1: items
+ *  @param index dense index
+ *  @param id receives the id as NUL-terminated UTF-8
+ *  @param id_cap size of id in bytes
+ *  @param id_len receives the length in bytes without the NUL (also when id is too small: FASTALS_E_BUFFER_TOO_SMALL)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_id_text(fastals_handle model, int32_t side, int32_t index, char* id, int64_t id_cap, int64_t* id_len);
 
 /** The width W of the (row-major W x W) extended Gram matrices for these options: k (+2 for biased models) rounded up to 16.
  *  @param options the model options (kind and factors matter)

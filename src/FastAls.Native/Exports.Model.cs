@@ -335,6 +335,77 @@ internal static unsafe partial class Exports
         return map.Format(index);
     }
 
+    /// <summary>
+    /// Explains the score of item for a user folded in from (user_items, values), as the implicit package's explain:
+    /// the exact solve of the user's training system, split into one contribution per interaction (largest first).
+    /// Implicit models only; costs O(items k^2).
+    /// </summary>
+    /// <param name="model">the model</param>
+    /// <param name="item">the item index to explain</param>
+    /// <param name="userItems">item indices of the user's interactions</param>
+    /// <param name="values">their values</param>
+    /// <param name="n">how many contributions to return</param>
+    /// <param name="items">receives up to n item indices (at least n entries)</param>
+    /// <param name="contributions">receives their contributions (at least n entries)</param>
+    /// <param name="count">the number of contributions written</param>
+    /// <param name="score">the item's score for the folded-in user (baseline plus all contributions)</param>
+    /// <param name="baseline">the part no interaction accounts for (biased implicit model; 0 otherwise)</param>
+    [FastAlsExport("fastals_model_explain")]
+    internal static void ModelExplain(AlsModel model, int item, ReadOnlySpan<int> userItems, ReadOnlySpan<float> values, int n, Span<int> items, Span<float> contributions, out int count, out float score, out float baseline)
+    {
+        CheckN(n);
+        if (items.Length < n || contributions.Length < n)
+        {
+            throw new ArgumentException($"items and contributions need at least n = {n} entries (got {items.Length} and {contributions.Length}).", items.Length < n ? nameof(items) : nameof(contributions));
+        }
+
+        ItemExplanation e = model.Explain(item, userItems, values, n);
+        e.Contributions.Indices.CopyTo(items);
+        e.Contributions.Scores.CopyTo(contributions);
+        count = e.Contributions.Count;
+        score = e.Score;
+        baseline = e.Baseline;
+    }
+
+    /// <summary>The external id of each user row of a model (int64 ids; identity ids for a model trained on a CSR matrix).</summary>
+    /// <param name="model">the model</param>
+    /// <param name="ids">users entries</param>
+    [FastAlsExport("fastals_model_user_ids")]
+    internal static void ModelUserIds(AlsModel model, Span<long> ids) => CopyIds(model.UserIds, ids, nameof(ids));
+
+    /// <summary>The external id of each item of a model (int64 ids; identity ids for a model trained on a CSR matrix).</summary>
+    /// <param name="model">the model</param>
+    /// <param name="ids">items entries</param>
+    [FastAlsExport("fastals_model_item_ids")]
+    internal static void ModelItemIds(AlsModel model, Span<long> ids) => CopyIds(model.ItemIds, ids, nameof(ids));
+
+    /// <summary>Whether a model's ids are strings (1) or int64 (0), for user (side 0) or item (side 1) ids.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="side">0: users, 1: items</param>
+    /// <returns>1 for string ids, 0 for int64 ids</returns>
+    [FastAlsExport("fastals_model_ids_are_text", Result = "text")]
+    internal static int ModelIdsAreText(AlsModel model, int side) => ModelIdMap(model, side).Kind == IdKind.String ? 1 : 0;
+
+    /// <summary>The external id of one user (side 0) or item (side 1) of a model as text (string or int64 ids).</summary>
+    /// <param name="model">the model</param>
+    /// <param name="side">0: users, 1: items</param>
+    /// <param name="index">dense index</param>
+    /// <returns>the id</returns>
+    [FastAlsExport("fastals_model_id_text", Result = "id")]
+    internal static string ModelIdText(AlsModel model, int side, int index)
+    {
+        IdMap map = ModelIdMap(model, side);
+        CheckIndex(index, map.Count, nameof(index), side == 0 ? "users" : "items");
+        return map.Format(index);
+    }
+
+    private static IdMap ModelIdMap(AlsModel model, int side) => side switch
+    {
+        0 => model.UserIds,
+        1 => model.ItemIds,
+        _ => throw new ArgumentException($"side must be 0 (users) or 1 (items) (got {side}).", nameof(side)),
+    };
+
     private static int RecommendFactors(AlsModel model, ReadOnlySpan<float> userFactors, float userBias, int n, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> items, Span<float> scores)
     {
         CheckN(n);
@@ -459,16 +530,32 @@ internal static unsafe partial class Exports
         return CsrMatrix.FromArrays(rows, cols, outOffsets, idx[..w], values[..w]);
     }
 
+    /// <summary>
+    /// Copies a batch into the caller's queries x n layout. The batch may hold fewer slots per query than n (never
+    /// more results than items): each row's counts[r] results are copied and the rest of the row is left as is.
+    /// </summary>
     private static void CopyBatch(BatchRecommendations r, int n, Span<int> items, Span<float> scores, Span<int> counts)
     {
-        if (r.N != n)
+        if (r.N > n)
         {
-            throw new InvalidOperationException($"The batch has {r.N} slots per query; {n} were asked for.");
+            throw new InvalidOperationException($"The batch has {r.N} slots per query; only {n} were asked for.");
         }
 
-        r.Items.CopyTo(items);
-        r.Scores.CopyTo(scores);
-        r.Counts.CopyTo(counts);
+        if (r.N == n)
+        {
+            r.Items.CopyTo(items);
+            r.Scores.CopyTo(scores);
+            r.Counts.CopyTo(counts);
+            return;
+        }
+
+        for (int q = 0; q < r.Counts.Length; q++)
+        {
+            int c = r.Counts[q];
+            r.Items.AsSpan(q * r.N, c).CopyTo(items.Slice(q * n, c));
+            r.Scores.AsSpan(q * r.N, c).CopyTo(scores.Slice(q * n, c));
+            counts[q] = c;
+        }
     }
 
     private static void CheckBatchOutputs(int queries, int n, Span<int> items, Span<float> scores, Span<int> counts)

@@ -36,6 +36,12 @@ public enum ConfidenceKind
 
     /// <summary><c>c = 1 + alpha * log(1 + r / eps)</c>.</summary>
     Log = 1,
+
+    /// <summary>
+    /// <c>c = alpha * r</c>, the <c>implicit</c> package's convention (unobserved pairs keep weight 1, so an
+    /// observed pair adds <c>(c - 1) y y'</c>, which is negative when <c>alpha * |r| &lt; 1</c>).
+    /// </summary>
+    Scaled = 2,
 }
 
 /// <summary>How lambda is applied to a row.</summary>

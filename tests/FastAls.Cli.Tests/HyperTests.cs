@@ -30,6 +30,15 @@ public class HyperTests
         Assert.Equal(defaults, Hyper.Parse(ParsedArgs.Parse(s_spec, []), defaults));
     }
 
+    [Theory]
+    [InlineData("linear", ConfidenceKind.Linear)]
+    [InlineData("log", ConfidenceKind.Log)]
+    [InlineData("scaled", ConfidenceKind.Scaled)]
+    public void Every_confidence_kind_has_a_spelling(string spelling, ConfidenceKind kind)
+    {
+        Assert.Equal(kind, Hyper.Parse(ParsedArgs.Parse(s_spec, ["--confidence", spelling]), new AlsOptions()).Confidence);
+    }
+
     [Fact]
     public void Help_defaults_are_the_library_defaults()
     {

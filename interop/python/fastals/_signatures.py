@@ -59,6 +59,7 @@ class ConfidenceKind(enum.IntEnum):
 
     LINEAR = 0
     LOG = 1
+    SCALED = 2
 
 
 class AlsSolver(enum.IntEnum):
@@ -188,6 +189,11 @@ SIGNATURES = {
     "fastals_model_export_spark": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_char_p, ctypes.c_int32, ctypes.c_int32], ["model", "folder", "include_biases", "overwrite"]),
     "fastals_model_import_spark": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)], ["folder", "model"]),
     "fastals_dataset_id_text": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)], ["dataset", "side", "index", "id", "id_cap", "id_len"]),
+    "fastals_model_explain": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_float)], ["model", "item", "user_items", "user_items_len", "values", "values_len", "n", "items", "items_len", "contributions", "contributions_len", "count", "score", "baseline"]),
+    "fastals_model_user_ids": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64], ["model", "ids", "ids_len"]),
+    "fastals_model_item_ids": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64], ["model", "ids", "ids_len"]),
+    "fastals_model_ids_are_text": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32)], ["model", "side", "text"]),
+    "fastals_model_id_text": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)], ["model", "side", "index", "id", "id_cap", "id_len"]),
     "fastals_gram_width": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.POINTER(ctypes.c_int32)], ["options", "width"]),
     "fastals_gram_compute": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.c_int64], ["options", "rows", "factors", "factors_len", "biases", "biases_len", "threads", "gram", "gram_len"]),
     "fastals_shard_solve": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.c_float, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)], ["options", "rows", "fixed_rows", "row_offsets", "row_offsets_len", "col_indices", "col_indices_len", "values", "values_len", "fixed_factors", "fixed_factors_len", "fixed_biases", "fixed_biases_len", "fixed_gram", "fixed_gram_len", "global_mean", "threads", "solved", "solved_len", "solved_biases", "solved_biases_len", "solved_gram", "solved_gram_len", "loss", "regularization"]),

@@ -15,7 +15,7 @@ from ._dataset import Dataset
 from ._lib import lib
 
 _SOLVERS = {"cholesky": sig.AlsSolver.CHOLESKY, "cg": sig.AlsSolver.CONJUGATE_GRADIENT}
-_CONFIDENCE = {"linear": sig.ConfidenceKind.LINEAR, "log": sig.ConfidenceKind.LOG}
+_CONFIDENCE = {"linear": sig.ConfidenceKind.LINEAR, "log": sig.ConfidenceKind.LOG, "scaled": sig.ConfidenceKind.SCALED}
 _SCALING = {"constant": sig.RegularizationScaling.CONSTANT, "by_count": sig.RegularizationScaling.BY_COUNT}
 
 
@@ -24,7 +24,8 @@ class AlternatingLeastSquares:
 
     Parameters mirror implicit's: ``factors``, ``regularization``, ``alpha``, ``iterations``, ``random_state`` (the seed;
     an int), ``num_threads`` (0: all cores), ``use_cg`` (conjugate gradient instead of exact Cholesky solves) plus
-    ``cg_steps``, ``confidence`` ('linear': 1 + alpha r, 'log': 1 + alpha log(1 + r / epsilon)), ``epsilon``,
+    ``cg_steps``, ``confidence`` ('linear': 1 + alpha r, 'log': 1 + alpha log(1 + r / epsilon), 'scaled': alpha r as
+    the ``implicit`` package; unobserved pairs weigh 1 in all three), ``epsilon``,
     ``regularization_scaling`` ('constant' or 'by_count' = ALS-WR), ``init_scale`` and ``early_stop_tolerance``.
 
     Arrays: ``user_factors`` / ``item_factors`` are float32 numpy arrays (users x factors, items x factors) copied out
@@ -309,6 +310,95 @@ class AlternatingLeastSquares:
         out = np.empty(u.size, dtype=np.float32)
         lib().call("fastals_model_predict", self._handle(), ptr(u), u.size, ptr(i), i.size, ptr(out), out.size)
         return out
+
+    # ---- external ids (a model trained on a file, by the CLI or Python, keeps the file's user and item ids)
+    @property
+    def user_ids(self):
+        """External id of each user row: an int64 array, or a list of str for string ids (0..users-1 for a model
+        trained on a CSR matrix)."""
+        return self._model_ids(0)
+
+    @property
+    def item_ids(self):
+        """External id of each item: an int64 array, or a list of str for string ids."""
+        return self._model_ids(1)
+
+    def _model_ids(self, side):
+        handle = self._handle()
+        count = self.shape[side]
+        cache = self.__dict__.setdefault("_ids_cache", {})
+        if cache.get(("handle", side)) != handle:
+            l = lib()
+            if l.out("fastals_model_ids_are_text", ctypes.c_int32, handle, side):
+                ids = [l.string("fastals_model_id_text", handle, side, i) for i in range(count)]
+            else:
+                ids = np.empty(count, dtype=np.int64)
+                l.call("fastals_model_user_ids" if side == 0 else "fastals_model_item_ids", handle, ptr(ids), ids.size)
+            cache[("handle", side)] = handle
+            cache[side] = ids
+            cache[("index", side)] = None
+        ids = cache[side]
+        return list(ids) if isinstance(ids, list) else ids.copy()
+
+    def _index_of(self, side, external, name):
+        """Dense indices of external ids (a scalar or a sequence); KeyError naming the first unknown id."""
+        self._model_ids(side)
+        cache = self._ids_cache
+        if cache.get(("index", side)) is None:
+            ids = cache[side]
+            cache[("index", side)] = {(v if isinstance(v, str) else int(v)): i for i, v in enumerate(ids)}
+        index = cache[("index", side)]
+        single = np.ndim(external) == 0 or isinstance(external, str)
+        values = [external] if single else list(external)
+        out = np.empty(len(values), dtype=np.int32)
+        for j, v in enumerate(values):
+            key = v if isinstance(v, str) else int(v)
+            if key not in index:
+                raise KeyError("%s: %r is not a %s id of this model" % (name, v, "user" if side == 0 else "item"))
+            out[j] = index[key]
+        return out
+
+    def _external(self, side, indices):
+        ids = self._ids_cache[side]
+        if isinstance(ids, list):
+            return np.array([ids[i] for i in indices], dtype=object)
+        return ids[indices]
+
+    def user_index(self, user_ids):
+        """Dense row indices of external user ids (int32 array)."""
+        return self._index_of(0, user_ids, "user_ids")
+
+    def item_index(self, item_ids):
+        """Dense column indices of external item ids (int32 array)."""
+        return self._index_of(1, item_ids, "item_ids")
+
+    def recommend_ids(self, user_id, N=10, seen_items=None, filter_items=None, items=None):
+        """Top-N for one external user id, in external ids: ``seen_items`` (external item ids) are left out,
+        ``filter_items`` never returned, ``items`` the only ones allowed. Returns (item ids, scores): the ids as an
+        int64 array, or an object array of str for string ids."""
+        u = int(self._index_of(0, user_id, "user_id")[0])
+        seen = self._index_of(1, [] if seen_items is None else seen_items, "seen_items")
+        exclude = self._index_of(1, [] if filter_items is None else filter_items, "filter_items")
+        cand = self._index_of(1, [] if items is None else items, "items")
+        out_ids = np.empty(max(int(N), 0), dtype=np.int32)
+        out_scores = np.empty(out_ids.size, dtype=np.float32)
+        count = ctypes.c_int32()
+        lib().call("fastals_model_recommend", self._handle(), u, int(N), ptr(seen), seen.size, 1 if seen.size else 0,
+                   1 if items is not None else 0, ptr(cand), cand.size, ptr(exclude), exclude.size, ptr(out_ids),
+                   out_ids.size, ptr(out_scores), out_scores.size, ctypes.byref(count))
+        return self._external(1, out_ids[:count.value]), out_scores[:count.value].copy()
+
+    def similar_items_ids(self, item_id, N=10):
+        """The N items most similar (cosine) to one external item id (itself excluded), in external ids."""
+        i = int(self._index_of(1, item_id, "item_id")[0])
+        ids, scores = self.similar_items(i, N=N)
+        return self._external(1, ids), scores
+
+    def similar_users_ids(self, user_id, N=10):
+        """The N users most similar (cosine) to one external user id (itself excluded), in external ids."""
+        u = int(self._index_of(0, user_id, "user_id")[0])
+        ids, scores = self.similar_users(u, N=N)
+        return self._external(0, ids), scores
 
     # ---- persistence
     def save(self, file):

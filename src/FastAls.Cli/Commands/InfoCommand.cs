@@ -117,7 +117,7 @@ internal static class InfoCommand
         if (o.IsImplicit)
         {
             yield return ("alpha", Fmt.Inv(o.Alpha));
-            yield return ("confidence", o.Confidence == ConfidenceKind.Log ? $"Log (epsilon {Fmt.Inv(o.Epsilon)})" : "Linear");
+            yield return ("confidence", o.Confidence == ConfidenceKind.Log ? $"Log (epsilon {Fmt.Inv(o.Epsilon)})" : o.Confidence.ToString());
         }
 
         yield return ("iterations", o.Iterations.ToString(CultureInfo.InvariantCulture));

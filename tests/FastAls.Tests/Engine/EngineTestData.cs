@@ -98,7 +98,12 @@ internal static class EngineTestData
     public static double Confidence(AlsOptions o, float r)
     {
         double a = Math.Abs((double)r);
-        return o.Confidence == ConfidenceKind.Linear ? 1 + o.Alpha * a : 1 + o.Alpha * Math.Log(1 + a / o.Epsilon);
+        return o.Confidence switch
+        {
+            ConfidenceKind.Linear => 1 + o.Alpha * a,
+            ConfidenceKind.Scaled => o.Alpha * a,
+            _ => 1 + o.Alpha * Math.Log(1 + a / o.Epsilon),
+        };
     }
 
     public static double Lambda(AlsOptions o, int count) =>

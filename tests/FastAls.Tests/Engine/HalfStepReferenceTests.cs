@@ -50,6 +50,55 @@ public class HalfStepReferenceTests
         Run(Options(kind, solver), usersSide: true, KernelIsa.Active, segmentCapacity: 4);
     }
 
+    public static TheoryData<AlsModelKind, AlsSolver> ImplicitCases()
+    {
+        var d = new TheoryData<AlsModelKind, AlsSolver>();
+        foreach (AlsModelKind k in new[] { AlsModelKind.Implicit, AlsModelKind.BiasedImplicit })
+        {
+            d.Add(k, AlsSolver.Cholesky);
+            d.Add(k, AlsSolver.ConjugateGradient);
+        }
+
+        return d;
+    }
+
+    /// <summary>
+    /// The implicit package's convention c = alpha r: with alpha 0.4 the counts 1 and 2, the stored zeros and
+    /// the small negatives get c &lt; 1, so their weight c - 1 is negative (the exact solver's separate pass).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ImplicitCases))]
+    public void ScaledConfidence_HalfStep_MatchesDenseReference(AlsModelKind kind, AlsSolver solver)
+    {
+        AlsOptions o = Options(kind, solver) with { Confidence = ConfidenceKind.Scaled, Alpha = 0.4f };
+        foreach (KernelPath path in KernelIsa.Supported)
+        {
+            Run(o, usersSide: true, path);
+        }
+
+        Run(o with { Factors = 17 }, usersSide: false, KernelIsa.Active);
+        Run(o, usersSide: true, KernelIsa.Active, segmentCapacity: 4);
+    }
+
+    [Fact]
+    public void ScaledConfidence_IsAlphaTimesValue_AndExistingKindsKeepTheirFormulas()
+    {
+        AlsOptions o = Options(AlsModelKind.Implicit, AlsSolver.Cholesky) with { Alpha = 3f, Epsilon = 0.5f };
+        using var f = new FactorMatrix(2, o.Factors);
+        var layout = AlsLayout.For(o);
+        float Conf(ConfidenceKind kind, float r)
+        {
+            AlsOptions ok = o with { Confidence = kind };
+            GramMatrix g = GramMatrix.Compute(layout, KernelIsa.Active, f, null);
+            return new HalfStepContext(ok, KernelIsa.Active, f, null, g, 0f, "row").Confidence(r);
+        }
+
+        Assert.Equal(3f * 2.5f, Conf(ConfidenceKind.Scaled, 2.5f));
+        Assert.Equal(3f * 2.5f, Conf(ConfidenceKind.Scaled, -2.5f));
+        Assert.Equal(1f + (3f * 2.5f), Conf(ConfidenceKind.Linear, 2.5f));
+        Assert.Equal(1f + (3f * MathF.Log(1f + (2.5f / 0.5f))), Conf(ConfidenceKind.Log, 2.5f));
+    }
+
     private static void Run(AlsOptions o, bool usersSide, KernelPath path, int segmentCapacity = RowWorkspace.MaxCapacity)
     {
         using Dataset data = Random(23, 31, 0.3, seed: 7, implicitValues: o.IsImplicit);

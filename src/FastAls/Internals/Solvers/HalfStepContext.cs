@@ -67,12 +67,18 @@ internal sealed class HalfStepContext
     /// <summary>Prefix naming the model, iteration and half-step, for messages.</summary>
     public string Where { get; init; } = "";
 
+    /// <summary>True when a neighbour's weight c - 1 can be negative (implicit models with scaled confidence).</summary>
+    public bool MayHaveNegativeWeights => Options.IsImplicit && Options.Confidence == ConfidenceKind.Scaled;
+
     /// <summary>Confidence of a stored value r for the implicit models (of |r|).</summary>
     public float Confidence(float r)
     {
         float a = MathF.Abs(r);
-        return Options.Confidence == ConfidenceKind.Linear
-            ? 1f + Options.Alpha * a
-            : 1f + Options.Alpha * MathF.Log(1f + a / Options.Epsilon);
+        return Options.Confidence switch
+        {
+            ConfidenceKind.Linear => 1f + Options.Alpha * a,
+            ConfidenceKind.Scaled => Options.Alpha * a,
+            _ => 1f + Options.Alpha * MathF.Log(1f + a / Options.Epsilon),
+        };
     }
 }

@@ -172,6 +172,11 @@ internal static class RowSolver
                         Syrk.SyrkUpper(path, sub, m, w, a);
                     }
                 }
+
+                if (c.MayHaveNegativeWeights)
+                {
+                    AddNegativeWeights(ws, cnt, w, d, a);
+                }
             }
 
             // The Cholesky kernel reads only the upper triangle, which SYRK and G0 fill.
@@ -308,7 +313,9 @@ internal static class RowSolver
                 ws.Weight[j] = wt;
                 if (exact)
                 {
-                    ws.SqrtWeight[j] = MathF.Sqrt(wt);
+                    // A negative weight (scaled confidence below 1) cannot go through the sqrt-scaled SYRK:
+                    // its row gets 0 there and AddNegativeWeights subtracts it afterwards.
+                    ws.SqrtWeight[j] = wt >= 0f ? MathF.Sqrt(wt) : 0f;
                 }
 
                 ws.Q[j] = conf * p - wt * g;
@@ -317,6 +324,34 @@ internal static class RowSolver
             {
                 ws.Weight[j] = 1f;
                 ws.Q[j] = v - mu - g;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds <c>w_j f_j f_j'</c> to the upper triangle of <paramref name="a"/> for the gathered neighbours whose
+    /// weight is negative (only <see cref="ConfidenceKind.Scaled"/> has them; the SYRK pass gave them weight 0).
+    /// </summary>
+    private static void AddNegativeWeights(RowWorkspace ws, int cnt, int w, int d, Span<float> a)
+    {
+        float[] u = ws.U;
+        for (int j = 0; j < cnt; j++)
+        {
+            float wt = ws.Weight[j];
+            if (wt >= 0f)
+            {
+                continue;
+            }
+
+            int row = j * w;
+            for (int p = 0; p < d; p++)
+            {
+                float s = wt * u[row + p];
+                int ap = p * w;
+                for (int q = p; q < d; q++)
+                {
+                    a[ap + q] += s * u[row + q];
+                }
             }
         }
     }
