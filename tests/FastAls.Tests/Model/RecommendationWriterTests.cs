@@ -35,7 +35,7 @@ public sealed class RecommendationWriterTests : IDisposable
             w.Complete();
         }
 
-        Assert.Empty(Directory.GetFiles(_dir, "*.tmp-*"));
+        Assert.Empty(Directory.GetFileSystemEntries(_dir, "*.fastals-tmp"));
         BatchRecommendations want = m.RecommendBatch(null, 5, seen, opts);
 
         await using var fs = File.OpenRead(path);
