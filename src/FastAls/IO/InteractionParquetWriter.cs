@@ -121,15 +121,18 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         RowCount += users.Count;
     }
 
-    /// <summary>Finishes the file, flushes it to disk and renames it into place (replacing an existing file).</summary>
-    public async Task CompleteAsync()
+    /// <summary>
+    /// Finishes the file, flushes it to disk and renames it into place (replacing an existing file);
+    /// <paramref name="cancellationToken"/> is checked last before the rename (cancelled: the file is deleted).
+    /// </summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_done, this);
         _done = true;
         try
         {
             await _writer.DisposeAsync().ConfigureAwait(false);
-            _file.Commit();
+            _file.Commit(cancellationToken);
         }
         finally
         {
@@ -192,7 +195,7 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         }
         while (done < m.Nnz);
 
-        await w.CompleteAsync().ConfigureAwait(false);
+        await w.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static int Fill(CsrMatrix m, IdMap um, IdMap im, ref int row, ref long done, long[] lu, long[] li, string[] su, string[] si, float[] v)

@@ -70,8 +70,11 @@ public sealed class InteractionTextWriter : IDisposable
         RowCount += users.Length;
     }
 
-    /// <summary>Flushes the file to disk and renames it into place (replacing an existing file).</summary>
-    public void Complete()
+    /// <summary>
+    /// Flushes the file to disk and renames it into place (replacing an existing file); <paramref name="cancellationToken"/>
+    /// is checked last before the rename (cancelled: the file is deleted).
+    /// </summary>
+    public void Complete(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_done, this);
         _done = true;
@@ -79,7 +82,7 @@ public sealed class InteractionTextWriter : IDisposable
         {
             _writer.Flush();
             _writer.Dispose();
-            _file.Commit();
+            _file.Commit(cancellationToken);
         }
         finally
         {

@@ -109,8 +109,11 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
         }
     }
 
-    /// <summary>Finishes the file, flushes it to disk and renames it into place (replacing an existing file).</summary>
-    public void Complete()
+    /// <summary>
+    /// Finishes the file, flushes it to disk and renames it into place (replacing an existing file);
+    /// <paramref name="cancellationToken"/> is checked last before the rename (cancelled: the file is deleted).
+    /// </summary>
+    public void Complete(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_done, this);
         _done = true;
@@ -119,7 +122,7 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
             Flush();
             _pending.GetAwaiter().GetResult();
             Task.Run(async () => await _writer.DisposeAsync().ConfigureAwait(false)).GetAwaiter().GetResult();
-            _file.Commit();
+            _file.Commit(cancellationToken);
         }
         finally
         {
@@ -292,8 +295,11 @@ public sealed class CsvRecommendationWriter : IRecommendationSink, IDisposable
         }
     }
 
-    /// <summary>Flushes; for a file, flushes it to disk and renames it into place.</summary>
-    public void Complete()
+    /// <summary>
+    /// Flushes; for a file, flushes it to disk and renames it into place, <paramref name="cancellationToken"/> being
+    /// checked last before the rename (cancelled: the file is deleted).
+    /// </summary>
+    public void Complete(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_done, this);
         _done = true;
@@ -307,7 +313,7 @@ public sealed class CsvRecommendationWriter : IRecommendationSink, IDisposable
         {
             _writer.Flush();
             _writer.Dispose();
-            _file.Commit();
+            _file.Commit(cancellationToken);
         }
         finally
         {

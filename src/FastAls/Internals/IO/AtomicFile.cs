@@ -22,12 +22,13 @@ internal sealed class AtomicFile : IDisposable
     public const string TempSuffix = ".fastals-tmp";
 
     /// <summary>
-    /// Test hook: milliseconds to wait after the temporary file is complete and flushed, before the rename, so that
-    /// a test can kill the process in that window deterministically. Unset (the default) means no wait.
+    /// Test hook: <c>MS</c> or <c>MS:NAME</c>, milliseconds to wait after the temporary file is complete and flushed,
+    /// before the rename (only for targets whose file name is NAME, when given), so that a test can kill or signal the
+    /// process in that window deterministically. A cancelled token ends the wait. Unset (the default) means no wait.
     /// </summary>
     public const string PauseVariable = "FASTALS_TEST_PAUSE_BEFORE_RENAME";
 
-    private static readonly int s_pauseMs = ReadPause();
+    private static readonly (int Ms, string? Name) s_pause = ReadPause();
     private static int s_counter;
     private bool _done;
 
@@ -144,7 +145,7 @@ internal sealed class AtomicFile : IDisposable
         {
             Stream.Flush(flushToDisk: true);
             Stream.Dispose();
-            PauseForTests(cancellationToken);
+            PauseForTests(TargetPath, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(TempPath, TargetPath, overwrite: true);
         }
@@ -255,11 +256,11 @@ internal sealed class AtomicFile : IDisposable
         }
     }
 
-    internal static void PauseForTests(CancellationToken cancellationToken)
+    internal static void PauseForTests(string target, CancellationToken cancellationToken)
     {
-        if (s_pauseMs > 0)
+        if (s_pause.Ms > 0 && (s_pause.Name is null || s_pause.Name == Path.GetFileName(target)))
         {
-            cancellationToken.WaitHandle.WaitOne(s_pauseMs);
+            cancellationToken.WaitHandle.WaitOne(s_pause.Ms);
         }
     }
 
@@ -313,8 +314,20 @@ internal sealed class AtomicFile : IDisposable
         }
     }
 
-    private static int ReadPause() =>
-        int.TryParse(Environment.GetEnvironmentVariable(PauseVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int ms) ? Math.Min(ms, 600_000) : 0;
+    private static (int Ms, string? Name) ReadPause()
+    {
+        string? v = Environment.GetEnvironmentVariable(PauseVariable);
+        if (string.IsNullOrEmpty(v))
+        {
+            return (0, null);
+        }
+
+        int colon = v.IndexOf(':', StringComparison.Ordinal);
+        string ms = colon < 0 ? v : v[..colon];
+        return int.TryParse(ms, NumberStyles.None, CultureInfo.InvariantCulture, out int wait)
+            ? (Math.Min(wait, 600_000), colon < 0 ? null : v[(colon + 1)..])
+            : (0, null);
+    }
 }
 
 /// <summary>
@@ -393,7 +406,7 @@ internal sealed class AtomicDirectory : IDisposable
                 fs.Flush(flushToDisk: true);
             }
 
-            AtomicFile.PauseForTests(cancellationToken);
+            AtomicFile.PauseForTests(TargetPath, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
             if (Directory.Exists(TargetPath))
             {
