@@ -109,7 +109,10 @@ public class AtomicOutputTests : IClassFixture<TinyData>
 
         Assert.True(Snapshot(path).Count == before.Count && Snapshot(path).All(kv => before.TryGetValue(kv.Key, out byte[]? b) && b.AsSpan().SequenceEqual(kv.Value)),
             $"{target} changed although the writer was killed before the rename\n{killedRun}");
-        Assert.Contains(Temps(dir.Path), t => Path.GetFileName(t).StartsWith("." + target + ".", StringComparison.Ordinal)); // the kill hit the window
+        string leftover = Assert.Single(Temps(dir.Path), t => Path.GetFileName(t).StartsWith("." + target + ".", StringComparison.Ordinal)); // the kill hit the window
+        CliResult info = CliRunner.InProcess("info", leftover);
+        Assert.Contains($"is a temporary file of a fastals write of {target} by process", info.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no longer running", info.Stderr, StringComparison.Ordinal);
 
         TinyData.Check(CliRunner.Process(args));
         Assert.Empty(Temps(dir.Path));

@@ -111,6 +111,26 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public void A_temp_with_this_process_pid_from_before_it_started_is_stale()
+    {
+        // Containers start processes at the same small pids: a killed earlier run may have had ours.
+        string target = P("c.fals");
+        string before = P($".c.fals.{Environment.ProcessId}.1.fastals-tmp");
+        string ours = P($".c.fals.{Environment.ProcessId}.999999.fastals-tmp");
+        File.WriteAllText(before, "partial");
+        File.WriteAllText(ours, "being written");
+        File.SetLastWriteTimeUtc(before, Process.GetCurrentProcess().StartTime.ToUniversalTime().AddMinutes(-5));
+        for (int i = 0; i < 3; i++)
+        {
+            AtomicFile.WriteAllText(target, "x" + i);
+        }
+
+        Assert.False(File.Exists(before));
+        Assert.True(File.Exists(ours));
+        Assert.Equal("x2", File.ReadAllText(target));
+    }
+
+    [Fact]
     public void Directory_commit_replaces_a_folder_and_a_killed_replace_is_restored()
     {
         string target = P("spark");

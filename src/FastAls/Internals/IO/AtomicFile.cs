@@ -29,6 +29,11 @@ internal sealed class AtomicFile : IDisposable
     public const string PauseVariable = "FASTALS_TEST_PAUSE_BEFORE_RENAME";
 
     private static readonly (int Ms, string? Name) s_pause = ReadPause();
+    private static readonly Lazy<DateTime> s_selfStart = new(() =>
+    {
+        using Process self = Process.GetCurrentProcess();
+        return self.StartTime.ToUniversalTime();
+    });
     private static int s_counter;
     private bool _done;
 
@@ -65,9 +70,19 @@ internal sealed class AtomicFile : IDisposable
         }
 
         RemoveStale(full);
-        string temp = NewTempPath(full);
-        var stream = new FileStream(temp, FileMode.CreateNew, access, FileShare.None, bufferSize);
-        return new AtomicFile(full, temp, stream);
+        for (int attempt = 0; ; attempt++)
+        {
+            string temp = NewTempPath(full);
+            try
+            {
+                var stream = new FileStream(temp, FileMode.CreateNew, access, FileShare.None, bufferSize);
+                return new AtomicFile(full, temp, stream);
+            }
+            catch (IOException) when (attempt < 100 && File.Exists(temp))
+            {
+                // A leftover of another process that had this pid and is still considered alive: take the next name.
+            }
+        }
     }
 
     /// <summary>Writes <paramref name="path"/> atomically with <paramref name="write"/>.</summary>
@@ -113,6 +128,11 @@ internal sealed class AtomicFile : IDisposable
         }
 
         string probe = NewTempPath(full);
+        while (File.Exists(probe) || Directory.Exists(probe))
+        {
+            probe = NewTempPath(full);
+        }
+
         try
         {
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
@@ -244,6 +264,42 @@ internal sealed class AtomicFile : IDisposable
         return removed;
     }
 
+    /// <summary>
+    /// Whether <paramref name="path"/> is a temporary file or folder of a FastAls write (or a folder set aside while
+    /// being replaced): the target's name, the writer's pid and whether that writer may still be running.
+    /// </summary>
+    internal static bool TryDescribe(string path, out string target, out int pid, out bool writerRunning)
+    {
+        target = string.Empty;
+        pid = 0;
+        writerRunning = false;
+        string full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        string name = Path.GetFileName(full);
+        string? suffix = name.EndsWith(TempSuffix, StringComparison.Ordinal) ? TempSuffix
+            : name.EndsWith(AtomicDirectory.OldSuffix, StringComparison.Ordinal) ? AtomicDirectory.OldSuffix : null;
+        if (suffix is null || !name.StartsWith('.'))
+        {
+            return false;
+        }
+
+        string stem = name[..^suffix.Length]; // .TARGET.PID.N
+        int lastDot = stem.LastIndexOf('.');
+        int pidDot = lastDot > 0 ? stem.LastIndexOf('.', lastDot - 1) : -1;
+        if (pidDot <= 1)
+        {
+            return false;
+        }
+
+        target = stem[1..pidDot];
+        if (!TryParsePid(name, "." + target + ".", suffix, out pid))
+        {
+            return false;
+        }
+
+        writerRunning = WriterMayBeAlive(pid, full);
+        return true;
+    }
+
     internal static void TryDelete(string path)
     {
         try
@@ -287,20 +343,22 @@ internal sealed class AtomicFile : IDisposable
     /// </summary>
     private static bool WriterMayBeAlive(int pid, string entry)
     {
-        if (pid == Environment.ProcessId)
-        {
-            return true; // another writer in this process
-        }
-
         try
         {
+            DateTime written = File.GetLastWriteTimeUtc(entry);
+            if (pid == Environment.ProcessId)
+            {
+                // Another writer in this process, unless the file predates it: an earlier process with the same pid
+                // (containers start their processes at the same small pids).
+                return s_selfStart.Value <= written.AddSeconds(1);
+            }
+
             using Process p = Process.GetProcessById(pid);
             if (p.HasExited)
             {
                 return false;
             }
 
-            DateTime written = File.GetLastWriteTimeUtc(entry);
             DateTime started = p.StartTime.ToUniversalTime();
             return started <= written.AddSeconds(1);
         }
@@ -368,6 +426,11 @@ internal sealed class AtomicDirectory : IDisposable
 
         RemoveStale(full);
         string temp = AtomicFile.NewTempPath(full);
+        while (Directory.Exists(temp) || File.Exists(temp))
+        {
+            temp = AtomicFile.NewTempPath(full); // a leftover of another process that had this pid
+        }
+
         Directory.CreateDirectory(temp);
         return new AtomicDirectory(full, temp);
     }
