@@ -120,12 +120,12 @@ public class OutputCheckTests : IClassFixture<TinyData>
     [SkippableFact]
     public void Full_disk_during_recommend_all_leaves_no_temp_and_one_line()
     {
-        // A 256 KiB tmpfs (needs root; skipped elsewhere) that the 80,000-row result cannot fit.
+        // A 64 KiB tmpfs (needs root; skipped elsewhere) that the 80,000-row result cannot fit.
         Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root", "mounting a small tmpfs needs root");
         using var dir = new TempDir();
         string mnt = dir["full"];
         Directory.CreateDirectory(mnt);
-        Skip.IfNot(Run("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt) == 0, "tmpfs mount not permitted here");
+        Skip.IfNot(Run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt) == 0, "tmpfs mount not permitted here");
         try
         {
             foreach (string name in new[] { "recs.csv", "recs.parquet" })
@@ -134,6 +134,12 @@ public class OutputCheckTests : IClassFixture<TinyData>
                 TinyData.Fails(r, 1, name + ": cannot write: No space left on device");
                 Assert.Empty(Directory.GetFileSystemEntries(mnt));
             }
+
+            // The CSR cache (about 200 KB here) is a written output too.
+            CliResult c = CliRunner.Process("train", _d.Parquet, "--cache", Path.Combine(mnt, "c.fcsr"), "-o", dir["m.fals"], "-k", "2", "--iterations", "1");
+            TinyData.Fails(c, 1, "No space left on device");
+            Assert.Empty(Directory.GetFileSystemEntries(mnt));
+            Assert.False(File.Exists(dir["m.fals"]));
         }
         finally
         {

@@ -26,8 +26,18 @@ internal sealed class Interruption : IDisposable
     public static Interruption ForSignals()
     {
         var i = new Interruption();
-        i._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, c => i.OnSignal(c, ExitCodes.Cancelled)));
-        i._registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => i.OnSignal(c, ExitCodes.Terminated)));
+        foreach ((PosixSignal signal, int code) in new[] { (PosixSignal.SIGINT, ExitCodes.Cancelled), (PosixSignal.SIGTERM, ExitCodes.Terminated) })
+        {
+            try
+            {
+                i._registrations.Add(PosixSignalRegistration.Create(signal, c => i.OnSignal(c, code)));
+            }
+            catch (PlatformNotSupportedException)
+            {
+                // Not on this platform: the signal keeps its default action.
+            }
+        }
+
         return i;
     }
 
