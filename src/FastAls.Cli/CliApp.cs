@@ -23,7 +23,12 @@ internal static class CliApp
     public static IEnumerable<CommandSpec> Commands => s_commands.Select(c => c.Spec);
 
     /// <summary>Runs one command line; returns the exit code. Never throws.</summary>
-    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal = false, CancellationToken cancellation = default)
+    /// <param name="args">The command line.</param>
+    /// <param name="stdout">Where results go.</param>
+    /// <param name="stderr">Where progress, logs and errors go.</param>
+    /// <param name="stderrIsTerminal">Rewrite progress lines in place.</param>
+    /// <param name="interruption">Signals that cancel the command (none when null).</param>
+    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal = false, Interruption? interruption = null)
     {
         bool verbose = args.Contains("--verbose") || args.Contains("-v");
         try
@@ -32,7 +37,7 @@ internal static class CliApp
             {
                 if (args.Count > 1 && args[0] == "help")
                 {
-                    return Run([args[1], "--help"], stdout, stderr, stderrIsTerminal, cancellation);
+                    return Run([args[1], "--help"], stdout, stderr, stderrIsTerminal, interruption);
                 }
 
                 if (args.Count == 0)
@@ -65,7 +70,7 @@ internal static class CliApp
                     return ExitCodes.Ok;
                 }
 
-                var ctx = new CliContext(stdout, stderr, stderrIsTerminal, cancellation) { Verbose = parsed.Verbose };
+                var ctx = new CliContext(stdout, stderr, stderrIsTerminal, interruption?.Token ?? default) { Verbose = parsed.Verbose };
                 return run(parsed, ctx);
             }
 
@@ -74,22 +79,27 @@ internal static class CliApp
         }
         catch (Exception e)
         {
-            return Report(e, stderr, verbose);
+            return Report(e, stderr, verbose, interruption);
         }
     }
 
-    private static int Report(Exception e, TextWriter stderr, bool verbose)
+    private static int Report(Exception e, TextWriter stderr, bool verbose, Interruption? interruption)
     {
+        if (interruption is { Token.IsCancellationRequested: true } && !(e is CliException && e.InnerException is not OperationCanceledException))
+        {
+            e = e is OperationCanceledException ? e : new OperationCanceledException(e.Message, e);
+        }
+
         int code = e switch
         {
             CliException c => c.ExitCode,
-            OperationCanceledException => ExitCodes.Cancelled,
+            OperationCanceledException => interruption?.ExitCode ?? ExitCodes.Cancelled,
             _ => ExitCodes.BadInput,
         };
         string message = e switch
         {
             CliException => e.Message,
-            OperationCanceledException => "cancelled",
+            OperationCanceledException => (interruption?.Reason ?? "cancelled") + "; unfinished outputs were discarded",
             FileNotFoundException f => $"{f.FileName ?? "file"}: file not found" + (f.FileName is null ? ": " + f.Message : string.Empty),
             DirectoryNotFoundException => e.Message,
             OutOfMemoryException => "out of memory: " + e.Message,
@@ -119,7 +129,7 @@ internal static class CliApp
         }
 
         sb.AppendLine().AppendLine("Start with: fastals demo");
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Results go to stdout, progress and logs to stderr. Exit codes: 0 ok, {ExitCodes.BadInput} bad input, {ExitCodes.Usage} bad usage."));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Results go to stdout, progress and logs to stderr. Exit codes: 0 ok, {ExitCodes.BadInput} bad input, {ExitCodes.Usage} bad usage, {ExitCodes.Cancelled} interrupted (SIGINT), {ExitCodes.Terminated} terminated (SIGTERM)."));
         return sb.ToString();
     }
 }

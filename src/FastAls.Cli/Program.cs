@@ -1,17 +1,9 @@
 using FastAls.Cli;
+using FastAls.Cli.Infrastructure;
 
-using var cts = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    if (!cts.IsCancellationRequested)
-    {
-        e.Cancel = true;
-        cts.Cancel();
-    }
-};
-
+using Interruption interruption = Interruption.ForSignals();
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false)) { AutoFlush = false };
 var stderr = new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
-int code = CliApp.Run(args, stdout, stderr, !Console.IsErrorRedirected, cts.Token);
+int code = CliApp.Run(args, stdout, stderr, !Console.IsErrorRedirected, interruption);
 stdout.Flush();
 return code;

@@ -31,29 +31,13 @@ public sealed partial class AlsModel
 
     /// <summary>
     /// Writes the model (kind, every hyperparameter, factors, biases, global mean, id maps, checksums) to
-    /// <paramref name="path"/>: to a temporary file in the same folder first, renamed over the target
-    /// when complete, so a failed save leaves any existing file untouched.
+    /// <paramref name="path"/>: to a temporary file in the same folder first (<c>.NAME.PID.N.fastals-tmp</c>),
+    /// flushed to disk and renamed over the target when complete, so a failed save leaves any existing file untouched.
     /// </summary>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        string tmp = full + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, IoChunk))
-            {
-                WriteTo(fs);
-                fs.Flush(flushToDisk: true);
-            }
-
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(tmp);
-            throw;
-        }
+        Internals.IO.AtomicFile.Write(path, WriteTo, IoChunk);
     }
 
     /// <summary>
@@ -404,19 +388,5 @@ public sealed partial class AlsModel
         }
 
         return sm;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 }

@@ -142,9 +142,19 @@ public sealed partial class AlsModel
     public BatchRecommendations SimilarItemsBatch(int[] items, int n, RecommendOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(items);
-        float[] inv = FactorScorer.InverseNorms(ItemFactors);
-        var scorer = new FactorScorer(ItemFactors, ItemFactors, queryScale: inv, targetScale: inv, packedTargets: items.Length > 1 ? new Internals.Kernels.PackedPanels(ItemFactors) : null);
-        return Similar(scorer, items, n, options, ItemIds);
+        return Similar(CosineScorer(ItemFactors, items.Length), items, n, options, ItemIds);
+    }
+
+    /// <summary>
+    /// Similar items for many items, streamed block by block to <paramref name="sink"/> (for example a
+    /// <see cref="IO.ParquetRecommendationWriter"/>); memory is bounded by the block sizes.
+    /// </summary>
+    public void SimilarItemsBatch(int[] items, int n, IRecommendationSink sink, RecommendOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        BatchRecommender.Run(CosineScorer(ItemFactors, items.Length), items, Math.Min(n, Items), null, options ?? RecommendOptions.Default, excludeSelf: true, sink);
     }
 
     /// <summary>
@@ -161,9 +171,23 @@ public sealed partial class AlsModel
     public BatchRecommendations SimilarUsersBatch(int[] users, int n, RecommendOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(users);
-        float[] inv = FactorScorer.InverseNorms(UserFactors);
-        var scorer = new FactorScorer(UserFactors, UserFactors, queryScale: inv, targetScale: inv, packedTargets: users.Length > 1 ? new Internals.Kernels.PackedPanels(UserFactors) : null);
-        return Similar(scorer, users, n, options, UserIds);
+        return Similar(CosineScorer(UserFactors, users.Length), users, n, options, UserIds);
+    }
+
+    /// <summary>Similar users for many users, streamed block by block to <paramref name="sink"/>.</summary>
+    public void SimilarUsersBatch(int[] users, int n, IRecommendationSink sink, RecommendOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        BatchRecommender.Run(CosineScorer(UserFactors, users.Length), users, Math.Min(n, Users), null, options ?? RecommendOptions.Default, excludeSelf: true, sink);
+    }
+
+    /// <summary>Cosine similarity between rows of <paramref name="f"/> (packed targets when more than one query).</summary>
+    private static FactorScorer CosineScorer(FactorMatrix f, int queries)
+    {
+        float[] inv = FactorScorer.InverseNorms(f);
+        return new FactorScorer(f, f, queryScale: inv, targetScale: inv, packedTargets: queries > 1 ? new Internals.Kernels.PackedPanels(f) : null);
     }
 
     /// <summary>

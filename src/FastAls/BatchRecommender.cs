@@ -159,6 +159,7 @@ public static class BatchRecommender
         var po = new ParallelOptions { MaxDegreeOfParallelism = threads };
         for (int chunkStart = 0; chunkStart < blocks; chunkStart += blocksPerChunk)
         {
+            options.CancellationToken.ThrowIfCancellationRequested();
             int chunkEnd = Math.Min(blocks, chunkStart + blocksPerChunk);
             int firstUser = chunkStart * UserBlock;
             int chunkCount = Math.Min(users.Length, chunkEnd * UserBlock) - firstUser;

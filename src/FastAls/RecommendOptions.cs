@@ -23,4 +23,10 @@ public sealed record RecommendOptions
 
     /// <summary>Worker threads of the batch calls; 0 means all processors.</summary>
     public int Threads { get; init; }
+
+    /// <summary>
+    /// Stops a batch call between blocks of users with an <see cref="OperationCanceledException"/> (a streaming
+    /// writer given to the call is then abandoned by its owner, which deletes its temporary file).
+    /// </summary>
+    public CancellationToken CancellationToken { get; init; }
 }

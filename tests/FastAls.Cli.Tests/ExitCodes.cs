@@ -6,4 +6,6 @@ internal static class ExitCodes
     public const int Ok = 0;
     public const int BadInput = 1;
     public const int Usage = 2;
+    public const int Interrupted = 130; // 128 + SIGINT
+    public const int Terminated = 143; // 128 + SIGTERM
 }

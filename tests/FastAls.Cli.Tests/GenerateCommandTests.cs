@@ -24,7 +24,7 @@ public class GenerateCommandTests
         Assert.Equal("user,item,value", lines[0]);
         Assert.Equal(5001, lines.Length);
         Assert.Equal(File.ReadAllBytes(tmp["a.csv"]), File.ReadAllBytes(tmp["b.csv"]));
-        Assert.Empty(Directory.GetFiles(tmp.Path, "*.tmp-*"));
+        Assert.Empty(Directory.GetFileSystemEntries(tmp.Path, "*.fastals-tmp"));
     }
 
     [Fact]

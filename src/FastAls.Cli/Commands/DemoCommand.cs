@@ -90,6 +90,7 @@ internal static class DemoCommand
         string dataPath = Path.Combine(dir, "interactions.parquet");
         string modelPath = Path.Combine(dir, "model.fals");
         string reportPath = Path.Combine(dir, "report.html");
+        Outputs.Check([], new("data", dataPath), new("model", modelPath), new("report", reportPath));
         var total = Stopwatch.StartNew();
         var timings = new List<(string, string)>();
 
@@ -128,6 +129,7 @@ internal static class DemoCommand
         timings.Add(("evaluate", Fmt.Time(clock.Elapsed)));
 
         // 6. Save the model and the report.
+        ctx.Cancellation.ThrowIfCancellationRequested();
         clock.Restart();
         TrainCommand.Save(model, modelPath);
         timings.Add(("save model", Fmt.Time(clock.Elapsed)));

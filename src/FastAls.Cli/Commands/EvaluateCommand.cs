@@ -43,14 +43,27 @@ internal static class EvaluateCommand
         int leave = a.GetInt("leave", 1, 1, 1_000_000);
         int k = a.GetInt("at", 10, 1, 100_000);
         string? reportPath = a.Get("report");
+        Outputs.Check([input], new("--report", reportPath), new("--cache", a.Get("cache")));
         var total = Stopwatch.StartNew();
         using Dataset data = InputData.Load(input, a, ctx);
         var timings = new List<(string, string)> { ("load", Fmt.Time(total.Elapsed)) };
         using TrainTestSplit s = split == "random"
             ? Splits.Random(data.UserItems, fraction, options.Seed)
             : Splits.LeaveKOut(data.UserItems, leave, options.Seed);
-        using Dataset train = s.TrainDataset(data.UserIds, data.ItemIds);
         string splitText = split == "random" ? $"random {fraction:P0}" : $"leave-{leave}-out";
+        if (s.Test.Nnz == 0)
+        {
+            throw new CliException(split == "random"
+                ? $"the {splitText} split of {data.Nnz} interactions holds out none: nothing to evaluate on (use a larger --test-fraction, or more data)"
+                : $"the {splitText} split holds out nothing: no user has more than {leave} interactions (the most any user has is {MaxRow(data.UserItems)}); use a smaller --leave");
+        }
+
+        if (s.Train.Nnz == 0)
+        {
+            throw new CliException($"the {splitText} split of {data.Nnz} interactions leaves none to train on (use a smaller --test-fraction)");
+        }
+
+        using Dataset train = s.TrainDataset(data.UserIds, data.ItemIds);
         ctx.Log($"split ({splitText}, seed {options.Seed}): {s.Train.Nnz} train, {s.Test.Nnz} test interactions");
         var validation = a.Has("final-only") ? null : new Validation(s.Test, k, Training.DefaultMetric(options), 0);
         TrainingResult result = Training.Run(train, options, validation, ctx);
@@ -105,5 +118,16 @@ internal static class EvaluateCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    private static int MaxRow(CsrMatrix m)
+    {
+        int max = 0;
+        for (int r = 0; r < m.Rows; r++)
+        {
+            max = Math.Max(max, m.RowLength(r));
+        }
+
+        return max;
     }
 }

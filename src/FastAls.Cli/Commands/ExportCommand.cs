@@ -48,11 +48,13 @@ internal static class ExportCommand
     {
         a.ExpectPositionals(2, 2, a.Positionals.Count == 0 ? "MODEL and DIR" : "DIR (the output folder)");
         string modelPath = a.Positionals[0], dir = a.Positionals[1];
-        using AlsModel model = ModelIo.Load(modelPath);
         if (Directory.Exists(dir) && !a.Has("overwrite"))
         {
             throw new CliException($"{dir}: already exists (add --overwrite to replace it)");
         }
+
+        Outputs.Check([modelPath], new Outputs.Output("DIR", dir, IsDirectory: true));
+        using AlsModel model = ModelIo.Load(modelPath);
 
         var options = new SparkExportOptions
         {
@@ -63,7 +65,7 @@ internal static class ExportCommand
         };
         try
         {
-            SparkAlsFormat.Export(model, dir, options);
+            SparkAlsFormat.ExportAsync(model, dir, options, ctx.Cancellation).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
@@ -84,7 +86,7 @@ internal static class ExportCommand
             throw new CliException($"{dir}: no such folder");
         }
 
-        TrainCommand.CheckWritable(output);
+        Outputs.Check([dir], new Outputs.Output("--output", output));
         AlsOptions? options = null;
         if (a.Has("kind") || a.Has("regularization") || a.Has("alpha"))
         {

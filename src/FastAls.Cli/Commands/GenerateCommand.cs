@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FastAls.Cli.Infrastructure;
+using FastAls.IO;
 using FastAls.Synthetic;
 
 namespace FastAls.Cli.Commands;
@@ -47,7 +48,7 @@ internal static class GenerateCommand
     {
         a.ExpectPositionals(0, 0, string.Empty);
         string output = a.Require("output");
-        TableFormat format = TripletWriter.ResolveFormat(output, a.Get("format"));
+        TableFormat format = ResultOutput.ResolveFormat(output, a.Get("format"));
         bool isExplicit = a.Has("explicit");
         var defaults = new SyntheticDataOptions();
         var options = new SyntheticDataOptions
@@ -75,10 +76,19 @@ internal static class GenerateCommand
             throw new CliException(OptionMessage(e), ExitCodes.Usage);
         }
 
+        Outputs.Check([], new Outputs.Output("--output", output));
         var sw = Stopwatch.StartNew();
         var data = new SyntheticData(options);
-        long rows = Write(data, output, format, a.Get("user-col", "user"), a.Get("item-col", "item"),
-            a.Get("value-col", "value"), rowGroup, threads, ctx);
+        long rows;
+        try
+        {
+            rows = Write(data, output, format, a.Get("user-col", "user"), a.Get("item-col", "item"),
+                a.Get("value-col", "value"), rowGroup, threads, ctx);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Outputs.WriteFailed(output, e);
+        }
         sw.Stop();
         long bytes = new FileInfo(output).Length;
         if (a.Has("json"))
@@ -108,7 +118,7 @@ internal static class GenerateCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Streams the generator into a file, one row group per chunk of users.</summary>
+    /// <summary>Streams the generator into a file (the library's Parquet or text interaction writer), one row group per chunk of users.</summary>
     internal static long Write(SyntheticData data, string output, TableFormat format, string userCol, string itemCol, string valueCol,
         long rowGroup, int threads, CliContext ctx)
     {
@@ -116,17 +126,53 @@ internal static class GenerateCommand
         double perUser = (double)data.Interactions / o.Users;
         int usersPerChunk = (int)Math.Clamp(rowGroup / Math.Max(1, perUser), 1, o.Users);
         var progress = new ProgressLine(ctx);
-        using var writer = new TripletWriter(output, format, userCol, itemCol, valueCol);
-        foreach (SyntheticChunk c in data.Chunks(usersPerChunk, threads))
+        long rows = 0;
+        long[] users = [], items = [];
+        void Rows(Action<ReadOnlyMemory<long>, ReadOnlyMemory<long>, ReadOnlyMemory<float>> write)
         {
+            foreach (SyntheticChunk c in data.Chunks(usersPerChunk, threads))
+            {
+                ctx.Cancellation.ThrowIfCancellationRequested();
+                if (c.Length == 0)
+                {
+                    continue;
+                }
+
+                if (users.Length < c.Length)
+                {
+                    users = new long[c.Length];
+                    items = new long[c.Length];
+                }
+
+                for (int j = 0; j < c.Length; j++)
+                {
+                    users[j] = c.Users[j];
+                    items[j] = c.Items[j];
+                }
+
+                write(users.AsMemory(0, c.Length), items.AsMemory(0, c.Length), c.Values.AsMemory(0, c.Length));
+                rows += c.Length;
+                progress.Fraction("generate", rows, data.Interactions, "rows");
+            }
+
             ctx.Cancellation.ThrowIfCancellationRequested();
-            writer.Write(c.Users, c.Items, c.Values);
-            progress.Fraction("generate", writer.Rows, data.Interactions, "rows");
         }
 
-        writer.Commit();
+        if (format == TableFormat.Parquet)
+        {
+            using InteractionParquetWriter w = InteractionParquetWriter.CreateAsync(output, userColumn: userCol, itemColumn: itemCol, valueColumn: valueCol, cancellationToken: ctx.Cancellation).GetAwaiter().GetResult();
+            Rows((u, i, v) => w.WriteRowGroupAsync(u, i, v, ctx.Cancellation).GetAwaiter().GetResult());
+            w.CompleteAsync(ctx.Cancellation).GetAwaiter().GetResult();
+        }
+        else
+        {
+            using var w = new InteractionTextWriter(output, format == TableFormat.Tsv ? '\t' : ',', userCol, itemCol, valueCol);
+            Rows((u, i, v) => w.Write(u.Span, i.Span, v.Span));
+            w.Complete(ctx.Cancellation);
+        }
+
         progress.Done();
-        return writer.Rows;
+        return rows;
     }
 
     private static string OptionMessage(ArgumentException e)

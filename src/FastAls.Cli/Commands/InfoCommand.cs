@@ -20,7 +20,9 @@ internal static class InfoCommand
             "fastals info data.fcsr",
             "fastals info interactions.parquet",
         ],
-        "The kind of file is recognised by its first bytes, not its name.");
+        "The kind of file is recognised by its first bytes, not its name. Files named .NAME.PID.N.fastals-tmp are\n"
+        + "the temporary files of an unfinished write of NAME (outputs are written beside the target and renamed\n"
+        + "into place); info says whether their writer is still running. The next write to NAME removes stale ones.");
 
     public static int Run(ParsedArgs a, CliContext ctx)
     {
@@ -28,6 +30,14 @@ internal static class InfoCommand
         string path = a.Positionals[0];
         ModelIo.RequireFile(path, "input");
         bool json = a.Has("json");
+        if (FastAls.Internals.IO.AtomicFile.TryDescribe(path, out string target, out int pid, out bool running))
+        {
+            string writer = running ? "which is still running" : "which is no longer running (killed, or the machine stopped)";
+            string delete = running ? " once that process ends" : string.Empty;
+            ctx.Err.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"note: {Path.GetFileName(path)} is a temporary file of a fastals write of {target} by process {pid}, {writer}; it is not the output. The next fastals write to {target} removes it; deleting it by hand is safe{delete}."));
+        }
+
         if (Directory.Exists(path))
         {
             ParquetInfo(path, Directory.GetFiles(path, "*.parquet", SearchOption.TopDirectoryOnly).Order(StringComparer.Ordinal).ToArray(), json, ctx);

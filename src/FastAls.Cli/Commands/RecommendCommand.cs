@@ -67,6 +67,8 @@ internal static class RecommendCommand
             throw ParsedArgs.Usage(Spec, "--data and --include-seen contradict each other");
         }
 
+        string? output = a.Get("output");
+        Outputs.Check([modelPath, .. dataPath is null ? Array.Empty<string>() : [dataPath]], new("--output", output), new("--cache", a.Get("cache")));
         using AlsModel model = ModelIo.Load(modelPath);
         int[]? users = all ? null : ModelIo.Indices(model.UserIds, ModelIo.ExpandIds(a.GetAll("user")), "user", ctx, a.Has("skip-unknown"));
         if (users is { Length: 0 } && !a.Has("skip-unknown"))
@@ -86,13 +88,12 @@ internal static class RecommendCommand
             }
 
             RecommendOptions options = ModelIo.Filters(a, model, model.ItemIds, "item", filterSeen, ctx, threads);
-            string? output = a.Get("output");
             if (output is not null || all)
             {
                 var sw = Stopwatch.StartNew();
-                using var w = new ResultWriter(output, a.Get("format"), ctx.Out, "user", "item", model.UserIds, model.ItemIds);
+                using var w = new ResultOutput(output, a.Get("format"), ctx.Out, "user", "item", model.UserIds, model.ItemIds);
                 model.RecommendBatch(users, n, w, seen, options);
-                w.Commit();
+                w.Complete(ctx.Cancellation);
                 ctx.Log($"wrote {w.Rows} recommendations for {users?.Length ?? model.Users} users to {output ?? "stdout"} in {Fmt.Time(sw.Elapsed)}");
             }
             else

@@ -43,6 +43,8 @@ internal static class SimilarCommand
             throw ParsedArgs.Usage(Spec, "give exactly one of --item, --user or --all-items");
         }
 
+        string? output = a.Get("output");
+        Outputs.Check([modelPath], new Outputs.Output("--output", output));
         using AlsModel model = ModelIo.Load(modelPath);
         IdMap ids = users ? model.UserIds : model.ItemIds;
         string what = users ? "user" : "item";
@@ -55,26 +57,30 @@ internal static class SimilarCommand
         }
 
         RecommendOptions options = ModelIo.Filters(a, model, ids, what, filterSeen: false, ctx, threads);
-        BatchRecommendations b = users ? model.SimilarUsersBatch(queries, n, options) : model.SimilarItemsBatch(queries, n, options);
-        string? output = a.Get("output");
         if (output is not null)
         {
-            using var w = new ResultWriter(output, a.Get("format"), ctx.Out, what, "similar_" + what, ids, ids);
-            for (int q = 0; q < b.Queries.Length; q++)
+            // Streamed block by block: memory stays bounded however many queries (--all-items).
+            using var w = new ResultOutput(output, a.Get("format"), ctx.Out, what, "similar_" + what, ids, ids);
+            if (users)
             {
-                for (int k = 0; k < b.Counts[q]; k++)
-                {
-                    w.Add(b.Queries[q], b.Items[q * b.N + k], b.Scores[q * b.N + k], k + 1);
-                }
+                model.SimilarUsersBatch(queries, n, w, options);
+            }
+            else
+            {
+                model.SimilarItemsBatch(queries, n, w, options);
             }
 
-            w.Commit();
+            w.Complete(ctx.Cancellation);
             if (output != "-")
             {
                 ctx.Log($"wrote {w.Rows} rows to {output}");
             }
+
+            return ExitCodes.Ok;
         }
-        else if (a.Has("json"))
+
+        BatchRecommendations b = users ? model.SimilarUsersBatch(queries, n, options) : model.SimilarItemsBatch(queries, n, options);
+        if (a.Has("json"))
         {
             ResultPrinter.JsonResults(ctx.Out, what, what, ids, b);
         }

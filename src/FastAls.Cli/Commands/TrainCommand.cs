@@ -34,7 +34,10 @@ internal static class TrainCommand
         + "Progress goes to stderr: one line per iteration with the cost, its change, elapsed time and ETA\n"
         + "(rewritten in place on a terminal). With --validation, a random share of the interactions is held out\n"
         + "and ranking metrics (RMSE for explicit models) are computed after every iteration; --patience stops\n"
-        + "early and keeps the best iteration.");
+        + "early and keeps the best iteration. The saved model is then retrained on all the interactions for the\n"
+        + "chosen number of iterations (as Spark's TrainValidationSplit refits on the whole data); --no-refit saves\n"
+        + "the validation run's model instead, trained on the training share only. The summary says which.\n"
+        + "Every output path (-o, --report, --spark, --cache) is checked before loading starts.");
 
     public static int Run(ParsedArgs a, CliContext ctx)
     {
@@ -48,16 +51,19 @@ internal static class TrainCommand
         string metric = Training.ParseMetric(a, options);
         int patience = a.GetInt("patience", 0, 0, 100_000);
         string? reportPath = a.Get("report");
-        if ((a.Has("patience") || a.Has("refit") || a.Has("metric")) && validationFraction == 0)
+        if ((a.Has("patience") || a.Has("refit") || a.Has("no-refit") || a.Has("metric")) && validationFraction == 0)
         {
-            throw ParsedArgs.Usage(Spec, "--patience, --metric and --refit need --validation F");
+            throw ParsedArgs.Usage(Spec, "--patience, --metric, --refit and --no-refit need --validation F");
         }
 
-        CheckWritable(output);
-        if (a.Get("spark") is { } sparkDir)
+        if (a.Has("refit") && a.Has("no-refit"))
         {
-            CheckWritable(sparkDir.TrimEnd('/'), allowDirectory: true);
+            throw ParsedArgs.Usage(Spec, "--refit and --no-refit contradict each other");
         }
+
+        bool refit = validationFraction > 0 && !a.Has("no-refit");
+        string? spark = a.Get("spark");
+        Outputs.Check([input], new("--output", output), new("--report", reportPath), new("--spark", spark, IsDirectory: true), new("--cache", a.Get("cache")));
 
         var total = Stopwatch.StartNew();
         using Dataset data = InputData.Load(input, a, ctx);
@@ -68,12 +74,20 @@ internal static class TrainCommand
         Dataset? trainData = null;
         MetricsTable? final = null;
         TrainingResult result;
+        List<IterationRecord>? refitIterations = null;
+        long savedModelSaw = data.Nnz;
         try
         {
             Validation? validation = null;
             if (validationFraction > 0)
             {
                 split = Splits.Random(data.UserItems, validationFraction, options.Seed);
+                if (split.Test.Nnz == 0 || split.Train.Nnz == 0)
+                {
+                    throw new CliException(string.Create(CultureInfo.InvariantCulture,
+                        $"--validation {validationFraction}: the split of {data.Nnz} interactions leaves {split.Train.Nnz} to train on and {split.Test.Nnz} to validate on; both must be non-empty (use another fraction, or more data)"));
+                }
+
                 trainData = split.TrainDataset(data.UserIds, data.ItemIds);
                 validation = new Validation(split.Test, k, metric, patience);
                 ctx.Log($"validation: {split.Test.Nnz} of {data.Nnz} interactions held out ({validationFraction:P0}); {Training.MetricKey(metric, k)} drives early stopping");
@@ -93,13 +107,18 @@ internal static class TrainCommand
                 final = new MetricsTable();
                 final.Add("als", Training.Measure(result.Model, split.Train, split.Test, k, options.Threads));
                 final.Add("most-popular", Training.RankingRow(Evaluator.Ranking(new PopularityScorer(split.Train), split.Train, split.Test, k, threads: options.Threads)));
-                if (a.Has("refit"))
+                if (refit)
                 {
-                    ctx.Log($"refitting on all {data.Nnz} interactions for {result.ModelIteration} iterations");
-                    TrainingResult refit = Training.Run(data, options with { Iterations = result.ModelIteration }, null, ctx);
+                    ctx.Log($"refitting on all {data.Nnz} interactions for {result.ModelIteration} iterations (--no-refit saves the validation run's model instead)");
+                    TrainingResult again = Training.Run(data, options with { Iterations = result.ModelIteration }, null, ctx);
                     result.Model.Dispose();
-                    result = new TrainingResult { Model = refit.Model, Iterations = result.Iterations, TrainTime = result.TrainTime, ValidationTime = result.ValidationTime, ModelIteration = result.ModelIteration, StopReason = result.StopReason };
-                    timings.Add(("refit", Fmt.Time(refit.TrainTime)));
+                    result = new TrainingResult { Model = again.Model, Iterations = result.Iterations, TrainTime = result.TrainTime, ValidationTime = result.ValidationTime, ModelIteration = result.ModelIteration, StopReason = result.StopReason };
+                    refitIterations = again.Iterations;
+                    timings.Add(("refit", Fmt.Time(again.TrainTime)));
+                }
+                else
+                {
+                    savedModelSaw = split.Train.Nnz;
                 }
             }
         }
@@ -110,16 +129,16 @@ internal static class TrainCommand
         }
 
         using AlsModel model = result.Model;
+        ctx.Cancellation.ThrowIfCancellationRequested();
         var saveClock = Stopwatch.StartNew();
         Save(model, output);
         timings.Add(("save", Fmt.Time(saveClock.Elapsed)));
-        string? spark = a.Get("spark");
         if (spark is not null)
         {
             saveClock.Restart();
             try
             {
-                FastAls.IO.SparkAlsFormat.Export(model, spark, new FastAls.IO.SparkExportOptions { Overwrite = true });
+                FastAls.IO.SparkAlsFormat.ExportAsync(model, spark, new FastAls.IO.SparkExportOptions { Overwrite = true }, ctx.Cancellation).GetAwaiter().GetResult();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
             {
@@ -151,7 +170,12 @@ internal static class TrainCommand
             ctx.Log($"wrote report {reportPath}");
         }
 
-        double lastCost = result.Iterations.Count > 0 ? result.Iterations[^1].Cost : double.NaN;
+        // The cost of the run that produced the saved model (the refit when there was one); none when no iteration ran.
+        List<IterationRecord> savedRun = refitIterations ?? result.Iterations;
+        double? lastCost = savedRun.Count > 0 ? savedRun[^1].Cost : null;
+        string sawText = savedModelSaw == data.Nnz
+            ? string.Create(CultureInfo.InvariantCulture, $"all {data.Nnz} interactions")
+            : string.Create(CultureInfo.InvariantCulture, $"{savedModelSaw} of {data.Nnz} interactions (the training share; {split!.Test.Nnz} held out for validation, --no-refit)");
         if (a.Has("json"))
         {
             ctx.Out.WriteLine(Json.Write(w =>
@@ -163,7 +187,16 @@ internal static class TrainCommand
                 w.WriteNumber("interactions", data.Nnz);
                 w.WriteNumber("iterations", result.Iterations.Count);
                 w.WriteNumber("modelIteration", result.ModelIteration);
-                w.Number("finalCost", lastCost);
+                w.WriteNumber("modelInteractions", savedModelSaw);
+                w.WriteBoolean("refit", refitIterations is not null);
+                if (lastCost is { } c)
+                {
+                    w.Number("finalCost", c);
+                }
+                else
+                {
+                    w.WriteNull("finalCost");
+                }
                 if (result.StopReason is not null)
                 {
                     w.WriteString("stopReason", result.StopReason);
@@ -176,6 +209,17 @@ internal static class TrainCommand
                 }
 
                 w.WriteEndArray();
+                if (refitIterations is not null)
+                {
+                    w.WriteStartArray("refitCosts");
+                    foreach (IterationRecord r in refitIterations)
+                    {
+                        w.WriteNumberValue(r.Cost);
+                    }
+
+                    w.WriteEndArray();
+                }
+
                 final?.WriteJson(w, "validation");
                 w.WriteNumber("seconds", Math.Round(total.Elapsed.TotalSeconds, 3));
                 InfoCommand.WriteOptions(w, model.Options);
@@ -184,31 +228,20 @@ internal static class TrainCommand
         }
         else
         {
+            string cost = lastCost is { } c ? "final cost " + Fmt.Num(c) : "no cost (no iteration ran)";
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"trained {model.Kind} model ({model.Factors} factors, {result.ModelIteration} iterations) on {data.Users} users x {data.Items} items, {data.Nnz} interactions; final cost {Fmt.Num(lastCost)}; saved {output} in {Fmt.Time(total.Elapsed)}"));
+                $"trained {model.Kind} model ({model.Factors} factors, {result.ModelIteration} iterations{(refitIterations is null ? string.Empty : ", refit after validation")}) on {data.Users} users x {data.Items} items, {sawText}; {cost}; saved {output} in {Fmt.Time(total.Elapsed)}"));
             if (final is not null)
             {
                 ctx.Out.WriteLine();
-                ctx.Out.WriteLine($"validation ({validationFraction:P0} held out, K = {k}):");
+                ctx.Out.WriteLine(refitIterations is null
+                    ? $"validation ({validationFraction:P0} held out, K = {k}):"
+                    : $"validation ({validationFraction:P0} held out, K = {k}; measured on the validation run, before the refit):");
                 final.Print(ctx.Out);
             }
         }
 
         return ExitCodes.Ok;
-    }
-
-    internal static void CheckWritable(string output, bool allowDirectory = false)
-    {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(output));
-        if (dir is not null && !Directory.Exists(dir))
-        {
-            throw new CliException($"{output}: the directory {dir} does not exist");
-        }
-
-        if (!allowDirectory && Directory.Exists(output))
-        {
-            throw new CliException($"{output}: is a directory; give a file name");
-        }
     }
 
     internal static void Save(AlsModel model, string output)
@@ -219,7 +252,7 @@ internal static class TrainCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CliException($"{output}: cannot write the model: {e.Message}", e);
+            throw new CliException($"{output}: cannot write the model: {Outputs.Reason(e)}", e);
         }
     }
 }

@@ -30,6 +30,9 @@ internal static class ExitCodes
     /// <summary>Bad usage: unknown command or option, a missing or malformed argument.</summary>
     public const int Usage = 2;
 
-    /// <summary>Interrupted (Ctrl+C).</summary>
+    /// <summary>Interrupted (Ctrl+C, SIGINT): 128 + 2.</summary>
     public const int Cancelled = 130;
+
+    /// <summary>Terminated (SIGTERM): 128 + 15.</summary>
+    public const int Terminated = 143;
 }

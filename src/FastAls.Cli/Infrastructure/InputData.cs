@@ -85,6 +85,11 @@ internal static class InputData
         {
             throw new CliException($"{path}: {e.Message}", e);
         }
+        catch (Exception e) when (cache is not null && e is IOException or UnauthorizedAccessException && e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            // Building the cache writes a file (a full disk, a read-only folder): say which step failed.
+            throw new CliException($"{path}: loading through the cache {cache} failed: {Outputs.Reason(e)}", e);
+        }
 
         ctx.Log($"loaded {path}: {d.Users} users, {d.Items} items, {d.Nnz} interactions in {Fmt.Time(sw.Elapsed)}");
         return d;

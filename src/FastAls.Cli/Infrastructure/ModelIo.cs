@@ -115,6 +115,7 @@ internal static class ModelIo
             Candidates = allow.Count > 0 ? Indices(targetIds, allow, targetWhat, ctx, skipUnknown: true) : null,
             Exclude = deny.Count > 0 ? Indices(targetIds, deny, targetWhat, ctx, skipUnknown: true) : null,
             Threads = threads,
+            CancellationToken = ctx.Cancellation,
         };
     }
 }

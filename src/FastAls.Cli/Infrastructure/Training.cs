@@ -37,7 +37,8 @@ internal static class Training
         new("validation", '\0', "F", "Hold out this fraction of interactions (random, seeded) and report validation metrics each iteration."),
         new("metric", '\0', "NAME", "Validation metric for early stopping: ndcg, map, precision, recall, auc, or rmse (explicit) (default ndcg / rmse)."),
         new("patience", '\0', "N", "Stop when the validation metric has not improved for N iterations and keep the best iteration (default 0: off)."),
-        new("refit", '\0', null, "After validation, retrain on all the data for the best number of iterations."),
+        new("refit", '\0', null, "After validation, retrain on all the data for the chosen number of iterations and save that model (the default)."),
+        new("no-refit", '\0', null, "Save the model of the validation run itself, trained on the training share only."),
         new("at", '\0', "K", "Cut-off K of the ranking metrics (default 10)."),
     ];
 

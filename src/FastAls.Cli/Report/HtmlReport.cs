@@ -164,19 +164,17 @@ internal static class HtmlReport
         return sb.ToString();
     }
 
-    /// <summary>Writes the report atomically (temp file, then rename).</summary>
+    /// <summary>Writes the report atomically (temporary file beside it, flushed, then renamed).</summary>
     public static void Write(ReportModel m, string path)
     {
-        string full = Path.GetFullPath(path);
-        string? dir = Path.GetDirectoryName(full);
-        if (dir is not null && !Directory.Exists(dir))
+        try
         {
-            throw new CliException($"{path}: the directory {dir} does not exist");
+            FastAls.Internals.IO.AtomicFile.WriteAllText(path, Render(m));
         }
-
-        string tmp = full + ".tmp-" + System.Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        File.WriteAllText(tmp, Render(m), new UTF8Encoding(false));
-        File.Move(tmp, full, overwrite: true);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"{path}: cannot write the report: {e.Message}", e);
+        }
     }
 
     /// <summary>Standard facts about the machine for the environment section.</summary>

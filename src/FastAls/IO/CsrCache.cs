@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using FastAls.Internals;
+using FastAls.Internals.IO;
 
 namespace FastAls.IO;
 
@@ -318,10 +319,9 @@ public static unsafe class CsrCache
         }
 
         long fileLength = offsets[SectionCount - 1] + lengths[SectionCount - 1];
-        string temp = InteractionParquetWriter.TempPath(path);
-        try
+        using (AtomicFile file = AtomicFile.Create(path))
         {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            FileStream fs = file.Stream;
             {
                 fs.SetLength(fileLength);
                 fs.Position = HeaderSize;
@@ -374,15 +374,9 @@ public static unsafe class CsrCache
                 BinaryPrimitives.WriteUInt64LittleEndian(hd[HeaderHashOffset..], XxHash64.Hash(hd[..HeaderHashOffset]));
                 fs.Position = 0;
                 fs.Write(header);
-                fs.Flush(flushToDisk: true);
             }
 
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
+            file.Commit();
         }
     }
 

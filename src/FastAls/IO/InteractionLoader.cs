@@ -62,8 +62,22 @@ public static class InteractionLoader
     /// (missing, stale, corrupt or of another format version) loads the source, writes the cache (temporary
     /// name, then rename) and opens it. The matrices of the result are memory-mapped.
     /// </summary>
+    /// <exception cref="ArgumentException">The cache path is the source itself (links resolved) or lies inside the
+    /// source folder: building the cache would overwrite or change the data it is built from.</exception>
     public static Dataset LoadOrBuildCache(string sourcePath, string cachePath, InteractionLoadOptions? options = null, CsrCacheValidation validation = CsrCacheValidation.Checksum, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(sourcePath);
+        ArgumentException.ThrowIfNullOrEmpty(cachePath);
+        if (Internals.IO.FilePaths.Same(sourcePath, cachePath))
+        {
+            throw new ArgumentException($"The cache file {cachePath} is the source {sourcePath} itself; writing the cache would overwrite the data. Give the cache another name.", nameof(cachePath));
+        }
+
+        if (Directory.Exists(sourcePath) && Internals.IO.FilePaths.IsInside(cachePath, sourcePath))
+        {
+            throw new ArgumentException($"The cache file {cachePath} is inside the source folder {sourcePath}; writing it would change the data set. Put it outside the folder.", nameof(cachePath));
+        }
+
         options ??= new InteractionLoadOptions();
         return CsrCache.LoadOrBuild(sourcePath, cachePath, () => Load(sourcePath, options, cancellationToken), options.Fingerprint(), validation);
     }

@@ -1,3 +1,4 @@
+using FastAls.Internals.IO;
 using Parquet;
 using Parquet.Schema;
 
@@ -5,8 +6,9 @@ namespace FastAls.IO;
 
 /// <summary>
 /// Writes (user, item, value) interactions to a Parquet file one row group at a time (streaming: memory is
-/// bounded by one row group). The file is written under a temporary name and renamed into place by
-/// <see cref="CompleteAsync"/>; disposing without completing deletes it, so a failed write leaves nothing.
+/// bounded by one row group). The file is written under a temporary name (see the README's notes on atomic
+/// writes) and renamed into place by <see cref="CompleteAsync"/>; disposing without completing deletes it, so a
+/// failed write leaves nothing.
 /// </summary>
 /// <remarks>
 /// Schema: <c>user</c> and <c>item</c> as required int64 (or string) columns and <c>value</c> as a required
@@ -14,20 +16,16 @@ namespace FastAls.IO;
 /// </remarks>
 public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
 {
-    private readonly string _path;
-    private readonly string _tempPath;
-    private readonly FileStream _stream;
+    private readonly AtomicFile _file;
     private readonly ParquetWriter _writer;
     private readonly DataField _userField;
     private readonly DataField _itemField;
     private readonly DataField<float>? _valueField;
     private bool _done;
 
-    private InteractionParquetWriter(string path, string tempPath, FileStream stream, ParquetWriter writer, DataField userField, DataField itemField, DataField<float>? valueField)
+    private InteractionParquetWriter(AtomicFile file, ParquetWriter writer, DataField userField, DataField itemField, DataField<float>? valueField)
     {
-        _path = path;
-        _tempPath = tempPath;
-        _stream = stream;
+        _file = file;
         _writer = writer;
         _userField = userField;
         _itemField = itemField;
@@ -61,19 +59,16 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         DataField itf = itemIdKind == IdKind.String ? new DataField<string>(itemColumn, false) : new DataField<long>(itemColumn, false);
         DataField<float>? vf = withValues ? new DataField<float>(valueColumn, false) : null;
         var schema = vf is null ? new ParquetSchema(uf, itf) : new ParquetSchema(uf, itf, vf);
-        string full = Path.GetFullPath(path);
-        string temp = TempPath(full);
-        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20);
+        AtomicFile file = AtomicFile.Create(path, access: FileAccess.ReadWrite);
         try
         {
             var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy };
-            ParquetWriter writer = await ParquetWriter.CreateAsync(schema, stream, options, false, cancellationToken).ConfigureAwait(false);
-            return new InteractionParquetWriter(full, temp, stream, writer, uf, itf, vf);
+            ParquetWriter writer = await ParquetWriter.CreateAsync(schema, file.Stream, options, false, cancellationToken).ConfigureAwait(false);
+            return new InteractionParquetWriter(file, writer, uf, itf, vf);
         }
         catch
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
-            File.Delete(temp);
+            file.Dispose();
             throw;
         }
     }
@@ -126,23 +121,22 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         RowCount += users.Count;
     }
 
-    /// <summary>Finishes the file and renames it into place (replacing an existing file).</summary>
-    public async Task CompleteAsync()
+    /// <summary>
+    /// Finishes the file, flushes it to disk and renames it into place (replacing an existing file);
+    /// <paramref name="cancellationToken"/> is checked last before the rename (cancelled: the file is deleted).
+    /// </summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_done, this);
         _done = true;
         try
         {
             await _writer.DisposeAsync().ConfigureAwait(false);
-            await _stream.FlushAsync().ConfigureAwait(false);
-            await _stream.DisposeAsync().ConfigureAwait(false);
-            File.Move(_tempPath, _path, overwrite: true);
+            _file.Commit(cancellationToken);
         }
-        catch
+        finally
         {
-            await _stream.DisposeAsync().ConfigureAwait(false);
-            File.Delete(_tempPath);
-            throw;
+            _file.Dispose();
         }
     }
 
@@ -156,13 +150,14 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
             {
                 await _writer.DisposeAsync().ConfigureAwait(false);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException)
             {
-                // The temporary file is deleted below either way.
+                // Abandoning after a failure, which the caller reports; the temporary file is deleted below.
             }
-
-            await _stream.DisposeAsync().ConfigureAwait(false);
-            File.Delete(_tempPath);
+            finally
+            {
+                _file.Dispose();
+            }
         }
     }
 
@@ -200,7 +195,7 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         }
         while (done < m.Nnz);
 
-        await w.CompleteAsync().ConfigureAwait(false);
+        await w.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static int Fill(CsrMatrix m, IdMap um, IdMap im, ref int row, ref long done, long[] lu, long[] li, string[] su, string[] si, float[] v)
@@ -253,7 +248,4 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
             throw new ArgumentException($"users ({users}), items ({items}) and values ({values}) must have the same length ({(_valueField is null ? "values must be empty: the file has no value column" : "one value per row")}).");
         }
     }
-
-    internal static string TempPath(string full) =>
-        Path.Combine(Path.GetDirectoryName(full) ?? ".", "." + Path.GetFileName(full) + "." + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
 }

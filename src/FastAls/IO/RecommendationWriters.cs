@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using FastAls.Internals.IO;
 using Parquet;
 using Parquet.Schema;
 
@@ -7,17 +8,19 @@ namespace FastAls.IO;
 
 /// <summary>
 /// Streams batch recommendations to a Parquet file with columns <c>user</c> (int64 or string, the external
-/// id), <c>rank</c> (int32, 1 = best), <c>item</c> (int64 or string) and <c>score</c> (float). Blocks the batch
+/// id), <c>rank</c> (int32, 1 = best), <c>item</c> (int64 or string) and <c>score</c> (float); the id columns can
+/// be renamed (the similar-items output names them <c>item</c> and <c>similar_item</c>). Blocks the batch
 /// recommender hands over are buffered (as indices, 16 bytes a row) until a row group of
 /// <see cref="DefaultRowGroupRows"/> rows (or the size given to <see cref="Create"/>) is full, so memory stays
-/// bounded and readers get row groups of a useful size however few threads made the blocks. Written under a temporary name;
-/// <see cref="Complete"/> renames it into place, disposing without completing deletes it.
+/// bounded and readers get row groups of a useful size however few threads made the blocks. A full row group is
+/// encoded and written on a background task while the caller goes on scoring the next one (at most one group
+/// in flight, in order, so the file is the same as a sequential write). Written under a temporary name (see the
+/// README's notes on atomic writes); <see cref="Complete"/> renames it into place, disposing without completing
+/// deletes it.
 /// </summary>
 public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposable
 {
-    private readonly string _path;
-    private readonly string _temp;
-    private readonly FileStream _stream;
+    private readonly AtomicFile _file;
     private readonly ParquetWriter _writer;
     private readonly IdMap _users;
     private readonly IdMap _items;
@@ -30,16 +33,15 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
     private readonly List<int> _rank = [];
     private readonly List<int> _itemIdx = [];
     private readonly List<float> _score = [];
+    private Task _pending = Task.CompletedTask;
     private bool _done;
 
-    private ParquetRecommendationWriter(string path, string temp, FileStream stream, ParquetWriter writer, IdMap users, IdMap items, DataField userField, DataField itemField, DataField<int> rankField, DataField<float> scoreField, int rowGroupRows)
+    private ParquetRecommendationWriter(AtomicFile file, ParquetWriter writer, IdMap users, IdMap items, DataField userField, DataField itemField, DataField<int> rankField, DataField<float> scoreField, int rowGroupRows)
     {
         _rowGroupRows = rowGroupRows;
         _rankField = rankField;
         _scoreField = scoreField;
-        _path = path;
-        _temp = temp;
-        _stream = stream;
+        _file = file;
         _writer = writer;
         _users = users;
         _items = items;
@@ -55,33 +57,33 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
 
     /// <summary>Starts a file whose ids come from <paramref name="userIds"/> and <paramref name="itemIds"/>.</summary>
     /// <param name="path">The file to write.</param>
-    /// <param name="userIds">Id map of the users.</param>
-    /// <param name="itemIds">Id map of the items.</param>
+    /// <param name="userIds">Id map of the users (the queries).</param>
+    /// <param name="itemIds">Id map of the items (the results).</param>
     /// <param name="rowGroupRows">Rows per row group (the last one may hold fewer); the writer buffers up to this many rows.</param>
-    public static ParquetRecommendationWriter Create(string path, IdMap userIds, IdMap itemIds, int rowGroupRows = DefaultRowGroupRows)
+    /// <param name="userColumn">Name of the query id column.</param>
+    /// <param name="itemColumn">Name of the result id column.</param>
+    public static ParquetRecommendationWriter Create(string path, IdMap userIds, IdMap itemIds, int rowGroupRows = DefaultRowGroupRows, string userColumn = "user", string itemColumn = "item")
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(userIds);
         ArgumentNullException.ThrowIfNull(itemIds);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupRows, 1);
-        DataField uf = userIds.Kind == IdKind.String ? new DataField<string>("user", false) : new DataField<long>("user", false);
-        DataField itf = itemIds.Kind == IdKind.String ? new DataField<string>("item", false) : new DataField<long>("item", false);
-        string full = Path.GetFullPath(path);
-        string temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
-        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20);
+        ArgumentException.ThrowIfNullOrEmpty(userColumn);
+        ArgumentException.ThrowIfNullOrEmpty(itemColumn);
+        DataField uf = userIds.Kind == IdKind.String ? new DataField<string>(userColumn, false) : new DataField<long>(userColumn, false);
+        DataField itf = itemIds.Kind == IdKind.String ? new DataField<string>(itemColumn, false) : new DataField<long>(itemColumn, false);
+        AtomicFile file = AtomicFile.Create(path, access: FileAccess.ReadWrite);
         try
         {
             var rf = new DataField<int>("rank", false);
             var sf = new DataField<float>("score", false);
             var schema = new ParquetSchema(uf, rf, itf, sf);
-            ParquetWriter w = Task.Run(() => ParquetWriter.CreateAsync(schema, stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, false, default)).GetAwaiter().GetResult();
-            var writer = new ParquetRecommendationWriter(full, temp, stream, w, userIds, itemIds, uf, itf, rf, sf, rowGroupRows);
-            return writer;
+            ParquetWriter w = Task.Run(() => ParquetWriter.CreateAsync(schema, file.Stream, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, false, default)).GetAwaiter().GetResult();
+            return new ParquetRecommendationWriter(file, w, userIds, itemIds, uf, itf, rf, sf, rowGroupRows);
         }
         catch
         {
-            stream.Dispose();
-            File.Delete(temp);
+            file.Dispose();
             throw;
         }
     }
@@ -107,24 +109,24 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
         }
     }
 
-    /// <summary>Finishes the file and renames it into place (replacing an existing file).</summary>
-    public void Complete()
+    /// <summary>
+    /// Finishes the file, flushes it to disk and renames it into place (replacing an existing file);
+    /// <paramref name="cancellationToken"/> is checked last before the rename (cancelled: the file is deleted).
+    /// </summary>
+    public void Complete(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_done, this);
         _done = true;
         try
         {
             Flush();
+            _pending.GetAwaiter().GetResult();
             Task.Run(async () => await _writer.DisposeAsync().ConfigureAwait(false)).GetAwaiter().GetResult();
-            _stream.Flush(flushToDisk: true);
-            _stream.Dispose();
-            File.Move(_temp, _path, overwrite: true);
+            _file.Commit(cancellationToken);
         }
-        catch
+        finally
         {
-            _stream.Dispose();
-            File.Delete(_temp);
-            throw;
+            _file.Dispose();
         }
     }
 
@@ -139,17 +141,20 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
         _done = true;
         try
         {
+            _pending.Wait();
             Task.Run(async () => await _writer.DisposeAsync().ConfigureAwait(false)).GetAwaiter().GetResult();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or AggregateException or InvalidOperationException or ObjectDisposedException)
         {
+            // Abandoning after a failure: that failure was reported by Write or Complete; the file is deleted below.
         }
-
-        _stream.Dispose();
-        File.Delete(_temp);
+        finally
+        {
+            _file.Dispose();
+        }
     }
 
-    /// <summary>Writes the buffered rows as one row group.</summary>
+    /// <summary>Hands the buffered rows to the background writer as one row group (after the previous group is written).</summary>
     private void Flush()
     {
         if (_userIdx.Count == 0)
@@ -165,7 +170,8 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
         _rank.Clear();
         _itemIdx.Clear();
         _score.Clear();
-        Task.Run(() => WriteGroupAsync(userIdx, rank, itemIdx, score)).GetAwaiter().GetResult();
+        _pending.GetAwaiter().GetResult(); // one group in flight at most: bounded memory, groups in order
+        _pending = Task.Run(() => WriteGroupAsync(userIdx, rank, itemIdx, score));
     }
 
     private async Task WriteGroupAsync(int[] userIdx, int[] rank, int[] itemIdx, float[] score)
@@ -192,8 +198,8 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
         }
         else
         {
+            long[] l = new long[idx.Length];
             ReadOnlySpan<long> all = ids.Int64Ids;
-            var l = new long[idx.Length];
             for (int i = 0; i < idx.Length; i++)
             {
                 l[i] = all[idx[i]];
@@ -205,32 +211,60 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
 }
 
 /// <summary>
-/// Streams batch recommendations to CSV: header <c>user,rank,item,score</c>, external ids (quoted when they
-/// hold a comma, quote or line break), invariant culture, scores round-trippable. Temporary name and
-/// rename as <see cref="ParquetRecommendationWriter"/>.
+/// Streams batch recommendations as delimited text: a header <c>user,rank,item,score</c> (id column names
+/// configurable), external ids (quoted when they hold the separator, a quote or a line break), invariant culture,
+/// scores round-trippable. To a file (temporary name and rename as <see cref="ParquetRecommendationWriter"/>) or to
+/// any <see cref="TextWriter"/> (standard output).
 /// </summary>
 public sealed class CsvRecommendationWriter : IRecommendationSink, IDisposable
 {
-    private readonly string _path;
-    private readonly string _temp;
-    private readonly StreamWriter _writer;
+    private readonly AtomicFile? _file;
+    private readonly TextWriter _writer;
     private readonly IdMap _users;
     private readonly IdMap _items;
+    private readonly char _separator;
+    private readonly string _needsQuotes;
     private bool _done;
 
     /// <summary>Starts a file whose ids come from <paramref name="userIds"/> and <paramref name="itemIds"/>.</summary>
-    public CsvRecommendationWriter(string path, IdMap userIds, IdMap itemIds)
+    /// <param name="path">The file to write.</param>
+    /// <param name="userIds">Id map of the users (the queries).</param>
+    /// <param name="itemIds">Id map of the items (the results).</param>
+    /// <param name="separator">Field separator: ',' (CSV) or '\t' (TSV).</param>
+    /// <param name="userColumn">Header of the query id column.</param>
+    /// <param name="itemColumn">Header of the result id column.</param>
+    public CsvRecommendationWriter(string path, IdMap userIds, IdMap itemIds, char separator = ',', string userColumn = "user", string itemColumn = "item")
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(userIds);
         ArgumentNullException.ThrowIfNull(itemIds);
-        _path = Path.GetFullPath(path);
-        _temp = _path + ".tmp-" + Guid.NewGuid().ToString("N");
         _users = userIds;
         _items = itemIds;
-        _writer = new StreamWriter(new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20), new UTF8Encoding(false));
-        _writer.NewLine = "\n";
-        _writer.WriteLine("user,rank,item,score");
+        _separator = separator;
+        _needsQuotes = "\"\r\n" + separator;
+        _file = AtomicFile.Create(path);
+        _writer = new StreamWriter(_file.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+        WriteHeader(userColumn, itemColumn);
+    }
+
+    /// <summary>Writes to <paramref name="output"/> (for example standard output), which is flushed but not closed by <see cref="Complete"/>.</summary>
+    /// <param name="output">Where the text goes.</param>
+    /// <param name="userIds">Id map of the users (the queries).</param>
+    /// <param name="itemIds">Id map of the items (the results).</param>
+    /// <param name="separator">Field separator: ',' (CSV) or '\t' (TSV).</param>
+    /// <param name="userColumn">Header of the query id column.</param>
+    /// <param name="itemColumn">Header of the result id column.</param>
+    public CsvRecommendationWriter(TextWriter output, IdMap userIds, IdMap itemIds, char separator = ',', string userColumn = "user", string itemColumn = "item")
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(userIds);
+        ArgumentNullException.ThrowIfNull(itemIds);
+        _users = userIds;
+        _items = itemIds;
+        _separator = separator;
+        _needsQuotes = "\"\r\n" + separator;
+        _writer = output;
+        WriteHeader(userColumn, itemColumn);
     }
 
     /// <summary>Rows written so far.</summary>
@@ -240,43 +274,54 @@ public sealed class CsvRecommendationWriter : IRecommendationSink, IDisposable
     public void Write(in RecommendationBlock block)
     {
         ObjectDisposedException.ThrowIf(_done, this);
+        Span<char> buf = stackalloc char[32];
         for (int q = 0; q < block.Queries.Length; q++)
         {
             string user = Escape(_users.Format(block.Queries[q]));
             for (int r = 0; r < block.Counts[q]; r++)
             {
                 _writer.Write(user);
-                _writer.Write(',');
-                _writer.Write((r + 1).ToString(CultureInfo.InvariantCulture));
-                _writer.Write(',');
+                _writer.Write(_separator);
+                (r + 1).TryFormat(buf, out int len, default, CultureInfo.InvariantCulture);
+                _writer.Write(buf[..len]);
+                _writer.Write(_separator);
                 _writer.Write(Escape(_items.Format(block.Items[(q * block.N) + r])));
-                _writer.Write(',');
-                _writer.WriteLine(block.Scores[(q * block.N) + r].ToString("R", CultureInfo.InvariantCulture));
+                _writer.Write(_separator);
+                block.Scores[(q * block.N) + r].TryFormat(buf, out len, "R", CultureInfo.InvariantCulture);
+                _writer.Write(buf[..len]);
+                _writer.Write('\n');
                 RowCount++;
             }
         }
     }
 
-    /// <summary>Flushes and renames the file into place.</summary>
-    public void Complete()
+    /// <summary>
+    /// Flushes; for a file, flushes it to disk and renames it into place, <paramref name="cancellationToken"/> being
+    /// checked last before the rename (cancelled: the file is deleted).
+    /// </summary>
+    public void Complete(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_done, this);
         _done = true;
+        if (_file is null)
+        {
+            _writer.Flush();
+            return;
+        }
+
         try
         {
             _writer.Flush();
             _writer.Dispose();
-            File.Move(_temp, _path, overwrite: true);
+            _file.Commit(cancellationToken);
         }
-        catch
+        finally
         {
-            _writer.Dispose();
-            File.Delete(_temp);
-            throw;
+            _file.Dispose();
         }
     }
 
-    /// <summary>Abandons an incomplete file; no-op after <see cref="Complete"/>.</summary>
+    /// <summary>Abandons an incomplete file (deleting the temporary file); no-op after <see cref="Complete"/> or for a <see cref="TextWriter"/>.</summary>
     public void Dispose()
     {
         if (_done)
@@ -285,11 +330,32 @@ public sealed class CsvRecommendationWriter : IRecommendationSink, IDisposable
         }
 
         _done = true;
-        _writer.Dispose();
-        File.Delete(_temp);
+        if (_file is not null)
+        {
+            try
+            {
+                _writer.Dispose();
+            }
+            catch (IOException)
+            {
+                // A failed final flush (disk full): the temporary file is deleted below either way.
+            }
+            finally
+            {
+                _file.Dispose();
+            }
+        }
     }
 
-    private static string Escape(string s) => s.AsSpan().IndexOfAny(",\"\r\n") < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    private void WriteHeader(string userColumn, string itemColumn)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userColumn);
+        ArgumentException.ThrowIfNullOrEmpty(itemColumn);
+        _writer.Write(string.Join(_separator, userColumn, "rank", itemColumn, "score"));
+        _writer.Write('\n');
+    }
+
+    private string Escape(string s) => s.AsSpan().IndexOfAny(_needsQuotes) < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }
 
 /// <summary>Recommend-all straight to a file.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FastAls.Internals.IO;
 using Parquet;
 using Parquet.Schema;
 
@@ -58,7 +59,7 @@ public static class SparkAlsFormat
     /// <summary>The folder of the extra columns when <see cref="SparkExportOptions.ExtrasInSidecar"/> is set.</summary>
     public const string SidecarFolder = "fastalsExtras";
 
-    /// <summary>Writes <paramref name="model"/> to <paramref name="folder"/> (built in a temporary folder, then renamed).</summary>
+    /// <summary>Writes <paramref name="model"/> to <paramref name="folder"/> (built in a temporary folder beside it, flushed to disk, then renamed into place).</summary>
     public static void Export(AlsModel model, string folder, SparkExportOptions? options = null)
         => Task.Run(() => ExportAsync(model, folder, options)).GetAwaiter().GetResult();
 
@@ -83,9 +84,9 @@ public static class SparkAlsFormat
             throw new IOException($"{full} already exists (set SparkExportOptions.Overwrite to replace it).");
         }
 
-        string tmp = full + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
+        using (AtomicDirectory output = AtomicDirectory.Create(full))
         {
+            string tmp = output.TempPath;
             Directory.CreateDirectory(Path.Combine(tmp, "metadata"));
             bool biases = options.IncludeBiases && model.UserBiases is not null;
             bool userExt = NeedsExternalColumn(model.UserIds);
@@ -111,21 +112,7 @@ public static class SparkAlsFormat
             }
             await File.WriteAllTextAsync(Path.Combine(tmp, "metadata", "part-00000"), MetadataJson(model, options, userExt, itemExt, biases) + "\n", ct).ConfigureAwait(false);
             await File.WriteAllBytesAsync(Path.Combine(tmp, "metadata", "_SUCCESS"), [], ct).ConfigureAwait(false);
-            if (Directory.Exists(full))
-            {
-                Directory.Delete(full, recursive: true);
-            }
-
-            Directory.Move(tmp, full);
-        }
-        catch
-        {
-            if (Directory.Exists(tmp))
-            {
-                Directory.Delete(tmp, recursive: true);
-            }
-
-            throw;
+            output.Commit(options.Overwrite, ct);
         }
     }
 

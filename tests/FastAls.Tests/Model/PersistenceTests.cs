@@ -55,7 +55,7 @@ public sealed class PersistenceTests : IDisposable
         using AlsModel m = Sample(kind, stringIds);
         string path = Path.Combine(_dir, "m.fals");
         m.Save(path);
-        Assert.Empty(Directory.GetFiles(_dir, "*.tmp-*"));
+        Assert.Empty(Directory.GetFileSystemEntries(_dir, "*.fastals-tmp"));
         using AlsModel l = AlsModel.Load(path);
         Assert.Equal(m.Options, l.Options);
         Assert.Equal(m.UserFactors.ToArray(), l.UserFactors.ToArray());
@@ -162,7 +162,7 @@ public sealed class PersistenceTests : IDisposable
         m.UserFactors.Dispose(); // writing now fails midway
         Assert.Throws<ObjectDisposedException>(() => m.Save(path));
         Assert.Equal(before, File.ReadAllBytes(path));
-        Assert.Empty(Directory.GetFiles(_dir, "*.tmp-*"));
+        Assert.Empty(Directory.GetFileSystemEntries(_dir, "*.fastals-tmp"));
     }
 
     [Fact]

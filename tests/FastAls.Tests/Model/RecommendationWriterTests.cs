@@ -35,7 +35,7 @@ public sealed class RecommendationWriterTests : IDisposable
             w.Complete();
         }
 
-        Assert.Empty(Directory.GetFiles(_dir, "*.tmp-*"));
+        Assert.Empty(Directory.GetFileSystemEntries(_dir, "*.fastals-tmp"));
         BatchRecommendations want = m.RecommendBatch(null, 5, seen, opts);
 
         await using var fs = File.OpenRead(path);
@@ -67,6 +67,56 @@ public sealed class RecommendationWriterTests : IDisposable
         }
 
         Assert.Equal(3000, row);
+    }
+
+    [Fact]
+    public async Task Background_row_group_writes_give_the_bytes_of_a_sequential_write()
+    {
+        // The writer encodes a full row group on a background task while the caller scores on; the file must be the
+        // one a plain sequential ParquetWriter gives for the same groups.
+        using AlsModel m = ModelTestUtil.Random(AlsModelKind.Implicit, 900, 60, 8, 7);
+        var opts = new RecommendOptions { FilterSeen = false, Threads = 2 };
+        string path = Path.Combine(_dir, "bg.parquet");
+        using (ParquetRecommendationWriter w = ParquetRecommendationWriter.Create(path, m.UserIds, m.ItemIds, rowGroupRows: 500))
+        {
+            m.RecommendBatch(null, 4, w, null, opts);
+            w.Complete();
+        }
+
+        BatchRecommendations want = m.RecommendBatch(null, 4, null, opts);
+        var user = new List<long>();
+        var rank = new List<int>();
+        var item = new List<long>();
+        var score = new List<float>();
+        for (int q = 0; q < want.Queries.Length; q++)
+        {
+            for (int r = 0; r < want.Counts[q]; r++)
+            {
+                user.Add(m.UserIds.GetInt64(want.Queries[q]));
+                rank.Add(r + 1);
+                item.Add(m.ItemIds.GetInt64(want.Items[(q * want.N) + r]));
+                score.Add(want.Scores[(q * want.N) + r]);
+            }
+        }
+
+        DataField[] fields = [new DataField<long>("user", false), new DataField<int>("rank", false), new DataField<long>("item", false), new DataField<float>("score", false)];
+        using var expected = new MemoryStream();
+        await using (ParquetWriter pw = await ParquetWriter.CreateAsync(new ParquetSchema(fields), expected, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }))
+        {
+            for (int start = 0; start < user.Count; start += 500)
+            {
+                int n = Math.Min(500, user.Count - start);
+                using ParquetRowGroupWriter rg = pw.CreateRowGroup();
+                await rg.WriteAsync<long>(fields[0], user.GetRange(start, n).ToArray(), null, null, default);
+                await rg.WriteAsync<int>(fields[1], rank.GetRange(start, n).ToArray(), null, null, default);
+                await rg.WriteAsync<long>(fields[2], item.GetRange(start, n).ToArray(), null, null, default);
+                await rg.WriteAsync<float>(fields[3], score.GetRange(start, n).ToArray(), null, null, default);
+                rg.CompleteValidate();
+            }
+        }
+
+        Assert.Equal(3600, user.Count);
+        Assert.Equal(expected.ToArray(), File.ReadAllBytes(path));
     }
 
     [Fact]
