@@ -46,6 +46,18 @@ if ! dotnet build "$ROOT/FastAls.sln" -c Release -nologo -v q >"$OUT/build.log" 
   infra_fail=1
 fi
 
+# NuGet packages (FastAls, FastAls.DataFrame, the FastAls.Cli tool) from that build, once; PackageTests in
+# tests/FastAls.Cli.Tests installs the tool from this folder and builds a console project against it.
+if [ $infra_fail = 0 ]; then
+  log "packing (dotnet pack) into $OUT/packages"
+  if dotnet pack "$ROOT/FastAls.sln" -c Release --no-build -nologo -v q -o "$OUT/packages" >"$OUT/pack.log" 2>&1; then
+    export FASTALS_PACKAGES="$OUT/packages"
+  else
+    log "pack failed:"; tail -40 "$OUT/pack.log" >&2
+    infra_fail=1
+  fi
+fi
+
 # Native library + other artifacts the Python and C suites load.
 if [ $infra_fail = 0 ] && [ -x "$ROOT/interop/build.sh" ]; then
   log "publishing the NativeAOT library (interop/build.sh)"

@@ -52,7 +52,7 @@ internal static class CliApp
 
             if (args[0] is "--version" or "version")
             {
-                stdout.WriteLine("fastals " + typeof(CliApp).Assembly.GetName().Version?.ToString(3));
+                stdout.WriteLine("fastals " + FastAlsInfo.Version);
                 return ExitCodes.Ok;
             }
 

@@ -15,8 +15,7 @@ internal static unsafe partial class Exports
     /// <summary>The library version (semantic version of FastAls).</summary>
     /// <returns>the version text</returns>
     [FastAlsExport("fastals_version", Result = "version")]
-    internal static string Version() =>
-        typeof(AlsModel).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    internal static string Version() => FastAlsInfo.Version;
 
     /// <summary>Build information: version, runtime, the x86-64 level this library was compiled for and the live kernel.</summary>
     /// <returns>one line of key=value pairs</returns>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
 using FastAls.Internals.IO;
@@ -10,8 +11,13 @@ public sealed partial class AlsModel
     /// <summary>The first 8 bytes of a model file.</summary>
     public static ReadOnlySpan<byte> FileMagic => "FALSMODL"u8;
 
-    /// <summary>The model file format version this build writes and reads.</summary>
-    public const int FileFormatVersion = 1;
+    /// <summary>The model file format version this build writes. It also reads every earlier version.</summary>
+    /// <remarks>Version 2 checksums with XXH64 (<c>System.IO.Hashing</c>); version 1 used a home-made 64-bit checksum
+    /// and is otherwise identical.</remarks>
+    public const int FileFormatVersion = 2;
+
+    /// <summary>The oldest model file format version this build reads.</summary>
+    private const int OldestFileFormatVersion = 1;
 
     private const int HeaderSize = 128;
 
@@ -67,7 +73,7 @@ public sealed partial class AlsModel
 
     private void WriteTo(Stream s)
     {
-        var sum = new Checksum64();
+        var sum = new XxHash64();
         byte[] uid = EncodeIds(UserIds);
         byte[] iid = EncodeIds(ItemIds);
         var h = new byte[HeaderSize];
@@ -99,7 +105,7 @@ public sealed partial class AlsModel
         BinaryPrimitives.WriteInt32LittleEndian(p[100..], (int)ItemIds.Kind);
         BinaryPrimitives.WriteInt64LittleEndian(p[104..], uid.Length);
         BinaryPrimitives.WriteInt64LittleEndian(p[112..], iid.Length);
-        BinaryPrimitives.WriteUInt64LittleEndian(p[120..], Checksum64.Of(p[..120]));
+        BinaryPrimitives.WriteUInt64LittleEndian(p[120..], ContentHash.Of(p[..120]));
         Put(s, sum, h);
 
         WriteFactors(s, sum, UserFactors);
@@ -113,11 +119,11 @@ public sealed partial class AlsModel
         Put(s, sum, uid);
         Put(s, sum, iid);
         Span<byte> tail = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(tail, sum.Final());
+        BinaryPrimitives.WriteUInt64LittleEndian(tail, ContentHash.Current(sum));
         s.Write(tail);
     }
 
-    private static void Put(Stream s, Checksum64 sum, ReadOnlySpan<byte> bytes)
+    private static void Put(Stream s, NonCryptographicHashAlgorithm sum, ReadOnlySpan<byte> bytes)
     {
         if (!BitConverter.IsLittleEndian)
         {
@@ -128,7 +134,7 @@ public sealed partial class AlsModel
         s.Write(bytes);
     }
 
-    private static void WriteFactors(Stream s, Checksum64 sum, FactorMatrix m)
+    private static void WriteFactors(Stream s, NonCryptographicHashAlgorithm sum, FactorMatrix m)
     {
         for (int r = 0; r < m.Rows; r++)
         {
@@ -163,10 +169,8 @@ public sealed partial class AlsModel
             throw new InvalidDataException($"the file holds {fileLength} bytes, less than a model file header ({HeaderSize + 8}); not a FastAls model or truncated.");
         }
 
-        var sum = new Checksum64();
         var h = new byte[HeaderSize];
         s.ReadExactly(h);
-        sum.Append(h);
         ReadOnlySpan<byte> p = h;
         if (!p[..8].SequenceEqual(FileMagic))
         {
@@ -174,12 +178,16 @@ public sealed partial class AlsModel
         }
 
         int version = BinaryPrimitives.ReadInt32LittleEndian(p[8..]);
-        if (version != FileFormatVersion)
+        if (version < OldestFileFormatVersion || version > FileFormatVersion)
         {
-            throw new InvalidDataException($"model file format version {version} is not supported (this build reads version {FileFormatVersion}).");
+            throw new InvalidDataException($"model file format version {version} is not supported (this build reads versions {OldestFileFormatVersion} to {FileFormatVersion}).");
         }
 
-        if (BinaryPrimitives.ReadUInt64LittleEndian(p[120..]) != Checksum64.Of(p[..120]))
+        // Version 1 files carry the legacy checksum; the layout is otherwise the same.
+        NonCryptographicHashAlgorithm sum = version == 1 ? new LegacyModelChecksum() : new XxHash64();
+        sum.Append(h);
+        ulong headerSum = version == 1 ? LegacyModelChecksum.Of(p[..120]) : ContentHash.Of(p[..120]);
+        if (BinaryPrimitives.ReadUInt64LittleEndian(p[120..]) != headerSum)
         {
             throw new InvalidDataException("the header checksum does not match: the file is corrupted.");
         }
@@ -282,7 +290,7 @@ public sealed partial class AlsModel
             Get(s, sum, iidRaw);
             Span<byte> tail = stackalloc byte[8];
             s.ReadExactly(tail);
-            if (BinaryPrimitives.ReadUInt64LittleEndian(tail) != sum.Final())
+            if (BinaryPrimitives.ReadUInt64LittleEndian(tail) != ContentHash.Current(sum))
             {
                 throw new InvalidDataException("the checksum does not match the contents: the file is corrupted.");
             }
@@ -309,7 +317,7 @@ public sealed partial class AlsModel
         }
     }
 
-    private static void ReadFactors(Stream s, Checksum64 sum, FactorMatrix m)
+    private static void ReadFactors(Stream s, NonCryptographicHashAlgorithm sum, FactorMatrix m)
     {
         for (int r = 0; r < m.Rows; r++)
         {
@@ -325,7 +333,7 @@ public sealed partial class AlsModel
         }
     }
 
-    private static void Get(Stream s, Checksum64 sum, Span<byte> dest)
+    private static void Get(Stream s, NonCryptographicHashAlgorithm sum, Span<byte> dest)
     {
         s.ReadExactly(dest);
         sum.Append(dest);

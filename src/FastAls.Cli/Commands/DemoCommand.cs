@@ -175,11 +175,11 @@ internal static class DemoCommand
 
         o.WriteLine();
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Done in {Fmt.Time(total.Elapsed)}. Files in {dir}/: interactions.parquet, model.fals, report.html"));
-        o.WriteLine("Next:");
-        string u = model.UserIds.Format(0);
-        o.WriteLine($"  fastals recommend -m {modelPath} -d {dataPath} --user {u}");
-        o.WriteLine($"  fastals similar -m {modelPath} --item {model.ItemIds.Format(0)}");
-        o.WriteLine($"  fastals info {modelPath}");
+        o.WriteLine("Next:"); // commands that work as printed: `fastals` only when PATH finds this program (Invocation)
+        string fastals = Invocation.Command, m = Invocation.Quote(modelPath);
+        o.WriteLine($"  {fastals} recommend -m {m} -d {Invocation.Quote(dataPath)} --user {Invocation.Quote(model.UserIds.Format(0))}");
+        o.WriteLine($"  {fastals} similar -m {m} --item {Invocation.Quote(model.ItemIds.Format(0))}");
+        o.WriteLine($"  {fastals} info {m}");
         return ExitCodes.Ok;
     }
 

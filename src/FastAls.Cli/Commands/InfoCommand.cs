@@ -44,17 +44,18 @@ internal static class InfoCommand
             return ExitCodes.Ok;
         }
 
-        Span<byte> magic = stackalloc byte[8];
+        Span<byte> head = stackalloc byte[12];
         int got;
         using (FileStream fs = File.OpenRead(path))
         {
-            got = fs.ReadAtLeast(magic, 8, throwOnEndOfStream: false);
+            got = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         }
 
-        magic = magic[..got];
+        ReadOnlySpan<byte> magic = head[..Math.Min(got, 8)];
         if (magic.SequenceEqual(AlsModel.FileMagic))
         {
-            ModelInfo(path, json, ctx);
+            // The file's own format version (this build reads earlier ones too); Load has checked it by the time it is shown.
+            ModelInfo(path, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(head[8..]), json, ctx);
         }
         else if (magic.SequenceEqual("FALSCSR\0"u8))
         {
@@ -72,7 +73,7 @@ internal static class InfoCommand
         return ExitCodes.Ok;
     }
 
-    private static void ModelInfo(string path, bool json, CliContext ctx)
+    private static void ModelInfo(string path, int formatVersion, bool json, CliContext ctx)
     {
         using AlsModel m = ModelIo.Load(path);
         long bytes = new FileInfo(path).Length;
@@ -80,7 +81,7 @@ internal static class InfoCommand
         var rows = new List<(string, string)>
         {
             ("file", Path.GetFullPath(path)),
-            ("type", $"FastAls model (format version {AlsModel.FileFormatVersion})"),
+            ("type", $"FastAls model (format version {formatVersion.ToString(CultureInfo.InvariantCulture)})"),
             ("size", $"{bytes.ToString(CultureInfo.InvariantCulture)} bytes"),
             ("kind", o.Kind.ToString()),
             ("factors", o.Factors.ToString(CultureInfo.InvariantCulture)),
@@ -101,7 +102,7 @@ internal static class InfoCommand
                 w.WriteStartObject();
                 w.WriteString("file", Path.GetFullPath(path));
                 w.WriteString("type", "model");
-                w.WriteNumber("formatVersion", AlsModel.FileFormatVersion);
+                w.WriteNumber("formatVersion", formatVersion);
                 w.WriteNumber("bytes", bytes);
                 w.WriteString("kind", o.Kind.ToString());
                 w.WriteNumber("factors", o.Factors);

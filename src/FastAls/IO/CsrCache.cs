@@ -139,7 +139,7 @@ public static unsafe class CsrCache
             {
                 for (int s = 0; s < SectionCount; s++)
                 {
-                    ulong actual = XxHash64.Hash(map.Pointer + h.Offsets[s], h.Lengths[s]);
+                    ulong actual = ContentHash.Of(map.Pointer + h.Offsets[s], h.Lengths[s]);
                     if (actual != h.Hashes[s])
                     {
                         throw Corrupt(path, $"the checksum of section {s} ({s_sectionNames[s]}) does not match (stored {h.Hashes[s]:x16}, computed {actual:x16}); the file is corrupted");
@@ -189,7 +189,7 @@ public static unsafe class CsrCache
             var meta = new byte[h.Lengths[8]];
             fs.Position = h.Offsets[8];
             fs.ReadExactly(meta);
-            if (XxHash64.Hash(meta) != h.Hashes[8])
+            if (ContentHash.Of(meta) != h.Hashes[8])
             {
                 throw Corrupt(path, "the checksum of section 8 (meta) does not match; the file is corrupted");
             }
@@ -331,7 +331,7 @@ public static unsafe class CsrCache
                     if (s < 6)
                     {
                         byte* p = (byte*)ptrs[s];
-                        hashes[s] = XxHash64.Hash(p, lengths[s]);
+                        hashes[s] = ContentHash.Of(p, lengths[s]);
                         for (long done = 0; done < lengths[s];)
                         {
                             int chunk = (int)Math.Min(1 << 30, lengths[s] - done);
@@ -342,7 +342,7 @@ public static unsafe class CsrCache
                     else
                     {
                         byte[] bytes = s == 6 ? userIds : s == 7 ? itemIds : meta;
-                        hashes[s] = XxHash64.Hash(bytes);
+                        hashes[s] = ContentHash.Of(bytes);
                         fs.Write(bytes);
                     }
                 }
@@ -371,7 +371,7 @@ public static unsafe class CsrCache
                 BinaryPrimitives.WriteInt64LittleEndian(hd[SourceOffset..], source.Size);
                 BinaryPrimitives.WriteInt64LittleEndian(hd[(SourceOffset + 8)..], source.ModifiedTicks);
                 BinaryPrimitives.WriteUInt64LittleEndian(hd[(SourceOffset + 16)..], source.ListHash);
-                BinaryPrimitives.WriteUInt64LittleEndian(hd[HeaderHashOffset..], XxHash64.Hash(hd[..HeaderHashOffset]));
+                BinaryPrimitives.WriteUInt64LittleEndian(hd[HeaderHashOffset..], ContentHash.Of(hd[..HeaderHashOffset]));
                 fs.Position = 0;
                 fs.Write(header);
             }
@@ -545,7 +545,7 @@ public static unsafe class CsrCache
             throw Corrupt(path, $"format version {version}; this build reads version {FormatVersion} (rebuild the cache)");
         }
 
-        if (XxHash64.Hash(hd[..HeaderHashOffset]) != BinaryPrimitives.ReadUInt64LittleEndian(hd[HeaderHashOffset..]))
+        if (ContentHash.Of(hd[..HeaderHashOffset]) != BinaryPrimitives.ReadUInt64LittleEndian(hd[HeaderHashOffset..]))
         {
             throw Corrupt(path, "the header checksum does not match; the header is corrupted");
         }
@@ -634,7 +634,7 @@ public static unsafe class CsrCache
                 list.Append(CultureInfo.InvariantCulture, $"{fi.Name}|{fi.Length}|{fi.LastWriteTimeUtc.Ticks}\n");
             }
 
-            return new SourceFingerprint(full, size, latest, XxHash64.Hash(Encoding.UTF8.GetBytes(list.ToString())));
+            return new SourceFingerprint(full, size, latest, ContentHash.Of(Encoding.UTF8.GetBytes(list.ToString())));
         }
     }
 }

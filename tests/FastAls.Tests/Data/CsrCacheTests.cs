@@ -1,5 +1,5 @@
 using System.Text;
-using FastAls.Internals;
+using FastAls.Internals.IO;
 using FastAls.IO;
 
 namespace FastAls.Tests.Data;
@@ -7,11 +7,85 @@ namespace FastAls.Tests.Data;
 public class CsrCacheTests
 {
     [Fact]
-    public void XxHash64_KnownVectors()
+    public void ContentHash_IsXxh64_KnownVectors()
     {
-        Assert.Equal(0xEF46DB3751D8E999UL, XxHash64.Hash([]));
-        Assert.Equal(0xD24EC4F1A98C6E5BUL, XxHash64.Hash("a"u8));
-        Assert.Equal(0x44BC2CF5AD770999UL, XxHash64.Hash("abc"u8));
+        // Published XXH64 vectors (seed 0).
+        Assert.Equal(0xEF46DB3751D8E999UL, ContentHash.Of([]));
+        Assert.Equal(0xD24EC4F1A98C6E5BUL, ContentHash.Of("a"u8));
+        Assert.Equal(0x44BC2CF5AD770999UL, ContentHash.Of("abc"u8));
+    }
+
+    [Theory]
+    // Values of the hand-written XXH64 that wrote the caches of earlier builds (stripe loop, 8/4/1-byte tails).
+    [InlineData(31, 0xB1F705FAA66F113EUL)]
+    [InlineData(32, 0xE4D66D9393E3A596UL)]
+    [InlineData(33, 0x2F77E96907A9337BUL)]
+    [InlineData(100, 0x03E12A53974CDCD9UL)]
+    [InlineData(1000, 0xE04669F618D13C00UL)]
+    [InlineData(4099, 0xAA3159C1DC4E02FBUL)]
+    public unsafe void ContentHash_MatchesTheEarlierHandWrittenXxh64(int length, ulong expected)
+    {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            b[i] = (byte)(((i * 131) + 7) % 251);
+        }
+
+        Assert.Equal(expected, ContentHash.Of(b));
+        fixed (byte* p = b)
+        {
+            Assert.Equal(expected, ContentHash.Of(p, b.LongLength));
+        }
+    }
+
+    /// <summary>
+    /// A format-1 CSR cache written by an earlier build (fastals 0.1.0 with the hand-written XXH64, commit a75ac29):
+    /// <c>fastals train d.csv -o x.fals --cache d.fcsr --ids text</c> on <see cref="EarlierCacheSource"/>.
+    /// </summary>
+    private const string EarlierCacheBase64 =
+        "RkFMU0NTUgABAAAAAAIAAAQAAAAEAAAACAAAAAAAAAABAAAAAQAAAJgEAAAAAAAACQAAAAAAAAAAAgAAAAAAACgAAAAAAAAAqEF1" +
+        "eCCqd51AAgAAAAAAACAAAAAAAAAABsERsr9U5qmAAgAAAAAAACAAAAAAAAAAITEiF5ESvkrAAgAAAAAAACgAAAAAAAAAqEF1eCCq" +
+        "d50AAwAAAAAAACAAAAAAAAAATzM6kuHeD5hAAwAAAAAAACAAAAAAAAAANL3poPlOTjiAAwAAAAAAADQAAAAAAAAARSbQrdSTUufA" +
+        "AwAAAAAAADAAAAAAAAAA8/uzGxcGlpYABAAAAAAAAJgAAAAAAAAAuHyxxfZMJXBYAAAAAAAAACkuPd2aT98IAAAAAAAAAAAAAAAA" +
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" +
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" +
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAxqjjUrGVWv4AAAAAAAAAAAIAAAAA" +
+        "AAAABAAAAAAAAAAGAAAAAAAAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAAABAAAAAgAAAAAAAAADAAAA" +
+        "AgAAAAMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAoEAAAEBAAACAQAAAgD8AAABAAACgQAAAgEAAAABAAAAA" +
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAAAAAAABAAAAAAAAAAGAAAAAAAAAAgAAAAAAAAAAAAAAAAA" +
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIAAAAAAAAAAQAAAAEAAAADAAAAAgAAAAMAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" +
+        "AAAAAAAAAAAAoEAAAABAAABAQAAAgEAAAIA/AACAQAAAoEAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" +
+        "AAAAAAMAAAAAAAAABgAAAAAAAAAJAAAAAAAAAAwAAAAAAAAAYW5uYm9iY2lkZGVlAAAAAAAAAAAAAAAAAAAAAAAAAAACAAAAAAAA" +
+        "AAQAAAAAAAAABgAAAAAAAAAIAAAAAAAAAGkxaTJpM2k0AAAAAAAAAAAAAAAAAAAAAC90bXAvdjFmaXgvZC5jc3YAZm9ybWF0PUF1" +
+        "dG87dXNlcj11c2VyO2l0ZW09aXRlbTt2YWx1ZT12YWx1ZTtyZXE9RmFsc2U7ZHVwPVN1bTt2YWx1ZXM9S2VlcEFsbDt1a2luZD1T" +
+        "dHJpbmc7aWtpbmQ9U3RyaW5nO3NlcD08YXV0bz47aGVhZGVyPWF1dG87cG9zPTAsMSwy";
+
+    private const string EarlierCacheSource = "user,item,value\nann,i1,5\nann,i2,3\nbob,i2,4\nbob,i3,1\ncid,i1,2\ncid,i4,5\ndee,i3,4\ndee,i4,2\n";
+
+    [Fact]
+    public void CacheWrittenByEarlierBuild_OpensWithEveryChecksumVerified()
+    {
+        using var dir = new TempDir();
+        string cache = dir.File("earlier.fcsr");
+        File.WriteAllBytes(cache, Convert.FromBase64String(EarlierCacheBase64));
+        string src = dir.Write("d.csv", EarlierCacheSource);
+        using Dataset expected = InteractionLoader.Load(src, new InteractionLoadOptions { UserIdKind = IdKind.String, ItemIdKind = IdKind.String });
+
+        // Checksum mode verifies the header hash and all nine section hashes the old code stored.
+        using (Dataset mapped = CsrCache.Open(cache, CsrCacheValidation.Checksum))
+        {
+            DataTestHelpers.AssertSame(expected, mapped);
+        }
+
+        CsrCacheInfo info = CsrCache.ReadInfo(cache);
+        Assert.Equal("/tmp/v1fix/d.csv", info.SourcePath);
+        Assert.Equal(8, info.Nnz);
+
+        // A flipped bit in a section is still caught by the new hash against the old stored value.
+        byte[] b = File.ReadAllBytes(cache);
+        b[^3] ^= 0x04;
+        File.WriteAllBytes(cache, b);
+        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => CsrCache.Open(cache)).Message, StringComparison.Ordinal);
     }
 
     private static string WriteSource(TempDir dir, int n = 4000, int seed = 1, string name = "src.tsv")

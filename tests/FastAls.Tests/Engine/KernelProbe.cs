@@ -62,6 +62,6 @@ public static class KernelProbe
     private static ulong FactorHash(AlsModel m)
     {
         float[] all = [.. m.UserFactors.ToArray(), .. m.ItemFactors.ToArray(), .. m.UserBiases ?? [], .. m.ItemBiases ?? []];
-        return XxHash64.Hash(MemoryMarshal.AsBytes(all.AsSpan()));
+        return System.IO.Hashing.XxHash64.HashToUInt64(MemoryMarshal.AsBytes(all.AsSpan()));
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using FastAls;
+using FastAls.Internals.IO;
 
 namespace FastAls.Tests.Model;
 
@@ -141,9 +142,9 @@ public sealed class PersistenceTests : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(20), 4096); // k
         Rehash(b);
         File.WriteAllBytes(path, b);
-        long before = GC.GetTotalAllocatedBytes(precise: true);
+        long before = GC.GetAllocatedBytesForCurrentThread();
         InvalidDataException e = Assert.Throws<InvalidDataException>(() => AlsModel.Load(path));
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Contains("but the file holds", e.Message);
         Assert.True(allocated < 1_000_000, $"allocated {allocated} bytes");
 
@@ -181,9 +182,101 @@ public sealed class PersistenceTests : IDisposable
         Assert.Equal(persisted.Order().ToArray(), all);
     }
 
+    /// <summary>
+    /// A format-1 model written by an earlier build (fastals 0.1.0, commit a75ac29, with the legacy checksum):
+    /// <c>fastals train d.csv -o m.fals --kind biased-explicit -k 3 --iterations 4 --ids text -t 1</c> on the
+    /// 8 ratings of users ann, bob, cid, dee and items i1..i4.
+    /// </summary>
+    private const string EarlierModelBase64 =
+        "RkFMU01PREwBAAAAgAAAAAEAAAADAAAABAAAAAQAAADNzMw9AQAAAAAAgD8AAIA/AAAAAAQAAAAqAAAAAQAAAAAAAAADAAAAAAAA" +
+        "AM3MzD0AAAAAAAAAAAAAUEABAAAAAQAAAAEAAAAcAAAAAAAAABgAAAAAAAAAyIIvlCIUMYHjRcu+6gUyvzlNob44XFe/BYEDP4aA" +
+        "Xz/dCkY/pVEFP4YMOz/G3io8LFp4vixFXr8Bizy/YVRYv4SPJb+Sj4C+NboMP7FhET9cGQs/ZkDbvlP+ab8vPAw/rKMLPz3PkT+L" +
+        "C2I+eB7UvqZXaD2Tbxm7XYyQPvctmj2wCm6+dQAdPAMAAABhbm4DAAAAYm9iAwAAAGNpZAMAAABkZWUCAAAAaTECAAAAaTICAAAA" +
+        "aTMCAAAAaTRMLyRIOkkpDw==";
+
+    /// <summary>What that build's <c>fastals recommend --all --include-seen -n 4</c> printed for the model above.</summary>
+    private static readonly (string User, string Item, float Score)[] s_earlierScores =
+    [
+        ("ann", "i1", 4.836856f), ("ann", "i3", 3.6083124f), ("ann", "i2", 3.0845337f), ("ann", "i4", 2.5246513f),
+        ("bob", "i2", 3.9004097f), ("bob", "i4", 3.659184f), ("bob", "i1", 2.738896f), ("bob", "i3", 1.1281654f),
+        ("cid", "i4", 4.856469f), ("cid", "i2", 3.8889782f), ("cid", "i3", 2.6037433f), ("cid", "i1", 2.1066802f),
+        ("dee", "i1", 4.288758f), ("dee", "i3", 3.918327f), ("dee", "i2", 2.693927f), ("dee", "i4", 2.141614f),
+    ];
+
+    [Fact]
+    public void Version1_file_of_an_earlier_build_loads_and_resaves_as_the_current_version()
+    {
+        byte[] v1 = Convert.FromBase64String(EarlierModelBase64);
+        Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(v1.AsSpan(8)));
+        string path = Path.Combine(_dir, "v1.fals");
+        File.WriteAllBytes(path, v1);
+        using AlsModel m = AlsModel.Load(path);
+        Assert.Equal(AlsModelKind.BiasedExplicit, m.Options.Kind);
+        Assert.Equal(3, m.Options.Factors);
+        Assert.Equal(RegularizationScaling.ByCount, m.Options.RegularizationScaling);
+        Assert.Equal(3.25f, m.GlobalMean);
+        Assert.Equal(["ann", "bob", "cid", "dee"], Enumerable.Range(0, m.Users).Select(u => m.UserIds.Format(u)));
+        Assert.Equal(["i1", "i2", "i3", "i4"], Enumerable.Range(0, m.Items).Select(i => m.ItemIds.Format(i)));
+        foreach ((string user, string item, float score) in s_earlierScores)
+        {
+            Assert.True(m.UserIds.TryGetIndex(user, out int u));
+            Assert.True(m.ItemIds.TryGetIndex(item, out int i));
+            Assert.Equal(score, m.Predict(u, i), 5);
+        }
+
+        // Saving writes the current version, with the XXH64 checksums, holding the same model.
+        string resaved = Path.Combine(_dir, "v2.fals");
+        m.Save(resaved);
+        byte[] v2 = File.ReadAllBytes(resaved);
+        Assert.Equal(AlsModel.FileFormatVersion, BinaryPrimitives.ReadInt32LittleEndian(v2.AsSpan(8)));
+        Assert.Equal(2, AlsModel.FileFormatVersion);
+        Assert.Equal(v1.Length, v2.Length);
+        Assert.Equal(v1.AsSpan(12, 108).ToArray(), v2.AsSpan(12, 108).ToArray()); // the header fields
+        Assert.Equal(v1.AsSpan(128, v1.Length - 136).ToArray(), v2.AsSpan(128, v2.Length - 136).ToArray()); // the body
+        Assert.Equal(ContentHash.Of(v2.AsSpan(0, 120)), BinaryPrimitives.ReadUInt64LittleEndian(v2.AsSpan(120)));
+        Assert.Equal(ContentHash.Of(v2.AsSpan(0, v2.Length - 8)), BinaryPrimitives.ReadUInt64LittleEndian(v2.AsSpan(v2.Length - 8)));
+        using AlsModel back = AlsModel.Load(resaved);
+        Assert.Equal(m.UserFactors.ToArray(), back.UserFactors.ToArray());
+        Assert.Equal(m.ItemFactors.ToArray(), back.ItemFactors.ToArray());
+    }
+
+    [Fact]
+    public void Version1_file_is_checked_with_its_own_checksum_and_no_other()
+    {
+        byte[] v1 = Convert.FromBase64String(EarlierModelBase64);
+        string path = Path.Combine(_dir, "v1.fals");
+
+        // A flipped bit in the body of a version-1 file fails its (legacy) whole-file checksum.
+        byte[] body = (byte[])v1.Clone();
+        body[200] ^= 0x10;
+        File.WriteAllBytes(path, body);
+        Assert.Contains("checksum does not match the contents", Assert.Throws<InvalidDataException>(() => AlsModel.Load(path)).Message);
+
+        // Relabelling it as version 2 does not pass: version 2 headers are checked with XXH64 only.
+        byte[] relabelled = (byte[])v1.Clone();
+        BinaryPrimitives.WriteInt32LittleEndian(relabelled.AsSpan(8), 2);
+        File.WriteAllBytes(path, relabelled);
+        Assert.Contains("header checksum", Assert.Throws<InvalidDataException>(() => AlsModel.Load(path)).Message);
+
+        // And a current file relabelled as version 1 fails the legacy header checksum.
+        string current = Saved();
+        byte[] v2 = File.ReadAllBytes(current);
+        BinaryPrimitives.WriteInt32LittleEndian(v2.AsSpan(8), 1);
+        File.WriteAllBytes(path, v2);
+        Assert.Contains("header checksum", Assert.Throws<InvalidDataException>(() => AlsModel.Load(path)).Message);
+
+        // Version 0 and versions after the current one are named as unsupported.
+        foreach (int version in new[] { 0, AlsModel.FileFormatVersion + 1 })
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(v2.AsSpan(8), version);
+            File.WriteAllBytes(path, v2);
+            Assert.Contains($"version {version} is not supported", Assert.Throws<InvalidDataException>(() => AlsModel.Load(path)).Message);
+        }
+    }
+
     private static void Rehash(byte[] b)
     {
-        ulong h = FastAls.Internals.IO.Checksum64.Of(b.AsSpan(0, 120));
+        ulong h = ContentHash.Of(b.AsSpan(0, 120));
         BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(120), h);
     }
 }
