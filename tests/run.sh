@@ -20,6 +20,8 @@ log() { printf '[tests] %s\n' "$*" >&2; }
 need_pkgs=()
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy, scipy, pytest' 2>/dev/null || need_pkgs+=(python3 python3-numpy python3-scipy python3-pytest)
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc libc6-dev)
+# dask.distributed runs interop/python/tests/test_distributed.py (a LocalCluster of worker processes)
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dask.distributed' 2>/dev/null || need_pkgs+=(python3-distributed)
 # NativeAOT links with clang; Microsoft's prerequisites for it also name zlib1g-dev.
 if [ -f "$ROOT/tests/needs-clang.txt" ]; then
   command -v clang >/dev/null 2>&1 || need_pkgs+=(clang)
