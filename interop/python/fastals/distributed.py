@@ -62,11 +62,14 @@ def worker_environment():
 
 
 def local_cluster(n_workers=2, threads_per_worker=1, **kwargs):
-    """A ``dask.distributed.LocalCluster`` of worker processes started without dask's malloc trim threshold."""
+    """A ``dask.distributed.LocalCluster`` of worker processes started without dask's malloc trim threshold and
+    without work stealing (which would move a block's solve away from the worker holding the block, and its data
+    with it; set ``distributed.scheduler.work-stealing: false`` on a real cluster's scheduler too)."""
     import dask
     from dask.distributed import LocalCluster
     os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environment()}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environment(),
+                          "distributed.scheduler.work-stealing": False}):
         return LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True, **kwargs)
 
 
@@ -415,9 +418,13 @@ def fit(client, source, model, blocks=None, duplicates="sum", user_column=None, 
             pieces = [submit(operator.getitem, sp, (s, b), where=workers[n % len(workers)]) for n, sp in enumerate(splits)]
             blk[(s, b)] = submit(_build_block, s, b, bounds, other, n_other, spec, load, *pieces, where=owner[(s, b)])
     del parts, splits
-    # what each solving block needs from each fixed block (constant for the run)
-    need = {(s, b, j): submit(_need, blk[(s, b)], j, where=owner[(s, b)])
-            for (s, b) in blk for j in range(len(sides[1 - s]) - 1)}
+    # What each solving block needs from each fixed block (constant for the run), computed where the solving block
+    # lives, then copied once to the fixed block's worker and kept there (not re-sent every half-step).
+    need = {}
+    for (s, b) in blk:
+        for j in range(len(sides[1 - s]) - 1):
+            here = submit(_need, blk[(s, b)], j, where=owner[(s, b)])
+            need[(s, b, j)] = submit(_keep, here, where=owner[(1 - s, j)])
 
     # 2. Starting factors (or a checkpoint's), global mean, Gram matrices.
     start_iter = 0
@@ -517,6 +524,11 @@ def _need(block, j):
     return block["need"][j]
 
 
+def _keep(value):
+    """A copy of a small value held on this task's worker (a key of its own)."""
+    return value.copy()
+
+
 def _reduce(opts, partials, total):
     count, _ = _chunking(opts, total)
     p = np.concatenate(partials) if partials else np.empty(0, np.float64)
@@ -598,3 +610,90 @@ def _assemble(model, opts, client, gather, cur, sides, user_ids, item_ids, globa
     model._free_model()
     model._model = h.value
     return model
+
+
+# ---------------------------------------------------------------------------------------------------- command line
+
+_CLASSES = {"Implicit": "AlternatingLeastSquares", "Explicit": "ExplicitALS", "BiasedExplicit": "BiasedExplicitALS",
+            "BiasedImplicit": "BiasedImplicitALS"}
+
+
+def estimator_from_options(options):
+    """An unfitted estimator from AlsOptions' JSON form (what ``fastals train --scheduler`` passes: AlsOptions
+    .WriteJsonProperties). Raises FastAlsArgumentError for what the Python estimators cannot express."""
+    from . import als
+    o = dict(options)
+    try:
+        cls = getattr(als, _CLASSES[o["kind"]])
+        if float(o.get("cgTolerance", 0)) != 0:
+            raise FastAlsArgumentError("cgTolerance %s: the distributed driver supports only 0 (a fixed number of CG "
+                                       "steps)" % o["cgTolerance"], sig.FASTALS_E_INVALID_ARGUMENT)
+        return cls(factors=int(o["factors"]), regularization=float(o["regularization"]), alpha=float(o["alpha"]),
+                   iterations=int(o["iterations"]), random_state=int(o["seed"]), num_threads=int(o.get("threads", 0)),
+                   use_cg={"Cholesky": False, "ConjugateGradient": True}[o["solver"]], cg_steps=int(o["cgSteps"]),
+                   confidence={"Linear": "linear", "Log": "log"}[o["confidence"]], epsilon=float(o["epsilon"]),
+                   regularization_scaling={"Constant": "constant", "ByCount": "by_count"}[o["regularizationScaling"]],
+                   init_scale=float(o["initScale"]), early_stop_tolerance=float(o["earlyStopTolerance"]))
+    except KeyError as e:
+        raise FastAlsArgumentError("options JSON: missing or unknown value %s" % e, sig.FASTALS_E_INVALID_ARGUMENT) from None
+
+
+def main(argv=None):
+    """``python3 -m fastals.distributed --scheduler ADDR --output MODEL [--options-json JSON] DATA...``: what
+    ``fastals train DATA --scheduler ADDR -o MODEL`` runs. Progress on stderr, one line per iteration. Exit 0 on
+    success, 1 on bad input or an unreachable cluster (one ``fastals: error: ...`` line), 2 on usage errors."""
+    import argparse
+    import sys
+    p = argparse.ArgumentParser(prog="python3 -m fastals.distributed", description=main.__doc__.split("\n")[0])
+    p.add_argument("source", nargs="+", help="a Parquet folder, or part files")
+    p.add_argument("--scheduler", required=True, help="the Dask scheduler address, e.g. tcp://host:8786")
+    p.add_argument("--output", "-o", required=True, help="the model file to write")
+    p.add_argument("--options-json", default="{}", help="AlsOptions as JSON (fastals train passes them)")
+    p.add_argument("--spark", help="also write the model in Spark ML's ALSModel layout to this folder")
+    p.add_argument("--duplicates", default="sum", choices=sorted(_DUPLICATES))
+    p.add_argument("--user-col")
+    p.add_argument("--item-col")
+    p.add_argument("--value-col")
+    p.add_argument("--blocks", type=int)
+    p.add_argument("--checkpoint-dir")
+    p.add_argument("--checkpoint-every", type=int, default=0)
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--connect-timeout", type=float, default=10)
+    p.add_argument("--timeout", type=float, help="seconds to wait for any one step")
+    p.add_argument("--quiet", "-q", action="store_true")
+    a = p.parse_args(argv)
+    try:
+        options = json.loads(a.options_json)
+        model = estimator_from_options(options) if options else _estimator(("AlternatingLeastSquares", {}))
+        client = connect(a.scheduler, timeout=a.connect_timeout)
+        try:
+            def progress(iteration, half_step, cost, loss):
+                if not a.quiet and half_step == 1:
+                    print("iter %d cost %.6g loss %.6g" % (iteration, cost, loss), file=sys.stderr, flush=True)
+                return False
+
+            source = a.source[0] if len(a.source) == 1 and os.path.isdir(a.source[0]) else a.source
+            fit(client, source, model, blocks=a.blocks, duplicates=a.duplicates, user_column=a.user_col,
+                item_column=a.item_col, value_column=a.value_col, threads=int(options.get("threads", 0)),
+                callback=progress, checkpoint_dir=a.checkpoint_dir, checkpoint_every=a.checkpoint_every,
+                resume=a.resume, timeout=a.timeout)
+        finally:
+            client.close()
+        model.save(a.output)
+        if a.spark:
+            model.export_spark(a.spark, overwrite=True)
+        if not a.quiet:
+            u, i = model.shape
+            print("saved %s: %d users x %d items, k = %d" % (a.output, u, i, model.factors), file=sys.stderr)
+        return 0
+    except (FastAlsError, OSError, ConnectionError, TimeoutError, ValueError) as e:
+        print("fastals: error: %s" % e, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    # Run the imported module's main, so that the tasks pickle as fastals.distributed._* (which workers can import),
+    # not as __main__._*.
+    import sys
+    from fastals.distributed import main as _main
+    sys.exit(_main())

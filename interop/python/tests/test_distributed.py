@@ -299,3 +299,28 @@ def test_empty_folder_is_one_clear_error(client, tmp_path):
 def test_workers_run_without_the_nanny_malloc_trim_threshold(client):
     env = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
     assert set(env.values()) == {None}
+
+
+def test_command_line_driver_trains_and_saves_the_same_model(client, synthetic_parts, tmp_path):
+    """``python3 -m fastals.distributed`` (what ``fastals train --scheduler`` runs) with AlsOptions' JSON form."""
+    import json
+    import subprocess
+    import sys
+    options = {"kind": "BiasedImplicit", "factors": 16, "regularization": 0.1, "regularizationScaling": "Constant",
+               "alpha": 2.0, "epsilon": 1.0, "confidence": "Linear", "iterations": 2, "seed": 3, "threads": 1,
+               "solver": "ConjugateGradient", "cgSteps": 2, "cgTolerance": 0, "earlyStopTolerance": 0, "initScale": 0.1}
+    out = str(tmp_path / "m.fals")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(fastals.__file__))))
+    r = subprocess.run([sys.executable, "-m", "fastals.distributed", "--scheduler", client.scheduler.address, "--output",
+                        out, "--options-json", json.dumps(options), synthetic_parts],
+                       env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    assert "iter 2 cost" in r.stderr
+    got = BiasedImplicitALS.load(out)
+    want = single_process(BiasedImplicitALS, synthetic_parts, factors=16, regularization=0.1, alpha=2.0, iterations=2,
+                          random_state=3, num_threads=1, use_cg=True, cg_steps=2)
+    assert_same_model(got, want)
+    bad = subprocess.run([sys.executable, "-m", "fastals.distributed", "--scheduler", client.scheduler.address,
+                          "--output", str(tmp_path / "x.fals"), "--options-json", json.dumps(dict(options, cgTolerance=0.5)),
+                          synthetic_parts], env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert bad.returncode == 1 and "cgTolerance" in bad.stderr and not os.path.exists(str(tmp_path / "x.fals"))
