@@ -111,6 +111,17 @@ def _params(model):
     return type(model).__name__, {n: getattr(model, n) for n in names if hasattr(model, n)}
 
 
+def _check_spec(model, opts):
+    """The options the workers rebuild from the estimator's constructor parameters must be the estimator's own."""
+    want = model._options()
+    for name, _ in want._fields_:
+        if name not in ("progress", "progress_user", "threads") and getattr(want, name) != getattr(opts.fit, name):
+            raise FastAlsArgumentError(
+                "%s: option %s (%r) is not reproduced by its constructor parameters (got %r); pass an estimator "
+                "whose options are all constructor arguments" % (type(model).__name__, name, getattr(want, name),
+                                                                  getattr(opts.fit, name)), sig.FASTALS_E_INVALID_ARGUMENT)
+
+
 def _estimator(spec):
     from . import als
     name, params = spec
@@ -381,6 +392,7 @@ def fit(client, source, model, blocks=None, duplicates="sum", user_column=None, 
     load = {"duplicates": duplicates, "user_column": user_column, "item_column": item_column,
             "value_column": value_column}
     opts = _Opts(spec, load)
+    _check_spec(model, opts)
     workers = sorted(client.scheduler_info()["workers"])
     if not workers:
         raise FastAlsError("the Dask cluster has no workers")

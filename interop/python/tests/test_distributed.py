@@ -324,3 +324,18 @@ def test_command_line_driver_trains_and_saves_the_same_model(client, synthetic_p
                           "--output", str(tmp_path / "x.fals"), "--options-json", json.dumps(dict(options, cgTolerance=0.5)),
                           synthetic_parts], env=env, capture_output=True, text=True, timeout=TIMEOUT)
     assert bad.returncode == 1 and "cgTolerance" in bad.stderr and not os.path.exists(str(tmp_path / "x.fals"))
+
+
+def test_options_the_workers_cannot_rebuild_are_refused(client, synthetic_parts):
+    """Workers rebuild the options from the estimator's constructor parameters; any difference is an error."""
+    model = AlternatingLeastSquares(**PARAMS)
+    real = model._options
+
+    def altered():
+        o = real()
+        o.cg_tolerance = 0.25  # not a constructor parameter
+        return o
+
+    model._options = altered
+    with pytest.raises(fastals.FastAlsArgumentError, match="cg_tolerance"):
+        fd.fit(client, synthetic_parts, model, timeout=TIMEOUT)
