@@ -70,6 +70,27 @@ public class DistributedPrimitiveTests
     }
 
     [Fact]
+    public void RowInit_AnyBlockOfRows_StartsAsFitStarts()
+    {
+        var o = new AlsOptions { Factors = 12, Seed = 9, Iterations = 0 };
+        using Dataset data = Random(300, 50, 0.05, seed: 2, implicitValues: true);
+        using AlsModel fitted = AlsModel.Fit(data, o);
+        ReadOnlySpan<long> off = data.ItemUsers.RowOffsets;
+        using var block = new FactorMatrix(20, 12);
+        RowInit.Fill(o, (int)AlsHalfStep.Items, 17, off[17..38].ToArray(), block);
+        for (int r = 0; r < 20; r++)
+        {
+            Assert.Equal(fitted.ItemFactors.Row(17 + r).ToArray(), block.Row(r).ToArray());
+            Assert.Equal(data.ItemUsers.RowLength(17 + r) == 0, block.Row(r).ToArray().All(v => v == 0));
+        }
+
+        // Side and seed change the values; the row's number, not its position, decides them.
+        using var users = new FactorMatrix(20, 12);
+        RowInit.Fill(o, (int)AlsHalfStep.Users, 17, Enumerable.Repeat(0L, 1).Concat(Enumerable.Range(1, 20).Select(x => (long)x)).ToArray(), users);
+        Assert.NotEqual(users.Row(0).ToArray(), block.Row(0).ToArray());
+    }
+
+    [Fact]
     public void Assembly_SettersReplaceRowsAndRejectBadInputWithoutChanges()
     {
         var o = new AlsOptions { Kind = AlsModelKind.BiasedExplicit, Factors = 4 };
