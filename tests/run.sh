@@ -22,6 +22,8 @@ need_pkgs=()
 # the wheel test (interop/python/tests/test_wheel.py) makes a venv and pip-installs the wheel into it
 dpkg -s python3-venv python3-pip >/dev/null 2>&1 || need_pkgs+=(python3-venv python3-pip)
 command -v gcc >/dev/null 2>&1 || need_pkgs+=(gcc libc6-dev)
+# dask.distributed runs interop/python/tests/test_distributed.py (a LocalCluster of worker processes)
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dask.distributed' 2>/dev/null || need_pkgs+=(python3-distributed)
 # NativeAOT links with clang; Microsoft's prerequisites for it also name zlib1g-dev.
 if [ -f "$ROOT/tests/needs-clang.txt" ]; then
   command -v clang >/dev/null 2>&1 || need_pkgs+=(clang)

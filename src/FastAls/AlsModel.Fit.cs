@@ -106,41 +106,29 @@ public sealed partial class AlsModel
         }
     }
 
-    /// <summary>Seeded random factors for rows with interactions, zero elsewhere; mu for the biased explicit model.</summary>
+    /// <summary>
+    /// Seeded factors for rows with interactions, zero elsewhere: counter-based by (seed, side, row), so a
+    /// distributed driver initialises any block of rows to the same bits (see <see cref="RowInit"/>). The
+    /// biased explicit model's mu sums the values per fixed user chunk (the user side's Gram chunking), then
+    /// the chunks in order, as a driver with blocks aligned to those chunks does.
+    /// </summary>
     private void Initialize(Dataset data)
     {
-        var rng = new Random(Options.Seed);
-        float scale = Options.InitScale / MathF.Sqrt(Options.Factors);
-        InitSide(rng, data.UserItems, UserFactors, scale);
-        InitSide(rng, data.ItemUsers, ItemFactors, scale);
+        RowInit.Fill(Options, (int)AlsHalfStep.Users, 0, data.UserItems.RowOffsets, UserFactors);
+        RowInit.Fill(Options, (int)AlsHalfStep.Items, 0, data.ItemUsers.RowOffsets, ItemFactors);
         if (Kind == AlsModelKind.BiasedExplicit && data.Nnz > 0)
         {
+            AlsLayout layout = AlsLayout.For(Options);
+            (int chunks, _) = HalfStepSolver.GramChunking(data.Users, layout.W);
+            var sums = new double[chunks];
+            RowInit.ValueSums(layout, data.Users, 0, data.Users, data.UserItems.RowValues, sums);
             double sum = 0;
-            for (int r = 0; r < data.Users; r++)
+            foreach (double s in sums)
             {
-                foreach (float v in data.UserItems.RowValues(r))
-                {
-                    sum += v;
-                }
+                sum += s;
             }
 
             GlobalMean = (float)(sum / data.Nnz);
-        }
-    }
-
-    private static void InitSide(Random rng, CsrMatrix rows, FactorMatrix factors, float scale)
-    {
-        for (int r = 0; r < factors.Rows; r++)
-        {
-            Span<float> f = factors.Row(r);
-            bool any = rows.RowLength(r) > 0;
-            for (int i = 0; i < f.Length; i++)
-            {
-                // Box-Muller; drawn for every row so a row's start does not depend on which rows are empty.
-                double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
-                double g = Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
-                f[i] = any ? (float)(g * scale) : 0f;
-            }
         }
     }
 

@@ -42,6 +42,26 @@ public sealed unsafe class FactorMatrix : IDisposable
         _data = storage.Pointer;
     }
 
+    /// <summary>
+    /// A view of caller memory holding <paramref name="rows"/> x <paramref name="factors"/> floats row-major, without a
+    /// copy. Only possible when k is a multiple of <see cref="StrideAlignment"/> (so there is no padding); the caller
+    /// keeps the memory alive and unchanged for the view's lifetime. Disposing the view frees nothing.
+    /// </summary>
+    internal FactorMatrix(float* external, int rows, int factors)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(factors);
+        if (factors % StrideAlignment != 0)
+        {
+            throw new ArgumentException($"Only k a multiple of {StrideAlignment} can wrap caller memory (got {factors}).", nameof(factors));
+        }
+
+        Rows = rows;
+        Factors = factors;
+        Stride = factors;
+        _data = external;
+    }
+
     /// <summary>Number of rows.</summary>
     public int Rows { get; }
 

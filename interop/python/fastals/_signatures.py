@@ -84,6 +84,13 @@ class DuplicatePolicy(enum.IntEnum):
     LAST_WINS = 1
     ERROR = 2
 
+
+class AlsHalfStep(enum.IntEnum):
+    """fastals_als_half_step_t"""
+
+    USERS = 0
+    ITEMS = 1
+
 FN_PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_double, ctypes.c_double, ctypes.c_void_p)
 
 
@@ -167,6 +174,29 @@ SIGNATURES = {
     "fastals_model_set_user_factors": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "factors", "factors_len"]),
     "fastals_model_set_item_factors": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "factors", "factors_len"]),
     "fastals_model_free": (ctypes.c_int32, [ctypes.c_uint64], ["model"]),
+    "fastals_part_read": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(FastAlsLoadOptions), ctypes.POINTER(ctypes.c_uint64)], ["path", "options", "part"]),
+    "fastals_part_shape": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32)], ["part", "count", "users", "items"]),
+    "fastals_part_ids": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64], ["part", "user_ids", "user_ids_len", "item_ids", "item_ids_len"]),
+    "fastals_part_entries": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["part", "users", "users_len", "items", "items_len", "values", "values_len"]),
+    "fastals_part_free": (ctypes.c_int32, [ctypes.c_uint64], ["part"]),
+    "fastals_dataset_from_indices": (ctypes.c_int32, [ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(FastAlsLoadOptions), ctypes.POINTER(ctypes.c_uint64)], ["rows", "cols", "first_row", "row_indices", "row_indices_len", "col_indices", "col_indices_len", "values", "values_len", "options", "dataset"]),
+    "fastals_dataset_csr_nnz": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64)], ["dataset", "transposed", "start", "count", "nnz"]),
+    "fastals_dataset_csr_rows": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["dataset", "transposed", "start", "count", "row_offsets", "row_offsets_len", "col_indices", "col_indices_len", "values", "values_len"]),
+    "fastals_gram_chunking": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32)], ["options", "rows", "count", "size"]),
+    "fastals_gram_partials": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.c_int64], ["options", "total_rows", "first_row", "rows", "factors", "factors_len", "biases", "biases_len", "threads", "partials", "partials_len"]),
+    "fastals_gram_reduce": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64], ["options", "count", "partials", "partials_len", "gram", "gram_len"]),
+    "fastals_gram_pair_square_sum": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.POINTER(ctypes.c_double)], ["options", "solved_gram", "solved_gram_len", "fixed_gram", "fixed_gram_len", "sum"]),
+    "fastals_fixed_create": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64)], ["options", "rows", "factors", "factors_len", "biases", "biases_len", "copy", "fixed"]),
+    "fastals_fixed_set_rows": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["fixed_side", "start", "count", "factors", "factors_len", "biases", "biases_len"]),
+    "fastals_fixed_set_gram": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64], ["fixed_side", "gram", "gram_len"]),
+    "fastals_fixed_solve": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_float, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)], ["fixed_side", "first_row", "rows", "row_offsets", "row_offsets_len", "col_indices", "col_indices_len", "values", "values_len", "global_mean", "threads", "solved", "solved_len", "solved_biases", "solved_biases_len", "loss", "regularization"]),
+    "fastals_fixed_free": (ctypes.c_int32, [ctypes.c_uint64], ["fixed_side"]),
+    "fastals_model_create_with_ids": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_uint64)], ["options", "user_ids", "user_ids_len", "item_ids", "item_ids_len", "model"]),
+    "fastals_model_set_factor_rows": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "side", "start", "count", "factors", "factors_len"]),
+    "fastals_model_get_factor_rows": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "side", "start", "count", "factors", "factors_len"]),
+    "fastals_model_set_biases": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_float], ["model", "user_start", "user_biases", "user_biases_len", "item_start", "item_biases", "item_biases_len", "global_mean"]),
+    "fastals_init_rows": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["options", "side", "first_row", "rows", "row_offsets", "row_offsets_len", "factors", "factors_len"]),
+    "fastals_value_sums": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64], ["options", "total_rows", "first_row", "rows", "row_offsets", "row_offsets_len", "values", "values_len", "sums", "sums_len"]),
     "fastals_load_options_init": (ctypes.c_int32, [ctypes.POINTER(FastAlsLoadOptions)], ["options"]),
     "fastals_dataset_load": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(FastAlsLoadOptions), ctypes.POINTER(ctypes.c_uint64)], ["path", "options", "dataset"]),
     "fastals_dataset_save_parquet": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_char_p], ["dataset", "path"]),

@@ -21,6 +21,7 @@ internal static class TrainCommand
             new("spark", '\0', "DIR", "Also write the factors in Spark ML's ALSModel layout (Parquet) to DIR (replaced if present)."),
             new("report", '\0', "FILE", "Write a self-contained HTML report (charts, hyperparameters, data statistics, timings)."),
             new("quiet", 'q', null, "No progress or log lines on stderr."),
+            new("scheduler", '\0', "ADDR", "Train on a Dask cluster (e.g. tcp://host:8786): runs the Python driver (python3 -m fastals.distributed) as a subprocess; DATA must be Parquet part files the workers can read."),
             Common.Json,
         ],
         [
@@ -29,6 +30,7 @@ internal static class TrainCommand
             "fastals train u.data --no-header --kind biased-explicit -k 32 -l 0.1 --reg-scaling count --iterations 20 -o ml.fals",
             "fastals train data.parquet --kind biased-implicit --validation 0.1 --patience 3 --report train.html -o model.fals",
             "fastals train data.parquet -o model.fals --spark spark-model/",
+            "fastals train /shared/plays/ --scheduler tcp://scheduler:8786 -k 128 -o model.fals",
         ],
         "DATA is a Parquet file, a directory of Parquet part files, or delimited text (CSV, TSV, '::').\n"
         + "Progress goes to stderr: one line per iteration with the cost, its change, elapsed time and ETA\n"
@@ -64,6 +66,10 @@ internal static class TrainCommand
         bool refit = validationFraction > 0 && !a.Has("no-refit");
         string? spark = a.Get("spark");
         Outputs.Check([input], new("--output", output), new("--report", reportPath), new("--spark", spark, IsDirectory: true), new("--cache", a.Get("cache")));
+        if (a.Get("scheduler") is { } scheduler)
+        {
+            return DistributedTrain.Run(a, ctx, input, output, options, scheduler);
+        }
 
         var total = Stopwatch.StartNew();
         using Dataset data = InputData.Load(input, a, ctx);

@@ -202,6 +202,29 @@ public sealed unsafe class InteractionBuilder : IDisposable
         return block.Describe(ordinal - start, column);
     }
 
+    /// <summary>
+    /// Copies the interactions added so far, in input order and before duplicates are merged, as dense
+    /// indices into <see cref="UserIds"/> and <see cref="ItemIds"/> (each span holds <see cref="Count"/> entries).
+    /// </summary>
+    internal void CopyRaw(Span<int> users, Span<int> items, Span<float> values)
+    {
+        ObjectDisposedException.ThrowIf(_built, this);
+        if (users.Length != _count || items.Length != _count || values.Length != _count)
+        {
+            throw new ArgumentException($"The spans hold {users.Length}, {items.Length} and {values.Length} entries; {_count} are needed.", nameof(users));
+        }
+
+        long at = 0;
+        for (int c = 0; c < _chunks.Count; c++)
+        {
+            int len = ChunkLength(c);
+            new ReadOnlySpan<int>(ChunkUsers(c), len).CopyTo(users.Slice((int)at, len));
+            new ReadOnlySpan<int>(ChunkItems(c), len).CopyTo(items.Slice((int)at, len));
+            new ReadOnlySpan<float>(ChunkValues(c), len).CopyTo(values.Slice((int)at, len));
+            at += len;
+        }
+    }
+
     /// <summary>Where the next record will be said to come from (for readers' own messages).</summary>
     internal string DescribeNext(InteractionColumn column) => Describe(_count, column);
 

@@ -69,6 +69,29 @@ internal static class ParquetInteractionReader
         }
     }
 
+    /// <summary>
+    /// Reads one Parquet part file into a builder that is not built yet (ids numbered in first-seen order within
+    /// the file; values checked): the raw interactions of one part of a distributed load.
+    /// </summary>
+    internal static async Task<InteractionBuilder> ReadPartAsync(string file, InteractionLoadOptions options, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        if (!File.Exists(file))
+        {
+            throw new FileNotFoundException($"{file}: no such part file.", file);
+        }
+
+        var buffers = new Buffers();
+        try
+        {
+            return await ReadFileAsync(Path.GetFullPath(file), options, null, buffers, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            buffers.Return();
+        }
+    }
+
     private static async Task<InteractionBuilder> ReadFileAsync(string file, InteractionLoadOptions o, InteractionBuilder? builder, Buffers buffers, CancellationToken ct)
     {
         ParquetReader reader;

@@ -117,7 +117,17 @@ internal sealed class HalfStepSolver
     /// <paramref name="solvedGram"/> is given (always needed for implicit models, where an internal one is
     /// used otherwise) it receives the extended Gram matrix of the solved rows.
     /// </summary>
-    public HalfStepResult Solve(HalfStepContext ctx, CsrMatrix rows, FactorMatrix solved, float[]? solvedBiases, GramMatrix? solvedGram, CancellationToken cancellationToken)
+    /// <param name="ctx">The fixed side.</param>
+    /// <param name="rows">The rows to solve (columns index the fixed side).</param>
+    /// <param name="solved">CG start on input, solution on output.</param>
+    /// <param name="solvedBiases">The rows' biases (biased models).</param>
+    /// <param name="solvedGram">Receives the solved rows' Gram matrix, or null.</param>
+    /// <param name="cancellationToken">Checked between chunks.</param>
+    /// <param name="gramTerm">
+    /// False skips the Gram pass (and, for implicit models, the unobserved pairs' share of the loss): a distributed
+    /// driver reduces the Gram matrix from per-chunk partials and adds that share itself.
+    /// </param>
+    public HalfStepResult Solve(HalfStepContext ctx, CsrMatrix rows, FactorMatrix solved, float[]? solvedBiases, GramMatrix? solvedGram, CancellationToken cancellationToken, bool gramTerm = true)
     {
         if (rows.Rows != _rows || solved.Rows != _rows || solved.Factors != _layout.K)
         {
@@ -186,7 +196,7 @@ internal sealed class HalfStepSolver
             totalReg += _chunkReg[c];
         }
 
-        if (solvedGram is not null || ctx.Options.IsImplicit)
+        if (gramTerm && (solvedGram is not null || ctx.Options.IsImplicit))
         {
             GramMatrix gram = solvedGram ?? _ownGram;
             ComputeGram(_layout, _path, solved, solvedBiases, gram, _gramPartials, _gramScratches, _workers);
@@ -306,12 +316,100 @@ internal sealed class HalfStepSolver
             }
         });
 
+        ReduceGram(partials, count, target);
+    }
+
+    /// <summary>
+    /// The fixed-order reduction of the Gram pass: <paramref name="target"/> = the sum of the first
+    /// <paramref name="count"/> per-chunk partials (upper triangles) in chunk order, then symmetrized. A
+    /// distributed driver that has the same per-chunk partials gets the training Gram matrix's exact bits.
+    /// </summary>
+    internal static void ReduceGram(IReadOnlyList<double[]> partials, int count, GramMatrix target)
+    {
+        Array.Clear(target.Values);
         for (int c = 0; c < count; c++)
         {
             GramMatrix.Add(partials[c], target.Values);
         }
 
         target.Symmetrize();
+    }
+
+    /// <summary>
+    /// The per-chunk Gram partials of a block of a side's rows, on the fixed chunking of the whole side
+    /// (<see cref="GramChunking"/> of <paramref name="totalRows"/>): the block's rows are the side's rows
+    /// [<paramref name="firstRow"/>, <paramref name="firstRow"/> + factors.Rows), and the block must start and end
+    /// on chunk boundaries (the side's end counts as one). Writes one W x W partial per chunk the block covers,
+    /// each with exactly the bits the training Gram pass computes for that chunk.
+    /// </summary>
+    internal static void ComputeGramPartials(AlsLayout layout, KernelPath path, int totalRows, int firstRow, FactorMatrix factors, float[]? biases, Span<double> partials, int workers)
+    {
+        int rows = factors.Rows;
+        (int first, int count) = ChunkSpan(totalRows, layout.W, firstRow, rows);
+        int size = layout.W * layout.W;
+        if (partials.Length != (long)count * size)
+        {
+            throw new ArgumentException($"partials has {partials.Length} entries; the block's {count} chunks need {(long)count * size}.", nameof(partials));
+        }
+
+        (_, int chunkRows) = GramChunking(totalRows, layout.W);
+        var buffers = new double[count][];
+        var scratches = new GramScratch[Math.Max(1, Math.Min(workers, count))];
+        for (int i = 0; i < scratches.Length; i++)
+        {
+            scratches[i] = new GramScratch(layout);
+        }
+
+        int next = -1;
+        RunWorkers(scratches.Length, worker =>
+        {
+            while (true)
+            {
+                int c = Interlocked.Increment(ref next);
+                if (c >= count)
+                {
+                    break;
+                }
+
+                int start = (first + c) * chunkRows - firstRow;
+                int end = Math.Min(rows, start + chunkRows);
+                buffers[c] = new double[size];
+                GramMatrix.AccumulateRows(layout, path, factors, biases, start, end, scratches[worker], buffers[c]);
+            }
+        });
+
+        for (int c = 0; c < count; c++)
+        {
+            buffers[c].CopyTo(partials.Slice(c * size, size));
+        }
+    }
+
+    /// <summary>
+    /// The chunks of the side's fixed Gram chunking that a block of rows [firstRow, firstRow + rows) covers:
+    /// (first chunk, number of chunks). Throws unless the block starts and ends on chunk boundaries.
+    /// </summary>
+    internal static (int First, int Count) ChunkSpan(int totalRows, int w, int firstRow, int rows)
+    {
+        if (totalRows < 0 || firstRow < 0 || rows < 0 || (long)firstRow + rows > totalRows)
+        {
+            throw new ArgumentException($"The block [{firstRow}, {(long)firstRow + rows}) does not lie within the side's {totalRows} rows.", nameof(firstRow));
+        }
+
+        (int count, int size) = GramChunking(totalRows, w);
+        if (rows == 0)
+        {
+            return (0, 0);
+        }
+
+        int end = firstRow + rows;
+        if (firstRow % size != 0 || (end != totalRows && end % size != 0))
+        {
+            throw new ArgumentException(
+                $"The block [{firstRow}, {end}) of a {totalRows}-row side does not start and end on the Gram chunk boundaries (multiples of {size} rows, {count} chunks); align the blocks to them.",
+                nameof(firstRow));
+        }
+
+        return (firstRow / size, ((end - firstRow) + size - 1) / size);
     }
 
     /// <summary>
