@@ -95,6 +95,14 @@ public sealed partial class AlsModel
             throw new ArgumentException($"userBias must be finite (got {userBias}).", nameof(userBias));
         }
 
+        for (int f = 0; f < userFactors.Length; f++)
+        {
+            if (!float.IsFinite(userFactors[f]))
+            {
+                throw new ArgumentException($"userFactors[{f}] is not finite ({userFactors[f]}).", nameof(userFactors));
+            }
+        }
+
         using var one = new FactorMatrix(1, Factors);
         userFactors.CopyTo(one.Row(0));
         bool[]? mask = BatchRecommender.BuildMask(options, Items, options.FilterSeen ? seenItems : default);

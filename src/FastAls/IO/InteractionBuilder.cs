@@ -331,7 +331,7 @@ public sealed unsafe class InteractionBuilder : IDisposable
             owner = null;
             FreeChunks();
             CsrMatrix itemUsers = userItems.Transpose();
-            return new Dataset(userItems, UserIds, ItemIds, itemUsers);
+            return new Dataset(userItems, UserIds, ItemIds, itemUsers, trustedTranspose: true);
         }
         catch
         {
