@@ -107,7 +107,7 @@ public sealed partial class AlsModel
 
         if (!SmallCholesky.Factor(w, dim))
         {
-            throw new InvalidOperationException($"The user's weighted Gram matrix is not positive definite (regularization {Options.Regularization}); increase regularization.");
+            throw new AlsNumericalException($"The user's weighted Gram matrix is not positive definite (regularization {Options.Regularization}); increase regularization.", "user", -1);
         }
 
         var sItem = new double[dim];

@@ -24,8 +24,9 @@ public sealed partial class AlsModel
     /// (<see cref="IProgress{T}.Report"/> is called directly).
     /// </param>
     /// <param name="cancellationToken">Checked between chunks of rows; cancellation throws <see cref="OperationCanceledException"/>.</param>
-    /// <exception cref="ArithmeticException">
-    /// A row's system is not positive definite (increase regularization), or the factors diverged to NaN or infinity.
+    /// <exception cref="AlsNumericalException">
+    /// A row's system is not positive definite (increase regularization), or the factors diverged to NaN or
+    /// infinity; the exception names the side and row.
     /// </exception>
     public static AlsModel Fit(Dataset data, AlsOptions options, IProgress<AlsProgress>? progress = null, CancellationToken cancellationToken = default)
     {
