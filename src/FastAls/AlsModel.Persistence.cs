@@ -281,8 +281,8 @@ public sealed partial class AlsModel
         var itf = new FactorMatrix(items, options.Factors);
         try
         {
-            ReadFactors(s, sum, uf);
-            ReadFactors(s, sum, itf);
+            ReadFactors(s, sum, uf, "user");
+            ReadFactors(s, sum, itf, "item");
             float[]? ub = null, ib = null;
             if (options.HasBiases)
             {
@@ -290,6 +290,8 @@ public sealed partial class AlsModel
                 ib = new float[items];
                 Get(s, sum, MemoryMarshal.AsBytes(ub.AsSpan()));
                 Get(s, sum, MemoryMarshal.AsBytes(ib.AsSpan()));
+                CheckFinite(ub, "user biases");
+                CheckFinite(ib, "item biases");
             }
 
             var uidRaw = new byte[uidBytes];
@@ -325,7 +327,7 @@ public sealed partial class AlsModel
         }
     }
 
-    private static void ReadFactors(Stream s, Checksum64 sum, FactorMatrix m)
+    private static void ReadFactors(Stream s, Checksum64 sum, FactorMatrix m, string side)
     {
         for (int r = 0; r < m.Rows; r++)
         {
@@ -335,8 +337,20 @@ public sealed partial class AlsModel
             {
                 if (!float.IsFinite(row[d]))
                 {
-                    throw new InvalidDataException($"factor row {r} holds a non-finite value.");
+                    throw new InvalidDataException($"the {side} factors hold a non-finite value ({row[d]}) in row {r}, factor {d}.");
                 }
+            }
+        }
+    }
+
+    /// <summary>Rejects a NaN or infinite bias, naming the part and the row (the message gets the file name from the caller).</summary>
+    internal static void CheckFinite(ReadOnlySpan<float> values, string part)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                throw new InvalidDataException($"the {part} hold a non-finite value ({values[i]}) in row {i}.");
             }
         }
     }
