@@ -97,6 +97,7 @@ public sealed partial class AlsModel
             throw new ArgumentException($"The data has {data.Users} users and {data.Items} items; the model has {Users} and {Items}.", nameof(data));
         }
 
+        MagnitudeCheck.Check(Options, data);
         try
         {
             new AlsTrainer(this, data, KernelIsa.Active).Run(iterations, progress, cancellationToken);

@@ -68,11 +68,15 @@ internal sealed class HalfStepContext
     public string Where { get; init; } = "";
 
     /// <summary>Confidence of a stored value r for the implicit models (of |r|).</summary>
-    public float Confidence(float r)
+    public float Confidence(float r) => ConfidenceOf(Options, r);
+
+    /// <summary>Confidence of a stored value r under <paramref name="o"/> (the one definition; see <see cref="Confidence"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static float ConfidenceOf(AlsOptions o, float r)
     {
         float a = MathF.Abs(r);
-        return Options.Confidence == ConfidenceKind.Linear
-            ? 1f + Options.Alpha * a
-            : 1f + Options.Alpha * MathF.Log(1f + a / Options.Epsilon);
+        return o.Confidence == ConfidenceKind.Linear
+            ? 1f + o.Alpha * a
+            : 1f + o.Alpha * MathF.Log(1f + a / o.Epsilon);
     }
 }

@@ -368,7 +368,8 @@ internal static class RowSolver
     /// float32 unit round-off, of the starting one), or below the smallest normal float. Past that point the
     /// recursively updated residual is round-off: its squared norm goes subnormal, alpha and beta lose their
     /// precision and the iteration starts to grow again (observed with 200 and 1000 steps);</item>
-    /// <item>a non-finite residual norm.</item>
+    /// <item>a non-finite residual norm: at the start it means the system overflowed, and z becomes NaN so that
+    /// the caller reports a divergence (as the Cholesky path does for a non-finite diagonal).</item>
     /// </list>
     /// <para>
     /// None of these fires while the iteration is making progress (the residual must first drop by 2^50, or the
@@ -385,6 +386,13 @@ internal static class RowSolver
         r.CopyTo(p);
         float rr = Blas.Dot(path, r, r);
         float tol = c.Options.CgTolerance;
+        if (!float.IsFinite(rr))
+        {
+            // The system itself overflowed (as the Cholesky path's non-finite diagonal): a divergence that the
+            // caller reports, not a solution to keep.
+            z.Fill(float.NaN);
+            return;
+        }
 
         // |r|^2 at which the residual is 2^-50 of the starting one (2^-100 in squares), far below float32 round-off.
         float floor = Math.Max(rr * ResidualDrop, SmallestNormal);
