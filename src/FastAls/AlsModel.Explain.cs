@@ -1,3 +1,4 @@
+using FastAls.Internals;
 using FastAls.Internals.Serving;
 
 namespace FastAls;
@@ -42,6 +43,7 @@ public sealed partial class AlsModel
     /// <exception cref="NotSupportedException">The model is explicit.</exception>
     public ItemExplanation Explain(int item, ReadOnlySpan<int> userItems, ReadOnlySpan<float> values, int n = 10)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         if (!Options.IsImplicit)
         {
             throw new NotSupportedException($"Explain needs an implicit model; this one is {Kind}.");

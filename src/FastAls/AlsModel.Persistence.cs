@@ -1,3 +1,4 @@
+using FastAls.Internals;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -36,6 +37,7 @@ public sealed partial class AlsModel
     /// </summary>
     public void Save(string path)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
         string tmp = full + ".tmp-" + Guid.NewGuid().ToString("N");

@@ -76,6 +76,7 @@ public static class SparkAlsFormat
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(folder);
         options ??= new SparkExportOptions();
+        using Internals.ModelGate.ReadScope read = model.Gate.EnterRead();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.RowGroupSize);
         string full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
         if (Directory.Exists(full) && !options.Overwrite)
