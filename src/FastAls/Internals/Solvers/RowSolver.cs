@@ -263,6 +263,11 @@ internal static class RowSolver
     }
 
     /// <summary>Gathers neighbours [start, start + count) into U and computes their weights and targets.</summary>
+    /// <remarks>
+    /// Bounds: <c>cols</c> is a row of a <see cref="CsrMatrix"/>, whose construction (validated, or built by this
+    /// library) guarantees every column is in [0, Cols); the half-step solvers check Cols equals the fixed side's
+    /// row count, so <c>f + col * fs</c> and <c>fb[col]</c> stay inside the fixed factors and biases.
+    /// </remarks>
     private static unsafe void Prepare(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, int start, int count)
     {
         AlsLayout layout = c.Layout;
