@@ -20,6 +20,7 @@ public sealed partial class ExportGenerator
         ("FASTALS_E_BUFFER_TOO_SMALL", 7, "An output buffer is too small; the needed size was written."),
         ("FASTALS_E_NOT_SUPPORTED", 8, "The operation is not supported for this model or build."),
         ("FASTALS_E_INVALID_STATE", 9, "The object is not in a state that allows the operation."),
+        ("FASTALS_E_NUMERICAL", 10, "A solve failed numerically: a system not positive definite or a diverging (non-finite) solution; the message names the side and row."),
         ("FASTALS_E_INTERNAL", 99, "An unexpected internal error (the message names the exception)."),
     };
 

@@ -58,6 +58,7 @@ namespace FastAls.Interop
         BufferTooSmall = 7,
         NotSupported = 8,
         InvalidState = 9,
+        Numerical = 10,
         Internal = 99,
     }
 
@@ -271,6 +272,7 @@ namespace FastAls.Interop
                     global::System.OutOfMemoryException or global::System.InsufficientExecutionStackException => FastAlsStatus.OutOfMemory,
                     global::System.NotSupportedException => FastAlsStatus.NotSupported,
                     global::System.InvalidOperationException => FastAlsStatus.InvalidState,
+                    global::System.ArithmeticException and not (global::System.OverflowException or global::System.DivideByZeroException) => FastAlsStatus.Numerical,
                     _ => FastAlsStatus.Internal,
                 };
                 string message = status == FastAlsStatus.Internal ? e.GetType().Name + ": " + e.Message : e.Message;

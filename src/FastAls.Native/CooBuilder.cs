@@ -62,6 +62,11 @@ internal static class CooBuilder
                 if (p > s && keys[p] == keys[p - 1])
                 {
                     outVals[^1] += values[order[p]];
+                    if (!float.IsFinite(outVals[^1]))
+                    {
+                        int i = order[p];
+                        throw new InvalidDataException($"The duplicates of user {userIds[i]}, item {itemIds[i]} (values[{i}] and earlier) sum beyond float32's range; rescale the values.");
+                    }
                 }
                 else
                 {

@@ -217,6 +217,14 @@ internal static unsafe partial class Exports
             throw new ArgumentException($"factors has {factors.Length} floats; the model has {model.Factors} factors.", nameof(factors));
         }
 
+        for (int i = 0; i < factors.Length; i++)
+        {
+            if (!float.IsFinite(factors[i]))
+            {
+                throw new ArgumentException($"factors[{i}] (the starting point) is not finite ({factors[i]}).", nameof(factors));
+            }
+        }
+
         int prev = -1;
         for (int p = 0; p < items.Length; p++)
         {
@@ -459,15 +467,19 @@ internal static unsafe partial class Exports
             throw new ArgumentException($"seen_offsets must have users_len + 1 = {users.Length + 1} entries from 0 to seen_items_len = {seen.Length} (got {offsets.Length} entries).", "seen_offsets");
         }
 
-        var rowOf = new int[model.Users];
-        Array.Fill(rowOf, -1);
+        // The offsets completely (non-decreasing) before any row of seen_items is read.
         for (int r = 0; r < users.Length; r++)
         {
             if (offsets[r + 1] < offsets[r])
             {
                 throw new ArgumentException($"seen_offsets decrease at row {r}.", "seen_offsets");
             }
+        }
 
+        var rowOf = new int[model.Users];
+        Array.Fill(rowOf, -1);
+        for (int r = 0; r < users.Length; r++)
+        {
             int prior = rowOf[users[r]];
             if (prior >= 0 && !seen[(int)offsets[prior]..(int)offsets[prior + 1]].SequenceEqual(seen[(int)offsets[r]..(int)offsets[r + 1]]))
             {

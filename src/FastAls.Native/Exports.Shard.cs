@@ -31,9 +31,13 @@ internal static unsafe partial class Exports
     {
         AlsOptions o = options.ToOptions();
         var layout = AlsLayout.For(o);
+        CheckLength(factors.Length, (long)rows * o.Factors, nameof(factors));
+        CheckLength(biases.Length, o.HasBiases ? rows : 0, nameof(biases));
+        CheckLength(gram.Length, (long)layout.W * layout.W, nameof(gram));
+        CheckFinite(factors, nameof(factors));
+        CheckFinite(biases, nameof(biases));
         using FactorMatrix fm = Factors(rows, o, factors, nameof(factors));
         float[]? b = Biases(rows, o, biases, nameof(biases));
-        CheckLength(gram.Length, (long)layout.W * layout.W, nameof(gram));
         GramMatrix g = GramMatrix.Compute(layout, KernelIsa.Active, fm, b, Threads(threads));
         g.Values.CopyTo(gram);
     }
@@ -85,20 +89,32 @@ internal static unsafe partial class Exports
             throw new ArgumentException($"rows and fixed_rows must be >= 0 (got {rows}, {fixedRows}).", nameof(rows));
         }
 
+        // Every length first (each array against the shapes), then the CSR structure: the structure pass reads
+        // col_indices and values as far as row_offsets says, so those must be known to hold nnz entries.
         CheckLength(rowOffsets.Length, (long)rows + 1, "row_offsets");
         long nnz = rowOffsets[rows];
         CheckLength(colIndices.Length, nnz, "col_indices");
         CheckLength(values.Length, nnz, "values");
+        CheckLength(fixedFactors.Length, (long)fixedRows * o.Factors, "fixed_factors");
+        CheckLength(fixedBiases.Length, o.HasBiases ? fixedRows : 0, "fixed_biases");
+        CheckLength(solved.Length, (long)rows * o.Factors, "solved");
+        CheckLength(solvedBiases.Length, o.HasBiases ? rows : 0, "solved_biases");
         CheckLength(solvedGram.Length, (long)layout.W * layout.W, "solved_gram");
+        if (fixedGram.Length > 0 || o.IsImplicit)
+        {
+            CheckLength(fixedGram.Length, (long)layout.W * layout.W, "fixed_gram");
+        }
+
         if (!float.IsFinite(globalMean))
         {
             throw new ArgumentException($"global_mean must be finite (got {globalMean}).", nameof(globalMean));
         }
 
-        if (fixedGram.Length > 0 || o.IsImplicit)
-        {
-            CheckLength(fixedGram.Length, (long)layout.W * layout.W, "fixed_gram");
-        }
+        CheckFinite(fixedFactors, "fixed_factors");
+        CheckFinite(fixedBiases, "fixed_biases");
+        CheckFinite(solved, "solved");
+        CheckFinite(solvedBiases, "solved_biases");
+        CheckFinite(fixedGram, "fixed_gram");
 
         using CsrMatrix block = CsrMatrix.FromPointers(
             rows,
@@ -113,7 +129,10 @@ internal static unsafe partial class Exports
         HalfStepResult r = HalfStepSolver.SolveShard(o, block, fixedFm, fixedB, fixedGram, globalMean, solvedFm, solvedB, solvedGram, Threads(threads));
         if (r.NonFiniteRow >= 0)
         {
-            throw new InvalidOperationException($"Block row {r.NonFiniteRow} has a non-finite solution; increase regularization.");
+            throw new AlsNumericalException(
+                $"Block row {r.NonFiniteRow} has a non-finite solution: the inputs overflowed float32. Increase regularization or rescale the data.",
+                "block",
+                r.NonFiniteRow);
         }
 
         solvedFm.CopyTo(solved);
@@ -134,6 +153,28 @@ internal static unsafe partial class Exports
     {
         CheckLength(source.Length, o.HasBiases ? rows : 0, name);
         return o.HasBiases ? source.ToArray() : null;
+    }
+
+    private static void CheckFinite(ReadOnlySpan<float> values, string name)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                throw new ArgumentException($"{name}[{i}] is not finite ({values[i]}).", name);
+            }
+        }
+    }
+
+    private static void CheckFinite(ReadOnlySpan<double> values, string name)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+            {
+                throw new ArgumentException($"{name}[{i}] is not finite ({values[i]}).", name);
+            }
+        }
     }
 
     private static int Threads(int threads) =>

@@ -84,6 +84,13 @@ internal static unsafe partial class Exports
             throw new ArgumentException($"row_offsets[{rows}] = {nnz} but col_indices has {colIndices.Length} and values {values.Length} entries.", nameof(rowOffsets));
         }
 
+        // All lengths are consistent; now the offsets (from 0, non-decreasing, ending at nnz), before anything
+        // walks a row or copies: with them checked, every row lies inside the caller's arrays.
+        fixed (long* off = rowOffsets)
+        {
+            CsrMatrix.ValidateOffsets(off, rows, nnz);
+        }
+
         CsrMatrix m = copy
             ? CsrMatrix.FromArrays(rows, cols, rowOffsets.ToArray(), colIndices.ToArray(), values.ToArray())
             : CsrMatrix.FromPointers(

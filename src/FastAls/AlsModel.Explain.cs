@@ -1,3 +1,4 @@
+using FastAls.Internals;
 using FastAls.Internals.Serving;
 
 namespace FastAls;
@@ -42,6 +43,7 @@ public sealed partial class AlsModel
     /// <exception cref="NotSupportedException">The model is explicit.</exception>
     public ItemExplanation Explain(int item, ReadOnlySpan<int> userItems, ReadOnlySpan<float> values, int n = 10)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         if (!Options.IsImplicit)
         {
             throw new NotSupportedException($"Explain needs an implicit model; this one is {Kind}.");
@@ -107,7 +109,7 @@ public sealed partial class AlsModel
 
         if (!SmallCholesky.Factor(w, dim))
         {
-            throw new InvalidOperationException($"The user's weighted Gram matrix is not positive definite (regularization {Options.Regularization}); increase regularization.");
+            throw new AlsNumericalException($"The user's weighted Gram matrix is not positive definite (regularization {Options.Regularization}); increase regularization.", "user", -1);
         }
 
         var sItem = new double[dim];

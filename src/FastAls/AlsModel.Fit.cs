@@ -1,3 +1,4 @@
+using FastAls.Internals;
 using FastAls.Internals.Kernels;
 using FastAls.Internals.Solvers;
 
@@ -24,8 +25,9 @@ public sealed partial class AlsModel
     /// (<see cref="IProgress{T}.Report"/> is called directly).
     /// </param>
     /// <param name="cancellationToken">Checked between chunks of rows; cancellation throws <see cref="OperationCanceledException"/>.</param>
-    /// <exception cref="ArithmeticException">
-    /// A row's system is not positive definite (increase regularization), or the factors diverged to NaN or infinity.
+    /// <exception cref="AlsNumericalException">
+    /// A row's system is not positive definite (increase regularization), or the factors diverged to NaN or
+    /// infinity; the exception names the side and row.
     /// </exception>
     public static AlsModel Fit(Dataset data, AlsOptions options, IProgress<AlsProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -55,6 +57,16 @@ public sealed partial class AlsModel
     /// <param name="iterations">Number of iterations (each a user and an item half-step); early stop still applies.</param>
     /// <param name="progress">Receives an <see cref="AlsProgress"/> after every half-step, on the calling thread.</param>
     /// <param name="cancellationToken">Checked between chunks of rows.</param>
+    /// <remarks>
+    /// Training is exclusive: a second training call on the same model, from any thread, throws
+    /// <see cref="InvalidOperationException"/> at once instead of racing. Reads (recommend, predict, similar,
+    /// fold-in, explain, save, export) that start on other threads while it runs throw
+    /// <see cref="InvalidOperationException"/> too, and training starts only once the reads already running have
+    /// finished: a read sees the model before or after training, never in between. The progress callback runs on
+    /// the training thread and may read the model (it sees the last completed half-step). The factor matrices
+    /// and bias arrays themselves are the live storage: reading them directly during training is not guarded.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The model is already being trained, here or on another thread.</exception>
     public void ContinueTraining(Dataset data, int iterations, IProgress<AlsProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -96,6 +108,8 @@ public sealed partial class AlsModel
             throw new ArgumentException($"The data has {data.Users} users and {data.Items} items; the model has {Users} and {Items}.", nameof(data));
         }
 
+        using ModelGate.WriteScope write = _gate.EnterWrite("training");
+        MagnitudeCheck.Check(Options, data);
         try
         {
             new AlsTrainer(this, data, KernelIsa.Active).Run(iterations, progress, cancellationToken);
@@ -134,6 +148,7 @@ public sealed partial class AlsModel
 
     private void SolveFoldIn(bool user, ReadOnlySpan<int> cols, ReadOnlySpan<float> values, Span<float> factors, out float bias)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         if (cols.Length != values.Length)
         {
             throw new ArgumentException($"{cols.Length} indices but {values.Length} values.", nameof(values));

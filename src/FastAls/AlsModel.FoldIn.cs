@@ -85,5 +85,13 @@ public sealed partial class AlsModel
         {
             throw new ArgumentException($"factors has {factors.Length} values; the model has {Factors} factors.", nameof(factors));
         }
+
+        for (int f = 0; f < factors.Length; f++)
+        {
+            if (!float.IsFinite(factors[f]))
+            {
+                throw new ArgumentException($"factors[{f}] (the starting point) is not finite ({factors[f]}).", nameof(factors));
+            }
+        }
     }
 }

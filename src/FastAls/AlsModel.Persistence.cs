@@ -1,3 +1,4 @@
+using FastAls.Internals;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
@@ -42,6 +43,7 @@ public sealed partial class AlsModel
     /// </summary>
     public void Save(string path)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         ArgumentException.ThrowIfNullOrEmpty(path);
         Internals.IO.AtomicFile.Write(path, WriteTo, IoChunk);
     }
@@ -273,8 +275,8 @@ public sealed partial class AlsModel
         var itf = new FactorMatrix(items, options.Factors);
         try
         {
-            ReadFactors(s, sum, uf);
-            ReadFactors(s, sum, itf);
+            ReadFactors(s, sum, uf, "user");
+            ReadFactors(s, sum, itf, "item");
             float[]? ub = null, ib = null;
             if (options.HasBiases)
             {
@@ -282,6 +284,8 @@ public sealed partial class AlsModel
                 ib = new float[items];
                 Get(s, sum, MemoryMarshal.AsBytes(ub.AsSpan()));
                 Get(s, sum, MemoryMarshal.AsBytes(ib.AsSpan()));
+                CheckFinite(ub, "user biases");
+                CheckFinite(ib, "item biases");
             }
 
             var uidRaw = new byte[uidBytes];
@@ -317,7 +321,7 @@ public sealed partial class AlsModel
         }
     }
 
-    private static void ReadFactors(Stream s, NonCryptographicHashAlgorithm sum, FactorMatrix m)
+    private static void ReadFactors(Stream s, NonCryptographicHashAlgorithm sum, FactorMatrix m, string side)
     {
         for (int r = 0; r < m.Rows; r++)
         {
@@ -327,8 +331,20 @@ public sealed partial class AlsModel
             {
                 if (!float.IsFinite(row[d]))
                 {
-                    throw new InvalidDataException($"factor row {r} holds a non-finite value.");
+                    throw new InvalidDataException($"the {side} factors hold a non-finite value ({row[d]}) in row {r}, factor {d}.");
                 }
+            }
+        }
+    }
+
+    /// <summary>Rejects a NaN or infinite bias, naming the part and the row (the message gets the file name from the caller).</summary>
+    internal static void CheckFinite(ReadOnlySpan<float> values, string part)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                throw new InvalidDataException($"the {part} hold a non-finite value ({values[i]}) in row {i}.");
             }
         }
     }

@@ -1,3 +1,4 @@
+using FastAls.Internals;
 using FastAls.Internals.Serving;
 
 namespace FastAls;
@@ -46,6 +47,7 @@ public sealed partial class AlsModel
     /// <param name="options">Allow-list, deny-list and switches; null for the defaults.</param>
     public Recommendations Recommend(int user, int n, CsrMatrix? userItems = null, RecommendOptions? options = null)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         options ??= RecommendOptions.Default;
         CheckIndex(user, Users, "user", nameof(user));
         RequireSeen(userItems, options);
@@ -84,6 +86,7 @@ public sealed partial class AlsModel
     /// </summary>
     public Recommendations RecommendForFactors(ReadOnlySpan<float> userFactors, float userBias, int n, ReadOnlySpan<int> seenItems = default, RecommendOptions? options = null)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         options ??= RecommendOptions.Default;
         if (userFactors.Length != Factors)
         {
@@ -93,6 +96,14 @@ public sealed partial class AlsModel
         if (!float.IsFinite(userBias))
         {
             throw new ArgumentException($"userBias must be finite (got {userBias}).", nameof(userBias));
+        }
+
+        for (int f = 0; f < userFactors.Length; f++)
+        {
+            if (!float.IsFinite(userFactors[f]))
+            {
+                throw new ArgumentException($"userFactors[{f}] is not finite ({userFactors[f]}).", nameof(userFactors));
+            }
         }
 
         using var one = new FactorMatrix(1, Factors);
@@ -107,6 +118,7 @@ public sealed partial class AlsModel
     /// <summary>Top-n for many users (null: all), with the same filters as the single-user call.</summary>
     public BatchRecommendations RecommendBatch(int[]? users, int n, CsrMatrix? userItems = null, RecommendOptions? options = null)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         options ??= RecommendOptions.Default;
         RequireSeen(userItems, options);
         return BatchRecommender.Recommend(AsScorer(), users, n, userItems, options, UserIds, ItemIds);
@@ -115,6 +127,7 @@ public sealed partial class AlsModel
     /// <summary>Top-n for many users (null: all), streamed block by block to <paramref name="sink"/>.</summary>
     public void RecommendBatch(int[]? users, int n, IRecommendationSink sink, CsrMatrix? userItems = null, RecommendOptions? options = null)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         options ??= RecommendOptions.Default;
         RequireSeen(userItems, options);
         BatchRecommender.Recommend(AsScorer(), users, n, sink, userItems, options);
@@ -141,6 +154,7 @@ public sealed partial class AlsModel
     /// <summary>Similar items for many items in one blocked pass.</summary>
     public BatchRecommendations SimilarItemsBatch(int[] items, int n, RecommendOptions? options = null)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         ArgumentNullException.ThrowIfNull(items);
         return Similar(CosineScorer(ItemFactors, items.Length), items, n, options, ItemIds);
     }
@@ -170,6 +184,7 @@ public sealed partial class AlsModel
     /// <summary>Similar users for many users in one blocked pass.</summary>
     public BatchRecommendations SimilarUsersBatch(int[] users, int n, RecommendOptions? options = null)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         ArgumentNullException.ThrowIfNull(users);
         return Similar(CosineScorer(UserFactors, users.Length), users, n, options, UserIds);
     }
@@ -196,6 +211,7 @@ public sealed partial class AlsModel
     /// </summary>
     public float Predict(int user, int item)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         CheckIndex(user, Users, "user", nameof(user));
         CheckIndex(item, Items, "item", nameof(item));
         return PredictUnchecked(user, item);
@@ -204,6 +220,7 @@ public sealed partial class AlsModel
     /// <summary>Batched <see cref="Predict(int, int)"/>: <c>destination[k] = Predict(users[k], items[k])</c>, in parallel.</summary>
     public void Predict(ReadOnlySpan<int> users, ReadOnlySpan<int> items, Span<float> destination)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         if (users.Length != items.Length || destination.Length < users.Length)
         {
             throw new ArgumentException($"users ({users.Length}), items ({items.Length}) and destination ({destination.Length}) must have the same length.");

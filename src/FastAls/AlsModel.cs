@@ -1,3 +1,5 @@
+using FastAls.Internals;
+
 namespace FastAls;
 
 /// <summary>
@@ -5,7 +7,9 @@ namespace FastAls;
 /// models, the hyperparameters it was trained with and the id maps of its data.
 /// </summary>
 /// <remarks>
-/// Training lives in <c>AlsModel.Fit</c> (engine); serving, persistence and evaluation in the other
+/// Thread safety: any number of threads may read (recommend, predict, fold-in, save) at once; training is
+/// exclusive and turns away concurrent training and reads with an <see cref="InvalidOperationException"/>
+/// (see <see cref="ContinueTraining"/>). Training lives in <c>AlsModel.Fit</c> (engine); serving, persistence and evaluation in the other
 /// partial files. Scores are <c>mu + b_u + g_i + x_u . y_i</c>, with mu and the biases zero where the
 /// model has none.
 /// </remarks>
@@ -73,6 +77,11 @@ public sealed partial class AlsModel : IDisposable
 
     /// <summary>External item ids by index.</summary>
     public IdMap ItemIds { get; }
+
+    private readonly ModelGate _gate = new();
+
+    /// <summary>The training gate (exclusive training, concurrent reads; see <see cref="ContinueTraining"/>).</summary>
+    internal ModelGate Gate => _gate;
 
     /// <summary>Frees the factor memory.</summary>
     public void Dispose()

@@ -63,16 +63,16 @@ public sealed record AlsOptions
     /// <summary>Number of latent factors k.</summary>
     public int Factors { get; init; } = 64;
 
-    /// <summary>L2 regularization lambda (on factors and, for biased models, biases).</summary>
+    /// <summary>L2 regularization lambda (on factors and, for biased models, biases); in [0, 1e6].</summary>
     public float Regularization { get; init; } = 0.01f;
 
     /// <summary>Constant lambda or ALS-WR scaling by the row's count.</summary>
     public RegularizationScaling RegularizationScaling { get; init; } = RegularizationScaling.Constant;
 
-    /// <summary>Confidence scale alpha (implicit models).</summary>
+    /// <summary>Confidence scale alpha (implicit models); in [0, 1e6].</summary>
     public float Alpha { get; init; } = 1.0f;
 
-    /// <summary>Epsilon of the logarithmic confidence (implicit models).</summary>
+    /// <summary>Epsilon of the logarithmic confidence (implicit models); in [1e-12, 1e12].</summary>
     public float Epsilon { get; init; } = 1.0f;
 
     /// <summary>Linear or logarithmic confidence (implicit models).</summary>
@@ -99,8 +99,14 @@ public sealed record AlsOptions
     /// <summary>Stop training when the cost improves by less than this fraction in one iteration (0: never).</summary>
     public double EarlyStopTolerance { get; init; }
 
-    /// <summary>Standard deviation of the random initial factors (scaled by 1/sqrt(k)).</summary>
+    /// <summary>Standard deviation of the random initial factors (scaled by 1/sqrt(k)); in (0, 1e3].</summary>
     public float InitScale { get; init; } = 0.1f;
+
+    private const float MaxRegularization = 1e6f;
+    private const float MaxAlpha = 1e6f;
+    private const float MinEpsilon = 1e-12f;
+    private const float MaxEpsilon = 1e12f;
+    private const float MaxInitScale = 1e3f;
 
     /// <summary>True for the two implicit-feedback models.</summary>
     public bool IsImplicit => Kind is AlsModelKind.Implicit or AlsModelKind.BiasedImplicit;
@@ -169,9 +175,12 @@ public sealed record AlsOptions
             throw new ArgumentException($"Factors must be in [1, 4096] (got {Factors}).", nameof(Factors));
         }
 
-        if (!(Regularization >= 0) || !float.IsFinite(Regularization))
+        // The upper bounds keep float32 training finite (lambda times a row count, alpha times a value, a value
+        // over epsilon, squared initial factors); past them the failure used to surface iterations later as
+        // "not positive definite ... increase regularization", which named the wrong cause.
+        if (!(Regularization >= 0) || !(Regularization <= MaxRegularization))
         {
-            throw new ArgumentException($"Regularization must be finite and >= 0 (got {Regularization}).", nameof(Regularization));
+            throw new ArgumentException($"Regularization must be in [0, {MaxRegularization:G}] (got {Regularization:R}).", nameof(Regularization));
         }
 
         if (!Enum.IsDefined(RegularizationScaling))
@@ -179,14 +188,14 @@ public sealed record AlsOptions
             throw new ArgumentException($"RegularizationScaling {(int)RegularizationScaling} is not defined.", nameof(RegularizationScaling));
         }
 
-        if (!(Alpha >= 0) || !float.IsFinite(Alpha))
+        if (!(Alpha >= 0) || !(Alpha <= MaxAlpha))
         {
-            throw new ArgumentException($"Alpha must be finite and >= 0 (got {Alpha}).", nameof(Alpha));
+            throw new ArgumentException($"Alpha must be in [0, {MaxAlpha:G}] (got {Alpha:R}).", nameof(Alpha));
         }
 
-        if (!(Epsilon > 0) || !float.IsFinite(Epsilon))
+        if (!(Epsilon >= MinEpsilon) || !(Epsilon <= MaxEpsilon))
         {
-            throw new ArgumentException($"Epsilon must be finite and > 0 (got {Epsilon}).", nameof(Epsilon));
+            throw new ArgumentException($"Epsilon must be in [{MinEpsilon:G}, {MaxEpsilon:G}] (got {Epsilon:R}).", nameof(Epsilon));
         }
 
         if (!Enum.IsDefined(Confidence))
@@ -224,9 +233,9 @@ public sealed record AlsOptions
             throw new ArgumentException($"EarlyStopTolerance must be finite and >= 0 (got {EarlyStopTolerance}).", nameof(EarlyStopTolerance));
         }
 
-        if (!(InitScale > 0) || !float.IsFinite(InitScale))
+        if (!(InitScale > 0) || !(InitScale <= MaxInitScale))
         {
-            throw new ArgumentException($"InitScale must be finite and > 0 (got {InitScale}).", nameof(InitScale));
+            throw new ArgumentException($"InitScale must be in (0, {MaxInitScale:G}] (got {InitScale:R}).", nameof(InitScale));
         }
     }
 }

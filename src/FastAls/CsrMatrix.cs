@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FastAls.Internals;
 
 namespace FastAls;
@@ -9,9 +10,19 @@ namespace FastAls;
 /// than 2^31 non-zeros work), <see cref="int"/> column indices strictly increasing within each row.
 /// </summary>
 /// <remarks>
+/// <para>
 /// The memory may be managed arrays (pinned), unmanaged memory or a memory-mapped file; the type hands
 /// out spans and does not care which. There are no per-row objects. Instances are immutable and safe to
 /// read from many threads. Dispose releases the memory; spans obtained earlier must not be used after.
+/// </para>
+/// <para>
+/// Every instance holds a structure that <see cref="Validate"/> accepts, so the pointer loops here and in the
+/// solvers (which index the other side's factors by column, and read <c>[offsets[r], offsets[r + 1])</c>) never
+/// leave their arrays. Matrices made from caller memory (<see cref="FromArrays"/>, and the C ABI's zero-copy path)
+/// are validated before they are handed out; only matrices the library built itself in this process
+/// (the internal trusted constructor and <c>FromTrustedArrays</c>)
+/// skip that pass, and the code that builds them is what guarantees the structure.
+/// </para>
 /// </remarks>
 public sealed unsafe class CsrMatrix : IDisposable
 {
@@ -21,6 +32,12 @@ public sealed unsafe class CsrMatrix : IDisposable
     private readonly MemoryOwner _owner;
     private readonly bool _ownsOwner;
 
+    /// <summary>
+    /// The trusted constructor: wraps a structure that this library built itself in this process (a transpose,
+    /// the interaction builder, a split) and that therefore already holds the invariants of <see cref="Validate"/>.
+    /// Memory that came from a caller or a file goes through <c>FromPointers</c>/<see cref="FromArrays"/>
+    /// or is validated by its reader (<see cref="IO.CsrCache"/>) before any pointer loop reads it.
+    /// </summary>
     internal CsrMatrix(int rows, int cols, long* offsets, int* indices, float* values, MemoryOwner owner, bool ownsOwner = true)
     {
         Rows = rows;
@@ -41,8 +58,20 @@ public sealed unsafe class CsrMatrix : IDisposable
     /// <param name="rowOffsets"><c>rows + 1</c> offsets, starting at 0, non-decreasing, ending at nnz.</param>
     /// <param name="colIndices">Column of each non-zero, in [0, cols), strictly increasing within a row.</param>
     /// <param name="values">Value of each non-zero; must be finite.</param>
-    /// <param name="validate">Check the structure (recommended; O(nnz)).</param>
-    public static CsrMatrix FromArrays(int rows, int cols, long[] rowOffsets, int[] colIndices, float[] values, bool validate = true)
+    /// <remarks>The structure is always checked (O(nnz), see <see cref="Validate"/>): the kernels index memory with it.</remarks>
+    /// <exception cref="ArgumentException">The array lengths do not match the shape.</exception>
+    /// <exception cref="InvalidDataException">The structure is invalid (the message names the row).</exception>
+    public static CsrMatrix FromArrays(int rows, int cols, long[] rowOffsets, int[] colIndices, float[] values) =>
+        FromArraysCore(rows, cols, rowOffsets, colIndices, values, validate: true);
+
+    /// <summary>
+    /// Wraps arrays that this library filled itself (a split, synthetic data) without the O(nnz) check; the
+    /// builder guarantees the invariants of <see cref="Validate"/>. Never for arrays that came from a caller.
+    /// </summary>
+    internal static CsrMatrix FromTrustedArrays(int rows, int cols, long[] rowOffsets, int[] colIndices, float[] values) =>
+        FromArraysCore(rows, cols, rowOffsets, colIndices, values, validate: false);
+
+    private static CsrMatrix FromArraysCore(int rows, int cols, long[] rowOffsets, int[] colIndices, float[] values, bool validate)
     {
         ArgumentNullException.ThrowIfNull(rowOffsets);
         ArgumentNullException.ThrowIfNull(colIndices);
@@ -79,15 +108,23 @@ public sealed unsafe class CsrMatrix : IDisposable
 
     /// <summary>
     /// Wraps memory owned by the caller (for example a C or Python caller) without copying. The caller
-    /// keeps the memory alive and unchanged for the lifetime of the matrix.
+    /// keeps the memory alive and unchanged for the lifetime of the matrix. The caller has checked that
+    /// <paramref name="rowOffsets"/> holds <c>rows + 1</c> entries and the other two arrays <c>rowOffsets[rows]</c>
+    /// each; everything else (offsets from 0, non-decreasing; columns in range and increasing; finite values) is
+    /// validated here, the offsets before any row is walked.
     /// </summary>
-    internal static CsrMatrix FromPointers(int rows, int cols, long* rowOffsets, int* colIndices, float* values, bool validate = true)
+    internal static CsrMatrix FromPointers(int rows, int cols, long* rowOffsets, int* colIndices, float* values)
     {
         ValidateShape(rows, cols);
         var m = new CsrMatrix(rows, cols, rowOffsets, colIndices, values, BorrowedOwner.Create());
-        if (validate)
+        try
         {
             m.Validate();
+        }
+        catch
+        {
+            m.Dispose();
+            throw;
         }
 
         return m;
@@ -181,6 +218,10 @@ public sealed unsafe class CsrMatrix : IDisposable
     public CsrMatrix Transpose()
     {
         ThrowIfDisposed();
+
+        // Bounds: every column index is in [0, Cols) and the offsets are monotonic from 0 to Nnz, which the
+        // constructor that made this instance guarantees (validated, or built by this library); so off[c + 1],
+        // next[c] and idx/val[q] stay inside their Cols + 1, Cols and Nnz entries.
         var owner = new NativeOwner();
         try
         {
@@ -236,30 +277,18 @@ public sealed unsafe class CsrMatrix : IDisposable
     }
 
     /// <summary>
-    /// Checks the structure: offsets start at 0 and never decrease, columns are in range and strictly
-    /// increasing within each row, values are finite. Throws <see cref="InvalidDataException"/> naming the row.
+    /// Checks the structure: offsets start at 0, never decrease and end at <see cref="Nnz"/>, columns are in
+    /// range and strictly increasing within each row, values are finite. Throws <see cref="InvalidDataException"/>
+    /// naming the row. The offsets are checked completely before any row is walked, so a bad offset cannot
+    /// send the column pass past the end of the arrays.
     /// </summary>
     public void Validate()
     {
         ThrowIfDisposed();
-        if (_offsets[0] != 0)
-        {
-            throw new InvalidDataException($"CSR row offsets must start at 0 (found {_offsets[0]}).");
-        }
-
+        ValidateOffsets(_offsets, Rows, Nnz);
         for (int r = 0; r < Rows; r++)
         {
             long s = _offsets[r], e = _offsets[r + 1];
-            if (e < s)
-            {
-                throw new InvalidDataException($"CSR row offsets decrease at row {r} ({s} then {e}).");
-            }
-
-            if (e - s > int.MaxValue)
-            {
-                throw new InvalidDataException($"CSR row {r} has {e - s} non-zeros; at most {int.MaxValue} are supported per row.");
-            }
-
             int prev = -1;
             for (long p = s; p < e; p++)
             {
@@ -282,6 +311,83 @@ public sealed unsafe class CsrMatrix : IDisposable
                 prev = c;
             }
         }
+    }
+
+    /// <summary>
+    /// Checks <paramref name="rows"/> + 1 offsets: the first is 0, they never decrease, no row holds more than
+    /// <see cref="int.MaxValue"/> entries and the last is <paramref name="nnz"/>. O(rows); reads nothing else.
+    /// </summary>
+    internal static void ValidateOffsets(long* offsets, int rows, long nnz)
+    {
+        if (offsets[0] != 0)
+        {
+            throw new InvalidDataException($"CSR row offsets must start at 0 (found {offsets[0]}).");
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            long s = offsets[r], e = offsets[r + 1];
+            if (e < s)
+            {
+                throw new InvalidDataException($"CSR row offsets decrease at row {r} ({s} then {e}).");
+            }
+
+            if (e - s > int.MaxValue)
+            {
+                throw new InvalidDataException($"CSR row {r} has {e - s} non-zeros; at most {int.MaxValue} are supported per row.");
+            }
+        }
+
+        if (offsets[rows] != nnz)
+        {
+            throw new InvalidDataException($"CSR row offsets end at {offsets[rows]}, but there are {nnz} non-zeros.");
+        }
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="other"/> is exactly the transpose of this matrix (same entries and values,
+    /// bit for bit). Both must be structurally valid. O(nnz) time, O(Cols) memory: rows are visited in order,
+    /// so each entry (r, c) must be the next unread entry of <paramref name="other"/>'s row c.
+    /// </summary>
+    internal void ValidateTransposeOf(CsrMatrix other)
+    {
+        ThrowIfDisposed();
+        other.ThrowIfDisposed();
+        if (other.Rows != Cols || other.Cols != Rows || other.Nnz != Nnz)
+        {
+            throw new InvalidDataException($"The item-user matrix ({other.Rows} x {other.Cols}, {other.Nnz} non-zeros) is not the transpose of the user-item matrix ({Rows} x {Cols}, {Nnz} non-zeros): the shapes differ.");
+        }
+
+        long* next = (long*)NativeMemory.Alloc((nuint)Math.Max(Cols, 1), sizeof(long));
+        try
+        {
+            // Bounds: both matrices passed Validate, so c < Cols = other.Rows and next[c] stays within row c
+            // of other (checked against its end before it is read).
+            new ReadOnlySpan<long>(other._offsets, Cols).CopyTo(new Span<long>(next, Cols));
+            for (int r = 0; r < Rows; r++)
+            {
+                long e = _offsets[r + 1];
+                for (long p = _offsets[r]; p < e; p++)
+                {
+                    int c = _indices[p];
+                    long q = next[c]++;
+                    if (q >= other._offsets[c + 1] || other._indices[q] != r
+                        || BitConverter.SingleToInt32Bits(other._values[q]) != BitConverter.SingleToInt32Bits(_values[p]))
+                    {
+                        throw new InvalidDataException($"The item-user matrix is not the transpose of the user-item matrix: entry (row {r}, column {c}) differs or is missing.");
+                    }
+                }
+            }
+
+            // Every entry of other was matched once (equal nnz, and each row consumed no further than its end).
+        }
+        finally
+        {
+            NativeMemory.Free(next);
+        }
+
+        GC.KeepAlive(this);
+        GC.KeepAlive(other);
     }
 
     /// <summary>Releases the memory (unless it is borrowed from a caller).</summary>

@@ -7,12 +7,31 @@ namespace FastAls;
 public sealed class Dataset : IDisposable
 {
     /// <summary>Wraps a user-by-item matrix; builds the item-by-user transpose unless given.</summary>
+    /// <remarks>
+    /// A given <paramref name="itemUsers"/> is checked to be exactly the transpose of <paramref name="userItems"/>
+    /// (O(nnz)): the two halves train the two sides, and a mismatch would train on data the caller never gave.
+    /// </remarks>
+    /// <exception cref="InvalidDataException"><paramref name="itemUsers"/> is not the transpose of <paramref name="userItems"/>.</exception>
+    /// <exception cref="ArgumentException">An id map's size does not match the matrix.</exception>
     public Dataset(CsrMatrix userItems, IdMap? userIds = null, IdMap? itemIds = null, CsrMatrix? itemUsers = null)
+        : this(userItems, userIds, itemIds, itemUsers, trustedTranspose: false)
+    {
+    }
+
+    /// <summary>
+    /// The trusted form: <paramref name="itemUsers"/>, when given, was computed by <see cref="CsrMatrix.Transpose"/>
+    /// from <paramref name="userItems"/> in this process (the interaction builder), so the transpose check is skipped.
+    /// </summary>
+    internal Dataset(CsrMatrix userItems, IdMap? userIds, IdMap? itemIds, CsrMatrix? itemUsers, bool trustedTranspose)
     {
         ArgumentNullException.ThrowIfNull(userItems);
         UserItems = userItems;
         ItemUsers = itemUsers ?? userItems.Transpose();
-        if (ItemUsers.Rows != userItems.Cols || ItemUsers.Cols != userItems.Rows || ItemUsers.Nnz != userItems.Nnz)
+        if (itemUsers is not null && !trustedTranspose)
+        {
+            userItems.ValidateTransposeOf(itemUsers);
+        }
+        else if (ItemUsers.Rows != userItems.Cols || ItemUsers.Cols != userItems.Rows || ItemUsers.Nnz != userItems.Nnz)
         {
             throw new ArgumentException("itemUsers is not the transpose of userItems (shapes or nnz differ).", nameof(itemUsers));
         }

@@ -13,8 +13,9 @@ public sealed unsafe class FactorMatrix : IDisposable
     /// <summary>The row stride is a multiple of this many floats.</summary>
     public const int StrideAlignment = 16;
 
-    private readonly NativeOwner _owner = new();
+    private readonly Storage _storage;
     private readonly float* _data;
+    private int _disposed;
 
     /// <summary>A zeroed matrix.</summary>
     public FactorMatrix(int rows, int factors)
@@ -24,12 +25,15 @@ public sealed unsafe class FactorMatrix : IDisposable
         Rows = rows;
         Factors = factors;
         Stride = (factors + StrideAlignment - 1) / StrideAlignment * StrideAlignment;
-        _data = _owner.Alloc<float>((long)rows * Stride, zero: true);
+        _storage = new Storage();
+        _data = _storage.Owner.Alloc<float>((long)rows * Stride, zero: true);
     }
 
     /// <summary>
-    /// A view of the first <paramref name="rows"/> rows of <paramref name="storage"/> (same k and stride). It owns
-    /// nothing (disposing it frees nothing) and must not outlive <paramref name="storage"/>.
+    /// A view of the first <paramref name="rows"/> rows of <paramref name="storage"/> (same k and stride). The view
+    /// and the storage share a reference-counted owner: the memory is freed when the last of them is disposed,
+    /// so a view never hands out freed memory, whichever is disposed first. A disposed matrix (view or storage)
+    /// throws <see cref="ObjectDisposedException"/> from every accessor.
     /// </summary>
     internal FactorMatrix(FactorMatrix storage, int rows)
     {
@@ -40,6 +44,11 @@ public sealed unsafe class FactorMatrix : IDisposable
         Factors = storage.Factors;
         Stride = storage.Stride;
         _data = storage.Pointer;
+        _storage = storage._storage;
+        if (!_storage.AddRef())
+        {
+            throw new ObjectDisposedException(nameof(FactorMatrix), "The storage of the view was disposed.");
+        }
     }
 
     /// <summary>
@@ -91,7 +100,7 @@ public sealed unsafe class FactorMatrix : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_owner.IsDisposed, this);
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             return _data;
         }
     }
@@ -155,15 +164,55 @@ public sealed unsafe class FactorMatrix : IDisposable
     }
 
     /// <summary>Frees the memory.</summary>
-    public void Dispose() => _owner.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _storage.Release();
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckRow(int row)
     {
-        ObjectDisposedException.ThrowIf(_owner.IsDisposed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if ((uint)row >= (uint)Rows)
         {
             throw new ArgumentOutOfRangeException(nameof(row), row, $"Row must be in [0, {Rows}).");
+        }
+    }
+
+    /// <summary>The memory of a matrix and its views, freed when the last holder releases it.</summary>
+    private sealed class Storage
+    {
+        private int _holders = 1;
+
+        public NativeOwner Owner { get; } = new();
+
+        /// <summary>Adds a holder; false when the memory is already freed.</summary>
+        public bool AddRef()
+        {
+            int n = Volatile.Read(ref _holders);
+            while (n > 0)
+            {
+                int seen = Interlocked.CompareExchange(ref _holders, n + 1, n);
+                if (seen == n)
+                {
+                    return true;
+                }
+
+                n = seen;
+            }
+
+            return false;
+        }
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _holders) == 0)
+            {
+                Owner.Dispose();
+            }
         }
     }
 }

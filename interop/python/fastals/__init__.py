@@ -15,7 +15,7 @@ import ctypes
 from . import _signatures as signatures
 from ._dataset import Dataset
 from ._lib import (FastAlsArgumentError, FastAlsCancelled, FastAlsDataError, FastAlsError, FastAlsHandleError,
-                   FastAlsIOError, FastAlsNotSupported, FastAlsStateError, Library, best_level, cpu_level, lib,
+                   FastAlsIOError, FastAlsNotSupported, FastAlsNumericalError, FastAlsStateError, Library, best_level, cpu_level, lib,
                    library_path)
 from .als import (AlternatingLeastSquares, BiasedExplicitALS, BiasedImplicitALS, ExplicitALS, ranking_metrics_at_k)
 
@@ -25,7 +25,7 @@ __all__ = [
     "AlternatingLeastSquares", "ExplicitALS", "BiasedExplicitALS", "BiasedImplicitALS", "Dataset",
     "ranking_metrics_at_k", "version", "build_info", "kernel_path", "library_path", "best_level", "cpu_level",
     "FastAlsError", "FastAlsArgumentError", "FastAlsHandleError", "FastAlsIOError", "FastAlsDataError",
-    "FastAlsCancelled", "FastAlsNotSupported", "FastAlsStateError", "KernelPath", "Library", "lib", "loaded_build",
+    "FastAlsCancelled", "FastAlsNotSupported", "FastAlsNumericalError", "FastAlsStateError", "KernelPath", "Library", "lib", "loaded_build",
 ]
 
 

@@ -56,6 +56,10 @@ class FastAlsStateError(FastAlsError, RuntimeError):
     """FASTALS_E_INVALID_STATE: the object's state does not allow the call."""
 
 
+class FastAlsNumericalError(FastAlsError, ArithmeticError):
+    """FASTALS_E_NUMERICAL: a solve broke down (not positive definite) or diverged; the message names the row."""
+
+
 _ERRORS = {
     sig.FASTALS_E_INVALID_ARGUMENT: FastAlsArgumentError,
     sig.FASTALS_E_INVALID_HANDLE: FastAlsHandleError,
@@ -66,6 +70,7 @@ _ERRORS = {
     sig.FASTALS_E_BUFFER_TOO_SMALL: FastAlsError,
     sig.FASTALS_E_NOT_SUPPORTED: FastAlsNotSupported,
     sig.FASTALS_E_INVALID_STATE: FastAlsStateError,
+    sig.FASTALS_E_NUMERICAL: FastAlsNumericalError,
 }
 
 

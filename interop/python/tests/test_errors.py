@@ -213,3 +213,32 @@ def test_result_counts_are_range_checked_before_allocating():
             call(2.5)
         with pytest.raises(TypeError, match="N must be an integer"):
             call(True)
+
+
+def test_a_numerical_breakdown_raises_its_own_error_naming_the_row():
+    """FASTALS_E_NUMERICAL -> FastAlsNumericalError (an ArithmeticError), not a generic or internal error."""
+    # User 1 has one rating: with regularization 0 its 8 x 8 normal equations have rank 1.
+    rows = [0, 0, 0, 1] + [2] * 12
+    cols = [0, 1, 2, 3] + list(range(12))
+    x = sp.csr_matrix((np.full(len(rows), 3.0, dtype=np.float32), (rows, cols)), shape=(3, 12))
+    with pytest.raises(fastals.FastAlsNumericalError, match="not positive definite") as e:
+        fastals.ExplicitALS(factors=8, regularization=0.0, iterations=2, num_threads=1).fit(x)
+    assert isinstance(e.value, ArithmeticError)
+    assert e.value.status == fastals.signatures.FASTALS_E_NUMERICAL
+
+
+def test_recommend_factors_rejects_non_finite_factors_instead_of_returning_nothing():
+    m = model()
+    k = m.user_factors.shape[1]
+    out_ids = np.zeros(3, dtype=np.int32)
+    out_scores = np.zeros(3, dtype=np.float32)
+    count = ctypes.c_int32()
+    for bad in (np.nan, np.inf):
+        factors = np.ones(k, dtype=np.float32)
+        factors[1] = bad
+        with pytest.raises(FastAlsArgumentError, match="not finite"):
+            fastals.lib().call("fastals_model_recommend_factors", m._model,
+                               factors.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                               k, ctypes.c_float(0), 3, None, 0, 0, 0, None, 0, None, 0,
+                               out_ids.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), 3,
+                               out_scores.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), 3, ctypes.byref(count))

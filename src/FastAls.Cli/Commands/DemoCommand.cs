@@ -222,7 +222,7 @@ internal static class DemoCommand
             }
         }
 
-        return CsrMatrix.FromArrays(m.Rows, m.Cols, offsets, cols, vals, validate: false);
+        return CsrMatrix.FromArrays(m.Rows, m.Cols, offsets, cols, vals);
     }
 
     /// <summary>Side-by-side history and recommendations of a few users, items labelled with their planted group.</summary>

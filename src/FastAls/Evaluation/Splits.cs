@@ -222,9 +222,10 @@ public static class Splits
             teOff[u + 1] = b2;
         }
 
+        // Trusted: each row keeps a subsequence of a validated row of m (columns stay in range and increasing).
         return new TrainTestSplit(
-            CsrMatrix.FromArrays(m.Rows, m.Cols, trOff, trCol, trVal, validate: false),
-            CsrMatrix.FromArrays(m.Rows, m.Cols, teOff, teCol, teVal, validate: false));
+            CsrMatrix.FromTrustedArrays(m.Rows, m.Cols, trOff, trCol, trVal),
+            CsrMatrix.FromTrustedArrays(m.Rows, m.Cols, teOff, teCol, teVal));
     }
 
     /// <summary>SplitMix64: a tiny, platform-independent seeded generator.</summary>

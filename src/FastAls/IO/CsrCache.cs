@@ -7,22 +7,30 @@ using FastAls.Internals.IO;
 namespace FastAls.IO;
 
 /// <summary>How much of a CSR cache file is checked when it is opened.</summary>
+/// <remarks>
+/// Every level runs the structural pass, because the kernels index memory with what the file says: header
+/// and section bounds against the file size, row offsets of both halves (from 0, non-decreasing, ending at
+/// nnz), column indices (in range, strictly increasing per row), finite values, and that the item-user half is
+/// exactly the transpose of the user-item half. It is O(nnz) and reads each page once, far less than one
+/// training iteration. A checksum-consistent file written by a buggy or hostile program is therefore still
+/// rejected (an <see cref="InvalidDataException"/> naming the file and the section). The levels differ only in
+/// whether the XXH64 checksums are verified on top.
+/// </remarks>
 public enum CsrCacheValidation
 {
     /// <summary>
-    /// Header, section bounds, row offsets (O(rows)) and the XXH64 checksum of every section (O(bytes):
-    /// every page is read once; about 0.1 s per GB on top of the disk read). The default.
+    /// The structural pass and the XXH64 checksum of every section (catches also a flipped bit inside a valid
+    /// value; about 0.1 s per GB on top of the disk read). The default.
     /// </summary>
     Checksum = 0,
 
     /// <summary>
-    /// Header, section bounds, row offsets and the full structure of both matrices (column indices in
-    /// range and strictly increasing, finite values) instead of the checksum: catches anything that
-    /// could make the kernels misbehave, but not a flipped bit inside a valid value.
+    /// The structural pass only, without the checksums: nothing that could make the kernels misbehave or
+    /// train on inconsistent halves gets through, but a flipped bit inside a valid value does.
     /// </summary>
     Structure = 1,
 
-    /// <summary>Both the checksum and the structure.</summary>
+    /// <summary>Both the checksum and the structure; since the structural pass always runs, the same as <see cref="Checksum"/>.</summary>
     Full = 2,
 }
 
@@ -147,20 +155,29 @@ public static unsafe class CsrCache
                 }
             }
 
+            // The structural pass (every level; see CsrCacheValidation). ReadHeader checked that each section
+            // lies inside the mapping with the length its shape needs (rows + 1 offsets, nnz indices and values),
+            // so the offsets can be read; their check comes before any row is walked, and the matrices are made
+            // by the trusted constructor only after Validate accepted them.
             byte* b = map.Pointer;
-            CheckOffsets(path, (long*)(b + h.Offsets[0]), h.Users, h.Nnz, s_sectionNames[0]);
-            CheckOffsets(path, (long*)(b + h.Offsets[3]), h.Items, h.Nnz, s_sectionNames[3]);
+            CheckOffsets(path, (long*)(b + h.Offsets[0]), h.Users, h.Nnz, $"section 0 ({s_sectionNames[0]})");
+            CheckOffsets(path, (long*)(b + h.Offsets[3]), h.Items, h.Nnz, $"section 3 ({s_sectionNames[3]})");
             ui = new CsrMatrix(h.Users, h.Items, (long*)(b + h.Offsets[0]), (int*)(b + h.Offsets[1]), (float*)(b + h.Offsets[2]), map.NewOwner());
             iu = new CsrMatrix(h.Items, h.Users, (long*)(b + h.Offsets[3]), (int*)(b + h.Offsets[4]), (float*)(b + h.Offsets[5]), map.NewOwner());
-            if (validation != CsrCacheValidation.Checksum)
+            ValidateMatrix(path, ui, "user-item", "sections 0-2");
+            ValidateMatrix(path, iu, "item-user", "sections 3-5");
+            try
             {
-                ValidateMatrix(path, ui, "user-item");
-                ValidateMatrix(path, iu, "item-user");
+                ui.ValidateTransposeOf(iu);
+            }
+            catch (InvalidDataException e)
+            {
+                throw Corrupt(path, $"the item-user matrix (sections 3-5) does not match the user-item matrix (sections 0-2): {e.Message.TrimEnd('.')}");
             }
 
             IdMap users = ReadIds(path, b + h.Offsets[6], h.Lengths[6], h.Users, h.UserKind, s_sectionNames[6]);
             IdMap items = ReadIds(path, b + h.Offsets[7], h.Lengths[7], h.Items, h.ItemKind, s_sectionNames[7]);
-            var ds = new Dataset(ui, users, items, iu);
+            var ds = new Dataset(ui, users, items, iu, trustedTranspose: true);
             map.Release();
             return ds;
         }
@@ -474,19 +491,19 @@ public static unsafe class CsrCache
     {
         if (off[0] != 0 || off[rows] != nnz)
         {
-            throw Corrupt(path, $"{name} run from {off[0]} to {off[rows]}, expected 0 to {nnz}");
+            throw Corrupt(path, $"{name}: the offsets run from {off[0]} to {off[rows]}, expected 0 to {nnz}");
         }
 
         for (int r = 0; r < rows; r++)
         {
             if (off[r + 1] < off[r] || off[r + 1] - off[r] > int.MaxValue)
             {
-                throw Corrupt(path, $"{name} are not increasing at row {r}");
+                throw Corrupt(path, $"{name}: the offsets decrease at row {r} ({off[r]} then {off[r + 1]})");
             }
         }
     }
 
-    private static void ValidateMatrix(string path, CsrMatrix m, string name)
+    private static void ValidateMatrix(string path, CsrMatrix m, string name, string sections)
     {
         try
         {
@@ -494,7 +511,7 @@ public static unsafe class CsrCache
         }
         catch (InvalidDataException e)
         {
-            throw Corrupt(path, $"the {name} matrix is invalid: {e.Message}");
+            throw Corrupt(path, $"the {name} matrix is invalid ({sections}): {e.Message.TrimEnd('.')}");
         }
     }
 

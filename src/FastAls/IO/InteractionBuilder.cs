@@ -338,7 +338,12 @@ public sealed unsafe class InteractionBuilder : IDisposable
                 NativeOwner merged = new();
                 try
                 {
-                    Merge(off, idx, val, users, n - dups, merged, Duplicates == DuplicatePolicy.Sum, out off, out idx, out val);
+                    if (!Merge(off, idx, val, users, n - dups, merged, Duplicates == DuplicatePolicy.Sum, out off, out idx, out val, out int badRow, out int badCol, out double badSum))
+                    {
+                        throw new InvalidDataException(string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"The duplicate interactions of user {UserIds.Format(badRow)} and item {ItemIds.Format(badCol)} sum to {badSum:R}, beyond float32's range (±{float.MaxValue:R}); rescale the values or use another duplicate policy."));
+                    }
                 }
                 catch
                 {
@@ -354,7 +359,7 @@ public sealed unsafe class InteractionBuilder : IDisposable
             owner = null;
             FreeChunks();
             CsrMatrix itemUsers = userItems.Transpose();
-            return new Dataset(userItems, UserIds, ItemIds, itemUsers);
+            return new Dataset(userItems, UserIds, ItemIds, itemUsers, trustedTranspose: true);
         }
         catch
         {
@@ -472,8 +477,11 @@ public sealed unsafe class InteractionBuilder : IDisposable
         return dups;
     }
 
-    private static void Merge(long* off, int* idx, float* val, int rows, long nnz, NativeOwner owner, bool sum, out long* newOff, out int* newIdx, out float* newVal)
+    /// <summary>Merges repeated (row, column) pairs; false (naming the pair and its sum) when a sum overflows float32.</summary>
+    private static bool Merge(long* off, int* idx, float* val, int rows, long nnz, NativeOwner owner, bool sum, out long* newOff, out int* newIdx, out float* newVal, out int badRow, out int badCol, out double badSum)
     {
+        badRow = badCol = -1;
+        badSum = 0;
         newOff = owner.Alloc<long>((long)rows + 1);
         newIdx = owner.Alloc<int>(nnz);
         newVal = owner.Alloc<float>(nnz);
@@ -494,6 +502,12 @@ public sealed unsafe class InteractionBuilder : IDisposable
                     p++;
                 }
 
+                if (!float.IsFinite((float)acc))
+                {
+                    (badRow, badCol, badSum) = (r, c, acc);
+                    return false;
+                }
+
                 newIdx[w] = c;
                 newVal[w] = (float)acc;
                 w++;
@@ -501,6 +515,8 @@ public sealed unsafe class InteractionBuilder : IDisposable
 
             newOff[r + 1] = w;
         }
+
+        return true;
     }
 
     [DoesNotReturn]

@@ -77,6 +77,7 @@ public static class SparkAlsFormat
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(folder);
         options ??= new SparkExportOptions();
+        using Internals.ModelGate.ReadScope read = model.Gate.EnterRead();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.RowGroupSize);
         string full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
         if (Directory.Exists(full) && !options.Overwrite)
@@ -130,6 +131,7 @@ public static class SparkAlsFormat
         int rank;
         AlsOptions opts;
         float mu = 0;
+        IdExpectation userIds = default, itemIds = default;
         using (JsonDocument doc = ParseMetadata(json, metaPath))
         {
             JsonElement root = doc.RootElement;
@@ -146,7 +148,9 @@ public static class SparkAlsFormat
             if (root.TryGetProperty("fastals", out JsonElement fa))
             {
                 opts = ReadOptions(fa, metaPath, rank);
-                mu = fa.TryGetProperty("globalMean", out JsonElement m) ? m.GetSingle() : 0f;
+                mu = ReadGlobalMean(fa, metaPath);
+                userIds = ReadIdExpectation(fa, "user", metaPath);
+                itemIds = ReadIdExpectation(fa, "item", metaPath);
                 if (options is not null && options.Factors != rank)
                 {
                     throw new ArgumentException($"options.Factors = {options.Factors} but the model's rank is {rank}.", nameof(options));
@@ -162,8 +166,8 @@ public static class SparkAlsFormat
             }
         }
 
-        FactorTable users = await ReadFactorsAsync(Path.Combine(folder, "userFactors"), Path.Combine(folder, SidecarFolder, "userFactors"), rank, opts.HasBiases, ct).ConfigureAwait(false);
-        FactorTable items = await ReadFactorsAsync(Path.Combine(folder, "itemFactors"), Path.Combine(folder, SidecarFolder, "itemFactors"), rank, opts.HasBiases, ct).ConfigureAwait(false);
+        FactorTable users = await ReadFactorsAsync(Path.Combine(folder, "userFactors"), Path.Combine(folder, SidecarFolder, "userFactors"), rank, opts.HasBiases, userIds, ct).ConfigureAwait(false);
+        FactorTable items = await ReadFactorsAsync(Path.Combine(folder, "itemFactors"), Path.Combine(folder, SidecarFolder, "itemFactors"), rank, opts.HasBiases, itemIds, ct).ConfigureAwait(false);
         var model = new AlsModel(opts, users.Count, items.Count, users.Ids, items.Ids) { GlobalMean = mu };
         users.CopyTo(model.UserFactors, model.UserBiases);
         items.CopyTo(model.ItemFactors, model.ItemBiases);
@@ -305,7 +309,47 @@ public static class SparkAlsFormat
         }
     }
 
-    private static async Task<FactorTable> ReadFactorsAsync(string dir, string sidecarDir, int rank, bool needBias, CancellationToken ct)
+    /// <summary>What the FastAls metadata promises about a side's ids: an external_id column, and of which kind.</summary>
+    private readonly record struct IdExpectation(bool External, IdKind Kind);
+
+    private static float ReadGlobalMean(JsonElement fa, string path)
+    {
+        if (!fa.TryGetProperty("globalMean", out JsonElement m))
+        {
+            return 0f;
+        }
+
+        // Written with WriteNumber(float), so NaN or infinity cannot appear as a JSON number; a huge literal
+        // still parses to infinity and is rejected here.
+        if (m.ValueKind != JsonValueKind.Number || !m.TryGetDouble(out double d) || !float.IsFinite((float)d))
+        {
+            throw new InvalidDataException($"{path}: fastals.globalMean ({m.GetRawText()}) is not a finite float.");
+        }
+
+        return (float)d;
+    }
+
+    private static IdExpectation ReadIdExpectation(JsonElement fa, string side, string path)
+    {
+        bool external = fa.TryGetProperty(side + "IdColumn", out JsonElement col) && col.ValueKind == JsonValueKind.String && col.GetString() == "external_id";
+        IdKind kind = IdKind.Int64;
+        if (fa.TryGetProperty(side + "IdKind", out JsonElement k))
+        {
+            if (k.ValueKind != JsonValueKind.String || !Enum.TryParse(k.GetString(), ignoreCase: false, out kind) || !Enum.IsDefined(kind))
+            {
+                throw new InvalidDataException($"{path}: fastals.{side}IdKind ({k.GetRawText()}) is not Int64 or String.");
+            }
+        }
+
+        if (kind == IdKind.String && !external)
+        {
+            throw new InvalidDataException($"{path}: fastals.{side}IdKind is String but {side}IdColumn is not \"external_id\".");
+        }
+
+        return new IdExpectation(external, kind);
+    }
+
+    private static async Task<FactorTable> ReadFactorsAsync(string dir, string sidecarDir, int rank, bool needBias, IdExpectation expect, CancellationToken ct)
     {
         if (!Directory.Exists(dir))
         {
@@ -347,6 +391,40 @@ public static class SparkAlsFormat
         if (needBias && table.Biases is null)
         {
             throw new InvalidDataException($"{where}: the model kind has biases but there is no \"bias\" column.");
+        }
+
+        if (table.Count == 0)
+        {
+            throw new InvalidDataException($"{dir}: no rows; a model needs at least one {(dir.EndsWith("userFactors", StringComparison.Ordinal) ? "user" : "item")} (empty or missing part files).");
+        }
+
+        if (expect.External && table.StringIds is null && table.LongIds is null)
+        {
+            throw new InvalidDataException($"{where}: the metadata says the ids are in an \"external_id\" column ({expect.Kind}), but there is none; importing the Spark ids instead would change every id.");
+        }
+
+        if (expect.External && (table.StringIds is not null) != (expect.Kind == IdKind.String))
+        {
+            throw new InvalidDataException($"{where}: the \"external_id\" column holds {(table.StringIds is not null ? "strings" : "int64 values")}, but the metadata says the ids are {expect.Kind}.");
+        }
+
+        for (int t = 0; t < table.Values.Count; t++)
+        {
+            if (!float.IsFinite(table.Values[t]))
+            {
+                throw new InvalidDataException($"{dir}: the features of row {t / rank} (id {table.SparkIds[t / rank]}) hold a non-finite value ({table.Values[t]}).");
+            }
+        }
+
+        if (table.Biases is not null)
+        {
+            for (int r = 0; r < table.Biases.Count; r++)
+            {
+                if (!float.IsFinite(table.Biases[r]))
+                {
+                    throw new InvalidDataException($"{where}: the bias of row {r} (id {table.SparkIds[r]}) is not finite ({table.Biases[r]}).");
+                }
+            }
         }
 
         var ids = table.StringIds is not null ? IdMap.CreateString(table.Count) : IdMap.CreateInt64(table.Count);

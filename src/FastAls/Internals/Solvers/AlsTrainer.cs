@@ -151,9 +151,11 @@ internal sealed class AlsTrainer
         if (r.NonFiniteRow >= 0)
         {
             IdMap ids = users ? m.UserIds : m.ItemIds;
-            throw new ArithmeticException(
+            throw new AlsNumericalException(
                 $"{_options.Kind} ALS diverged in iteration {iteration} ({side} half-step): {(users ? "user" : "item")} row {r.NonFiniteRow} " +
-                $"(id {ids.Format((int)r.NonFiniteRow)}) got non-finite factors. The previous factors are kept; increase regularization, lower alpha or rescale the data.");
+                $"(id {ids.Format((int)r.NonFiniteRow)}) got non-finite factors. The previous factors are kept; increase regularization, lower alpha or rescale the data.",
+                users ? "user" : "item",
+                r.NonFiniteRow);
         }
 
         current.CopyFrom(next);

@@ -71,14 +71,18 @@ internal sealed class HalfStepContext
     public bool MayHaveNegativeWeights => Options.IsImplicit && Options.Confidence == ConfidenceKind.Scaled;
 
     /// <summary>Confidence of a stored value r for the implicit models (of |r|).</summary>
-    public float Confidence(float r)
+    public float Confidence(float r) => ConfidenceOf(Options, r);
+
+    /// <summary>Confidence of a stored value r under <paramref name="o"/> (the one definition; see <see cref="Confidence"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static float ConfidenceOf(AlsOptions o, float r)
     {
         float a = MathF.Abs(r);
-        return Options.Confidence switch
+        return o.Confidence switch
         {
-            ConfidenceKind.Linear => 1f + Options.Alpha * a,
-            ConfidenceKind.Scaled => Options.Alpha * a,
-            _ => 1f + Options.Alpha * MathF.Log(1f + a / Options.Epsilon),
+            ConfidenceKind.Linear => 1f + o.Alpha * a,
+            ConfidenceKind.Scaled => o.Alpha * a,
+            _ => 1f + o.Alpha * MathF.Log(1f + a / o.Epsilon),
         };
     }
 }

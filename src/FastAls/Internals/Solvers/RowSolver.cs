@@ -268,6 +268,11 @@ internal static class RowSolver
     }
 
     /// <summary>Gathers neighbours [start, start + count) into U and computes their weights and targets.</summary>
+    /// <remarks>
+    /// Bounds: <c>cols</c> is a row of a <see cref="CsrMatrix"/>, whose construction (validated, or built by this
+    /// library) guarantees every column is in [0, Cols); the half-step solvers check Cols equals the fixed side's
+    /// row count, so <c>f + col * fs</c> and <c>fb[col]</c> stay inside the fixed factors and biases.
+    /// </remarks>
     private static unsafe void Prepare(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, int start, int count)
     {
         AlsLayout layout = c.Layout;
@@ -384,7 +389,33 @@ internal static class RowSolver
         }
     }
 
+    /// <summary>The smallest normal float32, 2^-126.</summary>
+    private const float SmallestNormal = 1.17549435e-38f;
+
+    /// <summary>2^-100: CG stops once |r|^2 has dropped by this factor (the residual by 2^-50).</summary>
+    private const float ResidualDrop = 7.88860905e-31f;
+
     /// <summary>CG on (G0 + U^T diag(w) U + lambda I) z = b from the warm start in ws.Z.</summary>
+    /// <remarks>
+    /// <para>
+    /// Besides <see cref="AlsOptions.CgSteps"/> and <see cref="AlsOptions.CgTolerance"/>, the loop stops when
+    /// float32 can take it no further, so that any number of steps ends at the Cholesky optimum (within float32
+    /// tolerance) instead of blowing up:
+    /// </para>
+    /// <list type="bullet">
+    /// <item>breakdown: p'Ap is not positive and finite, or the step length alpha is not finite (z is left as it is);</item>
+    /// <item>convergence to working precision: |r|^2 has fallen below |r0|^2 * 2^-48 (the residual is 2^-24, the
+    /// float32 unit round-off, of the starting one), or below the smallest normal float. Past that point the
+    /// recursively updated residual is round-off: its squared norm goes subnormal, alpha and beta lose their
+    /// precision and the iteration starts to grow again (observed with 200 and 1000 steps);</item>
+    /// <item>a non-finite residual norm: at the start it means the system overflowed, and z becomes NaN so that
+    /// the caller reports a divergence (as the Cholesky path does for a non-finite diagonal).</item>
+    /// </list>
+    /// <para>
+    /// None of these fires while the iteration is making progress (the residual must first drop by 2^50, or the
+    /// step be degenerate), so the steps that plain CG took before these checks are unchanged, bit for bit.
+    /// </para>
+    /// </remarks>
     private static void ConjugateGradient(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
     {
         KernelPath path = c.Path;
@@ -395,21 +426,36 @@ internal static class RowSolver
         r.CopyTo(p);
         float rr = Blas.Dot(path, r, r);
         float tol = c.Options.CgTolerance;
+        if (!float.IsFinite(rr))
+        {
+            // The system itself overflowed (as the Cholesky path's non-finite diagonal): a divergence that the
+            // caller reports, not a solution to keep.
+            z.Fill(float.NaN);
+            return;
+        }
+
+        // |r|^2 at which the residual is 2^-50 of the starting one (2^-100 in squares), far below float32 round-off.
+        float floor = Math.Max(rr * ResidualDrop, SmallestNormal);
         for (int step = 0; step < c.Options.CgSteps; step++)
         {
-            if (rr <= tol * tol || rr == 0f)
+            if (rr <= tol * tol || rr == 0f || !(rr >= floor) || !float.IsFinite(rr))
             {
                 break;
             }
 
             MatVec(c, ws, cols, vals, single, lambda, p, ap);
             float pap = Blas.Dot(path, p, ap);
-            if (!(pap > 0f))
+            if (!(pap > 0f) || !float.IsFinite(pap))
             {
                 break;
             }
 
             float alpha = rr / pap;
+            if (!float.IsFinite(alpha))
+            {
+                break;
+            }
+
             Blas.Axpy(path, alpha, p, z);
             Blas.Axpy(path, -alpha, ap, r);
             float rrNew = Blas.Dot(path, r, r);

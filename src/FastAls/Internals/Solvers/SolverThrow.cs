@@ -11,8 +11,11 @@ internal static class SolverThrow
     public static void NotPositiveDefinite(HalfStepContext c, long row, int count, int pivot, float lambda)
     {
         string which = row >= 0 ? $"{c.RowName} row {row}" : c.RowName;
-        throw new ArithmeticException(
+        throw new AlsNumericalException(
             $"{c.Where}the normal equations of {which} ({count} interactions) are not positive definite " +
-            $"(pivot {pivot} of {c.Layout.D}, lambda_r = {lambda}); increase regularization.");
+            $"(pivot {pivot} of {c.Layout.D}, lambda_r = {lambda}); increase regularization" +
+            (c.Options.IsImplicit ? $" or lower alpha ({c.Options.Alpha})." : "."),
+            c.RowName,
+            row);
     }
 }

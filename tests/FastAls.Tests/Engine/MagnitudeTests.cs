@@ -1,0 +1,87 @@
+using FastAls.IO;
+using static FastAls.Tests.Engine.EngineTestData;
+
+namespace FastAls.Tests.Engine;
+
+/// <summary>
+/// Options and data whose size float32 training cannot carry are refused before training, naming the option
+/// or the value, instead of failing iterations later as "not positive definite ... increase regularization".
+/// </summary>
+public class MagnitudeTests
+{
+    public static TheoryData<string, AlsOptions> ExtremeOptions() => new()
+    {
+        { "Alpha", new AlsOptions { Alpha = 1e30f } },
+        { "Alpha", new AlsOptions { Alpha = 2e6f } },
+        { "Epsilon", new AlsOptions { Epsilon = 1e-30f } },
+        { "Epsilon", new AlsOptions { Epsilon = 1e20f } },
+        { "InitScale", new AlsOptions { InitScale = 1e30f } },
+        { "InitScale", new AlsOptions { InitScale = float.PositiveInfinity } },
+        { "Regularization", new AlsOptions { Regularization = 1e30f } },
+        { "Regularization", new AlsOptions { Regularization = float.NaN } },
+    };
+
+    [Theory]
+    [MemberData(nameof(ExtremeOptions))]
+    public void ExtremeOptions_AreRejectedUpFront_NamingTheOption(string name, AlsOptions options)
+    {
+        using Dataset data = Random(10, 8, 0.4, seed: 1, implicitValues: true);
+        var e = Assert.Throws<ArgumentException>(() => AlsModel.Fit(data, options));
+        Assert.Equal(name, e.ParamName);
+        Assert.Contains(name + " must be in", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BoundaryOptions_StillTrain()
+    {
+        using Dataset data = Random(20, 15, 0.3, seed: 2, implicitValues: true);
+        foreach (AlsOptions o in new[]
+        {
+            new AlsOptions { Factors = 3, Iterations = 2, Alpha = 1e6f, Regularization = 1e4f },
+            new AlsOptions { Factors = 3, Iterations = 2, Confidence = ConfidenceKind.Log, Epsilon = 1e-12f, Alpha = 40f },
+            new AlsOptions { Factors = 3, Iterations = 2, Regularization = 1e6f, InitScale = 1e3f },
+        })
+        {
+            using AlsModel m = AlsModel.Fit(data, o);
+            Assert.All(m.UserFactors.ToArray(), v => Assert.True(float.IsFinite(v)));
+        }
+    }
+
+    [Theory]
+    [InlineData(AlsModelKind.Explicit, 1e30f)]
+    [InlineData(AlsModelKind.BiasedExplicit, 3e20f)]
+    [InlineData(AlsModelKind.Implicit, 1e30f)]
+    [InlineData(AlsModelKind.BiasedImplicit, 1e36f)]
+    public void ExtremeValues_AreRejectedBeforeTraining_NamingTheUserOrItem(AlsModelKind kind, float huge)
+    {
+        using Dataset data = FromTriples(4, 5, [(0, 0, 1f), (0, 1, 2f), (1, 2, 1f), (2, 3, huge), (3, 4, 1f), (2, 0, 1f)]);
+        var o = new AlsOptions { Kind = kind, Factors = 2, Iterations = 3, Alpha = 1e6f };
+        var e = Assert.Throws<InvalidDataException>(() => AlsModel.Fit(data, o));
+        Assert.Contains("user 2", e.Message, StringComparison.Ordinal);
+        Assert.Contains(kind >= AlsModelKind.Implicit ? "alpha" : "rescale", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("positive definite", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LogConfidence_OverflowingAValue_IsNamed()
+    {
+        // 1 + alpha * log(1 + v / eps) is finite for every float v once eps >= 1e-12; the linear form is not.
+        using Dataset data = FromTriples(2, 2, [(0, 0, 1f), (1, 1, 3e38f)]);
+        var e = Assert.Throws<InvalidDataException>(() => AlsModel.Fit(data, new AlsOptions { Factors = 2, Alpha = 10f }));
+        Assert.Contains("3E+38", e.Message, StringComparison.Ordinal);
+        Assert.Contains("user 1, item 1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("overflows float32", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OverflowingDuplicateSum_IsNamedByTheBuilder()
+    {
+        using var b = new InteractionBuilder(duplicates: DuplicatePolicy.Sum);
+        b.Add(7, 70, 1f);
+        b.Add(8, 80, 3e38f);
+        b.Add(8, 80, 3e38f);
+        var e = Assert.Throws<InvalidDataException>(() => b.Build());
+        Assert.Contains("user 8 and item 80", e.Message, StringComparison.Ordinal);
+        Assert.Contains("float32", e.Message, StringComparison.Ordinal);
+    }
+}
