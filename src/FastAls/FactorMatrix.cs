@@ -13,7 +13,7 @@ public sealed unsafe class FactorMatrix : IDisposable
     /// <summary>The row stride is a multiple of this many floats.</summary>
     public const int StrideAlignment = 16;
 
-    private readonly Storage _storage;
+    private readonly Storage? _storage; // null for a view of caller memory (nothing to free)
     private readonly float* _data;
     private int _disposed;
 
@@ -25,8 +25,9 @@ public sealed unsafe class FactorMatrix : IDisposable
         Rows = rows;
         Factors = factors;
         Stride = (factors + StrideAlignment - 1) / StrideAlignment * StrideAlignment;
-        _storage = new Storage();
-        _data = _storage.Owner.Alloc<float>((long)rows * Stride, zero: true);
+        var storage = new Storage();
+        _storage = storage;
+        _data = storage.Owner.Alloc<float>((long)rows * Stride, zero: true);
     }
 
     /// <summary>
@@ -45,7 +46,7 @@ public sealed unsafe class FactorMatrix : IDisposable
         Stride = storage.Stride;
         _data = storage.Pointer;
         _storage = storage._storage;
-        if (!_storage.AddRef())
+        if (_storage is not null && !_storage.AddRef())
         {
             throw new ObjectDisposedException(nameof(FactorMatrix), "The storage of the view was disposed.");
         }
@@ -168,7 +169,7 @@ public sealed unsafe class FactorMatrix : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _storage.Release();
+            _storage?.Release();
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using FastAls.Internals;
+using FastAls.Internals.IO;
 using FastAls.IO;
 
 namespace FastAls.Tests.Data;
@@ -146,9 +147,9 @@ public class CsrCacheForgeryTests
         {
             long offset = BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(TableOffset + (s * 24)));
             long length = BinaryPrimitives.ReadInt64LittleEndian(b.AsSpan(TableOffset + (s * 24) + 8));
-            BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(TableOffset + (s * 24) + 16), XxHash64.Hash(b.AsSpan((int)offset, (int)length)));
+            BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(TableOffset + (s * 24) + 16), ContentHash.Of(b.AsSpan((int)offset, (int)length)));
         }
 
-        BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(504), XxHash64.Hash(b.AsSpan(0, 504)));
+        BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(504), ContentHash.Of(b.AsSpan(0, 504)));
     }
 }
