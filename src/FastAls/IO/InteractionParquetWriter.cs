@@ -1,3 +1,4 @@
+using FastAls.IO.ParquetSafety;
 using Parquet;
 using Parquet.Schema;
 
@@ -10,7 +11,8 @@ namespace FastAls.IO;
 /// </summary>
 /// <remarks>
 /// Schema: <c>user</c> and <c>item</c> as required int64 (or string) columns and <c>value</c> as a required
-/// float column (column names configurable; the value column can be left out). Snappy compression.
+/// float column (column names configurable; the value column can be left out). Snappy compression. Every
+/// page header carries the CRC-32 of its page, which readers verify.
 /// </remarks>
 public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
 {
@@ -131,17 +133,29 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
     {
         ObjectDisposedException.ThrowIf(_done, this);
         _done = true;
+        string? checksummed = null;
         try
         {
             await _writer.DisposeAsync().ConfigureAwait(false);
             await _stream.FlushAsync().ConfigureAwait(false);
             await _stream.DisposeAsync().ConfigureAwait(false);
-            File.Move(_tempPath, _path, overwrite: true);
+
+            // Parquet.Net writes no page checksums: copy the file with a CRC-32 in every page header, so that
+            // readers (FastAls's among them) detect a changed byte instead of loading different data.
+            checksummed = TempPath(_path);
+            ParquetPageChecksums.Add(_tempPath, checksummed);
+            File.Delete(_tempPath);
+            File.Move(checksummed, _path, overwrite: true);
         }
         catch
         {
             await _stream.DisposeAsync().ConfigureAwait(false);
             File.Delete(_tempPath);
+            if (checksummed is not null)
+            {
+                File.Delete(checksummed);
+            }
+
             throw;
         }
     }

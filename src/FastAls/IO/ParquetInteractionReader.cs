@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using FastAls.IO.ParquetSafety;
 using Parquet;
 using Parquet.Schema;
 
@@ -71,19 +72,36 @@ internal static class ParquetInteractionReader
 
     private static async Task<InteractionBuilder> ReadFileAsync(string file, InteractionLoadOptions o, InteractionBuilder? builder, Buffers buffers, CancellationToken ct)
     {
+        // Parquet.Net trusts the file: its decoders loop forever on a truncated footer and allocate whatever a
+        // count claims. So the structure is validated first (ParquetFileCheck), and Parquet.Net reads through
+        // a stream that refuses reads outside the column chunk it is decoding (BoundedReadStream).
+        var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var bounded = new BoundedReadStream(fs);
+        ParquetFileCheck check;
         ParquetReader reader;
         try
         {
-            reader = await ParquetReader.CreateAsync(file, null, ct).ConfigureAwait(false);
+            check = ParquetFileCheck.ReadFooter(fs, file);
+            reader = await ParquetReader.CreateAsync(bounded, null, false, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw new InvalidDataException($"{file}: not a readable Parquet file ({e.Message}).", e);
+            await bounded.DisposeAsync().ConfigureAwait(false);
+            throw Translate(e, file, "footer");
         }
 
         await using (reader.ConfigureAwait(false))
         {
-            DataField[] fields = reader.Schema.GetDataFields();
+            DataField[] fields;
+            try
+            {
+                fields = reader.Schema.Fields.OfType<DataField>().ToArray();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw Translate(e, file, "schema");
+            }
+
             DataField userField = FindField(file, fields, o.UserColumn, required: true)!;
             DataField itemField = FindField(file, fields, o.ItemColumn, required: true)!;
             DataField? valueField = o.ValueColumn is null ? null : FindField(file, fields, o.ValueColumn, o.ValueColumnRequired);
@@ -98,6 +116,9 @@ internal static class ParquetInteractionReader
                 }
             }
 
+            int userLeaf = LeafOf(check, file, userField);
+            int itemLeaf = LeafOf(check, file, itemField);
+            int valueLeaf = valueField is null ? -1 : LeafOf(check, file, valueField);
             if (builder is null)
             {
                 builder = new InteractionBuilder(userKind, itemKind, o.Duplicates, o.Values);
@@ -108,35 +129,47 @@ internal static class ParquetInteractionReader
             }
 
             string uName = $"'{userField.Name}'", iName = $"'{itemField.Name}'", vName = valueField is null ? "(none)" : $"'{valueField.Name}'";
-            for (int g = 0; g < reader.RowGroupCount; g++)
+            for (int g = 0; g < check.RowGroups.Count; g++)
             {
                 ct.ThrowIfCancellationRequested();
-                using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
-                if (rg.RowCount > Array.MaxLength)
-                {
-                    throw new InvalidDataException($"{file}, row group {g}: {rg.RowCount} rows; at most {Array.MaxLength} per row group are supported.");
-                }
-
-                int n = (int)rg.RowCount;
-                if (n == 0)
+                long rows = check.RowGroups[g].NumRows;
+                if (rows == 0)
                 {
                     continue;
                 }
 
+                // Every page header of the chunks to be read is checked (counts, sizes, checksums) before any
+                // buffer is sized by the row count; the count must also fit the bytes that hold it.
+                long bytes = 0;
+                foreach (int leaf in (int[])[userLeaf, itemLeaf, valueLeaf])
+                {
+                    if (leaf >= 0)
+                    {
+                        bytes += check.CheckChunk(fs, g, leaf);
+                    }
+                }
+
+                if (rows > (ParquetFileCheck.MaxRowsPerByte * bytes) + 4096)
+                {
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{file}, row group {g}: the row group claims {rows} rows but its columns hold only {bytes} bytes of data."));
+                }
+
+                int n = (int)rows;
+                using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
                 var block = new SourceBlock(file, g, 0, uName, iName, vName);
                 builder.BeginBlock(block);
                 int[] users = buffers.UserIndices(n);
                 int[] items = buffers.ItemIndices(n);
                 float[] values = buffers.Values(n);
-                await ReadIdsAsync(rg, userField, n, builder.UserIds, users, buffers, block, InteractionColumn.User, ct).ConfigureAwait(false);
-                await ReadIdsAsync(rg, itemField, n, builder.ItemIds, items, buffers, block, InteractionColumn.Item, ct).ConfigureAwait(false);
+                await Guarded(check, bounded, g, userLeaf, userField, () => ReadIdsAsync(rg, userField, n, builder.UserIds, users, buffers, block, InteractionColumn.User, ct)).ConfigureAwait(false);
+                await Guarded(check, bounded, g, itemLeaf, itemField, () => ReadIdsAsync(rg, itemField, n, builder.ItemIds, items, buffers, block, InteractionColumn.Item, ct)).ConfigureAwait(false);
                 if (valueField is null)
                 {
                     values.AsSpan(0, n).Fill(1f);
                 }
                 else
                 {
-                    await ReadValuesAsync(rg, valueField, n, values, buffers, block, ct).ConfigureAwait(false);
+                    await Guarded(check, bounded, g, valueLeaf, valueField, () => ReadValuesAsync(rg, valueField, n, values, buffers, block, ct)).ConfigureAwait(false);
                 }
 
                 for (int k = 0; k < n; k++)
@@ -147,6 +180,45 @@ internal static class ParquetInteractionReader
         }
 
         return builder;
+    }
+
+    /// <summary>Runs one column read with the stream limited to the column chunk, translating decoder failures.</summary>
+    private static async Task Guarded(ParquetFileCheck check, BoundedReadStream stream, int g, int leaf, DataField field, Func<Task> read)
+    {
+        ParquetFileCheck.ChunkInfo chunk = check.RowGroups[g].Chunks[leaf];
+        string part = string.Create(CultureInfo.InvariantCulture, $"row group {g}, column '{field.Name}'");
+        stream.SetWindow(chunk.Start, chunk.Start + chunk.Length, () => $"{check.File}, {part}");
+        try
+        {
+            await read().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw Translate(e, check.File, part);
+        }
+    }
+
+    /// <summary>
+    /// A failure inside Parquet.Net as an <see cref="InvalidDataException"/> that names the file and the part;
+    /// its own message ("Index was outside the bounds of the array.") is kept only as the inner exception.
+    /// </summary>
+    private static Exception Translate(Exception e, string file, string part) => e switch
+    {
+        InvalidDataException when e.Message.StartsWith(file, StringComparison.Ordinal) => e,
+        OutOfMemoryException or InsufficientExecutionStackException => e,
+        IOException when e is not EndOfStreamException && e.GetType() != typeof(IOException) => e,
+        _ => new InvalidDataException($"{file}, {part}: the data cannot be decoded (the file is corrupt, or uses a Parquet feature FastAls cannot read).", e),
+    };
+
+    private static int LeafOf(ParquetFileCheck check, string file, DataField field)
+    {
+        int leaf = check.Leaves.FindIndex(l => l.PathParts.Length == 1 && l.PathParts[0] == field.Name);
+        if (leaf < 0)
+        {
+            throw new InvalidDataException($"{file}, column '{field.Name}': the column is not a primitive column of the schema.");
+        }
+
+        return leaf;
     }
 
     private static DataField? FindField(string file, DataField[] fields, string name, bool required)
@@ -197,7 +269,7 @@ internal static class ParquetInteractionReader
     private static async Task ReadIdsAsync(ParquetRowGroupReader rg, DataField field, int n, IdMap map, int[] dense, Buffers buffers, SourceBlock block, InteractionColumn column, CancellationToken ct)
     {
         Type t = field.ClrType;
-        if (t == typeof(ReadOnlyMemory<char>))
+        if (IsText(t))
         {
             // Text ids as views into Parquet.Net's decoded pages: a string is made only for an id not seen before.
             ReadOnlyMemory<char>[] m = buffers.Texts(n);
@@ -215,29 +287,20 @@ internal static class ParquetInteractionReader
 
             for (int k = 0; k < n; k++)
             {
-                dense[k] = map.GetOrAdd(m[k].Span);
-            }
+                ReadOnlySpan<char> id = m[k].Span;
 
-            Array.Clear(m, 0, n);
-            return;
-        }
-
-        if (t == typeof(string))
-        {
-            string?[] s = buffers.Strings(n);
-            await rg.ReadAsync(field, s.AsMemory(0, n), null, ct).ConfigureAwait(false);
-            for (int k = 0; k < n; k++)
-            {
-                string? id = s[k];
-                if (id is null)
+                // Parquet.Net decodes UTF-8 with replacement: distinct invalid byte strings all become U+FFFD
+                // and would silently merge into one id.
+                if (id.Contains('\uFFFD'))
                 {
-                    ThrowNull(block, k, column);
+                    Array.Clear(m, 0, n);
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{block.Describe(k, column)}: the id is not valid UTF-8 (or contains U+FFFD, the replacement character)."));
                 }
 
                 dense[k] = map.GetOrAdd(id);
             }
 
-            Array.Clear(s, 0, n);
+            Array.Clear(m, 0, n);
             return;
         }
 
