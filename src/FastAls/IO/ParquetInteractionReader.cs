@@ -105,6 +105,11 @@ internal static class ParquetInteractionReader
             DataField userField = FindField(file, fields, o.UserColumn, required: true)!;
             DataField itemField = FindField(file, fields, o.ItemColumn, required: true)!;
             DataField? valueField = o.ValueColumn is null ? null : FindField(file, fields, o.ValueColumn, o.ValueColumnRequired);
+            if (valueField is null && o.ValueColumn is not null && fields.Length > 2)
+            {
+                // The same rule as for a text header: other columns but no value column is not taken to mean 1.0.
+                throw new InvalidDataException($"{file}: no column '{o.ValueColumn}' (columns: {string.Join(", ", fields.Select(x => x.Name))}); name the value column, or say there is none (ValueColumn = null, --value-col none) to use 1.0 for every interaction.");
+            }
             IdKind userKind = IdKindOf(file, userField, o.UserIdKind, "UserIdKind");
             IdKind itemKind = IdKindOf(file, itemField, o.ItemIdKind, "ItemIdKind");
             if (valueField is not null)
