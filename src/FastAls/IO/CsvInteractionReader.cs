@@ -196,7 +196,7 @@ internal sealed class CsvInteractionReader
         int nuls = probe.Count((byte)0);
         if (bom || (nuls > 0 && nuls * 4 >= probe.Length))
         {
-            throw new InvalidDataException($"{_path}: this file is UTF-16 (or UTF-32); FastAls reads UTF-8. Convert it first, e.g. iconv -f UTF-16 -t UTF-8.");
+            throw new InvalidDataException($"{_path}: this file is UTF-16; FastAls reads UTF-8 (convert it first, e.g. iconv -f UTF-16 -t UTF-8).");
         }
     }
 
