@@ -73,35 +73,11 @@ internal static class ParquetInteractionReader
     private static async Task<InteractionBuilder> ReadFileAsync(string file, InteractionLoadOptions o, InteractionBuilder? builder, Buffers buffers, CancellationToken ct)
     {
         // Parquet.Net trusts the file: its decoders loop forever on a truncated footer and allocate whatever a
-        // count claims. So the structure is validated first (ParquetFileCheck), and Parquet.Net reads through
-        // a stream that refuses reads outside the column chunk it is decoding (BoundedReadStream).
-        var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        var bounded = new BoundedReadStream(fs);
-        ParquetFileCheck check;
-        ParquetReader reader;
-        try
+        // count claims. SafeParquetFile validates the structure first and confines Parquet.Net's reads.
+        SafeParquetFile pq = await SafeParquetFile.OpenAsync(file, ct).ConfigureAwait(false);
+        await using (pq.ConfigureAwait(false))
         {
-            check = ParquetFileCheck.ReadFooter(fs, file);
-            reader = await ParquetReader.CreateAsync(bounded, null, false, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            await bounded.DisposeAsync().ConfigureAwait(false);
-            throw Translate(e, file, "footer");
-        }
-
-        await using (reader.ConfigureAwait(false))
-        {
-            DataField[] fields;
-            try
-            {
-                fields = reader.Schema.Fields.OfType<DataField>().ToArray();
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                throw Translate(e, file, "schema");
-            }
-
+            DataField[] fields = pq.TopLevelFields();
             DataField userField = FindField(file, fields, o.UserColumn, required: true)!;
             DataField itemField = FindField(file, fields, o.ItemColumn, required: true)!;
             DataField? valueField = o.ValueColumn is null ? null : FindField(file, fields, o.ValueColumn, o.ValueColumnRequired);
@@ -110,6 +86,7 @@ internal static class ParquetInteractionReader
                 // The same rule as for a text header: other columns but no value column is not taken to mean 1.0.
                 throw new InvalidDataException($"{file}: no column '{o.ValueColumn}' (columns: {string.Join(", ", fields.Select(x => x.Name))}); name the value column, or say there is none (ValueColumn = null, --value-col none) to use 1.0 for every interaction.");
             }
+
             IdKind userKind = IdKindOf(file, userField, o.UserIdKind, "UserIdKind");
             IdKind itemKind = IdKindOf(file, itemField, o.ItemIdKind, "ItemIdKind");
             if (valueField is not null)
@@ -121,9 +98,9 @@ internal static class ParquetInteractionReader
                 }
             }
 
-            int userLeaf = LeafOf(check, file, userField);
-            int itemLeaf = LeafOf(check, file, itemField);
-            int valueLeaf = valueField is null ? -1 : LeafOf(check, file, valueField);
+            int userLeaf = pq.LeafOf(userField);
+            int itemLeaf = pq.LeafOf(itemField);
+            int valueLeaf = valueField is null ? -1 : pq.LeafOf(valueField);
             if (builder is null)
             {
                 builder = new InteractionBuilder(userKind, itemKind, o.Duplicates, o.Values);
@@ -134,47 +111,32 @@ internal static class ParquetInteractionReader
             }
 
             string uName = $"'{userField.Name}'", iName = $"'{itemField.Name}'", vName = valueField is null ? "(none)" : $"'{valueField.Name}'";
-            for (int g = 0; g < check.RowGroups.Count; g++)
+            for (int g = 0; g < pq.Check.RowGroups.Count; g++)
             {
                 ct.ThrowIfCancellationRequested();
-                long rows = check.RowGroups[g].NumRows;
-                if (rows == 0)
+                if (pq.Check.RowGroups[g].NumRows == 0)
                 {
                     continue;
                 }
 
                 // Every page header of the chunks to be read is checked (counts, sizes, checksums) before any
                 // buffer is sized by the row count; the count must also fit the bytes that hold it.
-                long bytes = 0;
-                foreach (int leaf in (int[])[userLeaf, itemLeaf, valueLeaf])
-                {
-                    if (leaf >= 0)
-                    {
-                        bytes += check.CheckChunk(fs, g, leaf);
-                    }
-                }
-
-                if (rows > (ParquetFileCheck.MaxRowsPerByte * bytes) + 4096)
-                {
-                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{file}, row group {g}: the row group claims {rows} rows but its columns hold only {bytes} bytes of data."));
-                }
-
-                int n = (int)rows;
-                using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
+                int n = pq.CheckRowGroup(g, userLeaf, itemLeaf, valueLeaf);
+                using ParquetRowGroupReader rg = pq.Reader.OpenRowGroupReader(g);
                 var block = new SourceBlock(file, g, 0, uName, iName, vName);
                 builder.BeginBlock(block);
                 int[] users = buffers.UserIndices(n);
                 int[] items = buffers.ItemIndices(n);
                 float[] values = buffers.Values(n);
-                await Guarded(check, bounded, g, userLeaf, userField, () => ReadIdsAsync(rg, userField, n, builder.UserIds, users, buffers, block, InteractionColumn.User, ct)).ConfigureAwait(false);
-                await Guarded(check, bounded, g, itemLeaf, itemField, () => ReadIdsAsync(rg, itemField, n, builder.ItemIds, items, buffers, block, InteractionColumn.Item, ct)).ConfigureAwait(false);
+                await pq.ReadColumnAsync(g, userLeaf, userField.Name, () => ReadIdsAsync(rg, userField, n, builder.UserIds, users, buffers, block, InteractionColumn.User, ct)).ConfigureAwait(false);
+                await pq.ReadColumnAsync(g, itemLeaf, itemField.Name, () => ReadIdsAsync(rg, itemField, n, builder.ItemIds, items, buffers, block, InteractionColumn.Item, ct)).ConfigureAwait(false);
                 if (valueField is null)
                 {
                     values.AsSpan(0, n).Fill(1f);
                 }
                 else
                 {
-                    await Guarded(check, bounded, g, valueLeaf, valueField, () => ReadValuesAsync(rg, valueField, n, values, buffers, block, ct)).ConfigureAwait(false);
+                    await pq.ReadColumnAsync(g, valueLeaf, valueField.Name, () => ReadValuesAsync(rg, valueField, n, values, buffers, block, ct)).ConfigureAwait(false);
                 }
 
                 for (int k = 0; k < n; k++)
@@ -185,45 +147,6 @@ internal static class ParquetInteractionReader
         }
 
         return builder;
-    }
-
-    /// <summary>Runs one column read with the stream limited to the column chunk, translating decoder failures.</summary>
-    private static async Task Guarded(ParquetFileCheck check, BoundedReadStream stream, int g, int leaf, DataField field, Func<Task> read)
-    {
-        ParquetFileCheck.ChunkInfo chunk = check.RowGroups[g].Chunks[leaf];
-        string part = string.Create(CultureInfo.InvariantCulture, $"row group {g}, column '{field.Name}'");
-        stream.SetWindow(chunk.Start, chunk.Start + chunk.Length, () => $"{check.File}, {part}");
-        try
-        {
-            await read().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw Translate(e, check.File, part);
-        }
-    }
-
-    /// <summary>
-    /// A failure inside Parquet.Net as an <see cref="InvalidDataException"/> that names the file and the part;
-    /// its own message ("Index was outside the bounds of the array.") is kept only as the inner exception.
-    /// </summary>
-    private static Exception Translate(Exception e, string file, string part) => e switch
-    {
-        InvalidDataException when e.Message.StartsWith(file, StringComparison.Ordinal) => e,
-        OutOfMemoryException or InsufficientExecutionStackException => e,
-        IOException when e is not EndOfStreamException && e.GetType() != typeof(IOException) => e,
-        _ => new InvalidDataException($"{file}, {part}: the data cannot be decoded (the file is corrupt, or uses a Parquet feature FastAls cannot read).", e),
-    };
-
-    private static int LeafOf(ParquetFileCheck check, string file, DataField field)
-    {
-        int leaf = check.Leaves.FindIndex(l => l.PathParts.Length == 1 && l.PathParts[0] == field.Name);
-        if (leaf < 0)
-        {
-            throw new InvalidDataException($"{file}, column '{field.Name}': the column is not a primitive column of the schema.");
-        }
-
-        return leaf;
     }
 
     private static DataField? FindField(string file, DataField[] fields, string name, bool required)
