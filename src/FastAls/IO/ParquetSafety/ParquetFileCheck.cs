@@ -56,8 +56,20 @@ internal sealed class ParquetFileCheck
     /// <summary>A row group: its row count and one chunk per leaf.</summary>
     internal sealed record RowGroupInfo(long NumRows, ChunkInfo[] Chunks);
 
-    /// <summary>A column chunk: where its pages lie and what its metadata claims.</summary>
-    internal sealed record ChunkInfo(long Start, long Length, int Codec, long NumValues, long TotalUncompressed, HashSet<int>? Encodings, ThriftStruct MetaData);
+    /// <summary>
+    /// A column chunk: <c>Start</c> is where Parquet.Net starts reading pages (the smallest non-zero page
+    /// offset), <c>Length</c> the size its metadata states, <c>Limit</c> where the next chunk (or the footer)
+    /// starts. Some writers state sizes that do not cover the pages exactly, so pages are walked up to the limit.
+    /// </summary>
+    internal sealed record ChunkInfo(long Start, long Length, int Codec, long NumValues, ThriftStruct MetaData)
+    {
+        public long Limit { get; set; }
+    }
+
+    /// <summary>Where the pages of a chunk end, once <see cref="CheckChunk"/> walked them.</summary>
+    public long PagesEnd(int rowGroup, int leaf) => _pagesEnd[(rowGroup, leaf)];
+
+    private readonly Dictionary<(int, int), long> _pagesEnd = [];
 
     /// <summary>Reads and validates the footer of <paramref name="stream"/> (named <paramref name="file"/> in errors).</summary>
     public static ParquetFileCheck ReadFooter(Stream stream, string file)
@@ -186,7 +198,7 @@ internal sealed class ParquetFileCheck
                 }
 
                 long typeLength = e.Int(2) ?? 0;
-                if (type == 7 && typeLength is <= 0 or > 1 << 20)
+                if (type == 7 && typeLength is < 0 or > 1 << 20)
                 {
                     throw Bad(file, "schema", $"column '{name}' is fixed-length with an invalid length {typeLength}");
                 }
@@ -252,6 +264,13 @@ internal sealed class ParquetFileCheck
             throw Bad(file, "footer", Inv($"the file claims {fileRows} rows but its row groups hold {total}"));
         }
 
+        long[] starts = result.SelectMany(g => g.Chunks).Select(c => c.Start).Distinct().Order().ToArray();
+        foreach (ChunkInfo c in result.SelectMany(g => g.Chunks))
+        {
+            int next = Array.BinarySearch(starts, c.Start) + 1;
+            c.Limit = next < starts.Length ? starts[next] : footerStart;
+        }
+
         return result;
     }
 
@@ -300,8 +319,7 @@ internal sealed class ParquetFileCheck
             throw Bad(file, part, Inv($"the chunk's offsets (data {data}, dictionary {dict}, index {index}, {size} bytes) do not lie inside the file's {footerStart} bytes of column data"));
         }
 
-        HashSet<int>? encodings = md.List(2) is List<ThriftValue> enc ? enc.Select(e => (int)e.Int).ToHashSet() : null;
-        return new ChunkInfo(start, size, (int)codec, values, md.Int(6) ?? -1, encodings, md);
+        return new ChunkInfo(start, size, (int)codec, values, md);
     }
 
     /// <summary>
@@ -320,18 +338,21 @@ internal sealed class ParquetFileCheck
             return 0;
         }
 
-        if (chunk.Length > int.MaxValue)
+        long extent = chunk.Limit - chunk.Start;
+        if (extent > int.MaxValue)
         {
-            throw Bad(File, part, Inv($"the column chunk has {chunk.Length} bytes; at most {int.MaxValue} are supported"));
+            throw Bad(File, part, Inv($"the column chunk has {extent} bytes; at most {int.MaxValue} are supported"));
         }
 
-        int len = (int)chunk.Length;
+        int len = (int)extent;
         byte[] buf = ArrayPool<byte>.Shared.Rent(Math.Max(len, 1));
         try
         {
             stream.Position = chunk.Start;
             stream.ReadExactly(buf, 0, len);
-            return WalkPages(buf.AsSpan(0, len), buf.AsMemory(0, len), chunk, leaf, part);
+            (long uncompressed, int end) = WalkPages(buf.AsSpan(0, len), buf.AsMemory(0, len), chunk, leaf, part);
+            _pagesEnd[(rowGroup, leafIndex)] = chunk.Start + end;
+            return uncompressed;
         }
         finally
         {
@@ -339,7 +360,7 @@ internal sealed class ParquetFileCheck
         }
     }
 
-    private long WalkPages(ReadOnlySpan<byte> bytes, ReadOnlyMemory<byte> memory, ChunkInfo chunk, Leaf leaf, string part)
+    private (long Uncompressed, int End) WalkPages(ReadOnlySpan<byte> bytes, ReadOnlyMemory<byte> memory, ChunkInfo chunk, Leaf leaf, string part)
     {
         int pos = 0;
         long values = 0;
@@ -379,7 +400,7 @@ internal sealed class ParquetFileCheck
             int payload = pos + headerLen;
             if (us < 0 || cs < 0 || cs > bytes.Length - payload)
             {
-                throw Bad(File, where, Inv($"the page claims {cs} bytes ({us} uncompressed) but {bytes.Length - payload} bytes are left in the column chunk"));
+                throw Bad(File, where, Inv($"the page claims {cs} bytes ({us} uncompressed) but {bytes.Length - payload} bytes are left before the next column chunk"));
             }
 
             ReadOnlySpan<byte> data = bytes.Slice(payload, (int)cs);
@@ -435,11 +456,6 @@ internal sealed class ParquetFileCheck
                             throw Bad(File, where, Inv($"the page has encoding {enc}, which FastAls cannot read"));
                         }
 
-                        if (chunk.Encodings is not null && !chunk.Encodings.Contains((int)enc))
-                        {
-                            throw Bad(File, where, Inv($"the page's encoding {enc} is not among the chunk's encodings"));
-                        }
-
                         if (enc is 2 or 8 && !dictionary)
                         {
                             throw Bad(File, where, "a dictionary-encoded page in a chunk without a dictionary");
@@ -479,17 +495,7 @@ internal sealed class ParquetFileCheck
             page++;
         }
 
-        if (pos != bytes.Length)
-        {
-            throw Bad(File, part, Inv($"the chunk's {chunk.NumValues} values end at byte {chunk.Start + pos} but the chunk runs to byte {chunk.Start + bytes.Length}"));
-        }
-
-        if (chunk.TotalUncompressed >= 0 && chunk.TotalUncompressed != uncompressedTotal)
-        {
-            throw Bad(File, part, Inv($"the chunk claims {chunk.TotalUncompressed} uncompressed bytes but its pages hold {uncompressedTotal}"));
-        }
-
-        return uncompressedTotal;
+        return (uncompressedTotal, pos);
     }
 
     private void CheckSizes(ReadOnlySpan<byte> data, long uncompressed, int codec, string where)
@@ -532,6 +538,18 @@ internal sealed class ParquetFileCheck
                 }
 
                 break;
+            case 6: // zstd: the frame header usually states the content size; when it does, it must agree.
+                if (ZstdContentSize(data) is long frameSize)
+                {
+                    if (frameSize != uncompressed)
+                    {
+                        throw Bad(File, where, Inv($"the page claims {uncompressed} uncompressed bytes but its zstd frame says {frameSize}"));
+                    }
+
+                    return;
+                }
+
+                break;
         }
 
         if (uncompressed > (MaxCompressionRatio * compressed) + 1024)
@@ -540,12 +558,41 @@ internal sealed class ParquetFileCheck
         }
     }
 
+    /// <summary>The content size a zstd frame header states, or null when it states none (or is not a zstd frame).</summary>
+    private static long? ZstdContentSize(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 5 || BinaryPrimitives.ReadUInt32LittleEndian(data) != 0xFD2FB528)
+        {
+            return null;
+        }
+
+        byte fhd = data[4];
+        int fcsFlag = fhd >> 6;
+        bool single = (fhd & 0x20) != 0;
+        int dictBytes = (fhd & 3) switch { 0 => 0, 1 => 1, 2 => 2, _ => 4 };
+        int fcsBytes = fcsFlag switch { 0 => single ? 1 : 0, 1 => 2, 2 => 4, _ => 8 };
+        int at = 5 + (single ? 0 : 1) + dictBytes;
+        if (fcsBytes == 0 || data.Length < at + fcsBytes)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<byte> f = data.Slice(at, fcsBytes);
+        return fcsBytes switch
+        {
+            1 => f[0],
+            2 => BinaryPrimitives.ReadUInt16LittleEndian(f) + 256L,
+            4 => BinaryPrimitives.ReadUInt32LittleEndian(f),
+            _ => (long)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(f), long.MaxValue),
+        };
+    }
+
     private static int? FixedWidth(Leaf leaf) => leaf.PhysicalType switch
     {
         1 or 4 => 4,
         2 or 5 => 8,
         3 => 12,
-        7 => leaf.TypeLength,
+        7 when leaf.TypeLength > 0 => leaf.TypeLength,
         _ => null,
     };
 

@@ -99,12 +99,15 @@ internal sealed class SafeParquetFile : IAsyncDisposable
         return (int)rows;
     }
 
-    /// <summary>Runs one column read of row group <paramref name="g"/> with Parquet.Net confined to the column's chunk.</summary>
+    /// <summary>
+    /// Runs one column read of row group <paramref name="g"/> with Parquet.Net confined to the column's pages
+    /// (<see cref="CheckRowGroup"/> must have validated them).
+    /// </summary>
     public async Task ReadColumnAsync(int g, int leaf, string columnName, Func<Task> read)
     {
         ParquetFileCheck.ChunkInfo chunk = Check.RowGroups[g].Chunks[leaf];
         string part = string.Create(CultureInfo.InvariantCulture, $"row group {g}, column '{columnName}'");
-        _bounded.SetWindow(chunk.Start, chunk.Start + chunk.Length, () => $"{File}, {part}");
+        _bounded.SetWindow(chunk.Start, Check.PagesEnd(g, leaf), () => $"{File}, {part}");
         try
         {
             await read().ConfigureAwait(false);

@@ -197,7 +197,7 @@ internal ref struct ThriftCompactReader
                     }
 
                     var et = (ThriftType)(h & 0x0F);
-                    if (et is ThriftType.Stop or > ThriftType.Struct)
+                    if ((et == ThriftType.Stop && count > 0) || et > ThriftType.Struct)
                     {
                         throw new ThriftFormatException(string.Create(CultureInfo.InvariantCulture, $"bad list element type {(int)et} at byte {at}"));
                     }
