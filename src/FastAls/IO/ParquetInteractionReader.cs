@@ -199,33 +199,37 @@ internal static class ParquetInteractionReader
         Type t = field.ClrType;
         if (IsText(t))
         {
-            // Text ids as views into Parquet.Net's decoded pages: a string is made only for an id not seen before.
-            ReadOnlyMemory<char>[] m = buffers.Texts(n);
-            if (field.IsNullable)
+            // Text ids read as their raw bytes (a byte[] view of the same column) and decoded here with strict
+            // UTF-8: Parquet.Net's own decoding replaces invalid bytes with U+FFFD, which would silently merge
+            // distinct ids. A string is made only for an id not seen before.
+            var raw = new DataField<byte[]>(field.Name, field.IsNullable);
+            _ = new ParquetSchema(raw);
+            ReadOnlyMemory<byte>[] m = buffers.Bytes(n);
+            int[]? levels = field.IsNullable ? buffers.Levels(n) : null;
+            await rg.ReadRawAsync(raw, m.AsMemory(0, n), levels?.AsMemory(0, n), null, ct).ConfigureAwait(false);
+            char[] chars = buffers.Chars(256);
+            for (int k = 0, v = 0; k < n; k++)
             {
-                ReadOnlyMemory<char>?[] nm = buffers.NullableTexts(n);
-                await rg.ReadAsync<ReadOnlyMemory<char>>(field, nm.AsMemory(0, n), null, ct).ConfigureAwait(false);
-                CopyNonNull(nm, m, n, block, column);
-                Array.Clear(nm, 0, n);
-            }
-            else
-            {
-                await rg.ReadAsync<ReadOnlyMemory<char>>(field, m.AsMemory(0, n), null, ct).ConfigureAwait(false);
-            }
-
-            for (int k = 0; k < n; k++)
-            {
-                ReadOnlySpan<char> id = m[k].Span;
-
-                // Parquet.Net decodes UTF-8 with replacement: distinct invalid byte strings all become U+FFFD
-                // and would silently merge into one id.
-                if (id.Contains('\uFFFD'))
+                if (levels is not null && levels[k] == 0)
                 {
                     Array.Clear(m, 0, n);
-                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{block.Describe(k, column)}: the id is not valid UTF-8 (or contains U+FFFD, the replacement character)."));
+                    ThrowNull(block, k, column);
                 }
 
-                dense[k] = map.GetOrAdd(id);
+                ReadOnlySpan<byte> id = m[v++].Span;
+                if (!System.Text.Unicode.Utf8.IsValid(id))
+                {
+                    Array.Clear(m, 0, n);
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{block.Describe(k, column)}: the id is not valid UTF-8."));
+                }
+
+                if (chars.Length < id.Length)
+                {
+                    chars = buffers.Chars(id.Length);
+                }
+
+                int len = System.Text.Encoding.UTF8.GetChars(id, chars);
+                dense[k] = map.GetOrAdd(chars.AsSpan(0, len));
             }
 
             Array.Clear(m, 0, n);
@@ -383,8 +387,9 @@ internal static class ParquetInteractionReader
         private int[]? _ints;
         private double[]? _doubles;
         private string?[]? _strings;
-        private ReadOnlyMemory<char>[]? _texts;
-        private ReadOnlyMemory<char>?[]? _ntexts;
+        private ReadOnlyMemory<byte>[]? _bytes;
+        private int[]? _levels;
+        private char[]? _chars;
         private long?[]? _nlongs;
         private int?[]? _nints;
         private float?[]? _nfloats;
@@ -404,9 +409,11 @@ internal static class ParquetInteractionReader
 
         public string?[] Strings(int n) => Get(ref _strings, n);
 
-        public ReadOnlyMemory<char>[] Texts(int n) => Get(ref _texts, n);
+        public ReadOnlyMemory<byte>[] Bytes(int n) => Get(ref _bytes, n);
 
-        public ReadOnlyMemory<char>?[] NullableTexts(int n) => Get(ref _ntexts, n);
+        public int[] Levels(int n) => Get(ref _levels, n);
+
+        public char[] Chars(int n) => Get(ref _chars, n);
 
         public long?[] NullableLongs(int n) => Get(ref _nlongs, n);
 
@@ -425,8 +432,9 @@ internal static class ParquetInteractionReader
             Put(ref _ints);
             Put(ref _doubles);
             Put(ref _strings);
-            Put(ref _texts);
-            Put(ref _ntexts);
+            Put(ref _bytes);
+            Put(ref _levels);
+            Put(ref _chars);
             Put(ref _nlongs);
             Put(ref _nints);
             Put(ref _nfloats);

@@ -201,6 +201,24 @@ public class InputHardeningTests
     }
 
     [Fact]
+    public async Task Parquet_ValidUtf8Ids_IncludingReplacementCharacter_AreKept()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("ok.parquet");
+        var uf = new DataField<string?>("user");
+        var itf = new DataField<string>("item");
+        await DataTestHelpers.WriteParquetAsync(path, [uf, itf], async (g, rg) =>
+        {
+            await rg.WriteAsync(uf, new[] { "a\uFFFDb", "ü", "a\uFFFDb" });
+            await rg.WriteAsync(itf, new[] { "😀", "x", "y" });
+        });
+        using Dataset ds = InteractionLoader.Load(path);
+        Assert.Equal(["a\uFFFDb", "ü"], [ds.UserIds.GetString(0), ds.UserIds.GetString(1)]);
+        Assert.Equal("😀", ds.ItemIds.GetString(0));
+        Assert.Equal(3, ds.Nnz);
+    }
+
+    [Fact]
     public async Task Parquet_DefaultValueColumnMissingAmongOthers_IsAnError()
     {
         using var dir = new TempDir();
