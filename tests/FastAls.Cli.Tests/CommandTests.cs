@@ -66,6 +66,27 @@ public class CommandTests : IClassFixture<TinyData>
     }
 
     [Fact]
+    public void Named_columns_must_be_in_the_header_and_corrupt_parquet_fails_fast()
+    {
+        // Header item_id,user_id,plays with other names given: an error listing the columns, not users and
+        // items swapped by position.
+        string csv = _d["swapped.csv"];
+        File.WriteAllText(csv, "item_id,user_id,plays\n10,1,5\n11,2,6\n12,1,1\n");
+        CliResult r = CliRunner.InProcess("train", csv, "-o", _d["swapped.fals"], "--user-col", "uid", "--item-col", "iid", "--value-col", "plays", "-k", "2", "--iterations", "1");
+        TinyData.Fails(r, 1, "'item_id', 'user_id', 'plays'");
+        Assert.False(File.Exists(_d["swapped.fals"]));
+
+        // A footer whose last stop byte is gone: info and train answer with one line (Parquet.Net alone loops forever).
+        byte[] bytes = File.ReadAllBytes(_d.Parquet);
+        int footerEnd = bytes.Length - 8;
+        Assert.Equal(0, bytes[footerEnd - 1]);
+        string broken = _d["broken.parquet"];
+        File.WriteAllBytes(broken, [.. bytes[..(footerEnd - 1)], .. bytes[footerEnd..]]);
+        TinyData.Fails(CliRunner.InProcess("info", broken), 1, "broken.parquet");
+        TinyData.Fails(CliRunner.InProcess("train", broken, "-o", _d["broken.fals"]), 1, "broken.parquet");
+    }
+
+    [Fact]
     public void Text_ids_after_integer_ones_need_ids_text()
     {
         // The id kind is taken from the first record; a later text id fails and the hint names the CLI option.

@@ -215,27 +215,16 @@ internal static class InfoCommand
         {
             try
             {
-                using FileStream s = File.OpenRead(f);
-                bytes += s.Length;
-                ParquetReader r = ParquetReader.CreateAsync(s).GetAwaiter().GetResult();
-                try
-                {
-                    schema ??= r.Schema.Fields.Select(d => $"{d.Name}: {Describe(d)}").ToArray();
-                    groups += r.RowGroupCount;
-                    for (int g = 0; g < r.RowGroupCount; g++)
-                    {
-                        using ParquetRowGroupReader rg = r.OpenRowGroupReader(g);
-                        rows += rg.RowCount;
-                    }
-                }
-                finally
-                {
-                    r.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                }
+                // Through the library's validating reader: Parquet.Net alone loops forever on some corrupt footers.
+                bytes += new FileInfo(f).Length;
+                ParquetFileSummary summary = InteractionLoader.ReadParquetSummaryAsync(f).GetAwaiter().GetResult();
+                schema ??= summary.Schema.Fields.Select(d => $"{d.Name}: {Describe(d)}").ToArray();
+                groups += summary.RowGroups;
+                rows += summary.Rows;
             }
             catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or InvalidOperationException)
             {
-                throw new CliException($"{f}: not a readable Parquet file: {e.Message}", e);
+                throw new CliException(e.Message.StartsWith(f, StringComparison.Ordinal) ? e.Message : $"{f}: not a readable Parquet file: {e.Message}", e);
             }
         }
 

@@ -25,10 +25,20 @@ internal static class InputData
         var o = new InteractionLoadOptions
         {
             Format = a.GetChoice("input-format", InteractionFormat.Auto, ("auto", InteractionFormat.Auto), ("parquet", InteractionFormat.Parquet), ("csv", InteractionFormat.Csv), ("text", InteractionFormat.Csv), ("tsv", InteractionFormat.Csv)),
-            UserColumn = a.Get("user-col", "user"),
-            ItemColumn = a.Get("item-col", "item"),
             Duplicates = a.GetChoice("duplicates", Hyper.IsExplicit(Hyper.ParseKind(a, AlsModelKind.Implicit)) ? DuplicatePolicy.Error : DuplicatePolicy.Sum, ("sum", DuplicatePolicy.Sum), ("last", DuplicatePolicy.LastWins), ("error", DuplicatePolicy.Error)),
         };
+        // Column names reach the reader only when given, so that a text header is matched against what the
+        // user named (an error when it lacks them) and not against the defaults (see InteractionLoadOptions.HasHeader).
+        if (a.Get("user-col") is string userCol)
+        {
+            o = o with { UserColumn = userCol };
+        }
+
+        if (a.Get("item-col") is string itemCol)
+        {
+            o = o with { ItemColumn = itemCol };
+        }
+
         IdKind? ids = a.GetChoice<IdKind?>("ids", null, ("auto", null), ("int", IdKind.Int64), ("text", IdKind.String), ("string", IdKind.String));
         o = o with { UserIdKind = ids, ItemIdKind = ids };
         string? value = a.Get("value-col");

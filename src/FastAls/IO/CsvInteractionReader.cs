@@ -11,14 +11,18 @@ namespace FastAls.IO;
 /// string per field for integer ids; a string only for each new text id).
 /// </summary>
 /// <remarks>
-/// Lines end with LF or CRLF; the last line may lack one; blank lines are skipped; a UTF-8 byte order mark
-/// is skipped; spaces around fields are trimmed. Quoting is not supported (a quote is part of the field).
-/// Every line must have as many fields as the first.
+/// Lines end with LF, CRLF or CR; the last line may lack one; blank lines are skipped; a UTF-8 byte order
+/// mark is skipped; spaces around fields are trimmed. A field that begins with a double quote is quoted as in
+/// RFC 4180 (a doubled quote inside stands for one; the quotes are not part of the value); a quoted field
+/// may not span lines. Every line must have as many fields as the first. UTF-16 text and NUL bytes are
+/// rejected, and text ids must be valid UTF-8. Columns are found by name or position as
+/// <see cref="InteractionLoadOptions.HasHeader"/> describes.
 /// </remarks>
 internal sealed class CsvInteractionReader
 {
     private const int InitialBufferSize = 4 << 20;
     private const int Batch = 1 << 16;
+    private const int MaxNamedFields = 4096; // header/first-line fields kept as strings (the rest are only counted)
 
     private readonly string _path;
     private readonly InteractionLoadOptions _options;
@@ -39,6 +43,7 @@ internal sealed class CsvInteractionReader
     private IdMap? _userMap;
     private IdMap? _itemMap;
     private long _nextExpectedLine = -1;
+    private bool _sawNul;
 
     // Records are parsed into a batch and their int64 ids mapped a batch at a time (all users, then all
     // items): the lookups then touch one hash table at a time, which keeps more of it in cache.
@@ -110,7 +115,17 @@ internal sealed class CsvInteractionReader
                     eof = true;
                 }
 
+                if (buffer.AsSpan(filled, n).Contains((byte)0))
+                {
+                    _sawNul = true;
+                }
+
                 filled += n;
+                if (first && filled > 0)
+                {
+                    CheckEncoding(buffer.AsSpan(0, filled));
+                }
+
                 if (first && filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF)
                 {
                     pos = 3;
@@ -124,7 +139,7 @@ internal sealed class CsvInteractionReader
                 while (pos < filled)
                 {
                     ReadOnlySpan<byte> rest = buffer.AsSpan(pos, filled - pos);
-                    int nl = rest.IndexOf((byte)'\n');
+                    int nl = rest.IndexOfAny((byte)'\n', (byte)'\r');
                     ReadOnlySpan<byte> line;
                     if (nl < 0)
                     {
@@ -136,16 +151,20 @@ internal sealed class CsvInteractionReader
                         line = rest;
                         pos = filled;
                     }
+                    else if (rest[nl] == (byte)'\r' && nl + 1 == rest.Length && !eof)
+                    {
+                        break; // CR at the end of the buffer: read on to see whether LF follows
+                    }
                     else
                     {
                         line = rest[..nl];
-                        pos += nl + 1;
+                        pos += nl + (rest[nl] == (byte)'\r' && nl + 1 < rest.Length && rest[nl + 1] == (byte)'\n' ? 2 : 1);
                     }
 
                     lineNo++;
-                    if (line.Length > 0 && line[^1] == (byte)'\r')
+                    if (_sawNul && line.Contains((byte)0))
                     {
-                        line = line[..^1];
+                        throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{_path}, line {lineNo}: a NUL byte (the file is binary or UTF-16; FastAls reads UTF-8 text)."));
                     }
 
                     ProcessLine(line, lineNo);
@@ -166,6 +185,18 @@ internal sealed class CsvInteractionReader
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Rejects UTF-16/UTF-32 text (by byte order mark, or NUL bytes between ASCII characters) with a message that says so.</summary>
+    private void CheckEncoding(ReadOnlySpan<byte> start)
+    {
+        bool bom = start.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || start.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) || start.StartsWith((ReadOnlySpan<byte>)[0, 0, 0xFE, 0xFF]);
+        ReadOnlySpan<byte> probe = start[..Math.Min(start.Length, 4096)];
+        int nuls = probe.Count((byte)0);
+        if (bom || (nuls > 0 && nuls * 4 >= probe.Length))
+        {
+            throw new InvalidDataException($"{_path}: this file is UTF-16; FastAls reads UTF-8 (convert it first, e.g. iconv -f UTF-16 -t UTF-8).");
         }
     }
 
@@ -203,8 +234,8 @@ internal sealed class CsvInteractionReader
         InteractionLoadOptions o = _options;
         string sepText = o.Separator ?? DetectSeparator(first, firstNo);
         _separator = Encoding.UTF8.GetBytes(sepText);
-        List<string> firstFields = SplitToStrings(first);
-        _fieldCount = firstFields.Count;
+        List<string> firstFields = SplitToStrings(first, firstNo);
+        _fieldCount = _lastSplitCount;
 
         bool header;
         if (o.HasHeader is bool h)
@@ -220,27 +251,29 @@ internal sealed class CsvInteractionReader
             // Ids that are not integers on line 1 but are on line 2: line 1 is a header.
             header = !IsIntegerField(firstFields, o.UserColumnIndex)
                 && secondNo > 0
-                && IsIntegerField(SplitToStrings(second), o.UserColumnIndex);
+                && IsIntegerField(SplitToStrings(second, secondNo), o.UserColumnIndex);
         }
 
         _headerSkipsFirst = header;
         int u = -1, it = -1, v = -1;
         if (header)
         {
+            // The header rule (InteractionLoadOptions.HasHeader): by name, and every name given must be there.
             u = firstFields.IndexOf(o.UserColumn);
             it = firstFields.IndexOf(o.ItemColumn);
-            if ((u >= 0) != (it >= 0))
+            string columns = ListColumns(firstFields);
+            if ((u < 0 || it < 0) && (u >= 0 || it >= 0 || o.AnyColumnNamed))
             {
-                string missing = u < 0 ? o.UserColumn : o.ItemColumn;
-                throw new InvalidDataException($"{_path}, line {firstNo}: the header has no column '{missing}' (columns: {string.Join(", ", firstFields)}).");
+                string missing = u < 0 && it < 0 ? $"'{o.UserColumn}' or '{o.ItemColumn}'" : u < 0 ? $"'{o.UserColumn}'" : $"'{o.ItemColumn}'";
+                throw new InvalidDataException($"{_path}, line {firstNo}: the header has no column {missing} (columns: {columns}); name the columns as the header does, or say there is no header.");
             }
 
-            if (o.ValueColumn is not null)
+            if (o.ValueColumn is not null && u >= 0)
             {
                 v = firstFields.IndexOf(o.ValueColumn);
-                if (v < 0 && o.ValueColumnRequired && u >= 0)
+                if (v < 0 && (o.ValueColumnRequired || _fieldCount > 2))
                 {
-                    throw new InvalidDataException($"{_path}, line {firstNo}: the header has no column '{o.ValueColumn}' (columns: {string.Join(", ", firstFields)}).");
+                    throw new InvalidDataException($"{_path}, line {firstNo}: the header has no column '{o.ValueColumn}' (columns: {columns}); name the value column, or say there is none (ValueColumn = null, --value-col none) to use 1.0 for every interaction.");
                 }
             }
         }
@@ -278,13 +311,20 @@ internal sealed class CsvInteractionReader
 
         // Id kinds: as configured, else from the first data line.
         ReadOnlySpan<byte> dataLine = header ? second : first;
-        List<string>? dataFields = dataLine.IsEmpty && header ? null : SplitToStrings(dataLine);
+        List<string>? dataFields = dataLine.IsEmpty && header ? null : SplitToStrings(dataLine, header ? secondNo : firstNo);
         IdKind userKind = o.UserIdKind ?? (dataFields is null || IsIntegerField(dataFields, u) ? IdKind.Int64 : IdKind.String);
         IdKind itemKind = o.ItemIdKind ?? (dataFields is null || IsIntegerField(dataFields, it) ? IdKind.Int64 : IdKind.String);
         _builder = new InteractionBuilder(userKind, itemKind, o.Duplicates, o.Values);
         _userMap = _builder.UserIds;
         _itemMap = _builder.ItemIds;
         _setupDone = true;
+    }
+
+    private string ListColumns(List<string> fields)
+    {
+        const int Shown = 20;
+        string list = string.Join(", ", fields.Take(Shown).Select(f => $"'{f}'"));
+        return _fieldCount > Shown ? string.Create(CultureInfo.InvariantCulture, $"{list}, ... ({_fieldCount} in all)") : list;
     }
 
     private static string ColumnName(bool header, List<string> fields, int index, string role) =>
@@ -317,20 +357,103 @@ internal sealed class CsvInteractionReader
         throw new InvalidDataException($"{_path}, line {lineNo}: cannot detect the separator (no tab, '::', ',', ';' or space); set InteractionLoadOptions.Separator.");
     }
 
-    private List<string> SplitToStrings(ReadOnlySpan<byte> line)
+    /// <summary>The first <see cref="MaxNamedFields"/> fields of a line as strings (a longer line's other fields are only counted).</summary>
+    private List<string> SplitToStrings(ReadOnlySpan<byte> line, long lineNo = 0)
     {
-        var list = new List<string>();
+        (List<byte[]> kept, int count) = SplitFields(line, lineNo, MaxNamedFields);
+        var list = new List<string>(kept.Count);
+        foreach (byte[] f in kept)
+        {
+            list.Add(Encoding.UTF8.GetString(f));
+        }
+
+        _lastSplitCount = count;
+        return list;
+    }
+
+    private int _lastSplitCount;
+
+    /// <summary>
+    /// Splits a line into fields, trimming spaces and unquoting fields that begin with a double quote
+    /// (RFC 4180: a doubled quote inside is one quote). Keeps the first <paramref name="keep"/> fields and
+    /// counts them all.
+    /// </summary>
+    private (List<byte[]> Kept, int Count) SplitFields(ReadOnlySpan<byte> line, long lineNo, int keep)
+    {
+        var kept = new List<byte[]>();
+        ReadOnlySpan<byte> sep = _separator;
+        int count = 0;
         while (true)
         {
-            int s = line.IndexOf(_separator);
-            ReadOnlySpan<byte> f = s < 0 ? line : line[..s];
-            list.Add(Encoding.UTF8.GetString(f.Trim((byte)' ')));
-            if (s < 0)
+            ReadOnlySpan<byte> rest = line.TrimStart((byte)' ');
+            byte[]? value = null;
+            int next;
+            if (!rest.IsEmpty && rest[0] == (byte)'"')
             {
-                return list;
+                var sb = new List<byte>();
+                int k = 1;
+                while (true)
+                {
+                    int q = rest[k..].IndexOf((byte)'"');
+                    if (q < 0)
+                    {
+                        throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{_path}, line {lineNo}, field {count + 1}: a quoted field is not closed on its line (fields spanning lines are not supported)."));
+                    }
+
+                    if (count < keep)
+                    {
+                        sb.AddRange(rest.Slice(k, q));
+                    }
+
+                    k += q + 1;
+                    if (k < rest.Length && rest[k] == (byte)'"')
+                    {
+                        if (count < keep)
+                        {
+                            sb.Add((byte)'"');
+                        }
+
+                        k++;
+                        continue;
+                    }
+
+                    break;
+                }
+
+                ReadOnlySpan<byte> after = rest[k..];
+                int s = after.IndexOf(sep);
+                ReadOnlySpan<byte> between = s < 0 ? after : after[..s];
+                if (!between.Trim((byte)' ').IsEmpty)
+                {
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{_path}, line {lineNo}, field {count + 1}: text after the closing quote of a quoted field."));
+                }
+
+                value = count < keep ? sb.ToArray() : null;
+                next = s < 0 ? -1 : (line.Length - after.Length) + s;
+            }
+            else
+            {
+                int s = line.IndexOf(sep);
+                if (count < keep)
+                {
+                    value = (s < 0 ? line : line[..s]).Trim((byte)' ').ToArray();
+                }
+
+                next = s;
             }
 
-            line = line[(s + _separator.Length)..];
+            if (value is not null)
+            {
+                kept.Add(value);
+            }
+
+            count++;
+            if (next < 0)
+            {
+                return (kept, count);
+            }
+
+            line = line[(next + sep.Length)..];
         }
     }
 
@@ -350,30 +473,46 @@ internal sealed class CsvInteractionReader
         ReadOnlySpan<byte> userField = default, itemField = default, valueField = default;
         int field = 0;
         ReadOnlySpan<byte> rest = line;
-        while (true)
+        if (line.Contains((byte)'"'))
         {
-            int s = rest.IndexOf(sep);
-            ReadOnlySpan<byte> f = s < 0 ? rest : rest[..s];
-            if (field == _userIdx)
+            // Quoted fields (rare): split with unquoting; the fast loop below handles plain lines.
+            (List<byte[]> kept, int count) = SplitFields(line, lineNo, _maxIdx + 1);
+            if (count == _fieldCount)
             {
-                userField = f;
-            }
-            else if (field == _itemIdx)
-            {
-                itemField = f;
-            }
-            else if (field == _valueIdx)
-            {
-                valueField = f;
+                userField = kept[_userIdx];
+                itemField = kept[_itemIdx];
+                valueField = _valueIdx >= 0 ? kept[_valueIdx] : default;
             }
 
-            field++;
-            if (s < 0)
+            field = count;
+        }
+        else
+        {
+            while (true)
             {
-                break;
-            }
+                int s = rest.IndexOf(sep);
+                ReadOnlySpan<byte> f = s < 0 ? rest : rest[..s];
+                if (field == _userIdx)
+                {
+                    userField = f;
+                }
+                else if (field == _itemIdx)
+                {
+                    itemField = f;
+                }
+                else if (field == _valueIdx)
+                {
+                    valueField = f;
+                }
 
-            rest = rest[(s + sep.Length)..];
+                field++;
+                if (s < 0)
+                {
+                    break;
+                }
+
+                rest = rest[(s + sep.Length)..];
+            }
         }
 
         if (field != _fieldCount)
@@ -472,6 +611,11 @@ internal sealed class CsvInteractionReader
             }
 
             return id;
+        }
+
+        if (!System.Text.Unicode.Utf8.IsValid(text))
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{_path}, line {lineNo}, column {column}: the id is not valid UTF-8."));
         }
 
         if (text.Length <= 256)

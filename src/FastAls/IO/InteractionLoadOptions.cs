@@ -31,11 +31,35 @@ public sealed record InteractionLoadOptions
     /// <summary>Input format (default: from the path).</summary>
     public InteractionFormat Format { get; init; }
 
-    /// <summary>Name of the user id column (default <c>user</c>).</summary>
-    public string UserColumn { get; init; } = "user";
+    private readonly string _userColumn = "user";
+    private readonly string _itemColumn = "item";
+    private readonly bool _userColumnExplicit;
+    private readonly bool _itemColumnExplicit;
 
-    /// <summary>Name of the item id column (default <c>item</c>).</summary>
-    public string ItemColumn { get; init; } = "item";
+    /// <summary>Name of the user id column (default <c>user</c>; see <see cref="HasHeader"/> for how text headers are matched).</summary>
+    public string UserColumn
+    {
+        get => _userColumn;
+        init
+        {
+            _userColumn = value;
+            _userColumnExplicit = true;
+        }
+    }
+
+    /// <summary>Name of the item id column (default <c>item</c>; see <see cref="HasHeader"/>).</summary>
+    public string ItemColumn
+    {
+        get => _itemColumn;
+        init
+        {
+            _itemColumn = value;
+            _itemColumnExplicit = true;
+        }
+    }
+
+    /// <summary>True when any of the user, item or value column names was set explicitly.</summary>
+    internal bool AnyColumnNamed => _userColumnExplicit || _itemColumnExplicit || _valueColumnExplicit;
 
     /// <summary>
     /// Name of the value column, or null for none (every value is 1.0). When left at its default
@@ -80,6 +104,16 @@ public sealed record InteractionLoadOptions
     /// fields equals <see cref="UserColumn"/> or <see cref="ItemColumn"/>, or when its id fields are not
     /// integers while those of the second line are.
     /// </summary>
+    /// <remarks>
+    /// With a header, columns are found by name: the header must name both <see cref="UserColumn"/> and
+    /// <see cref="ItemColumn"/>, and <see cref="ValueColumn"/> when it was set explicitly; otherwise loading
+    /// fails with a message that lists the header's columns. When the default value column (<c>value</c>) is
+    /// not in a header that has other columns besides the user and item, loading fails too (name the value
+    /// column, or set <see cref="ValueColumn"/> to null for 1.0 everywhere) rather than silently using 1.0.
+    /// Only when no column name was set at all and the header names neither <c>user</c> nor <c>item</c> are the
+    /// columns taken by position (<see cref="UserColumnIndex"/>, <see cref="ItemColumnIndex"/>,
+    /// <see cref="ValueColumnIndex"/>), as they are for text without a header.
+    /// </remarks>
     public bool? HasHeader { get; init; }
 
     /// <summary>

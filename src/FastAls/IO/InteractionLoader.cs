@@ -82,6 +82,31 @@ public static class InteractionLoader
         return CsrCache.LoadOrBuild(sourcePath, cachePath, () => Load(sourcePath, options, cancellationToken), options.Fingerprint(), validation);
     }
 
+    /// <summary>
+    /// Reads the schema and row counts of one Parquet file after validating its footer (length, offsets and
+    /// counts against the file size), without reading column data.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not a Parquet file, or a corrupt footer; the message names the file.</exception>
+    public static async Task<ParquetFileSummary> ReadParquetSummaryAsync(string file, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(file);
+        ParquetSafety.SafeParquetFile pq = await ParquetSafety.SafeParquetFile.OpenAsync(file, cancellationToken).ConfigureAwait(false);
+        await using (pq.ConfigureAwait(false))
+        {
+            Parquet.Schema.ParquetSchema schema;
+            try
+            {
+                schema = pq.Reader.Schema;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw ParquetSafety.SafeParquetFile.Translate(e, file, "schema");
+            }
+
+            return new ParquetFileSummary(schema, pq.Check.RowGroups.Count, pq.Check.RowGroups.Sum(g => g.NumRows));
+        }
+    }
+
     internal static InteractionFormat ResolveFormat(string path, InteractionLoadOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -101,3 +126,9 @@ public static class InteractionLoader
             : InteractionFormat.Csv;
     }
 }
+
+/// <summary>The metadata of a Parquet file (see <see cref="InteractionLoader.ReadParquetSummaryAsync"/>).</summary>
+/// <param name="Schema">The file's schema as Parquet.Net describes it.</param>
+/// <param name="RowGroups">Number of row groups.</param>
+/// <param name="Rows">Number of rows (the row groups' counts, checked to add up to the file's).</param>
+public sealed record ParquetFileSummary(Parquet.Schema.ParquetSchema Schema, int RowGroups, long Rows);

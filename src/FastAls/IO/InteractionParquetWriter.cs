@@ -1,4 +1,5 @@
 using FastAls.Internals.IO;
+using FastAls.IO.ParquetSafety;
 using Parquet;
 using Parquet.Schema;
 
@@ -132,7 +133,15 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         try
         {
             await _writer.DisposeAsync().ConfigureAwait(false);
-            _file.Commit(cancellationToken);
+
+            // Parquet.Net writes no page checksums: copy the file into a second temporary file with a CRC-32 in
+            // every page header (so that readers, FastAls's among them, detect a changed byte instead of loading
+            // different data), and rename that one into place; the first is deleted when _file is disposed.
+            await _file.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _file.Stream.Position = 0;
+            using AtomicFile checksummed = AtomicFile.Create(_file.TargetPath);
+            ParquetPageChecksums.Add(_file.Stream, _file.TargetPath, checksummed.Stream);
+            checksummed.Commit(cancellationToken);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using FastAls.IO.ParquetSafety;
 using Parquet;
 using Parquet.Schema;
 
@@ -94,22 +95,21 @@ internal static class ParquetInteractionReader
 
     private static async Task<InteractionBuilder> ReadFileAsync(string file, InteractionLoadOptions o, InteractionBuilder? builder, Buffers buffers, CancellationToken ct)
     {
-        ParquetReader reader;
-        try
+        // Parquet.Net trusts the file: its decoders loop forever on a truncated footer and allocate whatever a
+        // count claims. SafeParquetFile validates the structure first and confines Parquet.Net's reads.
+        SafeParquetFile pq = await SafeParquetFile.OpenAsync(file, ct).ConfigureAwait(false);
+        await using (pq.ConfigureAwait(false))
         {
-            reader = await ParquetReader.CreateAsync(file, null, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"{file}: not a readable Parquet file ({e.Message}).", e);
-        }
-
-        await using (reader.ConfigureAwait(false))
-        {
-            DataField[] fields = reader.Schema.GetDataFields();
+            DataField[] fields = pq.TopLevelFields();
             DataField userField = FindField(file, fields, o.UserColumn, required: true)!;
             DataField itemField = FindField(file, fields, o.ItemColumn, required: true)!;
             DataField? valueField = o.ValueColumn is null ? null : FindField(file, fields, o.ValueColumn, o.ValueColumnRequired);
+            if (valueField is null && o.ValueColumn is not null && fields.Length > 2)
+            {
+                // The same rule as for a text header: other columns but no value column is not taken to mean 1.0.
+                throw new InvalidDataException($"{file}: no column '{o.ValueColumn}' (columns: {string.Join(", ", fields.Select(x => x.Name))}); name the value column, or say there is none (ValueColumn = null, --value-col none) to use 1.0 for every interaction.");
+            }
+
             IdKind userKind = IdKindOf(file, userField, o.UserIdKind, "UserIdKind");
             IdKind itemKind = IdKindOf(file, itemField, o.ItemIdKind, "ItemIdKind");
             if (valueField is not null)
@@ -121,6 +121,9 @@ internal static class ParquetInteractionReader
                 }
             }
 
+            int userLeaf = pq.LeafOf(userField);
+            int itemLeaf = pq.LeafOf(itemField);
+            int valueLeaf = valueField is null ? -1 : pq.LeafOf(valueField);
             if (builder is null)
             {
                 builder = new InteractionBuilder(userKind, itemKind, o.Duplicates, o.Values);
@@ -131,35 +134,32 @@ internal static class ParquetInteractionReader
             }
 
             string uName = $"'{userField.Name}'", iName = $"'{itemField.Name}'", vName = valueField is null ? "(none)" : $"'{valueField.Name}'";
-            for (int g = 0; g < reader.RowGroupCount; g++)
+            for (int g = 0; g < pq.Check.RowGroups.Count; g++)
             {
                 ct.ThrowIfCancellationRequested();
-                using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
-                if (rg.RowCount > Array.MaxLength)
-                {
-                    throw new InvalidDataException($"{file}, row group {g}: {rg.RowCount} rows; at most {Array.MaxLength} per row group are supported.");
-                }
-
-                int n = (int)rg.RowCount;
-                if (n == 0)
+                if (pq.Check.RowGroups[g].NumRows == 0)
                 {
                     continue;
                 }
 
+                // Every page header of the chunks to be read is checked (counts, sizes, checksums) before any
+                // buffer is sized by the row count; the count must also fit the bytes that hold it.
+                int n = pq.CheckRowGroup(g, userLeaf, itemLeaf, valueLeaf);
+                using ParquetRowGroupReader rg = pq.Reader.OpenRowGroupReader(g);
                 var block = new SourceBlock(file, g, 0, uName, iName, vName);
                 builder.BeginBlock(block);
                 int[] users = buffers.UserIndices(n);
                 int[] items = buffers.ItemIndices(n);
                 float[] values = buffers.Values(n);
-                await ReadIdsAsync(rg, userField, n, builder.UserIds, users, buffers, block, InteractionColumn.User, ct).ConfigureAwait(false);
-                await ReadIdsAsync(rg, itemField, n, builder.ItemIds, items, buffers, block, InteractionColumn.Item, ct).ConfigureAwait(false);
+                await pq.ReadColumnAsync(g, userLeaf, userField.Name, () => ReadIdsAsync(rg, userField, n, builder.UserIds, users, buffers, block, InteractionColumn.User, ct)).ConfigureAwait(false);
+                await pq.ReadColumnAsync(g, itemLeaf, itemField.Name, () => ReadIdsAsync(rg, itemField, n, builder.ItemIds, items, buffers, block, InteractionColumn.Item, ct)).ConfigureAwait(false);
                 if (valueField is null)
                 {
                     values.AsSpan(0, n).Fill(1f);
                 }
                 else
                 {
-                    await ReadValuesAsync(rg, valueField, n, values, buffers, block, ct).ConfigureAwait(false);
+                    await pq.ReadColumnAsync(g, valueLeaf, valueField.Name, () => ReadValuesAsync(rg, valueField, n, values, buffers, block, ct)).ConfigureAwait(false);
                 }
 
                 for (int k = 0; k < n; k++)
@@ -220,47 +220,42 @@ internal static class ParquetInteractionReader
     private static async Task ReadIdsAsync(ParquetRowGroupReader rg, DataField field, int n, IdMap map, int[] dense, Buffers buffers, SourceBlock block, InteractionColumn column, CancellationToken ct)
     {
         Type t = field.ClrType;
-        if (t == typeof(ReadOnlyMemory<char>))
+        if (IsText(t))
         {
-            // Text ids as views into Parquet.Net's decoded pages: a string is made only for an id not seen before.
-            ReadOnlyMemory<char>[] m = buffers.Texts(n);
-            if (field.IsNullable)
+            // Text ids read as their raw bytes (a byte[] view of the same column) and decoded here with strict
+            // UTF-8: Parquet.Net's own decoding replaces invalid bytes with U+FFFD, which would silently merge
+            // distinct ids. A string is made only for an id not seen before.
+            var raw = new DataField<byte[]>(field.Name, field.IsNullable);
+            _ = new ParquetSchema(raw);
+            ReadOnlyMemory<byte>[] m = buffers.Bytes(n);
+            int[]? levels = field.IsNullable ? buffers.Levels(n) : null;
+            await rg.ReadRawAsync(raw, m.AsMemory(0, n), levels?.AsMemory(0, n), null, ct).ConfigureAwait(false);
+            char[] chars = buffers.Chars(256);
+            for (int k = 0, v = 0; k < n; k++)
             {
-                ReadOnlyMemory<char>?[] nm = buffers.NullableTexts(n);
-                await rg.ReadAsync<ReadOnlyMemory<char>>(field, nm.AsMemory(0, n), null, ct).ConfigureAwait(false);
-                CopyNonNull(nm, m, n, block, column);
-                Array.Clear(nm, 0, n);
-            }
-            else
-            {
-                await rg.ReadAsync<ReadOnlyMemory<char>>(field, m.AsMemory(0, n), null, ct).ConfigureAwait(false);
-            }
-
-            for (int k = 0; k < n; k++)
-            {
-                dense[k] = map.GetOrAdd(m[k].Span);
-            }
-
-            Array.Clear(m, 0, n);
-            return;
-        }
-
-        if (t == typeof(string))
-        {
-            string?[] s = buffers.Strings(n);
-            await rg.ReadAsync(field, s.AsMemory(0, n), null, ct).ConfigureAwait(false);
-            for (int k = 0; k < n; k++)
-            {
-                string? id = s[k];
-                if (id is null)
+                if (levels is not null && levels[k] == 0)
                 {
+                    Array.Clear(m, 0, n);
                     ThrowNull(block, k, column);
                 }
 
-                dense[k] = map.GetOrAdd(id);
+                ReadOnlySpan<byte> id = m[v++].Span;
+                if (!System.Text.Unicode.Utf8.IsValid(id))
+                {
+                    Array.Clear(m, 0, n);
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{block.Describe(k, column)}: the id is not valid UTF-8."));
+                }
+
+                if (chars.Length < id.Length)
+                {
+                    chars = buffers.Chars(id.Length);
+                }
+
+                int len = System.Text.Encoding.UTF8.GetChars(id, chars);
+                dense[k] = map.GetOrAdd(chars.AsSpan(0, len));
             }
 
-            Array.Clear(s, 0, n);
+            Array.Clear(m, 0, n);
             return;
         }
 
@@ -415,8 +410,9 @@ internal static class ParquetInteractionReader
         private int[]? _ints;
         private double[]? _doubles;
         private string?[]? _strings;
-        private ReadOnlyMemory<char>[]? _texts;
-        private ReadOnlyMemory<char>?[]? _ntexts;
+        private ReadOnlyMemory<byte>[]? _bytes;
+        private int[]? _levels;
+        private char[]? _chars;
         private long?[]? _nlongs;
         private int?[]? _nints;
         private float?[]? _nfloats;
@@ -436,9 +432,11 @@ internal static class ParquetInteractionReader
 
         public string?[] Strings(int n) => Get(ref _strings, n);
 
-        public ReadOnlyMemory<char>[] Texts(int n) => Get(ref _texts, n);
+        public ReadOnlyMemory<byte>[] Bytes(int n) => Get(ref _bytes, n);
 
-        public ReadOnlyMemory<char>?[] NullableTexts(int n) => Get(ref _ntexts, n);
+        public int[] Levels(int n) => Get(ref _levels, n);
+
+        public char[] Chars(int n) => Get(ref _chars, n);
 
         public long?[] NullableLongs(int n) => Get(ref _nlongs, n);
 
@@ -457,8 +455,9 @@ internal static class ParquetInteractionReader
             Put(ref _ints);
             Put(ref _doubles);
             Put(ref _strings);
-            Put(ref _texts);
-            Put(ref _ntexts);
+            Put(ref _bytes);
+            Put(ref _levels);
+            Put(ref _chars);
             Put(ref _nlongs);
             Put(ref _nints);
             Put(ref _nfloats);

@@ -285,7 +285,7 @@ public class ParquetReaderTests
 
         string notParquet = dir.Write("junk.parquet", "hello");
         var j = await FailsAsync(notParquet);
-        Assert.Contains("not a readable Parquet file", j.Message, StringComparison.Ordinal);
+        Assert.Contains("not a Parquet file", j.Message, StringComparison.Ordinal);
 
         string emptyDir = Path.Combine(dir.Path, "parts");
         Directory.CreateDirectory(emptyDir);
