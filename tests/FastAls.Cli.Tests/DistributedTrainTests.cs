@@ -50,7 +50,8 @@ public sealed class DistributedTrainTests : IDisposable
     [Fact]
     public void Scheduler_with_a_local_only_option_is_a_usage_error()
     {
-        CliResult r = CliRunner.InProcess("train", _d.Path, "--scheduler", "tcp://host:8786", "-o", _d["m.fals"], "--validation", "0.1");
+        Directory.CreateDirectory(_d["parts"]); // the output must lie outside the input folder
+        CliResult r = CliRunner.InProcess("train", _d["parts"], "--scheduler", "tcp://host:8786", "-o", _d["m.fals"], "--validation", "0.1");
         Assert.Equal(ExitCodes.Usage, r.ExitCode);
         Assert.Contains("--validation is not available with --scheduler", r.Stderr, StringComparison.Ordinal);
     }
@@ -59,7 +60,8 @@ public sealed class DistributedTrainTests : IDisposable
     public void An_unreachable_scheduler_is_one_clear_error_from_the_real_driver()
     {
         Skip.IfNot(PythonHasDask(), "/usr/bin/python3 cannot import dask.distributed (tests/run.sh installs python3-distributed)");
-        CliResult r = CliRunner.InProcess("train", _d.Path, "--scheduler", "tcp://127.0.0.1:9", "-o", _d["m.fals"]);
+        Directory.CreateDirectory(_d["parts"]); // the output must lie outside the input folder
+        CliResult r = CliRunner.InProcess("train", _d["parts"], "--scheduler", "tcp://127.0.0.1:9", "-o", _d["m.fals"]);
         Assert.Equal(ExitCodes.BadInput, r.ExitCode);
         Assert.Contains("cannot reach the Dask scheduler at tcp://127.0.0.1:9", r.Stderr, StringComparison.Ordinal);
         Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("fastals: error:", StringComparison.Ordinal));
