@@ -88,6 +88,15 @@ typedef enum fastals_duplicate_policy
     FASTALS_DUPLICATE_POLICY_ERROR = 2,
 } fastals_duplicate_policy_t;
 
+/** fastals_cold_start_strategy_t */
+typedef enum fastals_cold_start_strategy
+{
+    FASTALS_COLD_START_STRATEGY_SCORE = 0,
+    FASTALS_COLD_START_STRATEGY_NAN = 1,
+    FASTALS_COLD_START_STRATEGY_DROP = 2,
+    FASTALS_COLD_START_STRATEGY_GLOBAL_MEAN = 3,
+} fastals_cold_start_strategy_t;
+
 /** Training options and the progress callback (fastals_fit_options_t); fill with fastals_fit_options_init first. */
 typedef struct fastals_fit_options
 {
@@ -175,10 +184,23 @@ int32_t fastals_handle_count(int32_t* count);
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_interface_text(int32_t which, char* text, int64_t text_cap, int64_t* text_len);
 
-/** Fills options with the defaults (implicit model, 64 factors, 15 iterations, seed 42, no callback).
+/** Fills options with the implicit model's defaults (as fastals_fit_options_init_kind with FASTALS_ALS_MODEL_KIND_IMPLICIT), no callback.
  *  @param options the struct to fill
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_fit_options_init(fastals_fit_options_t* options);
+
+/** Fills options with the library's defaults for a model kind (the explicit kinds: lambda 0.1 scaled by the row's count), no callback.
+ *  @param kind the model kind (a fastals_als_model_kind_t value)
+ *  @param options the struct to fill
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_fit_options_init_kind(int32_t kind, fastals_fit_options_t* options);
+
+/** The training options as JSON: {"options": [{"name", "type" (int32, float32, float64 or enum), "values" (an enum's spellings, in value order), "description", "defaults" (by model kind spelling)}]}, in the struct's order. Front ends take their option names, defaults and enum spellings from it.
+ *  @param json receives the JSON text as NUL-terminated UTF-8
+ *  @param json_cap size of json in bytes
+ *  @param json_len receives the length in bytes without the NUL (also when json is too small: FASTALS_E_BUFFER_TOO_SMALL)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_options_schema(char* json, int64_t json_cap, int64_t* json_len);
 
 /** A dataset over a users x items CSR matrix. With copy = 0 the arrays are used in place (zero-copy): the caller keeps them alive and unchanged until fastals_dataset_free. The structure is validated either way.
  *  @param rows number of users
@@ -249,6 +271,12 @@ int32_t fastals_model_create(const fastals_fit_options_t* options, int32_t users
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_model_shape(fastals_handle model, int32_t* users, int32_t* items, int32_t* factors, int32_t* kind);
 
+/** The options a model was trained (or created) with, no callback.
+ *  @param model the model (a AlsModel handle)
+ *  @param options the struct to fill
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_options(fastals_handle model, fastals_fit_options_t* options);
+
 /** Copies the user factors, row-major users x factors (no padding).
  *  @param model the model (a AlsModel handle)
  *  @param factors users * factors floats (written by the call; caller-owned)
@@ -276,6 +304,16 @@ int32_t fastals_model_set_user_factors(fastals_handle model, const float* factor
  *  @param factors_len number of elements in factors
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_model_set_item_factors(fastals_handle model, const float* factors, int64_t factors_len);
+
+/** Replaces the biases and global mean of a biased model (FASTALS_E_NOT_SUPPORTED for the others); all or nothing.
+ *  @param model the model (a AlsModel handle)
+ *  @param user_biases users floats (finite) (read only; may be NULL when user_biases_len is 0)
+ *  @param user_biases_len number of elements in user_biases
+ *  @param item_biases items floats (finite) (read only; may be NULL when item_biases_len is 0)
+ *  @param item_biases_len number of elements in item_biases
+ *  @param global_mean the global mean mu (finite)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_set_biases(fastals_handle model, const float* user_biases, int64_t user_biases_len, const float* item_biases, int64_t item_biases_len, float global_mean);
 
 /** Frees a model (its handle is invalid afterwards).
  *  @param model the model (a AlsModel handle; invalid after the call, even on error)
@@ -452,6 +490,31 @@ int32_t fastals_model_recalculate_user(fastals_handle model, const int32_t* item
  *  @param scores_len number of elements in scores
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_model_predict(fastals_handle model, const int32_t* users, int64_t users_len, const int32_t* items, int64_t items_len, float* scores, int64_t scores_len);
+
+/** Scores of (users[i], items[i]) pairs with a choice for pairs whose user or item is cold (no training interactions: an all-zero factor row and bias): SCORE (the plain score, 0 for the plain explicit model), NAN, DROP (such pairs are left out: scores and kept_positions receive only the others, in order) or GLOBAL_MEAN (the mean training rating; NaN where the model does not know it).
+ *  @param model the model (a AlsModel handle)
+ *  @param users dense user indices (read only; may be NULL when users_len is 0)
+ *  @param users_len number of elements in users
+ *  @param items dense item indices (same length) (read only; may be NULL when items_len is 0)
+ *  @param items_len number of elements in items
+ *  @param cold_start what a cold pair gets (a fastals_cold_start_strategy_t value)
+ *  @param scores receives the scores (users_len entries) (written by the call; caller-owned)
+ *  @param scores_len number of elements in scores
+ *  @param kept_positions NULL, or receives the position in users of each score written (users_len entries) (written by the call; caller-owned)
+ *  @param kept_positions_len number of elements in kept_positions
+ *  @param count receives the number of scores written (users_len unless DROP)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_predict_cold_start(fastals_handle model, const int32_t* users, int64_t users_len, const int32_t* items, int64_t items_len, int32_t cold_start, float* scores, int64_t scores_len, int32_t* kept_positions, int64_t kept_positions_len, int32_t* count);
+
+/** RMSE and MAE of the model's predictions over every interaction of a test set (users x items of the model's shape), with a choice for cold pairs as in fastals_model_predict_cold_start (DROP: not counted; NAN: the metrics are NaN).
+ *  @param model the model (a AlsModel handle)
+ *  @param test held-out ratings (a Dataset handle)
+ *  @param cold_start what a cold pair gets (a fastals_cold_start_strategy_t value)
+ *  @param rmse receives the root mean squared error
+ *  @param mae receives the mean absolute error
+ *  @param count receives the number of pairs counted
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_error_metrics(fastals_handle model, fastals_handle test, int32_t cold_start, double* rmse, double* mae, int64_t* count);
 
 /** Ranking metrics at k of the model on a test set (train interactions are excluded from the recommendations); both datasets are users x items of the model's shape.
  *  @param model the model (a AlsModel handle)

@@ -57,10 +57,13 @@ public unsafe struct FastAlsFitOptions
     /// <summary>Passed back to progress unchanged.</summary>
     public void* ProgressUser;
 
-    /// <summary>The managed defaults (<see cref="AlsOptions"/>), no callback.</summary>
-    public static FastAlsFitOptions Defaults()
+    /// <summary>The library's defaults for <paramref name="kind"/> (<see cref="AlsOptions.For"/>), no callback.</summary>
+    public static FastAlsFitOptions Defaults(AlsModelKind kind) => From(AlsOptions.For(kind));
+
+    /// <summary>The fields of <paramref name="o"/>, no callback.</summary>
+    public static FastAlsFitOptions From(AlsOptions o)
     {
-        var o = new AlsOptions();
+        ArgumentNullException.ThrowIfNull(o);
         return new FastAlsFitOptions
         {
             Kind = o.Kind,

@@ -66,7 +66,7 @@ public sealed partial class AlsModel
     /// Solves one user's factors (and bias) exactly as a training half-step would, with the items fixed:
     /// <paramref name="items"/> and <paramref name="values"/> are the user's interactions. For CG models
     /// the solve starts from <paramref name="factors"/> as given (pass the current factors or zeros).
-    /// Thread-safe; the item side's Gram matrix is computed once and cached until the factors change.
+    /// Thread-safe; the item side's Gram matrix is computed once and cached until <see cref="Version"/> changes.
     /// </summary>
     internal void SolveUserRow(ReadOnlySpan<int> items, ReadOnlySpan<float> values, Span<float> factors, out float bias) =>
         SolveFoldIn(user: true, items, values, factors, out bias);
@@ -74,20 +74,6 @@ public sealed partial class AlsModel
     /// <summary>Solves one item's factors (and bias) against the fixed users; see <see cref="SolveUserRow"/>.</summary>
     internal void SolveItemRow(ReadOnlySpan<int> users, ReadOnlySpan<float> values, Span<float> factors, out float bias) =>
         SolveFoldIn(user: false, users, values, factors, out bias);
-
-    /// <summary>
-    /// Drops the cached Gram matrices of the fold-in solves. Training calls it after every half-step;
-    /// call it after changing <see cref="UserFactors"/>, <see cref="ItemFactors"/>, the biases or
-    /// <see cref="GlobalMean"/> in place (e.g. after loading).
-    /// </summary>
-    internal void InvalidateFoldInCache()
-    {
-        lock (_foldInLock)
-        {
-            _userFoldIn = null;
-            _itemFoldIn = null;
-        }
-    }
 
     private void Train(Dataset data, int iterations, IProgress<AlsProgress>? progress, CancellationToken cancellationToken)
     {
@@ -102,7 +88,7 @@ public sealed partial class AlsModel
         }
         finally
         {
-            InvalidateFoldInCache();
+            MarkChanged();
         }
     }
 
@@ -111,9 +97,9 @@ public sealed partial class AlsModel
     {
         var rng = new Random(Options.Seed);
         float scale = Options.InitScale / MathF.Sqrt(Options.Factors);
-        InitSide(rng, data.UserItems, UserFactors, scale);
-        InitSide(rng, data.ItemUsers, ItemFactors, scale);
-        if (Kind == AlsModelKind.BiasedExplicit && data.Nnz > 0)
+        InitSide(rng, data.UserItems, _userFactors, scale);
+        InitSide(rng, data.ItemUsers, _itemFactors, scale);
+        if (!Options.IsImplicit && data.Nnz > 0)
         {
             double sum = 0;
             for (int r = 0; r < data.Users; r++)
@@ -124,7 +110,16 @@ public sealed partial class AlsModel
                 }
             }
 
-            GlobalMean = (float)(sum / data.Nnz);
+            // mu of the biased model; the plain model only records it (the cold-start fallback), its scores have no mu.
+            float mean = (float)(sum / data.Nnz);
+            if (Kind == AlsModelKind.BiasedExplicit)
+            {
+                _globalMean = mean;
+            }
+            else
+            {
+                _ratingMean = mean;
+            }
         }
     }
 
@@ -196,12 +191,12 @@ public sealed partial class AlsModel
             }
 
             AlsLayout layout = AlsLayout.For(Options);
-            FactorMatrix fixedFactors = user ? ItemFactors : UserFactors;
-            float[]? fixedBiases = user ? ItemBiases : UserBiases;
+            FactorMatrix fixedFactors = user ? _itemFactors : _userFactors;
+            float[]? fixedBiases = user ? _itemBiases : _userBiases;
             GramMatrix? gram = Options.IsImplicit
                 ? GramMatrix.Compute(layout, KernelIsa.Active, fixedFactors, fixedBiases, AlsTrainer.ResolveThreads(Options.Threads))
                 : null;
-            ctx = new HalfStepContext(Options, KernelIsa.Active, fixedFactors, fixedBiases, gram, GlobalMean, user ? "fold-in user" : "fold-in item");
+            ctx = new HalfStepContext(Options, KernelIsa.Active, fixedFactors, fixedBiases, gram, _globalMean, user ? "fold-in user" : "fold-in item");
             if (user)
             {
                 _userFoldIn = ctx;

@@ -83,6 +83,15 @@ class DuplicatePolicy(enum.IntEnum):
     LAST_WINS = 1
     ERROR = 2
 
+
+class ColdStartStrategy(enum.IntEnum):
+    """fastals_cold_start_strategy_t"""
+
+    SCORE = 0
+    NAN = 1
+    DROP = 2
+    GLOBAL_MEAN = 3
+
 FN_PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_double, ctypes.c_double, ctypes.c_void_p)
 
 
@@ -151,6 +160,8 @@ SIGNATURES = {
     "fastals_handle_count": (ctypes.c_int32, [ctypes.POINTER(ctypes.c_int32)], ["count"]),
     "fastals_interface_text": (ctypes.c_int32, [ctypes.c_int32, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)], ["which", "text", "text_cap", "text_len"]),
     "fastals_fit_options_init": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions)], ["options"]),
+    "fastals_fit_options_init_kind": (ctypes.c_int32, [ctypes.c_int32, ctypes.POINTER(FastAlsFitOptions)], ["kind", "options"]),
+    "fastals_options_schema": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)], ["json", "json_cap", "json_len"]),
     "fastals_dataset_from_csr": (ctypes.c_int32, [ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64)], ["rows", "cols", "row_offsets", "row_offsets_len", "col_indices", "col_indices_len", "values", "values_len", "copy", "dataset"]),
     "fastals_dataset_from_coo": (ctypes.c_int32, [ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_uint64)], ["user_ids", "user_ids_len", "item_ids", "item_ids_len", "values", "values_len", "dataset"]),
     "fastals_dataset_shape": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int64)], ["dataset", "users", "items", "nnz"]),
@@ -159,10 +170,12 @@ SIGNATURES = {
     "fastals_dataset_free": (ctypes.c_int32, [ctypes.c_uint64], ["dataset"]),
     "fastals_model_create": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64)], ["options", "users", "items", "model"]),
     "fastals_model_shape": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32)], ["model", "users", "items", "factors", "kind"]),
+    "fastals_model_options": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(FastAlsFitOptions)], ["model", "options"]),
     "fastals_model_get_user_factors": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "factors", "factors_len"]),
     "fastals_model_get_item_factors": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "factors", "factors_len"]),
     "fastals_model_set_user_factors": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "factors", "factors_len"]),
     "fastals_model_set_item_factors": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "factors", "factors_len"]),
+    "fastals_model_set_biases": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_float], ["model", "user_biases", "user_biases_len", "item_biases", "item_biases_len", "global_mean"]),
     "fastals_model_free": (ctypes.c_int32, [ctypes.c_uint64], ["model"]),
     "fastals_load_options_init": (ctypes.c_int32, [ctypes.POINTER(FastAlsLoadOptions)], ["options"]),
     "fastals_dataset_load": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(FastAlsLoadOptions), ctypes.POINTER(ctypes.c_uint64)], ["path", "options", "dataset"]),
@@ -177,6 +190,8 @@ SIGNATURES = {
     "fastals_model_similar_users": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64], ["model", "queries", "queries_len", "n", "has_candidates", "candidates", "candidates_len", "exclude", "exclude_len", "users", "users_len", "scores", "scores_len", "counts", "counts_len"]),
     "fastals_model_recalculate_user": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float)], ["model", "items", "items_len", "values", "values_len", "factors", "factors_len", "bias"]),
     "fastals_model_predict": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "users", "users_len", "items", "items_len", "scores", "scores_len"]),
+    "fastals_model_predict_cold_start": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32)], ["model", "users", "users_len", "items", "items_len", "cold_start", "scores", "scores_len", "kept_positions", "kept_positions_len", "count"]),
+    "fastals_model_error_metrics": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int64)], ["model", "test", "cold_start", "rmse", "mae", "count"]),
     "fastals_model_evaluate": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(FastAlsRankingMetrics)], ["model", "train", "test", "k", "threads", "metrics"]),
     "fastals_model_save": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_char_p], ["model", "path"]),
     "fastals_model_load": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)], ["path", "model"]),

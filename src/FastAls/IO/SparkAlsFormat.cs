@@ -87,13 +87,13 @@ public static class SparkAlsFormat
         try
         {
             Directory.CreateDirectory(Path.Combine(tmp, "metadata"));
-            bool biases = options.IncludeBiases && model.UserBiases is not null;
+            bool biases = options.IncludeBiases && model.UserBiasArray is not null;
             bool userExt = NeedsExternalColumn(model.UserIds);
             bool itemExt = NeedsExternalColumn(model.ItemIds);
             foreach ((string side, FactorMatrix f, IdMap ids, bool ext, float[]? b) in new[]
             {
-                ("userFactors", model.UserFactors, model.UserIds, userExt, biases ? model.UserBiases : null),
-                ("itemFactors", model.ItemFactors, model.ItemIds, itemExt, biases ? model.ItemBiases : null),
+                ("userFactors", model.UserMatrix, model.UserIds, userExt, biases ? model.UserBiasArray : null),
+                ("itemFactors", model.ItemMatrix, model.ItemIds, itemExt, biases ? model.ItemBiasArray : null),
             })
             {
                 if (options.ExtrasInSidecar)
@@ -177,9 +177,10 @@ public static class SparkAlsFormat
 
         FactorTable users = await ReadFactorsAsync(Path.Combine(folder, "userFactors"), Path.Combine(folder, SidecarFolder, "userFactors"), rank, opts.HasBiases, ct).ConfigureAwait(false);
         FactorTable items = await ReadFactorsAsync(Path.Combine(folder, "itemFactors"), Path.Combine(folder, SidecarFolder, "itemFactors"), rank, opts.HasBiases, ct).ConfigureAwait(false);
-        var model = new AlsModel(opts, users.Count, items.Count, users.Ids, items.Ids) { GlobalMean = mu };
-        users.CopyTo(model.UserFactors, model.UserBiases);
-        items.CopyTo(model.ItemFactors, model.ItemBiases);
+        var model = new AlsModel(opts, users.Count, items.Count, users.Ids, items.Ids);
+        model.SetGlobalMean(mu);
+        users.CopyTo(model.UserMatrix, model.UserBiasArray);
+        items.CopyTo(model.ItemMatrix, model.ItemBiasArray);
         return model;
     }
 
