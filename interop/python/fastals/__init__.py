@@ -15,13 +15,14 @@ from ._dataset import Dataset
 from ._lib import (FastAlsArgumentError, FastAlsCancelled, FastAlsDataError, FastAlsError, FastAlsHandleError,
                    FastAlsIOError, FastAlsNotSupported, FastAlsStateError, Library, best_level, cpu_flags, lib,
                    library_path)
-from .als import (AlternatingLeastSquares, BiasedExplicitALS, BiasedImplicitALS, ExplicitALS, ranking_metrics_at_k)
+from .als import (AlternatingLeastSquares, BiasedExplicitALS, BiasedImplicitALS, ExplicitALS, error_metrics,
+                  ranking_metrics_at_k)
 
 KernelPath = signatures.KernelPath
 
 __all__ = [
     "AlternatingLeastSquares", "ExplicitALS", "BiasedExplicitALS", "BiasedImplicitALS", "Dataset",
-    "ranking_metrics_at_k", "version", "build_info", "kernel_path", "library_path", "best_level", "cpu_flags",
+    "ranking_metrics_at_k", "error_metrics", "version", "build_info", "kernel_path", "library_path", "best_level", "cpu_flags",
     "FastAlsError", "FastAlsArgumentError", "FastAlsHandleError", "FastAlsIOError", "FastAlsDataError",
     "FastAlsCancelled", "FastAlsNotSupported", "FastAlsStateError", "KernelPath", "Library", "lib",
 ]
