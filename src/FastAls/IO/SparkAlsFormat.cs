@@ -160,6 +160,11 @@ public static class SparkAlsFormat
             {
                 opts = ReadOptions(fa, metaPath, rank);
                 mu = fa.TryGetProperty("globalMean", out JsonElement m) ? m.GetSingle() : 0f;
+                if (!float.IsFinite(mu))
+                {
+                    throw new InvalidDataException($"{metaPath}: fastals.globalMean = {mu} is not finite.");
+                }
+
                 if (options is not null && options.Factors != rank)
                 {
                     throw new ArgumentException($"options.Factors = {options.Factors} but the model's rank is {rank}.", nameof(options));
@@ -542,7 +547,7 @@ public static class SparkAlsFormat
 
             return o;
         }
-        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new InvalidDataException($"{path}: the \"fastals\" metadata is incomplete or invalid ({e.Message}).", e);
         }

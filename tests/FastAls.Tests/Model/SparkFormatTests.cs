@@ -216,5 +216,21 @@ public sealed class SparkFormatTests : IDisposable
         Assert.Contains("rank", Assert.Throws<InvalidDataException>(() => SparkAlsFormat.Import(folder)).Message);
         File.WriteAllText(Path.Combine(folder, "metadata", "part-00000"), "{not json");
         Assert.Contains("JSON", Assert.Throws<InvalidDataException>(() => SparkAlsFormat.Import(folder)).Message);
+
+        // The "fastals" options: a missing option and an unknown enum spelling are data errors that name the problem.
+        const string head = "{\"class\":\"org.apache.spark.ml.recommendation.ALSModel\",\"rank\":2,\"fastals\":";
+        File.WriteAllText(Path.Combine(folder, "metadata", "part-00000"), head + "{\"kind\":\"explicit\"}}");
+        Assert.Contains("factors", Assert.Throws<InvalidDataException>(() => SparkAlsFormat.Import(folder)).Message);
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            AlsOptions.For(AlsModelKind.Explicit).WriteJsonProperties(w);
+            w.WriteEndObject();
+        }
+
+        string options = System.Text.Encoding.UTF8.GetString(ms.ToArray()).Replace("\"by_count\"", "\"sideways\"", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(folder, "metadata", "part-00000"), head + options + "}");
+        Assert.Contains("sideways", Assert.Throws<InvalidDataException>(() => SparkAlsFormat.Import(folder)).Message);
     }
 }
