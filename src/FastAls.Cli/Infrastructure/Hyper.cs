@@ -71,7 +71,12 @@ internal static class Hyper
             {
                 s = a.GetInt(flag, 0).ToString(CultureInfo.InvariantCulture);
             }
-            else if (info.ValueType == typeof(float) || info.ValueType == typeof(double))
+            else if (info.ValueType == typeof(float))
+            {
+                // parsed as a double and narrowed, as the CLI always has (so a given flag value keeps its float bits)
+                s = ((float)a.GetDouble(flag, 0)).ToString("R", CultureInfo.InvariantCulture);
+            }
+            else if (info.ValueType == typeof(double))
             {
                 s = a.GetDouble(flag, 0).ToString("R", CultureInfo.InvariantCulture);
             }
