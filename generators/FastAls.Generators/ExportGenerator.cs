@@ -47,6 +47,7 @@ public sealed partial class ExportGenerator : IIncrementalGenerator
             .WithTrackingName(StepNames.Collect);
 
         context.RegisterSourceOutput(all, static (spc, models) => Execute(spc, models));
+        InitializeMirrors(context);
     }
 
     private static ExportModel BuildModel(GeneratorAttributeSyntaxContext ctx, CancellationToken ct)

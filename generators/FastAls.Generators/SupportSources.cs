@@ -30,6 +30,23 @@ namespace FastAls.Interop
         public string? Result { get; set; }
     }
 
+    /// <summary>
+    /// The struct is the C form of an options record: it must have a field of the same name and type for every settable
+    /// public property of <c>optionsType</c>, and <c>From(options)</c> / <c>ToOptionsUnvalidated()</c> are generated.
+    /// </summary>
+    [global::System.AttributeUsage(global::System.AttributeTargets.Struct, Inherited = false)]
+    [global::System.CodeDom.Compiler.GeneratedCode("FastAls.Generators", "1.0")]
+    internal sealed class FastAlsOptionsMirrorAttribute : global::System.Attribute
+    {
+        public FastAlsOptionsMirrorAttribute(global::System.Type optionsType)
+        {
+            OptionsType = optionsType;
+        }
+
+        /// <summary>The options record mirrored.</summary>
+        public global::System.Type OptionsType { get; }
+    }
+
     /// <summary>The pointer or string parameter may be NULL (it is passed as null).</summary>
     [global::System.AttributeUsage(global::System.AttributeTargets.Parameter, Inherited = false)]
     [global::System.CodeDom.Compiler.GeneratedCode("FastAls.Generators", "1.0")]

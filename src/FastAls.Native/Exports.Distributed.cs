@@ -404,7 +404,7 @@ internal static unsafe partial class Exports
     [FastAlsExport("fastals_fixed_free")]
     internal static void FixedFree([FastAlsRelease] FixedSide fixedSide) => fixedSide.Dispose();
 
-    /// <summary>A model with zero factors and the given int64 ids (to be filled with fastals_model_set_factor_rows and fastals_model_set_biases).</summary>
+    /// <summary>A model with zero factors and the given int64 ids (to be filled with fastals_model_set_factor_rows and fastals_model_set_bias_rows).</summary>
     /// <param name="options">hyperparameters (kind and factors matter here)</param>
     /// <param name="userIds">the external id of each user row (distinct)</param>
     /// <param name="itemIds">the external id of each item row (distinct)</param>
@@ -444,7 +444,7 @@ internal static unsafe partial class Exports
     internal static void ModelGetFactorRows(AlsModel model, AlsHalfStep side, int start, int count, Span<float> factors)
     {
         CheckSide(side);
-        FactorMatrix m = side == AlsHalfStep.Users ? model.UserFactors : model.ItemFactors;
+        ReadOnlyFactorMatrix m = side == AlsHalfStep.Users ? model.UserFactors : model.ItemFactors;
         CheckRows(m.Rows, start, count);
         int k = model.Factors;
         CheckLength(factors.Length, (long)count * k, nameof(factors));
@@ -461,8 +461,8 @@ internal static unsafe partial class Exports
     /// <param name="itemStart">first item whose bias is replaced</param>
     /// <param name="itemBiases">item biases</param>
     /// <param name="globalMean">mu (biased explicit models; ignored by the biased implicit model)</param>
-    [FastAlsExport("fastals_model_set_biases")]
-    internal static void ModelSetBiases(AlsModel model, int userStart, ReadOnlySpan<float> userBiases, int itemStart, ReadOnlySpan<float> itemBiases, float globalMean)
+    [FastAlsExport("fastals_model_set_bias_rows")]
+    internal static void ModelSetBiasRows(AlsModel model, int userStart, ReadOnlySpan<float> userBiases, int itemStart, ReadOnlySpan<float> itemBiases, float globalMean)
     {
         if (model.Kind == AlsModelKind.BiasedExplicit && !float.IsFinite(globalMean))
         {

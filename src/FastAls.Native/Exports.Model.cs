@@ -59,7 +59,7 @@ internal static unsafe partial class Exports
     [FastAlsExport("fastals_model_get_biases")]
     internal static void ModelGetBiases(AlsModel model, Span<float> userBiases, Span<float> itemBiases, out float globalMean)
     {
-        if (model.UserBiases is null || model.ItemBiases is null)
+        if (!model.HasBiases)
         {
             throw new NotSupportedException($"A {model.Kind} model has no biases.");
         }
@@ -93,7 +93,7 @@ internal static unsafe partial class Exports
     internal static int ModelRecommend(AlsModel model, int user, int n, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> items, Span<float> scores)
     {
         CheckIndex(user, model.Users, nameof(user), "users");
-        return RecommendFactors(model, model.UserFactors.Row(user), model.UserBiases?[user] ?? 0f, n, seenItems, filterSeen, hasCandidates, candidates, exclude, items, scores);
+        return RecommendFactors(model, model.UserFactors.Row(user), model.HasBiases ? model.UserBiases[user] : 0f, n, seenItems, filterSeen, hasCandidates, candidates, exclude, items, scores);
     }
 
     /// <summary>The top n items for a user given by factors (for example from fastals_model_recalculate_user); filters as fastals_model_recommend.</summary>
@@ -252,6 +252,39 @@ internal static unsafe partial class Exports
     /// <param name="scores">receives one score per pair</param>
     [FastAlsExport("fastals_model_predict")]
     internal static void ModelPredict(AlsModel model, ReadOnlySpan<int> users, ReadOnlySpan<int> items, Span<float> scores) => model.Predict(users, items, scores);
+
+    /// <summary>
+    /// Scores of (users[i], items[i]) pairs with a choice for pairs whose user or item is cold (no training interactions:
+    /// an all-zero factor row and bias): SCORE (the plain score, 0 for the plain explicit model), NAN, DROP (such pairs
+    /// are left out: scores and kept_positions receive only the others, in order) or GLOBAL_MEAN (the mean training rating;
+    /// NaN where the model does not know it).
+    /// </summary>
+    /// <param name="model">the model</param>
+    /// <param name="users">dense user indices</param>
+    /// <param name="items">dense item indices (same length)</param>
+    /// <param name="coldStart">what a cold pair gets</param>
+    /// <param name="scores">receives the scores (users_len entries)</param>
+    /// <param name="keptPositions">NULL, or receives the position in users of each score written (users_len entries)</param>
+    /// <returns>the number of scores written (users_len unless DROP)</returns>
+    [FastAlsExport("fastals_model_predict_cold_start", Result = "count")]
+    internal static int ModelPredictColdStart(AlsModel model, ReadOnlySpan<int> users, ReadOnlySpan<int> items, ColdStartStrategy coldStart, Span<float> scores, Span<int> keptPositions) =>
+        model.Predict(users, items, scores, coldStart, keptPositions);
+
+    /// <summary>RMSE and MAE of the model's predictions over every interaction of a test set (users x items of the model's shape), with a choice for cold pairs as in fastals_model_predict_cold_start (DROP: not counted; NAN: the metrics are NaN).</summary>
+    /// <param name="model">the model</param>
+    /// <param name="test">held-out ratings</param>
+    /// <param name="coldStart">what a cold pair gets</param>
+    /// <param name="rmse">the root mean squared error</param>
+    /// <param name="mae">the mean absolute error</param>
+    /// <param name="count">the number of pairs counted</param>
+    [FastAlsExport("fastals_model_error_metrics")]
+    internal static void ModelErrorMetrics(AlsModel model, Dataset test, ColdStartStrategy coldStart, out double rmse, out double mae, out long count)
+    {
+        ErrorMetrics e = Evaluator.Error(model, test.UserItems, coldStart);
+        rmse = e.Rmse;
+        mae = e.Mae;
+        count = e.Count;
+    }
 
     /// <summary>Ranking metrics at k of the model on a test set (train interactions are excluded from the recommendations); both datasets are users x items of the model's shape.</summary>
     /// <param name="model">the model</param>

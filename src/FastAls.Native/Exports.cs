@@ -49,10 +49,25 @@ internal static unsafe partial class Exports
         _ => throw new ArgumentOutOfRangeException(nameof(which), which, "which must be 0 (C header) or 1 (Python signatures)."),
     };
 
-    /// <summary>Fills options with the defaults (implicit model, 64 factors, 15 iterations, seed 42, no callback).</summary>
+    /// <summary>Fills options with the implicit model's defaults (as fastals_fit_options_init_kind with FASTALS_ALS_MODEL_KIND_IMPLICIT), no callback.</summary>
     /// <param name="options">the struct to fill</param>
     [FastAlsExport("fastals_fit_options_init")]
-    internal static void FitOptionsInit(FastAlsFitOptions* options) => *options = FastAlsFitOptions.Defaults();
+    internal static void FitOptionsInit(FastAlsFitOptions* options) => *options = FastAlsFitOptions.Defaults(AlsModelKind.Implicit);
+
+    /// <summary>Fills options with the library's defaults for a model kind (the explicit kinds: lambda 0.1 scaled by the row's count), no callback.</summary>
+    /// <param name="kind">the model kind</param>
+    /// <param name="options">the struct to fill</param>
+    [FastAlsExport("fastals_fit_options_init_kind")]
+    internal static void FitOptionsInitKind(AlsModelKind kind, FastAlsFitOptions* options) => *options = FastAlsFitOptions.Defaults(kind);
+
+    /// <summary>
+    /// The training options as JSON: {"options": [{"name", "type" (int32, float32, float64 or enum), "values" (an enum's
+    /// spellings, in value order), "description", "defaults" (by model kind spelling)}]}, in the struct's order. Front
+    /// ends take their option names, defaults and enum spellings from it.
+    /// </summary>
+    /// <returns>the JSON text</returns>
+    [FastAlsExport("fastals_options_schema", Result = "json")]
+    internal static string OptionsSchema() => OptionsSchemaJson.Text;
 
     /// <summary>
     /// A dataset over a users x items CSR matrix. With copy = 0 the arrays are used in place (zero-copy): the caller
@@ -180,6 +195,12 @@ internal static unsafe partial class Exports
         kind = model.Kind;
     }
 
+    /// <summary>The options a model was trained (or created) with, no callback.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="options">the struct to fill</param>
+    [FastAlsExport("fastals_model_options")]
+    internal static void ModelOptions(AlsModel model, FastAlsFitOptions* options) => *options = FastAlsFitOptions.From(model.Options);
+
     /// <summary>Copies the user factors, row-major users x factors (no padding).</summary>
     /// <param name="model">the model</param>
     /// <param name="factors">users * factors floats</param>
@@ -196,13 +217,49 @@ internal static unsafe partial class Exports
     /// <param name="model">the model</param>
     /// <param name="factors">users * factors floats (finite)</param>
     [FastAlsExport("fastals_model_set_user_factors")]
-    internal static void ModelSetUserFactors(AlsModel model, ReadOnlySpan<float> factors) => CopyIn(model, model.UserFactors, factors);
+    internal static void ModelSetUserFactors(AlsModel model, ReadOnlySpan<float> factors) => model.SetUserFactors(factors);
 
     /// <summary>Replaces the item factors (row-major items x factors).</summary>
     /// <param name="model">the model</param>
     /// <param name="factors">items * factors floats (finite)</param>
     [FastAlsExport("fastals_model_set_item_factors")]
-    internal static void ModelSetItemFactors(AlsModel model, ReadOnlySpan<float> factors) => CopyIn(model, model.ItemFactors, factors);
+    internal static void ModelSetItemFactors(AlsModel model, ReadOnlySpan<float> factors) => model.SetItemFactors(factors);
+
+    /// <summary>Replaces the biases and global mean of a biased model (FASTALS_E_NOT_SUPPORTED for the others); all or nothing.</summary>
+    /// <param name="model">the model</param>
+    /// <param name="userBiases">users floats (finite)</param>
+    /// <param name="itemBiases">items floats (finite)</param>
+    /// <param name="globalMean">the global mean mu (finite)</param>
+    [FastAlsExport("fastals_model_set_biases")]
+    internal static void ModelSetBiases(AlsModel model, ReadOnlySpan<float> userBiases, ReadOnlySpan<float> itemBiases, float globalMean)
+    {
+        if (!model.HasBiases)
+        {
+            throw new NotSupportedException($"A {model.Kind} model has no biases.");
+        }
+
+        if (userBiases.Length != model.Users || itemBiases.Length != model.Items)
+        {
+            throw new ArgumentException($"user_biases/item_biases have {userBiases.Length}/{itemBiases.Length} entries; the model has {model.Users} users and {model.Items} items.", nameof(userBiases));
+        }
+
+        for (int i = 0; i < itemBiases.Length; i++)
+        {
+            if (!float.IsFinite(itemBiases[i]))
+            {
+                throw new ArgumentException($"item_biases[{i}] is not finite ({itemBiases[i]}).", nameof(itemBiases));
+            }
+        }
+
+        if (!float.IsFinite(globalMean))
+        {
+            throw new ArgumentException($"global_mean must be finite (got {globalMean}).", nameof(globalMean));
+        }
+
+        model.SetUserBiases(userBiases); // checks its own values; the item side and mu were checked above
+        model.SetItemBiases(itemBiases);
+        model.SetGlobalMean(globalMean);
+    }
 
     /// <summary>Frees a model (its handle is invalid afterwards).</summary>
     /// <param name="model">the model</param>
@@ -224,7 +281,7 @@ internal static unsafe partial class Exports
         map.Int64Ids.CopyTo(ids);
     }
 
-    private static void CopyOut(FactorMatrix m, Span<float> dest)
+    private static void CopyOut(ReadOnlyFactorMatrix m, Span<float> dest)
     {
         if (dest.Length != (long)m.Rows * m.Factors)
         {
@@ -232,24 +289,5 @@ internal static unsafe partial class Exports
         }
 
         m.CopyTo(dest);
-    }
-
-    private static void CopyIn(AlsModel model, FactorMatrix m, ReadOnlySpan<float> source)
-    {
-        if (source.Length != (long)m.Rows * m.Factors)
-        {
-            throw new ArgumentException($"factors has {source.Length} floats; the matrix is {m.Rows} x {m.Factors} = {(long)m.Rows * m.Factors}.", "factors");
-        }
-
-        for (int i = 0; i < source.Length; i++)
-        {
-            if (!float.IsFinite(source[i]))
-            {
-                throw new ArgumentException($"factors[{i}] is not finite ({source[i]}).", "factors");
-            }
-        }
-
-        m.CopyFrom(source);
-        _ = model;
     }
 }

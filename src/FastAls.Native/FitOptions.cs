@@ -1,10 +1,16 @@
 using System.Runtime.InteropServices;
+using FastAls.Interop;
 
 namespace FastAls.Native;
 
 /// <summary>Training options and the progress callback (fastals_fit_options_t); fill with fastals_fit_options_init first.</summary>
+/// <remarks>
+/// One field per <see cref="AlsOptions"/> option, in this (the ABI's) order: the generator checks that every option has
+/// its field (FALS0008) and generates <c>From</c> and <c>ToOptionsUnvalidated</c>.
+/// </remarks>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct FastAlsFitOptions
+[FastAlsOptionsMirror(typeof(AlsOptions))]
+public unsafe partial struct FastAlsFitOptions
 {
     /// <summary>Model kind.</summary>
     public AlsModelKind Kind;
@@ -57,51 +63,13 @@ public unsafe struct FastAlsFitOptions
     /// <summary>Passed back to progress unchanged.</summary>
     public void* ProgressUser;
 
-    /// <summary>The managed defaults (<see cref="AlsOptions"/>), no callback.</summary>
-    public static FastAlsFitOptions Defaults()
-    {
-        var o = new AlsOptions();
-        return new FastAlsFitOptions
-        {
-            Kind = o.Kind,
-            Factors = o.Factors,
-            Regularization = o.Regularization,
-            RegularizationScaling = o.RegularizationScaling,
-            Alpha = o.Alpha,
-            Epsilon = o.Epsilon,
-            Confidence = o.Confidence,
-            Iterations = o.Iterations,
-            Seed = o.Seed,
-            Threads = o.Threads,
-            Solver = o.Solver,
-            CgSteps = o.CgSteps,
-            CgTolerance = o.CgTolerance,
-            InitScale = o.InitScale,
-            EarlyStopTolerance = o.EarlyStopTolerance,
-        };
-    }
+    /// <summary>The library's defaults for <paramref name="kind"/> (<see cref="AlsOptions.For"/>), no callback.</summary>
+    public static FastAlsFitOptions Defaults(AlsModelKind kind) => From(AlsOptions.For(kind));
 
     /// <summary>The <see cref="AlsOptions"/> these fields describe (validated).</summary>
     public readonly AlsOptions ToOptions()
     {
-        var o = new AlsOptions
-        {
-            Kind = Kind,
-            Factors = Factors,
-            Regularization = Regularization,
-            RegularizationScaling = RegularizationScaling,
-            Alpha = Alpha,
-            Epsilon = Epsilon,
-            Confidence = Confidence,
-            Iterations = Iterations,
-            Seed = Seed,
-            Threads = Threads,
-            Solver = Solver,
-            CgSteps = CgSteps,
-            CgTolerance = CgTolerance,
-            InitScale = InitScale,
-            EarlyStopTolerance = EarlyStopTolerance,
-        };
+        AlsOptions o = ToOptionsUnvalidated();
         o.Validate();
         return o;
     }

@@ -1,3 +1,5 @@
+using FastAls.Internals;
+
 namespace FastAls;
 
 public sealed partial class AlsModel
@@ -9,12 +11,12 @@ public sealed partial class AlsModel
     /// </summary>
     /// <param name="start">The first user row to replace.</param>
     /// <param name="factors">rows x k floats.</param>
-    public void SetUserFactorRows(int start, ReadOnlySpan<float> factors) => SetFactorRows(UserFactors, start, factors, "user");
+    public void SetUserFactorRows(int start, ReadOnlySpan<float> factors) => SetFactorRows(_userFactors, start, factors, "user");
 
     /// <summary>Replaces the item factor rows [<paramref name="start"/>, ...); see <see cref="SetUserFactorRows"/>.</summary>
     /// <param name="start">The first item row to replace.</param>
     /// <param name="factors">rows x k floats.</param>
-    public void SetItemFactorRows(int start, ReadOnlySpan<float> factors) => SetFactorRows(ItemFactors, start, factors, "item");
+    public void SetItemFactorRows(int start, ReadOnlySpan<float> factors) => SetFactorRows(_itemFactors, start, factors, "item");
 
     /// <summary>
     /// Replaces biases of the biased models: user biases from <paramref name="userStart"/>, item biases from
@@ -31,35 +33,19 @@ public sealed partial class AlsModel
             throw new NotSupportedException($"A {Kind} model has no biases.");
         }
 
+        using ModelGate.WriteScope write = _gate.EnterWrite("SetBiases");
         CheckRange(userStart, userBiases.Length, Users, "user biases");
         CheckRange(itemStart, itemBiases.Length, Items, "item biases");
         CheckFinite(userBiases, "user biases", userStart);
         CheckFinite(itemBiases, "item biases", itemStart);
-        userBiases.CopyTo(UserBiases.AsSpan(userStart));
-        itemBiases.CopyTo(ItemBiases.AsSpan(itemStart));
-        InvalidateFoldInCache();
-    }
-
-    /// <summary>Sets the global mean mu (biased explicit models; must be finite) and drops the serving caches.</summary>
-    /// <param name="mean">The global mean.</param>
-    public void SetGlobalMean(float mean)
-    {
-        if (Kind != AlsModelKind.BiasedExplicit)
-        {
-            throw new NotSupportedException($"A {Kind} model has no global mean.");
-        }
-
-        if (!float.IsFinite(mean))
-        {
-            throw new ArgumentException($"The global mean must be finite (got {mean}).", nameof(mean));
-        }
-
-        GlobalMean = mean;
-        InvalidateFoldInCache();
+        userBiases.CopyTo(_userBiases!.AsSpan(userStart));
+        itemBiases.CopyTo(_itemBiases!.AsSpan(itemStart));
+        MarkChanged();
     }
 
     private void SetFactorRows(FactorMatrix m, int start, ReadOnlySpan<float> factors, string side)
     {
+        using ModelGate.WriteScope write = _gate.EnterWrite("SetFactorRows");
         int k = Factors;
         if (factors.Length % k != 0)
         {
@@ -74,7 +60,7 @@ public sealed partial class AlsModel
             factors.Slice(r * k, k).CopyTo(m.Row(start + r));
         }
 
-        InvalidateFoldInCache();
+        MarkChanged();
     }
 
     private static void CheckRange(int start, int count, int total, string what)

@@ -59,7 +59,7 @@ public sealed partial class AlsModel
         bool biased = Options.HasBiases;
         int k = Factors;
         int dim = biased ? k + 1 : k;
-        float[]? g = ItemBiases;
+        float[]? g = _itemBiases;
         var w = new double[dim * dim];
         var h0 = new double[dim];
         var v = new double[dim];
@@ -155,7 +155,7 @@ public sealed partial class AlsModel
     /// <summary>Item i's factors, with a trailing 1 (the user-bias coordinate) for the biased models.</summary>
     private void Extended(int i, Span<double> v)
     {
-        ReadOnlySpan<float> y = ItemFactors.Row(i);
+        ReadOnlySpan<float> y = _itemFactors.Row(i);
         for (int a = 0; a < y.Length; a++)
         {
             v[a] = y[a];

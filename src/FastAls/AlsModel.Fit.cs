@@ -78,7 +78,7 @@ public sealed partial class AlsModel
     /// Solves one user's factors (and bias) exactly as a training half-step would, with the items fixed:
     /// <paramref name="items"/> and <paramref name="values"/> are the user's interactions. For CG models
     /// the solve starts from <paramref name="factors"/> as given (pass the current factors or zeros).
-    /// Thread-safe; the item side's Gram matrix is computed once and cached until the factors change.
+    /// Thread-safe; the item side's Gram matrix is computed once and cached until <see cref="Version"/> changes.
     /// </summary>
     internal void SolveUserRow(ReadOnlySpan<int> items, ReadOnlySpan<float> values, Span<float> factors, out float bias) =>
         SolveFoldIn(user: true, items, values, factors, out bias);
@@ -86,20 +86,6 @@ public sealed partial class AlsModel
     /// <summary>Solves one item's factors (and bias) against the fixed users; see <see cref="SolveUserRow"/>.</summary>
     internal void SolveItemRow(ReadOnlySpan<int> users, ReadOnlySpan<float> values, Span<float> factors, out float bias) =>
         SolveFoldIn(user: false, users, values, factors, out bias);
-
-    /// <summary>
-    /// Drops the cached Gram matrices of the fold-in solves. Training calls it after every half-step;
-    /// call it after changing <see cref="UserFactors"/>, <see cref="ItemFactors"/>, the biases or
-    /// <see cref="GlobalMean"/> in place (e.g. after loading).
-    /// </summary>
-    internal void InvalidateFoldInCache()
-    {
-        lock (_foldInLock)
-        {
-            _userFoldIn = null;
-            _itemFoldIn = null;
-        }
-    }
 
     private void Train(Dataset data, int iterations, IProgress<AlsProgress>? progress, CancellationToken cancellationToken)
     {
@@ -116,7 +102,7 @@ public sealed partial class AlsModel
         }
         finally
         {
-            InvalidateFoldInCache();
+            MarkChanged();
         }
     }
 
@@ -128,9 +114,9 @@ public sealed partial class AlsModel
     /// </summary>
     private void Initialize(Dataset data)
     {
-        RowInit.Fill(Options, (int)AlsHalfStep.Users, 0, data.UserItems.RowOffsets, UserFactors);
-        RowInit.Fill(Options, (int)AlsHalfStep.Items, 0, data.ItemUsers.RowOffsets, ItemFactors);
-        if (Kind == AlsModelKind.BiasedExplicit && data.Nnz > 0)
+        RowInit.Fill(Options, (int)AlsHalfStep.Users, 0, data.UserItems.RowOffsets, _userFactors);
+        RowInit.Fill(Options, (int)AlsHalfStep.Items, 0, data.ItemUsers.RowOffsets, _itemFactors);
+        if (!Options.IsImplicit && data.Nnz > 0)
         {
             AlsLayout layout = AlsLayout.For(Options);
             (int chunks, _) = HalfStepSolver.GramChunking(data.Users, layout.W);
@@ -142,7 +128,16 @@ public sealed partial class AlsModel
                 sum += s;
             }
 
-            GlobalMean = (float)(sum / data.Nnz);
+            // mu of the biased model; the plain model only records it (the cold-start fallback), its scores have no mu.
+            float mean = (float)(sum / data.Nnz);
+            if (Kind == AlsModelKind.BiasedExplicit)
+            {
+                _globalMean = mean;
+            }
+            else
+            {
+                _ratingMean = mean;
+            }
         }
     }
 
@@ -199,12 +194,12 @@ public sealed partial class AlsModel
             }
 
             AlsLayout layout = AlsLayout.For(Options);
-            FactorMatrix fixedFactors = user ? ItemFactors : UserFactors;
-            float[]? fixedBiases = user ? ItemBiases : UserBiases;
+            FactorMatrix fixedFactors = user ? _itemFactors : _userFactors;
+            float[]? fixedBiases = user ? _itemBiases : _userBiases;
             GramMatrix? gram = Options.IsImplicit
                 ? GramMatrix.Compute(layout, KernelIsa.Active, fixedFactors, fixedBiases, AlsTrainer.ResolveThreads(Options.Threads))
                 : null;
-            ctx = new HalfStepContext(Options, KernelIsa.Active, fixedFactors, fixedBiases, gram, GlobalMean, user ? "fold-in user" : "fold-in item");
+            ctx = new HalfStepContext(Options, KernelIsa.Active, fixedFactors, fixedBiases, gram, _globalMean, user ? "fold-in user" : "fold-in item");
             if (user)
             {
                 _userFoldIn = ctx;

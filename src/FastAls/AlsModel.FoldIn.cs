@@ -72,8 +72,8 @@ public sealed partial class AlsModel
         using var one = new FactorMatrix(1, Factors);
         r.Factors.CopyTo(one.Row(0));
         float[] qinv = Internals.Serving.FactorScorer.InverseNorms(one);
-        float[] inv = Internals.Serving.FactorScorer.InverseNorms(ItemFactors);
-        var scorer = new Internals.Serving.FactorScorer(one, ItemFactors, queryScale: qinv, targetScale: inv);
+        float[] inv = Internals.Serving.FactorScorer.InverseNorms(_itemFactors);
+        var scorer = new Internals.Serving.FactorScorer(one, _itemFactors, queryScale: qinv, targetScale: inv);
         var sink = new SingleSink();
         BatchRecommender.Run(scorer, [0], n, null, options with { FilterSeen = false, Threads = 1 }, excludeSelf: false, sink);
         return new Recommendations(sink.Items, sink.Scores, ItemIds);

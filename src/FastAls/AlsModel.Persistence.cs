@@ -3,6 +3,8 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using FastAls.Internals.IO;
 
 namespace FastAls;
@@ -13,8 +15,9 @@ public sealed partial class AlsModel
     public static ReadOnlySpan<byte> FileMagic => "FALSMODL"u8;
 
     /// <summary>The model file format version this build writes. It also reads every earlier version.</summary>
-    /// <remarks>Version 2 checksums with XXH64 (<c>System.IO.Hashing</c>); version 1 used a home-made 64-bit checksum
-    /// and is otherwise identical.</remarks>
+    /// <remarks>Version 2 keeps the options as source-generated JSON after the header and checksums with XXH64
+    /// (<c>System.IO.Hashing</c>); version 1 held the options as binary header fields and used a home-made 64-bit
+    /// checksum.</remarks>
     public const int FileFormatVersion = 2;
 
     /// <summary>The oldest model file format version this build reads.</summary>
@@ -22,18 +25,9 @@ public sealed partial class AlsModel
 
     private const int HeaderSize = 128;
 
-    /// <summary>Adopts already-filled factor matrices and biases (loading and import).</summary>
-    private AlsModel(AlsOptions options, FactorMatrix userFactors, FactorMatrix itemFactors, float[]? userBiases, float[]? itemBiases, IdMap userIds, IdMap itemIds, bool adopt)
-    {
-        _ = adopt;
-        Options = options;
-        UserFactors = userFactors;
-        ItemFactors = itemFactors;
-        UserBiases = userBiases;
-        ItemBiases = itemBiases;
-        UserIds = userIds;
-        ItemIds = itemIds;
-    }
+    /// <summary>The largest options section a version 2 file may claim.</summary>
+    private const int MaxMetadataBytes = 1 << 20;
+
     private const int IoChunk = 1 << 16;
 
     /// <summary>
@@ -82,40 +76,33 @@ public sealed partial class AlsModel
         Span<byte> p = h;
         FileMagic.CopyTo(p);
         AlsOptions o = Options;
+        byte[] meta = JsonSerializer.SerializeToUtf8Bytes(
+            new FileMetadata(o, Kind == AlsModelKind.Explicit && float.IsFinite(_ratingMean) ? _ratingMean : null),
+            AlsOptionsJsonContext.Default.FileMetadata);
         BinaryPrimitives.WriteInt32LittleEndian(p[8..], FileFormatVersion);
         BinaryPrimitives.WriteInt32LittleEndian(p[12..], HeaderSize);
         BinaryPrimitives.WriteInt32LittleEndian(p[16..], (int)o.Kind);
         BinaryPrimitives.WriteInt32LittleEndian(p[20..], o.Factors);
         BinaryPrimitives.WriteInt32LittleEndian(p[24..], Users);
         BinaryPrimitives.WriteInt32LittleEndian(p[28..], Items);
-        BinaryPrimitives.WriteSingleLittleEndian(p[32..], o.Regularization);
-        BinaryPrimitives.WriteInt32LittleEndian(p[36..], (int)o.RegularizationScaling);
-        BinaryPrimitives.WriteSingleLittleEndian(p[40..], o.Alpha);
-        BinaryPrimitives.WriteSingleLittleEndian(p[44..], o.Epsilon);
-        BinaryPrimitives.WriteInt32LittleEndian(p[48..], (int)o.Confidence);
-        BinaryPrimitives.WriteInt32LittleEndian(p[52..], o.Iterations);
-        BinaryPrimitives.WriteInt32LittleEndian(p[56..], o.Seed);
-        BinaryPrimitives.WriteInt32LittleEndian(p[60..], o.Threads);
-        BinaryPrimitives.WriteInt32LittleEndian(p[64..], (int)o.Solver);
-        BinaryPrimitives.WriteInt32LittleEndian(p[68..], o.CgSteps);
-        BinaryPrimitives.WriteSingleLittleEndian(p[72..], o.CgTolerance);
-        BinaryPrimitives.WriteSingleLittleEndian(p[76..], o.InitScale);
-        BinaryPrimitives.WriteDoubleLittleEndian(p[80..], o.EarlyStopTolerance);
-        BinaryPrimitives.WriteSingleLittleEndian(p[88..], GlobalMean);
-        BinaryPrimitives.WriteInt32LittleEndian(p[92..], UserBiases is not null ? 1 : 0);
+        BinaryPrimitives.WriteInt32LittleEndian(p[32..], meta.Length);
+        BinaryPrimitives.WriteUInt64LittleEndian(p[40..], ContentHash.Of(meta)); // [36, 40) and [48, 88) reserved, zero
+        BinaryPrimitives.WriteSingleLittleEndian(p[88..], _globalMean);
+        BinaryPrimitives.WriteInt32LittleEndian(p[92..], HasBiases ? 1 : 0);
         BinaryPrimitives.WriteInt32LittleEndian(p[96..], (int)UserIds.Kind);
         BinaryPrimitives.WriteInt32LittleEndian(p[100..], (int)ItemIds.Kind);
         BinaryPrimitives.WriteInt64LittleEndian(p[104..], uid.Length);
         BinaryPrimitives.WriteInt64LittleEndian(p[112..], iid.Length);
         BinaryPrimitives.WriteUInt64LittleEndian(p[120..], ContentHash.Of(p[..120]));
         Put(s, sum, h);
+        Put(s, sum, meta);
 
-        WriteFactors(s, sum, UserFactors);
-        WriteFactors(s, sum, ItemFactors);
-        if (UserBiases is not null)
+        WriteFactors(s, sum, _userFactors);
+        WriteFactors(s, sum, _itemFactors);
+        if (_userBiases is not null)
         {
-            Put(s, sum, MemoryMarshal.AsBytes(UserBiases.AsSpan()));
-            Put(s, sum, MemoryMarshal.AsBytes(ItemBiases.AsSpan()));
+            Put(s, sum, MemoryMarshal.AsBytes(_userBiases.AsSpan()));
+            Put(s, sum, MemoryMarshal.AsBytes(_itemBiases.AsSpan()));
         }
 
         Put(s, sum, uid);
@@ -199,27 +186,35 @@ public sealed partial class AlsModel
             throw new InvalidDataException($"header size {BinaryPrimitives.ReadInt32LittleEndian(p[12..])} is not {HeaderSize}.");
         }
 
+        int metaBytes = 0;
         AlsOptions options;
         try
         {
-            options = new AlsOptions
+            if (version == 1)
             {
-                Kind = (AlsModelKind)BinaryPrimitives.ReadInt32LittleEndian(p[16..]),
-                Factors = BinaryPrimitives.ReadInt32LittleEndian(p[20..]),
-                Regularization = BinaryPrimitives.ReadSingleLittleEndian(p[32..]),
-                RegularizationScaling = (RegularizationScaling)BinaryPrimitives.ReadInt32LittleEndian(p[36..]),
-                Alpha = BinaryPrimitives.ReadSingleLittleEndian(p[40..]),
-                Epsilon = BinaryPrimitives.ReadSingleLittleEndian(p[44..]),
-                Confidence = (ConfidenceKind)BinaryPrimitives.ReadInt32LittleEndian(p[48..]),
-                Iterations = BinaryPrimitives.ReadInt32LittleEndian(p[52..]),
-                Seed = BinaryPrimitives.ReadInt32LittleEndian(p[56..]),
-                Threads = BinaryPrimitives.ReadInt32LittleEndian(p[60..]),
-                Solver = (AlsSolver)BinaryPrimitives.ReadInt32LittleEndian(p[64..]),
-                CgSteps = BinaryPrimitives.ReadInt32LittleEndian(p[68..]),
-                CgTolerance = BinaryPrimitives.ReadSingleLittleEndian(p[72..]),
-                InitScale = BinaryPrimitives.ReadSingleLittleEndian(p[76..]),
-                EarlyStopTolerance = BinaryPrimitives.ReadDoubleLittleEndian(p[80..]),
-            };
+                options = ReadVersion1Options(p);
+            }
+            else
+            {
+                metaBytes = BinaryPrimitives.ReadInt32LittleEndian(p[32..]);
+                if (metaBytes < 2 || metaBytes > MaxMetadataBytes || metaBytes > fileLength - HeaderSize - 8)
+                {
+                    throw new InvalidDataException($"the header claims an options section of {metaBytes} bytes; the file holds {fileLength}: corrupted.");
+                }
+
+                if (p[36..40].ContainsAnyExcept((byte)0) || p[48..88].ContainsAnyExcept((byte)0))
+                {
+                    throw new InvalidDataException("the reserved header bytes [36, 40) and [48, 88) are not zero: corrupted or written by another program.");
+                }
+
+                // The shape the header states; the options section, read below, must agree with it.
+                options = new AlsOptions
+                {
+                    Kind = (AlsModelKind)BinaryPrimitives.ReadInt32LittleEndian(p[16..]),
+                    Factors = BinaryPrimitives.ReadInt32LittleEndian(p[20..]),
+                };
+            }
+
             options.Validate();
         }
         catch (ArgumentException e)
@@ -260,12 +255,18 @@ public sealed partial class AlsModel
             throw new InvalidDataException($"the header claims id sections of {uidBytes} and {iidBytes} bytes but the file holds {fileLength}: corrupted.");
         }
         long rows = (long)users + items;
-        long expected = HeaderSize + (rows * options.Factors * 4) + (options.HasBiases ? rows * 4 : 0) + uidBytes + iidBytes + 8;
+        long expected = HeaderSize + metaBytes + (rows * options.Factors * 4) + (options.HasBiases ? rows * 4 : 0) + uidBytes + iidBytes + 8;
         if (expected != fileLength)
         {
             throw new InvalidDataException(expected > fileLength
                 ? $"the header describes {expected} bytes ({users} users, {items} items, k = {options.Factors}) but the file holds {fileLength}: truncated or corrupted."
                 : $"the file holds {fileLength} bytes but the header describes only {expected}: trailing data or corrupted.");
+        }
+
+        float ratingMean = float.NaN;
+        if (version >= 2)
+        {
+            (options, ratingMean) = ReadMetadata(s, sum, metaBytes, BinaryPrimitives.ReadUInt64LittleEndian(p[40..]), options);
         }
 
         CheckIdSection(userIdKind, users, uidBytes, "user");
@@ -284,8 +285,8 @@ public sealed partial class AlsModel
                 ib = new float[items];
                 Get(s, sum, MemoryMarshal.AsBytes(ub.AsSpan()));
                 Get(s, sum, MemoryMarshal.AsBytes(ib.AsSpan()));
-                CheckFinite(ub, "user biases");
-                CheckFinite(ib, "item biases");
+                CheckFiniteInFile(ub, "user biases");
+                CheckFiniteInFile(ib, "item biases");
             }
 
             var uidRaw = new byte[uidBytes];
@@ -301,8 +302,7 @@ public sealed partial class AlsModel
 
             IdMap uids = DecodeIds(uidRaw, userIdKind, users, "user");
             IdMap iids = DecodeIds(iidRaw, itemIdKind, items, "item");
-            var model = new AlsModel(options, uf, itf, ub, ib, uids, iids, adopt: true) { GlobalMean = mu };
-            return model;
+            return new AlsModel(options, uf, itf, ub, ib, uids, iids, mu, ratingMean);
         }
         catch
         {
@@ -310,6 +310,70 @@ public sealed partial class AlsModel
             itf.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Version 1 kept every option as a binary header field (frozen layout; version 2 writes JSON).</summary>
+    private static AlsOptions ReadVersion1Options(ReadOnlySpan<byte> p) => new()
+    {
+        Kind = (AlsModelKind)BinaryPrimitives.ReadInt32LittleEndian(p[16..]),
+        Factors = BinaryPrimitives.ReadInt32LittleEndian(p[20..]),
+        Regularization = BinaryPrimitives.ReadSingleLittleEndian(p[32..]),
+        RegularizationScaling = (RegularizationScaling)BinaryPrimitives.ReadInt32LittleEndian(p[36..]),
+        Alpha = BinaryPrimitives.ReadSingleLittleEndian(p[40..]),
+        Epsilon = BinaryPrimitives.ReadSingleLittleEndian(p[44..]),
+        Confidence = (ConfidenceKind)BinaryPrimitives.ReadInt32LittleEndian(p[48..]),
+        Iterations = BinaryPrimitives.ReadInt32LittleEndian(p[52..]),
+        Seed = BinaryPrimitives.ReadInt32LittleEndian(p[56..]),
+        Threads = BinaryPrimitives.ReadInt32LittleEndian(p[60..]),
+        Solver = (AlsSolver)BinaryPrimitives.ReadInt32LittleEndian(p[64..]),
+        CgSteps = BinaryPrimitives.ReadInt32LittleEndian(p[68..]),
+        CgTolerance = BinaryPrimitives.ReadSingleLittleEndian(p[72..]),
+        InitScale = BinaryPrimitives.ReadSingleLittleEndian(p[76..]),
+        EarlyStopTolerance = BinaryPrimitives.ReadDoubleLittleEndian(p[80..]),
+    };
+
+    /// <summary>Reads and checks a version 2 options section (its own checksum first, then the JSON, then its agreement with the header).</summary>
+    private static (AlsOptions Options, float RatingMean) ReadMetadata(Stream s, NonCryptographicHashAlgorithm sum, int bytes, ulong checksum, AlsOptions header)
+    {
+        var utf8 = new byte[bytes];
+        Get(s, sum, utf8);
+        if (ContentHash.Of(utf8) != checksum)
+        {
+            throw new InvalidDataException("the options section checksum does not match: the file is corrupted.");
+        }
+
+        FileMetadata m;
+        try
+        {
+            m = JsonSerializer.Deserialize(utf8, AlsOptionsJsonContext.Default.FileMetadata)
+                ?? throw new InvalidDataException("the options section is null.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"the options section is not valid: {e.Message}", e);
+        }
+
+        AlsOptions o = m.Options;
+        try
+        {
+            o.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"the options section holds invalid options: {e.Message}", e);
+        }
+
+        if (o.Kind != header.Kind || o.Factors != header.Factors)
+        {
+            throw new InvalidDataException($"the options say {o.Kind} with k = {o.Factors} but the header says {header.Kind} with k = {header.Factors}.");
+        }
+
+        if (m.RatingMean is { } mean && (!float.IsFinite(mean) || o.Kind != AlsModelKind.Explicit))
+        {
+            throw new InvalidDataException($"the options section holds rating mean {mean} for a {o.Kind} model.");
+        }
+
+        return (o, m.RatingMean ?? float.NaN);
     }
 
     private static void CheckIdSection(IdKind kind, int count, long bytes, string what)
@@ -338,7 +402,7 @@ public sealed partial class AlsModel
     }
 
     /// <summary>Rejects a NaN or infinite bias, naming the part and the row (the message gets the file name from the caller).</summary>
-    internal static void CheckFinite(ReadOnlySpan<float> values, string part)
+    internal static void CheckFiniteInFile(ReadOnlySpan<float> values, string part)
     {
         for (int i = 0; i < values.Length; i++)
         {
@@ -413,4 +477,6 @@ public sealed partial class AlsModel
 
         return sm;
     }
+    /// <summary>The JSON section of a version 2 model file: the options, and the plain explicit model's mean rating.</summary>
+    internal sealed record FileMetadata([property: JsonRequired] AlsOptions Options, float? RatingMean);
 }

@@ -8,17 +8,11 @@ public sealed partial class AlsModel
 
     /// <summary>
     /// This model as a block scorer (<c>mu + b_u + g_i + x_u . y_i</c>), for <see cref="BatchRecommender"/>
-    /// and the evaluation code. The scorer packs the item factors once (a copy the size of the item
-    /// factors, in the factor-major panels the blocked kernel reads); it reflects the factors as they were
-    /// when it was made.
+    /// and the evaluation code. The scorer packs the item factors (a copy the size of the item factors, in
+    /// the factor-major panels the blocked kernel reads) and repacks them when the model's <see cref="Version"/>
+    /// has changed since, so it always scores the model as it is.
     /// </summary>
-    public IRecommendationScorer AsScorer() => new FactorScorer(UserFactors, ItemFactors, UserBiases, ItemBiases, GlobalMean, packedTargets: new Internals.Kernels.PackedPanels(ItemFactors));
-
-    /// <summary>
-    /// Drops the cached Gram matrices of the fold-in solves; call it after changing factors or biases in
-    /// place. (Batch calls pack factors and compute norms per call, so they need no reset.)
-    /// </summary>
-    public void ResetServingCache() => InvalidateFoldInCache();
+    public IRecommendationScorer AsScorer() => new VersionedScorer(this);
 
     /// <summary>The dense index of external user id <paramref name="id"/>.</summary>
     /// <exception cref="KeyNotFoundException">The id is not in the model.</exception>
@@ -51,7 +45,7 @@ public sealed partial class AlsModel
         options ??= RecommendOptions.Default;
         CheckIndex(user, Users, "user", nameof(user));
         RequireSeen(userItems, options);
-        var scorer = new FactorScorer(UserFactors, ItemFactors, UserBiases, ItemBiases, GlobalMean);
+        var scorer = new FactorScorer(_userFactors, _itemFactors, _userBiases, _itemBiases, _globalMean);
         BatchRecommendations b = BatchRecommender.Recommend(scorer, [user], n, userItems, options with { Threads = 1 }, UserIds, ItemIds);
         return b.ForQuery(0);
     }
@@ -109,7 +103,7 @@ public sealed partial class AlsModel
         using var one = new FactorMatrix(1, Factors);
         userFactors.CopyTo(one.Row(0));
         bool[]? mask = BatchRecommender.BuildMask(options, Items, options.FilterSeen ? seenItems : default);
-        var scorer = new FactorScorer(one, ItemFactors, HasBiasArrays ? [userBias] : null, ItemBiases, GlobalMean);
+        var scorer = new FactorScorer(one, _itemFactors, HasBiasArrays ? [userBias] : null, _itemBiases, _globalMean);
         var sink = new SingleSink();
         BatchRecommender.Run(scorer, [0], n, null, options with { Threads = 1 }, excludeSelf: false, sink, mask, maskGiven: true);
         return new Recommendations(sink.Items, sink.Scores, ItemIds);
@@ -156,7 +150,7 @@ public sealed partial class AlsModel
     {
         using ModelGate.ReadScope read = _gate.EnterRead();
         ArgumentNullException.ThrowIfNull(items);
-        return Similar(CosineScorer(ItemFactors, items.Length), items, n, options, ItemIds);
+        return Similar(CosineScorer(_itemFactors, items.Length), items, n, options, ItemIds);
     }
 
     /// <summary>
@@ -165,10 +159,11 @@ public sealed partial class AlsModel
     /// </summary>
     public void SimilarItemsBatch(int[] items, int n, IRecommendationSink sink, RecommendOptions? options = null)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        BatchRecommender.Run(CosineScorer(ItemFactors, items.Length), items, Math.Min(n, Items), null, options ?? RecommendOptions.Default, excludeSelf: true, sink);
+        BatchRecommender.Run(CosineScorer(_itemFactors, items.Length), items, Math.Min(n, Items), null, options ?? RecommendOptions.Default, excludeSelf: true, sink);
     }
 
     /// <summary>
@@ -186,16 +181,17 @@ public sealed partial class AlsModel
     {
         using ModelGate.ReadScope read = _gate.EnterRead();
         ArgumentNullException.ThrowIfNull(users);
-        return Similar(CosineScorer(UserFactors, users.Length), users, n, options, UserIds);
+        return Similar(CosineScorer(_userFactors, users.Length), users, n, options, UserIds);
     }
 
     /// <summary>Similar users for many users, streamed block by block to <paramref name="sink"/>.</summary>
     public void SimilarUsersBatch(int[] users, int n, IRecommendationSink sink, RecommendOptions? options = null)
     {
+        using ModelGate.ReadScope read = _gate.EnterRead();
         ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        BatchRecommender.Run(CosineScorer(UserFactors, users.Length), users, Math.Min(n, Users), null, options ?? RecommendOptions.Default, excludeSelf: true, sink);
+        BatchRecommender.Run(CosineScorer(_userFactors, users.Length), users, Math.Min(n, Users), null, options ?? RecommendOptions.Default, excludeSelf: true, sink);
     }
 
     /// <summary>Cosine similarity between rows of <paramref name="f"/> (packed targets when more than one query).</summary>
@@ -207,23 +203,48 @@ public sealed partial class AlsModel
 
     /// <summary>
     /// The model's estimate for (user, item): <c>mu + b_u + g_i + x_u . y_i</c> (the rating for the explicit
-    /// models, the preference score for the implicit ones).
+    /// models, the preference score for the implicit ones). A cold user or item (no training interactions) gets the
+    /// score as it stands (<see cref="ColdStartStrategy.Score"/>: 0 for the plain explicit model); see
+    /// <see cref="Predict(int, int, ColdStartStrategy)"/> for the other choices.
     /// </summary>
-    public float Predict(int user, int item)
+    public float Predict(int user, int item) => Predict(user, item, ColdStartStrategy.Score);
+
+    /// <summary>
+    /// <see cref="Predict(int, int)"/> with a choice for pairs whose user or item is cold (see <see cref="IsColdUser"/>):
+    /// the score, NaN, or <see cref="RatingMean"/>. <see cref="ColdStartStrategy.Drop"/> gives NaN here (one pair cannot
+    /// be left out; the batched form and the error metrics leave such pairs out).
+    /// </summary>
+    public float Predict(int user, int item, ColdStartStrategy coldStart)
     {
         using ModelGate.ReadScope read = _gate.EnterRead();
         CheckIndex(user, Users, "user", nameof(user));
         CheckIndex(item, Items, "item", nameof(item));
-        return PredictUnchecked(user, item);
+        CheckStrategy(coldStart);
+        return coldStart == ColdStartStrategy.Score || !IsColdPair(user, item) ? PredictUnchecked(user, item) : ColdValue(coldStart);
     }
 
     /// <summary>Batched <see cref="Predict(int, int)"/>: <c>destination[k] = Predict(users[k], items[k])</c>, in parallel.</summary>
-    public void Predict(ReadOnlySpan<int> users, ReadOnlySpan<int> items, Span<float> destination)
+    public void Predict(ReadOnlySpan<int> users, ReadOnlySpan<int> items, Span<float> destination) =>
+        Predict(users, items, destination, ColdStartStrategy.Score, default);
+
+    /// <summary>
+    /// Batched <see cref="Predict(int, int, ColdStartStrategy)"/>, in parallel. Returns how many scores were written:
+    /// all of them, except with <see cref="ColdStartStrategy.Drop"/>, which writes only the pairs whose user and item are
+    /// both warm, in order, and their positions in <paramref name="users"/> into <paramref name="keptPositions"/> (when
+    /// not empty; it must then hold <c>users.Length</c> entries).
+    /// </summary>
+    public int Predict(ReadOnlySpan<int> users, ReadOnlySpan<int> items, Span<float> destination, ColdStartStrategy coldStart, Span<int> keptPositions)
     {
         using ModelGate.ReadScope read = _gate.EnterRead();
+        CheckStrategy(coldStart);
         if (users.Length != items.Length || destination.Length < users.Length)
         {
             throw new ArgumentException($"users ({users.Length}), items ({items.Length}) and destination ({destination.Length}) must have the same length.");
+        }
+
+        if (!keptPositions.IsEmpty && keptPositions.Length < users.Length)
+        {
+            throw new ArgumentException($"keptPositions holds {keptPositions.Length} entries; {users.Length} are needed.", nameof(keptPositions));
         }
 
         for (int k = 0; k < users.Length; k++)
@@ -242,6 +263,7 @@ public sealed partial class AlsModel
         int[] ua = users.ToArray();
         int[] ia = items.ToArray();
         var result = new float[ua.Length];
+        bool[]? cold = coldStart == ColdStartStrategy.Score ? null : new bool[ua.Length];
         const int chunk = 4096;
         int chunks = (ua.Length + chunk - 1) / chunk;
         var po = new ParallelOptions { MaxDegreeOfParallelism = Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount };
@@ -250,10 +272,61 @@ public sealed partial class AlsModel
             int end = Math.Min(ua.Length, (c + 1) * chunk);
             for (int k = c * chunk; k < end; k++)
             {
-                result[k] = PredictUnchecked(ua[k], ia[k]);
+                if (cold is not null && IsColdPair(ua[k], ia[k]))
+                {
+                    cold[k] = true;
+                    result[k] = ColdValue(coldStart);
+                }
+                else
+                {
+                    result[k] = PredictUnchecked(ua[k], ia[k]);
+                }
             }
         });
-        result.CopyTo(destination);
+        if (coldStart != ColdStartStrategy.Drop)
+        {
+            result.CopyTo(destination);
+            for (int k = 0; k < keptPositions.Length && k < result.Length; k++)
+            {
+                keptPositions[k] = k;
+            }
+
+            return result.Length;
+        }
+
+        int n = 0;
+        for (int k = 0; k < result.Length; k++)
+        {
+            if (!cold![k])
+            {
+                destination[n] = result[k];
+                if (!keptPositions.IsEmpty)
+                {
+                    keptPositions[n] = k;
+                }
+
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>
+    /// True when user <paramref name="user"/> is cold: it had no training interactions, so its factor row (and bias)
+    /// is exactly zero, as training leaves such rows.
+    /// </summary>
+    public bool IsColdUser(int user)
+    {
+        CheckIndex(user, Users, "user", nameof(user));
+        return IsColdRow(_userFactors, _userBiases, user);
+    }
+
+    /// <summary>True when item <paramref name="item"/> is cold (see <see cref="IsColdUser"/>).</summary>
+    public bool IsColdItem(int item)
+    {
+        CheckIndex(item, Items, "item", nameof(item));
+        return IsColdRow(_itemFactors, _itemBiases, item);
     }
 
     /// <summary>Predict by external ids; unknown ids throw <see cref="KeyNotFoundException"/>.</summary>
@@ -262,15 +335,45 @@ public sealed partial class AlsModel
     /// <summary>Predict by external ids; unknown ids throw <see cref="KeyNotFoundException"/>.</summary>
     public float PredictForId(string userId, string itemId) => Predict(UserIndex(userId), ItemIndex(itemId));
 
-    private bool HasBiasArrays => UserBiases is not null && ItemBiases is not null;
+    private bool HasBiasArrays => _userBiases is not null && _itemBiases is not null;
 
     private float PredictUnchecked(int user, int item)
     {
         Span<float> one = stackalloc float[1];
-        Internals.Kernels.ScoreKernel.Score(UserFactors.PaddedRow(user), 1, ItemFactors.PaddedRow(item), 1, UserFactors.Stride, one, 1);
+        Internals.Kernels.ScoreKernel.Score(_userFactors.PaddedRow(user), 1, _itemFactors.PaddedRow(item), 1, _userFactors.Stride, one, 1);
         float dot = one[0];
-        float add = GlobalMean + (UserBiases is null ? 0 : UserBiases[user]);
-        return dot + add + (ItemBiases is null ? 0 : ItemBiases[item]);
+        float add = _globalMean + (_userBiases is null ? 0 : _userBiases[user]);
+        return dot + add + (_itemBiases is null ? 0 : _itemBiases[item]);
+    }
+
+    private bool IsColdPair(int user, int item) => IsColdRow(_userFactors, _userBiases, user) || IsColdRow(_itemFactors, _itemBiases, item);
+
+    private static bool IsColdRow(FactorMatrix factors, float[]? biases, int row)
+    {
+        if (biases is not null && biases[row] != 0f)
+        {
+            return false;
+        }
+
+        foreach (float f in factors.Row(row))
+        {
+            if (f != 0f)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private float ColdValue(ColdStartStrategy coldStart) => coldStart == ColdStartStrategy.GlobalMean ? RatingMean : float.NaN;
+
+    private static void CheckStrategy(ColdStartStrategy coldStart)
+    {
+        if (!Enum.IsDefined(coldStart))
+        {
+            throw new ArgumentOutOfRangeException(nameof(coldStart), coldStart, "Not a cold-start strategy.");
+        }
     }
 
     private BatchRecommendations Similar(FactorScorer scorer, int[] queries, int n, RecommendOptions? options, IdMap ids)
@@ -334,5 +437,44 @@ public sealed partial class AlsModel
             block.Scores.CopyTo(Scores.AsSpan(_written * n));
             _written += block.Queries.Length;
         }
+    }
+
+    /// <summary>The model's scorer, rebuilt (item panels repacked) whenever the model's <see cref="Version"/> changes.</summary>
+    private sealed class VersionedScorer(AlsModel model) : IRecommendationScorer
+    {
+        private readonly Lock _lock = new();
+        private State? _current;
+
+        public int Users => model.Users;
+
+        public int Items => model.Items;
+
+        public void ScoreBlock(ReadOnlySpan<int> users, int itemStart, int itemCount, Span<float> scores) =>
+            Current().ScoreBlock(users, itemStart, itemCount, scores);
+
+        private FactorScorer Current()
+        {
+            State? c = Volatile.Read(ref _current);
+            if (c is not null && c.Version == model.Version)
+            {
+                return c.Scorer;
+            }
+
+            lock (_lock)
+            {
+                long v = model.Version;
+                c = _current;
+                if (c is null || c.Version != v)
+                {
+                    c = new State(v, new FactorScorer(model._userFactors, model._itemFactors, model._userBiases, model._itemBiases, model._globalMean,
+                        packedTargets: new Internals.Kernels.PackedPanels(model._itemFactors)));
+                    Volatile.Write(ref _current, c);
+                }
+
+                return c.Scorer;
+            }
+        }
+
+        private sealed record State(long Version, FactorScorer Scorer);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace FastAls;
 
@@ -54,52 +55,98 @@ public enum RegularizationScaling
     ByCount = 1,
 }
 
-/// <summary>Hyperparameters of an ALS model. Immutable; use <c>with</c> to vary.</summary>
+/// <summary>
+/// What <see cref="AlsModel.Predict(int, int, ColdStartStrategy)"/> and the error metrics do with a pair whose user or item
+/// is cold: it had no training interactions, so training left its factor row (and bias) at exactly zero. The model
+/// recognises such a row by that zero row and zero bias. Spark ML's <c>coldStartStrategy</c> offers the same choice
+/// for ids it has never seen.
+/// </summary>
+public enum ColdStartStrategy
+{
+    /// <summary>The model's score as it stands: 0 for the plain explicit model, mu + biases for the biased one.</summary>
+    Score = 0,
+
+    /// <summary>NaN (Spark's <c>nan</c>): error metrics over such pairs become NaN.</summary>
+    Nan = 1,
+
+    /// <summary>Leave the pair out (Spark's <c>drop</c>): batch predictions skip it, error metrics do not count it.</summary>
+    Drop = 2,
+
+    /// <summary>The mean training rating (<see cref="AlsModel.RatingMean"/>; NaN when the model does not know it).</summary>
+    GlobalMean = 3,
+}
+
+/// <summary>
+/// Hyperparameters of an ALS model. Immutable; use <c>with</c> to vary. This record is the one definition of the
+/// training options: <see cref="Schema"/> lists them for the front ends (C struct, Python keywords, CLI flags), their
+/// JSON form (model files, Spark metadata, the CLI's <c>--json</c>) is source-generated from it, and
+/// <see cref="For"/> gives each model kind's defaults.
+/// </summary>
 public sealed record AlsOptions
 {
-    /// <summary>Which model to train.</summary>
+    /// <summary>Spark ML's regularization for rating models (regParam 0.1, scaled by the row's count).</summary>
+    public const float ExplicitRegularization = 0.1f;
+
+    /// <summary>
+    /// Which model to train. The property initializers hold the implicit defaults; use <see cref="For"/> for the
+    /// defaults of another kind (<c>new AlsOptions { Kind = AlsModelKind.Explicit }</c> keeps the implicit ones).
+    /// </summary>
+    [JsonRequired]
     public AlsModelKind Kind { get; init; } = AlsModelKind.Implicit;
 
     /// <summary>Number of latent factors k.</summary>
+    [JsonRequired]
     public int Factors { get; init; } = 64;
 
     /// <summary>L2 regularization lambda (on factors and, for biased models, biases); in [0, 1e6].</summary>
+    [JsonRequired]
     public float Regularization { get; init; } = 0.01f;
 
     /// <summary>Constant lambda or ALS-WR scaling by the row's count.</summary>
+    [JsonRequired]
     public RegularizationScaling RegularizationScaling { get; init; } = RegularizationScaling.Constant;
 
     /// <summary>Confidence scale alpha (implicit models); in [0, 1e6].</summary>
+    [JsonRequired]
     public float Alpha { get; init; } = 1.0f;
 
     /// <summary>Epsilon of the logarithmic confidence (implicit models); in [1e-12, 1e12].</summary>
+    [JsonRequired]
     public float Epsilon { get; init; } = 1.0f;
 
-    /// <summary>Linear or logarithmic confidence (implicit models).</summary>
+    /// <summary>Linear (1 + alpha r), logarithmic (1 + alpha log(1 + r / epsilon)) or scaled (alpha r, the implicit package's) confidence (implicit models).</summary>
+    [JsonRequired]
     public ConfidenceKind Confidence { get; init; } = ConfidenceKind.Linear;
 
     /// <summary>Number of full iterations (a user half-step and an item half-step each).</summary>
+    [JsonRequired]
     public int Iterations { get; init; } = 15;
 
     /// <summary>Seed of the factor initialization.</summary>
+    [JsonRequired]
     public int Seed { get; init; } = 42;
 
     /// <summary>Worker threads; 0 means all processors.</summary>
     public int Threads { get; init; }
 
     /// <summary>Exact (Cholesky) or conjugate-gradient solves.</summary>
+    [JsonRequired]
     public AlsSolver Solver { get; init; } = AlsSolver.Cholesky;
 
     /// <summary>Conjugate-gradient steps per row and half-step.</summary>
+    [JsonRequired]
     public int CgSteps { get; init; } = 3;
 
     /// <summary>Stop a row's CG early when the residual norm falls under this (0: always run <see cref="CgSteps"/>).</summary>
+    [JsonRequired]
     public float CgTolerance { get; init; }
 
     /// <summary>Stop training when the cost improves by less than this fraction in one iteration (0: never).</summary>
+    [JsonRequired]
     public double EarlyStopTolerance { get; init; }
 
     /// <summary>Standard deviation of the random initial factors (scaled by 1/sqrt(k)); in (0, 1e3].</summary>
+    [JsonRequired]
     public float InitScale { get; init; } = 0.1f;
 
     private const float MaxRegularization = 1e6f;
@@ -109,58 +156,47 @@ public sealed record AlsOptions
     private const float MaxInitScale = 1e3f;
 
     /// <summary>True for the two implicit-feedback models.</summary>
+    [JsonIgnore]
     public bool IsImplicit => Kind is AlsModelKind.Implicit or AlsModelKind.BiasedImplicit;
 
     /// <summary>True for the two models with biases.</summary>
+    [JsonIgnore]
     public bool HasBiases => Kind is AlsModelKind.BiasedExplicit or AlsModelKind.BiasedImplicit;
 
     /// <summary>
-    /// Writes every option as camelCase JSON properties into the object <paramref name="writer"/> is in
-    /// (the model's metadata in Spark-layout exports and the CLI's <c>--json</c> output share this form).
+    /// The library's defaults for <paramref name="kind"/>, which every front end uses: the property initializers, and for
+    /// the two explicit (rating) kinds Spark ML's lambda 0.1 scaled by the row's count (with the implicit defaults,
+    /// lambda 0.01 and constant, rating models overfit badly: ml-100k RMSE 1.65 against 0.91, and may not be positive definite).
+    /// </summary>
+    public static AlsOptions For(AlsModelKind kind) => kind is AlsModelKind.Explicit or AlsModelKind.BiasedExplicit
+        ? new AlsOptions { Kind = kind, Regularization = ExplicitRegularization, RegularizationScaling = RegularizationScaling.ByCount }
+        : new AlsOptions { Kind = kind };
+
+    /// <summary>Every option, in the C struct's order, with its snake_case name, type, description and enum spellings.</summary>
+    public static IReadOnlyList<AlsOptionInfo> Schema => AlsOptionInfo.All;
+
+    /// <summary>
+    /// Writes every option as camelCase JSON properties into the object <paramref name="writer"/> is in (the model file,
+    /// Spark-layout metadata and the CLI's <c>--json</c> output share this source-generated form; enum values are spelled
+    /// as <see cref="AlsOptionInfo.Spell{T}(T)"/> does).
     /// </summary>
     public void WriteJsonProperties(Utf8JsonWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        writer.WriteString("kind", Kind.ToString());
-        writer.WriteNumber("factors", Factors);
-        writer.WriteNumber("regularization", Regularization);
-        writer.WriteString("regularizationScaling", RegularizationScaling.ToString());
-        writer.WriteNumber("alpha", Alpha);
-        writer.WriteNumber("epsilon", Epsilon);
-        writer.WriteString("confidence", Confidence.ToString());
-        writer.WriteNumber("iterations", Iterations);
-        writer.WriteNumber("seed", Seed);
-        writer.WriteNumber("threads", Threads);
-        writer.WriteString("solver", Solver.ToString());
-        writer.WriteNumber("cgSteps", CgSteps);
-        writer.WriteNumber("cgTolerance", CgTolerance);
-        writer.WriteNumber("earlyStopTolerance", EarlyStopTolerance);
-        writer.WriteNumber("initScale", InitScale);
+        JsonElement e = JsonSerializer.SerializeToElement(this, AlsOptionsJsonContext.Default.AlsOptions);
+        foreach (JsonProperty p in e.EnumerateObject())
+        {
+            p.WriteTo(writer);
+        }
     }
 
     /// <summary>
-    /// Reads the properties <see cref="WriteJsonProperties"/> writes (<c>threads</c> may be absent: 0). Throws
-    /// <see cref="KeyNotFoundException"/>, <see cref="InvalidOperationException"/>, <see cref="FormatException"/> or
-    /// <see cref="ArgumentException"/> on a missing or malformed property; the result is not validated.
+    /// Reads the properties <see cref="WriteJsonProperties"/> writes (other properties are ignored; <c>threads</c> may be
+    /// absent: 0; enum values written by older versions in PascalCase are accepted). Throws <see cref="JsonException"/>
+    /// naming a missing or malformed property; the result is not validated.
     /// </summary>
-    public static AlsOptions ReadJsonProperties(JsonElement element) => new()
-    {
-        Kind = Enum.Parse<AlsModelKind>(element.GetProperty("kind").GetString()!),
-        Factors = element.GetProperty("factors").GetInt32(),
-        Regularization = element.GetProperty("regularization").GetSingle(),
-        RegularizationScaling = Enum.Parse<RegularizationScaling>(element.GetProperty("regularizationScaling").GetString()!),
-        Alpha = element.GetProperty("alpha").GetSingle(),
-        Epsilon = element.GetProperty("epsilon").GetSingle(),
-        Confidence = Enum.Parse<ConfidenceKind>(element.GetProperty("confidence").GetString()!),
-        Iterations = element.GetProperty("iterations").GetInt32(),
-        Seed = element.GetProperty("seed").GetInt32(),
-        Threads = element.TryGetProperty("threads", out JsonElement threads) ? threads.GetInt32() : 0,
-        Solver = Enum.Parse<AlsSolver>(element.GetProperty("solver").GetString()!),
-        CgSteps = element.GetProperty("cgSteps").GetInt32(),
-        CgTolerance = element.GetProperty("cgTolerance").GetSingle(),
-        EarlyStopTolerance = element.GetProperty("earlyStopTolerance").GetDouble(),
-        InitScale = element.GetProperty("initScale").GetSingle(),
-    };
+    public static AlsOptions ReadJsonProperties(JsonElement element) =>
+        element.Deserialize(AlsOptionsJsonContext.Default.AlsOptions) ?? throw new JsonException("The options are null.");
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option that is out of range.</summary>
     public void Validate()

@@ -142,6 +142,9 @@ public sealed unsafe class FactorMatrix : IDisposable
         }
     }
 
+    /// <summary>A read-only view of this matrix.</summary>
+    public ReadOnlyFactorMatrix AsReadOnly() => new(this);
+
     /// <summary>A deep copy.</summary>
     public FactorMatrix Clone()
     {

@@ -257,10 +257,18 @@ public class CommandTests : IClassFixture<TinyData>
     public void Info_describes_model_cache_and_parquet()
     {
         CliResult m = TinyData.Check(CliRunner.InProcess("info", _d.Model));
-        Assert.Contains("BiasedImplicit", m.Stdout, StringComparison.Ordinal);
+        Assert.Contains("biased-implicit", m.Stdout, StringComparison.Ordinal);
         Assert.Contains("factors:", m.Stdout, StringComparison.Ordinal);
+        foreach (AlsOptionInfo option in AlsOptions.Schema)
+        {
+            // every option of the schema is shown, under its name
+            Assert.Contains(option.Name.Replace('_', ' ') + ":", m.Stdout, StringComparison.Ordinal);
+        }
+
         using (JsonDocument j = JsonDocument.Parse(CliRunner.InProcess("info", "--json", _d.Model).Stdout))
         {
+            Assert.Equal("biased_implicit", j.RootElement.GetProperty("kind").GetString());
+            Assert.Equal("biased_implicit", j.RootElement.GetProperty("options").GetProperty("kind").GetString());
             Assert.Equal(8, j.RootElement.GetProperty("factors").GetInt32());
             Assert.Equal(400, j.RootElement.GetProperty("users").GetInt32());
             Assert.True(j.RootElement.GetProperty("biases").GetBoolean());

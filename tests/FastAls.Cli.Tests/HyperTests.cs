@@ -18,7 +18,7 @@ public class HyperTests
             "--early-stop", "0.01", "--init-scale", "0.2", "--seed", "9", "-t", "1",
         ];
         var defaults = new AlsOptions();
-        AlsOptions o = Hyper.Parse(ParsedArgs.Parse(s_spec, args), defaults);
+        AlsOptions o = Hyper.Parse(ParsedArgs.Parse(s_spec, args));
         PropertyInfo[] settable = typeof(AlsOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToArray();
         Assert.True(settable.Length >= 15, "AlsOptions lost its properties?");
         foreach (PropertyInfo p in settable)
@@ -27,7 +27,7 @@ public class HyperTests
             Assert.True(!Equals(p.GetValue(defaults), p.GetValue(o)), $"AlsOptions.{p.Name} is not set by any command-line option");
         }
 
-        Assert.Equal(defaults, Hyper.Parse(ParsedArgs.Parse(s_spec, []), defaults));
+        Assert.Equal(defaults, Hyper.Parse(ParsedArgs.Parse(s_spec, [])));
     }
 
     [Theory]
@@ -36,23 +36,54 @@ public class HyperTests
     [InlineData("scaled", ConfidenceKind.Scaled)]
     public void Every_confidence_kind_has_a_spelling(string spelling, ConfidenceKind kind)
     {
-        Assert.Equal(kind, Hyper.Parse(ParsedArgs.Parse(s_spec, ["--confidence", spelling]), new AlsOptions()).Confidence);
+        Assert.Equal(kind, Hyper.Parse(ParsedArgs.Parse(s_spec, ["--confidence", spelling])).Confidence);
     }
 
     [Fact]
-    public void Help_defaults_are_the_library_defaults()
+    public void Every_schema_option_has_one_flag_whose_help_states_the_library_defaults()
     {
-        var d = new AlsOptions();
-        (string Option, object Value)[] expected =
-        [
-            ("factors", d.Factors), ("regularization", d.Regularization), ("alpha", d.Alpha), ("epsilon", d.Epsilon),
-            ("iterations", d.Iterations), ("cg-steps", d.CgSteps), ("init-scale", d.InitScale),
-        ];
-        foreach ((string option, object value) in expected)
+        Assert.Equal(AlsOptions.Schema.Count, Hyper.Options.Length);
+        foreach (AlsOptionInfo info in AlsOptions.Schema)
         {
-            OptionSpec spec = Hyper.Options.Single(o => o.Long == option);
-            Assert.Contains($"(default {Convert.ToString(value, CultureInfo.InvariantCulture)})", spec.Help, StringComparison.Ordinal);
+            OptionSpec spec = Hyper.Options.Single(o => o.Long == Hyper.Flag(info));
+            Assert.StartsWith(info.Description, spec.Help, StringComparison.Ordinal);
+            if (info.Name == "kind")
+            {
+                continue;
+            }
+
+            string implicitDefault = info.Values.Count > 0
+                ? Hyper.Kebab(info.Format(AlsOptions.For(AlsModelKind.Implicit)))
+                : Convert.ToString(info.DefaultFor(AlsModelKind.Implicit), CultureInfo.InvariantCulture)!;
+            Assert.Contains($"(default {implicitDefault}", spec.Help, StringComparison.Ordinal);
+            foreach (AlsModelKind kind in Enum.GetValues<AlsModelKind>())
+            {
+                // a kind whose default differs is named with its own default
+                if (!Equals(info.DefaultFor(kind), info.DefaultFor(AlsModelKind.Implicit)))
+                {
+                    string value = info.Values.Count > 0 ? Hyper.Kebab(info.Format(AlsOptions.For(kind))) : Convert.ToString(info.DefaultFor(kind), CultureInfo.InvariantCulture)!;
+                    Assert.Contains($"{Hyper.Kebab(AlsOptionInfo.Spell(kind))} {value}", spec.Help, StringComparison.Ordinal);
+                }
+            }
+
+            foreach (string v in info.Values)
+            {
+                Assert.Contains(Hyper.Kebab(v), spec.Help, StringComparison.Ordinal);
+            }
         }
+    }
+
+    [Fact]
+    public void Enum_values_take_the_schema_spelling_and_the_old_one()
+    {
+        AlsOptions o = Hyper.Parse(ParsedArgs.Parse(s_spec, ["--kind", "biased-explicit", "--reg-scaling", "by-count", "--solver", "conjugate-gradient", "--confidence", "log"]));
+        Assert.Equal((AlsModelKind.BiasedExplicit, RegularizationScaling.ByCount, AlsSolver.ConjugateGradient, ConfidenceKind.Log), (o.Kind, o.RegularizationScaling, o.Solver, o.Confidence));
+        AlsOptions old = Hyper.Parse(ParsedArgs.Parse(s_spec, ["--kind", "biased-explicit", "--reg-scaling", "count", "--solver", "cg", "--confidence", "log"]));
+        Assert.Equal(o, old);
+        CliException e = Assert.Throws<CliException>(() => Hyper.Parse(ParsedArgs.Parse(s_spec, ["--solver", "newton"])));
+        Assert.Contains("--solver expects one of cholesky, conjugate-gradient, got 'newton'", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<CliException>(() => Hyper.Parse(ParsedArgs.Parse(s_spec, ["--factors", "0"])));
+        Assert.Contains("--factors", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -61,16 +92,16 @@ public class HyperTests
     public void Explicit_kinds_default_to_sparks_regularization_and_error_on_duplicates(string kind)
     {
         var spec = new CommandSpec("train", "t", "[options]", [.. Hyper.Options, .. InputData.Options], ["fastals train"]);
-        AlsOptions o = Hyper.Parse(ParsedArgs.Parse(spec, ["--kind", kind]), new AlsOptions());
-        Assert.Equal(Hyper.ExplicitRegularization, o.Regularization);
+        AlsOptions o = Hyper.Parse(ParsedArgs.Parse(spec, ["--kind", kind]));
+        Assert.Equal(AlsOptions.ExplicitRegularization, o.Regularization);
         Assert.Equal(RegularizationScaling.ByCount, o.RegularizationScaling);
         Assert.Equal(FastAls.IO.DuplicatePolicy.Error, InputData.LoadOptions(ParsedArgs.Parse(spec, ["--kind", kind])).Duplicates);
 
         // What the user says wins, option by option.
-        AlsOptions given = Hyper.Parse(ParsedArgs.Parse(spec, ["--kind", kind, "-l", "0.02"]), new AlsOptions());
+        AlsOptions given = Hyper.Parse(ParsedArgs.Parse(spec, ["--kind", kind, "-l", "0.02"]));
         Assert.Equal(0.02f, given.Regularization);
         Assert.Equal(RegularizationScaling.ByCount, given.RegularizationScaling);
-        given = Hyper.Parse(ParsedArgs.Parse(spec, ["--kind", kind, "--reg-scaling", "constant"]), new AlsOptions());
+        given = Hyper.Parse(ParsedArgs.Parse(spec, ["--kind", kind, "--reg-scaling", "constant"]));
         Assert.Equal(RegularizationScaling.Constant, given.RegularizationScaling);
         Assert.Equal(FastAls.IO.DuplicatePolicy.Sum, InputData.LoadOptions(ParsedArgs.Parse(spec, ["--kind", kind, "--duplicates", "sum"])).Duplicates);
 

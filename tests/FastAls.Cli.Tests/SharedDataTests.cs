@@ -41,6 +41,32 @@ public class SharedDataTests
     }
 
     [SkippableFact]
+    public void Evaluate_movielens_plain_explicit_with_library_defaults_and_each_cold_start_choice()
+    {
+        string? path = SharedData(Path.Combine("ml-100k", "u.data"));
+        Skip.If(path is null, "shared/data/ml-100k/u.data not found (set FASTALS_SHARED_DATA)");
+        var rmse = new Dictionary<string, double>();
+        foreach (string cold in new[] { "score", "global-mean", "drop" })
+        {
+            // no -l / --reg-scaling: the explicit kind's defaults come from the library (lambda 0.1 by count)
+            CliResult r = CliRunner.InProcess("evaluate", path!, "--no-header", "--value-col", "rating", "--kind", "explicit", "-k", "16",
+                "--iterations", "6", "--final-only", "--cold-start", cold, "--json", "-q");
+            Assert.True(r.ExitCode == 0, r.ToString());
+            using JsonDocument j = JsonDocument.Parse(r.Stdout);
+            rmse[cold] = j.RootElement.GetProperty("metrics").GetProperty("als").GetProperty("rmse").GetDouble();
+            Assert.Equal("by_count", j.RootElement.GetProperty("options").GetProperty("regularizationScaling").GetString());
+        }
+
+        // A random 20 % split leaves some test items without training ratings: the plain model scores them 0.
+        Assert.True(rmse["global-mean"] < rmse["score"], $"{rmse["global-mean"]} vs {rmse["score"]}");
+        Assert.True(rmse["drop"] < rmse["score"], $"{rmse["drop"]} vs {rmse["score"]}");
+        Assert.InRange(rmse["drop"], 0.8, 1.0);
+        CliResult bad = CliRunner.InProcess("evaluate", path!, "--no-header", "--kind", "explicit", "--cold-start", "mean");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("score, nan, drop, global-mean", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public void Train_lastfm_with_header_crlf_and_recommend()
     {
         string? path = SharedData(Path.Combine("lastfm-2k", "user_artists.dat"));

@@ -18,8 +18,8 @@ public class ModelFramesTests
         }
 
         var m = new AlsModel(new AlsOptions { Factors = 2 }, 2, 3, users, items);
-        m.UserFactors.CopyFrom([1f, 0f, 0f, 1f]);
-        m.ItemFactors.CopyFrom([1f, 0f, 2f, 0f, 0f, 3f]);
+        m.SetUserFactors([1f, 0f, 0f, 1f]);
+        m.SetItemFactors([1f, 0f, 2f, 0f, 0f, 3f]);
         return m;
     }
 

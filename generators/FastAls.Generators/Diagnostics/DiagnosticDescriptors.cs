@@ -35,6 +35,10 @@ internal static class DiagnosticDescriptors
         "FALS0007", "Struct field type cannot cross the C ABI", "Field '{0}' of struct '{1}' has type '{2}', which cannot cross the C ABI (use a number, an enum, a pointer or an unmanaged function pointer)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor OptionsMirrorLacksField = new(
+        "FALS0008", "Options struct lacks an option", "Struct '{0}' mirrors '{1}' but has no field of the same name and type for its option {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     public static DiagnosticDescriptor? ById(string id) => id switch
     {
         "FALS0001" => ExportMustBeStatic,
@@ -44,6 +48,7 @@ internal static class DiagnosticDescriptors
         "FALS0005" => UnsupportedReturnType,
         "FALS0006" => ExportNotReachable,
         "FALS0007" => UnsupportedFieldType,
+        "FALS0008" => OptionsMirrorLacksField,
         _ => null,
     };
 }

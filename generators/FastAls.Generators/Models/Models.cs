@@ -68,6 +68,9 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
 
 internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Args);
 
+/// <summary>A <c>[FastAlsOptionsMirror]</c> struct: the record it mirrors and the fields matched to its properties.</summary>
+internal sealed record MirrorModel(string Namespace, string Struct, string Target, EquatableArray<string> Fields, EquatableArray<DiagnosticInfo> Diagnostics);
+
 /// <summary>Everything the emitters need about one <c>[FastAlsExport]</c> method.</summary>
 internal sealed record ExportModel(
     string EntryPoint,

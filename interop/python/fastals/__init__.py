@@ -17,13 +17,14 @@ from ._dataset import Dataset
 from ._lib import (FastAlsArgumentError, FastAlsCancelled, FastAlsDataError, FastAlsError, FastAlsHandleError,
                    FastAlsIOError, FastAlsNotSupported, FastAlsNumericalError, FastAlsStateError, Library, best_level, cpu_level, lib,
                    library_path)
-from .als import (AlternatingLeastSquares, BiasedExplicitALS, BiasedImplicitALS, ExplicitALS, ranking_metrics_at_k)
+from .als import (AlternatingLeastSquares, BiasedExplicitALS, BiasedImplicitALS, ExplicitALS, error_metrics,
+                  ranking_metrics_at_k)
 
 KernelPath = signatures.KernelPath
 
 __all__ = [
     "AlternatingLeastSquares", "ExplicitALS", "BiasedExplicitALS", "BiasedImplicitALS", "Dataset",
-    "ranking_metrics_at_k", "version", "build_info", "kernel_path", "library_path", "best_level", "cpu_level",
+    "ranking_metrics_at_k", "error_metrics", "version", "build_info", "kernel_path", "library_path", "best_level", "cpu_level",
     "FastAlsError", "FastAlsArgumentError", "FastAlsHandleError", "FastAlsIOError", "FastAlsDataError",
     "FastAlsCancelled", "FastAlsNotSupported", "FastAlsNumericalError", "FastAlsStateError", "KernelPath", "Library", "lib", "loaded_build",
 ]

@@ -5,6 +5,7 @@ A matrix of items x users trains a model with users and items swapped; the shape
 wherever it is known (recommend, recalculate_user), and mismatches raise with the library's message.
 """
 import ctypes
+import json
 import os
 
 import numpy as np
@@ -14,19 +15,46 @@ from ._arrays import index_array, ptr, strict
 from ._dataset import Dataset
 from ._lib import lib
 
-_SOLVERS = {"cholesky": sig.AlsSolver.CHOLESKY, "cg": sig.AlsSolver.CONJUGATE_GRADIENT}
-_CONFIDENCE = {"linear": sig.ConfidenceKind.LINEAR, "log": sig.ConfidenceKind.LOG, "scaled": sig.ConfidenceKind.SCALED}
-_SCALING = {"constant": sig.RegularizationScaling.CONSTANT, "by_count": sig.RegularizationScaling.BY_COUNT}
+
+def _schema():
+    """The library's option schema (fastals_options_schema): name, type, enum spellings, description and the default
+    of every model kind, in the C struct's order. The one source of this module's option names and defaults."""
+    global _SCHEMA
+    if _SCHEMA is None:
+        _SCHEMA = json.loads(lib().string("fastals_options_schema"))["options"]
+    return _SCHEMA
+
+
+_SCHEMA = None
+
+# The keywords that keep implicit's names for library options (every other keyword is the option's own name).
+# ``use_cg`` is a bool: solver conjugate_gradient (True) or cholesky (False). The model kind is the class.
+PYTHON_NAMES = {"seed": "random_state", "threads": "num_threads", "solver": "use_cg"}
+
+
+def _spelling_of_kind(kind):
+    return sig.AlsModelKind(kind).name.lower()
+
+
+def _enum_value(option, value):
+    """The integer of an enum option spelled ``value`` (the schema's spelling, e.g. 'by_count')."""
+    spellings = option["values"]
+    if not isinstance(value, str) or value not in spellings:
+        raise ValueError("%s must be one of %s (got %r)" % (option["name"], ", ".join(spellings), value))
+    return spellings.index(value)
 
 
 class AlternatingLeastSquares:
     """Implicit-feedback ALS (Hu, Koren and Volinsky 2008), trained by libfastals.
 
-    Parameters mirror implicit's: ``factors``, ``regularization``, ``alpha``, ``iterations``, ``random_state`` (the seed;
-    an int), ``num_threads`` (0: all cores), ``use_cg`` (conjugate gradient instead of exact Cholesky solves) plus
-    ``cg_steps``, ``confidence`` ('linear': 1 + alpha r, 'log': 1 + alpha log(1 + r / epsilon), 'scaled': alpha r as
-    the ``implicit`` package; unobserved pairs weigh 1 in all three), ``epsilon``,
-    ``regularization_scaling`` ('constant' or 'by_count' = ALS-WR), ``init_scale`` and ``early_stop_tolerance``.
+    Every keyword defaults to None: the library's default for this class's model kind (``AlsOptions.For(kind)`` in
+    .NET, ``fastals_fit_options_init_kind`` in C; ``option_defaults()`` lists them). Names follow implicit where it
+    has the option: ``random_state`` (the seed; an int), ``num_threads`` (0: all cores) and ``use_cg`` (conjugate
+    gradient instead of exact Cholesky solves); the others are the library's: ``factors``, ``regularization``,
+    ``regularization_scaling`` ('constant' or 'by_count' = ALS-WR), ``alpha``, ``epsilon``, ``confidence``
+    ('linear': 1 + alpha r, 'log': 1 + alpha log(1 + r / epsilon), 'scaled': alpha r as the ``implicit``
+    package; unobserved pairs weigh 1 in all three), ``iterations``, ``cg_steps``, ``cg_tolerance``,
+    ``init_scale`` and ``early_stop_tolerance``.
 
     Arrays: ``user_factors`` / ``item_factors`` are float32 numpy arrays (users x factors, items x factors) copied out
     of the library on each access. All ids are dense 0-based row/column indices of the fitted matrix.
@@ -34,45 +62,69 @@ class AlternatingLeastSquares:
 
     kind = sig.AlsModelKind.IMPLICIT
 
-    def __init__(self, factors=100, regularization=0.01, alpha=1.0, iterations=15, random_state=42, num_threads=0,
-                 use_cg=False, cg_steps=3, confidence="linear", epsilon=1.0, regularization_scaling="constant",
-                 init_scale=0.1, early_stop_tolerance=0.0):
+    def __init__(self, factors=None, regularization=None, alpha=None, iterations=None, random_state=None,
+                 num_threads=None, use_cg=None, cg_steps=None, cg_tolerance=None, confidence=None, epsilon=None,
+                 regularization_scaling=None, init_scale=None, early_stop_tolerance=None):
         if random_state is not None and not isinstance(random_state, (int, np.integer)):
             raise TypeError("random_state must be an int seed (got %s)" % type(random_state).__name__)
-        self.factors = factors
-        self.regularization = regularization
-        self.alpha = alpha
-        self.iterations = iterations
-        self.random_state = 42 if random_state is None else int(random_state)
-        self.num_threads = num_threads
-        self.use_cg = use_cg
-        self.cg_steps = cg_steps
-        self.confidence = confidence
-        self.epsilon = epsilon
-        self.regularization_scaling = regularization_scaling
-        self.init_scale = init_scale
-        self.early_stop_tolerance = early_stop_tolerance
+        given = dict(factors=factors, regularization=regularization, alpha=alpha, iterations=iterations,
+                     random_state=random_state, num_threads=num_threads, use_cg=use_cg, cg_steps=cg_steps,
+                     cg_tolerance=cg_tolerance, confidence=confidence, epsilon=epsilon,
+                     regularization_scaling=regularization_scaling, init_scale=init_scale,
+                     early_stop_tolerance=early_stop_tolerance)
+        defaults = self.option_defaults()
+        for name, value in given.items():
+            setattr(self, name, defaults[name] if value is None else value)
+        self.random_state = int(self.random_state)
         self._model = 0
+
+    @classmethod
+    def option_defaults(cls):
+        """{keyword: the library's default for this class's model kind}, from the library's option schema."""
+        kind = _spelling_of_kind(cls.kind)
+        out = {}
+        for option in _schema():
+            name = option["name"]
+            if name == "kind":
+                continue
+            value = option["defaults"][kind]
+            if name == "solver":
+                value = value == "conjugate_gradient"
+            out[PYTHON_NAMES.get(name, name)] = value
+        return out
 
     # ---- options
     def _options(self):
         o = sig.FastAlsFitOptions()
-        lib().call("fastals_fit_options_init", ctypes.byref(o))
-        o.kind = int(self.kind)
-        o.factors = int(self.factors)
-        o.regularization = float(self.regularization)
-        o.alpha = float(self.alpha)
-        o.iterations = int(self.iterations)
-        o.seed = int(self.random_state)
-        o.threads = int(self.num_threads)
-        o.solver = int(_SOLVERS["cg" if self.use_cg else "cholesky"])
-        o.cg_steps = int(self.cg_steps)
-        o.confidence = int(_lookup(_CONFIDENCE, self.confidence, "confidence"))
-        o.epsilon = float(self.epsilon)
-        o.regularization_scaling = int(_lookup(_SCALING, self.regularization_scaling, "regularization_scaling"))
-        o.init_scale = float(self.init_scale)
-        o.early_stop_tolerance = float(self.early_stop_tolerance)
+        lib().call("fastals_fit_options_init_kind", int(self.kind), ctypes.byref(o))
+        for option in _schema():
+            name = option["name"]
+            if name == "kind":
+                continue
+            value = getattr(self, PYTHON_NAMES.get(name, name))
+            if name == "solver":
+                value = "conjugate_gradient" if value else "cholesky"
+            if option["type"] == "enum":
+                value = _enum_value(option, value)
+            elif option["type"] == "int32":
+                value = int(value)
+            else:
+                value = float(value)
+            setattr(o, name, value)
         return o
+
+    def _set_options(self, o):
+        """Sets the keywords from a filled fastals_fit_options_t (a loaded model's options)."""
+        for option in _schema():
+            name = option["name"]
+            if name == "kind":
+                continue
+            value = getattr(o, name)
+            if option["type"] == "enum":
+                value = option["values"][value]
+            if name == "solver":
+                value = value == "conjugate_gradient"
+            setattr(self, PYTHON_NAMES.get(name, name), value)
 
     # ---- training
     def fit(self, user_items, show_progress=False, callback=None):
@@ -303,12 +355,26 @@ class AlternatingLeastSquares:
                    ptr(factors), factors.size, ctypes.byref(bias))
         return factors, bias.value
 
-    def predict(self, users, items):
-        """Scores of (users[i], items[i]) pairs as a float32 array."""
+    def predict(self, users, items, cold_start="score"):
+        """Scores of (users[i], items[i]) pairs as a float32 array.
+
+        ``cold_start``: what a pair gets whose user or item had no training interactions (a zero factor row and
+        bias), as Spark's coldStartStrategy: 'score' (the model's score: 0 for ExplicitALS, mu + biases for
+        BiasedExplicitALS), 'nan', 'global_mean' (the mean training rating; NaN where the model does not know it) or
+        'drop', which returns ``(positions, scores)`` of the pairs kept (positions index ``users``)."""
         u = index_array(users, "users")
         i = index_array(items, "items")
+        strategy = _cold_start(cold_start)
         out = np.empty(u.size, dtype=np.float32)
-        lib().call("fastals_model_predict", self._handle(), ptr(u), u.size, ptr(i), i.size, ptr(out), out.size)
+        if strategy == sig.ColdStartStrategy.SCORE:
+            lib().call("fastals_model_predict", self._handle(), ptr(u), u.size, ptr(i), i.size, ptr(out), out.size)
+            return out
+        kept = np.empty(u.size, dtype=np.int32)
+        count = ctypes.c_int32()
+        lib().call("fastals_model_predict_cold_start", self._handle(), ptr(u), u.size, ptr(i), i.size, int(strategy),
+                   ptr(out), out.size, ptr(kept), kept.size, ctypes.byref(count))
+        if strategy == sig.ColdStartStrategy.DROP:
+            return kept[:count.value].copy(), out[:count.value].copy()
         return out
 
     # ---- external ids (a model trained on a file, by the CLI or Python, keeps the file's user and item ids)
@@ -400,6 +466,22 @@ class AlternatingLeastSquares:
         ids, scores = self.similar_users(u, N=N)
         return self._external(0, ids), scores
 
+    def set_user_factors(self, user_factors):
+        """Replaces the user factors (float32, C-contiguous, users x factors, finite); the model's serving caches follow."""
+        a = strict(user_factors, np.float32, "user_factors", ndim=2)
+        lib().call("fastals_model_set_user_factors", self._handle(), ptr(a), a.size)
+
+    def set_item_factors(self, item_factors):
+        """Replaces the item factors (float32, C-contiguous, items x factors, finite); the model's serving caches follow."""
+        a = strict(item_factors, np.float32, "item_factors", ndim=2)
+        lib().call("fastals_model_set_item_factors", self._handle(), ptr(a), a.size)
+
+    def set_biases(self, user_biases, item_biases, global_mean):
+        """Replaces the biases and global mean of a biased model (FastAlsNotSupported for the others)."""
+        ub = strict(user_biases, np.float32, "user_biases", ndim=1)
+        ib = strict(item_biases, np.float32, "item_biases", ndim=1)
+        lib().call("fastals_model_set_biases", self._handle(), ptr(ub), ub.size, ptr(ib), ib.size, ctypes.c_float(global_mean))
+
     # ---- persistence
     def save(self, file):
         """Writes the model file (the .fals format, which the .NET AlsModel.Load and the CLI read too) to a path
@@ -464,7 +546,9 @@ class AlternatingLeastSquares:
         u, i, k, kind = m._shape()
         target = {c.kind: c for c in _MODEL_CLASSES}[kind]
         m.__class__ = target
-        m.factors = k
+        o = sig.FastAlsFitOptions()
+        lib().call("fastals_model_options", handle, ctypes.byref(o))
+        m._set_options(o)
         return m
 
     def export_spark(self, folder, include_biases=True, overwrite=False):
@@ -533,6 +617,27 @@ def ranking_metrics_at_k(model, train_user_items, test_user_items, K=10, num_thr
             "coverage": m.coverage, "users": m.users, "k": m.k}
 
 
+def error_metrics(model, test_user_items, cold_start="score"):
+    """RMSE and MAE of the model's predictions over every interaction of ``test_user_items`` (users x items CSR of the
+    model's shape), computed by the library; ``cold_start`` as in ``predict`` ('drop': such pairs are not counted,
+    'nan': any makes the metrics NaN). Returns {"rmse", "mae", "count"}."""
+    test = Dataset.from_csr(test_user_items, copy=True)
+    try:
+        rmse, mae, count = ctypes.c_double(), ctypes.c_double(), ctypes.c_int64()
+        lib().call("fastals_model_error_metrics", model._handle(), test.handle, int(_cold_start(cold_start)),
+                   ctypes.byref(rmse), ctypes.byref(mae), ctypes.byref(count))
+    finally:
+        test.free()
+    return {"rmse": rmse.value, "mae": mae.value, "count": count.value}
+
+
+def _cold_start(value):
+    names = [m.name.lower() for m in sig.ColdStartStrategy]
+    if value not in names:
+        raise ValueError("cold_start must be one of %s (got %r)" % (", ".join(names), value))
+    return sig.ColdStartStrategy[value.upper()]
+
+
 class _Rows:
     """The CSR rows of some users: offsets (int64, len(users)+1), indices (int32) and values (float32)."""
 
@@ -590,10 +695,3 @@ def _count(n, limit, name="N"):
     if n < 0:
         raise ValueError("%s must be >= 0 (got %d)" % (name, n))
     return int(min(n, limit))
-
-
-def _lookup(table, key, name):
-    try:
-        return table[key]
-    except KeyError:
-        raise ValueError("%s must be one of %s (got %r)" % (name, ", ".join(sorted(table)), key)) from None

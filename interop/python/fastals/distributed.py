@@ -615,7 +615,7 @@ def _assemble(model, opts, client, gather, cur, sides, user_ids, item_ids, globa
                     bias = np.ascontiguousarray(bias, dtype=np.float32)
                     args = (int(bounds[b]), ptr(bias), bias.size, 0, None, 0) if s == _USERS else \
                         (0, None, 0, int(bounds[b]), ptr(bias), bias.size)
-                    l.call("fastals_model_set_biases", h.value, *args, ctypes.c_float(global_mean))
+                    l.call("fastals_model_set_bias_rows", h.value, *args, ctypes.c_float(global_mean))
     except BaseException:
         l.call("fastals_model_free", h.value)
         raise

@@ -18,6 +18,9 @@ internal static class EvaluateCommand
             new("leave", '\0', "K", "Interactions held out per user by leave-k-out (default 1)."),
             new("at", '\0', "K", "Cut-off K of the metrics (default 10)."),
             new("final-only", '\0', null, "Measure only after the last iteration (faster; no per-iteration chart)."),
+            new("cold-start", '\0', "HOW", "RMSE/MAE of test pairs whose user or item had no training ratings: "
+                + string.Join(", ", AlsOptionInfo.Spellings<ColdStartStrategy>().Select(Hyper.Kebab))
+                + " (score: the model's score, 0 for the plain explicit model; drop: not counted; global-mean: the mean training rating) (default score)."),
             .. InputData.Options,
             .. Hyper.Options,
             new("report", '\0', "FILE", "Write a self-contained HTML report."),
@@ -37,11 +40,17 @@ internal static class EvaluateCommand
         a.ExpectPositionals(1, 1, "DATA (the interactions file or directory)");
         ctx.Quiet |= a.Has("quiet");
         string input = a.Positionals[0];
-        AlsOptions options = Hyper.Parse(a, new AlsOptions());
+        AlsOptions options = Hyper.Parse(a);
         string split = a.GetChoice("split", "random", ("random", "random"), ("leave-k-out", "leave-k-out"));
         double fraction = a.GetDouble("test-fraction", 0.2, 1e-6, 0.95);
         int leave = a.GetInt("leave", 1, 1, 1_000_000);
         int k = a.GetInt("at", 10, 1, 100_000);
+        string coldText = a.Get("cold-start", "score");
+        if (!AlsOptionInfo.TryParse(coldText, out ColdStartStrategy coldStart))
+        {
+            throw ParsedArgs.Usage(a.Spec, $"--cold-start expects one of {string.Join(", ", AlsOptionInfo.Spellings<ColdStartStrategy>().Select(Hyper.Kebab))}, got '{coldText}'");
+        }
+
         string? reportPath = a.Get("report");
         Outputs.Check([input], new("--report", reportPath), new("--cache", a.Get("cache")));
         var total = Stopwatch.StartNew();
@@ -71,7 +80,7 @@ internal static class EvaluateCommand
         timings.Add(("train", Fmt.Time(result.TrainTime)));
         var evalClock = Stopwatch.StartNew();
         var table = new MetricsTable();
-        table.Add("als", Training.Measure(model, s.Train, s.Test, k, options.Threads));
+        table.Add("als", Training.Measure(model, s.Train, s.Test, k, options.Threads, coldStart));
         table.Add("most-popular", Training.RankingRow(Evaluator.Ranking(new PopularityScorer(s.Train), s.Train, s.Test, k, threads: options.Threads)));
         timings.Add(("evaluate", Fmt.Time(evalClock.Elapsed + result.ValidationTime)));
         timings.Add(("total", Fmt.Time(total.Elapsed)));

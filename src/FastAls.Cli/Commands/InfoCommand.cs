@@ -83,11 +83,11 @@ internal static class InfoCommand
             ("file", Path.GetFullPath(path)),
             ("type", $"FastAls model (format version {formatVersion.ToString(CultureInfo.InvariantCulture)})"),
             ("size", $"{bytes.ToString(CultureInfo.InvariantCulture)} bytes"),
-            ("kind", o.Kind.ToString()),
+            ("kind", Hyper.Kebab(AlsOptionInfo.Spell(o.Kind))),
             ("factors", o.Factors.ToString(CultureInfo.InvariantCulture)),
             ("users", $"{m.Users.ToString(CultureInfo.InvariantCulture)} ({m.UserIds.Kind} ids)"),
             ("items", $"{m.Items.ToString(CultureInfo.InvariantCulture)} ({m.ItemIds.Kind} ids)"),
-            ("biases", m.UserBiases is not null ? "yes" : "no"),
+            ("biases", m.HasBiases ? "yes" : "no"),
             ("global mean", Fmt.Num(m.GlobalMean)),
         };
         foreach ((string k, string v) in Hyperparameters(o))
@@ -104,13 +104,13 @@ internal static class InfoCommand
                 w.WriteString("type", "model");
                 w.WriteNumber("formatVersion", formatVersion);
                 w.WriteNumber("bytes", bytes);
-                w.WriteString("kind", o.Kind.ToString());
+                w.WriteString("kind", AlsOptionInfo.Spell(o.Kind));
                 w.WriteNumber("factors", o.Factors);
                 w.WriteNumber("users", m.Users);
                 w.WriteNumber("items", m.Items);
                 w.WriteString("userIdKind", m.UserIds.Kind.ToString());
                 w.WriteString("itemIdKind", m.ItemIds.Kind.ToString());
-                w.WriteBoolean("biases", m.UserBiases is not null);
+                w.WriteBoolean("biases", m.HasBiases);
                 w.Number("globalMean", m.GlobalMean);
                 WriteOptions(w, o);
                 w.WriteEndObject();
@@ -122,22 +122,10 @@ internal static class InfoCommand
         }
     }
 
-    internal static IEnumerable<(string, string)> Hyperparameters(AlsOptions o)
-    {
-        yield return ("regularization", $"{Fmt.Inv(o.Regularization)} ({o.RegularizationScaling})");
-        if (o.IsImplicit)
-        {
-            yield return ("alpha", Fmt.Inv(o.Alpha));
-            yield return ("confidence", o.Confidence == ConfidenceKind.Log ? $"Log (epsilon {Fmt.Inv(o.Epsilon)})" : o.Confidence.ToString());
-        }
-
-        yield return ("iterations", o.Iterations.ToString(CultureInfo.InvariantCulture));
-        yield return ("solver", o.Solver == AlsSolver.ConjugateGradient ? $"ConjugateGradient ({o.CgSteps} steps, tolerance {Fmt.Inv(o.CgTolerance)})" : "Cholesky");
-        yield return ("seed", o.Seed.ToString(CultureInfo.InvariantCulture));
-        yield return ("init scale", Fmt.Inv(o.InitScale));
-        yield return ("early stop tolerance", Fmt.Inv(o.EarlyStopTolerance));
-        yield return ("threads", o.Threads == 0 ? "0 (all processors)" : o.Threads.ToString(CultureInfo.InvariantCulture));
-    }
+    /// <summary>Every option of the schema but kind and factors (shown on their own), as "name: value" rows, values spelled as the flags take them.</summary>
+    internal static IEnumerable<(string, string)> Hyperparameters(AlsOptions o) =>
+        AlsOptions.Schema.Where(i => i.Name is not ("kind" or "factors"))
+            .Select(i => (i.Name.Replace('_', ' '), i.Values.Count > 0 ? Hyper.Kebab(i.Format(o)) : Convert.ToString(i.GetValue(o), CultureInfo.InvariantCulture)!));
 
     internal static void WriteOptions(Utf8JsonWriter w, AlsOptions o)
     {

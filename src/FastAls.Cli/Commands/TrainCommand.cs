@@ -47,7 +47,7 @@ internal static class TrainCommand
         string input = a.Positionals[0];
         string output = a.Require("output");
         ctx.Quiet |= a.Has("quiet");
-        AlsOptions options = Hyper.Parse(a, new AlsOptions());
+        AlsOptions options = Hyper.Parse(a);
         double validationFraction = a.GetDouble("validation", 0, 0, 0.9);
         int k = a.GetInt("at", 10, 1, 100_000);
         string metric = Training.ParseMetric(a, options);

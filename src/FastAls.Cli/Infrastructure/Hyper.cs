@@ -2,72 +2,116 @@ using System.Globalization;
 
 namespace FastAls.Cli.Infrastructure;
 
-/// <summary>The model kind and every hyperparameter of <see cref="AlsOptions"/> as command-line options.</summary>
+/// <summary>
+/// The training options of <see cref="AlsOptions.Schema"/> as command-line options: one flag per option, named,
+/// documented and defaulted by the library's schema (<see cref="AlsOptions.For"/> for each kind); enum values are the
+/// schema's spellings in kebab-case.
+/// </summary>
 internal static class Hyper
 {
-    public static readonly OptionSpec[] Options =
+    /// <summary>Flags whose names predate the schema and stay for compatibility (else the option's name in kebab-case).</summary>
+    private static readonly Dictionary<string, string> s_flagNames = new(StringComparer.Ordinal)
+    {
+        ["regularization_scaling"] = "reg-scaling",
+        ["early_stop_tolerance"] = "early-stop",
+    };
+
+    private static readonly Dictionary<string, char> s_shortNames = new(StringComparer.Ordinal)
+    {
+        ["factors"] = 'k',
+        ["regularization"] = 'l',
+        ["alpha"] = 'a',
+        ["threads"] = 't',
+    };
+
+    /// <summary>Value spellings of earlier versions, still accepted: option name → (old spelling, schema spelling).</summary>
+    private static readonly (string Option, string Old, string Spelling)[] s_oldValues =
     [
-        new("kind", '\0', "KIND", "implicit, biased-implicit, explicit or biased-explicit (default implicit)."),
-        new("factors", 'k', "N", "Latent factors (default 64)."),
-        new("regularization", 'l', "LAMBDA", "L2 regularization lambda (default 0.01). Explicit kinds default to 0.1, as Spark ML does."),
-        new("reg-scaling", '\0', "HOW", "constant, or count (ALS-WR: lambda x the row's count) (default constant). Explicit kinds default to count, as Spark ML does."),
-        new("alpha", 'a', "A", "Implicit confidence scale alpha (default 1)."),
-        new("confidence", '\0', "HOW", "Implicit confidence: linear (1 + alpha r), log (1 + alpha log(1 + r/eps)) or scaled (alpha r, as the implicit package) (default linear)."),
-        new("epsilon", '\0', "EPS", "Epsilon of the log confidence (default 1)."),
-        new("iterations", '\0', "N", "Iterations (default 15)."),
-        new("solver", '\0', "SOLVER", "cholesky (exact) or cg (conjugate gradient) (default cholesky)."),
-        new("cg-steps", '\0', "N", "CG steps per row and half-step (default 3)."),
-        new("cg-tolerance", '\0', "TOL", "Stop a row's CG under this residual norm (default 0: never)."),
-        new("early-stop", '\0', "TOL", "Stop when the cost improves by less than this fraction (default 0: never)."),
-        new("init-scale", '\0', "S", "Std. deviation of the initial factors, times 1/sqrt(k) (default 0.1)."),
-        Common.Seed,
-        Common.Threads,
+        ("regularization_scaling", "count", "by_count"),
+        ("solver", "cg", "conjugate_gradient"),
     ];
 
-    /// <summary>Spark ML's defaults for rating models (regParam 0.1, scaled by the row's count).</summary>
-    public const float ExplicitRegularization = 0.1f;
+    public static readonly OptionSpec[] Options = AlsOptions.Schema.Select(Spec).ToArray();
 
-    public static AlsModelKind ParseKind(ParsedArgs a, AlsModelKind fallback) =>
-        a.GetChoice("kind", fallback,
-            ("implicit", AlsModelKind.Implicit), ("biased-implicit", AlsModelKind.BiasedImplicit),
-            ("explicit", AlsModelKind.Explicit), ("biased-explicit", AlsModelKind.BiasedExplicit));
+    /// <summary>The command-line flag of a schema option (without the dashes).</summary>
+    public static string Flag(AlsOptionInfo o) => s_flagNames.TryGetValue(o.Name, out string? f) ? f : Kebab(o.Name);
 
-    public static bool IsExplicit(AlsModelKind kind) => kind is AlsModelKind.Explicit or AlsModelKind.BiasedExplicit;
+    /// <summary>The schema's snake_case spelling in kebab-case (<c>by_count</c> → <c>by-count</c>).</summary>
+    public static string Kebab(string snake) => snake.Replace('_', '-');
 
-    public static AlsOptions Parse(ParsedArgs a, AlsOptions defaults)
+    public static AlsModelKind ParseKind(ParsedArgs a, AlsModelKind fallback)
     {
-        AlsModelKind kind = ParseKind(a, defaults.Kind);
-        if (IsExplicit(kind) && !IsExplicit(defaults.Kind))
+        string? s = a.Get("kind");
+        if (s is null)
         {
-            // Ratings: the implicit-model defaults (lambda 0.01, constant) overfit badly (ml-100k RMSE 1.65 against 0.91).
-            defaults = defaults with { Regularization = ExplicitRegularization, RegularizationScaling = RegularizationScaling.ByCount };
+            return fallback;
         }
 
-        var o = new AlsOptions
+        return AlsOptionInfo.TryParse(s, out AlsModelKind k)
+            ? k
+            : throw ParsedArgs.Usage(a.Spec, $"--kind expects one of {string.Join(", ", AlsOptionInfo.Spellings<AlsModelKind>().Select(Kebab))}, got '{s}'");
+    }
+
+    public static bool IsExplicit(AlsModelKind kind) => !AlsOptions.For(kind).IsImplicit;
+
+    /// <summary>The options the flags give, starting from the library's defaults for the kind given (default implicit).</summary>
+    public static AlsOptions Parse(ParsedArgs a)
+    {
+        AlsOptions o = AlsOptions.For(ParseKind(a, AlsModelKind.Implicit));
+        foreach (AlsOptionInfo info in AlsOptions.Schema)
         {
-            Kind = kind,
-            Factors = a.GetInt("factors", defaults.Factors, 1, 4096),
-            Regularization = (float)a.GetDouble("regularization", defaults.Regularization, 0),
-            RegularizationScaling = a.GetChoice("reg-scaling", defaults.RegularizationScaling, ("constant", RegularizationScaling.Constant), ("count", RegularizationScaling.ByCount)),
-            Alpha = (float)a.GetDouble("alpha", defaults.Alpha, 0),
-            Confidence = a.GetChoice("confidence", defaults.Confidence, ("linear", ConfidenceKind.Linear), ("log", ConfidenceKind.Log), ("scaled", ConfidenceKind.Scaled)),
-            Epsilon = (float)a.GetDouble("epsilon", defaults.Epsilon, 1e-30),
-            Iterations = a.GetInt("iterations", defaults.Iterations, 0, 100_000),
-            Solver = a.GetChoice("solver", defaults.Solver, ("cholesky", AlsSolver.Cholesky), ("cg", AlsSolver.ConjugateGradient)),
-            CgSteps = a.GetInt("cg-steps", defaults.CgSteps, 1, 1000),
-            CgTolerance = (float)a.GetDouble("cg-tolerance", defaults.CgTolerance, 0),
-            EarlyStopTolerance = a.GetDouble("early-stop", defaults.EarlyStopTolerance, 0),
-            InitScale = (float)a.GetDouble("init-scale", defaults.InitScale, 1e-30),
-            Seed = a.GetInt("seed", defaults.Seed),
-            Threads = a.GetInt("threads", defaults.Threads, 0, 4096),
-        };
+            string flag = Flag(info);
+            string? s = a.Get(flag);
+            if (s is null || info.Name == "kind")
+            {
+                continue;
+            }
+
+            if (info.ValueType == typeof(int))
+            {
+                s = a.GetInt(flag, 0).ToString(CultureInfo.InvariantCulture);
+            }
+            else if (info.ValueType == typeof(float))
+            {
+                // parsed as a double and narrowed, as the CLI always has (so a given flag value keeps its float bits)
+                s = ((float)a.GetDouble(flag, 0)).ToString("R", CultureInfo.InvariantCulture);
+            }
+            else if (info.ValueType == typeof(double))
+            {
+                s = a.GetDouble(flag, 0).ToString("R", CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                foreach ((string option, string old, string spelling) in s_oldValues)
+                {
+                    if (option == info.Name && string.Equals(s, old, StringComparison.OrdinalIgnoreCase))
+                    {
+                        s = spelling;
+                    }
+                }
+            }
+
+            try
+            {
+                o = info.Parse(o, info.Values.Count > 0 ? s.ToLowerInvariant() : s);
+            }
+            catch (FormatException)
+            {
+                throw ParsedArgs.Usage(a.Spec, info.Values.Count > 0
+                    ? $"--{flag} expects one of {string.Join(", ", info.Values.Select(Kebab))}, got '{a.Get(flag)}'"
+                    : $"--{flag} expects a number, got '{a.Get(flag)}'");
+            }
+        }
+
         try
         {
             o.Validate();
         }
         catch (ArgumentException e)
         {
-            throw new CliException(e.Message.Split(" (Parameter", 2)[0], ExitCodes.Usage);
+            string? flag = AlsOptions.Schema.FirstOrDefault(i => i.PropertyName == e.ParamName) is { } bad ? Flag(bad) : null;
+            string message = e.Message.Split(" (Parameter", 2)[0];
+            throw new CliException(flag is null ? message : $"--{flag}: {message}", ExitCodes.Usage);
         }
 
         return o;
@@ -78,10 +122,39 @@ internal static class Hyper
     {
         var rows = new List<(string, string)>
         {
-            ("model kind", o.Kind.ToString()),
+            ("model kind", Kebab(AlsOptionInfo.Spell(o.Kind))),
             ("factors", o.Factors.ToString(CultureInfo.InvariantCulture)),
         };
         rows.AddRange(Commands.InfoCommand.Hyperparameters(o));
         return rows;
     }
+
+    private static OptionSpec Spec(AlsOptionInfo o)
+    {
+        string value = o.Values.Count > 0 ? o.Name.ToUpperInvariant() : o.ValueType == typeof(int) ? "N" : "X";
+        string help = o.Description;
+        if (o.Values.Count > 0)
+        {
+            help += $" One of {string.Join(", ", o.Values.Select(Kebab))}.";
+        }
+
+        if (o.Name != "kind")
+        {
+            // the default of each kind, as the library gives it (AlsOptions.For)
+            AlsModelKind[] kinds = Enum.GetValues<AlsModelKind>();
+            string Default(AlsModelKind k) => Show(o, AlsOptions.For(k));
+            string common = Default(AlsModelKind.Implicit);
+            string[] other = kinds.Where(k => Default(k) != common).Select(k => $"{Kebab(AlsOptionInfo.Spell(k))} {Default(k)}").ToArray();
+            help += other.Length == 0 ? $" (default {common})." : $" (default {common}; {string.Join(", ", other)}).";
+        }
+        else
+        {
+            help += $" (default {Kebab(AlsOptionInfo.Spell(new AlsOptions().Kind))}).";
+        }
+
+        return new OptionSpec(Flag(o), s_shortNames.TryGetValue(o.Name, out char c) ? c : '\0', value, help);
+    }
+
+    private static string Show(AlsOptionInfo o, AlsOptions options) =>
+        o.Values.Count > 0 ? Kebab(o.Format(options)) : Convert.ToString(o.GetValue(options), CultureInfo.InvariantCulture)!;
 }

@@ -59,12 +59,12 @@ internal static class Training
     public static bool LowerIsBetter(string metric) => metric == "rmse";
 
     /// <summary>Ranking metrics (and RMSE/MAE for explicit models) of <paramref name="model"/> on <paramref name="test"/>.</summary>
-    public static Dictionary<string, double> Measure(AlsModel model, CsrMatrix train, CsrMatrix test, int k, int threads)
+    public static Dictionary<string, double> Measure(AlsModel model, CsrMatrix train, CsrMatrix test, int k, int threads, ColdStartStrategy coldStart = ColdStartStrategy.Score)
     {
         var d = RankingRow(Evaluator.Ranking(model, train, test, k, threads: threads));
         if (!model.Options.IsImplicit)
         {
-            ErrorMetrics e = Evaluator.Error(model, test);
+            ErrorMetrics e = Evaluator.Error(model, test, coldStart);
             d["rmse"] = e.Rmse;
             d["mae"] = e.Mae;
         }
@@ -231,12 +231,7 @@ internal static class Training
     /// <summary>A copy of <paramref name="m"/> carrying <paramref name="options"/> (so the saved file states the iterations really run).</summary>
     private static AlsModel Retag(AlsModel m, AlsOptions options)
     {
-        var r = new AlsModel(options, m.Users, m.Items, m.UserIds, m.ItemIds) { GlobalMean = m.GlobalMean };
-        r.UserFactors.CopyFrom(m.UserFactors);
-        r.ItemFactors.CopyFrom(m.ItemFactors);
-        m.UserBiases?.CopyTo(r.UserBiases!, 0);
-        m.ItemBiases?.CopyTo(r.ItemBiases!, 0);
-        return r;
+        return m.CopyWith(options);
     }
 
     /// <summary>The factors and biases at the best validation iteration.</summary>
@@ -254,20 +249,23 @@ internal static class Training
         {
             _users = m.UserFactors.Clone(),
             _items = m.ItemFactors.Clone(),
-            _userBiases = (float[]?)m.UserBiases?.Clone(),
-            _itemBiases = (float[]?)m.ItemBiases?.Clone(),
+            _userBiases = m.HasBiases ? m.UserBiases.ToArray() : null,
+            _itemBiases = m.HasBiases ? m.ItemBiases.ToArray() : null,
             _mean = m.GlobalMean,
             Value = value,
         };
 
         public void Restore(AlsModel m)
         {
-            m.UserFactors.CopyFrom(_users);
-            m.ItemFactors.CopyFrom(_items);
-            _userBiases?.CopyTo(m.UserBiases!, 0);
-            _itemBiases?.CopyTo(m.ItemBiases!, 0);
-            m.GlobalMean = _mean;
-            m.ResetServingCache();
+            m.SetUserFactors(_users.AsReadOnly());
+            m.SetItemFactors(_items.AsReadOnly());
+            if (_userBiases is not null && _itemBiases is not null)
+            {
+                m.SetUserBiases(_userBiases);
+                m.SetItemBiases(_itemBiases);
+            }
+
+            m.SetGlobalMean(_mean);
         }
 
         public void Dispose()

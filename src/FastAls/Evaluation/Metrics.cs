@@ -130,10 +130,22 @@ public static class Evaluator
     }
 
     /// <summary>RMSE and MAE of <see cref="AlsModel.Predict(int, int)"/> over every test interaction.</summary>
-    public static ErrorMetrics Error(AlsModel model, CsrMatrix test)
+    public static ErrorMetrics Error(AlsModel model, CsrMatrix test) => Error(model, test, ColdStartStrategy.Score);
+
+    /// <summary>
+    /// RMSE and MAE of <see cref="AlsModel.Predict(int, int, ColdStartStrategy)"/> over every test interaction: with
+    /// <see cref="ColdStartStrategy.Drop"/> pairs with a cold user or item are not counted (<see cref="ErrorMetrics.Count"/>
+    /// says how many were), with <see cref="ColdStartStrategy.Nan"/> any such pair makes the metrics NaN.
+    /// </summary>
+    public static ErrorMetrics Error(AlsModel model, CsrMatrix test, ColdStartStrategy coldStart)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(test);
+        if (!Enum.IsDefined(coldStart))
+        {
+            throw new ArgumentOutOfRangeException(nameof(coldStart), coldStart, "Not a cold-start strategy.");
+        }
+
         if (test.Rows > model.Users || test.Cols != model.Items)
         {
             throw new ArgumentException($"The test matrix ({test.Rows} x {test.Cols}) does not fit the model ({model.Users} users x {model.Items} items).", nameof(test));
@@ -141,29 +153,39 @@ public static class Evaluator
 
         var se = new double[test.Rows];
         var ae = new double[test.Rows];
+        var counted = new long[test.Rows];
         Parallel.For(0, test.Rows, u =>
         {
             ReadOnlySpan<int> items = test.RowIndices(u);
             ReadOnlySpan<float> r = test.RowValues(u);
             double s = 0, a = 0;
+            long c = 0;
             for (int t = 0; t < items.Length; t++)
             {
-                double e = r[t] - model.Predict(u, items[t]);
+                if (coldStart == ColdStartStrategy.Drop && (model.IsColdUser(u) || model.IsColdItem(items[t])))
+                {
+                    continue;
+                }
+
+                double e = r[t] - model.Predict(u, items[t], coldStart);
                 s += e * e;
                 a += Math.Abs(e);
+                c++;
             }
 
             se[u] = s;
             ae[u] = a;
+            counted[u] = c;
         });
         double sse = 0, sae = 0;
+        long n = 0;
         for (int u = 0; u < se.Length; u++)
         {
             sse += se[u];
             sae += ae[u];
+            n += counted[u];
         }
 
-        long n = test.Nnz;
         return n == 0 ? new ErrorMetrics(0, 0, 0) : new ErrorMetrics(Math.Sqrt(sse / n), sae / n, n);
     }
 

@@ -89,13 +89,13 @@ public static class SparkAlsFormat
         {
             string tmp = output.TempPath;
             Directory.CreateDirectory(Path.Combine(tmp, "metadata"));
-            bool biases = options.IncludeBiases && model.UserBiases is not null;
+            bool biases = options.IncludeBiases && model.UserBiasArray is not null;
             bool userExt = NeedsExternalColumn(model.UserIds);
             bool itemExt = NeedsExternalColumn(model.ItemIds);
             foreach ((string side, FactorMatrix f, IdMap ids, bool ext, float[]? b) in new[]
             {
-                ("userFactors", model.UserFactors, model.UserIds, userExt, biases ? model.UserBiases : null),
-                ("itemFactors", model.ItemFactors, model.ItemIds, itemExt, biases ? model.ItemBiases : null),
+                ("userFactors", model.UserMatrix, model.UserIds, userExt, biases ? model.UserBiasArray : null),
+                ("itemFactors", model.ItemMatrix, model.ItemIds, itemExt, biases ? model.ItemBiasArray : null),
             })
             {
                 if (options.ExtrasInSidecar)
@@ -168,9 +168,10 @@ public static class SparkAlsFormat
 
         FactorTable users = await ReadFactorsAsync(Path.Combine(folder, "userFactors"), Path.Combine(folder, SidecarFolder, "userFactors"), rank, opts.HasBiases, userIds, ct).ConfigureAwait(false);
         FactorTable items = await ReadFactorsAsync(Path.Combine(folder, "itemFactors"), Path.Combine(folder, SidecarFolder, "itemFactors"), rank, opts.HasBiases, itemIds, ct).ConfigureAwait(false);
-        var model = new AlsModel(opts, users.Count, items.Count, users.Ids, items.Ids) { GlobalMean = mu };
-        users.CopyTo(model.UserFactors, model.UserBiases);
-        items.CopyTo(model.ItemFactors, model.ItemBiases);
+        var model = new AlsModel(opts, users.Count, items.Count, users.Ids, items.Ids);
+        model.SetGlobalMean(mu);
+        users.CopyTo(model.UserMatrix, model.UserBiasArray);
+        items.CopyTo(model.ItemMatrix, model.ItemBiasArray);
         return model;
     }
 
@@ -606,7 +607,7 @@ public static class SparkAlsFormat
 
             return o;
         }
-        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new InvalidDataException($"{path}: the \"fastals\" metadata is incomplete or invalid ({e.Message}).", e);
         }

@@ -61,7 +61,7 @@ public static class KernelProbe
 
     private static ulong FactorHash(AlsModel m)
     {
-        float[] all = [.. m.UserFactors.ToArray(), .. m.ItemFactors.ToArray(), .. m.UserBiases ?? [], .. m.ItemBiases ?? []];
+        float[] all = [.. m.UserMatrix.ToArray(), .. m.ItemMatrix.ToArray(), .. m.UserBiasArray ?? [], .. m.ItemBiasArray ?? []];
         return System.IO.Hashing.XxHash64.HashToUInt64(MemoryMarshal.AsBytes(all.AsSpan()));
     }
 }

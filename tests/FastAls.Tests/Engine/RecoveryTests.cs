@@ -28,8 +28,8 @@ public class RecoveryTests
 
     private static double Score(AlsModel m, int u, int i)
     {
-        double s = m.GlobalMean + (m.UserBiases?[u] ?? 0) + (m.ItemBiases?[i] ?? 0);
-        Span<float> x = m.UserFactors.Row(u), y = m.ItemFactors.Row(i);
+        double s = m.GlobalMean + (m.UserBiasArray?[u] ?? 0) + (m.ItemBiasArray?[i] ?? 0);
+        Span<float> x = m.UserMatrix.Row(u), y = m.ItemMatrix.Row(i);
         for (int f = 0; f < x.Length; f++)
         {
             s += (double)x[f] * y[f];
@@ -108,7 +108,7 @@ public class RecoveryTests
         if (biased)
         {
             // The planted biases come back (up to the mean shift the factors can absorb): strongly correlated.
-            double corr = Correlation(Enumerable.Range(0, Items).Select(i => g[i][0]), m.ItemBiases!.Select(v => (double)v));
+            double corr = Correlation(Enumerable.Range(0, Items).Select(i => g[i][0]), m.ItemBiasArray!.Select(v => (double)v));
             Assert.True(corr > 0.8, $"item-bias correlation {corr:F2}");
         }
     }

@@ -74,7 +74,7 @@ public class TrainingTests
         }
 
         Assert.True(rec.Reports[^1].Cost < rec.Reports[0].Cost, "training made no progress");
-        double reference = ReferenceCost(o, data, m.UserFactors, m.UserBiases, m.ItemFactors, m.ItemBiases, m.GlobalMean);
+        double reference = ReferenceCost(o, data, m.UserMatrix, m.UserBiasArray, m.ItemMatrix, m.ItemBiasArray, m.GlobalMean);
         Assert.True(Math.Abs(rec.Reports[^1].Cost - reference) <= 1e-5 * reference, $"reported {rec.Reports[^1].Cost} vs dense {reference}");
     }
 
@@ -89,8 +89,8 @@ public class TrainingTests
         {
             var rec = new Recorder();
             using AlsModel m = AlsModel.Fit(data, Options(kind, solver) with { Threads = threads, Iterations = 3 }, rec);
-            float[] f = [.. m.UserFactors.ToArray(), .. m.ItemFactors.ToArray()];
-            float[] b = [.. m.UserBiases ?? [], .. m.ItemBiases ?? []];
+            float[] f = [.. m.UserMatrix.ToArray(), .. m.ItemMatrix.ToArray()];
+            float[] b = [.. m.UserBiasArray ?? [], .. m.ItemBiasArray ?? []];
             if (first is null)
             {
                 (first, firstBias, firstCost) = (f, b, rec.Reports[^1].Cost);
@@ -111,14 +111,14 @@ public class TrainingTests
         using AlsModel m = AlsModel.Fit(data, Options(kind));
         for (int u = 0; u < 3; u++)
         {
-            Assert.All(m.UserFactors.Row(u).ToArray(), v => Assert.Equal(0f, v));
-            Assert.Equal(0f, m.UserBiases?[u] ?? 0f);
+            Assert.All(m.UserMatrix.Row(u).ToArray(), v => Assert.Equal(0f, v));
+            Assert.Equal(0f, m.UserBiasArray?[u] ?? 0f);
         }
 
-        Assert.All(m.ItemFactors.Row(data.Items - 1).ToArray(), v => Assert.Equal(0f, v));
-        Assert.All(m.UserFactors.ToArray(), v => Assert.True(float.IsFinite(v)));
-        Assert.All(m.ItemFactors.ToArray(), v => Assert.True(float.IsFinite(v)));
-        Assert.Contains(m.UserFactors.ToArray(), v => v != 0f);
+        Assert.All(m.ItemMatrix.Row(data.Items - 1).ToArray(), v => Assert.Equal(0f, v));
+        Assert.All(m.UserMatrix.ToArray(), v => Assert.True(float.IsFinite(v)));
+        Assert.All(m.ItemMatrix.ToArray(), v => Assert.True(float.IsFinite(v)));
+        Assert.Contains(m.UserMatrix.ToArray(), v => v != 0f);
     }
 
     [Theory]
@@ -211,17 +211,17 @@ public class TrainingTests
 
         // A user half-step with the model's items fixed, on a copy of the users (CG starts from the
         // current factors and, as the fold-in does, from a zero bias).
-        using FactorMatrix users = m.UserFactors.Clone();
-        float[]? ub = m.UserBiases is null ? null : new float[data.Users];
+        using FactorMatrix users = m.UserMatrix.Clone();
+        float[]? ub = m.UserBiasArray is null ? null : new float[data.Users];
         var layout = AlsLayout.For(o);
-        GramMatrix? gram = o.IsImplicit ? GramMatrix.Compute(layout, KernelIsa.Active, m.ItemFactors, m.ItemBiases) : null;
+        GramMatrix? gram = o.IsImplicit ? GramMatrix.Compute(layout, KernelIsa.Active, m.ItemMatrix, m.ItemBiasArray) : null;
         new HalfStepSolver(o, KernelIsa.Active, 1, data.UserItems)
-            .Solve(new HalfStepContext(o, KernelIsa.Active, m.ItemFactors, m.ItemBiases, gram, m.GlobalMean, "user"), data.UserItems, users, ub, null, default);
+            .Solve(new HalfStepContext(o, KernelIsa.Active, m.ItemMatrix, m.ItemBiasArray, gram, m.GlobalMean, "user"), data.UserItems, users, ub, null, default);
 
         var x = new float[o.Factors];
         for (int u = 0; u < data.Users; u++)
         {
-            m.UserFactors.Row(u).CopyTo(x);
+            m.UserMatrix.Row(u).CopyTo(x);
             m.SolveUserRow(data.UserItems.RowIndices(u), data.UserItems.RowValues(u), x, out float bias);
             Assert.True(users.Row(u).SequenceEqual(x), $"user {u} differs");
             Assert.Equal(ub?[u] ?? 0f, bias);
@@ -245,7 +245,7 @@ public class TrainingTests
             m.SolveUserRow(data.UserItems.RowIndices(u), data.UserItems.RowValues(u), expected[u], out _);
         }
 
-        m.InvalidateFoldInCache();
+        m.MarkChanged();
         Parallel.For(0, 4 * data.Users, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
         {
             int u = i % data.Users;
@@ -313,20 +313,20 @@ public class TrainingTests
         using Dataset data = FromTriples(4, 4, [.. Enumerable.Range(0, 16).Select(t => (t / 4, t % 4, t % 3 == 0 ? 3f : 1f))]);
         AlsOptions o = Options(AlsModelKind.Explicit, solver) with { Factors = 2, Iterations = 0, Regularization = 1e-3f };
         using AlsModel m = AlsModel.Fit(data, o);
-        m.ItemFactors.CopyFrom(Enumerable.Repeat(1.5e19f, 8).ToArray());
+        m.SetItemFactors(Enumerable.Repeat(1.5e19f, 8).ToArray());
         // The factors as of the last completed half-step: the start, then whatever each report saw.
-        float[] users = m.UserFactors.ToArray(), items = m.ItemFactors.ToArray();
+        float[] users = m.UserMatrix.ToArray(), items = m.ItemMatrix.ToArray();
         int reports = 0;
         var e = Assert.Throws<AlsNumericalException>(() => m.ContinueTraining(data, 3, new Recorder(p =>
         {
             reports++;
-            (users, items) = (m.UserFactors.ToArray(), m.ItemFactors.ToArray());
+            (users, items) = (m.UserMatrix.ToArray(), m.ItemMatrix.ToArray());
         })));
         Assert.Matches(@"^Explicit ALS diverged in iteration \d+ \((users|items) half-step\): (user|item) row \d+ \(id \d+\)", e.Message);
         Assert.Contains($"iteration {(reports / 2) + 1} ", e.Message, StringComparison.Ordinal);
-        Assert.Equal(users, m.UserFactors.ToArray());
-        Assert.Equal(items, m.ItemFactors.ToArray());
-        Assert.All(m.ItemFactors.ToArray(), v => Assert.True(float.IsFinite(v)));
+        Assert.Equal(users, m.UserMatrix.ToArray());
+        Assert.Equal(items, m.ItemMatrix.ToArray());
+        Assert.All(m.ItemMatrix.ToArray(), v => Assert.True(float.IsFinite(v)));
     }
 
     [Fact]
@@ -334,19 +334,19 @@ public class TrainingTests
     {
         using Dataset data = Random(50, 40, 0.2, seed: 6, implicitValues: true);
         using AlsModel m = AlsModel.Fit(data, Options(AlsModelKind.Implicit) with { Iterations = 1 });
-        float[] itemsBefore = m.ItemFactors.ToArray();
+        float[] itemsBefore = m.ItemMatrix.ToArray();
         using var cts = new CancellationTokenSource();
         float[]? usersAtReport = null;
         var rec = new Recorder(p =>
         {
-            usersAtReport = m.UserFactors.ToArray();
+            usersAtReport = m.UserMatrix.ToArray();
             cts.Cancel();
         });
         Assert.ThrowsAny<OperationCanceledException>(() => m.ContinueTraining(data, 5, rec, cts.Token));
         Assert.Single(rec.Reports);
         Assert.Equal(AlsHalfStep.Users, rec.Reports[0].HalfStep);
-        Assert.Equal(usersAtReport, m.UserFactors.ToArray());
-        Assert.Equal(itemsBefore, m.ItemFactors.ToArray());
+        Assert.Equal(usersAtReport, m.UserMatrix.ToArray());
+        Assert.Equal(itemsBefore, m.ItemMatrix.ToArray());
         Assert.Throws<OperationCanceledException>(() => AlsModel.Fit(data, Options(AlsModelKind.Implicit), null, cts.Token));
     }
 

@@ -28,7 +28,7 @@ public class FoldInTests
             var b = new double[k];
             for (int i = 0; i < model.Items; i++)
             {
-                Span<float> y = model.ItemFactors.Row(i);
+                ReadOnlySpan<float> y = model.ItemFactors.Row(i);
                 int t = Array.IndexOf(items, i);
                 double c = t >= 0 ? 1 + (model.Options.Alpha * values[t]) : 1;
                 for (int p = 0; p < k; p++)

@@ -8,22 +8,8 @@ internal static class ModelTestUtil
     {
         int k = users.GetLength(1);
         var m = new AlsModel(new AlsOptions { Kind = kind, Factors = k, Regularization = regularization }, users.GetLength(0), items.GetLength(0), userIds, itemIds);
-        for (int u = 0; u < users.GetLength(0); u++)
-        {
-            for (int d = 0; d < k; d++)
-            {
-                m.UserFactors.Row(u)[d] = users[u, d];
-            }
-        }
-
-        for (int i = 0; i < items.GetLength(0); i++)
-        {
-            for (int d = 0; d < k; d++)
-            {
-                m.ItemFactors.Row(i)[d] = items[i, d];
-            }
-        }
-
+        m.SetUserFactors(users.Cast<float>().ToArray());
+        m.SetItemFactors(items.Cast<float>().ToArray());
         return m;
     }
 
@@ -31,37 +17,37 @@ internal static class ModelTestUtil
     {
         var rng = new Random(seed);
         var m = new AlsModel(new AlsOptions { Kind = kind, Factors = k }, users, items);
-        for (int u = 0; u < users; u++)
+        var uf = new float[users * k];
+        for (int j = 0; j < uf.Length; j++)
         {
-            Span<float> r = m.UserFactors.Row(u);
-            for (int d = 0; d < k; d++)
-            {
-                r[d] = (float)(rng.NextDouble() - 0.5);
-            }
+            uf[j] = (float)(rng.NextDouble() - 0.5);
         }
 
-        for (int i = 0; i < items; i++)
+        var itf = new float[items * k];
+        for (int j = 0; j < itf.Length; j++)
         {
-            Span<float> r = m.ItemFactors.Row(i);
-            for (int d = 0; d < k; d++)
-            {
-                r[d] = (float)(rng.NextDouble() - 0.5);
-            }
+            itf[j] = (float)(rng.NextDouble() - 0.5);
         }
 
-        if (m.UserBiases is not null)
+        m.SetUserFactors(uf);
+        m.SetItemFactors(itf);
+        if (m.HasBiases)
         {
+            var ub = new float[users];
             for (int u = 0; u < users; u++)
             {
-                m.UserBiases[u] = (float)rng.NextDouble();
+                ub[u] = (float)rng.NextDouble();
             }
 
+            var ib = new float[items];
             for (int i = 0; i < items; i++)
             {
-                m.ItemBiases![i] = (float)rng.NextDouble();
+                ib[i] = (float)rng.NextDouble();
             }
 
-            m.GlobalMean = 3.5f;
+            m.SetUserBiases(ub);
+            m.SetItemBiases(ib);
+            m.SetGlobalMean(3.5f);
         }
 
         return m;

@@ -35,28 +35,28 @@ public sealed class NonFiniteModelTests : IDisposable
     {
         AlsModel m = ModelTestUtil.Random(AlsModelKind.BiasedExplicit, 6, 9, 4, 1);
         AlsModel c = new(m.Options, 6, 9, userIds, null);
-        c.UserFactors.CopyFrom(m.UserFactors);
-        c.ItemFactors.CopyFrom(m.ItemFactors);
-        m.UserBiases!.CopyTo(c.UserBiases!, 0);
-        m.ItemBiases!.CopyTo(c.ItemBiases!, 0);
-        c.GlobalMean = 3.5f;
+        c.UserMatrix.CopyFrom(m.UserMatrix);
+        c.ItemMatrix.CopyFrom(m.ItemMatrix);
+        m.UserBiasArray!.CopyTo(c.UserBiasArray!, 0);
+        m.ItemBiasArray!.CopyTo(c.ItemBiasArray!, 0);
+        c.SetGlobalMean(3.5f);
         m.Dispose();
         switch (part)
         {
             case "user factors":
-                c.UserFactors.Row(4)[2] = bad;
+                c.UserMatrix.Row(4)[2] = bad; // the internal writable view: the public setters refuse non-finite values
                 break;
             case "item factors":
-                c.ItemFactors.Row(7)[1] = bad;
+                c.ItemMatrix.Row(7)[1] = bad;
                 break;
             case "user biases":
-                c.UserBiases![3] = bad;
+                c.UserBiasArray![3] = bad;
                 break;
             case "item biases":
-                c.ItemBiases![8] = bad;
+                c.ItemBiasArray![8] = bad;
                 break;
             case "global mean":
-                c.GlobalMean = bad;
+                c.SetGlobalMeanUnchecked(bad);
                 break;
         }
 

@@ -33,13 +33,13 @@ public sealed class PersistenceTests : IDisposable
         }
 
         var c = new AlsModel(m.Options with { Alpha = 7.5f, Confidence = ConfidenceKind.Log, Seed = 99, RegularizationScaling = RegularizationScaling.ByCount }, 7, 11, u, it);
-        c.UserFactors.CopyFrom(m.UserFactors);
-        c.ItemFactors.CopyFrom(m.ItemFactors);
-        if (m.UserBiases is not null)
+        c.SetUserFactors(m.UserFactors);
+        c.SetItemFactors(m.ItemFactors);
+        if (m.HasBiases)
         {
-            m.UserBiases.CopyTo(c.UserBiases!, 0);
-            m.ItemBiases!.CopyTo(c.ItemBiases!, 0);
-            c.GlobalMean = m.GlobalMean;
+            c.SetUserBiases(m.UserBiases);
+            c.SetItemBiases(m.ItemBiases);
+            c.SetGlobalMean(m.GlobalMean);
         }
 
         m.Dispose();
@@ -160,26 +160,106 @@ public sealed class PersistenceTests : IDisposable
         string path = Saved();
         byte[] before = File.ReadAllBytes(path);
         using AlsModel m = Sample(AlsModelKind.Implicit, false);
-        m.UserFactors.Dispose(); // writing now fails midway
+        m.UserMatrix.Dispose(); // writing now fails midway
         Assert.Throws<ObjectDisposedException>(() => m.Save(path));
         Assert.Equal(before, File.ReadAllBytes(path));
         Assert.Empty(Directory.GetFileSystemEntries(_dir, "*.fastals-tmp"));
     }
 
-    [Fact]
-    public void Every_option_is_in_the_file_format()
+    [Theory]
+    [InlineData(AlsModelKind.Implicit)]
+    [InlineData(AlsModelKind.BiasedExplicit)]
+    public void Every_option_is_in_the_file(AlsModelKind kind)
     {
-        // Fails when AlsOptions gains a property: add it to the model file header (and bump the version)
-        // and to the Spark metadata's "fastals" object, then to this list.
-        string[] persisted =
-        [
-            "Kind", "Factors", "Regularization", "RegularizationScaling", "Alpha", "Epsilon", "Confidence", "Iterations",
-            "Seed", "Threads", "Solver", "CgSteps", "CgTolerance", "EarlyStopTolerance", "InitScale",
-        ];
-        string[] derived = ["IsImplicit", "HasBiases", "EqualityContract"];
-        string[] all = typeof(AlsOptions).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)
-            .Select(p => p.Name).Except(derived).Order().ToArray();
-        Assert.Equal(persisted.Order().ToArray(), all);
+        // Every option of the schema, set away from its default, comes back (the options section is the record's JSON).
+        AlsOptions o = AlsOptions.For(kind);
+        foreach (AlsOptionInfo info in AlsOptions.Schema.Where(i => i.Name is not ("kind" or "factors")))
+        {
+            string changed = info.Values.Count > 0 ? info.Values.First(v => v != info.Format(o)) : info.ValueType == typeof(int) ? "5" : "0.375";
+            o = info.Parse(o, changed);
+        }
+
+        using AlsModel m = new(o, 3, 4);
+        string path = Path.Combine(_dir, "all.fals");
+        m.Save(path);
+        using AlsModel l = AlsModel.Load(path);
+        Assert.Equal(o, l.Options);
+        foreach (AlsOptionInfo info in AlsOptions.Schema.Where(i => i.Name is not ("kind" or "factors")))
+        {
+            Assert.NotEqual(info.DefaultFor(kind), info.GetValue(l.Options));
+        }
+    }
+
+    [Fact]
+    public void Version_1_file_still_loads_and_saves_as_version_2()
+    {
+        string fixture = Path.Combine(AppContext.BaseDirectory, "Model", "Fixtures", "biased-explicit-v1.fals");
+        byte[] raw = File.ReadAllBytes(fixture);
+        Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(8)));
+        using AlsModel m = AlsModel.Load(fixture);
+        var expected = new AlsOptions
+        {
+            Kind = AlsModelKind.BiasedExplicit, Factors = 2, Regularization = 0.25f, RegularizationScaling = RegularizationScaling.ByCount,
+            Alpha = 3.5f, Epsilon = 0.5f, Confidence = ConfidenceKind.Log, Iterations = 7, Seed = 1234, Threads = 3, Solver = AlsSolver.ConjugateGradient,
+            CgSteps = 4, CgTolerance = 1e-4f, EarlyStopTolerance = 1e-3, InitScale = 0.05f,
+        };
+        Assert.Equal(expected, m.Options);
+        Assert.Equal([0.5f, -1f, 1.5f, 2f, -0.25f, 0f], m.UserFactors.ToArray());
+        Assert.Equal([1f, 0.75f, -2f, 0.125f], m.ItemFactors.ToArray());
+        Assert.Equal([0.1f, -0.2f, 0.3f], m.UserBiases.ToArray());
+        Assert.Equal([-0.5f, 0.625f], m.ItemBiases.ToArray());
+        Assert.Equal(3.25f, m.GlobalMean);
+        Assert.Equal(3.25f, m.RatingMean);
+        Assert.Equal(["alice", "bob", "carol"], Enumerable.Range(0, 3).Select(u => m.UserIds.Format(u)));
+        Assert.Equal(["101", "202"], Enumerable.Range(0, 2).Select(i => m.ItemIds.Format(i)));
+
+        string path = Path.Combine(_dir, "v2.fals");
+        m.Save(path);
+        Assert.Equal(AlsModel.FileFormatVersion, BinaryPrimitives.ReadInt32LittleEndian(File.ReadAllBytes(path).AsSpan(8)));
+        using AlsModel l = AlsModel.Load(path);
+        Assert.Equal(m.Options, l.Options);
+        Assert.Equal(m.UserFactors.ToArray(), l.UserFactors.ToArray());
+        Assert.Equal(m.ItemBiases.ToArray(), l.ItemBiases.ToArray());
+        Assert.Equal(m.GlobalMean, l.GlobalMean);
+    }
+
+    [Fact]
+    public void Options_section_is_checked_against_its_checksum_and_the_header()
+    {
+        string path = Saved();
+        byte[] b = File.ReadAllBytes(path);
+        int metaBytes = BinaryPrimitives.ReadInt32LittleEndian(b.AsSpan(32));
+        Assert.True(metaBytes > 20);
+        string json = System.Text.Encoding.UTF8.GetString(b, 128, metaBytes);
+        Assert.Contains("\"regularizationScaling\":\"by_count\"", json, StringComparison.Ordinal);
+
+        byte[] flipped = (byte[])b.Clone();
+        flipped[128 + (metaBytes / 2)] ^= 0x01;
+        File.WriteAllBytes(path, flipped);
+        Assert.Contains("options section checksum", Assert.Throws<InvalidDataException>(() => AlsModel.Load(path)).Message);
+
+        // A well-formed section that disagrees with the header's kind.
+        byte[] other = System.Text.Encoding.UTF8.GetBytes(json.Replace("\"kind\":\"biased_implicit\"", "\"kind\":\"biased_explicit\"", StringComparison.Ordinal));
+        Assert.Equal(metaBytes, other.Length);
+        other.CopyTo(b, 128);
+        BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(40), FastAls.Internals.IO.ContentHash.Of(other));
+        Rehash(b);
+        File.WriteAllBytes(path, b);
+        Assert.Contains("but the header says", Assert.Throws<InvalidDataException>(() => AlsModel.Load(path)).Message);
+    }
+
+    [Fact]
+    public void Plain_explicit_model_keeps_its_rating_mean()
+    {
+        using var data = new Dataset(CsrMatrix.FromArrays(3, 3, [0, 2, 3, 3], [0, 1, 2], [4f, 2f, 3f]));
+        using AlsModel m = AlsModel.Fit(data, AlsOptions.For(AlsModelKind.Explicit) with { Factors = 2, Iterations = 2 });
+        Assert.Equal(3f, m.RatingMean);
+        Assert.Equal(0f, m.GlobalMean);
+        string path = Path.Combine(_dir, "explicit.fals");
+        m.Save(path);
+        using AlsModel l = AlsModel.Load(path);
+        Assert.Equal(3f, l.RatingMean);
+        Assert.Equal(0f, l.GlobalMean);
     }
 
     /// <summary>

@@ -127,8 +127,8 @@ public sealed class RecommendationWriterTests : IDisposable
         uids.GetOrAdd("say \"hi\"");
         using AlsModel m0 = ModelTestUtil.Random(AlsModelKind.Implicit, 2, 4, 3, 1);
         using var m = new AlsModel(m0.Options, 2, 4, uids);
-        m.UserFactors.CopyFrom(m0.UserFactors);
-        m.ItemFactors.CopyFrom(m0.ItemFactors);
+        m.SetUserFactors(m0.UserFactors);
+        m.SetItemFactors(m0.ItemFactors);
         string path = Path.Combine(_dir, "recs.csv");
         long rows = RecommendationExport.ToCsv(m, path, 2, null, new RecommendOptions { FilterSeen = false, Exclude = [0] });
         Assert.Equal(4, rows);

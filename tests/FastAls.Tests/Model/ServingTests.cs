@@ -277,7 +277,7 @@ public class ServingTests
     {
         // 150 users and 2100 items: several query blocks (64) and item blocks (1024), and the packed-panel path.
         using AlsModel m = ModelTestUtil.Random(AlsModelKind.Implicit, 150, 2100, 24, 5);
-        static double Cosine(Span<float> a, Span<float> b)
+        static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
         {
             double ab = 0, aa = 0, bb = 0;
             for (int p = 0; p < a.Length; p++)
@@ -332,11 +332,9 @@ public class ServingTests
     public void Predict_biased_explicit_hand_computed_and_batched()
     {
         using AlsModel m = ModelTestUtil.Make(AlsModelKind.BiasedExplicit, new float[,] { { 1, 2 }, { 0.5f, -1 } }, new float[,] { { 3, 1 }, { -2, 0.25f } });
-        m.GlobalMean = 3.5f;
-        m.UserBiases![0] = 0.25f;
-        m.UserBiases[1] = -0.5f;
-        m.ItemBiases![0] = 0.125f;
-        m.ItemBiases[1] = -1f;
+        m.SetGlobalMean(3.5f);
+        m.SetUserBiases([0.25f, -0.5f]);
+        m.SetItemBiases([0.125f, -1f]);
         Assert.Equal(3.5f + 0.25f + 0.125f + 5f, m.Predict(0, 0), 5);
         Assert.Equal(3.5f - 0.5f - 1f + (-1f - 0.25f), m.Predict(1, 1), 5);
         var dest = new float[3];
@@ -364,7 +362,7 @@ public class ServingTests
         var b = new double[k];
         for (int i = 0; i < 30; i++)
         {
-            Span<float> y = m.ItemFactors.Row(i);
+            ReadOnlySpan<float> y = m.ItemFactors.Row(i);
             int t = Array.IndexOf(items, i);
             double c = t >= 0 ? 1 + (m.Options.Alpha * values[t]) : 1;
             for (int p = 0; p < k; p++)

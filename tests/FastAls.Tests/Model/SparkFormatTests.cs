@@ -40,8 +40,8 @@ public sealed class SparkFormatTests : IDisposable
 
         using AlsModel m0 = ModelTestUtil.Random(AlsModelKind.Implicit, 4, 9, 3, 1);
         using var m = new AlsModel(m0.Options with { Alpha = 12f }, 4, 9, uids);
-        m.UserFactors.CopyFrom(m0.UserFactors);
-        m.ItemFactors.CopyFrom(m0.ItemFactors);
+        m.SetUserFactors(m0.UserFactors);
+        m.SetItemFactors(m0.ItemFactors);
         string folder = Path.Combine(_dir, "model");
         SparkAlsFormat.Export(m, folder);
 
@@ -59,7 +59,7 @@ public sealed class SparkFormatTests : IDisposable
             Assert.StartsWith("als_", r.GetProperty("uid").GetString());
             Assert.Equal("user", r.GetProperty("paramMap").GetProperty("userCol").GetString());
             Assert.Equal("nan", r.GetProperty("defaultParamMap").GetProperty("coldStartStrategy").GetString());
-            Assert.Equal("Implicit", r.GetProperty("fastals").GetProperty("kind").GetString());
+            Assert.Equal("implicit", r.GetProperty("fastals").GetProperty("kind").GetString());
         }
 
         string part = Directory.GetFiles(Path.Combine(folder, "userFactors"), "*.parquet")[0];
@@ -106,11 +106,12 @@ public sealed class SparkFormatTests : IDisposable
         }
 
         using AlsModel m0 = ModelTestUtil.Random(AlsModelKind.BiasedExplicit, 5, 6, 4, 2);
-        using var m = new AlsModel(m0.Options, 5, 6, uids, iids) { GlobalMean = 3.25f };
-        m.UserFactors.CopyFrom(m0.UserFactors);
-        m.ItemFactors.CopyFrom(m0.ItemFactors);
-        m0.UserBiases!.CopyTo(m.UserBiases!, 0);
-        m0.ItemBiases!.CopyTo(m.ItemBiases!, 0);
+        using var m = new AlsModel(m0.Options, 5, 6, uids, iids) ;
+        m.SetGlobalMean(3.25f);
+        m.SetUserFactors(m0.UserFactors);
+        m.SetItemFactors(m0.ItemFactors);
+        m.SetUserBiases(m0.UserBiases);
+        m.SetItemBiases(m0.ItemBiases);
         string folder = Path.Combine(_dir, "m2");
         SparkAlsFormat.Export(m, folder, new SparkExportOptions { RowGroupSize = 2 });
         using AlsModel back = SparkAlsFormat.Import(folder);
@@ -133,10 +134,10 @@ public sealed class SparkFormatTests : IDisposable
 
         using AlsModel m0 = ModelTestUtil.Random(AlsModelKind.BiasedImplicit, 5, 6, 4, 8);
         using var m = new AlsModel(m0.Options, 5, 6, uids);
-        m.UserFactors.CopyFrom(m0.UserFactors);
-        m.ItemFactors.CopyFrom(m0.ItemFactors);
-        m0.UserBiases!.CopyTo(m.UserBiases!, 0);
-        m0.ItemBiases!.CopyTo(m.ItemBiases!, 0);
+        m.SetUserFactors(m0.UserFactors);
+        m.SetItemFactors(m0.ItemFactors);
+        m.SetUserBiases(m0.UserBiases);
+        m.SetItemBiases(m0.ItemBiases);
         string folder = Path.Combine(_dir, "side");
         SparkAlsFormat.Export(m, folder, new SparkExportOptions { ExtrasInSidecar = true });
         foreach (string side in new[] { "userFactors", "itemFactors" })
@@ -215,5 +216,21 @@ public sealed class SparkFormatTests : IDisposable
         Assert.Contains("rank", Assert.Throws<InvalidDataException>(() => SparkAlsFormat.Import(folder)).Message);
         File.WriteAllText(Path.Combine(folder, "metadata", "part-00000"), "{not json");
         Assert.Contains("JSON", Assert.Throws<InvalidDataException>(() => SparkAlsFormat.Import(folder)).Message);
+
+        // The "fastals" options: a missing option and an unknown enum spelling are data errors that name the problem.
+        const string head = "{\"class\":\"org.apache.spark.ml.recommendation.ALSModel\",\"rank\":2,\"fastals\":";
+        File.WriteAllText(Path.Combine(folder, "metadata", "part-00000"), head + "{\"kind\":\"explicit\"}}");
+        Assert.Contains("factors", Assert.Throws<InvalidDataException>(() => SparkAlsFormat.Import(folder)).Message);
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            AlsOptions.For(AlsModelKind.Explicit).WriteJsonProperties(w);
+            w.WriteEndObject();
+        }
+
+        string options = System.Text.Encoding.UTF8.GetString(ms.ToArray()).Replace("\"by_count\"", "\"sideways\"", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(folder, "metadata", "part-00000"), head + options + "}");
+        Assert.Contains("sideways", Assert.Throws<InvalidDataException>(() => SparkAlsFormat.Import(folder)).Message);
     }
 }

@@ -77,11 +77,11 @@ internal sealed class AlsTrainer
         var clock = Stopwatch.StartNew();
         if (_options.IsImplicit)
         {
-            HalfStepSolver.ComputeGram(_layout, _path, _model.ItemFactors, _model.ItemBiases, _itemGram, _itemSolver.GramPartials, _itemSolver.GramScratches, _threads);
+            HalfStepSolver.ComputeGram(_layout, _path, _model.ItemMatrix, _model.ItemBiasArray, _itemGram, _itemSolver.GramPartials, _itemSolver.GramScratches, _threads);
         }
 
-        double regUsers = Regularization(_data.UserItems, _model.UserFactors, _model.UserBiases);
-        double regItems = Regularization(_data.ItemUsers, _model.ItemFactors, _model.ItemBiases);
+        double regUsers = Regularization(_data.UserItems, _model.UserMatrix, _model.UserBiasArray);
+        double regItems = Regularization(_data.ItemUsers, _model.ItemMatrix, _model.ItemBiasArray);
         double previousCost = double.NaN;
         double previousIterationCost = double.NaN;
         for (int it = 1; it <= iterations; it++)
@@ -120,16 +120,16 @@ internal sealed class AlsTrainer
     private double HalfStep(int iteration, bool users, CancellationToken cancellationToken, out double regSolved)
     {
         AlsModel m = _model;
-        FactorMatrix current = users ? m.UserFactors : m.ItemFactors;
-        float[]? currentBias = users ? m.UserBiases : m.ItemBiases;
+        FactorMatrix current = users ? m.UserMatrix : m.ItemMatrix;
+        float[]? currentBias = users ? m.UserBiasArray : m.ItemBiasArray;
         FactorMatrix next = users ? _userNext : _itemNext;
         float[]? nextBias = users ? _userBiasNext : _itemBiasNext;
         string side = users ? "users" : "items";
         var ctx = new HalfStepContext(
             _options,
             _path,
-            users ? m.ItemFactors : m.UserFactors,
-            users ? m.ItemBiases : m.UserBiases,
+            users ? m.ItemMatrix : m.UserMatrix,
+            users ? m.ItemBiasArray : m.UserBiasArray,
             users ? _itemGram : _userGram,
             m.GlobalMean,
             users ? "user" : "item")
@@ -172,7 +172,7 @@ internal sealed class AlsTrainer
             }
         }
 
-        m.InvalidateFoldInCache();
+        m.MarkChanged();
         regSolved = r.Regularization;
         return r.Loss;
     }
