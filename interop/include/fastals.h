@@ -28,6 +28,7 @@ typedef enum fastals_status
     FASTALS_E_BUFFER_TOO_SMALL = 7, /**< An output buffer is too small; the needed size was written. */
     FASTALS_E_NOT_SUPPORTED = 8, /**< The operation is not supported for this model or build. */
     FASTALS_E_INVALID_STATE = 9, /**< The object is not in a state that allows the operation. */
+    FASTALS_E_NUMERICAL = 10, /**< A solve failed numerically: a system not positive definite or a diverging (non-finite) solution; the message names the side and row. */
     FASTALS_E_INTERNAL = 99, /**< An unexpected internal error (the message names the exception). */
 } fastals_status;
 
@@ -63,6 +64,7 @@ typedef enum fastals_confidence_kind
 {
     FASTALS_CONFIDENCE_KIND_LINEAR = 0,
     FASTALS_CONFIDENCE_KIND_LOG = 1,
+    FASTALS_CONFIDENCE_KIND_SCALED = 2,
 } fastals_confidence_kind_t;
 
 /** fastals_als_solver_t */
@@ -87,6 +89,13 @@ typedef enum fastals_duplicate_policy
     FASTALS_DUPLICATE_POLICY_LAST_WINS = 1,
     FASTALS_DUPLICATE_POLICY_ERROR = 2,
 } fastals_duplicate_policy_t;
+
+/** fastals_als_half_step_t */
+typedef enum fastals_als_half_step
+{
+    FASTALS_ALS_HALF_STEP_USERS = 0,
+    FASTALS_ALS_HALF_STEP_ITEMS = 1,
+} fastals_als_half_step_t;
 
 /** fastals_cold_start_strategy_t */
 typedef enum fastals_cold_start_strategy
@@ -132,6 +141,8 @@ typedef struct fastals_load_options
     int32_t user_column_index; /**< 0-based user field of headerless text. */
     int32_t item_column_index; /**< 0-based item field of headerless text. */
     int32_t value_column_index; /**< 0-based value field of headerless text (-1: none). */
+    int32_t user_id_kind; /**< Kind of user ids: -1 taken from the input, 0 int64, 1 string. */
+    int32_t item_id_kind; /**< Kind of item ids: -1 taken from the input, 0 int64, 1 string. */
 } fastals_load_options_t;
 
 /** Ranking metrics at K (fastals_ranking_metrics_t), as implicit's ranking_metrics_at_k computes them. */
@@ -319,6 +330,251 @@ int32_t fastals_model_set_biases(fastals_handle model, const float* user_biases,
  *  @param model the model (a AlsModel handle; invalid after the call, even on error)
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_model_free(fastals_handle model);
+
+/** Reads one Parquet part file: raw interactions in input order with part-local indices (see fastals_part_ids).
+ *  @param path the .parquet part file (NUL-terminated UTF-8)
+ *  @param options columns and value policy (duplicates are resolved later, per block)
+ *  @param part receives a new PartData handle; the part free it with its _free function
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_part_read(const char* path, const fastals_load_options_t* options, fastals_handle* part);
+
+/** The size of a part: interactions and distinct users and items.
+ *  @param part the part (a PartData handle)
+ *  @param count receives interactions (duplicates not merged)
+ *  @param users receives distinct user ids
+ *  @param items receives distinct item ids
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_part_shape(fastals_handle part, int64_t* count, int32_t* users, int32_t* items);
+
+/** The part's user and item ids in first-seen order (part-local index = position).
+ *  @param part the part (a PartData handle)
+ *  @param user_ids users entries (written by the call; caller-owned)
+ *  @param user_ids_len number of elements in user_ids
+ *  @param item_ids items entries (written by the call; caller-owned)
+ *  @param item_ids_len number of elements in item_ids
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_part_ids(fastals_handle part, int64_t* user_ids, int64_t user_ids_len, int64_t* item_ids, int64_t item_ids_len);
+
+/** The part's interactions in input order: part-local user and item indices and values.
+ *  @param part the part (a PartData handle)
+ *  @param users count entries (written by the call; caller-owned)
+ *  @param users_len number of elements in users
+ *  @param items count entries (written by the call; caller-owned)
+ *  @param items_len number of elements in items
+ *  @param values count entries (written by the call; caller-owned)
+ *  @param values_len number of elements in values
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_part_entries(fastals_handle part, int32_t* users, int64_t users_len, int32_t* items, int64_t items_len, float* values, int64_t values_len);
+
+/** Frees a part.
+ *  @param part the part (a PartData handle; invalid after the call, even on error)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_part_free(fastals_handle part);
+
+/** A dataset from interactions given by dense indices in input order, duplicates resolved by the load options' policy exactly as fastals_dataset_load resolves them (so a block built from the entries of many parts, in part order, holds the same values as the rows of the whole data set loaded at once). Row r of the dataset is global row first_row + r (for messages).
+ *  @param rows rows of the block
+ *  @param cols columns (the other side's global size)
+ *  @param first_row global index of the block's row 0
+ *  @param row_indices block row of each entry, in [0, rows) (read only; may be NULL when row_indices_len is 0)
+ *  @param row_indices_len number of elements in row_indices
+ *  @param col_indices column of each entry, in [0, cols) (read only; may be NULL when col_indices_len is 0)
+ *  @param col_indices_len number of elements in col_indices
+ *  @param values value of each entry (read only; may be NULL when values_len is 0)
+ *  @param values_len number of elements in values
+ *  @param options duplicate and value policy
+ *  @param dataset receives a new Dataset handle; the dataset free it with its _free function
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_dataset_from_indices(int32_t rows, int32_t cols, int32_t first_row, const int32_t* row_indices, int64_t row_indices_len, const int32_t* col_indices, int64_t col_indices_len, const float* values, int64_t values_len, const fastals_load_options_t* options, fastals_handle* dataset);
+
+/** The number of stored entries of rows [start, start + count) of a dataset (transposed: of its item-by-user matrix).
+ *  @param dataset the dataset (a Dataset handle)
+ *  @param transposed 0: user rows, 1: item rows (non-zero is true)
+ *  @param start first row
+ *  @param count number of rows
+ *  @param nnz receives receives the entry count
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_dataset_csr_nnz(fastals_handle dataset, int32_t transposed, int32_t start, int32_t count, int64_t* nnz);
+
+/** Copies rows [start, start + count) of a dataset's CSR matrix: offsets relative to the first row, columns and values.
+ *  @param dataset the dataset (a Dataset handle)
+ *  @param transposed 0: user rows (columns are items), 1: item rows (columns are users) (non-zero is true)
+ *  @param start first row
+ *  @param count number of rows
+ *  @param row_offsets count + 1 entries, from 0 (written by the call; caller-owned)
+ *  @param row_offsets_len number of elements in row_offsets
+ *  @param col_indices the rows' entries (see fastals_dataset_csr_nnz) (written by the call; caller-owned)
+ *  @param col_indices_len number of elements in col_indices
+ *  @param values the rows' entries (written by the call; caller-owned)
+ *  @param values_len number of elements in values
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_dataset_csr_rows(fastals_handle dataset, int32_t transposed, int32_t start, int32_t count, int64_t* row_offsets, int64_t row_offsets_len, int32_t* col_indices, int64_t col_indices_len, float* values, int64_t values_len);
+
+/** The fixed chunking of a side's Gram pass: blocks whose rows start and end on its boundaries get exact Gram partials.
+ *  @param options the model options
+ *  @param rows rows of the side
+ *  @param count receives receives the number of chunks
+ *  @param size receives receives the rows per chunk (the last may be shorter)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_gram_chunking(const fastals_fit_options_t* options, int32_t rows, int32_t* count, int32_t* size);
+
+/** The per-chunk Gram partials of the block of rows [first_row, first_row + rows) of a side of total_rows rows, which must start and end on the side's chunk boundaries (fastals_gram_chunking): one W x W partial (upper triangle) per chunk the block covers, with exactly the bits training computes for that chunk.
+ *  @param options the model options
+ *  @param total_rows rows of the whole side
+ *  @param first_row the block's first row
+ *  @param rows the block's rows
+ *  @param factors rows * factors floats (read only; may be NULL when factors_len is 0)
+ *  @param factors_len number of elements in factors
+ *  @param biases rows floats for biased models, else empty (read only; may be NULL when biases_len is 0)
+ *  @param biases_len number of elements in biases
+ *  @param threads worker threads (0: all processors)
+ *  @param partials chunks * W * W doubles (written by the call; caller-owned)
+ *  @param partials_len number of elements in partials
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_gram_partials(const fastals_fit_options_t* options, int32_t total_rows, int32_t first_row, int32_t rows, const float* factors, int64_t factors_len, const float* biases, int64_t biases_len, int32_t threads, double* partials, int64_t partials_len);
+
+/** Reduces a side's per-chunk Gram partials (all chunks, in chunk order) to its Gram matrix, as training does.
+ *  @param options the model options
+ *  @param count number of chunks
+ *  @param partials count * W * W doubles, chunk 0 first (read only; may be NULL when partials_len is 0)
+ *  @param partials_len number of elements in partials
+ *  @param gram receives W * W doubles (written by the call; caller-owned)
+ *  @param gram_len number of elements in gram
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_gram_reduce(const fastals_fit_options_t* options, int32_t count, const double* partials, int64_t partials_len, double* gram, int64_t gram_len);
+
+/** The implicit models' unobserved-pairs share of the loss: the sum over all pairs of pred^2 from the solved side's and the fixed side's Gram matrices.
+ *  @param options the model options
+ *  @param solved_gram the solved side's W * W Gram matrix (read only; may be NULL when solved_gram_len is 0)
+ *  @param solved_gram_len number of elements in solved_gram
+ *  @param fixed_gram the fixed side's W * W Gram matrix (read only; may be NULL when fixed_gram_len is 0)
+ *  @param fixed_gram_len number of elements in fixed_gram
+ *  @param sum receives receives the sum
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_gram_pair_square_sum(const fastals_fit_options_t* options, const double* solved_gram, int64_t solved_gram_len, const double* fixed_gram, int64_t fixed_gram_len, double* sum);
+
+/** The fixed side of a half-step, kept across its shard solves. With copy = 0 and k a multiple of 16 the factors are used in place (the caller keeps them alive and unchanged, except through fastals_fixed_set_rows, until fastals_fixed_free); otherwise they are copied once.
+ *  @param options the model options
+ *  @param rows rows of the fixed side
+ *  @param factors rows * factors floats (read only; may be NULL when factors_len is 0)
+ *  @param factors_len number of elements in factors
+ *  @param biases rows floats for biased models, else empty (read only; may be NULL when biases_len is 0)
+ *  @param biases_len number of elements in biases
+ *  @param copy copy the factors into library memory (non-zero is true)
+ *  @param fixed receives a new FixedSide handle; the fixed side free it with its _free function
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_fixed_create(const fastals_fit_options_t* options, int32_t rows, const float* factors, int64_t factors_len, const float* biases, int64_t biases_len, int32_t copy, fastals_handle* fixed);
+
+/** Replaces rows [start, start + count) of a fixed side's factors (and biases).
+ *  @param fixed_side the fixed side (a FixedSide handle)
+ *  @param start first row
+ *  @param count number of rows
+ *  @param factors count * factors floats (read only; may be NULL when factors_len is 0)
+ *  @param factors_len number of elements in factors
+ *  @param biases count floats for biased models, else empty (read only; may be NULL when biases_len is 0)
+ *  @param biases_len number of elements in biases
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_fixed_set_rows(fastals_handle fixed_side, int32_t start, int32_t count, const float* factors, int64_t factors_len, const float* biases, int64_t biases_len);
+
+/** Sets the fixed side's W x W extended Gram matrix (needed by the implicit models).
+ *  @param fixed_side the fixed side (a FixedSide handle)
+ *  @param gram W * W doubles (fastals_gram_reduce) (read only; may be NULL when gram_len is 0)
+ *  @param gram_len number of elements in gram
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_fixed_set_gram(fastals_handle fixed_side, const double* gram, int64_t gram_len);
+
+/** Solves a block of rows against a fixed side: rows [first_row, first_row + rows) of the solved side, whose CSR columns index the fixed side's rows. solved holds the CG start on input. Returns the block's data term (for implicit models without the unobserved pairs' share: add fastals_gram_pair_square_sum of the reduced Gram matrices) and regularization. Errors name global rows.
+ *  @param fixed_side the fixed side (a FixedSide handle)
+ *  @param first_row global index of the block's row 0
+ *  @param rows rows in the block
+ *  @param row_offsets rows + 1 CSR offsets (read only; may be NULL when row_offsets_len is 0)
+ *  @param row_offsets_len number of elements in row_offsets
+ *  @param col_indices fixed-side row of each entry, strictly increasing per row (read only; may be NULL when col_indices_len is 0)
+ *  @param col_indices_len number of elements in col_indices
+ *  @param values value of each entry (read only; may be NULL when values_len is 0)
+ *  @param values_len number of elements in values
+ *  @param global_mean mu (biased explicit model), else 0
+ *  @param threads worker threads (0: all processors)
+ *  @param solved rows * factors floats: start on input, solution on output (written by the call; caller-owned)
+ *  @param solved_len number of elements in solved
+ *  @param solved_biases rows floats for biased models, else empty (written by the call; caller-owned)
+ *  @param solved_biases_len number of elements in solved_biases
+ *  @param loss receives receives the block's data term
+ *  @param regularization receives receives the block's regularization term
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_fixed_solve(fastals_handle fixed_side, int32_t first_row, int32_t rows, const int64_t* row_offsets, int64_t row_offsets_len, const int32_t* col_indices, int64_t col_indices_len, const float* values, int64_t values_len, float global_mean, int32_t threads, float* solved, int64_t solved_len, float* solved_biases, int64_t solved_biases_len, double* loss, double* regularization);
+
+/** Frees a fixed side (the caller's memory it wrapped is left alone).
+ *  @param fixed_side the fixed side (a FixedSide handle; invalid after the call, even on error)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_fixed_free(fastals_handle fixed_side);
+
+/** A model with zero factors and the given int64 ids (to be filled with fastals_model_set_factor_rows and fastals_model_set_bias_rows).
+ *  @param options hyperparameters (kind and factors matter here)
+ *  @param user_ids the external id of each user row (distinct) (read only; may be NULL when user_ids_len is 0)
+ *  @param user_ids_len number of elements in user_ids
+ *  @param item_ids the external id of each item row (distinct) (read only; may be NULL when item_ids_len is 0)
+ *  @param item_ids_len number of elements in item_ids
+ *  @param model receives a new AlsModel handle; the model free it with its _free function
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_create_with_ids(const fastals_fit_options_t* options, const int64_t* user_ids, int64_t user_ids_len, const int64_t* item_ids, int64_t item_ids_len, fastals_handle* model);
+
+/** Replaces factor rows [start, start + count) of one side of a model.
+ *  @param model the model (a AlsModel handle)
+ *  @param side 0: users, 1: items (a fastals_als_half_step_t value)
+ *  @param start first row
+ *  @param count number of rows
+ *  @param factors count * factors floats (finite) (read only; may be NULL when factors_len is 0)
+ *  @param factors_len number of elements in factors
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_set_factor_rows(fastals_handle model, int32_t side, int32_t start, int32_t count, const float* factors, int64_t factors_len);
+
+/** Copies factor rows [start, start + count) of one side of a model.
+ *  @param model the model (a AlsModel handle)
+ *  @param side 0: users, 1: items (a fastals_als_half_step_t value)
+ *  @param start first row
+ *  @param count number of rows
+ *  @param factors count * factors floats (written by the call; caller-owned)
+ *  @param factors_len number of elements in factors
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_get_factor_rows(fastals_handle model, int32_t side, int32_t start, int32_t count, float* factors, int64_t factors_len);
+
+/** Replaces the biases of a biased model from the given rows on (either array may be empty) and, for the biased explicit model, the global mean.
+ *  @param model the model (a AlsModel handle)
+ *  @param user_start first user whose bias is replaced
+ *  @param user_biases user biases (read only; may be NULL when user_biases_len is 0)
+ *  @param user_biases_len number of elements in user_biases
+ *  @param item_start first item whose bias is replaced
+ *  @param item_biases item biases (read only; may be NULL when item_biases_len is 0)
+ *  @param item_biases_len number of elements in item_biases
+ *  @param global_mean mu (biased explicit models; ignored by the biased implicit model)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_set_bias_rows(fastals_handle model, int32_t user_start, const float* user_biases, int64_t user_biases_len, int32_t item_start, const float* item_biases, int64_t item_biases_len, float global_mean);
+
+/** The starting factors of rows [first_row, first_row + rows) of one side, exactly as fastals_model_fit starts them (counter-based by seed, side and row): rows with interactions (row_offsets[r + 1] > row_offsets[r]) get seeded values, the others zero.
+ *  @param options the model options (seed, factors, init_scale)
+ *  @param side 0: users, 1: items (a fastals_als_half_step_t value)
+ *  @param first_row global index of the first row
+ *  @param rows number of rows
+ *  @param row_offsets rows + 1 CSR offsets of the rows (only the row lengths matter) (read only; may be NULL when row_offsets_len is 0)
+ *  @param row_offsets_len number of elements in row_offsets
+ *  @param factors receives rows * factors floats (written by the call; caller-owned)
+ *  @param factors_len number of elements in factors
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_init_rows(const fastals_fit_options_t* options, int32_t side, int32_t first_row, int32_t rows, const int64_t* row_offsets, int64_t row_offsets_len, float* factors, int64_t factors_len);
+
+/** Per-chunk sums of the values of a block of user rows on the user side's Gram chunking (the block aligned to it): a biased explicit fit's global mean is (float)(sum of all chunks' sums, in chunk order, / nnz).
+ *  @param options the model options
+ *  @param total_rows rows of the side
+ *  @param first_row the block's first row
+ *  @param rows the block's rows
+ *  @param row_offsets rows + 1 CSR offsets (read only; may be NULL when row_offsets_len is 0)
+ *  @param row_offsets_len number of elements in row_offsets
+ *  @param values the block's values (read only; may be NULL when values_len is 0)
+ *  @param values_len number of elements in values
+ *  @param sums one double per chunk the block covers (written by the call; caller-owned)
+ *  @param sums_len number of elements in sums
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_value_sums(const fastals_fit_options_t* options, int32_t total_rows, int32_t first_row, int32_t rows, const int64_t* row_offsets, int64_t row_offsets_len, const float* values, int64_t values_len, double* sums, int64_t sums_len);
 
 /** Fills load options with the defaults (format from the path, columns user/item/value, header detected, duplicates summed).
  *  @param options the struct to fill
@@ -538,6 +794,27 @@ int32_t fastals_model_save(fastals_handle model, const char* path);
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_model_load(const char* path, fastals_handle* model);
 
+/** The number of bytes fastals_model_save_buffer writes for the model (the model file format, as fastals_model_save writes it).
+ *  @param model the model (a AlsModel handle)
+ *  @param size receives the byte count
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_saved_size(fastals_handle model, int64_t* size);
+
+/** Writes the model file's bytes (as fastals_model_save would write the file) into a caller buffer; fails without writing a complete model when capacity is too small.
+ *  @param model the model (a AlsModel handle)
+ *  @param buffer at least fastals_model_saved_size bytes
+ *  @param capacity the buffer's size in bytes
+ *  @param length receives the number of bytes written
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_save_buffer(fastals_handle model, char* buffer, int64_t capacity, int64_t* length);
+
+/** Loads a model from the bytes of a model file held in memory (validated as fastals_model_load validates a file).
+ *  @param data the bytes (only read)
+ *  @param length their number
+ *  @param model receives a new AlsModel handle; the model free it with its _free function
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_load_buffer(char* data, int64_t length, fastals_handle* model);
+
 /** Exports the model in Spark ML's ALSModel folder layout (metadata + userFactors/itemFactors Parquet), built in a temporary folder then renamed.
  *  @param model the model (a AlsModel handle)
  *  @param folder the model folder (NUL-terminated UTF-8)
@@ -561,6 +838,55 @@ int32_t fastals_model_import_spark(const char* folder, fastals_handle* model);
  *  @param id_len receives the length in bytes without the NUL (also when id is too small: FASTALS_E_BUFFER_TOO_SMALL)
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_dataset_id_text(fastals_handle dataset, int32_t side, int32_t index, char* id, int64_t id_cap, int64_t* id_len);
+
+/** Explains the score of item for a user folded in from (user_items, values), as the implicit package's explain: the exact solve of the user's training system, split into one contribution per interaction (largest first). Implicit models only; costs O(items k^2).
+ *  @param model the model (a AlsModel handle)
+ *  @param item the item index to explain
+ *  @param user_items item indices of the user's interactions (read only; may be NULL when user_items_len is 0)
+ *  @param user_items_len number of elements in user_items
+ *  @param values their values (read only; may be NULL when values_len is 0)
+ *  @param values_len number of elements in values
+ *  @param n how many contributions to return
+ *  @param items receives up to n item indices (at least n entries) (written by the call; caller-owned)
+ *  @param items_len number of elements in items
+ *  @param contributions receives their contributions (at least n entries) (written by the call; caller-owned)
+ *  @param contributions_len number of elements in contributions
+ *  @param count receives the number of contributions written
+ *  @param score receives the item's score for the folded-in user (baseline plus all contributions)
+ *  @param baseline receives the part no interaction accounts for (biased implicit model; 0 otherwise)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_explain(fastals_handle model, int32_t item, const int32_t* user_items, int64_t user_items_len, const float* values, int64_t values_len, int32_t n, int32_t* items, int64_t items_len, float* contributions, int64_t contributions_len, int32_t* count, float* score, float* baseline);
+
+/** The external id of each user row of a model (int64 ids; identity ids for a model trained on a CSR matrix).
+ *  @param model the model (a AlsModel handle)
+ *  @param ids users entries (written by the call; caller-owned)
+ *  @param ids_len number of elements in ids
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_user_ids(fastals_handle model, int64_t* ids, int64_t ids_len);
+
+/** The external id of each item of a model (int64 ids; identity ids for a model trained on a CSR matrix).
+ *  @param model the model (a AlsModel handle)
+ *  @param ids items entries (written by the call; caller-owned)
+ *  @param ids_len number of elements in ids
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_item_ids(fastals_handle model, int64_t* ids, int64_t ids_len);
+
+/** Whether a model's ids are strings (1) or int64 (0), for user (side 0) or item (side 1) ids.
+ *  @param model the model (a AlsModel handle)
+ *  @param side 0: users, 1: items
+ *  @param text receives 1 for string ids, 0 for int64 ids
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_ids_are_text(fastals_handle model, int32_t side, int32_t* text);
+
+/** The external id of one user (side 0) or item (side 1) of a model as text (string or int64 ids).
+ *  @param model the model (a AlsModel handle)
+ *  @param side 0: users, 1: items
+ *  @param index dense index
+ *  @param id receives the id as NUL-terminated UTF-8
+ *  @param id_cap size of id in bytes
+ *  @param id_len receives the length in bytes without the NUL (also when id is too small: FASTALS_E_BUFFER_TOO_SMALL)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_id_text(fastals_handle model, int32_t side, int32_t index, char* id, int64_t id_cap, int64_t* id_len);
 
 /** The width W of the (row-major W x W) extended Gram matrices for these options: k (+2 for biased models) rounded up to 16.
  *  @param options the model options (kind and factors matter)

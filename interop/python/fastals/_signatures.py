@@ -13,6 +13,7 @@ FASTALS_E_OUT_OF_MEMORY = 6
 FASTALS_E_BUFFER_TOO_SMALL = 7
 FASTALS_E_NOT_SUPPORTED = 8
 FASTALS_E_INVALID_STATE = 9
+FASTALS_E_NUMERICAL = 10
 FASTALS_E_INTERNAL = 99
 
 STATUS_NAMES = {
@@ -26,6 +27,7 @@ STATUS_NAMES = {
     7: "FASTALS_E_BUFFER_TOO_SMALL",
     8: "FASTALS_E_NOT_SUPPORTED",
     9: "FASTALS_E_INVALID_STATE",
+    10: "FASTALS_E_NUMERICAL",
     99: "FASTALS_E_INTERNAL",
 }
 
@@ -59,6 +61,7 @@ class ConfidenceKind(enum.IntEnum):
 
     LINEAR = 0
     LOG = 1
+    SCALED = 2
 
 
 class AlsSolver(enum.IntEnum):
@@ -82,6 +85,13 @@ class DuplicatePolicy(enum.IntEnum):
     SUM = 0
     LAST_WINS = 1
     ERROR = 2
+
+
+class AlsHalfStep(enum.IntEnum):
+    """fastals_als_half_step_t"""
+
+    USERS = 0
+    ITEMS = 1
 
 
 class ColdStartStrategy(enum.IntEnum):
@@ -133,6 +143,8 @@ class FastAlsLoadOptions(ctypes.Structure):
         ("user_column_index", ctypes.c_int32),
         ("item_column_index", ctypes.c_int32),
         ("value_column_index", ctypes.c_int32),
+        ("user_id_kind", ctypes.c_int32),
+        ("item_id_kind", ctypes.c_int32),
     ]
 
 
@@ -177,6 +189,29 @@ SIGNATURES = {
     "fastals_model_set_item_factors": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "factors", "factors_len"]),
     "fastals_model_set_biases": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_float], ["model", "user_biases", "user_biases_len", "item_biases", "item_biases_len", "global_mean"]),
     "fastals_model_free": (ctypes.c_int32, [ctypes.c_uint64], ["model"]),
+    "fastals_part_read": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(FastAlsLoadOptions), ctypes.POINTER(ctypes.c_uint64)], ["path", "options", "part"]),
+    "fastals_part_shape": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32)], ["part", "count", "users", "items"]),
+    "fastals_part_ids": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64], ["part", "user_ids", "user_ids_len", "item_ids", "item_ids_len"]),
+    "fastals_part_entries": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["part", "users", "users_len", "items", "items_len", "values", "values_len"]),
+    "fastals_part_free": (ctypes.c_int32, [ctypes.c_uint64], ["part"]),
+    "fastals_dataset_from_indices": (ctypes.c_int32, [ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(FastAlsLoadOptions), ctypes.POINTER(ctypes.c_uint64)], ["rows", "cols", "first_row", "row_indices", "row_indices_len", "col_indices", "col_indices_len", "values", "values_len", "options", "dataset"]),
+    "fastals_dataset_csr_nnz": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64)], ["dataset", "transposed", "start", "count", "nnz"]),
+    "fastals_dataset_csr_rows": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["dataset", "transposed", "start", "count", "row_offsets", "row_offsets_len", "col_indices", "col_indices_len", "values", "values_len"]),
+    "fastals_gram_chunking": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32)], ["options", "rows", "count", "size"]),
+    "fastals_gram_partials": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.c_int64], ["options", "total_rows", "first_row", "rows", "factors", "factors_len", "biases", "biases_len", "threads", "partials", "partials_len"]),
+    "fastals_gram_reduce": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64], ["options", "count", "partials", "partials_len", "gram", "gram_len"]),
+    "fastals_gram_pair_square_sum": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.POINTER(ctypes.c_double)], ["options", "solved_gram", "solved_gram_len", "fixed_gram", "fixed_gram_len", "sum"]),
+    "fastals_fixed_create": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_uint64)], ["options", "rows", "factors", "factors_len", "biases", "biases_len", "copy", "fixed"]),
+    "fastals_fixed_set_rows": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["fixed_side", "start", "count", "factors", "factors_len", "biases", "biases_len"]),
+    "fastals_fixed_set_gram": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64], ["fixed_side", "gram", "gram_len"]),
+    "fastals_fixed_solve": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_float, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)], ["fixed_side", "first_row", "rows", "row_offsets", "row_offsets_len", "col_indices", "col_indices_len", "values", "values_len", "global_mean", "threads", "solved", "solved_len", "solved_biases", "solved_biases_len", "loss", "regularization"]),
+    "fastals_fixed_free": (ctypes.c_int32, [ctypes.c_uint64], ["fixed_side"]),
+    "fastals_model_create_with_ids": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_uint64)], ["options", "user_ids", "user_ids_len", "item_ids", "item_ids_len", "model"]),
+    "fastals_model_set_factor_rows": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "side", "start", "count", "factors", "factors_len"]),
+    "fastals_model_get_factor_rows": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["model", "side", "start", "count", "factors", "factors_len"]),
+    "fastals_model_set_bias_rows": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_float], ["model", "user_start", "user_biases", "user_biases_len", "item_start", "item_biases", "item_biases_len", "global_mean"]),
+    "fastals_init_rows": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64], ["options", "side", "first_row", "rows", "row_offsets", "row_offsets_len", "factors", "factors_len"]),
+    "fastals_value_sums": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64], ["options", "total_rows", "first_row", "rows", "row_offsets", "row_offsets_len", "values", "values_len", "sums", "sums_len"]),
     "fastals_load_options_init": (ctypes.c_int32, [ctypes.POINTER(FastAlsLoadOptions)], ["options"]),
     "fastals_dataset_load": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(FastAlsLoadOptions), ctypes.POINTER(ctypes.c_uint64)], ["path", "options", "dataset"]),
     "fastals_dataset_save_parquet": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_char_p], ["dataset", "path"]),
@@ -195,9 +230,17 @@ SIGNATURES = {
     "fastals_model_evaluate": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(FastAlsRankingMetrics)], ["model", "train", "test", "k", "threads", "metrics"]),
     "fastals_model_save": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_char_p], ["model", "path"]),
     "fastals_model_load": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)], ["path", "model"]),
+    "fastals_model_saved_size": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int64)], ["model", "size"]),
+    "fastals_model_save_buffer": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)], ["model", "buffer", "capacity", "length"]),
+    "fastals_model_load_buffer": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_uint64)], ["data", "length", "model"]),
     "fastals_model_export_spark": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_char_p, ctypes.c_int32, ctypes.c_int32], ["model", "folder", "include_biases", "overwrite"]),
     "fastals_model_import_spark": (ctypes.c_int32, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint64)], ["folder", "model"]),
     "fastals_dataset_id_text": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)], ["dataset", "side", "index", "id", "id_cap", "id_len"]),
+    "fastals_model_explain": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_float)], ["model", "item", "user_items", "user_items_len", "values", "values_len", "n", "items", "items_len", "contributions", "contributions_len", "count", "score", "baseline"]),
+    "fastals_model_user_ids": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64], ["model", "ids", "ids_len"]),
+    "fastals_model_item_ids": (ctypes.c_int32, [ctypes.c_uint64, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64], ["model", "ids", "ids_len"]),
+    "fastals_model_ids_are_text": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.POINTER(ctypes.c_int32)], ["model", "side", "text"]),
+    "fastals_model_id_text": (ctypes.c_int32, [ctypes.c_uint64, ctypes.c_int32, ctypes.c_int32, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)], ["model", "side", "index", "id", "id_cap", "id_len"]),
     "fastals_gram_width": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.POINTER(ctypes.c_int32)], ["options", "width"]),
     "fastals_gram_compute": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_double), ctypes.c_int64], ["options", "rows", "factors", "factors_len", "biases", "biases_len", "threads", "gram", "gram_len"]),
     "fastals_shard_solve": (ctypes.c_int32, [ctypes.POINTER(FastAlsFitOptions), ctypes.c_int32, ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64, ctypes.POINTER(ctypes.c_int32), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.c_float, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_float), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.c_int64, ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_double)], ["options", "rows", "fixed_rows", "row_offsets", "row_offsets_len", "col_indices", "col_indices_len", "values", "values_len", "fixed_factors", "fixed_factors_len", "fixed_biases", "fixed_biases_len", "fixed_gram", "fixed_gram_len", "global_mean", "threads", "solved", "solved_len", "solved_biases", "solved_biases_len", "solved_gram", "solved_gram_len", "loss", "regularization"]),
