@@ -35,6 +35,7 @@ import inspect
 import json
 import operator
 import os
+import re
 import uuid
 
 import numpy as np
@@ -626,8 +627,13 @@ def _assemble(model, opts, client, gather, cur, sides, user_ids, item_ids, globa
 
 # ---------------------------------------------------------------------------------------------------- command line
 
-_CLASSES = {"Implicit": "AlternatingLeastSquares", "Explicit": "ExplicitALS", "BiasedExplicit": "BiasedExplicitALS",
-            "BiasedImplicit": "BiasedImplicitALS"}
+_CLASSES = {"implicit": "AlternatingLeastSquares", "explicit": "ExplicitALS", "biased_explicit": "BiasedExplicitALS",
+            "biased_implicit": "BiasedImplicitALS"}
+
+
+def _spelling(value):
+    """An enum value of AlsOptions' JSON in the schema's snake_case spelling ('ByCount' from older writers -> 'by_count')."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", str(value)).lower()
 
 
 def estimator_from_options(options):
@@ -636,15 +642,18 @@ def estimator_from_options(options):
     from . import als
     o = dict(options)
     try:
-        cls = getattr(als, _CLASSES[o["kind"]])
+        cls = getattr(als, _CLASSES[_spelling(o["kind"])])
         if float(o.get("cgTolerance", 0)) != 0:
             raise FastAlsArgumentError("cgTolerance %s: the distributed driver supports only 0 (a fixed number of CG "
                                        "steps)" % o["cgTolerance"], sig.FASTALS_E_INVALID_ARGUMENT)
+        solver = _spelling(o["solver"])
+        if solver not in ("cholesky", "conjugate_gradient"):
+            raise KeyError(o["solver"])
         return cls(factors=int(o["factors"]), regularization=float(o["regularization"]), alpha=float(o["alpha"]),
                    iterations=int(o["iterations"]), random_state=int(o["seed"]), num_threads=int(o.get("threads", 0)),
-                   use_cg={"Cholesky": False, "ConjugateGradient": True}[o["solver"]], cg_steps=int(o["cgSteps"]),
-                   confidence={"Linear": "linear", "Log": "log"}[o["confidence"]], epsilon=float(o["epsilon"]),
-                   regularization_scaling={"Constant": "constant", "ByCount": "by_count"}[o["regularizationScaling"]],
+                   use_cg=solver == "conjugate_gradient", cg_steps=int(o["cgSteps"]),
+                   confidence=_spelling(o["confidence"]), epsilon=float(o["epsilon"]),
+                   regularization_scaling=_spelling(o["regularizationScaling"]),
                    init_scale=float(o["initScale"]), early_stop_tolerance=float(o["earlyStopTolerance"]))
     except KeyError as e:
         raise FastAlsArgumentError("options JSON: missing or unknown value %s" % e, sig.FASTALS_E_INVALID_ARGUMENT) from None

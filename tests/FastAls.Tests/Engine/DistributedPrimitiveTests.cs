@@ -108,6 +108,8 @@ public class DistributedPrimitiveTests
         Assert.Equal(3.5f, m.GlobalMean);
         using var plain = new AlsModel(new AlsOptions { Factors = 4 }, 2, 2);
         Assert.Throws<NotSupportedException>(() => plain.SetBiases(0, [1f], 0, []));
-        Assert.Throws<NotSupportedException>(() => plain.SetGlobalMean(1f));
+        // mu is settable on every kind (Spark import and the CLI set it uniformly); only biased explicit scores use it.
+        plain.SetGlobalMean(1f);
+        Assert.Equal(1f, plain.GlobalMean);
     }
 }

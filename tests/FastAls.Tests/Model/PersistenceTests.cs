@@ -310,9 +310,13 @@ public sealed class PersistenceTests : IDisposable
         byte[] v2 = File.ReadAllBytes(resaved);
         Assert.Equal(AlsModel.FileFormatVersion, BinaryPrimitives.ReadInt32LittleEndian(v2.AsSpan(8)));
         Assert.Equal(2, AlsModel.FileFormatVersion);
-        Assert.Equal(v1.Length, v2.Length);
-        Assert.Equal(v1.AsSpan(12, 108).ToArray(), v2.AsSpan(12, 108).ToArray()); // the header fields
-        Assert.Equal(v1.AsSpan(128, v1.Length - 136).ToArray(), v2.AsSpan(128, v2.Length - 136).ToArray()); // the body
+        // Version 2 adds the JSON options section after the header; the shape fields and the factors are the same.
+        Assert.Equal(v1.AsSpan(16, 16).ToArray(), v2.AsSpan(16, 16).ToArray()); // kind, k, users, items
+        Assert.Equal(v1.AsSpan(88, 32).ToArray(), v2.AsSpan(88, 32).ToArray()); // mu, bias flag, id kinds, id section sizes
+        int metaBytes = BinaryPrimitives.ReadInt32LittleEndian(v2.AsSpan(32));
+        Assert.True(metaBytes > 0);
+        Assert.Equal(v1.Length + metaBytes, v2.Length);
+        Assert.Equal(v1.AsSpan(128, v1.Length - 136).ToArray(), v2.AsSpan(128 + metaBytes, v2.Length - 136 - metaBytes).ToArray()); // the body
         Assert.Equal(ContentHash.Of(v2.AsSpan(0, 120)), BinaryPrimitives.ReadUInt64LittleEndian(v2.AsSpan(120)));
         Assert.Equal(ContentHash.Of(v2.AsSpan(0, v2.Length - 8)), BinaryPrimitives.ReadUInt64LittleEndian(v2.AsSpan(v2.Length - 8)));
         using AlsModel back = AlsModel.Load(resaved);
