@@ -229,8 +229,14 @@ public static class SparkAlsFormat
         }
 
         var schema = new ParquetSchema(fields);
-        string path = Path.Combine(dir, $"part-00000-{Guid.NewGuid():D}-c000.snappy.parquet");
-        await using (var fs = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))
+        string name = $"part-00000-{Guid.NewGuid():D}-c000.snappy.parquet";
+        string path = Path.Combine(dir, name);
+
+        // Parquet.Net writes no page checksums: write its file under a hidden name, then copy it with a CRC-32 in
+        // every page header (as InteractionParquetWriter does), so that an import detects a changed byte of the
+        // factors instead of loading other values. Spark's reader accepts (and may verify) page checksums.
+        string raw = Path.Combine(dir, "." + name + ".raw");
+        await using (var fs = new FileStream(raw, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))
         {
             await using ParquetWriter writer = await ParquetWriter.CreateAsync(schema, fs, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, false, ct).ConfigureAwait(false);
             int k = factors.Factors;
@@ -283,6 +289,8 @@ public static class SparkAlsFormat
             }
         }
 
+        ParquetPageChecksums.Add(raw, path);
+        File.Delete(raw);
         await File.WriteAllBytesAsync(Path.Combine(dir, "_SUCCESS"), [], ct).ConfigureAwait(false);
     }
 

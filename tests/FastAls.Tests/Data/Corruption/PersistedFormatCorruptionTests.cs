@@ -353,9 +353,9 @@ public class PersistedFormatCorruptionTests
         byte[] bytes = File.ReadAllBytes(part);
         File.Delete(part);
 
-        // Parquet.Net writes no page checksums, so a changed data byte can be a valid file with other factors:
-        // the edits go to the footer and the page headers, as for the hand-built interaction files.
-        var variants = CorruptionHarness.Variants(bytes, CorruptionHarness.VariantsPerFile(40), seed: 2302 + side.Length, InputCorruptionTests.ParquetStructure(bytes), focusOnly: true);
-        CorruptionHarness.Run(sideDir, "part.parquet", variants, _ => SparkCanonical(folder), expected);
+        // The export adds page checksums, so edits anywhere count (two thirds on the footer and page headers).
+        var variants = CorruptionHarness.Variants(bytes, CorruptionHarness.VariantsPerFile(40), seed: 2302 + side.Length, InputCorruptionTests.ParquetStructure(bytes));
+        CorruptionHarness.Report r = CorruptionHarness.Run(sideDir, "part.parquet", variants, _ => SparkCanonical(folder), expected);
+        Assert.True(r.Rejected > 0);
     }
 }
