@@ -587,6 +587,13 @@ public static unsafe class CsrCache
                 : $"the file has {fileLength} bytes, the header says {length}");
         }
 
+        if (nnz > length / 16)
+        {
+            // Each interaction takes 16 bytes (an index and a value in each half); this also keeps nnz * 4 below
+            // from overflowing into a length that matches.
+            throw Corrupt(path, $"the header claims {nnz} interactions; a file of {length} bytes holds at most {length / 16}");
+        }
+
         var offsets = new long[SectionCount];
         var lengths = new long[SectionCount];
         var hashes = new ulong[SectionCount];

@@ -153,6 +153,27 @@ public class PersistedFormatCorruptionTests
         Assert.Contains($"section {section}", e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// nnz + 2^62 makes nnz × 4 wrap to the same section lengths; the header check rejects the count against the
+    /// file size, naming it, before any length is computed from it.
+    /// </summary>
+    [Fact]
+    public void CsrCache_NnzThatOverflowsTheSectionLengths_IsRejectedByTheHeader()
+    {
+        using var dir = new TempDir();
+        (_, byte[] bytes) = WriteCache(dir);
+        long nnz = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(24));
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(24), nnz + (1L << 62));
+        string path = dir.File("overflow.fcsr");
+        File.WriteAllBytes(path, ResealCache(bytes));
+        foreach (CsrCacheValidation v in Enum.GetValues<CsrCacheValidation>())
+        {
+            InvalidDataException e = Assert.Throws<InvalidDataException>(() => CsrCache.Open(path, v).Dispose());
+            Assert.Contains(path, e.Message, StringComparison.Ordinal);
+            Assert.Contains("interactions", e.Message, StringComparison.Ordinal);
+        }
+    }
+
     // ---------------------------------------------------------------- .fals
 
     private static string ModelCanonical(string path)
