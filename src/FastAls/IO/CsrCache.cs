@@ -587,6 +587,13 @@ public static unsafe class CsrCache
                 : $"the file has {fileLength} bytes, the header says {length}");
         }
 
+        if (nnz > length / 16)
+        {
+            // Each interaction takes 16 bytes (an index and a value in each half); this also keeps nnz * 4 below
+            // from overflowing into a length that matches.
+            throw Corrupt(path, $"the header claims {nnz} interactions; a file of {length} bytes holds at most {length / 16}");
+        }
+
         var offsets = new long[SectionCount];
         var lengths = new long[SectionCount];
         var hashes = new ulong[SectionCount];
@@ -602,6 +609,20 @@ public static unsafe class CsrCache
             {
                 throw Corrupt(path, $"section {s} ({s_sectionNames[s]}) at offset {offsets[s]} with {lengths[s]} bytes does not fit the file or the shapes");
             }
+
+            // The writer's layout exactly: in order, each at the first aligned offset after the one before. A
+            // table that points a section at another one's bytes (same length, consistent checksums) would
+            // otherwise load other data than was written.
+            long place = s == 0 ? HeaderSize : AlignUp(offsets[s - 1] + lengths[s - 1]);
+            if (offsets[s] != place)
+            {
+                throw Corrupt(path, $"section {s} ({s_sectionNames[s]}) is at offset {offsets[s]}; the layout puts it at {place} (sections overlap or leave gaps)");
+            }
+        }
+
+        if (offsets[SectionCount - 1] + lengths[SectionCount - 1] != length)
+        {
+            throw Corrupt(path, $"the sections end at {offsets[SectionCount - 1] + lengths[SectionCount - 1]}, the file at {length}");
         }
 
         return new Header

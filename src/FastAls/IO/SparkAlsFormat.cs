@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FastAls.Internals.IO;
+using FastAls.IO.ParquetSafety;
 using Parquet;
 using Parquet.Schema;
 
@@ -145,6 +146,16 @@ public static class SparkAlsFormat
                 throw new InvalidDataException($"{metaPath}: no positive integer \"rank\".");
             }
 
+            try
+            {
+                // The factor count's range, checked before the rank sizes any buffer.
+                new AlsOptions { Factors = rank }.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"{metaPath}: rank {rank} is out of range ({e.Message})", e);
+            }
+
             if (root.TryGetProperty("fastals", out JsonElement fa))
             {
                 opts = ReadOptions(fa, metaPath, rank);
@@ -218,8 +229,14 @@ public static class SparkAlsFormat
         }
 
         var schema = new ParquetSchema(fields);
-        string path = Path.Combine(dir, $"part-00000-{Guid.NewGuid():D}-c000.snappy.parquet");
-        await using (var fs = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))
+        string name = $"part-00000-{Guid.NewGuid():D}-c000.snappy.parquet";
+        string path = Path.Combine(dir, name);
+
+        // Parquet.Net writes no page checksums: write its file under a hidden name, then copy it with a CRC-32 in
+        // every page header (as InteractionParquetWriter does), so that an import detects a changed byte of the
+        // factors instead of loading other values. Spark's reader accepts (and may verify) page checksums.
+        string raw = Path.Combine(dir, "." + name + ".raw");
+        await using (var fs = new FileStream(raw, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))
         {
             await using ParquetWriter writer = await ParquetWriter.CreateAsync(schema, fs, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, false, ct).ConfigureAwait(false);
             int k = factors.Factors;
@@ -272,6 +289,8 @@ public static class SparkAlsFormat
             }
         }
 
+        ParquetPageChecksums.Add(raw, path);
+        File.Delete(raw);
         await File.WriteAllBytesAsync(Path.Combine(dir, "_SUCCESS"), [], ct).ConfigureAwait(false);
     }
 
@@ -445,96 +464,132 @@ public static class SparkAlsFormat
     }
 
     /// <summary>Appends the rows of every part file in <paramref name="dir"/> (features only when rank &gt; 0).</summary>
+    /// <remarks>
+    /// Each file is opened through <see cref="SafeParquetFile"/>, as interaction input is: the footer is validated
+    /// before Parquet.Net parses it, every page header of a row group's columns is checked (sizes, value counts,
+    /// checksums when present) before a buffer is sized, row and value counts must fit the bytes that hold them,
+    /// and Parquet.Net reads inside the column's pages only; any failure is an <see cref="InvalidDataException"/>
+    /// naming the file, row group and column.
+    /// </remarks>
     private static async Task ReadPartsAsync(string dir, FactorTable table, int rank, CancellationToken ct)
     {
         string[] files = Directory.GetFiles(dir, "*.parquet");
         Array.Sort(files, StringComparer.Ordinal);
         foreach (string file in files)
         {
-            await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-            await using ParquetReader reader = await ParquetReader.CreateAsync(fs, null, false, ct).ConfigureAwait(false);
-            DataField[] df = reader.Schema.GetDataFields();
-            DataField idField = Find(df, "id", file);
-            DataField? feat = rank == 0 ? null : df.FirstOrDefault(f => f.Path.FirstPart == "features") ?? throw new InvalidDataException($"{file}: no \"features\" column.");
-            DataField? bias = df.FirstOrDefault(f => f.Name == "bias" && f.MaxRepetitionLevel == 0);
-            DataField? ext = df.FirstOrDefault(f => f.Name == "external_id" && f.MaxRepetitionLevel == 0);
-            if (idField.ClrType != typeof(int))
+            SafeParquetFile pq = await SafeParquetFile.OpenAsync(file, ct).ConfigureAwait(false);
+            await using (pq.ConfigureAwait(false))
             {
-                throw new InvalidDataException($"{file}: column \"id\" is {idField.ClrType.Name}, not int32.");
+                await ReadPartAsync(pq, table, rank, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task ReadPartAsync(SafeParquetFile pq, FactorTable table, int rank, CancellationToken ct)
+    {
+        string file = pq.File;
+        DataField[] df;
+        try
+        {
+            df = pq.Reader.Schema.GetDataFields();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw SafeParquetFile.Translate(e, file, "schema");
+        }
+
+        DataField idField = Find(df, "id", file);
+        DataField? feat = rank == 0 ? null : df.FirstOrDefault(f => f.Path.FirstPart == "features") ?? throw new InvalidDataException($"{file}: no \"features\" column.");
+        DataField? bias = df.FirstOrDefault(f => f.Name == "bias" && f.MaxRepetitionLevel == 0);
+        DataField? ext = df.FirstOrDefault(f => f.Name == "external_id" && f.MaxRepetitionLevel == 0);
+        if (idField.ClrType != typeof(int))
+        {
+            throw new InvalidDataException($"{file}: column \"id\" is {idField.ClrType.Name}, not int32.");
+        }
+
+        if (feat is not null && (feat.ClrType != typeof(float) || feat.MaxRepetitionLevel != 1))
+        {
+            throw new InvalidDataException($"{file}: column \"features\" is not a list of float.");
+        }
+
+        if (ext is not null && ext.ClrType != typeof(long) && ext.ClrType != typeof(string) && ext.ClrType != typeof(ReadOnlyMemory<char>))
+        {
+            throw new InvalidDataException($"{file}: column \"external_id\" is {ext.ClrType.Name}; int64 or string expected.");
+        }
+
+        int idLeaf = pq.LeafOf(idField);
+        int featLeaf = feat is null ? -1 : pq.LeafOf(feat);
+        int biasLeaf = bias is null ? -1 : pq.LeafOf(bias);
+        int extLeaf = ext is null ? -1 : pq.LeafOf(ext);
+        bool stringIds = ext is not null && ext.ClrType != typeof(long);
+        bool first = table.Count == 0;
+        if (first)
+        {
+            table.Biases = bias is null ? null : [];
+            table.LongIds = ext is null || stringIds ? null : [];
+            table.StringIds = stringIds ? [] : null;
+        }
+        else if ((table.Biases is null) != (bias is null) || (table.LongIds is null) == (ext is not null && !stringIds) || (table.StringIds is null) == stringIds)
+        {
+            throw new InvalidDataException($"{file}: the columns differ from the earlier part files.");
+        }
+
+        for (int g = 0; g < pq.Check.RowGroups.Count; g++)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (pq.Check.RowGroups[g].NumRows == 0)
+            {
+                continue;
             }
 
-            if (feat is not null && (feat.ClrType != typeof(float) || feat.MaxRepetitionLevel != 1))
+            // The row count must fit the bytes of the one-value-per-row columns, the feature count the bytes of
+            // the features, before either sizes a buffer.
+            int n = pq.CheckRowGroup(g, idLeaf, biasLeaf, extLeaf);
+            long numValues = feat is null ? 0 : pq.CheckValues(g, featLeaf);
+            using ParquetRowGroupReader rg = pq.Reader.OpenRowGroupReader(g);
+            var idv = new int[n];
+            await pq.ReadColumnAsync(g, idLeaf, "id", async () => await rg.ReadAsync<int>(idField, idv, null, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            table.SparkIds.AddRange(idv);
+            if (feat is not null)
             {
-                throw new InvalidDataException($"{file}: column \"features\" is not a list of float.");
-            }
-
-            if (ext is not null && ext.ClrType != typeof(long) && ext.ClrType != typeof(string) && ext.ClrType != typeof(ReadOnlyMemory<char>))
-            {
-                throw new InvalidDataException($"{file}: column \"external_id\" is {ext.ClrType.Name}; int64 or string expected.");
-            }
-
-            bool stringIds = ext is not null && ext.ClrType != typeof(long);
-            bool first = table.Count == 0;
-            if (first)
-            {
-                table.Biases = bias is null ? null : [];
-                table.LongIds = ext is null || stringIds ? null : [];
-                table.StringIds = stringIds ? [] : null;
-            }
-            else if ((table.Biases is null) != (bias is null) || (table.LongIds is null) == (ext is not null && !stringIds) || (table.StringIds is null) == stringIds)
-            {
-                throw new InvalidDataException($"{file}: the columns differ from the earlier part files.");
-            }
-
-            for (int g = 0; g < reader.RowGroupCount; g++)
-            {
-                using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
-                int n = checked((int)rg.RowCount);
-                var idv = new int[n];
-                await rg.ReadAsync<int>(idField, idv, null, ct).ConfigureAwait(false);
-                table.SparkIds.AddRange(idv);
-                if (feat is not null)
+                if (numValues != (long)n * rank)
                 {
-                    long numValues = rg.GetMetadata(feat)?.MetaData?.NumValues ?? 0;
-                    if (numValues != (long)n * rank)
+                    throw new InvalidDataException($"{file}, row group {g}: {numValues} feature values for {n} rows of rank {rank} (a null or wrong-length features list).");
+                }
+
+                var vals = new float[numValues];
+                var rep = new int[numValues];
+                var def = new int[numValues];
+                await pq.ReadColumnAsync(g, featLeaf, "features", async () => await rg.ReadRawAsync<float>(feat, vals, def, rep, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                for (int t = 0; t < vals.Length; t++)
+                {
+                    if ((rep[t] == 0) != (t % rank == 0) || def[t] != feat.MaxDefinitionLevel)
                     {
-                        throw new InvalidDataException($"{file}, row group {g}: {numValues} feature values for {n} rows of rank {rank} (a null or wrong-length features list).");
+                        throw new InvalidDataException($"{file}, row group {g}, row {t / rank}: the features list is null or does not have {rank} values.");
                     }
-
-                    var vals = new float[numValues];
-                    var rep = new int[numValues];
-                    var def = new int[numValues];
-                    await rg.ReadRawAsync<float>(feat, vals, def, rep, ct).ConfigureAwait(false);
-                    for (int t = 0; t < vals.Length; t++)
-                    {
-                        if ((rep[t] == 0) != (t % rank == 0) || def[t] != feat.MaxDefinitionLevel)
-                        {
-                            throw new InvalidDataException($"{file}, row group {g}, row {t / rank}: the features list is null or does not have {rank} values.");
-                        }
-                    }
-
-                    table.Values.AddRange(vals);
                 }
 
-                if (bias is not null)
-                {
-                    var b = new float[n];
-                    await rg.ReadAsync<float>(bias, b, null, ct).ConfigureAwait(false);
-                    table.Biases!.AddRange(b);
-                }
+                table.Values.AddRange(vals);
+            }
 
-                if (ext is not null && stringIds)
-                {
-                    var sv = new string[n];
-                    await rg.ReadAsync(ext, sv, null, ct).ConfigureAwait(false);
-                    table.StringIds!.AddRange(sv);
-                }
-                else if (ext is not null)
-                {
-                    var l = new long[n];
-                    await rg.ReadAsync<long>(ext, l, null, ct).ConfigureAwait(false);
-                    table.LongIds!.AddRange(l);
-                }
+            if (bias is not null)
+            {
+                var b = new float[n];
+                await pq.ReadColumnAsync(g, biasLeaf, "bias", async () => await rg.ReadAsync<float>(bias, b, null, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                table.Biases!.AddRange(b);
+            }
+
+            if (ext is not null && stringIds)
+            {
+                var sv = new string[n];
+                await pq.ReadColumnAsync(g, extLeaf, "external_id", async () => await rg.ReadAsync(ext, sv, null).ConfigureAwait(false)).ConfigureAwait(false);
+                table.StringIds!.AddRange(sv);
+            }
+            else if (ext is not null)
+            {
+                var l = new long[n];
+                await pq.ReadColumnAsync(g, extLeaf, "external_id", async () => await rg.ReadAsync<long>(ext, l, null, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                table.LongIds!.AddRange(l);
             }
         }
     }

@@ -310,13 +310,13 @@ public sealed class PersistenceTests : IDisposable
         byte[] v2 = File.ReadAllBytes(resaved);
         Assert.Equal(AlsModel.FileFormatVersion, BinaryPrimitives.ReadInt32LittleEndian(v2.AsSpan(8)));
         Assert.Equal(2, AlsModel.FileFormatVersion);
-        // Version 2 adds the JSON options section after the header; the shape fields and the factors are the same.
-        Assert.Equal(v1.AsSpan(16, 16).ToArray(), v2.AsSpan(16, 16).ToArray()); // kind, k, users, items
-        Assert.Equal(v1.AsSpan(88, 32).ToArray(), v2.AsSpan(88, 32).ToArray()); // mu, bias flag, id kinds, id section sizes
-        int metaBytes = BinaryPrimitives.ReadInt32LittleEndian(v2.AsSpan(32));
-        Assert.True(metaBytes > 0);
-        Assert.Equal(v1.Length + metaBytes, v2.Length);
-        Assert.Equal(v1.AsSpan(128, v1.Length - 136).ToArray(), v2.AsSpan(128 + metaBytes, v2.Length - 136 - metaBytes).ToArray()); // the body
+        // Format 2 moves the options from header fields [32, 88) to a JSON section after the header; the shape,
+        // the global mean, the bias flag, the id kinds and sizes keep their places, and the body is the same.
+        int meta = BinaryPrimitives.ReadInt32LittleEndian(v2.AsSpan(32));
+        Assert.Equal(v1.Length + meta, v2.Length);
+        Assert.Equal(v1.AsSpan(12, 20).ToArray(), v2.AsSpan(12, 20).ToArray()); // header size, kind, k, users, items
+        Assert.Equal(v1.AsSpan(88, 32).ToArray(), v2.AsSpan(88, 32).ToArray()); // mean, bias flag, id kinds and sizes
+        Assert.Equal(v1.AsSpan(128, v1.Length - 136).ToArray(), v2.AsSpan(128 + meta, v2.Length - 136 - meta).ToArray()); // the body
         Assert.Equal(ContentHash.Of(v2.AsSpan(0, 120)), BinaryPrimitives.ReadUInt64LittleEndian(v2.AsSpan(120)));
         Assert.Equal(ContentHash.Of(v2.AsSpan(0, v2.Length - 8)), BinaryPrimitives.ReadUInt64LittleEndian(v2.AsSpan(v2.Length - 8)));
         using AlsModel back = AlsModel.Load(resaved);

@@ -100,6 +100,23 @@ internal sealed class SafeParquetFile : IAsyncDisposable
     }
 
     /// <summary>
+    /// Validates the pages of one column of row group <paramref name="g"/> and returns its value count (for a
+    /// repeated column, the values of every list together), after checking that the count fits the column's
+    /// bytes (at most <see cref="ParquetFileCheck.MaxRowsPerByte"/> values per byte), so that it can size a buffer.
+    /// </summary>
+    public long CheckValues(int g, int leaf)
+    {
+        long values = Check.RowGroups[g].Chunks[leaf].NumValues;
+        long bytes = Check.CheckChunk(_fs, g, leaf);
+        if (values > (ParquetFileCheck.MaxRowsPerByte * bytes) + 4096)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{File}, row group {g}, column '{Check.Leaves[leaf].Path}': the column claims {values} values but holds only {bytes} bytes of data."));
+        }
+
+        return values;
+    }
+
+    /// <summary>
     /// Runs one column read of row group <paramref name="g"/> with Parquet.Net confined to the column's pages
     /// (<see cref="CheckRowGroup"/> must have validated them).
     /// </summary>

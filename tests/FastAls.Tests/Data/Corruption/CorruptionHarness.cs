@@ -152,7 +152,12 @@ internal static class CorruptionHarness
     /// For formats without checksums (text), where a changed digit is a valid file with other data: loading
     /// different data is then not a violation (hangs, crashes, other exceptions and allocation still are).
     /// </param>
-    public static Report Run(string directory, string fileName, IEnumerable<Variant> variants, Func<string, string> loadCanonical, string expected, bool differentDataAllowed = false, long allocBase = 64L << 20, long allocPerByte = 256)
+    /// <param name="namesFile">
+    /// Whether an error message (second argument) names the file for the variant at the path given first;
+    /// default: the message contains that path. For a file that is one of several (a Spark model folder), a
+    /// fault the other files reveal may name them instead.
+    /// </param>
+    public static Report Run(string directory, string fileName, IEnumerable<Variant> variants, Func<string, string> loadCanonical, string expected, bool differentDataAllowed = false, long allocBase = 64L << 20, long allocPerByte = 256, Func<string, string, bool>? namesFile = null)
     {
         var failures = new List<string>();
         int total = 0, same = 0, rejected = 0;
@@ -205,7 +210,7 @@ internal static class CorruptionHarness
                     failures.Add($"{v.Description}: loaded DIFFERENT data without an error");
                 }
             }
-            else if (error is InvalidDataException && error.Message.Contains(path, StringComparison.Ordinal))
+            else if (error is InvalidDataException && (namesFile?.Invoke(path, error.Message) ?? error.Message.Contains(path, StringComparison.Ordinal)))
             {
                 rejected++;
             }
