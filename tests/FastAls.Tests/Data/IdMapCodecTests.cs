@@ -200,4 +200,13 @@ public class IdMapCodecTests
         using AlsModel back = AlsModel.Load(path);
         Assert.Equal("ï2", back.ItemIds.GetString(1));
     }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void LoneSurrogate_IsRefusedOnWrite_NotReplaced(string layoutName)
+    {
+        IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
+        var e = Assert.Throws<ArgumentException>(() => IdMapCodec.Encode(Strings("ok", "bad\ud800"), layout));
+        Assert.Contains("String id 1", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -25,6 +25,7 @@ internal static class IdMapCodec
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The bytes of <paramref name="map"/>'s id section in <paramref name="layout"/>.</summary>
+    /// <exception cref="ArgumentException">A string id holds a lone surrogate (it has no UTF-8 form).</exception>
     public static byte[] Encode(IdMap map, IdSectionLayout layout)
     {
         ArgumentNullException.ThrowIfNull(map);
@@ -44,7 +45,15 @@ internal static class IdMapCodec
         long text = 0;
         for (int i = 0; i < s.Count; i++)
         {
-            text += s_strictUtf8.GetByteCount(s[i]);
+            try
+            {
+                text += s_strictUtf8.GetByteCount(s[i]);
+            }
+            catch (EncoderFallbackException e)
+            {
+                // A lone surrogate has no UTF-8 form; writing U+FFFD instead would store another id.
+                throw new ArgumentException($"String id {i} is not valid Unicode (it holds a lone surrogate), so it cannot be written as UTF-8.", nameof(map), e);
+            }
         }
 
         long head = layout == IdSectionLayout.OffsetTable ? ((long)s.Count + 1) * sizeof(long) : (long)s.Count * sizeof(int);
@@ -96,9 +105,9 @@ internal static class IdMapCodec
 
         if (kind == IdKind.Int64)
         {
-            if (bytes != (long)count * sizeof(long))
+            if (bytes != (long)count * sizeof(long) || bytes > Array.MaxLength)
             {
-                throw Bad(what, $"has {bytes} bytes; {count} int64 ids need {(long)count * sizeof(long)}");
+                throw Bad(what, $"has {bytes} bytes; {count} int64 ids need {(long)count * sizeof(long)} (at most {Array.MaxLength} in one section)");
             }
 
             return;
