@@ -31,7 +31,7 @@ public sealed partial class ExportGenerator
 
             if (byEntry.TryGetValue(m.EntryPoint, out ExportModel? first))
             {
-                Report(spc, new DiagnosticInfo("FALS0003", m.Location, EquatableArray.From(new[] { m.EntryPoint, first.ContainingType.Replace("global::", "") + "." + first.MethodName })));
+                Report(spc, new DiagnosticInfo(DiagnosticDescriptors.DuplicateEntryPoint, m.Location, EquatableArray.From(new[] { m.EntryPoint, first.ContainingType.Replace("global::", "") + "." + first.MethodName })));
                 continue;
             }
 
@@ -45,14 +45,8 @@ public sealed partial class ExportGenerator
 
     private static void Report(SourceProductionContext spc, DiagnosticInfo d)
     {
-        DiagnosticDescriptor? descriptor = DiagnosticDescriptors.ById(d.Id);
-        if (descriptor is null)
-        {
-            return;
-        }
-
         Location location = d.Location is { } l ? Location.Create(l.FilePath, l.Span, l.LineSpan) : Location.None;
-        spc.ReportDiagnostic(Diagnostic.Create(descriptor, location, d.Args.Select(a => (object?)a).ToArray()));
+        spc.ReportDiagnostic(Diagnostic.Create(d.Descriptor, location, d.Args.Select(a => (object?)a).ToArray()));
     }
 
     internal static string EmitExports(IReadOnlyList<ExportModel> exports)

@@ -7,22 +7,8 @@ namespace FastAls.Generators;
 
 public sealed partial class ExportGenerator
 {
-    /// <summary>The status codes as C and Python spell them (kept in step with FastAlsStatus in SupportSources).</summary>
-    private static readonly (string Name, int Value, string Doc)[] s_statuses =
-    {
-        ("FASTALS_OK", 0, "Success."),
-        ("FASTALS_E_INVALID_ARGUMENT", 1, "An argument is out of range, NULL where it must not be, or inconsistent with another."),
-        ("FASTALS_E_INVALID_HANDLE", 2, "A handle is 0, unknown, already freed, or of the wrong kind."),
-        ("FASTALS_E_IO", 3, "A file could not be read or written."),
-        ("FASTALS_E_INVALID_DATA", 4, "Input data (a file or arrays) is malformed."),
-        ("FASTALS_E_CANCELLED", 5, "The operation was cancelled (a callback returned non-zero)."),
-        ("FASTALS_E_OUT_OF_MEMORY", 6, "Memory ran out."),
-        ("FASTALS_E_BUFFER_TOO_SMALL", 7, "An output buffer is too small; the needed size was written."),
-        ("FASTALS_E_NOT_SUPPORTED", 8, "The operation is not supported for this model or build."),
-        ("FASTALS_E_INVALID_STATE", 9, "The object is not in a state that allows the operation."),
-        ("FASTALS_E_NUMERICAL", 10, "A solve failed numerically: a system not positive definite or a diverging (non-finite) solution; the message names the side and row."),
-        ("FASTALS_E_INTERNAL", 99, "An unexpected internal error (the message names the exception)."),
-    };
+    /// <summary>The status codes as C and Python spell them, from <see cref="StatusCodes"/> (as is the managed FastAlsStatus).</summary>
+    private static readonly (string Name, int Value, string Doc)[] s_statuses = StatusCodes.ForInterface();
 
     private static string EmitInterface(IReadOnlyList<ExportModel> exports)
     {

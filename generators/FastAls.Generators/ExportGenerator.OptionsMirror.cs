@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using FastAls.Generators.Diagnostics;
 using FastAls.Generators.Helpers;
 using FastAls.Generators.Models;
 using Microsoft.CodeAnalysis;
@@ -38,7 +39,7 @@ public sealed partial class ExportGenerator
         string targetName = target?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "";
         if (target is null)
         {
-            diags.Add(new DiagnosticInfo("FALS0008", loc, EquatableArray.From(new[] { st.Name, "?", "(the attribute needs typeof(an options type))" })));
+            diags.Add(new DiagnosticInfo(DiagnosticDescriptors.OptionsMirrorLacksField, loc, EquatableArray.From(new[] { st.Name, "?", "(the attribute needs typeof(an options type))" })));
         }
         else
         {
@@ -53,7 +54,7 @@ public sealed partial class ExportGenerator
 
                 if (!fields.TryGetValue(p.Name, out IFieldSymbol? f) || !SymbolEqualityComparer.Default.Equals(f.Type, p.Type))
                 {
-                    diags.Add(new DiagnosticInfo("FALS0008", loc, EquatableArray.From(new[] { st.Name, target.Name, p.Name + " (" + p.Type.ToDisplayString() + ")" })));
+                    diags.Add(new DiagnosticInfo(DiagnosticDescriptors.OptionsMirrorLacksField, loc, EquatableArray.From(new[] { st.Name, target.Name, p.Name + " (" + p.Type.ToDisplayString() + ")" })));
                     continue;
                 }
 

@@ -68,18 +68,18 @@ public sealed partial class ExportGenerator : IIncrementalGenerator
 
         if (!Naming.IsValidEntryPoint(entry))
         {
-            diags.Add(new DiagnosticInfo("FALS0004", loc, EquatableArray.From(new[] { entry })));
+            diags.Add(new DiagnosticInfo(DiagnosticDescriptors.InvalidEntryPoint, loc, EquatableArray.From(new[] { entry })));
         }
 
         if (!method.IsStatic)
         {
-            diags.Add(new DiagnosticInfo("FALS0001", loc, EquatableArray.From(new[] { method.Name })));
+            diags.Add(new DiagnosticInfo(DiagnosticDescriptors.ExportMustBeStatic, loc, EquatableArray.From(new[] { method.Name })));
         }
 
         if (method.DeclaredAccessibility is Accessibility.Private or Accessibility.Protected or Accessibility.ProtectedAndInternal
             || method.IsGenericMethod || method.ContainingType.IsGenericType || IsPrivateNested(method.ContainingType))
         {
-            diags.Add(new DiagnosticInfo("FALS0006", loc, EquatableArray.From(new[] { method.Name })));
+            diags.Add(new DiagnosticInfo(DiagnosticDescriptors.ExportNotReachable, loc, EquatableArray.From(new[] { method.Name })));
         }
 
         ct.ThrowIfCancellationRequested();
@@ -93,14 +93,14 @@ public sealed partial class ExportGenerator : IIncrementalGenerator
             TypeRef? t = MapParameter(p, out string why, diags);
             if (t is null)
             {
-                diags.Add(new DiagnosticInfo("FALS0002", LocationOf(p.Locations.FirstOrDefault()) ?? loc,
+                diags.Add(new DiagnosticInfo(DiagnosticDescriptors.UnsupportedParameterType, LocationOf(p.Locations.FirstOrDefault()) ?? loc,
                     EquatableArray.From(new[] { p.Name, entry, p.Type.ToDisplayString(), why })));
                 continue;
             }
 
             if (release && t.Kind != AbiKind.Handle)
             {
-                diags.Add(new DiagnosticInfo("FALS0002", LocationOf(p.Locations.FirstOrDefault()) ?? loc,
+                diags.Add(new DiagnosticInfo(DiagnosticDescriptors.UnsupportedParameterType, LocationOf(p.Locations.FirstOrDefault()) ?? loc,
                     EquatableArray.From(new[] { p.Name, entry, p.Type.ToDisplayString(), "[FastAlsRelease] applies to class handles only" })));
                 continue;
             }
@@ -111,7 +111,7 @@ public sealed partial class ExportGenerator : IIncrementalGenerator
         TypeRef? ret = MapReturn(method.ReturnType, diags);
         if (ret is null)
         {
-            diags.Add(new DiagnosticInfo("FALS0005", loc, EquatableArray.From(new[] { entry, method.ReturnType.ToDisplayString() })));
+            diags.Add(new DiagnosticInfo(DiagnosticDescriptors.UnsupportedReturnType, loc, EquatableArray.From(new[] { entry, method.ReturnType.ToDisplayString() })));
             ret = new TypeRef(AbiKind.Void, "void", "void", "None");
         }
 
@@ -408,7 +408,7 @@ public sealed partial class ExportGenerator : IIncrementalGenerator
                 : null;
             if (ft is null || ft.Struct is not null)
             {
-                diags.Add(new DiagnosticInfo("FALS0007", LocationOf(f.Locations.FirstOrDefault()),
+                diags.Add(new DiagnosticInfo(DiagnosticDescriptors.UnsupportedFieldType, LocationOf(f.Locations.FirstOrDefault()),
                     EquatableArray.From(new[] { f.Name, st.Name, f.Type.ToDisplayString() })));
                 ok = false;
                 continue;

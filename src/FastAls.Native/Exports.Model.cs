@@ -522,57 +522,24 @@ internal static unsafe partial class Exports
             rowOf[users[r]] = r;
         }
 
-        var rowOffsets = new long[model.Users + 1];
-        for (int u = 0; u < model.Users; u++)
+        // Each user's row once (a repeated user's rows are equal, checked above); repeated items in a row are
+        // harmless for filtering, so the builder keeps one of them (all values are 1).
+        using var builder = new InteractionBuilder(model.Users, model.Items, DuplicatePolicy.LastWins);
+        for (int r = 0; r < users.Length; r++)
         {
-            int r = rowOf[u];
-            rowOffsets[u + 1] = rowOffsets[u] + (r < 0 ? 0 : offsets[r + 1] - offsets[r]);
-        }
-
-        var cols = new int[rowOffsets[^1]];
-        for (int u = 0; u < model.Users; u++)
-        {
-            int r = rowOf[u];
-            if (r < 0)
+            if (rowOf[users[r]] != r)
             {
                 continue;
             }
 
-            Span<int> dest = cols.AsSpan((int)rowOffsets[u], (int)(rowOffsets[u + 1] - rowOffsets[u]));
-            seen[(int)offsets[r]..(int)offsets[r + 1]].CopyTo(dest);
-            dest.Sort();
-            for (int p = 0; p < dest.Length; p++)
+            foreach (int item in seen[(int)offsets[r]..(int)offsets[r + 1]])
             {
-                CheckIndex(dest[p], model.Items, "seen_items", "items");
+                CheckIndex(item, model.Items, "seen_items", "items");
+                builder.AddIndices(users[r], item, 1f);
             }
         }
 
-        // Repeated items in a row are harmless for filtering: drop them so the matrix is valid.
-        var values = new float[cols.Length];
-        Array.Fill(values, 1f);
-        return Dedupe(model.Users, model.Items, rowOffsets, cols, values);
-    }
-
-    private static CsrMatrix Dedupe(int rows, int cols, long[] offsets, int[] idx, float[] values)
-    {
-        var outOffsets = new long[rows + 1];
-        int w = 0;
-        for (int r = 0; r < rows; r++)
-        {
-            for (long p = offsets[r]; p < offsets[r + 1]; p++)
-            {
-                if (p == offsets[r] || idx[p] != idx[p - 1])
-                {
-                    idx[w] = idx[p];
-                    values[w] = values[p];
-                    w++;
-                }
-            }
-
-            outOffsets[r + 1] = w;
-        }
-
-        return CsrMatrix.FromArrays(rows, cols, outOffsets, idx[..w], values[..w]);
+        return builder.BuildUserItems();
     }
 
     /// <summary>

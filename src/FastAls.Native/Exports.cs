@@ -131,8 +131,22 @@ internal static unsafe partial class Exports
     /// <param name="values">value of each interaction (finite)</param>
     /// <returns>the dataset</returns>
     [FastAlsExport("fastals_dataset_from_coo", Result = "dataset")]
-    internal static Dataset DatasetFromCoo(ReadOnlySpan<long> userIds, ReadOnlySpan<long> itemIds, ReadOnlySpan<float> values) =>
-        CooBuilder.Build(userIds, itemIds, values);
+    internal static Dataset DatasetFromCoo(ReadOnlySpan<long> userIds, ReadOnlySpan<long> itemIds, ReadOnlySpan<float> values)
+    {
+        if (userIds.Length != itemIds.Length || userIds.Length != values.Length)
+        {
+            throw new ArgumentException($"user_ids, item_ids and values must have the same length (got {userIds.Length}, {itemIds.Length}, {values.Length}).", nameof(values));
+        }
+
+        // The library's builder: ids in first-seen order, duplicates summed in input order, non-finite values named by index.
+        using var builder = new FastAls.IO.InteractionBuilder(IdKind.Int64, IdKind.Int64, FastAls.IO.DuplicatePolicy.Sum);
+        builder.BeginBlock(s_cooSource);
+        builder.AddRange(userIds, itemIds, values);
+        return builder.Build();
+    }
+
+    /// <summary>How messages name an entry of fastals_dataset_from_coo's arrays ("the COO arrays, index 3, column values").</summary>
+    private static readonly FastAls.IO.SourceBlock s_cooSource = new("the COO arrays", -1, 0, "user_ids", "item_ids", "values", "index");
 
     /// <summary>The shape of a dataset.</summary>
     /// <param name="dataset">the dataset</param>

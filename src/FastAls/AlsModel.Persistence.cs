@@ -70,8 +70,8 @@ public sealed partial class AlsModel
     private void WriteTo(Stream s)
     {
         var sum = new XxHash64();
-        byte[] uid = EncodeIds(UserIds);
-        byte[] iid = EncodeIds(ItemIds);
+        byte[] uid = IdMapCodec.Encode(UserIds, IdSectionLayout.LengthPrefixed);
+        byte[] iid = IdMapCodec.Encode(ItemIds, IdSectionLayout.LengthPrefixed);
         var h = new byte[HeaderSize];
         Span<byte> p = h;
         FileMagic.CopyTo(p);
@@ -129,26 +129,6 @@ public sealed partial class AlsModel
         {
             Put(s, sum, MemoryMarshal.AsBytes<float>(m.Row(r)));
         }
-    }
-
-    private static byte[] EncodeIds(IdMap ids)
-    {
-        if (ids.Kind == IdKind.Int64)
-        {
-            return MemoryMarshal.AsBytes(ids.Int64Ids).ToArray();
-        }
-
-        using var ms = new MemoryStream();
-        Span<byte> len = stackalloc byte[4];
-        foreach (string id in ids.StringIds)
-        {
-            byte[] b = Encoding.UTF8.GetBytes(id);
-            BinaryPrimitives.WriteInt32LittleEndian(len, b.Length);
-            ms.Write(len);
-            ms.Write(b);
-        }
-
-        return ms.ToArray();
     }
 
     private static AlsModel ReadFrom(Stream s, long fileLength)
@@ -269,8 +249,8 @@ public sealed partial class AlsModel
             (options, ratingMean) = ReadMetadata(s, sum, metaBytes, BinaryPrimitives.ReadUInt64LittleEndian(p[40..]), options);
         }
 
-        CheckIdSection(userIdKind, users, uidBytes, "user");
-        CheckIdSection(itemIdKind, items, iidBytes, "item");
+        IdMapCodec.CheckSize(userIdKind, users, uidBytes, IdSectionLayout.LengthPrefixed, "user");
+        IdMapCodec.CheckSize(itemIdKind, items, iidBytes, IdSectionLayout.LengthPrefixed, "item");
 
         var uf = new FactorMatrix(users, options.Factors);
         var itf = new FactorMatrix(items, options.Factors);
@@ -300,8 +280,8 @@ public sealed partial class AlsModel
                 throw new InvalidDataException("the checksum does not match the contents: the file is corrupted.");
             }
 
-            IdMap uids = DecodeIds(uidRaw, userIdKind, users, "user");
-            IdMap iids = DecodeIds(iidRaw, itemIdKind, items, "item");
+            IdMap uids = IdMapCodec.Decode(uidRaw, userIdKind, users, IdSectionLayout.LengthPrefixed, "user");
+            IdMap iids = IdMapCodec.Decode(iidRaw, itemIdKind, items, IdSectionLayout.LengthPrefixed, "item");
             return new AlsModel(options, uf, itf, ub, ib, uids, iids, mu, ratingMean);
         }
         catch
@@ -376,15 +356,6 @@ public sealed partial class AlsModel
         return (o, m.RatingMean ?? float.NaN);
     }
 
-    private static void CheckIdSection(IdKind kind, int count, long bytes, string what)
-    {
-        bool ok = kind == IdKind.Int64 ? bytes == (long)count * 8 : bytes >= (long)count * 4;
-        if (!ok || bytes < 0)
-        {
-            throw new InvalidDataException($"the {what} id section of {bytes} bytes cannot hold {count} {kind} ids.");
-        }
-    }
-
     private static void ReadFactors(Stream s, NonCryptographicHashAlgorithm sum, FactorMatrix m, string side)
     {
         for (int r = 0; r < m.Rows; r++)
@@ -419,64 +390,6 @@ public sealed partial class AlsModel
         sum.Append(dest);
     }
 
-    private static IdMap DecodeIds(byte[] raw, IdKind kind, int count, string what)
-    {
-        if (kind == IdKind.Int64)
-        {
-            var map = IdMap.CreateInt64(count);
-            ReadOnlySpan<long> ids = MemoryMarshal.Cast<byte, long>(raw);
-            for (int i = 0; i < ids.Length; i++)
-            {
-                if (map.GetOrAdd(ids[i]) != i)
-                {
-                    throw new InvalidDataException($"{what} id {ids[i]} appears twice.");
-                }
-            }
-
-            return map;
-        }
-
-        var sm = IdMap.CreateString(count);
-        int pos = 0;
-        var utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
-        for (int i = 0; i < count; i++)
-        {
-            if (raw.Length - pos < 4)
-            {
-                throw new InvalidDataException($"the {what} id section ends inside id {i}.");
-            }
-
-            int len = BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(pos));
-            pos += 4;
-            if (len < 0 || len > raw.Length - pos)
-            {
-                throw new InvalidDataException($"{what} id {i} claims {len} bytes; the section has {raw.Length - pos} left.");
-            }
-
-            string id;
-            try
-            {
-                id = utf8.GetString(raw, pos, len);
-            }
-            catch (DecoderFallbackException e)
-            {
-                throw new InvalidDataException($"{what} id {i} is not valid UTF-8.", e);
-            }
-
-            pos += len;
-            if (sm.GetOrAdd(id) != i)
-            {
-                throw new InvalidDataException($"{what} id '{id}' appears twice.");
-            }
-        }
-
-        if (pos != raw.Length)
-        {
-            throw new InvalidDataException($"the {what} id section has {raw.Length - pos} bytes after its last id.");
-        }
-
-        return sm;
-    }
     /// <summary>The JSON section of a version 2 model file: the options, and the plain explicit model's mean rating.</summary>
     internal sealed record FileMetadata([property: JsonRequired] AlsOptions Options, float? RatingMean);
 }

@@ -38,17 +38,4 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor OptionsMirrorLacksField = new(
         "FALS0008", "Options struct lacks an option", "Struct '{0}' mirrors '{1}' but has no field of the same name and type for its option {2}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
-
-    public static DiagnosticDescriptor? ById(string id) => id switch
-    {
-        "FALS0001" => ExportMustBeStatic,
-        "FALS0002" => UnsupportedParameterType,
-        "FALS0003" => DuplicateEntryPoint,
-        "FALS0004" => InvalidEntryPoint,
-        "FALS0005" => UnsupportedReturnType,
-        "FALS0006" => ExportNotReachable,
-        "FALS0007" => UnsupportedFieldType,
-        "FALS0008" => OptionsMirrorLacksField,
-        _ => null,
-    };
 }

@@ -1,4 +1,5 @@
 using FastAls.Generators.Helpers;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
 namespace FastAls.Generators.Models;
@@ -66,7 +67,11 @@ internal sealed record EnumModel(string Managed, string CName, string PyName, st
 /// <summary>Where a diagnostic goes, without keeping a <c>Location</c> (or its syntax tree) alive.</summary>
 internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan);
 
-internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Args);
+/// <summary>
+/// A diagnostic to report: its descriptor (from <c>DiagnosticDescriptors</c>, so no diagnostic can name an id
+/// that has none), where, and the message arguments. Descriptors compare by value, so the record stays equatable.
+/// </summary>
+internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationInfo? Location, EquatableArray<string> Args);
 
 /// <summary>A <c>[FastAlsOptionsMirror]</c> struct: the record it mirrors and the fields matched to its properties.</summary>
 internal sealed record MirrorModel(string Namespace, string Struct, string Target, EquatableArray<string> Fields, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -175,8 +175,8 @@ public static unsafe class CsrCache
                 throw Corrupt(path, $"the item-user matrix (sections 3-5) does not match the user-item matrix (sections 0-2): {e.Message.TrimEnd('.')}");
             }
 
-            IdMap users = ReadIds(path, b + h.Offsets[6], h.Lengths[6], h.Users, h.UserKind, s_sectionNames[6]);
-            IdMap items = ReadIds(path, b + h.Offsets[7], h.Lengths[7], h.Items, h.ItemKind, s_sectionNames[7]);
+            IdMap users = ReadIds(path, b + h.Offsets[6], h.Lengths[6], h.Users, h.UserKind, "user");
+            IdMap items = ReadIds(path, b + h.Offsets[7], h.Lengths[7], h.Items, h.ItemKind, "item");
             var ds = new Dataset(ui, users, items, iu, trustedTranspose: true);
             map.Release();
             return ds;
@@ -303,8 +303,8 @@ public static unsafe class CsrCache
             throw new PlatformNotSupportedException("CSR cache files are little-endian; this machine is big-endian.");
         }
 
-        byte[] userIds = EncodeIds(ds.UserIds);
-        byte[] itemIds = EncodeIds(ds.ItemIds);
+        byte[] userIds = IdMapCodec.Encode(ds.UserIds, IdSectionLayout.OffsetTable);
+        byte[] itemIds = IdMapCodec.Encode(ds.ItemIds, IdSectionLayout.OffsetTable);
         byte[] meta = Encoding.UTF8.GetBytes((source.Path ?? string.Empty) + "\0" + options);
         CsrMatrix ui = ds.UserItems, iu = ds.ItemUsers;
         long nnz = ui.Nnz;
@@ -397,82 +397,16 @@ public static unsafe class CsrCache
         }
     }
 
-    private static byte[] EncodeIds(IdMap map)
-    {
-        if (map.Kind == IdKind.Int64)
-        {
-            ReadOnlySpan<long> ids = map.Int64Ids;
-            var bytes = new byte[ids.Length * sizeof(long)];
-            System.Runtime.InteropServices.MemoryMarshal.AsBytes(ids).CopyTo(bytes);
-            return bytes;
-        }
-
-        IReadOnlyList<string> s = map.StringIds;
-        long total = 0;
-        for (int i = 0; i < s.Count; i++)
-        {
-            total += Encoding.UTF8.GetByteCount(s[i]);
-        }
-
-        long head = ((long)s.Count + 1) * sizeof(long);
-        var buf = new byte[checked(head + total)];
-        long at = head;
-        for (int i = 0; i < s.Count; i++)
-        {
-            BinaryPrimitives.WriteInt64LittleEndian(buf.AsSpan(i * sizeof(long)), at - head);
-            at += Encoding.UTF8.GetBytes(s[i], buf.AsSpan((int)at));
-        }
-
-        BinaryPrimitives.WriteInt64LittleEndian(buf.AsSpan(s.Count * sizeof(long)), at - head);
-        return buf;
-    }
-
     private static IdMap ReadIds(string path, byte* p, long length, int count, IdKind kind, string name)
     {
         try
         {
-            if (kind == IdKind.Int64)
-            {
-                if (length != (long)count * sizeof(long))
-                {
-                    throw Corrupt(path, $"section {name} has {length} bytes; {count} int64 ids need {(long)count * sizeof(long)}");
-                }
-
-                return IdMap.FromInt64(new ReadOnlySpan<long>(p, count));
-            }
-
-            long head = ((long)count + 1) * sizeof(long);
-            if (length < head)
-            {
-                throw Corrupt(path, $"section {name} has {length} bytes, too few for {count} string offsets");
-            }
-
-            long* off = (long*)p;
-            long textLength = length - head;
-            if (off[0] != 0 || off[count] != textLength)
-            {
-                throw Corrupt(path, $"section {name}: string offsets do not span the text ({off[0]}..{off[count]} of {textLength} bytes)");
-            }
-
-            var utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
-            var ids = new string[count];
-            byte* text = p + head;
-            for (int i = 0; i < count; i++)
-            {
-                long s = off[i], e = off[i + 1];
-                if (e < s || e > textLength)
-                {
-                    throw Corrupt(path, $"section {name}: string offsets out of order at id {i}");
-                }
-
-                ids[i] = utf8.GetString(text + s, checked((int)(e - s)));
-            }
-
-            return IdMap.FromStrings(ids);
+            IdMapCodec.CheckSize(kind, count, length, IdSectionLayout.OffsetTable, name);
+            return IdMapCodec.Decode(new ReadOnlySpan<byte>(p, (int)length), kind, count, IdSectionLayout.OffsetTable, name);
         }
-        catch (Exception e) when (e is DecoderFallbackException or OverflowException or InvalidDataException && !e.Message.StartsWith(path, StringComparison.Ordinal))
+        catch (InvalidDataException e)
         {
-            throw Corrupt(path, $"section {name}: {e.Message}");
+            throw Corrupt(path, e.Message.TrimEnd('.'));
         }
     }
 

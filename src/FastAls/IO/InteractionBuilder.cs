@@ -35,6 +35,10 @@ public sealed unsafe class InteractionBuilder : IDisposable
     private readonly List<(long Start, SourceBlock Block)> _blocks = [];
     private readonly bool _rejectZero;
     private readonly bool _rejectNegative;
+    private readonly IdMap? _userIds;
+    private readonly IdMap? _itemIds;
+    private readonly int _denseUsers;
+    private readonly int _denseItems;
     private int* _users;
     private int* _items;
     private float* _values;
@@ -70,8 +74,8 @@ public sealed unsafe class InteractionBuilder : IDisposable
             throw new ArgumentOutOfRangeException(nameof(values), values, "Unknown value policy.");
         }
 
-        UserIds = userIds;
-        ItemIds = itemIds;
+        _userIds = userIds;
+        _itemIds = itemIds;
         Duplicates = duplicates;
         Values = values;
         _rejectZero = (values & ValuePolicy.RejectZero) != 0;
@@ -79,11 +83,31 @@ public sealed unsafe class InteractionBuilder : IDisposable
         _blocks.Add((0, SourceBlock.InMemory));
     }
 
+    /// <summary>
+    /// A builder of a <paramref name="users"/> x <paramref name="items"/> matrix from dense indices only
+    /// (<see cref="AddIndices"/>, then <see cref="BuildUserItems"/>), for callers whose rows and columns are
+    /// already indices of a model: no id maps are built, and messages name the indices.
+    /// </summary>
+    internal InteractionBuilder(int users, int items, DuplicatePolicy duplicates)
+        : this(IdMap.CreateInt64(), IdMap.CreateInt64(), duplicates)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(users);
+        ArgumentOutOfRangeException.ThrowIfNegative(items);
+        _userIds = null;
+        _itemIds = null;
+        _denseUsers = users;
+        _denseItems = items;
+    }
+
     /// <summary>User ids seen so far (dense index = row).</summary>
-    public IdMap UserIds { get; }
+    public IdMap UserIds => _userIds ?? throw new InvalidOperationException("This builder takes dense indices; it has no id maps.");
 
     /// <summary>Item ids seen so far (dense index = column).</summary>
-    public IdMap ItemIds { get; }
+    public IdMap ItemIds => _itemIds ?? throw new InvalidOperationException("This builder takes dense indices; it has no id maps.");
+
+    private int UserCount => _userIds?.Count ?? _denseUsers;
+
+    private int ItemCount => _itemIds?.Count ?? _denseItems;
 
     /// <summary>How duplicate pairs are resolved.</summary>
     public DuplicatePolicy Duplicates { get; }
@@ -132,7 +156,7 @@ public sealed unsafe class InteractionBuilder : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AddIndices(int userIndex, int itemIndex, float value)
     {
-        if ((uint)userIndex >= (uint)UserIds.Count || (uint)itemIndex >= (uint)ItemIds.Count)
+        if ((uint)userIndex >= (uint)UserCount || (uint)itemIndex >= (uint)ItemCount)
         {
             ThrowIndex(userIndex, itemIndex);
         }
@@ -235,17 +259,35 @@ public sealed unsafe class InteractionBuilder : IDisposable
     /// <exception cref="InvalidDataException">A duplicate pair under <see cref="DuplicatePolicy.Error"/>.</exception>
     public Dataset Build()
     {
+        CsrMatrix userItems = BuildUserItems();
+        try
+        {
+            CsrMatrix itemUsers = userItems.Transpose();
+            return new Dataset(userItems, UserIds, ItemIds, itemUsers, trustedTranspose: true);
+        }
+        catch
+        {
+            userItems.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Builds the user-by-item CSR only (sorted columns, duplicates resolved per <see cref="Duplicates"/>) and
+    /// releases the builder's memory. Can be called once, instead of <see cref="Build"/>.
+    /// </summary>
+    internal CsrMatrix BuildUserItems()
+    {
         ObjectDisposedException.ThrowIf(_built, this);
         _built = true;
-        int users = UserIds.Count;
-        int items = ItemIds.Count;
+        int users = UserCount;
+        int items = ItemCount;
         long n = _count;
         long* userCount = null;
         long* itemNext = null;
         int* tmpUser = null;
         float* tmpValue = null;
         NativeOwner? owner = new NativeOwner();
-        CsrMatrix? userItems = null;
         try
         {
             // Pass 1: count per user and per item.
@@ -342,7 +384,7 @@ public sealed unsafe class InteractionBuilder : IDisposable
                     {
                         throw new InvalidDataException(string.Create(
                             CultureInfo.InvariantCulture,
-                            $"The duplicate interactions of user {UserIds.Format(badRow)} and item {ItemIds.Format(badCol)} sum to {badSum:R}, beyond float32's range (±{float.MaxValue:R}); rescale the values or use another duplicate policy."));
+                            $"The duplicate interactions of user {FormatUser(badRow)} and item {FormatItem(badCol)} sum to {badSum:R}, beyond float32's range (±{float.MaxValue:R}); rescale the values or use another duplicate policy."));
                     }
                 }
                 catch
@@ -355,15 +397,12 @@ public sealed unsafe class InteractionBuilder : IDisposable
                 owner = merged;
             }
 
-            userItems = new CsrMatrix(users, items, off, idx, val, owner);
+            var userItems = new CsrMatrix(users, items, off, idx, val, owner);
             owner = null;
-            FreeChunks();
-            CsrMatrix itemUsers = userItems.Transpose();
-            return new Dataset(userItems, UserIds, ItemIds, itemUsers, trustedTranspose: true);
+            return userItems;
         }
         catch
         {
-            userItems?.Dispose();
             owner?.Dispose();
             throw;
         }
@@ -390,6 +429,10 @@ public sealed unsafe class InteractionBuilder : IDisposable
     {
         FreeChunks();
     }
+
+    private string FormatUser(int index) => _userIds?.Format(index) ?? index.ToString(CultureInfo.InvariantCulture);
+
+    private string FormatItem(int index) => _itemIds?.Format(index) ?? index.ToString(CultureInfo.InvariantCulture);
 
     private static IdMap NewMap(IdKind kind) => kind switch
     {
@@ -523,8 +566,8 @@ public sealed unsafe class InteractionBuilder : IDisposable
     private void ThrowIndex(int userIndex, int itemIndex)
     {
         throw new ArgumentOutOfRangeException(
-            (uint)userIndex >= (uint)UserIds.Count ? nameof(userIndex) : nameof(itemIndex),
-            string.Create(CultureInfo.InvariantCulture, $"Index ({userIndex}, {itemIndex}) is outside the id maps ({UserIds.Count} users, {ItemIds.Count} items); add the ids to UserIds/ItemIds first."));
+            (uint)userIndex >= (uint)UserCount ? nameof(userIndex) : nameof(itemIndex),
+            string.Create(CultureInfo.InvariantCulture, $"Index ({userIndex}, {itemIndex}) is outside the id maps ({UserCount} users, {ItemCount} items); add the ids to UserIds/ItemIds first."));
     }
 
     [DoesNotReturn]
@@ -571,6 +614,6 @@ public sealed unsafe class InteractionBuilder : IDisposable
         string b = second >= 0 ? Describe(second, InteractionColumn.Item) : "?";
         throw new InvalidDataException(string.Create(
             CultureInfo.InvariantCulture,
-            $"Duplicate interaction (user {UserIds.Format(userIndex)}, item {ItemIds.Format(itemIndex)}) at {b}; first seen at {a} ({dups} duplicate(s) in all). DuplicatePolicy.Error forbids duplicates; choose Sum or LastWins to merge them."));
+            $"Duplicate interaction (user {FormatUser(userIndex)}, item {FormatItem(itemIndex)}) at {b}; first seen at {a} ({dups} duplicate(s) in all). DuplicatePolicy.Error forbids duplicates; choose Sum or LastWins to merge them."));
     }
 }

@@ -124,4 +124,34 @@ public class InteractionBuilderTests
         c.Dispose();
         Assert.Throws<ObjectDisposedException>(() => c.Add(1, 2, 1f));
     }
+
+    [Fact]
+    public void DenseIndices_BuildTheUserItemMatrixOfTheGivenShape_WithoutIdMaps()
+    {
+        // The C ABI's seen-items matrix: rows and columns are model indices; empty rows and columns stay.
+        using var b = new InteractionBuilder(5, 7, DuplicatePolicy.LastWins);
+        b.AddIndices(3, 6, 1f);
+        b.AddIndices(3, 0, 1f);
+        b.AddIndices(1, 2, 1f);
+        b.AddIndices(3, 6, 1f);
+        Assert.Throws<ArgumentOutOfRangeException>(() => b.AddIndices(5, 0, 1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => b.AddIndices(0, 7, 1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => b.AddIndices(0, -1, 1f));
+        Assert.Throws<InvalidOperationException>(() => b.UserIds);
+        using CsrMatrix m = b.BuildUserItems();
+        Assert.Equal((5, 7), (m.Rows, m.Cols));
+        Assert.Equal([0L, 0, 1, 1, 3, 3], m.RowOffsets.ToArray());
+        Assert.Equal([2, 0, 6], m.ColIndices.ToArray());
+        Assert.Equal([1f, 1f, 1f], m.Values.ToArray());
+    }
+
+    [Fact]
+    public void DenseIndices_UnderErrorPolicy_NameTheIndices()
+    {
+        using var b = new InteractionBuilder(2, 2, DuplicatePolicy.Error);
+        b.AddIndices(1, 0, 1f);
+        b.AddIndices(1, 0, 2f);
+        var e = Assert.Throws<InvalidDataException>(() => b.BuildUserItems());
+        Assert.Contains("(user 1, item 0)", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,212 @@
+using System.Buffers.Binary;
+using System.Text;
+using FastAls.Internals.IO;
+
+namespace FastAls.Tests.Data;
+
+/// <summary>
+/// The one id-section codec of the CSR cache (<see cref="IdSectionLayout.OffsetTable"/>) and the model file
+/// (<see cref="IdSectionLayout.LengthPrefixed"/>): the frozen byte layouts, round trips, and every truncated or
+/// forged section rejected with an <see cref="InvalidDataException"/> before anything is allocated from it.
+/// </summary>
+public class IdMapCodecTests
+{
+    /// <summary>The layouts by name (the enum is internal, so a theory cannot take it as a parameter).</summary>
+    public static TheoryData<string> Layouts() => new(Enum.GetNames<IdSectionLayout>());
+
+    private static IdMap Strings(params string[] ids) => IdMap.FromStrings(ids);
+
+    [Fact]
+    public void Int64Section_IsLittleEndianInt64PerId_InEveryLayout()
+    {
+        IdMap map = IdMap.FromInt64([5, -1, long.MaxValue]);
+        byte[] expected = new byte[24];
+        BinaryPrimitives.WriteInt64LittleEndian(expected, 5);
+        BinaryPrimitives.WriteInt64LittleEndian(expected.AsSpan(8), -1);
+        BinaryPrimitives.WriteInt64LittleEndian(expected.AsSpan(16), long.MaxValue);
+        foreach (IdSectionLayout layout in Enum.GetValues<IdSectionLayout>())
+        {
+            Assert.Equal(expected, IdMapCodec.Encode(map, layout));
+        }
+    }
+
+    [Fact]
+    public void OffsetTableSection_IsTheCacheLayout()
+    {
+        // i64 x (n + 1) offsets into the text, then the UTF-8 text: what format-1 caches hold.
+        byte[] bytes = IdMapCodec.Encode(Strings("ab", "", "é"), IdSectionLayout.OffsetTable);
+        byte[] expected = [.. Offsets(0, 2, 2, 4), .. "ab"u8, .. "é"u8];
+        Assert.Equal(expected, bytes);
+
+        static byte[] Offsets(params long[] o)
+        {
+            var b = new byte[o.Length * 8];
+            for (int i = 0; i < o.Length; i++)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(i * 8), o[i]);
+            }
+
+            return b;
+        }
+    }
+
+    [Fact]
+    public void LengthPrefixedSection_IsTheModelFileLayout()
+    {
+        // Per id an i32 byte length, then its UTF-8 bytes: what model files hold.
+        byte[] bytes = IdMapCodec.Encode(Strings("ab", "", "é"), IdSectionLayout.LengthPrefixed);
+        byte[] expected = [2, 0, 0, 0, .. "ab"u8, 0, 0, 0, 0, 2, 0, 0, 0, .. "é"u8];
+        Assert.Equal(expected, bytes);
+    }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void RoundTrip_KeepsEveryIdAtItsIndex(string layoutName)
+    {
+        IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
+        var rng = new Random(13);
+        var longs = new long[500];
+        var strings = new string[500];
+        for (int i = 0; i < longs.Length; i++)
+        {
+            longs[i] = rng.NextInt64(long.MinValue, long.MaxValue);
+            strings[i] = i % 7 == 0 ? string.Empty.PadLeft(i % 3, 'x') + "ü" + i : $"id-{i}-{rng.Next()}";
+        }
+
+        strings[1] = string.Empty;
+        foreach (IdMap map in new[] { IdMap.FromInt64(longs), IdMap.FromStrings(strings), IdMap.CreateInt64(), IdMap.CreateString() })
+        {
+            byte[] bytes = IdMapCodec.Encode(map, layout);
+            IdMapCodec.CheckSize(map.Kind, map.Count, bytes.Length, layout, "user");
+            IdMap back = IdMapCodec.Decode(bytes, map.Kind, map.Count, layout, "user");
+            Assert.Equal(map.Kind, back.Kind);
+            Assert.Equal(map.Count, back.Count);
+            for (int i = 0; i < map.Count; i++)
+            {
+                Assert.Equal(map.Format(i), back.Format(i));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void EveryTruncation_IsRejected(string layoutName)
+    {
+        IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
+        foreach (IdMap map in new[] { IdMap.FromInt64([1, 2, 3]), Strings("ann", "bob", "cid") })
+        {
+            byte[] bytes = IdMapCodec.Encode(map, layout);
+            for (int n = 0; n < bytes.Length; n++)
+            {
+                byte[] cut = bytes[..n];
+                var e = Assert.Throws<InvalidDataException>(() => IdMapCodec.Decode(cut, map.Kind, map.Count, layout, "item"));
+                Assert.Contains("item id section", e.Message, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void ForgedCounts_AreRejectedBySize_BeforeAnyAllocation(string layoutName)
+    {
+        IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
+        byte[] strings = IdMapCodec.Encode(Strings("a", "b"), layout);
+        byte[] longs = IdMapCodec.Encode(IdMap.FromInt64([1, 2]), layout);
+        foreach (int count in new[] { int.MaxValue, 1 << 28, -1 })
+        {
+            Assert.Throws<InvalidDataException>(() => IdMapCodec.CheckSize(IdKind.String, count, strings.Length, layout, "user"));
+            Assert.Throws<InvalidDataException>(() => IdMapCodec.Decode(strings, IdKind.String, count, layout, "user"));
+            Assert.Throws<InvalidDataException>(() => IdMapCodec.Decode(longs, IdKind.Int64, count, layout, "user"));
+        }
+
+        Assert.Throws<InvalidDataException>(() => IdMapCodec.CheckSize(IdKind.Int64, 2, 17, layout, "user"));
+        Assert.Throws<InvalidDataException>(() => IdMapCodec.CheckSize(IdKind.String, 2, (long)int.MaxValue + 1, layout, "user"));
+        Assert.Throws<InvalidDataException>(() => IdMapCodec.CheckSize((IdKind)7, 2, 16, layout, "user"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void DuplicateIds_AreRejected_NamingTheId(string layoutName)
+    {
+        IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
+        byte[] longs = IdMapCodec.Encode(IdMap.FromInt64([4, 5]), layout);
+        BinaryPrimitives.WriteInt64LittleEndian(longs.AsSpan(8), 4);
+        Assert.Contains("id 4 twice", Assert.Throws<InvalidDataException>(() => IdMapCodec.Decode(longs, IdKind.Int64, 2, layout, "user")).Message, StringComparison.Ordinal);
+
+        byte[] strings = IdMapCodec.Encode(Strings("ab", "ac"), layout);
+        strings[^1] = (byte)'b';
+        Assert.Contains("'ab' twice", Assert.Throws<InvalidDataException>(() => IdMapCodec.Decode(strings, IdKind.String, 2, layout, "user")).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void InvalidUtf8_IsRejected(string layoutName)
+    {
+        IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
+        byte[] bytes = IdMapCodec.Encode(Strings("ab", "cd"), layout);
+        bytes[^1] = 0xFF;
+        var e = Assert.Throws<InvalidDataException>(() => IdMapCodec.Decode(bytes, IdKind.String, 2, layout, "item"));
+        Assert.Contains("id 1 is not valid UTF-8", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ForgedOffsets_AreRejected()
+    {
+        byte[] good = IdMapCodec.Encode(Strings("ab", "cd", "ef"), IdSectionLayout.OffsetTable);
+
+        // Each offset slot set to values outside the text, backwards, or negative: rejected, never read past the section.
+        foreach (int slot in new[] { 0, 1, 2, 3 })
+        {
+            foreach (long value in new[] { -1L, 7, 1L << 40, long.MinValue, slot == 2 ? 1 : 5 })
+            {
+                byte[] bad = (byte[])good.Clone();
+                BinaryPrimitives.WriteInt64LittleEndian(bad.AsSpan(slot * 8), value);
+                Assert.Throws<InvalidDataException>(() => IdMapCodec.Decode(bad, IdKind.String, 3, IdSectionLayout.OffsetTable, "user"));
+            }
+        }
+    }
+
+    [Fact]
+    public void ForgedLengths_AreRejected()
+    {
+        byte[] good = IdMapCodec.Encode(Strings("ab", "cd"), IdSectionLayout.LengthPrefixed);
+        foreach (int value in new[] { -1, 3, 100, int.MaxValue, int.MinValue, 1 })
+        {
+            byte[] bad = (byte[])good.Clone();
+            BinaryPrimitives.WriteInt32LittleEndian(bad, value);
+            Assert.Throws<InvalidDataException>(() => IdMapCodec.Decode(bad, IdKind.String, 2, IdSectionLayout.LengthPrefixed, "user"));
+        }
+
+        // Trailing bytes after the last id.
+        byte[] longer = [.. good, 0];
+        Assert.Contains("after its last id", Assert.Throws<InvalidDataException>(() => IdMapCodec.Decode(longer, IdKind.String, 2, IdSectionLayout.LengthPrefixed, "user")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ModelFile_WithStringIds_HoldsTheLengthPrefixedSections_AndLoads()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("m.fals");
+        var users = Strings("ann", "bob");
+        var items = Strings("i1", "ï2", "i3");
+        using var model = new AlsModel(new AlsOptions { Factors = 2 }, users.Count, items.Count, users, items);
+        model.Save(path);
+        byte[] file = File.ReadAllBytes(path);
+        byte[] uid = [3, 0, 0, 0, .. "ann"u8, 3, 0, 0, 0, .. "bob"u8];
+        byte[] iid = [2, 0, 0, 0, .. "i1"u8, 3, 0, 0, 0, .. Encoding.UTF8.GetBytes("ï2"), 2, 0, 0, 0, .. "i3"u8];
+        Assert.Equal(uid.Length, BinaryPrimitives.ReadInt64LittleEndian(file.AsSpan(104)));
+        Assert.Equal(iid.Length, BinaryPrimitives.ReadInt64LittleEndian(file.AsSpan(112)));
+        Assert.Equal([.. uid, .. iid], file.AsSpan(file.Length - 8 - uid.Length - iid.Length, uid.Length + iid.Length).ToArray());
+        using AlsModel back = AlsModel.Load(path);
+        Assert.Equal("ï2", back.ItemIds.GetString(1));
+    }
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void LoneSurrogate_IsRefusedOnWrite_NotReplaced(string layoutName)
+    {
+        IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
+        var e = Assert.Throws<ArgumentException>(() => IdMapCodec.Encode(Strings("ok", "bad\ud800"), layout));
+        Assert.Contains("String id 1", e.Message, StringComparison.Ordinal);
+    }
+}
