@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace FastAls;
 
@@ -106,33 +105,8 @@ public sealed class AlsOptionInfo
     public static IReadOnlyList<string> Spellings<T>()
         where T : struct, Enum => Enum.GetValues<T>().Select(Spell).ToArray();
 
-    /// <summary><c>RowOffsets</c> → <c>row_offsets</c> (the generator's rule for C and Python names).</summary>
-    internal static string ToSnake(string name)
-    {
-        var sb = new StringBuilder(name.Length + 8);
-        for (int i = 0; i < name.Length; i++)
-        {
-            char c = name[i];
-            if (char.IsUpper(c))
-            {
-                bool prevLower = i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]));
-                bool nextLower = i + 1 < name.Length && char.IsLower(name[i + 1]);
-                bool prevUpper = i > 0 && char.IsUpper(name[i - 1]);
-                if (i > 0 && name[i - 1] != '_' && (prevLower || (prevUpper && nextLower)))
-                {
-                    sb.Append('_');
-                }
-
-                sb.Append(char.ToLowerInvariant(c));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-
-        return sb.ToString();
-    }
+    /// <summary><c>RowOffsets</c> → <c>row_offsets</c>: the generator's rule for C and Python names (one shared file).</summary>
+    internal static string ToSnake(string name) => Shared.SnakeCase.Of(name);
 
     internal static readonly AlsOptionInfo[] All =
     [

@@ -1,36 +1,9 @@
-using System.Text;
-
 namespace FastAls.Generators.Helpers;
 
 internal static class Naming
 {
-    /// <summary><c>RowOffsets</c> / <c>rowOffsets</c> -> <c>row_offsets</c>; <c>FastAlsFitOptions</c> keeps its words.</summary>
-    public static string ToSnake(string name)
-    {
-        var sb = new StringBuilder(name.Length + 8);
-        for (int i = 0; i < name.Length; i++)
-        {
-            char c = name[i];
-            if (char.IsUpper(c))
-            {
-                bool prevLower = i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]));
-                bool nextLower = i + 1 < name.Length && char.IsLower(name[i + 1]);
-                bool prevUpper = i > 0 && char.IsUpper(name[i - 1]);
-                if (i > 0 && name[i - 1] != '_' && (prevLower || (prevUpper && nextLower)))
-                {
-                    sb.Append('_');
-                }
-
-                sb.Append(char.ToLowerInvariant(c));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-
-        return sb.ToString();
-    }
+    /// <summary><c>RowOffsets</c> / <c>rowOffsets</c> -> <c>row_offsets</c> (the shared rule, <see cref="FastAls.Shared.SnakeCase"/>).</summary>
+    public static string ToSnake(string name) => FastAls.Shared.SnakeCase.Of(name);
 
     /// <summary>C name of a struct or enum: <c>FastAlsFitOptions</c> -> <c>fastals_fit_options_t</c>, <c>AlsSolver</c> -> <c>fastals_als_solver_t</c>.</summary>
     public static string CTypeName(string managedName)
