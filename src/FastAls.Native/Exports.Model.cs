@@ -143,7 +143,7 @@ internal static unsafe partial class Exports
 
         using CsrMatrix? seen = filterSeen && seenOffsets.Length > 0 ? SeenMatrix(model, userArray, seenOffsets, seenItems) : null;
         RecommendOptions options = Options(filterSeen && seen is not null, hasCandidates, candidates, exclude, model.Items, threads);
-        BatchRecommendations r = model.RecommendBatch(userArray, n, seen, options);
+        BatchRecommendations r = model.RecommendBatchRows(userArray, n, seen, options);
         CopyBatch(r, n, items, scores, counts);
     }
 
@@ -492,7 +492,10 @@ internal static unsafe partial class Exports
         };
     }
 
-    /// <summary>A users x items CSR holding the given rows at their users' positions (other rows empty).</summary>
+    /// <summary>
+    /// A users_len x items CSR of the given rows, row r for users[r] (sorted, repeats dropped): its size follows the
+    /// batch, not the model's user count, so a small batch costs no per-call pass over every user.
+    /// </summary>
     private static CsrMatrix SeenMatrix(AlsModel model, int[] users, ReadOnlySpan<long> offsets, ReadOnlySpan<int> seen)
     {
         if (offsets.Length != users.Length + 1 || offsets[0] != 0 || offsets[^1] != seen.Length)
@@ -509,48 +512,38 @@ internal static unsafe partial class Exports
             }
         }
 
-        var rowOf = new int[model.Users];
-        Array.Fill(rowOf, -1);
+        var firstRow = new Dictionary<int, int>();
         for (int r = 0; r < users.Length; r++)
         {
-            int prior = rowOf[users[r]];
-            if (prior >= 0 && !seen[(int)offsets[prior]..(int)offsets[prior + 1]].SequenceEqual(seen[(int)offsets[r]..(int)offsets[r + 1]]))
+            if (firstRow.TryGetValue(users[r], out int prior))
             {
-                throw new ArgumentException($"user {users[r]} appears twice in users with different seen items.", "seen_items");
+                if (!seen[(int)offsets[prior]..(int)offsets[prior + 1]].SequenceEqual(seen[(int)offsets[r]..(int)offsets[r + 1]]))
+                {
+                    throw new ArgumentException($"user {users[r]} appears twice in users with different seen items.", "seen_items");
+                }
             }
-
-            rowOf[users[r]] = r;
+            else
+            {
+                firstRow.Add(users[r], r);
+            }
         }
 
-        var rowOffsets = new long[model.Users + 1];
-        for (int u = 0; u < model.Users; u++)
+        var rowOffsets = offsets.ToArray();
+        var cols = seen.ToArray();
+        for (int r = 0; r < users.Length; r++)
         {
-            int r = rowOf[u];
-            rowOffsets[u + 1] = rowOffsets[u] + (r < 0 ? 0 : offsets[r + 1] - offsets[r]);
-        }
-
-        var cols = new int[rowOffsets[^1]];
-        for (int u = 0; u < model.Users; u++)
-        {
-            int r = rowOf[u];
-            if (r < 0)
+            Span<int> row = cols.AsSpan((int)rowOffsets[r], (int)(rowOffsets[r + 1] - rowOffsets[r]));
+            row.Sort();
+            foreach (int i in row)
             {
-                continue;
-            }
-
-            Span<int> dest = cols.AsSpan((int)rowOffsets[u], (int)(rowOffsets[u + 1] - rowOffsets[u]));
-            seen[(int)offsets[r]..(int)offsets[r + 1]].CopyTo(dest);
-            dest.Sort();
-            for (int p = 0; p < dest.Length; p++)
-            {
-                CheckIndex(dest[p], model.Items, "seen_items", "items");
+                CheckIndex(i, model.Items, "seen_items", "items");
             }
         }
 
         // Repeated items in a row are harmless for filtering: drop them so the matrix is valid.
         var values = new float[cols.Length];
         Array.Fill(values, 1f);
-        return Dedupe(model.Users, model.Items, rowOffsets, cols, values);
+        return Dedupe(users.Length, model.Items, rowOffsets, cols, values);
     }
 
     private static CsrMatrix Dedupe(int rows, int cols, long[] offsets, int[] idx, float[] values)

@@ -118,6 +118,18 @@ public sealed partial class AlsModel
         return BatchRecommender.Recommend(AsScorer(), users, n, userItems, options, UserIds, ItemIds);
     }
 
+    /// <summary>
+    /// <see cref="RecommendBatch(int[], int, CsrMatrix?, RecommendOptions?)"/> with the seen items given per query: row r of
+    /// <paramref name="seenRows"/> (users.Length x Items) filters <c>users[r]</c> (the C ABI's batch call).
+    /// </summary>
+    internal BatchRecommendations RecommendBatchRows(int[] users, int n, CsrMatrix? seenRows, RecommendOptions options)
+    {
+        using ModelGate.ReadScope read = _gate.EnterRead();
+        ArgumentNullException.ThrowIfNull(users);
+        RequireSeen(seenRows, options);
+        return BatchRecommender.RecommendRows(AsScorer(), users, n, seenRows, options, UserIds, ItemIds);
+    }
+
     /// <summary>Top-n for many users (null: all), streamed block by block to <paramref name="sink"/>.</summary>
     public void RecommendBatch(int[]? users, int n, IRecommendationSink sink, CsrMatrix? userItems = null, RecommendOptions? options = null)
     {

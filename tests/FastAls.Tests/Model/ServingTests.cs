@@ -234,6 +234,38 @@ public class ServingTests
     }
 
     [Fact]
+    public void Batch_with_seen_rows_per_query_matches_the_full_seen_matrix_bit_for_bit()
+    {
+        // The C ABI's batch call passes only the requested users' rows (row r for users[r]); results must be the
+        // same bits as filtering with the full users x items matrix, across blocks, repeats and any order.
+        using AlsModel m = ModelTestUtil.Random(AlsModelKind.BiasedImplicit, 150, 1100, 16, 17);
+        using CsrMatrix seen = ModelTestUtil.RandomCsr(150, 1100, 40, 18);
+        int[] users = Enumerable.Range(0, 150).Select(u => (u * 53) % 150).Concat([7, 7, 149]).ToArray();
+        var offsets = new long[users.Length + 1];
+        var cols = new List<int>();
+        for (int r = 0; r < users.Length; r++)
+        {
+            cols.AddRange(seen.RowIndices(users[r]).ToArray());
+            offsets[r + 1] = cols.Count;
+        }
+
+        using CsrMatrix rows = CsrMatrix.FromArrays(users.Length, 1100, offsets, cols.ToArray(), Enumerable.Repeat(1f, cols.Count).ToArray());
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var opts = new RecommendOptions { Exclude = [3, 900], Threads = threads };
+            BatchRecommendations want = m.RecommendBatch(users, 11, seen, opts);
+            BatchRecommendations got = m.RecommendBatchRows(users, 11, rows, opts);
+            Assert.Equal(want.Counts, got.Counts);
+            Assert.Equal(want.Items, got.Items);
+            Assert.Equal(want.Scores, got.Scores);
+        }
+
+        using CsrMatrix short1 = ModelTestUtil.Csr(2, 1100, (0, 1, 1f));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => m.RecommendBatchRows([0, 1, 2], 5, short1, RecommendOptions.Default));
+        Assert.Contains("one per query (3)", e.Message);
+    }
+
+    [Fact]
     public void Batch_subset_and_fewer_candidates_than_n_pad_with_minus_one()
     {
         using AlsModel m = Tiny();
