@@ -143,7 +143,7 @@ internal static unsafe partial class Exports
 
         using CsrMatrix? seen = filterSeen && seenOffsets.Length > 0 ? SeenMatrix(model, userArray, seenOffsets, seenItems) : null;
         RecommendOptions options = Options(filterSeen && seen is not null, hasCandidates, candidates, exclude, model.Items, threads);
-        BatchRecommendations r = model.RecommendBatch(userArray, n, seen, options);
+        BatchRecommendations r = model.RecommendBatchRows(userArray, n, seen, options);
         CopyBatch(r, n, items, scores, counts);
     }
 
@@ -492,7 +492,10 @@ internal static unsafe partial class Exports
         };
     }
 
-    /// <summary>A users x items CSR holding the given rows at their users' positions (other rows empty).</summary>
+    /// <summary>
+    /// A users_len x items CSR of the given rows, row r for users[r] (sorted, repeats dropped): its size follows the
+    /// batch, not the model's user count, so a small batch costs no per-call pass over every user.
+    /// </summary>
     private static CsrMatrix SeenMatrix(AlsModel model, int[] users, ReadOnlySpan<long> offsets, ReadOnlySpan<int> seen)
     {
         if (offsets.Length != users.Length + 1 || offsets[0] != 0 || offsets[^1] != seen.Length)
@@ -509,33 +512,31 @@ internal static unsafe partial class Exports
             }
         }
 
-        var rowOf = new int[model.Users];
-        Array.Fill(rowOf, -1);
+        var firstRow = new Dictionary<int, int>();
         for (int r = 0; r < users.Length; r++)
         {
-            int prior = rowOf[users[r]];
-            if (prior >= 0 && !seen[(int)offsets[prior]..(int)offsets[prior + 1]].SequenceEqual(seen[(int)offsets[r]..(int)offsets[r + 1]]))
+            if (firstRow.TryGetValue(users[r], out int prior))
             {
-                throw new ArgumentException($"user {users[r]} appears twice in users with different seen items.", "seen_items");
+                if (!seen[(int)offsets[prior]..(int)offsets[prior + 1]].SequenceEqual(seen[(int)offsets[r]..(int)offsets[r + 1]]))
+                {
+                    throw new ArgumentException($"user {users[r]} appears twice in users with different seen items.", "seen_items");
+                }
             }
-
-            rowOf[users[r]] = r;
+            else
+            {
+                firstRow.Add(users[r], r);
+            }
         }
 
-        // Each user's row once (a repeated user's rows are equal, checked above); repeated items in a row are
-        // harmless for filtering, so the builder keeps one of them (all values are 1).
-        using var builder = new InteractionBuilder(model.Users, model.Items, DuplicatePolicy.LastWins);
+        // Row r holds users[r]'s seen items (a repeated user's rows are equal, checked above); repeated items in a
+        // row are harmless for filtering, so the builder keeps one of them (all values are 1).
+        using var builder = new InteractionBuilder(users.Length, model.Items, DuplicatePolicy.LastWins);
         for (int r = 0; r < users.Length; r++)
         {
-            if (rowOf[users[r]] != r)
-            {
-                continue;
-            }
-
             foreach (int item in seen[(int)offsets[r]..(int)offsets[r + 1]])
             {
                 CheckIndex(item, model.Items, "seen_items", "items");
-                builder.AddIndices(users[r], item, 1f);
+                builder.AddIndices(r, item, 1f);
             }
         }
 

@@ -1,3 +1,5 @@
+using FastAls.Internals;
+
 namespace FastAls;
 
 /// <summary>Factors (and bias) computed for one row by fold-in.</summary>
@@ -68,11 +70,12 @@ public sealed partial class AlsModel
     public Recommendations SimilarItemsForInteractions(ReadOnlySpan<int> users, ReadOnlySpan<float> values, int n, RecommendOptions? options = null)
     {
         FoldInResult r = RecalculateItem(users, values);
+        using ModelGate.ReadScope read = _gate.EnterRead();
         options ??= RecommendOptions.Default;
         using var one = new FactorMatrix(1, Factors);
         r.Factors.CopyTo(one.Row(0));
         float[] qinv = Internals.Serving.FactorScorer.InverseNorms(one);
-        float[] inv = Internals.Serving.FactorScorer.InverseNorms(_itemFactors);
+        float[] inv = CachedInverseNorms(items: true);
         var scorer = new Internals.Serving.FactorScorer(one, _itemFactors, queryScale: qinv, targetScale: inv);
         var sink = new SingleSink();
         BatchRecommender.Run(scorer, [0], n, null, options with { FilterSeen = false, Threads = 1 }, excludeSelf: false, sink);

@@ -8,9 +8,9 @@ public sealed partial class AlsModel
 
     /// <summary>
     /// This model as a block scorer (<c>mu + b_u + g_i + x_u . y_i</c>), for <see cref="BatchRecommender"/>
-    /// and the evaluation code. The scorer packs the item factors (a copy the size of the item factors, in
-    /// the factor-major panels the blocked kernel reads) and repacks them when the model's <see cref="Version"/>
-    /// has changed since, so it always scores the model as it is.
+    /// and the evaluation code. The scorer reads the item factors packed into the factor-major panels of the blocked
+    /// kernel (a copy the size of the item factors), which the model builds once and keeps until its
+    /// <see cref="Version"/> changes (shared by every scorer and batch call), so it always scores the model as it is.
     /// </summary>
     public IRecommendationScorer AsScorer() => new VersionedScorer(this);
 
@@ -118,6 +118,18 @@ public sealed partial class AlsModel
         return BatchRecommender.Recommend(AsScorer(), users, n, userItems, options, UserIds, ItemIds);
     }
 
+    /// <summary>
+    /// <see cref="RecommendBatch(int[], int, CsrMatrix?, RecommendOptions?)"/> with the seen items given per query: row r of
+    /// <paramref name="seenRows"/> (users.Length x Items) filters <c>users[r]</c> (the C ABI's batch call).
+    /// </summary>
+    internal BatchRecommendations RecommendBatchRows(int[] users, int n, CsrMatrix? seenRows, RecommendOptions options)
+    {
+        using ModelGate.ReadScope read = _gate.EnterRead();
+        ArgumentNullException.ThrowIfNull(users);
+        RequireSeen(seenRows, options);
+        return BatchRecommender.RecommendRows(AsScorer(), users, n, seenRows, options, UserIds, ItemIds);
+    }
+
     /// <summary>Top-n for many users (null: all), streamed block by block to <paramref name="sink"/>.</summary>
     public void RecommendBatch(int[]? users, int n, IRecommendationSink sink, CsrMatrix? userItems = null, RecommendOptions? options = null)
     {
@@ -136,8 +148,8 @@ public sealed partial class AlsModel
 
     /// <summary>
     /// The <paramref name="n"/> items most similar to item <paramref name="item"/> by cosine of the
-    /// factors, the item itself excluded. Allow- and deny-lists of the options apply. Norms are computed
-    /// once per call (per batch for the batched form).
+    /// factors, the item itself excluded. Allow- and deny-lists of the options apply. The norms (and, for batches,
+    /// the packed panels) are computed once per model <see cref="Version"/> and reused by later calls.
     /// </summary>
     public Recommendations SimilarItems(int item, int n, RecommendOptions? options = null)
     {
@@ -150,7 +162,7 @@ public sealed partial class AlsModel
     {
         using ModelGate.ReadScope read = _gate.EnterRead();
         ArgumentNullException.ThrowIfNull(items);
-        return Similar(CosineScorer(_itemFactors, items.Length), items, n, options, ItemIds);
+        return Similar(CosineScorer(items: true, items.Length), items, n, options, ItemIds);
     }
 
     /// <summary>
@@ -163,7 +175,7 @@ public sealed partial class AlsModel
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        BatchRecommender.Run(CosineScorer(_itemFactors, items.Length), items, Math.Min(n, Items), null, options ?? RecommendOptions.Default, excludeSelf: true, sink);
+        BatchRecommender.Run(CosineScorer(items: true, items.Length), items, Math.Min(n, Items), null, options ?? RecommendOptions.Default, excludeSelf: true, sink);
     }
 
     /// <summary>
@@ -181,7 +193,7 @@ public sealed partial class AlsModel
     {
         using ModelGate.ReadScope read = _gate.EnterRead();
         ArgumentNullException.ThrowIfNull(users);
-        return Similar(CosineScorer(_userFactors, users.Length), users, n, options, UserIds);
+        return Similar(CosineScorer(items: false, users.Length), users, n, options, UserIds);
     }
 
     /// <summary>Similar users for many users, streamed block by block to <paramref name="sink"/>.</summary>
@@ -191,14 +203,16 @@ public sealed partial class AlsModel
         ArgumentNullException.ThrowIfNull(users);
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        BatchRecommender.Run(CosineScorer(_userFactors, users.Length), users, Math.Min(n, Users), null, options ?? RecommendOptions.Default, excludeSelf: true, sink);
+        BatchRecommender.Run(CosineScorer(items: false, users.Length), users, Math.Min(n, Users), null, options ?? RecommendOptions.Default, excludeSelf: true, sink);
     }
 
-    /// <summary>Cosine similarity between rows of <paramref name="f"/> (packed targets when more than one query).</summary>
-    private static FactorScorer CosineScorer(FactorMatrix f, int queries)
+    /// <summary>Cosine similarity between item (or user) factor rows (packed targets when more than one query).</summary>
+    /// <remarks>The norms and panels come from the model's serving cache (built once per <see cref="Version"/>).</remarks>
+    private FactorScorer CosineScorer(bool items, int queries)
     {
-        float[] inv = FactorScorer.InverseNorms(f);
-        return new FactorScorer(f, f, queryScale: inv, targetScale: inv, packedTargets: queries > 1 ? new Internals.Kernels.PackedPanels(f) : null);
+        FactorMatrix f = items ? _itemFactors : _userFactors;
+        float[] inv = CachedInverseNorms(items);
+        return new FactorScorer(f, f, queryScale: inv, targetScale: inv, packedTargets: queries > 1 ? CachedPanels(items) : null);
     }
 
     /// <summary>
@@ -439,7 +453,7 @@ public sealed partial class AlsModel
         }
     }
 
-    /// <summary>The model's scorer, rebuilt (item panels repacked) whenever the model's <see cref="Version"/> changes.</summary>
+    /// <summary>The model's scorer, rebuilt whenever the model's <see cref="Version"/> changes; the item panels come from the model's serving cache.</summary>
     private sealed class VersionedScorer(AlsModel model) : IRecommendationScorer
     {
         private readonly Lock _lock = new();
@@ -467,7 +481,7 @@ public sealed partial class AlsModel
                 if (c is null || c.Version != v)
                 {
                     c = new State(v, new FactorScorer(model._userFactors, model._itemFactors, model._userBiases, model._itemBiases, model._globalMean,
-                        packedTargets: new Internals.Kernels.PackedPanels(model._itemFactors)));
+                        packedTargets: model.CachedPanels(items: true)));
                     Volatile.Write(ref _current, c);
                 }
 

@@ -13,7 +13,8 @@ namespace FastAls;
 /// partial files. Scores are <c>mu + b_u + g_i + x_u . y_i</c>, with mu and the biases zero where the
 /// model has none. Factors and biases are handed out as read-only views; they change only through the
 /// <c>Set…</c> methods and training, each of which bumps <see cref="Version"/>, the key of every serving
-/// cache (the fold-in Gram matrices, the packed panels of <see cref="AsScorer"/>). The setters must not run
+/// cache (the fold-in Gram matrices; the packed factor panels and inverse norms that batch and similarity calls build
+/// on first use and then reuse, memory the size of the factors they copy). The setters must not run
 /// concurrently with serving calls on the same model.
 /// </remarks>
 public sealed partial class AlsModel : IDisposable
@@ -212,6 +213,7 @@ public sealed partial class AlsModel : IDisposable
     /// <summary>Frees the factor memory.</summary>
     public void Dispose()
     {
+        DropServingCache();
         _userFactors.Dispose();
         _itemFactors.Dispose();
     }
@@ -226,7 +228,7 @@ public sealed partial class AlsModel : IDisposable
     /// <summary>Records the plain explicit model's mean training rating (training and loading).</summary>
     internal void SetRatingMean(float mean) => _ratingMean = mean;
 
-    /// <summary>Bumps <see cref="Version"/> and drops the fold-in caches: call after writing factors, biases or mu in place.</summary>
+    /// <summary>Bumps <see cref="Version"/> and drops the fold-in and serving caches: call after writing factors, biases or mu in place.</summary>
     internal void MarkChanged()
     {
         lock (_foldInLock)
@@ -235,6 +237,8 @@ public sealed partial class AlsModel : IDisposable
             _userFoldIn = null;
             _itemFoldIn = null;
         }
+
+        DropServingCache();
     }
 
     private void SetAll(FactorMatrix target, ReadOnlySpan<float> source, string paramName)

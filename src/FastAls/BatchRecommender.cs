@@ -111,7 +111,22 @@ public static class BatchRecommender
         return mask;
     }
 
-    internal static void Run(IRecommendationScorer scorer, int[] users, int n, CsrMatrix? seen, RecommendOptions options, bool excludeSelf, IRecommendationSink sink, bool[]? mask = null, bool maskGiven = false)
+    /// <summary>
+    /// <see cref="Recommend(IRecommendationScorer, int[], int, CsrMatrix?, RecommendOptions?, IdMap?, IdMap?)"/> with the
+    /// seen items given per query: row r of <paramref name="seenRows"/> belongs to <c>users[r]</c> (so a caller with a few
+    /// users' rows need not build a matrix with a row for every user).
+    /// </summary>
+    internal static BatchRecommendations RecommendRows(IRecommendationScorer scorer, int[] users, int n, CsrMatrix? seenRows, RecommendOptions options, IdMap userIds, IdMap itemIds)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        n = Math.Min(n, scorer.Items);
+        var sink = new ArraySink(users.Length, n);
+        Run(scorer, users, n, seenRows, options, excludeSelf: false, sink, seenByQuery: true);
+        return new BatchRecommendations(users, n, sink.Counts, sink.Items, sink.Scores, userIds, itemIds);
+    }
+
+    // seenByQuery: row r of seen holds the seen items of users[r] (else of user index users[r]).
+    internal static void Run(IRecommendationScorer scorer, int[] users, int n, CsrMatrix? seen, RecommendOptions options, bool excludeSelf, IRecommendationSink sink, bool[]? mask = null, bool maskGiven = false, bool seenByQuery = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         int items = scorer.Items;
@@ -131,11 +146,21 @@ public static class BatchRecommender
                 throw new ArgumentException($"The seen-items matrix has {seen.Cols} columns; the model has {items} items.", nameof(seen));
             }
 
-            for (int k = 0; k < users.Length; k++)
+            if (seenByQuery)
             {
-                if (users[k] >= seen.Rows)
+                if (seen.Rows != users.Length)
                 {
-                    throw new ArgumentException($"users[{k}] = {users[k]} has no row in the seen-items matrix ({seen.Rows} rows).", nameof(seen));
+                    throw new ArgumentException($"The seen-items matrix has {seen.Rows} rows; one per query ({users.Length}) is needed.", nameof(seen));
+                }
+            }
+            else
+            {
+                for (int k = 0; k < users.Length; k++)
+                {
+                    if (users[k] >= seen.Rows)
+                    {
+                        throw new ArgumentException($"users[{k}] = {users[k]} has no row in the seen-items matrix ({seen.Rows} rows).", nameof(seen));
+                    }
                 }
             }
 
@@ -173,7 +198,7 @@ public static class BatchRecommender
                 int start = b * UserBlock;
                 int count = Math.Min(UserBlock, users.Length - start);
                 int local = start - firstUser;
-                ScoreUserBlock(scorer, users.AsSpan(start, count), slots, filter, mask, excludeSelf, w,
+                ScoreUserBlock(scorer, users.AsSpan(start, count), seenByQuery ? start : -1, slots, filter, mask, excludeSelf, w,
                     outItems.AsSpan(local * slots, count * slots), outScores.AsSpan(local * slots, count * slots), outCounts.AsSpan(local, count));
                 pool.Add(w);
             }
@@ -195,7 +220,8 @@ public static class BatchRecommender
         }
     }
 
-    private static void ScoreUserBlock(IRecommendationScorer scorer, ReadOnlySpan<int> users, int n, CsrMatrix? seen, bool[]? mask, bool excludeSelf,
+    // seenRowStart: -1, the seen row of a user is its index; else the seen row of users[u] is seenRowStart + u.
+    private static void ScoreUserBlock(IRecommendationScorer scorer, ReadOnlySpan<int> users, int seenRowStart, int n, CsrMatrix? seen, bool[]? mask, bool excludeSelf,
         Worker w, Span<int> outItems, Span<float> outScores, Span<int> outCounts)
     {
         int items = scorer.Items;
@@ -218,7 +244,7 @@ public static class BatchRecommender
                     Span<float> row = scores.Slice(u * ib, ib);
                     if (seen is not null)
                     {
-                        ReadOnlySpan<int> s = seen.RowIndices(users[u]);
+                        ReadOnlySpan<int> s = seen.RowIndices(seenRowStart < 0 ? users[u] : seenRowStart + u);
                         int c = w.Cursors[u];
                         while (c < s.Length && s[c] < i0 + ib)
                         {

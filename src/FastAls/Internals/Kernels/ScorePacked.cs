@@ -106,7 +106,20 @@ internal static class ScorePacked
 
             for (; u < userCount; u++)
             {
-                Row(users.Slice(u * stride, stride), panel, stride, tmp);
+                ReadOnlySpan<float> user = users.Slice(u * stride, stride);
+                if (path == KernelPath.Vector512)
+                {
+                    Row512(user, panel, stride, tmp);
+                }
+                else if (path == KernelPath.Vector256)
+                {
+                    Row256(user, panel, stride, tmp);
+                }
+                else
+                {
+                    Row(user, panel, stride, tmp);
+                }
+
                 tmp[..n].CopyTo(scores.Slice((u * ld) + i0, n));
             }
         }
@@ -192,6 +205,50 @@ internal static class ScorePacked
         b1.StoreUnsafe(ref o, 40);
         b2.StoreUnsafe(ref o, 48);
         b3.StoreUnsafe(ref o, 56);
+    }
+
+    /// <summary>
+    /// One user against one panel, the 32 items in two 512-bit lanes: per item the same sequential fused multiply-add
+    /// chain as <see cref="Row"/> (a lane's FMA rounds once, as <see cref="MathF.FusedMultiplyAdd"/>), so the same bits.
+    /// </summary>
+    private static void Row512(ReadOnlySpan<float> user, ReadOnlySpan<float> panel, int stride, Span<float> outRow)
+    {
+        ref float u0 = ref MemoryMarshal.GetReference(user);
+        ref float pr = ref MemoryMarshal.GetReference(panel);
+        Vector512<float> a0 = default, a1 = default;
+        for (nuint d = 0; d < (nuint)stride; d++)
+        {
+            Vector512<float> x = Vector512.Create(Unsafe.Add(ref u0, d));
+            a0 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref pr, d * W), a0);
+            a1 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref pr, (d * W) + 16), a1);
+        }
+
+        ref float o = ref MemoryMarshal.GetReference(outRow);
+        a0.StoreUnsafe(ref o, 0);
+        a1.StoreUnsafe(ref o, 16);
+    }
+
+    /// <summary>One user against one panel in four 256-bit lanes; the same bits as <see cref="Row"/> (see <see cref="Row512"/>).</summary>
+    private static void Row256(ReadOnlySpan<float> user, ReadOnlySpan<float> panel, int stride, Span<float> outRow)
+    {
+        ref float u0 = ref MemoryMarshal.GetReference(user);
+        ref float pr = ref MemoryMarshal.GetReference(panel);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (nuint d = 0; d < (nuint)stride; d++)
+        {
+            nuint at = d * W;
+            Vector256<float> x = Vector256.Create(Unsafe.Add(ref u0, d));
+            a0 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref pr, at), a0);
+            a1 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref pr, at + 8), a1);
+            a2 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref pr, at + 16), a2);
+            a3 = Vector256.FusedMultiplyAdd(x, Vector256.LoadUnsafe(ref pr, at + 24), a3);
+        }
+
+        ref float o = ref MemoryMarshal.GetReference(outRow);
+        a0.StoreUnsafe(ref o, 0);
+        a1.StoreUnsafe(ref o, 8);
+        a2.StoreUnsafe(ref o, 16);
+        a3.StoreUnsafe(ref o, 24);
     }
 
     /// <summary>One user against one panel; the scalar reference (the same FMA chain per item).</summary>
