@@ -17,7 +17,16 @@ public class AtomicOutputTests : IClassFixture<TinyData>
     /// <summary>A complete temporary file of <paramref name="name"/> (not the empty probe of the start-up checks), or a temporary folder with files.</summary>
     internal static bool PendingTemp(string dir, string name) =>
         Directory.GetFileSystemEntries(dir, "." + name + ".*.fastals-tmp").Any(e =>
-            Directory.Exists(e) ? Directory.GetFiles(e, "*", SearchOption.AllDirectories).Length > 0 : new FileInfo(e).Length > 0);
+        {
+            try
+            {
+                return Directory.Exists(e) ? Directory.GetFiles(e, "*", SearchOption.AllDirectories).Length > 0 : new FileInfo(e).Length > 0;
+            }
+            catch (IOException)
+            {
+                return false; // removed between the listing and the look (the empty probe of the start-up checks)
+            }
+        });
 
     [Fact]
     public void Train_killed_while_saving_keeps_the_old_model()

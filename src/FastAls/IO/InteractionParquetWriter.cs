@@ -17,16 +17,18 @@ namespace FastAls.IO;
 /// </remarks>
 public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
 {
-    private readonly AtomicFile _file;
+    private readonly string _target;
+    private readonly FileStream _scratch;
     private readonly ParquetWriter _writer;
     private readonly DataField _userField;
     private readonly DataField _itemField;
     private readonly DataField<float>? _valueField;
     private bool _done;
 
-    private InteractionParquetWriter(AtomicFile file, ParquetWriter writer, DataField userField, DataField itemField, DataField<float>? valueField)
+    private InteractionParquetWriter(string target, FileStream scratch, ParquetWriter writer, DataField userField, DataField itemField, DataField<float>? valueField)
     {
-        _file = file;
+        _target = target;
+        _scratch = scratch;
         _writer = writer;
         _userField = userField;
         _itemField = itemField;
@@ -60,16 +62,22 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         DataField itf = itemIdKind == IdKind.String ? new DataField<string>(itemColumn, false) : new DataField<long>(itemColumn, false);
         DataField<float>? vf = withValues ? new DataField<float>(valueColumn, false) : null;
         var schema = vf is null ? new ParquetSchema(uf, itf) : new ParquetSchema(uf, itf, vf);
-        AtomicFile file = AtomicFile.Create(path, access: FileAccess.ReadWrite);
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new IOException($"{full}: is a directory; give a file name.");
+        }
+
+        FileStream scratch = CreateScratch(full);
         try
         {
             var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy };
-            ParquetWriter writer = await ParquetWriter.CreateAsync(schema, file.Stream, options, false, cancellationToken).ConfigureAwait(false);
-            return new InteractionParquetWriter(file, writer, uf, itf, vf);
+            ParquetWriter writer = await ParquetWriter.CreateAsync(schema, scratch, options, false, cancellationToken).ConfigureAwait(false);
+            return new InteractionParquetWriter(full, scratch, writer, uf, itf, vf);
         }
         catch
         {
-            file.Dispose();
+            await scratch.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -134,18 +142,18 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         {
             await _writer.DisposeAsync().ConfigureAwait(false);
 
-            // Parquet.Net writes no page checksums: copy the file into a second temporary file with a CRC-32 in
-            // every page header (so that readers, FastAls's among them, detect a changed byte instead of loading
-            // different data), and rename that one into place; the first is deleted when _file is disposed.
-            await _file.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            _file.Stream.Position = 0;
-            using AtomicFile checksummed = AtomicFile.Create(_file.TargetPath);
-            ParquetPageChecksums.Add(_file.Stream, _file.TargetPath, checksummed.Stream);
+            // Parquet.Net writes no page checksums: copy its output into the target's temporary file with a CRC-32
+            // in every page header (so that readers, FastAls's among them, detect a changed byte instead of loading
+            // different data), and rename that into place.
+            await _scratch.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _scratch.Position = 0;
+            using AtomicFile checksummed = AtomicFile.Create(_target);
+            ParquetPageChecksums.Add(_scratch, _target, checksummed.Stream);
             checksummed.Commit(cancellationToken);
         }
         finally
         {
-            _file.Dispose();
+            await _scratch.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -165,9 +173,30 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
             }
             finally
             {
-                _file.Dispose();
+                await _scratch.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Parquet.Net's output before the page checksums are added: a file beside the target that is unlinked as soon as
+    /// it is open (where the OS allows; otherwise deleted on close), so that no process death, SIGKILL included, can
+    /// leave it behind. The target's one recognisable temporary file is created by <see cref="CompleteAsync"/>.
+    /// </summary>
+    private static FileStream CreateScratch(string full)
+    {
+        string scratch = AtomicFile.NewTempPath(full, ".fastals-scratch");
+        var stream = new FileStream(scratch, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Delete, 1 << 20, FileOptions.DeleteOnClose);
+        try
+        {
+            File.Delete(scratch);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not possible on this platform while open: DeleteOnClose removes it instead.
+        }
+
+        return stream;
     }
 
     /// <summary>Abandons an unfinished file (deleting the temporary file).</summary>
