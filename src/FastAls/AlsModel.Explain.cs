@@ -145,12 +145,7 @@ public sealed partial class AlsModel
 
     /// <summary>The confidence <c>c</c> the model's options give a value <paramref name="r"/>.</summary>
     /// <remarks>Of |r|, as training uses it; the preference is 1 for r &gt; 0, else 0.</remarks>
-    internal float Confidence(float r) => Options.Confidence switch
-    {
-        ConfidenceKind.Log => 1f + (Options.Alpha * MathF.Log(1f + (MathF.Abs(r) / Options.Epsilon))),
-        ConfidenceKind.Scaled => Options.Alpha * MathF.Abs(r),
-        _ => 1f + (Options.Alpha * MathF.Abs(r)),
-    };
+    internal float Confidence(float r) => Internals.Solvers.HalfStepContext.ConfidenceOf(Options, r); // training's one definition
 
     /// <summary>Item i's factors, with a trailing 1 (the user-bias coordinate) for the biased models.</summary>
     private void Extended(int i, Span<double> v)
