@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using FastAls.Internals.IO;
 
 namespace FastAls.IO;
@@ -12,7 +11,7 @@ namespace FastAls.IO;
 /// </summary>
 public sealed class InteractionTextWriter : IDisposable
 {
-    private readonly AtomicFile _file;
+    private readonly AtomicTextFile _text;
     private readonly StreamWriter _writer;
     private readonly char _separator;
     private bool _done;
@@ -35,8 +34,8 @@ public sealed class InteractionTextWriter : IDisposable
         }
 
         _separator = separator;
-        _file = AtomicFile.Create(path);
-        _writer = new StreamWriter(_file.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+        _text = new AtomicTextFile(path);
+        _writer = _text.Writer;
         _writer.Write(string.Join(separator, userColumn, itemColumn, valueColumn));
         _writer.Write('\n');
     }
@@ -78,16 +77,7 @@ public sealed class InteractionTextWriter : IDisposable
     {
         ObjectDisposedException.ThrowIf(_done, this);
         _done = true;
-        try
-        {
-            _writer.Flush();
-            _writer.Dispose();
-            _file.Commit(cancellationToken);
-        }
-        finally
-        {
-            _file.Dispose();
-        }
+        _text.Commit(cancellationToken);
     }
 
     /// <summary>Abandons an unfinished file (deleting the temporary file); no-op after <see cref="Complete"/>.</summary>
@@ -99,17 +89,6 @@ public sealed class InteractionTextWriter : IDisposable
         }
 
         _done = true;
-        try
-        {
-            _writer.Dispose();
-        }
-        catch (IOException)
-        {
-            // A failed final flush (disk full): the temporary file is deleted below either way.
-        }
-        finally
-        {
-            _file.Dispose();
-        }
+        _text.Dispose();
     }
 }

@@ -218,7 +218,7 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
 /// </summary>
 public sealed class CsvRecommendationWriter : IRecommendationSink, IDisposable
 {
-    private readonly AtomicFile? _file;
+    private readonly AtomicTextFile? _text;
     private readonly TextWriter _writer;
     private readonly IdMap _users;
     private readonly IdMap _items;
@@ -234,17 +234,8 @@ public sealed class CsvRecommendationWriter : IRecommendationSink, IDisposable
     /// <param name="userColumn">Header of the query id column.</param>
     /// <param name="itemColumn">Header of the result id column.</param>
     public CsvRecommendationWriter(string path, IdMap userIds, IdMap itemIds, char separator = ',', string userColumn = "user", string itemColumn = "item")
+        : this(Open(path, userIds, itemIds), null, userIds, itemIds, separator, userColumn, itemColumn)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        ArgumentNullException.ThrowIfNull(userIds);
-        ArgumentNullException.ThrowIfNull(itemIds);
-        _users = userIds;
-        _items = itemIds;
-        _separator = separator;
-        _needsQuotes = "\"\r\n" + separator;
-        _file = AtomicFile.Create(path);
-        _writer = new StreamWriter(_file.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
-        WriteHeader(userColumn, itemColumn);
     }
 
     /// <summary>Writes to <paramref name="output"/> (for example standard output), which is flushed but not closed by <see cref="Complete"/>.</summary>
@@ -255,16 +246,29 @@ public sealed class CsvRecommendationWriter : IRecommendationSink, IDisposable
     /// <param name="userColumn">Header of the query id column.</param>
     /// <param name="itemColumn">Header of the result id column.</param>
     public CsvRecommendationWriter(TextWriter output, IdMap userIds, IdMap itemIds, char separator = ',', string userColumn = "user", string itemColumn = "item")
+        : this(null, output ?? throw new ArgumentNullException(nameof(output)), userIds, itemIds, separator, userColumn, itemColumn)
     {
-        ArgumentNullException.ThrowIfNull(output);
+    }
+
+    private CsvRecommendationWriter(AtomicTextFile? text, TextWriter? output, IdMap userIds, IdMap itemIds, char separator, string userColumn, string itemColumn)
+    {
         ArgumentNullException.ThrowIfNull(userIds);
         ArgumentNullException.ThrowIfNull(itemIds);
+        _text = text;
+        _writer = text?.Writer ?? output!;
         _users = userIds;
         _items = itemIds;
         _separator = separator;
         _needsQuotes = "\"\r\n" + separator;
-        _writer = output;
-        WriteHeader(userColumn, itemColumn);
+        try
+        {
+            WriteHeader(userColumn, itemColumn);
+        }
+        catch
+        {
+            text?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Rows written so far.</summary>
@@ -303,22 +307,13 @@ public sealed class CsvRecommendationWriter : IRecommendationSink, IDisposable
     {
         ObjectDisposedException.ThrowIf(_done, this);
         _done = true;
-        if (_file is null)
+        if (_text is null)
         {
             _writer.Flush();
             return;
         }
 
-        try
-        {
-            _writer.Flush();
-            _writer.Dispose();
-            _file.Commit(cancellationToken);
-        }
-        finally
-        {
-            _file.Dispose();
-        }
+        _text.Commit(cancellationToken);
     }
 
     /// <summary>Abandons an incomplete file (deleting the temporary file); no-op after <see cref="Complete"/> or for a <see cref="TextWriter"/>.</summary>
@@ -330,21 +325,16 @@ public sealed class CsvRecommendationWriter : IRecommendationSink, IDisposable
         }
 
         _done = true;
-        if (_file is not null)
-        {
-            try
-            {
-                _writer.Dispose();
-            }
-            catch (IOException)
-            {
-                // A failed final flush (disk full): the temporary file is deleted below either way.
-            }
-            finally
-            {
-                _file.Dispose();
-            }
-        }
+        _text?.Dispose();
+    }
+
+    /// <summary>Checks the arguments that the file constructor needs before creating the temporary file.</summary>
+    private static AtomicTextFile Open(string path, IdMap userIds, IdMap itemIds)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(userIds);
+        ArgumentNullException.ThrowIfNull(itemIds);
+        return new AtomicTextFile(path);
     }
 
     private void WriteHeader(string userColumn, string itemColumn)
