@@ -193,7 +193,7 @@ public sealed class PersistenceTests : IDisposable
     [Fact]
     public void Version_1_file_still_loads_and_saves_as_version_2()
     {
-        string fixture = Path.Combine(AppContext.BaseDirectory, "Model", "Fixtures", "biased-explicit-v1.fals");
+        string fixture = Path.Combine(AppContext.BaseDirectory, "Model", "Persistence", "Fixtures", "biased-explicit-v1.fals");
         byte[] raw = File.ReadAllBytes(fixture);
         Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(raw.AsSpan(8)));
         using AlsModel m = AlsModel.Load(fixture);

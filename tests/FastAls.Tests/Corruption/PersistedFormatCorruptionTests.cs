@@ -242,7 +242,7 @@ public class PersistedFormatCorruptionTests
         return (path, File.ReadAllBytes(path));
     }
 
-    private static string V1Fixture => Path.Combine(AppContext.BaseDirectory, "Model", "Fixtures", "biased-explicit-v1.fals");
+    private static string V1Fixture => Path.Combine(AppContext.BaseDirectory, "Model", "Persistence", "Fixtures", "biased-explicit-v1.fals");
 
     /// <summary>Recomputes the checksums of a model file as its writer would (options section, header, whole file).</summary>
     private static byte[] ResealModel(byte[] b)
