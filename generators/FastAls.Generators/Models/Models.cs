@@ -91,3 +91,9 @@ internal sealed record ExportModel(
 {
     public bool HasErrors => Diagnostics.Count > 0;
 }
+
+/// <summary>Which method exports an entry point (<paramref name="Owner"/> is <c>type.method</c>); models with errors own nothing.</summary>
+internal sealed record EntryOwner(string EntryPoint, string Owner, bool HasErrors);
+
+/// <summary>One export as its own output sees it: the model, and the export that already owns its entry point, if any.</summary>
+internal sealed record ExportOutput(ExportModel Model, string? DuplicateOf);
