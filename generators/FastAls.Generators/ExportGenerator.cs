@@ -69,7 +69,7 @@ public sealed partial class ExportGenerator : IIncrementalGenerator
             .Select(static (items, _) => items.ToEquatableArray())
             .WithTrackingName(StepNames.Collect);
         context.RegisterSourceOutput(all, static (spc, models) => ExecuteInterface(spc, models));
-        InitializeMirrors(context);
+        InitializeOptionsStructs(context);
     }
 
     private static ExportModel BuildModel(GeneratorAttributeSyntaxContext ctx, CancellationToken ct)
@@ -416,32 +416,54 @@ public sealed partial class ExportGenerator : IIncrementalGenerator
     {
         var fields = new List<FieldModel>();
         bool ok = true;
-        foreach (IFieldSymbol f in st.GetMembers().OfType<IFieldSymbol>())
+        var structDiags = new List<DiagnosticInfo>();
+        if (OptionsFields(st, structDiags, out _) is { } generated)
         {
-            if (f.IsStatic || f.IsConst)
+            // An options struct: its fields are the ones the generator writes (the compilation does not hold them yet).
+            // Its problems are reported once, by the struct's own output; an export cannot use it then (FALS0002).
+            foreach (OptionsField f in generated)
             {
-                continue;
+                fields.Add(new FieldModel(f.Name, Naming.ToSnake(f.Name), f.Abi, f.Doc));
             }
 
-            string why = "";
-            TypeRef? ft = MapScalar(f.Type) is { Kind: not AbiKind.Bool } sc ? sc
-                : f.Type is IPointerTypeSymbol p ? MapPointer(p, diags, ref why)
-                : f.Type is IFunctionPointerTypeSymbol fp ? MapFunctionPointer(fp, ref why)
-                : null;
-            if (ft is null || ft.Struct is not null)
+            ok = structDiags.Count == 0;
+        }
+        else
+        {
+            foreach (IFieldSymbol f in st.GetMembers().OfType<IFieldSymbol>())
             {
-                diags.Add(new DiagnosticInfo(DiagnosticDescriptors.UnsupportedFieldType, LocationOf(f.Locations.FirstOrDefault()),
-                    EquatableArray.From(new[] { f.Name, st.Name, f.Type.ToDisplayString() })));
-                ok = false;
-                continue;
-            }
+                if (f.IsStatic || f.IsConst)
+                {
+                    continue;
+                }
 
-            fields.Add(new FieldModel(f.Name, Naming.ToSnake(f.Name), ft, Docs.Parse(f.GetDocumentationCommentXml()).Summary));
+                TypeRef? ft = MapFieldType(f.Type, diags);
+                if (ft is null)
+                {
+                    diags.Add(new DiagnosticInfo(DiagnosticDescriptors.UnsupportedFieldType, LocationOf(f.Locations.FirstOrDefault()),
+                        EquatableArray.From(new[] { f.Name, st.Name, f.Type.ToDisplayString() })));
+                    ok = false;
+                    continue;
+                }
+
+                fields.Add(new FieldModel(f.Name, Naming.ToSnake(f.Name), ft, Docs.Parse(f.GetDocumentationCommentXml()).Summary));
+            }
         }
 
         return ok
             ? new StructModel(st.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), Naming.CTypeName(st.Name), st.Name, EquatableArray.From(fields), Docs.Parse(st.GetDocumentationCommentXml()).Summary)
             : null;
+    }
+
+    /// <summary>A struct field's type: a number, an enum, a pointer or an unmanaged function pointer (not bool, not a nested struct); else null.</summary>
+    private static TypeRef? MapFieldType(ITypeSymbol type, List<DiagnosticInfo> diags)
+    {
+        string why = "";
+        TypeRef? ft = MapScalar(type) is { Kind: not AbiKind.Bool } sc ? sc
+            : type is IPointerTypeSymbol p ? MapPointer(p, diags, ref why)
+            : type is IFunctionPointerTypeSymbol fp ? MapFunctionPointer(fp, ref why)
+            : null;
+        return ft is null || ft.Struct is not null ? null : ft;
     }
 
     /// <summary>The summary, param and returns text of an XML doc comment, flattened to single-spaced text.</summary>
