@@ -44,6 +44,7 @@ public sealed partial class ExportGenerator
         return fields;
     }
 
+    /// <summary>The record an options struct is generated from (null without the attribute), and its fields in <paramref name="result"/>.</summary>
     private static INamedTypeSymbol? ReadOptionsStruct(INamedTypeSymbol st, List<DiagnosticInfo> diags, out List<OptionsField>? result)
     {
         result = null;
