@@ -13,8 +13,11 @@ namespace FastAls.Generators;
 
 /// <summary>
 /// Turns each <c>[FastAlsExport("fastals_...")]</c> static method into an <c>[UnmanagedCallersOnly]</c> C export
-/// that checks its arguments and maps exceptions to status codes, and emits the C header and the Python ctypes
-/// signatures of all exports as constants (<c>FastAls.Interop.FastAlsInterface.CHeader</c> / <c>.PythonSignatures</c>).
+/// that checks its arguments and maps exceptions to status codes (one generated file per export, so an edit
+/// regenerates that export only), and emits the C header and the Python ctypes signatures of all exports as
+/// constants (<c>FastAls.Interop.FastAlsInterface.CHeader</c> / <c>.PythonSignatures</c>: the one collected step).
+/// The runtime code the exports call (attributes, handle table, last error) is ordinary source in
+/// <c>src/FastAls.Native/Interop</c>; the generator adds only the <c>FastAlsStatus</c> enum, from its status table.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class ExportGenerator : IIncrementalGenerator
@@ -27,12 +30,16 @@ public sealed partial class ExportGenerator : IIncrementalGenerator
     public static class StepNames
     {
         public const string BuildModel = nameof(BuildModel);
+        public const string EntryPoints = nameof(EntryPoints);
+        public const string PerExport = nameof(PerExport);
         public const string Collect = nameof(Collect);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        context.RegisterPostInitializationOutput(static ctx => ctx.AddSource("FastAlsInterop.Support.g.cs", SupportSources.Text));
+        // The runtime half (attributes, handle table, last error) is ordinary compiled code in FastAls.Native/Interop;
+        // only the status enum is written here, from the one table the C header and Python constants also come from.
+        context.RegisterPostInitializationOutput(static ctx => ctx.AddSource(StatusHintName, EmitStatusEnum()));
 
         IncrementalValuesProvider<ExportModel> exports = context.SyntaxProvider
             .ForAttributeWithMetadataName(
@@ -41,13 +48,28 @@ public sealed partial class ExportGenerator : IIncrementalGenerator
                 transform: static (ctx, ct) => BuildModel(ctx, ct))
             .WithTrackingName(StepNames.BuildModel);
 
+        // Which export owns each entry point (the first one, in source order): the only cross-export fact an export's own
+        // output needs. It changes only when an entry point is added, removed or renamed, and the per-export step below
+        // then yields unchanged values for every export whose ownership did not change, so their outputs stay cached.
+        IncrementalValueProvider<EquatableArray<EntryOwner>> owners = exports
+            .Select(static (m, _) => new EntryOwner(m.EntryPoint, m.ContainingType + "." + m.MethodName, m.HasErrors))
+            .Collect()
+            .Select(static (items, _) => items.ToEquatableArray())
+            .WithTrackingName(StepNames.EntryPoints);
+
+        IncrementalValuesProvider<ExportOutput> perExport = exports
+            .Combine(owners)
+            .Select(static (pair, _) => new ExportOutput(pair.Left, DuplicateOf(pair.Left, pair.Right)))
+            .WithTrackingName(StepNames.PerExport);
+        context.RegisterSourceOutput(perExport, static (spc, e) => ExecuteExport(spc, e));
+
+        // The C header and the Python ctypes file describe every export at once: the one collected step.
         IncrementalValueProvider<EquatableArray<ExportModel>> all = exports
             .Collect()
             .Select(static (items, _) => items.ToEquatableArray())
             .WithTrackingName(StepNames.Collect);
-
-        context.RegisterSourceOutput(all, static (spc, models) => Execute(spc, models));
-        InitializeMirrors(context);
+        context.RegisterSourceOutput(all, static (spc, models) => ExecuteInterface(spc, models));
+        InitializeOptionsStructs(context);
     }
 
     private static ExportModel BuildModel(GeneratorAttributeSyntaxContext ctx, CancellationToken ct)
@@ -394,32 +416,54 @@ public sealed partial class ExportGenerator : IIncrementalGenerator
     {
         var fields = new List<FieldModel>();
         bool ok = true;
-        foreach (IFieldSymbol f in st.GetMembers().OfType<IFieldSymbol>())
+        var structDiags = new List<DiagnosticInfo>();
+        if (OptionsFields(st, structDiags, out _) is { } generated)
         {
-            if (f.IsStatic || f.IsConst)
+            // An options struct: its fields are the ones the generator writes (the compilation does not hold them yet).
+            // Its problems are reported once, by the struct's own output; an export cannot use it then (FALS0002).
+            foreach (OptionsField f in generated)
             {
-                continue;
+                fields.Add(new FieldModel(f.Name, Naming.ToSnake(f.Name), f.Abi, f.Doc));
             }
 
-            string why = "";
-            TypeRef? ft = MapScalar(f.Type) is { Kind: not AbiKind.Bool } sc ? sc
-                : f.Type is IPointerTypeSymbol p ? MapPointer(p, diags, ref why)
-                : f.Type is IFunctionPointerTypeSymbol fp ? MapFunctionPointer(fp, ref why)
-                : null;
-            if (ft is null || ft.Struct is not null)
+            ok = structDiags.Count == 0;
+        }
+        else
+        {
+            foreach (IFieldSymbol f in st.GetMembers().OfType<IFieldSymbol>())
             {
-                diags.Add(new DiagnosticInfo(DiagnosticDescriptors.UnsupportedFieldType, LocationOf(f.Locations.FirstOrDefault()),
-                    EquatableArray.From(new[] { f.Name, st.Name, f.Type.ToDisplayString() })));
-                ok = false;
-                continue;
-            }
+                if (f.IsStatic || f.IsConst)
+                {
+                    continue;
+                }
 
-            fields.Add(new FieldModel(f.Name, Naming.ToSnake(f.Name), ft, Docs.Parse(f.GetDocumentationCommentXml()).Summary));
+                TypeRef? ft = MapFieldType(f.Type, diags);
+                if (ft is null)
+                {
+                    diags.Add(new DiagnosticInfo(DiagnosticDescriptors.UnsupportedFieldType, LocationOf(f.Locations.FirstOrDefault()),
+                        EquatableArray.From(new[] { f.Name, st.Name, f.Type.ToDisplayString() })));
+                    ok = false;
+                    continue;
+                }
+
+                fields.Add(new FieldModel(f.Name, Naming.ToSnake(f.Name), ft, Docs.Parse(f.GetDocumentationCommentXml()).Summary));
+            }
         }
 
         return ok
             ? new StructModel(st.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), Naming.CTypeName(st.Name), st.Name, EquatableArray.From(fields), Docs.Parse(st.GetDocumentationCommentXml()).Summary)
             : null;
+    }
+
+    /// <summary>A struct field's type: a number, an enum, a pointer or an unmanaged function pointer (not bool, not a nested struct); else null.</summary>
+    private static TypeRef? MapFieldType(ITypeSymbol type, List<DiagnosticInfo> diags)
+    {
+        string why = "";
+        TypeRef? ft = MapScalar(type) is { Kind: not AbiKind.Bool } sc ? sc
+            : type is IPointerTypeSymbol p ? MapPointer(p, diags, ref why)
+            : type is IFunctionPointerTypeSymbol fp ? MapFunctionPointer(fp, ref why)
+            : null;
+        return ft is null || ft.Struct is not null ? null : ft;
     }
 
     /// <summary>The summary, param and returns text of an XML doc comment, flattened to single-spaced text.</summary>

@@ -109,21 +109,21 @@ typedef enum fastals_cold_start_strategy
 /** Training options and the progress callback (fastals_fit_options_t); fill with fastals_fit_options_init first. */
 typedef struct fastals_fit_options
 {
-    int32_t kind; /**< Model kind. (a fastals_als_model_kind_t value) */
+    int32_t kind; /**< The model: implicit feedback or explicit ratings, each with or without biases. (a fastals_als_model_kind_t value) */
     int32_t factors; /**< Number of latent factors k. */
-    float regularization; /**< L2 regularization lambda. */
-    int32_t regularization_scaling; /**< Constant lambda or scaled by the row's count (ALS-WR). (a fastals_regularization_scaling_t value) */
+    float regularization; /**< L2 regularization lambda (on factors and, for biased models, biases). */
+    int32_t regularization_scaling; /**< constant lambda, or lambda times the row's interaction count (ALS-WR, as Spark ML does). (a fastals_regularization_scaling_t value) */
     float alpha; /**< Confidence scale alpha (implicit models). */
-    float epsilon; /**< Epsilon of the logarithmic confidence. */
-    int32_t confidence; /**< Linear or logarithmic confidence. (a fastals_confidence_kind_t value) */
-    int32_t iterations; /**< Number of iterations. */
-    int32_t seed; /**< Seed of the factor initialization. */
-    int32_t threads; /**< Worker threads; 0 means all processors. */
-    int32_t solver; /**< Cholesky or conjugate gradient. (a fastals_als_solver_t value) */
-    int32_t cg_steps; /**< Conjugate-gradient steps per row. */
-    float cg_tolerance; /**< Early exit of a row's CG (0: always run cg_steps). */
-    float init_scale; /**< Initial factor standard deviation (scaled by 1/sqrt(k)). */
-    double early_stop_tolerance; /**< Stop when the cost improves by less than this fraction (0: never). */
+    float epsilon; /**< Epsilon of the log confidence (implicit models). */
+    int32_t confidence; /**< Implicit confidence: linear (1 + alpha r), log (1 + alpha log(1 + r / epsilon)) or scaled (alpha r). (a fastals_confidence_kind_t value) */
+    int32_t iterations; /**< Number of iterations (a user and an item half-step each). */
+    int32_t seed; /**< Seed of the random initial factors. */
+    int32_t threads; /**< Worker threads (0: all processors). */
+    int32_t solver; /**< cholesky (exact) or conjugate_gradient solves of each row. (a fastals_als_solver_t value) */
+    int32_t cg_steps; /**< Conjugate-gradient steps per row and half-step. */
+    float cg_tolerance; /**< Stop a row's conjugate gradient under this residual norm (0: always run cg_steps). */
+    float init_scale; /**< Standard deviation of the initial factors, times 1/sqrt(k). */
+    double early_stop_tolerance; /**< Stop when the cost improves by less than this fraction in one iteration (0: never). */
     int32_t (*progress)(int32_t, int32_t, double, double, void*); /**< Called after every half-step, on the training thread, with (iteration (1-based), half_step (0 users, 1 items), cost, loss, progress_user); a non-zero return cancels training (FASTALS_E_CANCELLED). May be NULL. */
     void* progress_user; /**< Passed back to progress unchanged. */
 } fastals_fit_options_t;

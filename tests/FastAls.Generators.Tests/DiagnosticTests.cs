@@ -12,7 +12,8 @@ public class DiagnosticTests
         Assert.Equal(id, d.Id);
         Assert.Equal(DiagnosticSeverity.Error, d.Severity);
         Assert.NotEqual(Location.None, d.Location);
-        Assert.True(sources.ContainsKey("FastAlsExports.g.cs"));
+        Assert.DoesNotContain(sources.Keys, k => k.StartsWith("FastAlsExports.", StringComparison.Ordinal));
+        Assert.DoesNotContain("fastals_x(", sources["FastAlsInterface.g.cs"], StringComparison.Ordinal);
         return d;
     }
 
@@ -44,7 +45,10 @@ public class DiagnosticTests
         Diagnostic d = Assert.Single(diagnostics);
         Assert.Equal("FALS0003", d.Id);
         Assert.Contains("D.C.A", d.GetMessage(), StringComparison.Ordinal);
-        Assert.Single(System.Text.RegularExpressions.Regex.Matches(sources["FastAlsExports.g.cs"], "EntryPoint = \"fastals_x\""));
+        string export = Assert.Single(sources, s => s.Key.StartsWith("FastAlsExports.", StringComparison.Ordinal)).Value;
+        Assert.Contains("EntryPoint = \"fastals_x\"", export, StringComparison.Ordinal);
+        Assert.Contains("global::D.C.A()", export, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(sources["FastAlsInterface.g.cs"], "int32_t fastals_x\\("));
     }
 
     [Fact]
@@ -73,6 +77,7 @@ public class DiagnosticTests
         Diagnostic d = Assert.Single(diagnostics, x => x.Id == "FALS0007");
         Assert.Contains("'Flag'", d.GetMessage(), StringComparison.Ordinal);
         Assert.NotEqual(Location.None, d.Location);
-        Assert.DoesNotContain("fastals_x", sources["FastAlsExports.g.cs"], StringComparison.Ordinal);
+        Assert.DoesNotContain("FastAlsExports.fastals_x.g.cs", sources.Keys);
+        Assert.DoesNotContain("fastals_x", sources["FastAlsInterface.g.cs"], StringComparison.Ordinal);
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.CSharp;
 
 namespace FastAls.Generators.Tests;
 
-/// <summary>Runs <see cref="ExportGenerator"/> over source text, against the running framework's assemblies.</summary>
+/// <summary>Runs <see cref="ExportGenerator"/> over source text (with FastAls.Native's Interop support files), against the running framework's assemblies.</summary>
 internal static class GeneratorHarness
 {
     private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
@@ -17,10 +17,23 @@ internal static class GeneratorHarness
 
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.Parse);
 
+    /// <summary>
+    /// The runtime half the generated code calls (src/FastAls.Native/Interop: attributes, handle table, last error),
+    /// compiled into every test compilation as FastAls.Native compiles it, with the SDK's implicit usings.
+    /// </summary>
+    private static readonly Lazy<ImmutableArray<SyntaxTree>> s_support = new(() =>
+        Directory.GetFiles(Path.Combine(RepoRoot(), "src", "FastAls.Native", "Interop"), "*.cs")
+            .OrderBy(p => p, StringComparer.Ordinal)
+            .Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), ParseOptions, path: "Interop/" + Path.GetFileName(p)))
+            .Append(CSharpSyntaxTree.ParseText(
+                "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; global using System.Threading; global using System.Threading.Tasks;",
+                ParseOptions, path: "Interop/ImplicitUsings.cs"))
+            .ToImmutableArray());
+
     public static CSharpCompilation Compile(params string[] sources) =>
         CSharpCompilation.Create(
             "TestAssembly",
-            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
+            s_support.Value.Concat(sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs"))),
             s_references.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
 

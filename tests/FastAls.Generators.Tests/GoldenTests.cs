@@ -1,7 +1,10 @@
+using System.Text.RegularExpressions;
+
 namespace FastAls.Generators.Tests;
 
 /// <summary>
-/// The generated exports, header and Python signatures for fixed inputs, compared with files in Golden/.
+/// The generated exports (one file per export), header and Python signatures for fixed inputs, compared with files
+/// in Golden/ (one per generated file: <c>case.hint.txt</c>).
 /// Run with FASTALS_UPDATE_GOLDEN=1 to rewrite them after an intended change (then review the diff).
 /// </summary>
 public class GoldenTests
@@ -105,11 +108,22 @@ public class GoldenTests
         var (diagnostics, sources, errors) = GeneratorHarness.Run(source);
         Assert.Empty(diagnostics);
         Assert.Empty(errors);
-        foreach (string hint in new[] { "FastAlsExports.g.cs", "FastAlsInterface.g.cs" })
+        string dir = Path.Combine(GeneratorHarness.RepoRoot(), "tests", "FastAls.Generators.Tests", "Golden");
+        bool update = Environment.GetEnvironmentVariable("FASTALS_UPDATE_GOLDEN") == "1";
+        string[] hints = sources.Keys.Where(h => h != ExportGenerator.StatusHintName).Order(StringComparer.Ordinal).ToArray();
+        if (update)
+        {
+            foreach (string stale in Directory.GetFiles(dir, name + ".*.txt"))
+            {
+                File.Delete(stale);
+            }
+        }
+
+        foreach (string hint in hints)
         {
             string actual = sources[hint].Replace("\r\n", "\n");
-            string path = Path.Combine(GeneratorHarness.RepoRoot(), "tests", "FastAls.Generators.Tests", "Golden", $"{name}.{hint}.txt");
-            if (Environment.GetEnvironmentVariable("FASTALS_UPDATE_GOLDEN") == "1")
+            string path = Path.Combine(dir, $"{name}.{hint}.txt");
+            if (update)
             {
                 File.WriteAllText(path, actual);
             }
@@ -117,16 +131,22 @@ public class GoldenTests
             Assert.True(File.Exists(path), $"golden file {path} is missing (run with FASTALS_UPDATE_GOLDEN=1)");
             Assert.Equal(File.ReadAllText(path).Replace("\r\n", "\n"), actual);
         }
+
+        // One output per export, plus the collected header/Python file; and no golden file the generator no longer writes.
+        Assert.Equal(Regex.Matches(source, "\\[FastAlsExport\\(").Count + 1, hints.Length);
+        Assert.Equal(
+            hints.Select(h => $"{name}.{h}.txt"),
+            Directory.GetFiles(dir, name + ".*.txt").Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
-    public void Support_source_is_added_once_even_without_exports()
+    public void Status_enum_is_added_once_even_without_exports()
     {
         var (diagnostics, sources, errors) = GeneratorHarness.Run("namespace Empty; internal static class Nothing { }");
         Assert.Empty(diagnostics);
         Assert.Empty(errors);
-        Assert.Contains("FastAlsInterop.Support.g.cs", sources.Keys);
-        Assert.Contains("fastals_last_error", sources["FastAlsInterface.g.cs"]);
-        Assert.DoesNotContain("UnmanagedCallersOnly", sources["FastAlsExports.g.cs"]);
+        Assert.Equal(new[] { ExportGenerator.InterfaceHintName, ExportGenerator.StatusHintName }, sources.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("internal enum FastAlsStatus", sources[ExportGenerator.StatusHintName], StringComparison.Ordinal);
+        Assert.Contains("fastals_last_error", sources[ExportGenerator.InterfaceHintName], StringComparison.Ordinal);
     }
 }

@@ -35,7 +35,7 @@ internal static class DiagnosticDescriptors
         "FALS0007", "Struct field type cannot cross the C ABI", "Field '{0}' of struct '{1}' has type '{2}', which cannot cross the C ABI (use a number, an enum, a pointer or an unmanaged function pointer)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
-    public static readonly DiagnosticDescriptor OptionsMirrorLacksField = new(
-        "FALS0008", "Options struct lacks an option", "Struct '{0}' mirrors '{1}' but has no field of the same name and type for its option {2}",
+    public static readonly DiagnosticDescriptor OptionsStructInvalid = new(
+        "FALS0008", "Options struct cannot be generated", "Options struct '{0}' cannot be generated from '{1}': {2}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

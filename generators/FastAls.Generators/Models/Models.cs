@@ -73,8 +73,23 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
 /// </summary>
 internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationInfo? Location, EquatableArray<string> Args);
 
-/// <summary>A <c>[FastAlsOptionsMirror]</c> struct: the record it mirrors and the fields matched to its properties.</summary>
-internal sealed record MirrorModel(string Namespace, string Struct, string Target, EquatableArray<string> Fields, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>A field the generator declares in an options struct.</summary>
+internal sealed record GeneratedField(string Name, string ManagedType, string Doc);
+
+/// <summary>
+/// A <c>[FastAlsOptionsStruct]</c> struct: its fields (options, then tail), the options' names, and whether the record
+/// has <c>Validate()</c> and a <c>For(x)</c> factory (then <c>ToOptions</c> / <c>Defaults</c> are generated).
+/// </summary>
+internal sealed record OptionsStructModel(
+    string Namespace,
+    string Struct,
+    string Target,
+    EquatableArray<GeneratedField> Fields,
+    EquatableArray<string> Options,
+    bool Validates,
+    string? DefaultsType,
+    string? DefaultsParam,
+    EquatableArray<DiagnosticInfo> Diagnostics);
 
 /// <summary>Everything the emitters need about one <c>[FastAlsExport]</c> method.</summary>
 internal sealed record ExportModel(
@@ -91,3 +106,9 @@ internal sealed record ExportModel(
 {
     public bool HasErrors => Diagnostics.Count > 0;
 }
+
+/// <summary>Which method exports an entry point (<paramref name="Owner"/> is <c>type.method</c>); models with errors own nothing.</summary>
+internal sealed record EntryOwner(string EntryPoint, string Owner, bool HasErrors);
+
+/// <summary>One export as its own output sees it: the model, and the export that already owns its entry point, if any.</summary>
+internal sealed record ExportOutput(ExportModel Model, string? DuplicateOf);

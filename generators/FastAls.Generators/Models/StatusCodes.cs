@@ -1,12 +1,11 @@
 using System.Linq;
-using System.Text;
 using FastAls.Generators.Helpers;
 
 namespace FastAls.Generators.Models;
 
 /// <summary>
 /// The status codes every export returns: the one table from which the generator writes the managed
-/// <c>FastAlsStatus</c> enum (in the support source), the C enum <c>fastals_status</c> and the Python constants.
+/// <c>FastAlsStatus</c> enum (<c>FastAlsStatus.g.cs</c>), the C enum <c>fastals_status</c> and the Python constants.
 /// </summary>
 internal static class StatusCodes
 {
@@ -30,18 +29,6 @@ internal static class StatusCodes
     /// <summary>The C and Python name of a code: <c>Ok</c> -> <c>FASTALS_OK</c>, <c>InvalidArgument</c> -> <c>FASTALS_E_INVALID_ARGUMENT</c>.</summary>
     public static string CName(string member) =>
         member == "Ok" ? "FASTALS_OK" : "FASTALS_E_" + Naming.ToSnake(member).ToUpperInvariant();
-
-    /// <summary>The members of the managed enum, one line each (<c>Ok = 0,</c>), indented by <paramref name="indent"/>.</summary>
-    public static string EnumMembers(string indent)
-    {
-        var sb = new StringBuilder();
-        foreach ((string member, int value, string _) in All)
-        {
-            sb.Append(indent).Append(member).Append(" = ").Append(value).Append(",\n");
-        }
-
-        return sb.ToString().TrimEnd('\n');
-    }
 
     /// <summary>The C/Python names with their values and descriptions, in table order.</summary>
     public static (string Name, int Value, string Doc)[] ForInterface() =>

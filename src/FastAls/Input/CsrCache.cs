@@ -107,12 +107,20 @@ public static unsafe class CsrCache
     /// Writes <paramref name="dataset"/> to <paramref name="cachePath"/> (temporary file, then rename),
     /// recording <paramref name="sourcePath"/>'s fingerprint (size and modification time) when given.
     /// </summary>
-    public static void Write(Dataset dataset, string cachePath, string? sourcePath = null, string optionsFingerprint = "")
+    /// <param name="dataset">The data to cache.</param>
+    /// <param name="cachePath">The cache file.</param>
+    /// <param name="sourcePath">The file or folder the data came from; null records no source.</param>
+    /// <param name="optionsFingerprint">The load options the data was read with (see <see cref="IsCurrent"/>).</param>
+    /// <param name="sourceFiles">
+    /// For a folder source, the files it consists of, as its reader lists them (<see cref="InteractionLoader"/> passes the
+    /// Parquet part files); null means every file directly in the folder. For a file source, null or that one file.
+    /// </param>
+    public static void Write(Dataset dataset, string cachePath, string? sourcePath = null, string optionsFingerprint = "", IReadOnlyList<string>? sourceFiles = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentException.ThrowIfNullOrEmpty(cachePath);
         ArgumentNullException.ThrowIfNull(optionsFingerprint);
-        SourceFingerprint source = sourcePath is null ? default : SourceFingerprint.Of(sourcePath);
+        SourceFingerprint source = sourcePath is null ? default : SourceFingerprint.Of(sourcePath, sourceFiles);
         WriteCore(dataset, Path.GetFullPath(cachePath), source, optionsFingerprint);
     }
 
@@ -219,9 +227,9 @@ public static unsafe class CsrCache
     /// <summary>
     /// True when <paramref name="cachePath"/> exists, has a valid header and was built from
     /// <paramref name="sourcePath"/> as it is now (same full path, size and modification time; for a directory
-    /// the same part files) with the same <paramref name="optionsFingerprint"/>.
+    /// the same files: <paramref name="sourceFiles"/>, as for <see cref="Write"/>) with the same <paramref name="optionsFingerprint"/>.
     /// </summary>
-    public static bool IsCurrent(string cachePath, string sourcePath, string optionsFingerprint = "")
+    public static bool IsCurrent(string cachePath, string sourcePath, string optionsFingerprint = "", IReadOnlyList<string>? sourceFiles = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(sourcePath);
         if (!File.Exists(cachePath) || (!File.Exists(sourcePath) && !Directory.Exists(sourcePath)))
@@ -231,7 +239,7 @@ public static unsafe class CsrCache
 
         try
         {
-            return Matches(ReadInfo(cachePath), ReadListHash(cachePath), SourceFingerprint.Of(sourcePath), optionsFingerprint);
+            return Matches(ReadInfo(cachePath), ReadListHash(cachePath), SourceFingerprint.Of(sourcePath, sourceFiles), optionsFingerprint);
         }
         catch (InvalidDataException)
         {
@@ -243,9 +251,9 @@ public static unsafe class CsrCache
     /// Opens <paramref name="cachePath"/> when it is current for <paramref name="sourcePath"/> and
     /// <paramref name="optionsFingerprint"/> (see <see cref="IsCurrent"/>) and opens cleanly; otherwise calls
     /// <paramref name="build"/>, writes the cache and opens it. When the source is missing the cache is opened
-    /// as it is (there is nothing to rebuild from).
+    /// as it is (there is nothing to rebuild from). <paramref name="sourceFiles"/> is the folder's file list, as for <see cref="Write"/>.
     /// </summary>
-    public static Dataset LoadOrBuild(string sourcePath, string cachePath, Func<Dataset> build, string optionsFingerprint = "", CsrCacheValidation validation = CsrCacheValidation.Checksum)
+    public static Dataset LoadOrBuild(string sourcePath, string cachePath, Func<Dataset> build, string optionsFingerprint = "", CsrCacheValidation validation = CsrCacheValidation.Checksum, IReadOnlyList<string>? sourceFiles = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(sourcePath);
         ArgumentException.ThrowIfNullOrEmpty(cachePath);
@@ -262,7 +270,7 @@ public static unsafe class CsrCache
             throw new FileNotFoundException($"{sourcePath}: no such file or directory, and no cache at {cachePath}.", sourcePath);
         }
 
-        if (IsCurrent(cachePath, sourcePath, optionsFingerprint))
+        if (IsCurrent(cachePath, sourcePath, optionsFingerprint, sourceFiles))
         {
             try
             {
@@ -274,7 +282,7 @@ public static unsafe class CsrCache
             }
         }
 
-        SourceFingerprint fingerprint = SourceFingerprint.Of(sourcePath);
+        SourceFingerprint fingerprint = SourceFingerprint.Of(sourcePath, sourceFiles);
         using (Dataset built = build())
         {
             WriteCore(built, Path.GetFullPath(cachePath), fingerprint, optionsFingerprint);
@@ -579,14 +587,23 @@ public static unsafe class CsrCache
     private static InvalidDataException Corrupt(string path, string what) =>
         new(string.Create(CultureInfo.InvariantCulture, $"{path}: {what}."));
 
-    /// <summary>Identity of a source: full path, size, modification time and (for directories) the part files.</summary>
+    /// <summary>
+    /// Identity of a source: full path, size, modification time and, for a folder, its files (name, size and time of each,
+    /// hashed). The cache does not know file formats: the folder's file list comes from the caller (the reader's own list),
+    /// or is every file directly in the folder.
+    /// </summary>
     private readonly record struct SourceFingerprint(string? Path, long Size, long ModifiedTicks, ulong ListHash)
     {
-        public static SourceFingerprint Of(string path)
+        public static SourceFingerprint Of(string path, IReadOnlyList<string>? files)
         {
             string full = System.IO.Path.GetFullPath(path);
             if (File.Exists(full))
             {
+                if (files is not null && (files.Count != 1 || System.IO.Path.GetFullPath(files[0]) != full))
+                {
+                    throw new ArgumentException($"The source {path} is a file; its file list must be null or that file alone (got {files.Count} files).", nameof(files));
+                }
+
                 var fi = new FileInfo(full);
                 return new SourceFingerprint(full, fi.Length, fi.LastWriteTimeUtc.Ticks, 0);
             }
@@ -596,11 +613,23 @@ public static unsafe class CsrCache
                 throw new FileNotFoundException($"{path}: no such file or directory.", path);
             }
 
+            if (files is null)
+            {
+                string[] all = Directory.GetFiles(full);
+                Array.Sort(all, StringComparer.Ordinal);
+                files = all;
+            }
+
             long size = 0, latest = 0;
             var list = new StringBuilder();
-            foreach (string f in ParquetInteractionReader.ListFiles(full))
+            foreach (string f in files)
             {
                 var fi = new FileInfo(f);
+                if (!fi.Exists)
+                {
+                    throw new FileNotFoundException($"{f}: a file of the source {path} does not exist.", f);
+                }
+
                 size += fi.Length;
                 latest = Math.Max(latest, fi.LastWriteTimeUtc.Ticks);
                 list.Append(CultureInfo.InvariantCulture, $"{fi.Name}|{fi.Length}|{fi.LastWriteTimeUtc.Ticks}\n");

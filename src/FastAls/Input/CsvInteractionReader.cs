@@ -17,6 +17,17 @@ namespace FastAls.IO;
 /// may not span lines. Every line must have as many fields as the first. UTF-16 text and NUL bytes are
 /// rejected, and text ids must be valid UTF-8. Columns are found by name or position as
 /// <see cref="InteractionLoadOptions.HasHeader"/> describes.
+/// <para>
+/// Why not Sep (nietras/Sep 0.17.1, evaluated for issue 13): it would replace only the line and field splitting here
+/// (quoted fields, which Sep would have added, are already read). The rest stays either way, because Sep
+/// (a) takes a single <c>char</c> separator, so MovieLens 1M's <c>::</c> needs this path anyway; (b) parses UTF-16
+/// <c>char</c>s from a <c>TextReader</c>, which decodes by byte order mark: UTF-16 input would be read, not
+/// rejected, a NUL byte passes as a character, and invalid UTF-8 in a text id becomes U+FFFD (or, with a throwing
+/// decoder, an exception with no line); integer ids would be parsed from chars instead of straight from the bytes;
+/// (c) lets a quoted field span lines, so one stray quote silently joins the rest of the file into one field, where
+/// this reader stops at that line; (d) reports column-count errors as its own message, without the file name. Keeping
+/// the byte-level reader keeps one code path with exact file/line/column errors and the hostile-input rules above.
+/// </para>
 /// </remarks>
 internal sealed class CsvInteractionReader
 {

@@ -79,7 +79,9 @@ public static class InteractionLoader
         }
 
         options ??= new InteractionLoadOptions();
-        return CsrCache.LoadOrBuild(sourcePath, cachePath, () => Load(sourcePath, options, cancellationToken), options.Fingerprint(), validation);
+        // The cache fingerprints the files this loader reads: a part directory's *.parquet files, or the one file.
+        IReadOnlyList<string>? files = Directory.Exists(sourcePath) ? ParquetInteractionReader.ListFiles(sourcePath) : null;
+        return CsrCache.LoadOrBuild(sourcePath, cachePath, () => Load(sourcePath, options, cancellationToken), options.Fingerprint(), validation, files);
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using System.Globalization;
+using System.Reflection;
 
 namespace FastAls;
 
@@ -108,42 +110,51 @@ public sealed class AlsOptionInfo
     /// <summary><c>RowOffsets</c> → <c>row_offsets</c>: the generator's rule for C and Python names (one shared file).</summary>
     internal static string ToSnake(string name) => Shared.SnakeCase.Of(name);
 
+    /// <summary>Every option, in <see cref="AlsOptions"/>' declaration order (the C struct's, which is generated from it).</summary>
     internal static readonly AlsOptionInfo[] All =
     [
-        Choice(nameof(AlsOptions.Kind), "The model: implicit feedback or explicit ratings, each with or without biases.", o => o.Kind, (o, v) => o with { Kind = v }),
-        Number(nameof(AlsOptions.Factors), "Number of latent factors k.", o => o.Factors, (o, v) => o with { Factors = v }),
-        Number(nameof(AlsOptions.Regularization), "L2 regularization lambda (on factors and, for biased models, biases).", o => o.Regularization, (o, v) => o with { Regularization = v }),
-        Choice(nameof(AlsOptions.RegularizationScaling), "constant lambda, or lambda times the row's interaction count (ALS-WR, as Spark ML does).", o => o.RegularizationScaling, (o, v) => o with { RegularizationScaling = v }),
-        Number(nameof(AlsOptions.Alpha), "Confidence scale alpha (implicit models).", o => o.Alpha, (o, v) => o with { Alpha = v }),
-        Number(nameof(AlsOptions.Epsilon), "Epsilon of the log confidence (implicit models).", o => o.Epsilon, (o, v) => o with { Epsilon = v }),
-        Choice(nameof(AlsOptions.Confidence), "Implicit confidence: linear (1 + alpha r) or log (1 + alpha log(1 + r / epsilon)).", o => o.Confidence, (o, v) => o with { Confidence = v }),
-        Number(nameof(AlsOptions.Iterations), "Number of iterations (a user and an item half-step each).", o => o.Iterations, (o, v) => o with { Iterations = v }),
-        Number(nameof(AlsOptions.Seed), "Seed of the random initial factors.", o => o.Seed, (o, v) => o with { Seed = v }),
-        Number(nameof(AlsOptions.Threads), "Worker threads (0: all processors).", o => o.Threads, (o, v) => o with { Threads = v }),
-        Choice(nameof(AlsOptions.Solver), "cholesky (exact) or conjugate_gradient solves of each row.", o => o.Solver, (o, v) => o with { Solver = v }),
-        Number(nameof(AlsOptions.CgSteps), "Conjugate-gradient steps per row and half-step.", o => o.CgSteps, (o, v) => o with { CgSteps = v }),
-        Number(nameof(AlsOptions.CgTolerance), "Stop a row's conjugate gradient under this residual norm (0: always run cg_steps).", o => o.CgTolerance, (o, v) => o with { CgTolerance = v }),
-        Number(nameof(AlsOptions.InitScale), "Standard deviation of the initial factors, times 1/sqrt(k).", o => o.InitScale, (o, v) => o with { InitScale = v }),
-        Number(nameof(AlsOptions.EarlyStopTolerance), "Stop when the cost improves by less than this fraction in one iteration (0: never).", o => o.EarlyStopTolerance, (o, v) => o with { EarlyStopTolerance = v }),
+        Choice(nameof(AlsOptions.Kind), o => o.Kind, (o, v) => o with { Kind = v }),
+        Number(nameof(AlsOptions.Factors), o => o.Factors, (o, v) => o with { Factors = v }),
+        Number(nameof(AlsOptions.Regularization), o => o.Regularization, (o, v) => o with { Regularization = v }),
+        Choice(nameof(AlsOptions.RegularizationScaling), o => o.RegularizationScaling, (o, v) => o with { RegularizationScaling = v }),
+        Number(nameof(AlsOptions.Alpha), o => o.Alpha, (o, v) => o with { Alpha = v }),
+        Number(nameof(AlsOptions.Epsilon), o => o.Epsilon, (o, v) => o with { Epsilon = v }),
+        Choice(nameof(AlsOptions.Confidence), o => o.Confidence, (o, v) => o with { Confidence = v }),
+        Number(nameof(AlsOptions.Iterations), o => o.Iterations, (o, v) => o with { Iterations = v }),
+        Number(nameof(AlsOptions.Seed), o => o.Seed, (o, v) => o with { Seed = v }),
+        Number(nameof(AlsOptions.Threads), o => o.Threads, (o, v) => o with { Threads = v }),
+        Choice(nameof(AlsOptions.Solver), o => o.Solver, (o, v) => o with { Solver = v }),
+        Number(nameof(AlsOptions.CgSteps), o => o.CgSteps, (o, v) => o with { CgSteps = v }),
+        Number(nameof(AlsOptions.CgTolerance), o => o.CgTolerance, (o, v) => o with { CgTolerance = v }),
+        Number(nameof(AlsOptions.InitScale), o => o.InitScale, (o, v) => o with { InitScale = v }),
+        Number(nameof(AlsOptions.EarlyStopTolerance), o => o.EarlyStopTolerance, (o, v) => o with { EarlyStopTolerance = v }),
     ];
 
-    private static AlsOptionInfo Number<T>(string property, string description, Func<AlsOptions, T> get, Func<AlsOptions, T, AlsOptions> with)
+    /// <summary>
+    /// The <c>[Description]</c> of the <see cref="AlsOptions"/> property: the one text of the option, which the C struct's
+    /// generated field docs (FastAls.Generators reads the attribute from this assembly) also carry.
+    /// </summary>
+    private static string DescriptionOf(string property) =>
+        typeof(AlsOptions).GetProperty(property)?.GetCustomAttribute<DescriptionAttribute>()?.Description
+        ?? throw new InvalidOperationException($"AlsOptions.{property} has no [Description].");
+
+    private static AlsOptionInfo Number<T>(string property, Func<AlsOptions, T> get, Func<AlsOptions, T, AlsOptions> with)
         where T : struct, ISpanFormattable, ISpanParsable<T>
     {
         string name = ToSnake(property);
-        return new AlsOptionInfo(property, typeof(T), description, [], o => get(o),
+        return new AlsOptionInfo(property, typeof(T), DescriptionOf(property), [], o => get(o),
             o => get(o).ToString(typeof(T) == typeof(int) ? null : "R", CultureInfo.InvariantCulture),
             (o, text) => T.TryParse(text, CultureInfo.InvariantCulture, out T v)
                 ? with(o, v)
                 : throw new FormatException($"{name}: '{text}' is not {(typeof(T) == typeof(int) ? "an integer" : "a number")}."));
     }
 
-    private static AlsOptionInfo Choice<T>(string property, string description, Func<AlsOptions, T> get, Func<AlsOptions, T, AlsOptions> with)
+    private static AlsOptionInfo Choice<T>(string property, Func<AlsOptions, T> get, Func<AlsOptions, T, AlsOptions> with)
         where T : struct, Enum
     {
         string name = ToSnake(property);
         IReadOnlyList<string> values = Spellings<T>();
-        return new AlsOptionInfo(property, typeof(T), description, values, o => get(o), o => Spell(get(o)),
+        return new AlsOptionInfo(property, typeof(T), DescriptionOf(property), values, o => get(o), o => Spell(get(o)),
             (o, text) => TryParse(text, out T v)
                 ? with(o, v)
                 : throw new FormatException($"{name}: '{text}' is not one of {string.Join(", ", values)}."));

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -80,7 +81,9 @@ public enum ColdStartStrategy
 /// Hyperparameters of an ALS model. Immutable; use <c>with</c> to vary. This record is the one definition of the
 /// training options: <see cref="Schema"/> lists them for the front ends (C struct, Python keywords, CLI flags), their
 /// JSON form (model files, Spark metadata, the CLI's <c>--json</c>) is source-generated from it, and
-/// <see cref="For"/> gives each model kind's defaults.
+/// <see cref="For"/> gives each model kind's defaults. Each option is a settable property with a <c>[Description]</c> (its
+/// one help text); the declaration order is the C struct's field order: FastAls.Generators writes
+/// <c>fastals_fit_options_t</c> (fields, defaults, conversion) from these properties, so a new option needs no edit there.
 /// </summary>
 public sealed record AlsOptions
 {
@@ -91,63 +94,78 @@ public sealed record AlsOptions
     /// Which model to train. The property initializers hold the implicit defaults; use <see cref="For"/> for the
     /// defaults of another kind (<c>new AlsOptions { Kind = AlsModelKind.Explicit }</c> keeps the implicit ones).
     /// </summary>
+    [Description("The model: implicit feedback or explicit ratings, each with or without biases.")]
     [JsonRequired]
     public AlsModelKind Kind { get; init; } = AlsModelKind.Implicit;
 
     /// <summary>Number of latent factors k.</summary>
+    [Description("Number of latent factors k.")]
     [JsonRequired]
     public int Factors { get; init; } = 64;
 
     /// <summary>L2 regularization lambda (on factors and, for biased models, biases); in [0, 1e6].</summary>
+    [Description("L2 regularization lambda (on factors and, for biased models, biases).")]
     [JsonRequired]
     public float Regularization { get; init; } = 0.01f;
 
     /// <summary>Constant lambda or ALS-WR scaling by the row's count.</summary>
+    [Description("constant lambda, or lambda times the row's interaction count (ALS-WR, as Spark ML does).")]
     [JsonRequired]
     public RegularizationScaling RegularizationScaling { get; init; } = RegularizationScaling.Constant;
 
     /// <summary>Confidence scale alpha (implicit models); in [0, 1e6].</summary>
+    [Description("Confidence scale alpha (implicit models).")]
     [JsonRequired]
     public float Alpha { get; init; } = 1.0f;
 
     /// <summary>Epsilon of the logarithmic confidence (implicit models); in [1e-12, 1e12].</summary>
+    [Description("Epsilon of the log confidence (implicit models).")]
     [JsonRequired]
     public float Epsilon { get; init; } = 1.0f;
 
     /// <summary>Linear (1 + alpha r), logarithmic (1 + alpha log(1 + r / epsilon)) or scaled (alpha r, the implicit package's) confidence (implicit models).</summary>
+    [Description("Implicit confidence: linear (1 + alpha r), log (1 + alpha log(1 + r / epsilon)) or scaled (alpha r).")]
     [JsonRequired]
     public ConfidenceKind Confidence { get; init; } = ConfidenceKind.Linear;
 
     /// <summary>Number of full iterations (a user half-step and an item half-step each).</summary>
+    [Description("Number of iterations (a user and an item half-step each).")]
     [JsonRequired]
     public int Iterations { get; init; } = 15;
 
     /// <summary>Seed of the factor initialization.</summary>
+    [Description("Seed of the random initial factors.")]
     [JsonRequired]
     public int Seed { get; init; } = 42;
 
     /// <summary>Worker threads; 0 means all processors.</summary>
+    [Description("Worker threads (0: all processors).")]
     public int Threads { get; init; }
 
     /// <summary>Exact (Cholesky) or conjugate-gradient solves.</summary>
+    [Description("cholesky (exact) or conjugate_gradient solves of each row.")]
     [JsonRequired]
     public AlsSolver Solver { get; init; } = AlsSolver.Cholesky;
 
     /// <summary>Conjugate-gradient steps per row and half-step.</summary>
+    [Description("Conjugate-gradient steps per row and half-step.")]
     [JsonRequired]
     public int CgSteps { get; init; } = 3;
 
     /// <summary>Stop a row's CG early when the residual norm falls under this (0: always run <see cref="CgSteps"/>).</summary>
+    [Description("Stop a row's conjugate gradient under this residual norm (0: always run cg_steps).")]
     [JsonRequired]
     public float CgTolerance { get; init; }
 
-    /// <summary>Stop training when the cost improves by less than this fraction in one iteration (0: never).</summary>
-    [JsonRequired]
-    public double EarlyStopTolerance { get; init; }
-
     /// <summary>Standard deviation of the random initial factors (scaled by 1/sqrt(k)); in (0, 1e3].</summary>
+    [Description("Standard deviation of the initial factors, times 1/sqrt(k).")]
     [JsonRequired]
     public float InitScale { get; init; } = 0.1f;
+
+    /// <summary>Stop training when the cost improves by less than this fraction in one iteration (0: never).</summary>
+    [Description("Stop when the cost improves by less than this fraction in one iteration (0: never).")]
+    [JsonRequired]
+    public double EarlyStopTolerance { get; init; }
 
     private const float MaxRegularization = 1e6f;
     private const float MaxAlpha = 1e6f;

@@ -226,6 +226,36 @@ public class CsrCacheTests
     }
 
     [Fact]
+    public void FolderSource_IsFingerprintedByTheFileListItIsGiven()
+    {
+        using var dir = new TempDir();
+        string src = WriteSource(dir);
+        string parts = Path.Combine(dir.Path, "parts");
+        Directory.CreateDirectory(parts);
+        string part = Path.Combine(parts, "part-0.parquet");
+        File.Copy(src, part);
+        string cache = dir.File("c.fcsr");
+        using (Dataset ds = InteractionLoader.Load(src))
+        {
+            CsrCache.Write(ds, cache, parts, "o", [part]);
+        }
+
+        Assert.True(CsrCache.IsCurrent(cache, parts, "o", [part]));
+        Assert.True(CsrCache.IsCurrent(cache, parts, "o"));
+
+        // A file outside the given list does not count; without a list every file in the folder does.
+        File.WriteAllText(Path.Combine(parts, "_SUCCESS"), "");
+        Assert.True(CsrCache.IsCurrent(cache, parts, "o", [part]));
+        Assert.False(CsrCache.IsCurrent(cache, parts, "o"));
+
+        File.SetLastWriteTimeUtc(part, File.GetLastWriteTimeUtc(part).AddSeconds(-5));
+        Assert.False(CsrCache.IsCurrent(cache, parts, "o", [part]));
+
+        // A file source's list can only be that file.
+        Assert.Throws<ArgumentException>(() => CsrCache.IsCurrent(cache, src, "o", [part]));
+    }
+
+    [Fact]
     public void FailedRebuild_KeepsTheOldCache_AndLeavesNoTemporaryFile()
     {
         using var dir = new TempDir();
