@@ -9,8 +9,14 @@ from ._arrays import ptr, strict
 from ._lib import FastAlsError, lib
 
 
-def _csr_arrays(user_items, copy):
-    """(indptr int64, indices int32, data float32) of a CSR matrix; see Dataset.from_csr for the copy rules."""
+def _csr_arrays(user_items, convert):
+    """(shape, indptr int64, indices int32, data float32) of a CSR matrix.
+
+    convert=True: a non-CSR or non-canonical matrix is converted, and an array of another dtype (or not contiguous)
+    is copied into one of the right dtype; arrays that already match are returned as they are (no copy).
+    convert=False: the matrix must already be canonical CSR with int32 indices and float32 data (TypeError /
+    ValueError otherwise). Either way indptr is widened to int64 when scipy stores it as int32 (rows + 1 entries).
+    """
     try:
         import scipy.sparse as sp
     except ImportError as e:  # pragma: no cover - scipy is a dependency of fit(csr)
@@ -18,25 +24,22 @@ def _csr_arrays(user_items, copy):
     if not sp.issparse(user_items):
         raise TypeError("user_items must be a scipy.sparse CSR matrix of shape (users, items) (got %s)" % type(user_items).__name__)
     if user_items.format != "csr":
-        if not copy:
+        if not convert:
             raise TypeError("user_items must be in CSR format (got %s); convert with .tocsr()" % user_items.format)
         user_items = user_items.tocsr()
     if not user_items.has_canonical_format:
-        if not copy:
+        if not convert:
             raise ValueError("user_items must have sorted column indices without duplicates; call .sum_duplicates() first")
         user_items = user_items.copy()
         user_items.sum_duplicates()
     indptr, indices, data = user_items.indptr, user_items.indices, user_items.data
-    if copy:
-        indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+    # scipy stores indptr as int32 whenever it fits; the library's offsets are int64, so this one small array
+    # (rows + 1 entries) is widened. indices and data are used in place when their dtypes match.
+    indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+    if convert:
         indices = np.ascontiguousarray(indices, dtype=np.int32)
         data = np.ascontiguousarray(data, dtype=np.float32)
     else:
-        # scipy stores indptr as int32 whenever it fits; the library's offsets are int64, so this one small
-        # array (rows + 1 entries) is widened. indices and data are used in place.
-        if indptr.dtype == np.int32:
-            indptr = indptr.astype(np.int64)
-        indptr = strict(indptr, np.int64, "user_items.indptr", ndim=1)
         indices = strict(indices, np.int32, "user_items.indices", ndim=1)
         data = strict(data, np.float32, "user_items.data", ndim=1)
     return user_items.shape, indptr, indices, data
@@ -77,15 +80,30 @@ class Dataset:
     def from_csr(cls, user_items, copy=True):
         """A dataset over a scipy.sparse CSR matrix with USERS AS ROWS and ITEMS AS COLUMNS.
 
-        copy=True (what ``fit`` uses): arrays that are not already int64 indptr / int32 indices / float32 data are
+        copy=True: arrays that are not already int64 indptr / int32 indices / float32 data are
         converted (a copy; scipy's default float64 data and int32 indptr are converted), non-canonical matrices
         are made canonical, and the library then copies the arrays so the matrix may change afterwards.
         copy=False: zero-copy for the big arrays: indices (int32) and data (float32) are read in place and must
         already have those dtypes (TypeError otherwise) and be canonical (sorted, no duplicates); indptr (rows + 1
         entries) is widened to int64 when scipy stores it as int32. The matrix must stay alive and unchanged while
         the dataset lives (this object keeps references to the arrays).
+        ``fit`` and ``continue_training`` given a CSR matrix need neither: they read it in place for the call (see fit).
         """
-        shape, indptr, indices, data = _csr_arrays(user_items, copy)
+        return cls._over_csr(user_items, convert=copy, copy=copy)
+
+    @classmethod
+    def _for_call(cls, user_items, copy=False):
+        """A dataset for the duration of one library call (``fit``, ``continue_training``, the metrics), freed by the
+        caller right after it: arrays that already have the library's layout (int32 indices, float32 data; indptr
+        int64, or int32 widened) are read in place, others are converted first, so nothing is copied twice. The
+        library validates the structure either way. The matrix must not change during the call; ``copy=True`` (for
+        calls that run user code in the middle, such as a progress callback, which could change it) has the library
+        copy the arrays after validating them."""
+        return cls._over_csr(user_items, convert=True, copy=copy)
+
+    @classmethod
+    def _over_csr(cls, user_items, convert, copy):
+        shape, indptr, indices, data = _csr_arrays(user_items, convert)
         h = ctypes.c_uint64()
         lib().call("fastals_dataset_from_csr", shape[0], shape[1], ptr(indptr), indptr.size, ptr(indices), indices.size,
                    ptr(data), data.size, 1 if copy else 0, ctypes.byref(h))

@@ -134,13 +134,16 @@ class AlternatingLeastSquares:
         ``callback(iteration, half_step, cost, loss)`` is called after every half-step (half_step 0: users solved,
         1: items solved); return True to stop training (raises FastAlsCancelled, the old model is kept).
         ``show_progress`` prints one line per iteration. The GIL is released while the library trains.
+        A CSR matrix with int32 indices and float32 data is read in place, not copied (the library still validates it;
+        its int32 indptr is widened to int64), so it must not change during the call; other dtypes are converted
+        first. With a ``callback``, which could change it, the library copies the arrays instead.
         Returns self.
         """
         own = not isinstance(user_items, Dataset)
         if isinstance(user_items, (str, bytes, os.PathLike)):
             data = Dataset.load(user_items)
         elif own:
-            data = Dataset.from_csr(user_items, copy=True)
+            data = Dataset._for_call(user_items, copy=callback is not None)
         else:
             data = user_items
         try:
@@ -161,7 +164,7 @@ class AlternatingLeastSquares:
         handle = self._handle()
         own = not isinstance(user_items, Dataset)
         data = Dataset.load(user_items) if isinstance(user_items, (str, bytes, os.PathLike)) else \
-            Dataset.from_csr(user_items, copy=True) if own else user_items
+            Dataset._for_call(user_items, copy=callback is not None) if own else user_items
         try:
             o = self._options()
             self._with_progress(o, show_progress, callback, "fastals_model_continue_training", handle, data.handle, int(iterations), ctypes.byref(o))
@@ -603,9 +606,9 @@ _MODEL_CLASSES = (AlternatingLeastSquares, ExplicitALS, BiasedExplicitALS, Biase
 def ranking_metrics_at_k(model, train_user_items, test_user_items, K=10, num_threads=0):
     """precision, recall, map, ndcg, auc (as implicit.evaluation.ranking_metrics_at_k) and coverage at K, computed by
     the library; train and test are users x items CSR matrices of the model's shape."""
-    train = Dataset.from_csr(train_user_items, copy=True)
+    train = Dataset._for_call(train_user_items)
     try:
-        test = Dataset.from_csr(test_user_items, copy=True)
+        test = Dataset._for_call(test_user_items)
         try:
             m = sig.FastAlsRankingMetrics()
             lib().call("fastals_model_evaluate", model._handle(), train.handle, test.handle, int(K), int(num_threads), ctypes.byref(m))
@@ -621,7 +624,7 @@ def error_metrics(model, test_user_items, cold_start="score"):
     """RMSE and MAE of the model's predictions over every interaction of ``test_user_items`` (users x items CSR of the
     model's shape), computed by the library; ``cold_start`` as in ``predict`` ('drop': such pairs are not counted,
     'nan': any makes the metrics NaN). Returns {"rmse", "mae", "count"}."""
-    test = Dataset.from_csr(test_user_items, copy=True)
+    test = Dataset._for_call(test_user_items)
     try:
         rmse, mae, count = ctypes.c_double(), ctypes.c_double(), ctypes.c_int64()
         lib().call("fastals_model_error_metrics", model._handle(), test.handle, int(_cold_start(cold_start)),

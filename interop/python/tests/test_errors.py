@@ -141,6 +141,20 @@ def test_invalid_csr_structure_is_rejected_by_the_library():
         Dataset.from_csr(nan, copy=False)
 
 
+def test_fit_validates_a_csr_it_reads_in_place():
+    # fit reads a float32 / int32 CSR without copying it; the library still checks the structure before training
+    bad = sp.csr_matrix((np.ones(3, dtype=np.float32), np.array([0, 2, 1], dtype=np.int32),
+                         np.array([0, 1, 3], dtype=np.int32)), shape=(2, 3))
+    bad.has_canonical_format = True  # lie to scipy: the library must not trust it
+    with pytest.raises(FastAlsDataError, match="row 1 has column indices out of order"):
+        AlternatingLeastSquares(factors=2, iterations=1).fit(bad)
+    out_of_range = sp.csr_matrix((np.ones(2, dtype=np.float32), np.array([0, 1], dtype=np.int32),
+                                  np.array([0, 1, 2], dtype=np.int32)), shape=(2, 3))
+    out_of_range.indices[1] = 7
+    with pytest.raises(FastAlsDataError, match="row 1 has column index 7 outside"):
+        AlternatingLeastSquares(factors=2, iterations=1).fit(out_of_range)
+
+
 def test_null_pointers_and_negative_lengths_are_checked_by_the_generated_exports():
     l = fastals.lib()
     assert l.cdll.fastals_dataset_from_csr(1, 1, None, 2, None, 0, None, 0, 0, ctypes.byref(ctypes.c_uint64())) == fastals.signatures.FASTALS_E_INVALID_ARGUMENT

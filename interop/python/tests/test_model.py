@@ -307,6 +307,26 @@ def test_zero_copy_dataset_keeps_the_callers_arrays():
     ds.free()
 
 
+def test_fit_reads_a_csr_of_the_library_layout_in_place_and_converts_others():
+    m = random_matrix()
+    m = sp.csr_matrix((m.data.astype(np.float32), m.indices.astype(np.int32), m.indptr.astype(np.int32)), shape=m.shape)
+    ds = Dataset._for_call(m)
+    try:
+        # int32 indices and float32 data are the caller's own arrays; the int32 indptr is widened (rows + 1 entries)
+        assert ds._keep_alive[1] is m.indices and ds._keep_alive[2] is m.data
+        assert ds._keep_alive[0].dtype == np.int64
+        np.testing.assert_array_equal(ds._keep_alive[0], m.indptr)
+    finally:
+        ds.free()
+    ref = AlternatingLeastSquares(factors=4, iterations=2, num_threads=1).fit(Dataset.from_csr(m, copy=True))
+    for variant in (m, m.astype(np.float64), m.tocoo(), sp.csr_matrix((m.data, m.indices.astype(np.int64), m.indptr), shape=m.shape)):
+        model = AlternatingLeastSquares(factors=4, iterations=2, num_threads=1).fit(variant)
+        np.testing.assert_array_equal(model.user_factors, ref.user_factors)
+        np.testing.assert_array_equal(model.item_factors, ref.item_factors)
+    # the caller's matrix is left as it was
+    np.testing.assert_array_equal(m.toarray(), random_matrix().toarray().astype(np.float32))
+
+
 def test_progress_callback_reports_every_half_step_and_can_cancel():
     seen = []
     model = AlternatingLeastSquares(factors=4, iterations=3, num_threads=1)

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FastAls.Internals;
+using FastAls.Internals.Solvers;
 
 namespace FastAls;
 
@@ -212,45 +213,78 @@ public sealed unsafe class CsrMatrix : IDisposable
     }
 
     /// <summary>
-    /// Builds the transpose (e.g. item-by-user from user-by-item) in O(nnz) with a counting pass; the
-    /// result's column indices come out sorted because rows are visited in order.
+    /// Builds the transpose (e.g. item-by-user from user-by-item) in O(nnz) with a counting pass, on all cores;
+    /// the result's column indices come out sorted and its bytes do not depend on the core count.
     /// </summary>
-    public CsrMatrix Transpose()
+    public CsrMatrix Transpose() => Transpose(Environment.ProcessorCount);
+
+    /// <summary>
+    /// The transpose on up to <paramref name="threads"/> workers. The rows are cut into contiguous parts of about
+    /// equal non-zeros; each part counts its entries per column, a prefix sum over (column, part) gives every part
+    /// its own start in each output row, and each part scatters its rows in order. An output row therefore lists
+    /// part 0's rows, then part 1's, each ascending: exactly the serial order, so the bytes are those of the
+    /// one-part pass.
+    /// </summary>
+    internal CsrMatrix Transpose(int threads)
     {
         ThrowIfDisposed();
 
         // Bounds: every column index is in [0, Cols) and the offsets are monotonic from 0 to Nnz, which the
         // constructor that made this instance guarantees (validated, or built by this library); so off[c + 1],
-        // next[c] and idx/val[q] stay inside their Cols + 1, Cols and Nnz entries.
+        // next[c] and idx/val[q] stay inside their Cols + 1, Cols and Nnz entries. A part's starts begin at the
+        // sum of the earlier parts' counts and advance by its own count, so the parts write disjoint ranges.
         var owner = new NativeOwner();
+        long* starts = null;
         try
         {
-            long* off = owner.Alloc<long>((long)Cols + 1, zero: true);
-            int* idx = owner.Alloc<int>(Nnz);
-            float* val = owner.Alloc<float>(Nnz);
+            int cols = Cols;
             long nnz = Nnz;
-            for (long p = 0; p < nnz; p++)
+            long* off = owner.Alloc<long>((long)cols + 1, zero: true);
+            int* idx = owner.Alloc<int>(nnz);
+            float* val = owner.Alloc<float>(nnz);
+            int parts = TransposeParts(threads, nnz, cols);
+            int[] bounds = RowPartition(parts);
+            long width = Math.Max(cols, 1);
+            starts = (long*)NativeMemory.AllocZeroed((nuint)(parts * width), sizeof(long));
+            long* counts = starts;
+            HalfStepSolver.RunWorkers(Math.Min(parts, Math.Max(threads, 1)), PartLoop(parts, part =>
             {
-                off[_indices[p] + 1]++;
-            }
-
-            for (int c = 0; c < Cols; c++)
-            {
-                off[c + 1] += off[c];
-            }
-
-            long* next = owner.Alloc<long>(Math.Max(Cols, 1));
-            new ReadOnlySpan<long>(off, Cols).CopyTo(new Span<long>(next, Cols));
-            for (int r = 0; r < Rows; r++)
-            {
-                long e = _offsets[r + 1];
-                for (long p = _offsets[r]; p < e; p++)
+                long* count = counts + (part * width);
+                long e = _offsets[bounds[part + 1]];
+                for (long p = _offsets[bounds[part]]; p < e; p++)
                 {
-                    long q = next[_indices[p]]++;
-                    idx[q] = r;
-                    val[q] = _values[p];
+                    count[_indices[p]]++;
                 }
+            }));
+
+            // counts -> starts, column by column and part by part (the serial order of the output).
+            long running = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                for (int part = 0; part < parts; part++)
+                {
+                    long n = counts[(part * width) + c];
+                    counts[(part * width) + c] = running;
+                    running += n;
+                }
+
+                off[c + 1] = running;
             }
+
+            HalfStepSolver.RunWorkers(Math.Min(parts, Math.Max(threads, 1)), PartLoop(parts, part =>
+            {
+                long* next = counts + (part * width);
+                for (int r = bounds[part]; r < bounds[part + 1]; r++)
+                {
+                    long e = _offsets[r + 1];
+                    for (long p = _offsets[r]; p < e; p++)
+                    {
+                        long q = next[_indices[p]]++;
+                        idx[q] = r;
+                        val[q] = _values[p];
+                    }
+                }
+            }));
 
             GC.KeepAlive(this);
             return new CsrMatrix(Cols, Rows, off, idx, val, owner);
@@ -260,6 +294,75 @@ public sealed unsafe class CsrMatrix : IDisposable
             owner.Dispose();
             throw;
         }
+        finally
+        {
+            NativeMemory.Free(starts);
+        }
+    }
+
+    /// <summary>Non-zeros below which a pass over the matrix stays on one thread (the workers' start-up would dominate).</summary>
+    internal const long ParallelNnz = 1 << 16;
+
+    /// <summary>
+    /// Parts of the parallel transpose: about two per worker (so a slow core does not hold up the others), fewer
+    /// when the per-part column counts (8 bytes x columns x parts, freed before the call returns) would exceed a
+    /// quarter of the transpose's index and value bytes; one for small matrices.
+    /// </summary>
+    internal static int TransposeParts(int threads, long nnz, int cols)
+    {
+        if (threads <= 1 || nnz < ParallelNnz)
+        {
+            return 1;
+        }
+
+        long byScratch = nnz / (4L * Math.Max(cols, 1));
+        return (int)Math.Clamp(Math.Min(2L * threads, byScratch), 1, 64);
+    }
+
+    /// <summary>
+    /// Cuts the rows into <paramref name="parts"/> contiguous ranges of about equal non-zeros, in row order:
+    /// part p is rows [bounds[p], bounds[p + 1]). Some may be empty. Needs valid offsets.
+    /// </summary>
+    internal int[] RowPartition(int parts)
+    {
+        var bounds = new int[parts + 1];
+        bounds[parts] = Rows;
+        long nnz = Nnz;
+        for (int p = 1; p < parts; p++)
+        {
+            long target = (long)((Int128)nnz * p / parts);
+            int lo = bounds[p - 1], hi = Rows;
+            while (lo < hi)
+            {
+                int mid = lo + ((hi - lo) >> 1);
+                if (_offsets[mid] < target)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            bounds[p] = lo;
+        }
+
+        return bounds;
+    }
+
+    /// <summary>A worker body that claims parts 0, 1, ... in turn until all are done (any worker may take any part).</summary>
+    private static Action<int> PartLoop(int parts, Action<int> body)
+    {
+        int next = -1;
+        return _ =>
+        {
+            int part;
+            while ((part = Interlocked.Increment(ref next)) < parts)
+            {
+                body(part);
+            }
+        };
     }
 
     /// <summary>Copies the matrix into unmanaged memory that this library owns.</summary>
@@ -286,7 +389,28 @@ public sealed unsafe class CsrMatrix : IDisposable
     {
         ThrowIfDisposed();
         ValidateOffsets(_offsets, Rows, Nnz);
-        for (int r = 0; r < Rows; r++)
+
+        // With the offsets checked, the rows are checked in parallel parts (row order within a part); each part stops
+        // at its first bad row and the earliest part's error is thrown, which is the error a serial pass finds first.
+        int threads = Environment.ProcessorCount;
+        int parts = threads <= 1 || Nnz < ParallelNnz ? 1 : 2 * threads;
+        int[] bounds = RowPartition(parts);
+        var errors = new InvalidDataException?[parts];
+        HalfStepSolver.RunWorkers(Math.Min(parts, threads), PartLoop(parts, part => errors[part] = ValidateRows(bounds[part], bounds[part + 1])));
+        GC.KeepAlive(this);
+        foreach (InvalidDataException? e in errors)
+        {
+            if (e is not null)
+            {
+                throw e;
+            }
+        }
+    }
+
+    /// <summary>The error of the first bad row in [<paramref name="first"/>, <paramref name="end"/>), or null; needs checked offsets.</summary>
+    private InvalidDataException? ValidateRows(int first, int end)
+    {
+        for (int r = first; r < end; r++)
         {
             long s = _offsets[r], e = _offsets[r + 1];
             int prev = -1;
@@ -295,22 +419,24 @@ public sealed unsafe class CsrMatrix : IDisposable
                 int c = _indices[p];
                 if ((uint)c >= (uint)Cols)
                 {
-                    throw new InvalidDataException($"CSR row {r} has column index {c} outside [0, {Cols}).");
+                    return new InvalidDataException($"CSR row {r} has column index {c} outside [0, {Cols}).");
                 }
 
                 if (c <= prev)
                 {
-                    throw new InvalidDataException($"CSR row {r} has column indices out of order or repeated ({prev} then {c}); they must be strictly increasing.");
+                    return new InvalidDataException($"CSR row {r} has column indices out of order or repeated ({prev} then {c}); they must be strictly increasing.");
                 }
 
                 if (!float.IsFinite(_values[p]))
                 {
-                    throw new InvalidDataException($"CSR row {r}, column {c} holds a non-finite value ({_values[p]}).");
+                    return new InvalidDataException($"CSR row {r}, column {c} holds a non-finite value ({_values[p]}).");
                 }
 
                 prev = c;
             }
         }
+
+        return null;
     }
 
     /// <summary>

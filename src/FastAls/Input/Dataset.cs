@@ -19,7 +19,7 @@ public sealed class Dataset : IDisposable
     }
 
     /// <summary>
-    /// The trusted form: <paramref name="itemUsers"/>, when given, was computed by <see cref="CsrMatrix.Transpose"/>
+    /// The trusted form: <paramref name="itemUsers"/>, when given, was computed by <see cref="CsrMatrix.Transpose()"/>
     /// from <paramref name="userItems"/> in this process (the interaction builder), so the transpose check is skipped.
     /// </summary>
     internal Dataset(CsrMatrix userItems, IdMap? userIds, IdMap? itemIds, CsrMatrix? itemUsers, bool trustedTranspose)

@@ -18,7 +18,9 @@ public enum IdKind
 /// </summary>
 public sealed class IdMap
 {
-    private readonly Dictionary<long, int>? _longIndex;
+    // Null for an identity map until an id is added: id i is index i, so lookups need no dictionary (a dataset
+    // over a CSR matrix gets two, one entry per user and item, and the dictionaries were most of their memory).
+    private Dictionary<long, int>? _longIndex;
     private readonly List<long>? _longIds;
     private readonly Dictionary<string, int>? _stringIndex;
     private readonly List<string>? _stringIds;
@@ -48,10 +50,12 @@ public sealed class IdMap
     public static IdMap Identity(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var m = CreateInt64(count);
+        var m = new IdMap(IdKind.Int64, 0);
+        m._longIndex = null;
+        m._longIds!.Capacity = count;
         for (int i = 0; i < count; i++)
         {
-            m.GetOrAdd(i);
+            m._longIds.Add(i);
         }
 
         return m;
@@ -67,7 +71,19 @@ public sealed class IdMap
     public int GetOrAdd(long id)
     {
         RequireKind(IdKind.Int64);
-        ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_longIndex!, id, out bool exists);
+        if (_longIndex is null)
+        {
+            // An identity map that grows: from here on it needs the dictionary.
+            var index = new Dictionary<long, int>(_longIds!.Count + 1);
+            for (int i = 0; i < _longIds.Count; i++)
+            {
+                index.Add(i, i);
+            }
+
+            _longIndex = index;
+        }
+
+        ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_longIndex, id, out bool exists);
         if (!exists)
         {
             slot = _longIds!.Count;
@@ -161,7 +177,13 @@ public sealed class IdMap
             return false;
         }
 
-        return _longIndex!.TryGetValue(id, out index) || Fail(out index);
+        if (_longIndex is null)
+        {
+            index = (ulong)id < (ulong)_longIds!.Count ? (int)id : -1;
+            return index >= 0;
+        }
+
+        return _longIndex.TryGetValue(id, out index) || Fail(out index);
     }
 
     /// <summary>Looks up the index of <paramref name="id"/>.</summary>

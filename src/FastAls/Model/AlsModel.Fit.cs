@@ -38,7 +38,7 @@ public sealed partial class AlsModel
         try
         {
             model.Initialize(data);
-            model.Train(data, options.Iterations, progress, cancellationToken);
+            model.Train(data, options.Iterations, progress, cancellationToken, rollback: false);
             return model;
         }
         catch
@@ -71,7 +71,7 @@ public sealed partial class AlsModel
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfNegative(iterations);
-        Train(data, iterations, progress, cancellationToken);
+        Train(data, iterations, progress, cancellationToken, rollback: true);
     }
 
     /// <summary>
@@ -87,7 +87,16 @@ public sealed partial class AlsModel
     internal void SolveItemRow(ReadOnlySpan<int> users, ReadOnlySpan<float> values, Span<float> factors, out float bias) =>
         SolveFoldIn(user: false, users, values, factors, out bias);
 
-    private void Train(Dataset data, int iterations, IProgress<AlsProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Trains this model's factors in place (the body of <see cref="Fit"/> and <see cref="ContinueTraining"/>).</summary>
+    /// <param name="data">The interactions, of this model's shape.</param>
+    /// <param name="iterations">The most iterations to run.</param>
+    /// <param name="progress">Receives a report after every half-step.</param>
+    /// <param name="cancellationToken">Checked between chunks of rows.</param>
+    /// <param name="rollback">
+    /// Keep the model as it was on a failed or cancelled half-step (a scratch copy of the solved side); false only
+    /// for a new model that is disposed on any error (<see cref="Fit"/>), which then needs no copy of a side.
+    /// </param>
+    private void Train(Dataset data, int iterations, IProgress<AlsProgress>? progress, CancellationToken cancellationToken, bool rollback)
     {
         if (data.Users != Users || data.Items != Items)
         {
@@ -98,7 +107,7 @@ public sealed partial class AlsModel
         MagnitudeCheck.Check(Options, data);
         try
         {
-            new AlsTrainer(this, data, KernelIsa.Active).Run(iterations, progress, cancellationToken);
+            new AlsTrainer(this, data, KernelIsa.Active, rollback).Run(iterations, progress, cancellationToken);
         }
         finally
         {

@@ -21,6 +21,95 @@ public class CsrMatrixTests
         Assert.Equal(m.Values.ToArray(), tt.Values.ToArray());
     }
 
+    /// <summary>A random matrix above <see cref="CsrMatrix.ParallelNnz"/> with empty rows and empty last columns.</summary>
+    private static (long[] Offsets, int[] Indices, float[] Values) LargeRandom(int rows, int cols, int seed)
+    {
+        var rng = new Random(seed);
+        var offsets = new long[rows + 1];
+        var indices = new List<int>();
+        var values = new List<float>();
+        for (int r = 0; r < rows; r++)
+        {
+            int n = r % 7 == 3 ? 0 : rng.Next(1, 80);
+            foreach (int c in Enumerable.Range(0, cols - 5).OrderBy(_ => rng.Next()).Take(n).Order())
+            {
+                indices.Add(c);
+                values.Add((float)rng.NextDouble() * 5f);
+            }
+
+            offsets[r + 1] = indices.Count;
+        }
+
+        return (offsets, [.. indices], [.. values]);
+    }
+
+    [Fact]
+    public void ParallelTranspose_HasTheBytesOfTheSerialTranspose()
+    {
+        const int Rows = 3000, Cols = 700;
+        (long[] off, int[] idx, float[] val) = LargeRandom(Rows, Cols, seed: 11);
+        using var m = CsrMatrix.FromArrays(Rows, Cols, off, idx, val);
+        Assert.True(m.Nnz >= CsrMatrix.ParallelNnz);
+
+        // The reference: every entry sorted by (column, row).
+        var entries = Enumerable.Range(0, Rows)
+            .SelectMany(r => Enumerable.Range((int)off[r], (int)(off[r + 1] - off[r])).Select(p => (Row: r, Col: idx[p], Value: val[p])))
+            .OrderBy(e => e.Col).ThenBy(e => e.Row).ToArray();
+        var expectedOffsets = new long[Cols + 1];
+        foreach (var e in entries)
+        {
+            expectedOffsets[e.Col + 1]++;
+        }
+
+        for (int c = 0; c < Cols; c++)
+        {
+            expectedOffsets[c + 1] += expectedOffsets[c];
+        }
+
+        foreach (int threads in new[] { 1, 2, 3, 8 })
+        {
+            Assert.Equal(threads > 1, CsrMatrix.TransposeParts(threads, m.Nnz, Cols) > 1);
+            using CsrMatrix t = m.Transpose(threads);
+            Assert.Equal(expectedOffsets, t.RowOffsets.ToArray());
+            Assert.Equal(entries.Select(e => e.Row), t.ColIndices.ToArray());
+            Assert.Equal(entries.Select(e => BitConverter.SingleToInt32Bits(e.Value)), t.Values.ToArray().Select(BitConverter.SingleToInt32Bits));
+            m.ValidateTransposeOf(t);
+        }
+    }
+
+    [Fact]
+    public void RowPartition_CutsContiguousRanges_OfAboutEqualNonZeros()
+    {
+        (long[] off, int[] idx, float[] val) = LargeRandom(2000, 300, seed: 4);
+        using var m = CsrMatrix.FromArrays(2000, 300, off, idx, val);
+        int[] bounds = m.RowPartition(5);
+        Assert.Equal(0, bounds[0]);
+        Assert.Equal(2000, bounds[5]);
+        for (int p = 0; p < 5; p++)
+        {
+            Assert.True(bounds[p] <= bounds[p + 1]);
+            long n = off[bounds[p + 1]] - off[bounds[p]];
+            Assert.InRange(n, (m.Nnz / 5) - 80, (m.Nnz / 5) + 80);
+        }
+    }
+
+    [Fact]
+    public void Validate_InParallelParts_NamesTheFirstBadRow()
+    {
+        // Two bad rows far apart (in different parts of the parallel check): the earlier one is named, as a
+        // serial pass would, whichever part finishes first.
+        (long[] off, int[] idx, float[] val) = LargeRandom(3000, 700, seed: 12);
+        int early = Enumerable.Range(1500, 100).First(r => off[r + 1] - off[r] >= 2);
+        int late = Enumerable.Range(2900, 100).First(r => off[r + 1] - off[r] >= 2);
+        idx[off[late]] = 700;
+        int[] swapped = (int[])idx.Clone();
+        (swapped[off[early]], swapped[off[early] + 1]) = (swapped[off[early] + 1], swapped[off[early]]);
+        var e = Assert.Throws<InvalidDataException>(() => CsrMatrix.FromArrays(3000, 700, off, swapped, val));
+        Assert.Contains($"row {early} has column indices out of order", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<InvalidDataException>(() => CsrMatrix.FromArrays(3000, 700, off, idx, val));
+        Assert.Contains($"row {late} has column index 700 outside", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void FromArrays_RejectsUnsortedColumns_NamingTheRow()
     {

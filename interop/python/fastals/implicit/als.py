@@ -317,7 +317,7 @@ class AlternatingLeastSquares:
         users, items = Cui.shape
         callback = callback or self.fit_callback
         seed = _seed(self.random_state)
-        data = Dataset.from_csr(Cui, copy=True)
+        data = Dataset._for_call(Cui, copy=callback is not None)  # the callback runs between library calls
         try:
             current = self._native
             if current is not None and current.shape == (users, items) and current.factors == self.factors:

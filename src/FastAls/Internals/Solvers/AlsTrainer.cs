@@ -5,10 +5,14 @@ namespace FastAls.Internals.Solvers;
 
 /// <summary>
 /// The training loop: alternating half-steps, exact cost after each, progress, early stop,
-/// cancellation and the divergence guard. Solved rows go to scratch copies first and replace the
-/// model's factors only once a half-step has completed and is finite, so a failed or cancelled
-/// half-step leaves the model as it was. The two sides' scratch copies share one buffer (sized for the
-/// larger side): only one half-step runs at a time.
+/// cancellation and the divergence guard. Every half-step checks that its solved rows are finite and names the
+/// first row that is not. With <c>rollback</c> (continued training of a model that callers can see) solved rows
+/// go to scratch copies first and replace the model's factors only once a half-step has completed and is finite,
+/// so a failed or cancelled half-step leaves the model as it was; the two sides' scratch copies share one buffer
+/// (sized for the larger side): only one half-step runs at a time. Without it (a new model in
+/// <see cref="AlsModel.Fit"/>, which nobody sees until it returns and which is disposed on any error) the rows are
+/// solved in place and no copy of a side is held: each row's solve reads only its own starting values and the
+/// fixed side, so the bits are the same.
 /// </summary>
 internal sealed class AlsTrainer
 {
@@ -20,16 +24,16 @@ internal sealed class AlsTrainer
     private readonly int _threads;
     private readonly HalfStepSolver _userSolver;
     private readonly HalfStepSolver _itemSolver;
-    private readonly FactorMatrix _nextStorage;
-    private readonly FactorMatrix _userNext;
-    private readonly FactorMatrix _itemNext;
+    private readonly FactorMatrix? _nextStorage;
+    private readonly FactorMatrix? _userNext;
+    private readonly FactorMatrix? _itemNext;
     private readonly float[]? _userBiasNext;
     private readonly float[]? _itemBiasNext;
     private GramMatrix _userGram;
     private GramMatrix _itemGram;
     private GramMatrix _spareGram;
 
-    public AlsTrainer(AlsModel model, Dataset data, KernelPath path)
+    public AlsTrainer(AlsModel model, Dataset data, KernelPath path, bool rollback)
     {
         _model = model;
         _data = data;
@@ -40,10 +44,14 @@ internal sealed class AlsTrainer
         // The two half-steps never overlap: they share the per-worker scratch and the Gram partials.
         _userSolver = new HalfStepSolver(_options, path, _threads, data.UserItems, alsoFor: data.ItemUsers);
         _itemSolver = new HalfStepSolver(_options, path, _threads, data.ItemUsers, shareWith: _userSolver);
-        _nextStorage = new FactorMatrix(Math.Max(model.Users, model.Items), _options.Factors);
-        _userNext = new FactorMatrix(_nextStorage, model.Users);
-        _itemNext = new FactorMatrix(_nextStorage, model.Items);
-        if (_options.HasBiases)
+        if (rollback)
+        {
+            _nextStorage = new FactorMatrix(Math.Max(model.Users, model.Items), _options.Factors);
+            _userNext = new FactorMatrix(_nextStorage, model.Users);
+            _itemNext = new FactorMatrix(_nextStorage, model.Items);
+        }
+
+        if (rollback && _options.HasBiases)
         {
             _userBiasNext = new float[model.Users];
             _itemBiasNext = new float[model.Items];
@@ -65,9 +73,9 @@ internal sealed class AlsTrainer
         }
         finally
         {
-            _userNext.Dispose();
-            _itemNext.Dispose();
-            _nextStorage.Dispose();
+            _userNext?.Dispose();
+            _itemNext?.Dispose();
+            _nextStorage?.Dispose();
         }
     }
 
@@ -122,8 +130,9 @@ internal sealed class AlsTrainer
         AlsModel m = _model;
         FactorMatrix current = users ? m.UserMatrix : m.ItemMatrix;
         float[]? currentBias = users ? m.UserBiasArray : m.ItemBiasArray;
-        FactorMatrix next = users ? _userNext : _itemNext;
-        float[]? nextBias = users ? _userBiasNext : _itemBiasNext;
+        // In place (no rollback): the solved rows are the model's own.
+        FactorMatrix next = (users ? _userNext : _itemNext) ?? current;
+        float[]? nextBias = _nextStorage is null ? currentBias : users ? _userBiasNext : _itemBiasNext;
         string side = users ? "users" : "items";
         var ctx = new HalfStepContext(
             _options,
@@ -137,8 +146,12 @@ internal sealed class AlsTrainer
             Where = $"{_options.Kind} ALS, iteration {iteration}, {side} half-step: ",
         };
 
-        next.CopyFrom(current);
-        currentBias?.AsSpan().CopyTo(nextBias);
+        if (next != current)
+        {
+            next.CopyFrom(current);
+            currentBias?.AsSpan().CopyTo(nextBias);
+        }
+
         GramMatrix? gramOut = _options.IsImplicit ? _spareGram : null;
         HalfStepResult r = (users ? _userSolver : _itemSolver).Solve(ctx, users ? _data.UserItems : _data.ItemUsers, next, nextBias, gramOut, cancellationToken);
         if (r.Cancelled)
@@ -153,13 +166,17 @@ internal sealed class AlsTrainer
             IdMap ids = users ? m.UserIds : m.ItemIds;
             throw new AlsNumericalException(
                 $"{_options.Kind} ALS diverged in iteration {iteration} ({side} half-step): {(users ? "user" : "item")} row {r.NonFiniteRow} " +
-                $"(id {ids.Format((int)r.NonFiniteRow)}) got non-finite factors. The previous factors are kept; increase regularization, lower alpha or rescale the data.",
+                $"(id {ids.Format((int)r.NonFiniteRow)}) got non-finite factors. {(_nextStorage is null ? "Increase" : "The previous factors are kept; increase")} regularization, lower alpha or rescale the data.",
                 users ? "user" : "item",
                 r.NonFiniteRow);
         }
 
-        current.CopyFrom(next);
-        nextBias?.AsSpan().CopyTo(currentBias);
+        if (next != current)
+        {
+            current.CopyFrom(next);
+            nextBias?.AsSpan().CopyTo(currentBias);
+        }
+
         if (gramOut is not null)
         {
             if (users)

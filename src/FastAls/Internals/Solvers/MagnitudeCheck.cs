@@ -17,55 +17,84 @@ internal static class MagnitudeCheck
     /// </summary>
     public const double Limit = 1e30;
 
+    /// <summary>Throws <see cref="InvalidDataException"/> naming the first value, user or item over the limits.</summary>
+    /// <remarks>
+    /// Runs on <see cref="AlsOptions.Threads"/> workers in parts of rows: the users' sums over the user-item rows,
+    /// the items' over the item-user rows (the same values in the same user order as a column sum in a serial pass,
+    /// so the same bits). The error is the one a serial pass meets first: the earliest user part's, else the
+    /// earliest item part's.
+    /// </remarks>
     public static void Check(AlsOptions o, Dataset data)
     {
-        CsrMatrix m = data.UserItems;
-        var colSums = new double[m.Cols];
-        for (int u = 0; u < m.Rows; u++)
+        int threads = AlsTrainer.ResolveThreads(o.Threads);
+        CsrMatrix users = data.UserItems, items = data.ItemUsers;
+        int userParts = Parts(threads, users), itemParts = Parts(threads, items);
+        int[] userBounds = users.RowPartition(userParts), itemBounds = items.RowPartition(itemParts);
+        var errors = new Exception?[userParts + itemParts];
+        int next = -1;
+        HalfStepSolver.RunWorkers(Math.Min(threads, errors.Length), _ =>
         {
-            ReadOnlySpan<int> cols = m.RowIndices(u);
-            ReadOnlySpan<float> vals = m.RowValues(u);
-            double rowSum = 0;
+            int part;
+            while ((part = Interlocked.Increment(ref next)) < errors.Length)
+            {
+                errors[part] = part < userParts
+                    ? CheckRows(o, data, user: true, userBounds[part], userBounds[part + 1])
+                    : CheckRows(o, data, user: false, itemBounds[part - userParts], itemBounds[part - userParts + 1]);
+            }
+        });
+
+        foreach (Exception? e in errors)
+        {
+            if (e is not null)
+            {
+                throw e;
+            }
+        }
+    }
+
+    private static int Parts(int threads, CsrMatrix m) => threads <= 1 || m.Nnz < CsrMatrix.ParallelNnz ? 1 : 2 * threads;
+
+    /// <summary>The first error among rows [first, end) of one side (user rows also check every confidence), or null.</summary>
+    private static Exception? CheckRows(AlsOptions o, Dataset data, bool user, int first, int end)
+    {
+        CsrMatrix m = user ? data.UserItems : data.ItemUsers;
+        for (int r = first; r < end; r++)
+        {
+            ReadOnlySpan<int> cols = m.RowIndices(r);
+            ReadOnlySpan<float> vals = m.RowValues(r);
+            double sum = 0;
             for (int j = 0; j < cols.Length; j++)
             {
-                double w = Weight(o, vals[j], data, u, cols[j]);
-                rowSum += w;
-                colSums[cols[j]] += w;
+                float v = vals[j];
+                double w = (double)v * v;
+                if (o.IsImplicit)
+                {
+                    float c = HalfStepContext.ConfidenceOf(o, v);
+                    if (user && !float.IsFinite(c))
+                    {
+                        return Overflow(o, v, data, r, cols[j]);
+                    }
+
+                    w = c;
+                }
+
+                sum += w;
             }
 
-            if (rowSum > Limit)
+            if (sum > Limit)
             {
-                throw TooLarge(o, $"user {data.UserIds.Format(u)} (row {u})", rowSum);
+                return TooLarge(o, user ? $"user {data.UserIds.Format(r)} (row {r})" : $"item {data.ItemIds.Format(r)} (column {r})", sum);
             }
         }
 
-        for (int i = 0; i < colSums.Length; i++)
-        {
-            if (colSums[i] > Limit)
-            {
-                throw TooLarge(o, $"item {data.ItemIds.Format(i)} (column {i})", colSums[i]);
-            }
-        }
+        return null;
     }
 
-    private static double Weight(AlsOptions o, float v, Dataset data, int u, int i)
-    {
-        if (!o.IsImplicit)
-        {
-            return (double)v * v;
-        }
-
-        float c = HalfStepContext.ConfidenceOf(o, v);
-        if (!float.IsFinite(c))
-        {
-            throw new InvalidDataException(string.Create(
-                CultureInfo.InvariantCulture,
-                $"The value {v:R} of user {data.UserIds.Format(u)}, item {data.ItemIds.Format(i)} gives a confidence that overflows float32 " +
-                $"({o.Confidence} confidence, alpha = {o.Alpha:R}, epsilon = {o.Epsilon:R}); lower alpha, raise epsilon or rescale the values."));
-        }
-
-        return c;
-    }
+    private static InvalidDataException Overflow(AlsOptions o, float v, Dataset data, int u, int i) =>
+        new(string.Create(
+            CultureInfo.InvariantCulture,
+            $"The value {v:R} of user {data.UserIds.Format(u)}, item {data.ItemIds.Format(i)} gives a confidence that overflows float32 " +
+            $"({o.Confidence} confidence, alpha = {o.Alpha:R}, epsilon = {o.Epsilon:R}); lower alpha, raise epsilon or rescale the values."));
 
     private static InvalidDataException TooLarge(AlsOptions o, string who, double sum)
     {

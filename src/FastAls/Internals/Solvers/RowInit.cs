@@ -7,8 +7,15 @@ namespace FastAls.Internals.Solvers;
 /// </summary>
 internal static class RowInit
 {
-    /// <summary>Fills rows [firstRow, firstRow + factors.Rows) of a side (0: users, 1: items); row r has interactions when offsets[r + 1] &gt; offsets[r] (block-local r).</summary>
-    public static void Fill(AlsOptions options, int side, int firstRow, ReadOnlySpan<long> rowOffsets, FactorMatrix factors)
+    /// <summary>Rows per part of a parallel fill.</summary>
+    private const int FillRows = 1024;
+
+    /// <summary>
+    /// Fills rows [firstRow, firstRow + factors.Rows) of a side (0: users, 1: items); row r has interactions when
+    /// offsets[r + 1] &gt; offsets[r] (block-local r). Parts of rows run on up to <see cref="AlsOptions.Threads"/>
+    /// workers; every row's bits are a function of (seed, side, row) alone, so they do not depend on the split.
+    /// </summary>
+    public static unsafe void Fill(AlsOptions options, int side, int firstRow, ReadOnlySpan<long> rowOffsets, FactorMatrix factors)
     {
         if (rowOffsets.Length != (long)factors.Rows + 1)
         {
@@ -16,17 +23,32 @@ internal static class RowInit
         }
 
         float scale = options.InitScale / MathF.Sqrt(options.Factors);
-        for (int r = 0; r < factors.Rows; r++)
+        int rows = factors.Rows;
+        int parts = (rows + FillRows - 1) / FillRows;
+        fixed (long* offsets = rowOffsets)
         {
-            Span<float> f = factors.Row(r);
-            if (rowOffsets[r + 1] > rowOffsets[r])
+            long* off = offsets;
+            int next = -1;
+            HalfStepSolver.RunWorkers(Math.Min(AlsTrainer.ResolveThreads(options.Threads), parts), _ =>
             {
-                FillRow(options.Seed, side, (long)firstRow + r, f, scale);
-            }
-            else
-            {
-                f.Clear();
-            }
+                int part;
+                while ((part = Interlocked.Increment(ref next)) < parts)
+                {
+                    int end = Math.Min(rows, (part + 1) * FillRows);
+                    for (int r = part * FillRows; r < end; r++)
+                    {
+                        Span<float> f = factors.Row(r);
+                        if (off[r + 1] > off[r])
+                        {
+                            FillRow(options.Seed, side, (long)firstRow + r, f, scale);
+                        }
+                        else
+                        {
+                            f.Clear();
+                        }
+                    }
+                }
+            });
         }
     }
 

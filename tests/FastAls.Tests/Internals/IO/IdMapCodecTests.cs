@@ -17,6 +17,28 @@ public class IdMapCodecTests
     private static IdMap Strings(params string[] ids) => IdMap.FromStrings(ids);
 
     [Fact]
+    public void IdentityMap_LooksUpWithoutADictionary_AndGrowsLikeAnyMap()
+    {
+        IdMap m = IdMap.Identity(5);
+        Assert.True(m.IsIdentity);
+        Assert.Equal(5, m.Count);
+        Assert.True(m.TryGetIndex(3L, out int i) && i == 3);
+        Assert.False(m.TryGetIndex(5L, out i));
+        Assert.Equal(-1, i);
+        Assert.False(m.TryGetIndex(-1L, out _));
+        Assert.False(m.TryGetIndex(long.MaxValue, out _));
+        Assert.Equal("4", m.Format(4));
+        Assert.Equal(2, m.GetOrAdd(2));
+        Assert.Equal(5, m.GetOrAdd(100));
+        Assert.Equal(5, m.GetOrAdd(100));
+        Assert.Equal(6, m.Count);
+        Assert.True(m.TryGetIndex(100L, out i) && i == 5);
+        Assert.True(m.TryGetIndex(4L, out i) && i == 4);
+        Assert.False(m.TryGetIndex(5L, out _));
+        Assert.False(m.IsIdentity);
+    }
+
+    [Fact]
     public void Int64Section_IsLittleEndianInt64PerId_InEveryLayout()
     {
         IdMap map = IdMap.FromInt64([5, -1, long.MaxValue]);

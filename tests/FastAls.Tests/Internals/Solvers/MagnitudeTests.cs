@@ -63,6 +63,42 @@ public class MagnitudeTests
     }
 
     [Fact]
+    public void ParallelCheck_NamesWhatASerialPassMeetsFirst()
+    {
+        // Large enough for several parts: user 2999 (last part) and item 7 overflow; the user is named, as a pass
+        // over the users before the items would. Without the user, the item is.
+        var triples = new List<(int, int, float)>();
+        for (int u = 0; u < 3000; u++)
+        {
+            for (int i = u % 5; i < 200; i += 5)
+            {
+                triples.Add((u, i, 1f));
+            }
+        }
+
+        triples.Add((2999, 198, 2e15f));
+        var o = new AlsOptions { Kind = AlsModelKind.Explicit, Factors = 2, Iterations = 1, Threads = 4 };
+        using (Dataset data = FromTriples(3000, 200, triples))
+        {
+            var e = Assert.Throws<InvalidDataException>(() => AlsModel.Fit(data, o));
+            Assert.Contains("user 2999 (row 2999)", e.Message, StringComparison.Ordinal);
+        }
+
+        triples.RemoveAt(triples.Count - 1);
+        for (int u = 0; u < 3000; u += 5)
+        {
+            triples[triples.FindIndex(t => t.Item1 == u && t.Item2 == 0)] = (u, 0, 1e14f);
+        }
+
+        using (Dataset data = FromTriples(3000, 200, triples))
+        {
+            Assert.True(data.Nnz >= CsrMatrix.ParallelNnz);
+            var e = Assert.Throws<InvalidDataException>(() => AlsModel.Fit(data, o));
+            Assert.Contains("item 0 (column 0)", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void LogConfidence_OverflowingAValue_IsNamed()
     {
         // 1 + alpha * log(1 + v / eps) is finite for every float v once eps >= 1e-12; the linear form is not.

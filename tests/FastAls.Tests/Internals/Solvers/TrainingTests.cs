@@ -289,6 +289,51 @@ public class TrainingTests
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Fit_SolvingInPlace_HasTheBitsOfTheRollbackPath(AlsModelKind kind, AlsSolver solver)
+    {
+        // Fit solves a new model's rows in place (no copy of a side); ContinueTraining keeps a rollback copy. The
+        // same iterations from the same start must give the same bits (and the same reported costs).
+        using Dataset data = Random(60, 45, 0.2, seed: 8, implicitValues: kind is AlsModelKind.Implicit or AlsModelKind.BiasedImplicit, emptyUsers: 2);
+        AlsOptions o = Options(kind, solver) with { Iterations = 3 };
+        var inPlace = new Recorder();
+        var rollback = new Recorder();
+        using AlsModel a = AlsModel.Fit(data, o, inPlace);
+        using AlsModel b = AlsModel.Fit(data, o with { Iterations = 0 });
+        b.ContinueTraining(data, 3, rollback);
+        Assert.Equal(Bits(a.UserMatrix.ToArray()), Bits(b.UserMatrix.ToArray()));
+        Assert.Equal(Bits(a.ItemMatrix.ToArray()), Bits(b.ItemMatrix.ToArray()));
+        Assert.Equal(Bits(a.UserBiasArray ?? []), Bits(b.UserBiasArray ?? []));
+        Assert.Equal(Bits(a.ItemBiasArray ?? []), Bits(b.ItemBiasArray ?? []));
+        Assert.Equal(inPlace.Reports.Select(p => p.Cost), rollback.Reports.Select(p => p.Cost));
+
+        static int[] Bits(float[] v) => [.. v.Select(BitConverter.SingleToInt32Bits)];
+    }
+
+    [Fact]
+    public void RowInit_ParallelFill_DoesNotDependOnTheThreadCount()
+    {
+        // More rows than one part of the fill; rows without interactions stay zero.
+        var offsets = new long[5001];
+        for (int r = 0; r < 5000; r++)
+        {
+            offsets[r + 1] = offsets[r] + (r % 9 == 4 ? 0 : 1);
+        }
+
+        float[]? first = null;
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            using var f = new FactorMatrix(5000, 8);
+            RowInit.Fill(Options(AlsModelKind.Implicit) with { Threads = threads }, 1, 0, offsets, f);
+            float[] all = f.ToArray();
+            Assert.All(all.Skip(4 * 8).Take(8), v => Assert.Equal(0f, v));
+            Assert.NotEqual(0f, all[0]);
+            first ??= all;
+            Assert.Equal(first, all);
+        }
+    }
+
     [Fact]
     public void SingularSystem_ThrowsNamingTheRow_AndIncreaseRegularization()
     {
