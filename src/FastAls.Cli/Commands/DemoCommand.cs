@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using FastAls.Cli.Infrastructure;
 using FastAls.Cli.Report;
 using FastAls.Evaluation;
@@ -13,7 +15,7 @@ namespace FastAls.Cli.Commands;
 /// write and read it as Parquet, train a biased implicit model, compare it with a most-popular baseline, show a
 /// few users' histories beside their recommendations, save the model and an HTML report.
 /// </summary>
-internal static class DemoCommand
+internal sealed class DemoCommand : CliCommand
 {
     /// <summary>The built-in dataset: about a minute end to end on 2 cores.</summary>
     internal static readonly SyntheticDataOptions DefaultData = new() { Users = 100_000, Items = 20_000, Interactions = 10_000_000, Factors = 16, Seed = 42 };
@@ -29,42 +31,41 @@ internal static class DemoCommand
         Seed = 42,
     };
 
-    public static readonly CommandSpec Spec = new(
-        "demo",
-        "Generate a dataset, train, evaluate against a baseline, show recommendations (start here).",
-        "[options]",
-        [
-            new("dir", '\0', "DIR", "Where the dataset, model and report go (default ./fastals-demo)."),
-            new("users", 'u', "N", $"Users of the generated dataset (default {DefaultData.Users})."),
-            new("items", 'i', "N", $"Items (default {DefaultData.Items})."),
-            new("interactions", 'n', "N", $"Interactions (default {Fmt.Count(DefaultData.Interactions)})."),
-            new("factors", 'k', "N", $"Model factors (default {DefaultModel.Factors})."),
-            new("iterations", '\0', "N", $"Training iterations (default {DefaultModel.Iterations})."),
-            new("quick", '\0', null, "A tiny run (2k users, 50k interactions) that takes seconds."),
-            new("show", '\0', "N", "Users whose history and recommendations are shown (default 3)."),
-            Common.Seed,
-            Common.Threads,
-            Common.Json,
-        ],
-        [
+    private readonly Option<string> _dir = CliOptions.Create("--dir", [], "Where the dataset, model and report go.", "DIR", (string s, out string v) => (v = s).Length > 0, "a folder", () => "fastals-demo");
+    private readonly Option<long?> _users = CliOptions.OptionalCount("--users", $"Users of the generated dataset (default {DefaultData.Users}).", 1, int.MaxValue, "-u");
+    private readonly Option<long?> _items = CliOptions.OptionalCount("--items", $"Items (default {DefaultData.Items}).", 2, int.MaxValue, "-i");
+    private readonly Option<long?> _interactions = CliOptions.OptionalCount("--interactions", $"Interactions (default {Fmt.Count(DefaultData.Interactions)}).", 1, long.MaxValue, "-n");
+    private readonly Option<int?> _factors = CliOptions.OptionalInt("--factors", $"Model factors (default {DefaultModel.Factors}).", 1, 4096, "-k");
+    private readonly Option<int?> _iterations = CliOptions.OptionalInt("--iterations", $"Training iterations (default {DefaultModel.Iterations}).", 1, 10_000);
+    private readonly Option<bool> _quick = CliOptions.Flag("--quick", "A tiny run (2k users, 50k interactions) that takes seconds.");
+    private readonly Option<int> _show = CliOptions.Int("--show", "Users whose history and recommendations are shown.", 3, 0, 100);
+    private readonly Option<int> _seed = CliOptions.Int("--seed", "Random seed.", DefaultData.Seed);
+    private readonly Option<int> _threads = CliOptions.Threads();
+    private readonly Option<bool> _json = CliOptions.Json();
+
+    public DemoCommand()
+        : base(
+            "demo",
+            "Generate a dataset, train, evaluate against a baseline, show recommendations (start here).",
+            "Items belong to planted taste groups (shown as [g3]); a good model recommends from the groups in a\n"
+            + "user's history, while the baseline recommends the same popular items to everyone.",
             "fastals demo",
             "fastals demo --quick",
-            "fastals demo --dir /tmp/demo --users 200k --items 50k --interactions 20M --threads 8",
-        ],
-        "Items belong to planted taste groups (shown as [g3]); a good model recommends from the groups in a\n"
-        + "user's history, while the baseline recommends the same popular items to everyone.");
-
-    public static int Run(ParsedArgs a, CliContext ctx)
+            "fastals demo --dir /tmp/demo --users 200k --items 50k --interactions 20M --threads 8")
     {
-        a.ExpectPositionals(0, 0, string.Empty);
-        bool quick = a.Has("quick");
+        AddOptions([_dir, _users, _items, _interactions, _factors, _iterations, _quick, _show, _seed, _threads, _json]);
+    }
+
+    public override int Run(ParseResult a, CliContext ctx)
+    {
+        bool quick = a.GetValue(_quick);
         SyntheticDataOptions d0 = quick ? new SyntheticDataOptions { Users = 2_000, Items = 1_000, Interactions = 50_000, Factors = 8, Seed = 42 } : DefaultData;
-        int seed = a.GetInt("seed", d0.Seed);
+        int seed = a.GetValue(_seed);
         var dataOptions = d0 with
         {
-            Users = (int)a.GetLong("users", d0.Users, 1, int.MaxValue),
-            Items = (int)a.GetLong("items", d0.Items, 2, int.MaxValue),
-            Interactions = a.GetLong("interactions", d0.Interactions, 1),
+            Users = (int)(a.GetValue(_users) ?? d0.Users),
+            Items = (int)(a.GetValue(_items) ?? d0.Items),
+            Interactions = a.GetValue(_interactions) ?? d0.Interactions,
             Seed = seed,
         };
         try
@@ -78,14 +79,14 @@ internal static class DemoCommand
 
         AlsOptions options = DefaultModel with
         {
-            Factors = a.GetInt("factors", quick ? 16 : DefaultModel.Factors, 1, 4096),
-            Iterations = a.GetInt("iterations", quick ? 5 : DefaultModel.Iterations, 1, 10_000),
+            Factors = a.GetValue(_factors) ?? (quick ? 16 : DefaultModel.Factors),
+            Iterations = a.GetValue(_iterations) ?? (quick ? 5 : DefaultModel.Iterations),
             Seed = seed,
-            Threads = a.GetInt("threads", 0, 0, 4096),
+            Threads = a.GetValue(_threads),
         };
-        int show = a.GetInt("show", 3, 0, 100);
+        int show = a.GetValue(_show);
         const int K = 10;
-        string dir = a.Get("dir", "fastals-demo");
+        string dir = a.GetValue(_dir)!;
         Directory.CreateDirectory(dir);
         string dataPath = Path.Combine(dir, "interactions.parquet");
         string modelPath = Path.Combine(dir, "model.fals");
@@ -139,23 +140,11 @@ internal static class DemoCommand
         timings.Add(("total", Fmt.Time(total.Elapsed)));
         WriteReport(reportPath, dataOptions, data, model, result, table, timings);
 
-        if (a.Has("json"))
+        if (a.GetValue(_json))
         {
-            ctx.Out.WriteLine(Json.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("dir", Path.GetFullPath(dir));
-                w.WriteString("data", Path.GetFullPath(dataPath));
-                w.WriteString("model", Path.GetFullPath(modelPath));
-                w.WriteString("report", Path.GetFullPath(reportPath));
-                w.WriteNumber("users", data.Users);
-                w.WriteNumber("items", data.Items);
-                w.WriteNumber("interactions", data.Nnz);
-                w.WriteNumber("k", K);
-                table.WriteJson(w, "metrics");
-                w.WriteNumber("seconds", Math.Round(total.Elapsed.TotalSeconds, 3));
-                w.WriteEndObject();
-            }));
+            ctx.Out.WriteLine(JsonSerializer.Serialize(
+                new DemoOutput(Path.GetFullPath(dir), Path.GetFullPath(dataPath), Path.GetFullPath(modelPath), Path.GetFullPath(reportPath), data.Users, data.Items, data.Nnz, K, table.ToJson(), Math.Round(total.Elapsed.TotalSeconds, 3)),
+                CliJsonContext.Default.DemoOutput));
             return ExitCodes.Ok;
         }
 
@@ -290,7 +279,7 @@ internal static class DemoCommand
             Subtitle = $"synthetic data: {d.Users} users, {d.Items} items, {d.Interactions} interactions, {d.Factors} planted taste groups, seed {d.Seed}; validation curve on a sample of test users",
         };
         report.Data = DataStats.From(data);
-        report.Parameters.AddRange(Hyper.Describe(model.Options));
+        report.Parameters.AddRange(AlsOptionFlags.Describe(model.Options));
         report.Iterations.AddRange(result.Iterations);
         table.AddTo(report);
         report.Timings.AddRange(timings);

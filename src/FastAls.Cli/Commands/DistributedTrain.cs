@@ -1,6 +1,5 @@
+using System.CommandLine;
 using System.Diagnostics;
-using System.Text;
-using System.Text.Json;
 using FastAls.Cli.Infrastructure;
 
 namespace FastAls.Cli.Commands;
@@ -15,27 +14,10 @@ namespace FastAls.Cli.Commands;
 /// </summary>
 internal static class DistributedTrain
 {
-    /// <summary>Options that only the in-process trainer has.</summary>
-    private static readonly string[] s_localOnly = ["json", "validation", "patience", "metric", "refit", "at", "report", "cache", "input-format", "sep", "header", "no-header", "ids"];
-
-    public static int Run(ParsedArgs a, CliContext ctx, string input, string output, AlsOptions options, string scheduler)
+    /// <summary>Runs the driver on the cluster at <paramref name="scheduler"/> and returns its exit code.</summary>
+    /// <param name="passThrough">Flags for the driver and their values as given (null: not given).</param>
+    public static int Run(CliContext ctx, string input, string output, AlsOptions options, string scheduler, IReadOnlyList<(string Flag, string? Value)> passThrough)
     {
-        foreach (string name in s_localOnly)
-        {
-            if (a.Has(name))
-            {
-                throw ParsedArgs.Usage(TrainCommand.Spec, $"--{name} is not available with --scheduler (the cluster reads Parquet part files and trains without validation)");
-            }
-        }
-
-        var json = new MemoryStream();
-        using (var w = new Utf8JsonWriter(json))
-        {
-            w.WriteStartObject();
-            options.WriteJsonProperties(w);
-            w.WriteEndObject();
-        }
-
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("FASTALS_PYTHON") is { Length: > 0 } py ? py : "/usr/bin/python3")
         {
             UseShellExecute = false,
@@ -50,14 +32,14 @@ internal static class DistributedTrain
         }
 
         psi.Environment.Remove("MALLOC_TRIM_THRESHOLD_");
-        foreach (string arg in (string[])["-m", "fastals.distributed", "--scheduler", scheduler, "--output", output, "--options-json", Encoding.UTF8.GetString(json.ToArray())])
+        foreach (string arg in (string[])["-m", "fastals.distributed", "--scheduler", scheduler, "--output", output, "--options-json", CliJsonContext.OptionsElement(options).GetRawText()])
         {
             psi.ArgumentList.Add(arg);
         }
 
-        foreach ((string option, string flag) in (ReadOnlySpan<(string, string)>)[("user-col", "--user-col"), ("item-col", "--item-col"), ("value-col", "--value-col"), ("duplicates", "--duplicates"), ("spark", "--spark")])
+        foreach ((string flag, string? value) in passThrough)
         {
-            if (a.Get(option) is { } value)
+            if (value is not null)
             {
                 psi.ArgumentList.Add(flag);
                 psi.ArgumentList.Add(value);
@@ -93,6 +75,9 @@ internal static class DistributedTrain
             return p.ExitCode;
         }
     }
+
+    /// <summary>The value of <paramref name="option"/> as the command line spelled it (its last occurrence), or null when not given.</summary>
+    internal static string? Given(ParseResult a, Option option) => a.GetResult(option) is { Implicit: false, Tokens.Count: > 0 } r ? r.Tokens[^1].Value : null;
 
     /// <summary>The folder holding the <c>fastals</c> Python package, or null to rely on the interpreter's path.</summary>
     internal static string? PackagePath()

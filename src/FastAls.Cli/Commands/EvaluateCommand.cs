@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json;
 using FastAls.Cli.Infrastructure;
 using FastAls.Cli.Report;
 using FastAls.Evaluation;
@@ -6,55 +8,54 @@ using FastAls.Evaluation;
 namespace FastAls.Cli.Commands;
 
 /// <summary><c>fastals evaluate</c>: split, train on one part, measure on the other, against a most-popular baseline.</summary>
-internal static class EvaluateCommand
+internal sealed class EvaluateCommand : CliCommand
 {
-    public static readonly CommandSpec Spec = new(
-        "evaluate",
-        "Split the data, train, and print ranking metrics against a most-popular baseline.",
-        "DATA [options]",
-        [
-            new("split", '\0', "HOW", "random (each interaction with probability --test-fraction) or leave-k-out (default random)."),
-            new("test-fraction", '\0', "F", "Share of interactions held out by the random split (default 0.2)."),
-            new("leave", '\0', "K", "Interactions held out per user by leave-k-out (default 1)."),
-            new("at", '\0', "K", "Cut-off K of the metrics (default 10)."),
-            new("final-only", '\0', null, "Measure only after the last iteration (faster; no per-iteration chart)."),
-            new("cold-start", '\0', "HOW", "RMSE/MAE of test pairs whose user or item had no training ratings: "
-                + string.Join(", ", AlsOptionInfo.Spellings<ColdStartStrategy>().Select(Hyper.Kebab))
-                + " (score: the model's score, 0 for the plain explicit model; drop: not counted; global-mean: the mean training rating) (default score)."),
-            .. InputData.Options,
-            .. Hyper.Options,
-            new("report", '\0', "FILE", "Write a self-contained HTML report."),
-            new("quiet", 'q', null, "No progress or log lines on stderr."),
-            Common.Json,
-        ],
-        [
+    private readonly Argument<string> _data = new("DATA") { Description = "The interactions: a Parquet file, a directory of Parquet part files, or delimited text." };
+    private readonly Option<string> _split = CliOptions.Choice("--split", "random (each interaction with probability --test-fraction) or leave-k-out.", "random", [("random", "random"), ("leave-k-out", "leave-k-out")]);
+    private readonly Option<double> _testFraction = CliOptions.Double("--test-fraction", "F", "Share of interactions held out by the random split.", 0.2, 1e-6, 0.95);
+    private readonly Option<int> _leave = CliOptions.Int("--leave", "Interactions held out per user by leave-k-out.", 1, 1, 1_000_000);
+    private readonly Option<int> _at = CliOptions.Int("--at", "Cut-off K of the metrics.", 10, 1, 100_000);
+    private readonly Option<bool> _finalOnly = CliOptions.Flag("--final-only", "Measure only after the last iteration (faster; no per-iteration chart).");
+    private readonly Option<ColdStartStrategy> _coldStart = CliOptions.Choice("--cold-start",
+        "RMSE/MAE of test pairs whose user or item had no training ratings (score: the model's score, 0 for the plain explicit model; drop: not counted; global-mean: the mean training rating).",
+        ColdStartStrategy.Score, Enum.GetValues<ColdStartStrategy>().Select(v => (AlsOptionFlags.Kebab(AlsOptionInfo.Spell(v)), v)).ToArray());
+
+    private readonly InputData _input = new();
+    private readonly Option<string?> _report = CliOptions.Text("--report", "FILE", "Write a self-contained HTML report.");
+    private readonly Option<bool> _quiet = CliOptions.Quiet();
+    private readonly Option<bool> _json = CliOptions.Json();
+
+    public EvaluateCommand()
+        : base(
+            "evaluate",
+            "Split the data, train, and print ranking metrics against a most-popular baseline.",
+            "Metrics follow implicit's ranking_metrics_at_k (precision, MAP, NDCG, AUC at K) plus recall and\n"
+            + "catalogue coverage; explicit models also get RMSE and MAE. Users' training items are never recommended.",
             "fastals evaluate plays.parquet --kind biased-implicit -k 64 --alpha 5",
             "fastals evaluate u.data --no-header --kind biased-explicit --split leave-k-out --leave 5 --json",
-            "fastals evaluate data.parquet --test-fraction 0.1 --at 20 --report eval.html",
-        ],
-        "Metrics follow implicit's ranking_metrics_at_k (precision, MAP, NDCG, AUC at K) plus recall and\n"
-        + "catalogue coverage; explicit models also get RMSE and MAE. Users' training items are never recommended.");
-
-    public static int Run(ParsedArgs a, CliContext ctx)
+            "fastals evaluate data.parquet --test-fraction 0.1 --at 20 --report eval.html")
     {
-        a.ExpectPositionals(1, 1, "DATA (the interactions file or directory)");
-        ctx.Quiet |= a.Has("quiet");
-        string input = a.Positionals[0];
-        AlsOptions options = Hyper.Parse(a);
-        string split = a.GetChoice("split", "random", ("random", "random"), ("leave-k-out", "leave-k-out"));
-        double fraction = a.GetDouble("test-fraction", 0.2, 1e-6, 0.95);
-        int leave = a.GetInt("leave", 1, 1, 1_000_000);
-        int k = a.GetInt("at", 10, 1, 100_000);
-        string coldText = a.Get("cold-start", "score");
-        if (!AlsOptionInfo.TryParse(coldText, out ColdStartStrategy coldStart))
-        {
-            throw ParsedArgs.Usage(a.Spec, $"--cold-start expects one of {string.Join(", ", AlsOptionInfo.Spellings<ColdStartStrategy>().Select(Hyper.Kebab))}, got '{coldText}'");
-        }
+        Arguments.Add(_data);
+        AddOptions([_split, _testFraction, _leave, _at, _finalOnly, _coldStart, .. _input.Options, .. Hyper.Options, _report, _quiet, _json]);
+    }
 
-        string? reportPath = a.Get("report");
-        Outputs.Check([input], new("--report", reportPath), new("--cache", a.Get("cache")));
+    /// <summary>The training options, from the schema.</summary>
+    public AlsOptionFlags Hyper { get; } = new();
+
+    public override int Run(ParseResult a, CliContext ctx)
+    {
+        ctx.Quiet |= a.GetValue(_quiet);
+        string input = a.GetValue(_data)!;
+        AlsOptions options = Hyper.Read(a);
+        string split = a.GetValue(_split)!;
+        double fraction = a.GetValue(_testFraction);
+        int leave = a.GetValue(_leave);
+        int k = a.GetValue(_at);
+        ColdStartStrategy coldStart = a.GetValue(_coldStart);
+        string? reportPath = a.GetValue(_report);
+        Outputs.Check([input], new("--report", reportPath), new("--cache", a.GetValue(_input.Cache)));
         var total = Stopwatch.StartNew();
-        using Dataset data = InputData.Load(input, a, ctx);
+        using Dataset data = _input.Load(input, a, options.Kind, ctx);
         var timings = new List<(string, string)> { ("load", Fmt.Time(total.Elapsed)) };
         using TrainTestSplit s = split == "random"
             ? Splits.Random(data.UserItems, fraction, options.Seed)
@@ -74,7 +75,7 @@ internal static class EvaluateCommand
 
         using Dataset train = s.TrainDataset(data.UserIds, data.ItemIds);
         ctx.Log($"split ({splitText}, seed {options.Seed}): {s.Train.Nnz} train, {s.Test.Nnz} test interactions");
-        var validation = a.Has("final-only") ? null : new Validation(s.Test, k, Training.DefaultMetric(options), 0);
+        var validation = a.GetValue(_finalOnly) ? null : new Validation(s.Test, k, Training.DefaultMetric(options), 0);
         TrainingResult result = Training.Run(train, options, validation, ctx);
         using AlsModel model = result.Model;
         timings.Add(("train", Fmt.Time(result.TrainTime)));
@@ -93,7 +94,7 @@ internal static class EvaluateCommand
                 Subtitle = $"{input}: {options.Kind}, {options.Factors} factors, {result.Iterations.Count} iterations, {splitText} split, K = {k}",
             };
             report.Data = DataStats.From(data);
-            report.Parameters.AddRange(Hyper.Describe(model.Options));
+            report.Parameters.AddRange(AlsOptionFlags.Describe(model.Options));
             report.Parameters.Add(("split", $"{splitText}: {s.Train.Nnz} train / {s.Test.Nnz} test"));
             report.Iterations.AddRange(result.Iterations);
             table.AddTo(report);
@@ -103,22 +104,11 @@ internal static class EvaluateCommand
             ctx.Log($"wrote report {reportPath}");
         }
 
-        if (a.Has("json"))
+        if (a.GetValue(_json))
         {
-            ctx.Out.WriteLine(Json.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("data", Path.GetFullPath(input));
-                w.WriteString("split", split);
-                w.WriteNumber("trainInteractions", s.Train.Nnz);
-                w.WriteNumber("testInteractions", s.Test.Nnz);
-                w.WriteNumber("k", k);
-                w.WriteNumber("iterations", result.Iterations.Count);
-                table.WriteJson(w, "metrics");
-                w.WriteNumber("seconds", Math.Round(total.Elapsed.TotalSeconds, 3));
-                InfoCommand.WriteOptions(w, model.Options);
-                w.WriteEndObject();
-            }));
+            ctx.Out.WriteLine(JsonSerializer.Serialize(
+                new EvaluateOutput(Path.GetFullPath(input), split, s.Train.Nnz, s.Test.Nnz, k, result.Iterations.Count, table.ToJson(), Math.Round(total.Elapsed.TotalSeconds, 3), CliJsonContext.OptionsElement(model.Options)),
+                CliJsonContext.Default.EvaluateOutput));
         }
         else
         {

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using FastAls.Cli.Infrastructure;
 using FastAls.IO;
 using FastAls.Synthetic;
@@ -7,66 +9,67 @@ using FastAls.Synthetic;
 namespace FastAls.Cli.Commands;
 
 /// <summary><c>fastals generate</c>: the synthetic dataset generator, streamed to Parquet or CSV.</summary>
-internal static class GenerateCommand
+internal sealed class GenerateCommand : CliCommand
 {
-    public static readonly CommandSpec Spec = new(
-        "generate",
-        "Generate a synthetic interaction dataset with power-law popularity and planted tastes.",
-        "-o FILE [options]",
-        [
-            new("output", 'o', "FILE", "Output file: .parquet, .csv or .tsv (required)."),
-            new("format", '\0', "FMT", "parquet, csv or tsv (default: from the extension)."),
-            new("users", 'u', "N", "Number of users (default 20000). Suffixes k, M, G allowed."),
-            new("items", 'i', "N", "Number of items (default 5000)."),
-            new("interactions", 'n', "N", "Number of interactions, exact (default 1M)."),
-            new("factors", 'k', "N", "Rank of the planted taste structure: taste clusters (default 16)."),
-            Common.Seed,
-            new("explicit", '\0', null, "Ratings 1..5 instead of implicit counts."),
-            new("popularity-exponent", '\0', "S", "Zipf exponent of item popularity (default 0.9)."),
-            new("activity-exponent", '\0', "A", "Pareto shape of user activity, > 1; smaller is heavier-tailed (default 1.6)."),
-            new("noise", '\0', "F", "Fraction of interactions drawn from global popularity (default 0.15)."),
-            new("max-user-fraction", '\0', "F", "Most items one user may have, as a fraction of all items (default 0.25)."),
-            new("row-group", '\0', "N", "About this many rows per Parquet row group (default 1M)."),
-            new("user-col", '\0', "NAME", "User column name (default user)."),
-            new("item-col", '\0', "NAME", "Item column name (default item)."),
-            new("value-col", '\0', "NAME", "Value column name (default value: counts, or ratings with --explicit)."),
-            Common.Threads,
-            new("quiet", 'q', null, "No progress on stderr."),
-            Common.Json,
-        ],
-        [
+    private static readonly SyntheticDataOptions Defaults = new();
+
+    private readonly Option<string?> _output = CliOptions.Text("--output", "FILE", "Output file: .parquet, .csv or .tsv.", "-o");
+    private readonly Option<string?> _format = CliOptions.Text("--format", "FMT", "parquet, csv or tsv (default: from the extension).");
+    private readonly Option<long> _users = CliOptions.Count("--users", "Number of users. Suffixes k, M, G allowed.", Defaults.Users, 1, int.MaxValue, "-u");
+    private readonly Option<long> _items = CliOptions.Count("--items", "Number of items.", Defaults.Items, 2, int.MaxValue, "-i");
+    private readonly Option<long> _interactions = CliOptions.Count("--interactions", "Number of interactions, exact.", Defaults.Interactions, 1, long.MaxValue, "-n");
+    private readonly Option<int> _factors = CliOptions.Int("--factors", "Rank of the planted taste structure: taste clusters.", Defaults.Factors, 1, int.MaxValue, "-k");
+    private readonly Option<int> _seed = CliOptions.Int("--seed", "Random seed.", Defaults.Seed);
+    private readonly Option<bool> _explicit = CliOptions.Flag("--explicit", "Ratings 1..5 instead of implicit counts.");
+    private readonly Option<double> _popularity = CliOptions.Double("--popularity-exponent", "S", "Zipf exponent of item popularity.", Defaults.PopularityExponent, 0, 5);
+    private readonly Option<double> _activity = CliOptions.Double("--activity-exponent", "A", "Pareto shape of user activity, > 1; smaller is heavier-tailed.", Defaults.ActivityExponent, 1.0001, 10);
+    private readonly Option<double> _noise = CliOptions.Double("--noise", "F", "Fraction of interactions drawn from global popularity.", Defaults.Noise, 0, 1);
+    private readonly Option<double> _maxUserFraction = CliOptions.Double("--max-user-fraction", "F", "Most items one user may have, as a fraction of all items.", Defaults.MaxUserFraction, 1e-9, 1);
+    private readonly Option<long> _rowGroup = CliOptions.Count("--row-group", "About this many rows per Parquet row group.", 1_000_000, 1_000, int.MaxValue);
+    private readonly Option<string?> _userCol = CliOptions.Text("--user-col", "NAME", "User column name (default user).");
+    private readonly Option<string?> _itemCol = CliOptions.Text("--item-col", "NAME", "Item column name (default item).");
+    private readonly Option<string?> _valueCol = CliOptions.Text("--value-col", "NAME", "Value column name (default value: counts, or ratings with --explicit).");
+    private readonly Option<int> _threads = CliOptions.Threads();
+    private readonly Option<bool> _quiet = CliOptions.Quiet("No progress on stderr.");
+    private readonly Option<bool> _json = CliOptions.Json();
+
+    public GenerateCommand()
+        : base(
+            "generate",
+            "Generate a synthetic interaction dataset with power-law popularity and planted tastes.",
+            "Users' activity follows a Pareto law and item popularity a Zipf law; each item belongs to one of\n"
+            + "--factors taste clusters and each user likes up to three, so a low-rank model beats popularity.\n"
+            + "The output depends only on the options and the seed (not on --threads). Memory stays small:\n"
+            + "rows are generated and written one row group at a time.",
             "fastals generate -o data.parquet",
             "fastals generate -o ratings.csv --users 6k --items 4k --interactions 1M --explicit",
-            "fastals generate -o big.parquet --users 2M --items 500k --interactions 100M --threads 0",
-        ],
-        "Users' activity follows a Pareto law and item popularity a Zipf law; each item belongs to one of\n"
-        + "--factors taste clusters and each user likes up to three, so a low-rank model beats popularity.\n"
-        + "The output depends only on the options and the seed (not on --threads). Memory stays small:\n"
-        + "rows are generated and written one row group at a time.");
-
-    public static int Run(ParsedArgs a, CliContext ctx)
+            "fastals generate -o big.parquet --users 2M --items 500k --interactions 100M --threads 0")
     {
-        a.ExpectPositionals(0, 0, string.Empty);
-        string output = a.Require("output");
-        TableFormat format = ResultOutput.ResolveFormat(output, a.Get("format"));
-        bool isExplicit = a.Has("explicit");
-        var defaults = new SyntheticDataOptions();
+        _output.Required = true;
+        AddOptions([_output, _format, _users, _items, _interactions, _factors, _seed, _explicit, _popularity, _activity, _noise, _maxUserFraction, _rowGroup, _userCol, _itemCol, _valueCol, _threads, _quiet, _json]);
+    }
+
+    public override int Run(ParseResult a, CliContext ctx)
+    {
+        string output = a.GetValue(_output)!;
+        TableFormat format = ResultOutput.ResolveFormat(output, a.GetValue(_format));
+        bool isExplicit = a.GetValue(_explicit);
         var options = new SyntheticDataOptions
         {
-            Users = (int)a.GetLong("users", defaults.Users, 1, int.MaxValue),
-            Items = (int)a.GetLong("items", defaults.Items, 2, int.MaxValue),
-            Interactions = a.GetLong("interactions", defaults.Interactions, 1),
-            Factors = a.GetInt("factors", defaults.Factors, 1),
-            Seed = a.GetInt("seed", defaults.Seed),
+            Users = (int)a.GetValue(_users),
+            Items = (int)a.GetValue(_items),
+            Interactions = a.GetValue(_interactions),
+            Factors = a.GetValue(_factors),
+            Seed = a.GetValue(_seed),
             Explicit = isExplicit,
-            PopularityExponent = a.GetDouble("popularity-exponent", defaults.PopularityExponent, 0, 5),
-            ActivityExponent = a.GetDouble("activity-exponent", defaults.ActivityExponent, 1.0001, 10),
-            Noise = a.GetDouble("noise", defaults.Noise, 0, 1),
-            MaxUserFraction = a.GetDouble("max-user-fraction", defaults.MaxUserFraction, 1e-9, 1),
+            PopularityExponent = a.GetValue(_popularity),
+            ActivityExponent = a.GetValue(_activity),
+            Noise = a.GetValue(_noise),
+            MaxUserFraction = a.GetValue(_maxUserFraction),
         };
-        long rowGroup = a.GetLong("row-group", 1_000_000, 1_000, int.MaxValue);
-        int threads = a.GetInt("threads", 0, 0, 4096);
-        ctx.Quiet |= a.Has("quiet");
+        long rowGroup = a.GetValue(_rowGroup);
+        int threads = a.GetValue(_threads);
+        ctx.Quiet |= a.GetValue(_quiet);
         try
         {
             options.Validate();
@@ -82,8 +85,8 @@ internal static class GenerateCommand
         long rows;
         try
         {
-            rows = Write(data, output, format, a.Get("user-col", "user"), a.Get("item-col", "item"),
-                a.Get("value-col", "value"), rowGroup, threads, ctx);
+            rows = Write(data, output, format, a.GetValue(_userCol) ?? "user", a.GetValue(_itemCol) ?? "item",
+                a.GetValue(_valueCol) ?? "value", rowGroup, threads, ctx);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -91,23 +94,11 @@ internal static class GenerateCommand
         }
         sw.Stop();
         long bytes = new FileInfo(output).Length;
-        if (a.Has("json"))
+        if (a.GetValue(_json))
         {
-            ctx.Out.WriteLine(Json.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("output", Path.GetFullPath(output));
-                w.WriteString("format", format.ToString().ToLowerInvariant());
-                w.WriteNumber("users", options.Users);
-                w.WriteNumber("items", options.Items);
-                w.WriteNumber("interactions", rows);
-                w.WriteNumber("factors", options.Factors);
-                w.WriteNumber("seed", options.Seed);
-                w.WriteBoolean("explicit", isExplicit);
-                w.WriteNumber("bytes", bytes);
-                w.WriteNumber("seconds", Math.Round(sw.Elapsed.TotalSeconds, 3));
-                w.WriteEndObject();
-            }));
+            ctx.Out.WriteLine(JsonSerializer.Serialize(
+                new GenerateOutput(Path.GetFullPath(output), format.ToString().ToLowerInvariant(), options.Users, options.Items, rows, options.Factors, options.Seed, isExplicit, bytes, Math.Round(sw.Elapsed.TotalSeconds, 3)),
+                CliJsonContext.Default.GenerateOutput));
         }
         else
         {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using FastAls.Cli.Infrastructure;
@@ -7,29 +8,32 @@ using Parquet;
 namespace FastAls.Cli.Commands;
 
 /// <summary><c>fastals info</c>: what a model, CSR cache or Parquet file holds.</summary>
-internal static class InfoCommand
+internal sealed class InfoCommand : CliCommand
 {
-    public static readonly CommandSpec Spec = new(
-        "info",
-        "Show what a model file, CSR cache file or Parquet file holds.",
-        "FILE [--json]",
-        [Common.Json],
-        [
+    private readonly Argument<string> _file = new("FILE") { Description = "A model file, CSR cache file, Parquet file or folder of Parquet part files." };
+    private readonly Option<bool> _json = CliOptions.Json();
+
+    public InfoCommand()
+        : base(
+            "info",
+            "Show what a model file, CSR cache file or Parquet file holds.",
+            "The kind of file is recognised by its first bytes, not its name. Files named .NAME.PID.N.fastals-tmp are\n"
+            + "the temporary files of an unfinished write of NAME (outputs are written beside the target and renamed\n"
+            + "into place); info says whether their writer is still running. The next write to NAME removes stale ones.",
             "fastals info model.fals",
             "fastals info --json model.fals",
             "fastals info data.fcsr",
-            "fastals info interactions.parquet",
-        ],
-        "The kind of file is recognised by its first bytes, not its name. Files named .NAME.PID.N.fastals-tmp are\n"
-        + "the temporary files of an unfinished write of NAME (outputs are written beside the target and renamed\n"
-        + "into place); info says whether their writer is still running. The next write to NAME removes stale ones.");
-
-    public static int Run(ParsedArgs a, CliContext ctx)
+            "fastals info interactions.parquet")
     {
-        a.ExpectPositionals(1, 1, "FILE");
-        string path = a.Positionals[0];
+        Arguments.Add(_file);
+        AddOptions([_json]);
+    }
+
+    public override int Run(ParseResult a, CliContext ctx)
+    {
+        string path = a.GetValue(_file)!;
         ModelIo.RequireFile(path, "input");
-        bool json = a.Has("json");
+        bool json = a.GetValue(_json);
         if (FastAls.Internals.IO.AtomicFile.TryDescribe(path, out string target, out int pid, out bool running))
         {
             string writer = running ? "which is still running" : "which is no longer running (killed, or the machine stopped)";
@@ -83,38 +87,24 @@ internal static class InfoCommand
             ("file", Path.GetFullPath(path)),
             ("type", $"FastAls model (format version {formatVersion.ToString(CultureInfo.InvariantCulture)})"),
             ("size", $"{bytes.ToString(CultureInfo.InvariantCulture)} bytes"),
-            ("kind", Hyper.Kebab(AlsOptionInfo.Spell(o.Kind))),
+            ("kind", AlsOptionFlags.Kebab(AlsOptionInfo.Spell(o.Kind))),
             ("factors", o.Factors.ToString(CultureInfo.InvariantCulture)),
             ("users", $"{m.Users.ToString(CultureInfo.InvariantCulture)} ({m.UserIds.Kind} ids)"),
             ("items", $"{m.Items.ToString(CultureInfo.InvariantCulture)} ({m.ItemIds.Kind} ids)"),
             ("biases", m.HasBiases ? "yes" : "no"),
             ("global mean", Fmt.Num(m.GlobalMean)),
         };
-        foreach ((string k, string v) in Hyperparameters(o))
+        foreach ((string k, string v) in AlsOptionFlags.Hyperparameters(o))
         {
             rows.Add((k, v));
         }
 
         if (json)
         {
-            ctx.Out.WriteLine(Json.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("file", Path.GetFullPath(path));
-                w.WriteString("type", "model");
-                w.WriteNumber("formatVersion", formatVersion);
-                w.WriteNumber("bytes", bytes);
-                w.WriteString("kind", AlsOptionInfo.Spell(o.Kind));
-                w.WriteNumber("factors", o.Factors);
-                w.WriteNumber("users", m.Users);
-                w.WriteNumber("items", m.Items);
-                w.WriteString("userIdKind", m.UserIds.Kind.ToString());
-                w.WriteString("itemIdKind", m.ItemIds.Kind.ToString());
-                w.WriteBoolean("biases", m.HasBiases);
-                w.Number("globalMean", m.GlobalMean);
-                WriteOptions(w, o);
-                w.WriteEndObject();
-            }));
+            ctx.Out.WriteLine(JsonSerializer.Serialize(
+                new ModelInfoOutput(Path.GetFullPath(path), "model", formatVersion, bytes, AlsOptionInfo.Spell(o.Kind), o.Factors, m.Users, m.Items, m.UserIds.Kind.ToString(), m.ItemIds.Kind.ToString(),
+                    m.HasBiases, CliJsonContext.Finite(m.GlobalMean), CliJsonContext.OptionsElement(o)),
+                CliJsonContext.Default.ModelInfoOutput));
         }
         else
         {
@@ -122,17 +112,6 @@ internal static class InfoCommand
         }
     }
 
-    /// <summary>Every option of the schema but kind and factors (shown on their own), as "name: value" rows, values spelled as the flags take them.</summary>
-    internal static IEnumerable<(string, string)> Hyperparameters(AlsOptions o) =>
-        AlsOptions.Schema.Where(i => i.Name is not ("kind" or "factors"))
-            .Select(i => (i.Name.Replace('_', ' '), i.Values.Count > 0 ? Hyper.Kebab(i.Format(o)) : Convert.ToString(i.GetValue(o), CultureInfo.InvariantCulture)!));
-
-    internal static void WriteOptions(Utf8JsonWriter w, AlsOptions o)
-    {
-        w.WriteStartObject("options");
-        o.WriteJsonProperties(w);
-        w.WriteEndObject();
-    }
 
     private static void CacheInfo(string path, bool json, CliContext ctx)
     {
@@ -150,25 +129,10 @@ internal static class InfoCommand
         double density = c.Users == 0 || c.Items == 0 ? 0 : (double)c.Nnz / ((double)c.Users * c.Items);
         if (json)
         {
-            ctx.Out.WriteLine(Json.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("file", Path.GetFullPath(path));
-                w.WriteString("type", "csr-cache");
-                w.WriteNumber("formatVersion", c.FormatVersion);
-                w.WriteNumber("bytes", bytes);
-                w.WriteNumber("users", c.Users);
-                w.WriteNumber("items", c.Items);
-                w.WriteNumber("nnz", c.Nnz);
-                w.WriteNumber("density", density);
-                w.WriteString("userIdKind", c.UserIdKind.ToString());
-                w.WriteString("itemIdKind", c.ItemIdKind.ToString());
-                w.WriteString("source", c.SourcePath);
-                w.WriteNumber("sourceBytes", c.SourceSize);
-                w.WriteString("sourceModifiedUtc", c.SourceModifiedUtc.ToString("O", CultureInfo.InvariantCulture));
-                w.WriteString("loadOptions", c.OptionsFingerprint);
-                w.WriteEndObject();
-            }));
+            ctx.Out.WriteLine(JsonSerializer.Serialize(
+                new CacheInfoOutput(Path.GetFullPath(path), "csr-cache", c.FormatVersion, bytes, c.Users, c.Items, c.Nnz, density, c.UserIdKind.ToString(), c.ItemIdKind.ToString(),
+                    c.SourcePath, c.SourceSize, c.SourceModifiedUtc.ToString("O", CultureInfo.InvariantCulture), c.OptionsFingerprint),
+                CliJsonContext.Default.CacheInfoOutput));
         }
         else
         {
@@ -218,24 +182,8 @@ internal static class InfoCommand
 
         if (json)
         {
-            ctx.Out.WriteLine(Json.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("file", Path.GetFullPath(path));
-                w.WriteString("type", "parquet");
-                w.WriteNumber("files", files.Length);
-                w.WriteNumber("bytes", bytes);
-                w.WriteNumber("rows", rows);
-                w.WriteNumber("rowGroups", groups);
-                w.WriteStartArray("columns");
-                foreach (string c in schema!)
-                {
-                    w.WriteStringValue(c);
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }));
+            ctx.Out.WriteLine(JsonSerializer.Serialize(
+                new ParquetInfoOutput(Path.GetFullPath(path), "parquet", files.Length, bytes, rows, groups, schema!), CliJsonContext.Default.ParquetInfoOutput));
         }
         else
         {

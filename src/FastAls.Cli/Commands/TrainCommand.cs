@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using FastAls.Cli.Infrastructure;
 using FastAls.Cli.Report;
 using FastAls.Evaluation;
@@ -7,72 +9,91 @@ using FastAls.Evaluation;
 namespace FastAls.Cli.Commands;
 
 /// <summary><c>fastals train</c>: the batch training job.</summary>
-internal static class TrainCommand
+internal sealed class TrainCommand : CliCommand
 {
-    public static readonly CommandSpec Spec = new(
-        "train",
-        "Train an ALS model from Parquet or CSV/TSV interactions and save it.",
-        "DATA -o MODEL [options]",
-        [
-            new("output", 'o', "FILE", "Model file to write (required)."),
-            .. InputData.Options,
-            .. Hyper.Options,
-            .. Training.ValidationOptions,
-            new("spark", '\0', "DIR", "Also write the factors in Spark ML's ALSModel layout (Parquet) to DIR (replaced if present)."),
-            new("report", '\0', "FILE", "Write a self-contained HTML report (charts, hyperparameters, data statistics, timings)."),
-            new("quiet", 'q', null, "No progress or log lines on stderr."),
-            new("scheduler", '\0', "ADDR", "Train on a Dask cluster (e.g. tcp://host:8786): runs the Python driver (python3 -m fastals.distributed) as a subprocess; DATA must be Parquet part files the workers can read."),
-            Common.Json,
-        ],
-        [
+    private readonly Argument<string> _data = new("DATA") { Description = "The interactions: a Parquet file, a directory of Parquet part files, or delimited text (CSV, TSV, '::')." };
+    private readonly Option<string?> _output = CliOptions.Text("--output", "FILE", "Model file to write.", "-o");
+    private readonly InputData _input = new();
+    private readonly Option<double> _validation = CliOptions.Double("--validation", "F", "Hold out this fraction of interactions (random, seeded) and report validation metrics each iteration (0: none).", 0, 0, 0.9);
+    private readonly Option<string?> _metric = CliOptions.Choice<string?>("--metric", "Validation metric for early stopping: ndcg, map, precision, recall, auc, or rmse (explicit) (default ndcg / rmse).", null,
+        Training.Metrics.Select(m => (m, (string?)m)).ToArray());
+    private readonly Option<int> _patience = CliOptions.Int("--patience", "Stop when the validation metric has not improved for N iterations and keep the best iteration (0: off).", 0, 0, 100_000);
+    private readonly Option<bool> _refit = CliOptions.Flag("--refit", "After validation, retrain on all the data for the chosen number of iterations and save that model (the default).");
+    private readonly Option<bool> _noRefit = CliOptions.Flag("--no-refit", "Save the model of the validation run itself, trained on the training share only.");
+    private readonly Option<int> _at = CliOptions.Int("--at", "Cut-off K of the ranking metrics.", 10, 1, 100_000);
+    private readonly Option<string?> _spark = CliOptions.Text("--spark", "DIR", "Also write the factors in Spark ML's ALSModel layout (Parquet) to DIR (replaced if present).");
+    private readonly Option<string?> _report = CliOptions.Text("--report", "FILE", "Write a self-contained HTML report (charts, hyperparameters, data statistics, timings).");
+    private readonly Option<bool> _quiet = CliOptions.Quiet();
+    private readonly Option<string?> _scheduler = CliOptions.Text("--scheduler", "ADDR", "Train on a Dask cluster (e.g. tcp://host:8786): runs the Python driver (python3 -m fastals.distributed) as a subprocess; DATA must be Parquet part files the workers can read.");
+    private readonly Option<bool> _json = CliOptions.Json();
+
+    public TrainCommand()
+        : base(
+            "train",
+            "Train an ALS model from Parquet or CSV/TSV interactions and save it.",
+            "Progress goes to stderr: one line per iteration with the cost, its change, elapsed time and ETA\n"
+            + "(rewritten in place on a terminal). With --validation, a random share of the interactions is held out\n"
+            + "and ranking metrics (RMSE for explicit models) are computed after every iteration; --patience stops\n"
+            + "early and keeps the best iteration. The saved model is then retrained on all the interactions for the\n"
+            + "chosen number of iterations (as Spark's TrainValidationSplit refits on the whole data); --no-refit saves\n"
+            + "the validation run's model instead, trained on the training share only. The summary says which.\n"
+            + "Every output path (-o, --report, --spark, --cache) is checked before loading starts.",
             "fastals train plays.parquet -o model.fals",
             "fastals train events/ --user-col user_id --item-col track_id --value-col plays -k 128 --alpha 20 -o model.fals",
-            "fastals train u.data --no-header --kind biased-explicit -k 32 -l 0.1 --reg-scaling count --iterations 20 -o ml.fals",
+            "fastals train u.data --no-header --kind biased-explicit -k 32 -l 0.1 --reg-scaling by-count --iterations 20 -o ml.fals",
             "fastals train data.parquet --kind biased-implicit --validation 0.1 --patience 3 --report train.html -o model.fals",
             "fastals train data.parquet -o model.fals --spark spark-model/",
-            "fastals train /shared/plays/ --scheduler tcp://scheduler:8786 -k 128 -o model.fals",
-        ],
-        "DATA is a Parquet file, a directory of Parquet part files, or delimited text (CSV, TSV, '::').\n"
-        + "Progress goes to stderr: one line per iteration with the cost, its change, elapsed time and ETA\n"
-        + "(rewritten in place on a terminal). With --validation, a random share of the interactions is held out\n"
-        + "and ranking metrics (RMSE for explicit models) are computed after every iteration; --patience stops\n"
-        + "early and keeps the best iteration. The saved model is then retrained on all the interactions for the\n"
-        + "chosen number of iterations (as Spark's TrainValidationSplit refits on the whole data); --no-refit saves\n"
-        + "the validation run's model instead, trained on the training share only. The summary says which.\n"
-        + "Every output path (-o, --report, --spark, --cache) is checked before loading starts.");
-
-    public static int Run(ParsedArgs a, CliContext ctx)
+            "fastals train /shared/plays/ --scheduler tcp://scheduler:8786 -k 128 -o model.fals")
     {
-        a.ExpectPositionals(1, 1, "DATA (the interactions file or directory)");
-        string input = a.Positionals[0];
-        string output = a.Require("output");
-        ctx.Quiet |= a.Has("quiet");
-        AlsOptions options = Hyper.Parse(a);
-        double validationFraction = a.GetDouble("validation", 0, 0, 0.9);
-        int k = a.GetInt("at", 10, 1, 100_000);
-        string metric = Training.ParseMetric(a, options);
-        int patience = a.GetInt("patience", 0, 0, 100_000);
-        string? reportPath = a.Get("report");
-        if ((a.Has("patience") || a.Has("refit") || a.Has("no-refit") || a.Has("metric")) && validationFraction == 0)
+        _output.Required = true;
+        Arguments.Add(_data);
+        AddOptions([_output, .. _input.Options, .. Hyper.Options, _validation, _metric, _patience, _refit, _noRefit, _at, _spark, _report, _quiet, _scheduler, _json]);
+    }
+
+    /// <summary>The training options, from the schema.</summary>
+    public AlsOptionFlags Hyper { get; } = new();
+
+    /// <summary>The input options.</summary>
+    public InputData Input => _input;
+
+    public override int Run(ParseResult a, CliContext ctx)
+    {
+        string input = a.GetValue(_data)!;
+        string output = a.GetValue(_output)!;
+        ctx.Quiet |= a.GetValue(_quiet);
+        AlsOptions options = Hyper.Read(a);
+        double validationFraction = a.GetValue(_validation);
+        int k = a.GetValue(_at);
+        string metric = a.GetValue(_metric) ?? Training.DefaultMetric(options);
+        int patience = a.GetValue(_patience);
+        string? reportPath = a.GetValue(_report);
+        if ((a.Given(_patience) || a.Given(_refit) || a.Given(_noRefit) || a.Given(_metric)) && validationFraction == 0)
         {
-            throw ParsedArgs.Usage(Spec, "--patience, --metric, --refit and --no-refit need --validation F");
+            throw Usage("--patience, --metric, --refit and --no-refit need --validation F");
         }
 
-        if (a.Has("refit") && a.Has("no-refit"))
+        if (a.GetValue(_refit) && a.GetValue(_noRefit))
         {
-            throw ParsedArgs.Usage(Spec, "--refit and --no-refit contradict each other");
+            throw Usage("--refit and --no-refit contradict each other");
         }
 
-        bool refit = validationFraction > 0 && !a.Has("no-refit");
-        string? spark = a.Get("spark");
-        Outputs.Check([input], new("--output", output), new("--report", reportPath), new("--spark", spark, IsDirectory: true), new("--cache", a.Get("cache")));
-        if (a.Get("scheduler") is { } scheduler)
+        bool refit = validationFraction > 0 && !a.GetValue(_noRefit);
+        string? spark = a.GetValue(_spark);
+        Outputs.Check([input], new("--output", output), new("--report", reportPath), new("--spark", spark, IsDirectory: true), new("--cache", a.GetValue(_input.Cache)));
+        if (a.GetValue(_scheduler) is { } scheduler)
         {
-            return DistributedTrain.Run(a, ctx, input, output, options, scheduler);
+            Option[] localOnly = [_json, _validation, _patience, _metric, _refit, _noRefit, _at, _report, _input.Cache, _input.Format, _input.Separator, _input.Header, _input.NoHeader, _input.Ids];
+            if (localOnly.FirstOrDefault(a.Given) is { } given)
+            {
+                throw Usage($"{given.Name} is not available with --scheduler (the cluster reads Parquet part files and trains without validation)");
+            }
+
+            return DistributedTrain.Run(ctx, input, output, options, scheduler,
+                [.. new Option[] { _input.UserColumn, _input.ItemColumn, _input.ValueColumn, _input.Duplicates, _spark }.Select(o => (o.Name, DistributedTrain.Given(a, o)))]);
         }
 
         var total = Stopwatch.StartNew();
-        using Dataset data = InputData.Load(input, a, ctx);
+        using Dataset data = _input.Load(input, a, options.Kind, ctx);
         TimeSpan loadTime = total.Elapsed;
         var timings = new List<(string, string)> { ("load", Fmt.Time(loadTime)) };
 
@@ -166,7 +187,7 @@ internal static class TrainCommand
                 Subtitle = $"{input} -> {output}: {options.Kind}, {options.Factors} factors, {result.Iterations.Count} iterations",
             };
             report.Data = DataStats.From(data);
-            report.Parameters.AddRange(Hyper.Describe(model.Options));
+            report.Parameters.AddRange(AlsOptionFlags.Describe(model.Options));
             report.Parameters.Add(("validation", validationFraction > 0 ? $"{validationFraction:P0} held out, metric {Training.MetricKey(metric, k)}, patience {patience}" : "none"));
             report.Iterations.AddRange(result.Iterations);
             final?.AddTo(report);
@@ -182,55 +203,13 @@ internal static class TrainCommand
         string sawText = savedModelSaw == data.Nnz
             ? string.Create(CultureInfo.InvariantCulture, $"all {data.Nnz} interactions")
             : string.Create(CultureInfo.InvariantCulture, $"{savedModelSaw} of {data.Nnz} interactions (the training share; {split!.Test.Nnz} held out for validation, --no-refit)");
-        if (a.Has("json"))
+        if (a.GetValue(_json))
         {
-            ctx.Out.WriteLine(Json.Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("model", Path.GetFullPath(output));
-                w.WriteNumber("users", data.Users);
-                w.WriteNumber("items", data.Items);
-                w.WriteNumber("interactions", data.Nnz);
-                w.WriteNumber("iterations", result.Iterations.Count);
-                w.WriteNumber("modelIteration", result.ModelIteration);
-                w.WriteNumber("modelInteractions", savedModelSaw);
-                w.WriteBoolean("refit", refitIterations is not null);
-                if (lastCost is { } c)
-                {
-                    w.Number("finalCost", c);
-                }
-                else
-                {
-                    w.WriteNull("finalCost");
-                }
-                if (result.StopReason is not null)
-                {
-                    w.WriteString("stopReason", result.StopReason);
-                }
-
-                w.WriteStartArray("costs");
-                foreach (IterationRecord r in result.Iterations)
-                {
-                    w.WriteNumberValue(r.Cost);
-                }
-
-                w.WriteEndArray();
-                if (refitIterations is not null)
-                {
-                    w.WriteStartArray("refitCosts");
-                    foreach (IterationRecord r in refitIterations)
-                    {
-                        w.WriteNumberValue(r.Cost);
-                    }
-
-                    w.WriteEndArray();
-                }
-
-                final?.WriteJson(w, "validation");
-                w.WriteNumber("seconds", Math.Round(total.Elapsed.TotalSeconds, 3));
-                InfoCommand.WriteOptions(w, model.Options);
-                w.WriteEndObject();
-            }));
+            ctx.Out.WriteLine(JsonSerializer.Serialize(
+                new TrainOutput(Path.GetFullPath(output), data.Users, data.Items, data.Nnz, result.Iterations.Count, result.ModelIteration, savedModelSaw, refitIterations is not null,
+                    lastCost is { } c ? CliJsonContext.Finite(c) : null, result.StopReason, [.. result.Iterations.Select(r => r.Cost)], refitIterations?.Select(r => r.Cost).ToArray(),
+                    final?.ToJson(), Math.Round(total.Elapsed.TotalSeconds, 3), CliJsonContext.OptionsElement(model.Options)),
+                CliJsonContext.Default.TrainOutput));
         }
         else
         {

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace FastAls.Cli.Infrastructure;
 
 /// <summary>A metrics table: one row per model (or baseline), one column per metric.</summary>
@@ -30,24 +28,16 @@ internal sealed class MetricsTable
         ResultPrinter.Aligned(o, ["model", .. Names], rows, [false, .. Names.Select(_ => true)]);
     }
 
-    public void WriteJson(Utf8JsonWriter w, string name)
+    /// <summary>The table for <c>--json</c>: model → metric → value (null when not finite).</summary>
+    public MetricsOutput ToJson()
     {
-        w.WriteStartObject(name);
+        var json = new MetricsOutput();
         foreach ((string model, Dictionary<string, double> values) in Rows)
         {
-            w.WriteStartObject(model);
-            foreach (string n in Names)
-            {
-                if (values.TryGetValue(n, out double v))
-                {
-                    w.Number(n, v);
-                }
-            }
-
-            w.WriteEndObject();
+            json[model] = Names.Where(values.ContainsKey).ToDictionary(n => n, n => CliJsonContext.Finite(values[n]));
         }
 
-        w.WriteEndObject();
+        return json;
     }
 
     public void AddTo(Report.ReportModel m)

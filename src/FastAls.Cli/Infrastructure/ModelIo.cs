@@ -104,11 +104,11 @@ internal static class ModelIo
         return map.TryGetIndex(id, out index);
     }
 
-    public static RecommendOptions Filters(ParsedArgs a, AlsModel model, IdMap targetIds, string targetWhat, bool filterSeen, CliContext ctx, int threads)
+    /// <summary>The allow-list (<c>--candidates</c>) and deny-list (<c>--exclude</c>) as model indices; unknown ids are skipped with a warning.</summary>
+    public static RecommendOptions Filters(string[]? candidates, string[]? exclude, IdMap targetIds, string targetWhat, bool filterSeen, CliContext ctx, int threads)
     {
-        IReadOnlyList<string> allow = ExpandIds(a.GetAll("candidates"));
-        IReadOnlyList<string> deny = ExpandIds(a.GetAll("exclude"));
-        _ = model;
+        IReadOnlyList<string> allow = ExpandIds(candidates ?? []);
+        IReadOnlyList<string> deny = ExpandIds(exclude ?? []);
         return new RecommendOptions
         {
             FilterSeen = filterSeen,

@@ -23,42 +23,24 @@ internal static class ResultPrinter
 
     public static void JsonResults(TextWriter o, string queryWhat, string resultWhat, IdMap queryIds, BatchRecommendations b)
     {
-        o.WriteLine(Json.Write(w =>
+        var queries = new List<QueryResultsOutput>(b.Queries.Length);
+        for (int q = 0; q < b.Queries.Length; q++)
         {
-            w.WriteStartArray();
-            for (int q = 0; q < b.Queries.Length; q++)
+            Recommendations r = b.ForQuery(q);
+            var results = new List<ScoredIdOutput>(r.Count);
+            for (int k = 0; k < r.Count; k++)
             {
-                Recommendations r = b.ForQuery(q);
-                w.WriteStartObject();
-                WriteId(w, queryWhat, queryIds, b.Queries[q]);
-                w.WriteStartArray(resultWhat == "item" ? "items" : resultWhat + "s");
-                for (int k = 0; k < r.Count; k++)
-                {
-                    w.WriteStartObject();
-                    WriteId(w, "id", r.Ids, r.Indices[k]);
-                    w.WriteNumber("score", r.Scores[k]);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
+                results.Add(new ScoredIdOutput(CliJsonContext.Id(r.Ids, r.Indices[k]), r.Scores[k]));
             }
 
-            w.WriteEndArray();
-        }));
+            object query = CliJsonContext.Id(queryIds, b.Queries[q]);
+            queries.Add(new QueryResultsOutput(
+                queryWhat == "user" ? query : null, queryWhat == "user" ? null : query, resultWhat == "user" ? null : results, resultWhat == "user" ? results : null));
+        }
+
+        o.WriteLine(JsonSerializer.Serialize(queries, CliJsonContext.Default.ListQueryResultsOutput));
     }
 
-    public static void WriteId(Utf8JsonWriter w, string name, IdMap ids, int index)
-    {
-        if (ids.Kind == IdKind.Int64)
-        {
-            w.WriteNumber(name, ids.GetInt64(index));
-        }
-        else
-        {
-            w.WriteString(name, ids.GetString(index));
-        }
-    }
 
     public static void Aligned(TextWriter o, string[] header, List<string[]> rows, bool[]? rightAlign = null)
     {

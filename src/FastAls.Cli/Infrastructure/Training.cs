@@ -32,29 +32,10 @@ internal sealed class TrainingResult
 /// <summary>Runs training with per-iteration progress and, optionally, validation metrics and early stopping.</summary>
 internal static class Training
 {
-    public static readonly OptionSpec[] ValidationOptions =
-    [
-        new("validation", '\0', "F", "Hold out this fraction of interactions (random, seeded) and report validation metrics each iteration."),
-        new("metric", '\0', "NAME", "Validation metric for early stopping: ndcg, map, precision, recall, auc, or rmse (explicit) (default ndcg / rmse)."),
-        new("patience", '\0', "N", "Stop when the validation metric has not improved for N iterations and keep the best iteration (default 0: off)."),
-        new("refit", '\0', null, "After validation, retrain on all the data for the chosen number of iterations and save that model (the default)."),
-        new("no-refit", '\0', null, "Save the model of the validation run itself, trained on the training share only."),
-        new("at", '\0', "K", "Cut-off K of the ranking metrics (default 10)."),
-    ];
+    /// <summary>The metrics that can drive early stopping.</summary>
+    public static readonly string[] Metrics = ["ndcg", "map", "precision", "recall", "auc", "rmse"];
 
     public static string DefaultMetric(AlsOptions o) => o.IsImplicit ? "ndcg" : "rmse";
-
-    public static string ParseMetric(ParsedArgs a, AlsOptions o)
-    {
-        string m = a.Get("metric", DefaultMetric(o)).ToLowerInvariant();
-        string[] ok = ["ndcg", "map", "precision", "recall", "auc", "rmse"];
-        if (!ok.Contains(m))
-        {
-            throw ParsedArgs.Usage(a.Spec, $"--metric expects one of {string.Join(", ", ok)}, got '{m}'");
-        }
-
-        return m;
-    }
 
     public static bool LowerIsBetter(string metric) => metric == "rmse";
 
