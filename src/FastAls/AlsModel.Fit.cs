@@ -98,7 +98,7 @@ public sealed partial class AlsModel
         MagnitudeCheck.Check(Options, data);
         try
         {
-            new AlsTrainer(this, data, KernelIsa.Active).Run(iterations, progress, cancellationToken);
+            new AlsTrainer(this, data, KernelSet.Active).Run(iterations, progress, cancellationToken);
         }
         finally
         {
@@ -197,9 +197,9 @@ public sealed partial class AlsModel
             FactorMatrix fixedFactors = user ? _itemFactors : _userFactors;
             float[]? fixedBiases = user ? _itemBiases : _userBiases;
             GramMatrix? gram = Options.IsImplicit
-                ? GramMatrix.Compute(layout, KernelIsa.Active, fixedFactors, fixedBiases, AlsTrainer.ResolveThreads(Options.Threads))
+                ? GramMatrix.Compute(layout, KernelSet.Active, fixedFactors, fixedBiases, AlsTrainer.ResolveThreads(Options.Threads))
                 : null;
-            ctx = new HalfStepContext(Options, KernelIsa.Active, fixedFactors, fixedBiases, gram, _globalMean, user ? "fold-in user" : "fold-in item");
+            ctx = new HalfStepContext(Options, KernelSet.Active, fixedFactors, fixedBiases, gram, _globalMean, user ? "fold-in user" : "fold-in item");
             if (user)
             {
                 _userFoldIn = ctx;
