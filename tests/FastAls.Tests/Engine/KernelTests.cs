@@ -1,4 +1,5 @@
 using FastAls.Internals.Kernels;
+using FastAls.Internals.Solvers;
 
 namespace FastAls.Tests.Engine;
 
@@ -23,6 +24,42 @@ public class KernelTests
     {
         Assert.Contains(KernelPath.Scalar, KernelIsa.Supported);
         Assert.Contains(KernelIsa.Active, KernelIsa.Supported);
+        Assert.Equal(KernelIsa.Active, KernelSet.Active.Path);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void KernelSet_For_IsThePathItNames_AndTheRowSolverTakesTheConfidenceType(KernelPath path)
+    {
+        KernelSet k = KernelSet.For(path);
+        Assert.Equal(path, k.Path);
+        Assert.Same(k, KernelSet.For(path));
+        foreach (ConfidenceKind c in Enum.GetValues<ConfidenceKind>())
+        {
+            Type[] types = RowKernels.For(k, c).GetType().GetGenericArguments();
+            Assert.Equal(path, (KernelPath)types[0].GetProperty(nameof(IIsa.Path))!.GetValue(null)!);
+            Assert.Equal(c + "Confidence", types[1].Name);
+        }
+    }
+
+    [Fact]
+    public void KernelSet_For_RefusesAPathThisMachineCannotRun()
+    {
+        Assert.Throws<PlatformNotSupportedException>(() => KernelSet.For((KernelPath)3));
+        foreach (KernelPath p in Enum.GetValues<KernelPath>().Where(p => !KernelIsa.IsSupported(p)))
+        {
+            Assert.Throws<PlatformNotSupportedException>(() => KernelSet.For(p));
+        }
+    }
+
+    [Theory]
+    [InlineData(ConfidenceKind.Linear, 2.5f, 1f + 1.5f * 2.5f)]
+    [InlineData(ConfidenceKind.Scaled, -2.5f, 1.5f * 2.5f)]
+    [InlineData(ConfidenceKind.Log, 2.5f, 1f + 1.5f * 1.7917595f)]
+    public void ConfidenceOf_IsTheOperatorTypeOfTheKind(ConfidenceKind kind, float r, float want)
+    {
+        var o = new AlsOptions { Kind = AlsModelKind.Implicit, Confidence = kind, Alpha = 1.5f, Epsilon = 0.5f };
+        Assert.Equal(want, HalfStepContext.ConfidenceOf(o, r), 1e-5f);
     }
 
     [Theory]
