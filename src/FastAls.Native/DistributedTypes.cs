@@ -93,7 +93,7 @@ internal sealed unsafe class FixedSide : IDisposable
     }
 
     public HalfStepContext Context(float globalMean, string rowName) =>
-        new(Options, KernelIsa.Active, Factors, Biases, _gram, globalMean, rowName);
+        new(Options, KernelSet.Active, Factors, Biases, _gram, globalMean, rowName);
 
     public void Dispose() => Factors.Dispose();
 }

@@ -197,7 +197,7 @@ internal static unsafe partial class Exports
         HalfStepSolver.ChunkSpan(totalRows, layout.W, firstRow, rows);
         using FactorMatrix fm = Factors(rows, o, factors, nameof(factors));
         float[]? b = Biases(rows, o, biases, nameof(biases));
-        HalfStepSolver.ComputeGramPartials(layout, KernelIsa.Active, totalRows, firstRow, fm, b, partials, Threads(threads));
+        HalfStepSolver.ComputeGramPartials(layout, KernelSet.Active, totalRows, firstRow, fm, b, partials, Threads(threads));
     }
 
     /// <summary>Reduces a side's per-chunk Gram partials (all chunks, in chunk order) to its Gram matrix, as training does.</summary>
@@ -381,7 +381,7 @@ internal static unsafe partial class Exports
                 : Factors(rows, o, solved, "solved");
             float[]? solvedB = o.HasBiases ? solvedBiases.ToArray() : null;
             HalfStepContext ctx = fixedSide.Context(globalMean, "row");
-            var solver = new HalfStepSolver(o, KernelIsa.Active, Threads(threads), block);
+            var solver = new HalfStepSolver(o, Threads(threads), block);
             HalfStepResult r = solver.Solve(ctx, block, solvedFm, solvedB, null, CancellationToken.None, gramTerm: false);
             if (r.NonFiniteRow >= 0)
             {

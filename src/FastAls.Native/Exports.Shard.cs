@@ -38,7 +38,7 @@ internal static unsafe partial class Exports
         CheckFinite(biases, nameof(biases));
         using FactorMatrix fm = Factors(rows, o, factors, nameof(factors));
         float[]? b = Biases(rows, o, biases, nameof(biases));
-        GramMatrix g = GramMatrix.Compute(layout, KernelIsa.Active, fm, b, Threads(threads));
+        GramMatrix g = GramMatrix.Compute(layout, KernelSet.Active, fm, b, Threads(threads));
         g.Values.CopyTo(gram);
     }
 

@@ -21,9 +21,10 @@ internal static class KernelProbe
         {
             var a = RandomBlock(n * w, k, w, 1);
             var g = new float[w * w];
+            KernelSet kernels = KernelSet.For(path);
             return () =>
             {
-                Syrk.SyrkUpper(path, a, n, w, g);
+                kernels.SyrkUpper(a, n, w, g);
             };
         });
     }
@@ -49,7 +50,8 @@ internal static class KernelProbe
 
             var packed = new PackedPanels(m);
             var s = new float[users * items];
-            return () => ScorePacked.Score(path, u, users, packed.Panels(0, items), items, w, s, items);
+            KernelSet kernels = KernelSet.For(path);
+            return () => kernels.ScorePacked(u, users, packed.Panels(0, items), items, w, s, items);
         });
     }
 

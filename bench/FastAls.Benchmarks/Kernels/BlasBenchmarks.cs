@@ -46,11 +46,11 @@ public class CgPartsBenchmarks
     }
 
     [Benchmark]
-    public void NeighbourRowDots() => Blas.RowDots(Path, _u, Neighbours, _w, _v, _y);
+    public void NeighbourRowDots() => KernelSet.For(Path).RowDots(_u, Neighbours, _w, _v, _y);
 
     [Benchmark]
-    public void NeighbourAddWeightedRows() => Blas.AddWeightedRows(Path, _u, Neighbours, _w, _t, _y);
+    public void NeighbourAddWeightedRows() => KernelSet.For(Path).AddWeightedRows(_u, Neighbours, _w, _t, _y);
 
     [Benchmark]
-    public void GramRowDots() => Blas.RowDots(Path, _g0, K, _w, _v, _y);
+    public void GramRowDots() => KernelSet.For(Path).RowDots(_g0, K, _w, _v, _y);
 }

@@ -49,10 +49,10 @@ public class ScoreBenchmarks
     }
 
     [Benchmark]
-    public void ScoreBlock() => ScoreKernel.Score(Path, _u, Users, _i, Items, _w, _s, Items);
+    public void ScoreBlock() => KernelSet.For(Path).Score(_u, Users, _i, Items, _w, _s, Items);
 
     [Benchmark]
-    public void ScorePackedBlock() => ScorePacked.Score(Path, _u, Users, _packed!.Panels(0, Items), Items, _w, _s, Items);
+    public void ScorePackedBlock() => KernelSet.For(Path).ScorePacked(_u, Users, _packed!.Panels(0, Items), Items, _w, _s, Items);
 }
 
 /// <summary>

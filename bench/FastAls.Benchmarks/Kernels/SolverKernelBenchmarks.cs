@@ -33,7 +33,7 @@ public class GramBenchmarks
     }
 
     [Benchmark]
-    public void Syrk256Rows() => Syrk.SyrkUpper(Path, _a, N, _w, _g);
+    public void Syrk256Rows() => KernelSet.For(Path).SyrkUpper(_a, N, _w, _g);
 }
 
 /// <summary>Cholesky factorization of a k x k SPD system plus the two triangular solves (includes copying the system in).</summary>
@@ -61,7 +61,7 @@ public class CholeskyBenchmarks
         _w = (K + 15) / 16 * 16;
         float[] a = KernelProbe.RandomBlock(2 * K * _w, K, _w, 5);
         _spd = new float[_w * _w];
-        Syrk.SyrkUpper(KernelPath.Scalar, a, 2 * K, _w, _spd);
+        KernelSet.For(KernelPath.Scalar).SyrkUpper(a, 2 * K, _w, _spd);
         Syrk.MirrorUpper(_spd, K, _w);
         for (int p = 0; p < K; p++)
         {
@@ -77,9 +77,9 @@ public class CholeskyBenchmarks
     public int FactorAndSolve()
     {
         _spd.CopyTo(_work, 0);
-        int bad = Cholesky.Factor(Path, _work, K, _w);
+        int bad = KernelSet.For(Path).CholeskyFactor(_work, K, _w);
         _b.CopyTo(_x, 0);
-        Cholesky.Solve(Path, _work, K, _w, _x);
+        KernelSet.For(Path).CholeskySolve(_work, K, _w, _x);
         return bad;
     }
 }
@@ -135,8 +135,8 @@ public class RowSolveBenchmarks : IDisposable
             }
         }
 
-        GramMatrix gram = GramMatrix.Compute(layout, Path, _fixed, null);
-        _ctx = new HalfStepContext(options, Path, _fixed, null, gram, 0f, "user");
+        GramMatrix gram = GramMatrix.Compute(layout, KernelSet.For(Path), _fixed, null);
+        _ctx = new HalfStepContext(options, KernelSet.For(Path), _fixed, null, gram, 0f, "user");
         _ws = new RowWorkspace(layout, Neighbours);
         var set = new SortedSet<int>();
         while (set.Count < Neighbours)

@@ -107,7 +107,7 @@ public sealed partial class AlsModel
         MagnitudeCheck.Check(Options, data);
         try
         {
-            new AlsTrainer(this, data, KernelIsa.Active, rollback).Run(iterations, progress, cancellationToken);
+            new AlsTrainer(this, data, KernelSet.Active, rollback).Run(iterations, progress, cancellationToken);
         }
         finally
         {
@@ -206,9 +206,9 @@ public sealed partial class AlsModel
             FactorMatrix fixedFactors = user ? _itemFactors : _userFactors;
             float[]? fixedBiases = user ? _itemBiases : _userBiases;
             GramMatrix? gram = Options.IsImplicit
-                ? GramMatrix.Compute(layout, KernelIsa.Active, fixedFactors, fixedBiases, AlsTrainer.ResolveThreads(Options.Threads))
+                ? GramMatrix.Compute(layout, KernelSet.Active, fixedFactors, fixedBiases, AlsTrainer.ResolveThreads(Options.Threads))
                 : null;
-            ctx = new HalfStepContext(Options, KernelIsa.Active, fixedFactors, fixedBiases, gram, _globalMean, user ? "fold-in user" : "fold-in item");
+            ctx = new HalfStepContext(Options, KernelSet.Active, fixedFactors, fixedBiases, gram, _globalMean, user ? "fold-in user" : "fold-in item");
             if (user)
             {
                 _userFoldIn = ctx;

@@ -45,7 +45,7 @@ public class ServingTests
 
             int ld = items + 3;
             var s = new float[Math.Max(1, users * ld)];
-            ScoreKernel.Score(path, u, users, it, items, stride, s, ld);
+            KernelSet.For(path).Score(u, users, it, items, stride, s, ld);
             for (int a = 0; a < users; a++)
             {
                 for (int b = 0; b < items; b++)
@@ -99,7 +99,7 @@ public class ServingTests
             {
                 int ld = items + 1;
                 var s = new float[users * ld];
-                ScorePacked.Score(path, u, users, packed.Panels(0, items), items, stride, s, ld);
+                KernelSet.For(path).ScorePacked(u, users, packed.Panels(0, items), items, stride, s, ld);
                 for (int a = 0; a < users; a++)
                 {
                     for (int b = 0; b < items; b++)
@@ -123,7 +123,7 @@ public class ServingTests
     [Fact]
     public void ScoreKernel_rejects_unpadded_stride()
     {
-        Assert.Throws<ArgumentException>(() => ScoreKernel.Score(KernelPath.Scalar, new float[10], 1, new float[10], 1, 10, new float[1], 1));
+        Assert.Throws<ArgumentException>(() => ScoreKernel.Score<ScalarIsa>(new float[10], 1, new float[10], 1, 10, new float[1], 1));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace FastAls.Internals.Kernels;
 /// <summary>
 /// In-place Cholesky factorization <c>A = R^T R</c> of a dense SPD matrix (row-major, leading
 /// <c>d x d</c> block of a <c>w</c>-strided buffer) and the matching triangular solves. The inner
-/// products run on the chosen <see cref="KernelPath"/>.
+/// products run on the path <c>TIsa</c> (see <see cref="IIsa"/>).
 /// </summary>
 internal static class Cholesky
 {
@@ -24,7 +24,8 @@ internal static class Cholesky
     /// of the diagonal and past d: those are scratch, never read. Returns -1 on success, else the index
     /// of the first pivot that is not positive (relative to its original diagonal entry).
     /// </summary>
-    public static int Factor(KernelPath path, Span<float> a, int d, int w)
+    public static int Factor<TIsa>(Span<float> a, int d, int w)
+        where TIsa : struct, IIsa
     {
         if (a.Length < d * w || (w & 15) != 0)
         {
@@ -55,13 +56,13 @@ internal static class Cholesky
                 }
 
                 float r = MathF.Sqrt(p);
-                int start = path == KernelPath.Scalar ? j + 1 : (j + 1) & ~15;
-                Blas.ScaleInPlace(path, 1f / r, ref Unsafe.Add(ref rj, start), w - start);
+                int start = !TIsa.IsVector ? j + 1 : (j + 1) & ~15;
+                TIsa.Scale(1f / r, ref Unsafe.Add(ref rj, start), ref Unsafe.Add(ref rj, start), w - start);
                 Unsafe.Add(ref rj, j) = r;
                 for (int i = j + 1; i < jEnd; i++)
                 {
-                    int s = path == KernelPath.Scalar ? i : i & ~15;
-                    Blas.Axpy(path, -Unsafe.Add(ref rj, i), ref Unsafe.Add(ref rj, s), ref Unsafe.Add(ref a0, (nint)i * w + s), (path == KernelPath.Scalar ? d : w) - s);
+                    int s = !TIsa.IsVector ? i : i & ~15;
+                    TIsa.Axpy(-Unsafe.Add(ref rj, i), ref Unsafe.Add(ref rj, s), ref Unsafe.Add(ref a0, (nint)i * w + s), (TIsa.IsVector ? w : d) - s);
                 }
             }
 
@@ -73,12 +74,11 @@ internal static class Cholesky
                 ref float r3 = ref Unsafe.Add(ref r0, 3 * w);
                 for (int i = jEnd; i < d; i++)
                 {
-                    int s = path == KernelPath.Scalar ? i : i & ~15;
-                    if (path != KernelPath.Scalar && i + 1 < d && ((i + 1) & 15) != 0)
+                    int s = !TIsa.IsVector ? i : i & ~15;
+                    if (TIsa.IsVector && i + 1 < d && ((i + 1) & 15) != 0)
                     {
                         // Rows i and i + 1 share their aligned start: update both per load of the block's rows.
-                        Blas.Axpy4x2(
-                            path,
+                        TIsa.Axpy4x2(
                             -Unsafe.Add(ref r0, i),
                             -Unsafe.Add(ref r1, i),
                             -Unsafe.Add(ref r2, i),
@@ -99,8 +99,7 @@ internal static class Cholesky
                         continue;
                     }
 
-                    Blas.Axpy4(
-                        path,
+                    TIsa.Axpy4(
                         -Unsafe.Add(ref r0, i),
                         -Unsafe.Add(ref r1, i),
                         -Unsafe.Add(ref r2, i),
@@ -111,7 +110,7 @@ internal static class Cholesky
                         ref r3,
                         ref Unsafe.Add(ref a0, (nint)i * w),
                         s,
-                        path == KernelPath.Scalar ? d : w);
+                        !TIsa.IsVector ? d : w);
                 }
             }
             else
@@ -121,8 +120,8 @@ internal static class Cholesky
                     ref float rj = ref Unsafe.Add(ref a0, (nint)j * w);
                     for (int i = jEnd; i < d; i++)
                     {
-                        int s = path == KernelPath.Scalar ? i : i & ~15;
-                        Blas.Axpy(path, -Unsafe.Add(ref rj, i), ref Unsafe.Add(ref rj, s), ref Unsafe.Add(ref a0, (nint)i * w + s), (path == KernelPath.Scalar ? d : w) - s);
+                        int s = !TIsa.IsVector ? i : i & ~15;
+                        TIsa.Axpy(-Unsafe.Add(ref rj, i), ref Unsafe.Add(ref rj, s), ref Unsafe.Add(ref a0, (nint)i * w + s), (TIsa.IsVector ? w : d) - s);
                     }
                 }
             }
@@ -132,7 +131,8 @@ internal static class Cholesky
     }
 
     /// <summary>Solves <c>R^T R x = b</c> in place in <paramref name="b"/> with the factor from <see cref="Factor"/>.</summary>
-    public static void Solve(KernelPath path, ReadOnlySpan<float> r, int d, int w, Span<float> b)
+    public static void Solve<TIsa>(ReadOnlySpan<float> r, int d, int w, Span<float> b)
+        where TIsa : struct, IIsa
     {
         if (b.Length < d || r.Length < (d - 1) * w + d)
         {
@@ -148,14 +148,14 @@ internal static class Cholesky
             ref float rj = ref Unsafe.Add(ref r0, (nint)j * w);
             float yj = Unsafe.Add(ref b0, j) / Unsafe.Add(ref rj, j);
             Unsafe.Add(ref b0, j) = yj;
-            Blas.Axpy(path, -yj, ref Unsafe.Add(ref rj, j + 1), ref Unsafe.Add(ref b0, j + 1), d - j - 1);
+            TIsa.Axpy(-yj, ref Unsafe.Add(ref rj, j + 1), ref Unsafe.Add(ref b0, j + 1), d - j - 1);
         }
 
         // R x = y: a dot product per row, last row first.
         for (int i = d - 1; i >= 0; i--)
         {
             ref float ri = ref Unsafe.Add(ref r0, (nint)i * w);
-            float s = Blas.Dot(path, ref Unsafe.Add(ref ri, i + 1), ref Unsafe.Add(ref b0, i + 1), d - i - 1);
+            float s = TIsa.Dot(ref Unsafe.Add(ref ri, i + 1), ref Unsafe.Add(ref b0, i + 1), d - i - 1);
             Unsafe.Add(ref b0, i) = (Unsafe.Add(ref b0, i) - s) / Unsafe.Add(ref ri, i);
         }
     }

@@ -19,7 +19,8 @@ public enum KernelPath
 /// <summary>
 /// Picks the kernel path once per process: the widest the hardware accelerates, unless the
 /// <c>FASTALS_FORCE_KERNEL</c> environment variable (<c>scalar</c>, <c>vector256</c>, <c>vector512</c>)
-/// asks for another one the machine can run.
+/// asks for another one the machine can run. The choice is a value for reports; the code runs it through
+/// <see cref="KernelSet.Active"/>, which turns it into the path's ISA type once.
 /// </summary>
 public static class KernelIsa
 {

@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-
 namespace FastAls.Internals.Kernels;
 
 /// <summary>
@@ -9,12 +7,13 @@ namespace FastAls.Internals.Kernels;
 /// </summary>
 internal static class ScoreKernel
 {
-    /// <summary>Scores with the process's active path (<see cref="KernelIsa.Active"/>).</summary>
+    /// <summary>Scores with the process's active path (<see cref="KernelSet.Active"/>).</summary>
     public static void Score(ReadOnlySpan<float> users, int userCount, ReadOnlySpan<float> items, int itemCount, int stride, Span<float> scores, int ld)
-        => Score(KernelIsa.Active, users, userCount, items, itemCount, stride, scores, ld);
+        => KernelSet.Active.Score(users, userCount, items, itemCount, stride, scores, ld);
 
-    /// <summary>Scores with an explicit path (tests and benchmarks compare the paths).</summary>
-    public static void Score(KernelPath path, ReadOnlySpan<float> users, int userCount, ReadOnlySpan<float> items, int itemCount, int stride, Span<float> scores, int ld)
+    /// <summary>Scores on the path <typeparamref name="TIsa"/>.</summary>
+    public static void Score<TIsa>(ReadOnlySpan<float> users, int userCount, ReadOnlySpan<float> items, int itemCount, int stride, Span<float> scores, int ld)
+        where TIsa : struct, IIsa
     {
         if (stride % FactorMatrix.StrideAlignment != 0 || stride <= 0)
         {
@@ -32,22 +31,6 @@ internal static class ScoreKernel
             throw new ArgumentException("A span is shorter than the block it is said to hold.");
         }
 
-        if (!KernelIsa.IsSupported(path))
-        {
-            throw new PlatformNotSupportedException($"This machine cannot run the {path} score kernel.");
-        }
-
-        switch (path)
-        {
-            case KernelPath.Vector512:
-                ScoreVector<Score512Ops, Vector512<float>>.Score(users, userCount, items, itemCount, stride, scores, ld);
-                break;
-            case KernelPath.Vector256:
-                ScoreVector<Score256Ops, Vector256<float>>.Score(users, userCount, items, itemCount, stride, scores, ld);
-                break;
-            default:
-                ScoreScalar.Score(users, userCount, items, itemCount, stride, scores, ld);
-                break;
-        }
+        TIsa.Score(users, userCount, items, itemCount, stride, scores, ld);
     }
 }

@@ -4,63 +4,13 @@ using System.Runtime.Intrinsics;
 
 namespace FastAls.Internals.Kernels;
 
-/// <summary>The few operations the vector score kernel needs, for one vector width.</summary>
-/// <typeparam name="TVec">The vector type (<see cref="Vector256{T}"/> or <see cref="Vector512{T}"/> of float).</typeparam>
-internal interface IScoreVectorOps<TVec>
-    where TVec : struct
-{
-    static abstract int Count { get; }
-
-    static abstract TVec Zero { get; }
-
-    static abstract TVec Load(ref float source, nuint offset);
-
-    static abstract TVec FusedMultiplyAdd(TVec a, TVec b, TVec addend);
-
-    static abstract float Sum(TVec value);
-}
-
-/// <summary>256-bit operations (AVX2 + FMA).</summary>
-internal readonly struct Score256Ops : IScoreVectorOps<Vector256<float>>
-{
-    public static int Count => Vector256<float>.Count;
-
-    public static Vector256<float> Zero => Vector256<float>.Zero;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Load(ref float source, nuint offset) => Vector256.LoadUnsafe(ref source, offset);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> addend) => Vector256.FusedMultiplyAdd(a, b, addend);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector256<float> value) => Vector256.Sum(value);
-}
-
-/// <summary>512-bit operations (AVX-512F).</summary>
-internal readonly struct Score512Ops : IScoreVectorOps<Vector512<float>>
-{
-    public static int Count => Vector512<float>.Count;
-
-    public static Vector512<float> Zero => Vector512<float>.Zero;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Load(ref float source, nuint offset) => Vector512.LoadUnsafe(ref source, offset);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> addend) => Vector512.FusedMultiplyAdd(a, b, addend);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector512<float> value) => Vector512.Sum(value);
-}
-
 /// <summary>
 /// Vector score kernel, one body for every width (the JIT specializes it per struct): a 2-user x 4-item
 /// register tile (8 accumulators) so each loaded user vector is reused against four items and each item
 /// vector against two users; edges fall back to 1 x 1. The stride is a multiple of every vector width.
 /// </summary>
 internal static class ScoreVector<TOps, TVec>
-    where TOps : struct, IScoreVectorOps<TVec>
+    where TOps : struct, IVectorOps<TVec>
     where TVec : struct
 {
     public static void Score(ReadOnlySpan<float> users, int userCount, ReadOnlySpan<float> items, int itemCount, int stride, Span<float> scores, int ld)

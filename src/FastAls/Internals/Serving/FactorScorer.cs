@@ -62,7 +62,7 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
         if (_packed is not null && itemStart % PackedPanels.Width == 0)
         {
             // blocked product against the factor-major panels (no horizontal sums)
-            ScorePacked.Score(KernelIsa.Active, g, users.Length, _packed.Panels(itemStart, itemCount), itemCount, stride, scores, itemCount);
+            ScorePacked.Score(g, users.Length, _packed.Panels(itemStart, itemCount), itemCount, stride, scores, itemCount);
         }
         else
         {

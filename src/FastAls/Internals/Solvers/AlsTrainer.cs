@@ -20,7 +20,7 @@ internal sealed class AlsTrainer
     private readonly Dataset _data;
     private readonly AlsOptions _options;
     private readonly AlsLayout _layout;
-    private readonly KernelPath _path;
+    private readonly KernelSet _kernels;
     private readonly int _threads;
     private readonly HalfStepSolver _userSolver;
     private readonly HalfStepSolver _itemSolver;
@@ -33,17 +33,17 @@ internal sealed class AlsTrainer
     private GramMatrix _itemGram;
     private GramMatrix _spareGram;
 
-    public AlsTrainer(AlsModel model, Dataset data, KernelPath path, bool rollback)
+    public AlsTrainer(AlsModel model, Dataset data, KernelSet kernels, bool rollback)
     {
         _model = model;
         _data = data;
         _options = model.Options;
         _layout = AlsLayout.For(_options);
-        _path = path;
+        _kernels = kernels;
         _threads = ResolveThreads(_options.Threads);
         // The two half-steps never overlap: they share the per-worker scratch and the Gram partials.
-        _userSolver = new HalfStepSolver(_options, path, _threads, data.UserItems, alsoFor: data.ItemUsers);
-        _itemSolver = new HalfStepSolver(_options, path, _threads, data.ItemUsers, shareWith: _userSolver);
+        _userSolver = new HalfStepSolver(_options, _threads, data.UserItems, alsoFor: data.ItemUsers);
+        _itemSolver = new HalfStepSolver(_options, _threads, data.ItemUsers, shareWith: _userSolver);
         if (rollback)
         {
             _nextStorage = new FactorMatrix(Math.Max(model.Users, model.Items), _options.Factors);
@@ -85,7 +85,7 @@ internal sealed class AlsTrainer
         var clock = Stopwatch.StartNew();
         if (_options.IsImplicit)
         {
-            HalfStepSolver.ComputeGram(_layout, _path, _model.ItemMatrix, _model.ItemBiasArray, _itemGram, _itemSolver.GramPartials, _itemSolver.GramScratches, _threads);
+            HalfStepSolver.ComputeGram(_layout, _kernels, _model.ItemMatrix, _model.ItemBiasArray, _itemGram, _itemSolver.GramPartials, _itemSolver.GramScratches, _threads);
         }
 
         double regUsers = Regularization(_data.UserItems, _model.UserMatrix, _model.UserBiasArray);
@@ -136,7 +136,7 @@ internal sealed class AlsTrainer
         string side = users ? "users" : "items";
         var ctx = new HalfStepContext(
             _options,
-            _path,
+            _kernels,
             users ? m.ItemMatrix : m.UserMatrix,
             users ? m.ItemBiasArray : m.UserBiasArray,
             users ? _itemGram : _userGram,

@@ -70,7 +70,7 @@ internal sealed class GramMatrix
     }
 
     /// <summary>The Gram matrix of all rows of a side (same fixed chunking as a training half-step, so the same bits).</summary>
-    public static GramMatrix Compute(AlsLayout layout, KernelPath path, FactorMatrix factors, float[]? biases, int threads = 1)
+    public static GramMatrix Compute(AlsLayout layout, KernelSet kernels, FactorMatrix factors, float[]? biases, int threads = 1)
     {
         var g = new GramMatrix(layout);
         (int count, _) = HalfStepSolver.GramChunking(factors.Rows, layout.W);
@@ -87,7 +87,7 @@ internal sealed class GramMatrix
             scratches[i] = new GramScratch(layout);
         }
 
-        HalfStepSolver.ComputeGram(layout, path, factors, biases, g, partials, scratches, workers);
+        HalfStepSolver.ComputeGram(layout, kernels, factors, biases, g, partials, scratches, workers);
         return g;
     }
 
@@ -95,7 +95,7 @@ internal sealed class GramMatrix
     /// Adds the upper triangle (tile-wise) of <c>sum e_r e_r^T</c> over rows [start, end) into <paramref name="acc"/>,
     /// in blocks of <see cref="BlockRows"/> rows summed in float by the SYRK kernel, then in double.
     /// </summary>
-    internal static unsafe void AccumulateRows(AlsLayout layout, KernelPath path, FactorMatrix factors, float[]? biases, int start, int end, GramScratch scratch, double[] acc)
+    internal static unsafe void AccumulateRows(AlsLayout layout, KernelSet kernels, FactorMatrix factors, float[]? biases, int start, int end, GramScratch scratch, double[] acc)
     {
         int w = layout.W, k = layout.K, s = layout.FactorStride;
         float[] block = scratch.Block;
@@ -117,7 +117,7 @@ internal sealed class GramMatrix
             }
 
             Array.Clear(tile);
-            Syrk.SyrkUpper(path, block, n, w, tile);
+            kernels.SyrkUpper(block, n, w, tile);
             for (int p = 0; p < w; p++)
             {
                 int q0 = p & ~15;

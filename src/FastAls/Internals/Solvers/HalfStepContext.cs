@@ -8,10 +8,11 @@ namespace FastAls.Internals.Solvers;
 /// </summary>
 internal sealed class HalfStepContext
 {
-    public HalfStepContext(AlsOptions options, KernelPath path, FactorMatrix fixedFactors, float[]? fixedBiases, GramMatrix? fixedGram, float globalMean, string rowName)
+    public HalfStepContext(AlsOptions options, KernelSet kernels, FactorMatrix fixedFactors, float[]? fixedBiases, GramMatrix? fixedGram, float globalMean, string rowName)
     {
         Options = options;
-        Path = path;
+        Kernels = kernels;
+        RowKernels = RowKernels.For(kernels, options.Confidence);
         Layout = AlsLayout.For(options);
         FixedFactors = fixedFactors;
         FixedBiases = options.HasBiases ? fixedBiases ?? throw new ArgumentNullException(nameof(fixedBiases)) : null;
@@ -41,7 +42,11 @@ internal sealed class HalfStepContext
 
     public AlsOptions Options { get; }
 
-    public KernelPath Path { get; }
+    /// <summary>The kernel path the half-step runs on.</summary>
+    public KernelSet Kernels { get; }
+
+    /// <summary>The row solver for <see cref="Kernels"/>' path and the options' confidence function, chosen once.</summary>
+    public RowKernels RowKernels { get; }
 
     public AlsLayout Layout { get; }
 
@@ -73,16 +78,14 @@ internal sealed class HalfStepContext
     /// <summary>Confidence of a stored value r for the implicit models (of |r|).</summary>
     public float Confidence(float r) => ConfidenceOf(Options, r);
 
-    /// <summary>Confidence of a stored value r under <paramref name="o"/> (the one definition; see <see cref="Confidence"/>).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public static float ConfidenceOf(AlsOptions o, float r)
+    /// <summary>
+    /// Confidence of a stored value r under <paramref name="o"/>: the operator type of <see cref="AlsOptions.Confidence"/>
+    /// (<see cref="IConfidence"/>), the one definition that the row solver takes as a type parameter.
+    /// </summary>
+    public static float ConfidenceOf(AlsOptions o, float r) => o.Confidence switch
     {
-        float a = MathF.Abs(r);
-        return o.Confidence switch
-        {
-            ConfidenceKind.Linear => 1f + o.Alpha * a,
-            ConfidenceKind.Scaled => o.Alpha * a,
-            _ => 1f + o.Alpha * MathF.Log(1f + a / o.Epsilon),
-        };
-    }
+        ConfidenceKind.Linear => LinearConfidence.Of(o.Alpha, o.Epsilon, r),
+        ConfidenceKind.Scaled => ScaledConfidence.Of(o.Alpha, o.Epsilon, r),
+        _ => LogConfidence.Of(o.Alpha, o.Epsilon, r),
+    };
 }

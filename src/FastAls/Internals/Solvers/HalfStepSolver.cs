@@ -30,7 +30,6 @@ internal sealed class HalfStepSolver
     internal const int MaxGramChunks = 32;
 
     private readonly AlsLayout _layout;
-    private readonly KernelPath _path;
     private readonly int _rows;
     private readonly int _workers;
     private readonly RowWorkspace[] _workspaces;
@@ -43,16 +42,14 @@ internal sealed class HalfStepSolver
     private int _next;
 
     /// <param name="options">The model's options.</param>
-    /// <param name="path">The kernel path.</param>
     /// <param name="threads">Workers (at least 1).</param>
     /// <param name="rows">The rows to be solved (sizes the scratch).</param>
     /// <param name="segmentCapacity">Most neighbours gathered at once (longer rows go in segments); tests lower it.</param>
     /// <param name="alsoFor">Another side's rows that a second solver will solve with this one's scratch (see <paramref name="shareWith"/>): the scratch is sized for both.</param>
     /// <param name="shareWith">A solver whose per-worker scratch and Gram partials this one reuses where they are large enough (the two must never run at the same time).</param>
-    public HalfStepSolver(AlsOptions options, KernelPath path, int threads, CsrMatrix rows, int segmentCapacity = RowWorkspace.MaxCapacity, CsrMatrix? alsoFor = null, HalfStepSolver? shareWith = null)
+    public HalfStepSolver(AlsOptions options, int threads, CsrMatrix rows, int segmentCapacity = RowWorkspace.MaxCapacity, CsrMatrix? alsoFor = null, HalfStepSolver? shareWith = null)
     {
         _layout = AlsLayout.For(options);
-        _path = path;
         _rows = rows.Rows;
         int chunks = (_rows + ChunkRows - 1) / ChunkRows;
         _workers = Math.Max(1, Math.Min(threads, Math.Max(chunks, 1)));
@@ -149,7 +146,7 @@ internal sealed class HalfStepSolver
         RunWorkers(_workers, worker =>
         {
             RowWorkspace ws = _workspaces[worker];
-            float dummyBias = 0f;
+            RowKernels solver = ctx.RowKernels;
             while (!cancellationToken.IsCancellationRequested)
             {
                 int chunk = Interlocked.Increment(ref _next);
@@ -159,20 +156,7 @@ internal sealed class HalfStepSolver
                 }
 
                 int start = chunk * ChunkRows, end = Math.Min(_rows, start + ChunkRows);
-                double loss = 0, reg = 0;
-                long bad = -1;
-                for (int r = start; r < end; r++)
-                {
-                    ref float bias = ref solvedBiases is null ? ref dummyBias : ref solvedBiases[r];
-                    bool ok = RowSolver.Solve(ctx, ws, r, rows.RowIndices(r), rows.RowValues(r), solved.Row(r), ref bias, out double l, out double g);
-                    loss += l;
-                    reg += g;
-                    if (!ok && bad < 0)
-                    {
-                        bad = r;
-                    }
-                }
-
+                (double loss, double reg, long bad) = solver.SolveRows(ctx, ws, rows, start, end, solved, solvedBiases);
                 _chunkLoss[chunk] = loss;
                 _chunkReg[chunk] = reg;
                 _chunkBad[chunk] = bad;
@@ -199,7 +183,7 @@ internal sealed class HalfStepSolver
         if (gramTerm && (solvedGram is not null || ctx.Options.IsImplicit))
         {
             GramMatrix gram = solvedGram ?? _ownGram;
-            ComputeGram(_layout, _path, solved, solvedBiases, gram, _gramPartials, _gramScratches, _workers);
+            ComputeGram(_layout, ctx.Kernels, solved, solvedBiases, gram, _gramPartials, _gramScratches, _workers);
             if (ctx.Options.IsImplicit)
             {
                 totalLoss += gram.PairSquareSum(ctx.FixedGram!);
@@ -231,8 +215,8 @@ internal sealed class HalfStepSolver
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var ctx = new HalfStepContext(options, KernelIsa.Active, fixedFactors, fixedBiases, fixedGram, globalMean, "block");
-        var solver = new HalfStepSolver(options, KernelIsa.Active, Math.Max(1, threads), block);
+        var ctx = new HalfStepContext(options, KernelSet.Active, fixedFactors, fixedBiases, fixedGram, globalMean, "block");
+        var solver = new HalfStepSolver(options, Math.Max(1, threads), block);
         return solver.Solve(ctx, block, solved, solvedBiases, solvedGram, cancellationToken);
     }
 
@@ -289,7 +273,7 @@ internal sealed class HalfStepSolver
     /// The extended Gram matrix of all rows of a side, over a fixed chunking (see <see cref="GramChunking"/>)
     /// summed in a fixed order, in parallel when <paramref name="workers"/> &gt; 1.
     /// </summary>
-    internal static void ComputeGram(AlsLayout layout, KernelPath path, FactorMatrix factors, float[]? biases, GramMatrix target, double[][] partials, GramScratch[] scratches, int workers)
+    internal static void ComputeGram(AlsLayout layout, KernelSet kernels, FactorMatrix factors, float[]? biases, GramMatrix target, double[][] partials, GramScratch[] scratches, int workers)
     {
         int rows = factors.Rows;
         (int count, int size) = GramChunking(rows, layout.W);
@@ -312,7 +296,7 @@ internal sealed class HalfStepSolver
                 }
 
                 Array.Clear(partials[c]);
-                GramMatrix.AccumulateRows(layout, path, factors, biases, c * size, Math.Min(rows, (c + 1) * size), scratch, partials[c]);
+                GramMatrix.AccumulateRows(layout, kernels, factors, biases, c * size, Math.Min(rows, (c + 1) * size), scratch, partials[c]);
             }
         });
 
@@ -342,7 +326,7 @@ internal sealed class HalfStepSolver
     /// on chunk boundaries (the side's end counts as one). Writes one W x W partial per chunk the block covers,
     /// each with exactly the bits the training Gram pass computes for that chunk.
     /// </summary>
-    internal static void ComputeGramPartials(AlsLayout layout, KernelPath path, int totalRows, int firstRow, FactorMatrix factors, float[]? biases, Span<double> partials, int workers)
+    internal static void ComputeGramPartials(AlsLayout layout, KernelSet kernels, int totalRows, int firstRow, FactorMatrix factors, float[]? biases, Span<double> partials, int workers)
     {
         int rows = factors.Rows;
         (int first, int count) = ChunkSpan(totalRows, layout.W, firstRow, rows);
@@ -374,7 +358,7 @@ internal sealed class HalfStepSolver
                 int start = (first + c) * chunkRows - firstRow;
                 int end = Math.Min(rows, start + chunkRows);
                 buffers[c] = new double[size];
-                GramMatrix.AccumulateRows(layout, path, factors, biases, start, end, scratches[worker], buffers[c]);
+                GramMatrix.AccumulateRows(layout, kernels, factors, biases, start, end, scratches[worker], buffers[c]);
             }
         });
 

@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using FastAls.Internals.Kernels;
 
 namespace FastAls.Internals.Solvers;
@@ -101,7 +99,40 @@ internal static class RowSolver
     /// share being added from the Gram matrices), <paramref name="reg"/> is <c>lambda_r |z|^2</c>.
     /// Returns false when the solution is not finite.
     /// </summary>
-    public static bool Solve(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, Span<float> x, ref float bias, out double loss, out double reg)
+    public static bool Solve(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, Span<float> x, ref float bias, out double loss, out double reg) =>
+        c.RowKernels.Solve(c, ws, row, cols, vals, x, ref bias, out loss, out reg);
+
+    /// <summary>
+    /// Solves rows [<paramref name="start"/>, <paramref name="end"/>) of <paramref name="rows"/> into
+    /// <paramref name="solved"/> (and <paramref name="biases"/>): the sum of their losses and regularization
+    /// terms, and the first row whose solution is not finite (or -1).
+    /// </summary>
+    internal static (double Loss, double Reg, long Bad) SolveRows<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int start, int end, FactorMatrix solved, float[]? biases)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
+    {
+        double loss = 0, reg = 0;
+        long bad = -1;
+        float dummyBias = 0f;
+        for (int r = start; r < end; r++)
+        {
+            ref float bias = ref biases is null ? ref dummyBias : ref biases[r];
+            bool ok = Solve<TIsa, TConf>(c, ws, r, rows.RowIndices(r), rows.RowValues(r), solved.Row(r), ref bias, out double l, out double g);
+            loss += l;
+            reg += g;
+            if (!ok && bad < 0)
+            {
+                bad = r;
+            }
+        }
+
+        return (loss, reg, bad);
+    }
+
+    /// <summary><see cref="Solve"/> on the path <typeparamref name="TIsa"/> with the confidence <typeparamref name="TConf"/>.</summary>
+    internal static bool Solve<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, Span<float> x, ref float bias, out double loss, out double reg)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
     {
         int n = cols.Length;
         AlsLayout layout = c.Layout;
@@ -116,7 +147,6 @@ internal static class RowSolver
         }
 
         AlsOptions o = c.Options;
-        KernelPath path = c.Path;
         float lambda = o.RegularizationScaling == RegularizationScaling.ByCount ? o.Regularization * n : o.Regularization;
         bool single = n <= ws.Capacity;
         Span<float> z = ws.Z;
@@ -132,7 +162,7 @@ internal static class RowSolver
 
         if (single)
         {
-            Prepare(c, ws, cols, vals, 0, n);
+            Prepare<TIsa, TConf>(c, ws, cols, vals, 0, n);
         }
 
         if (o.Solver == AlsSolver.Cholesky)
@@ -148,28 +178,28 @@ internal static class RowSolver
                 int cnt = Math.Min(ws.Capacity, n - s);
                 if (!single)
                 {
-                    Prepare(c, ws, cols, vals, s, cnt);
+                    Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
                 }
 
-                Blas.AddWeightedRows(path, ws.U, cnt, w, ws.Q, b);
+                Blas.AddWeightedRows<TIsa>(ws.U, cnt, w, ws.Q, b);
                 for (int t = 0; t < cnt; t += RowWorkspace.SyrkRows)
                 {
                     int m = Math.Min(RowWorkspace.SyrkRows, cnt - t);
                     ReadOnlySpan<float> sub = ws.U.AsSpan(t * w, m * w);
                     if (o.IsImplicit)
                     {
-                        Blas.ScaleRows(path, sub, m, w, ws.SqrtWeight.AsSpan(t, m), ws.S);
+                        Blas.ScaleRows<TIsa>(sub, m, w, ws.SqrtWeight.AsSpan(t, m), ws.S);
                         sub = ws.S.AsSpan(0, m * w);
                     }
 
                     if (first)
                     {
-                        Syrk.SyrkUpperFrom(path, init, sub, m, w, a);
+                        Syrk.SyrkUpperFrom<TIsa>(init, sub, m, w, a);
                         first = false;
                     }
                     else
                     {
-                        Syrk.SyrkUpper(path, sub, m, w, a);
+                        Syrk.SyrkUpper<TIsa>(sub, m, w, a);
                     }
                 }
 
@@ -189,14 +219,14 @@ internal static class RowSolver
 
             if (finiteSystem)
             {
-                int bad = Cholesky.Factor(path, a, d, w);
+                int bad = Cholesky.Factor<TIsa>(a, d, w);
                 if (bad >= 0)
                 {
                     SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
                 }
 
                 b.CopyTo(z);
-                Cholesky.Solve(path, a, d, w, z);
+                Cholesky.Solve<TIsa>(a, d, w, z);
                 z[d..].Clear();
             }
             else
@@ -216,7 +246,7 @@ internal static class RowSolver
 
             // The right-hand side (h0 + sum_j q_j f_j, in ws.B) is never formed: the first residual takes
             // the q_j terms in the same pass as the mat-vec (see Residual).
-            ConjugateGradient(c, ws, cols, vals, single, lambda);
+            ConjugateGradient<TIsa, TConf>(c, ws, cols, vals, single, lambda);
         }
 
         // Loss of the row's stored pairs with the new solution.
@@ -226,10 +256,10 @@ internal static class RowSolver
             int cnt = Math.Min(ws.Capacity, n - s);
             if (!single)
             {
-                Prepare(c, ws, cols, vals, s, cnt);
+                Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
             }
 
-            Blas.RowDots(path, ws.U, cnt, w, z, ws.Tmp);
+            Blas.RowDots<TIsa>(ws.U, cnt, w, z, ws.Tmp);
             if (!o.IsImplicit)
             {
                 for (int j = 0; j < cnt; j++)
@@ -273,7 +303,9 @@ internal static class RowSolver
     /// library) guarantees every column is in [0, Cols); the half-step solvers check Cols equals the fixed side's
     /// row count, so <c>f + col * fs</c> and <c>fb[col]</c> stay inside the fixed factors and biases.
     /// </remarks>
-    private static unsafe void Prepare(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, int start, int count)
+    private static unsafe void Prepare<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, int start, int count)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
     {
         AlsLayout layout = c.Layout;
         int w = layout.W, k = layout.K, fs = layout.FactorStride;
@@ -284,24 +316,24 @@ internal static class RowSolver
         bool exact = c.Options.Solver == AlsSolver.Cholesky;
         float mu = c.GlobalMean;
         ref float u0 = ref MemoryMarshal.GetArrayDataReference(u);
-        bool prefetch = Sse.IsSupported;
+        float alpha = c.Options.Alpha, epsilon = c.Options.Epsilon;
         for (int j = 0; j < count; j++)
         {
             int col = cols[start + j];
             float v = vals[start + j];
-            if (prefetch && j + PrefetchAhead < count)
+            if (TIsa.IsVector && j + PrefetchAhead < count)
             {
                 // The neighbour rows are scattered over the fixed side: ask for a later one's cache lines
                 // now, so that several misses are in flight while this row is copied.
                 byte* ahead = (byte*)(f + ((long)cols[start + j + PrefetchAhead] * fs));
                 for (int l = 0; l < fs * sizeof(float); l += 64)
                 {
-                    Sse.Prefetch0(ahead + l);
+                    TIsa.Prefetch(ahead + l);
                 }
             }
 
             Span<float> dst = u.AsSpan(j * w, w);
-            CopyRow(f + ((long)col * fs), ref Unsafe.Add(ref u0, j * w), fs);
+            TIsa.CopyRow(ref *(f + ((long)col * fs)), ref Unsafe.Add(ref u0, j * w), fs);
             float g = 0f;
             if (layout.Biased)
             {
@@ -312,7 +344,7 @@ internal static class RowSolver
 
             if (implicitModel)
             {
-                float conf = c.Confidence(v);
+                float conf = TConf.Of(alpha, epsilon, v);
                 float p = v > 0 ? 1f : 0f;
                 float wt = conf - 1f;
                 ws.Weight[j] = wt;
@@ -364,31 +396,6 @@ internal static class RowSolver
     /// <summary>How many neighbours ahead the gather prefetches.</summary>
     private const int PrefetchAhead = 6;
 
-    /// <summary>Copies one factor row (<paramref name="n"/> a multiple of 16) without a call per row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void CopyRow(float* src, ref float dst, int n)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i < n; i += 16)
-            {
-                Vector512.Load(src + i).StoreUnsafe(ref dst, (nuint)i);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (; i < n; i += 8)
-            {
-                Vector256.Load(src + i).StoreUnsafe(ref dst, (nuint)i);
-            }
-        }
-        else
-        {
-            new ReadOnlySpan<float>(src, n).CopyTo(MemoryMarshal.CreateSpan(ref dst, n));
-        }
-    }
-
     /// <summary>The smallest normal float32, 2^-126.</summary>
     private const float SmallestNormal = 1.17549435e-38f;
 
@@ -416,15 +423,16 @@ internal static class RowSolver
     /// step be degenerate), so the steps that plain CG took before these checks are unchanged, bit for bit.
     /// </para>
     /// </remarks>
-    private static void ConjugateGradient(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
+    private static void ConjugateGradient<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
     {
-        KernelPath path = c.Path;
         int w = c.Layout.W;
         Span<float> z = ws.Z, r = ws.R, p = ws.P, ap = ws.Ap;
-        Residual(c, ws, cols, vals, single, lambda, z, r);
+        Residual<TIsa, TConf>(c, ws, cols, vals, single, lambda, z, r);
 
         r.CopyTo(p);
-        float rr = Blas.Dot(path, r, r);
+        float rr = Blas.Dot<TIsa>(r, r);
         float tol = c.Options.CgTolerance;
         if (!float.IsFinite(rr))
         {
@@ -443,8 +451,8 @@ internal static class RowSolver
                 break;
             }
 
-            MatVec(c, ws, cols, vals, single, lambda, p, ap);
-            float pap = Blas.Dot(path, p, ap);
+            MatVec<TIsa, TConf>(c, ws, cols, vals, single, lambda, p, ap);
+            float pap = Blas.Dot<TIsa>(p, ap);
             if (!(pap > 0f) || !float.IsFinite(pap))
             {
                 break;
@@ -456,9 +464,9 @@ internal static class RowSolver
                 break;
             }
 
-            Blas.Axpy(path, alpha, p, z);
-            Blas.Axpy(path, -alpha, ap, r);
-            float rrNew = Blas.Dot(path, r, r);
+            Blas.Axpy<TIsa>(alpha, p, z);
+            Blas.Axpy<TIsa>(-alpha, ap, r);
+            float rrNew = Blas.Dot<TIsa>(r, r);
             float beta = rrNew / rr;
             for (int i = 0; i < w; i++)
             {
@@ -473,14 +481,15 @@ internal static class RowSolver
     /// r = b - (G0 + U^T diag(w) U + lambda I) v with b = h0 + U^T q, r past d kept zero: one pass over the
     /// neighbours, each contributing <c>(q_j - w_j u_j . v) u_j</c>.
     /// </summary>
-    private static void Residual(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> r)
+    private static void Residual<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> r)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
     {
-        KernelPath path = c.Path;
         int w = c.Layout.W, d = c.Layout.D;
         int n = cols.Length;
         if (c.G0 is { } g0)
         {
-            Blas.ColumnMatVec(path, g0, d, w, v, r);
+            Blas.ColumnMatVec<TIsa>(g0, d, w, v, r);
             r[d..].Clear();
         }
         else
@@ -499,24 +508,25 @@ internal static class RowSolver
             int cnt = Math.Min(ws.Capacity, n - s);
             if (!single)
             {
-                Prepare(c, ws, cols, vals, s, cnt);
+                Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
             }
 
-            Blas.WeightedRowsResidual(path, ws.U, cnt, w, ws.Weight, ws.Q, v, r);
+            Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, w, ws.Weight, ws.Q, v, r);
         }
     }
 
     /// <summary>y = (G0 + U^T diag(w) U + lambda I) v, with y past d kept zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MatVec(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> y)
+    private static void MatVec<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> y)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
     {
-        KernelPath path = c.Path;
         int w = c.Layout.W, d = c.Layout.D;
         int n = cols.Length;
         if (c.G0 is { } g0)
         {
             // G0 is symmetric: take it column-wise (no horizontal sums); v is zero past d.
-            Blas.ColumnMatVec(path, g0, d, w, v, y);
+            Blas.ColumnMatVec<TIsa>(g0, d, w, v, y);
             y[d..].Clear();
         }
         else
@@ -534,10 +544,10 @@ internal static class RowSolver
             int cnt = Math.Min(ws.Capacity, n - s);
             if (!single)
             {
-                Prepare(c, ws, cols, vals, s, cnt);
+                Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
             }
 
-            Blas.WeightedRowsMatVec(path, ws.U, cnt, w, ws.Weight, v, y);
+            Blas.WeightedRowsMatVec<TIsa>(ws.U, cnt, w, ws.Weight, v, y);
         }
     }
 }

@@ -55,7 +55,7 @@ public static class KernelProbe
     {
         using Dataset data = ProbeData();
         using AlsModel m = AlsModel.Fit(data, ProbeOptions with { Iterations = 0 });
-        new AlsTrainer(m, data, path, rollback: true).Run(ProbeOptions.Iterations, null, default);
+        new AlsTrainer(m, data, KernelSet.For(path), rollback: true).Run(ProbeOptions.Iterations, null, default);
         return FactorHash(m);
     }
 

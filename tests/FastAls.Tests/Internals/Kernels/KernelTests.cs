@@ -1,4 +1,5 @@
 using FastAls.Internals.Kernels;
+using FastAls.Internals.Solvers;
 
 namespace FastAls.Tests.Engine;
 
@@ -23,6 +24,42 @@ public class KernelTests
     {
         Assert.Contains(KernelPath.Scalar, KernelIsa.Supported);
         Assert.Contains(KernelIsa.Active, KernelIsa.Supported);
+        Assert.Equal(KernelIsa.Active, KernelSet.Active.Path);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void KernelSet_For_IsThePathItNames_AndTheRowSolverTakesTheConfidenceType(KernelPath path)
+    {
+        KernelSet k = KernelSet.For(path);
+        Assert.Equal(path, k.Path);
+        Assert.Same(k, KernelSet.For(path));
+        foreach (ConfidenceKind c in Enum.GetValues<ConfidenceKind>())
+        {
+            Type[] types = RowKernels.For(k, c).GetType().GetGenericArguments();
+            Assert.Equal(path, (KernelPath)types[0].GetProperty(nameof(IIsa.Path))!.GetValue(null)!);
+            Assert.Equal(c + "Confidence", types[1].Name);
+        }
+    }
+
+    [Fact]
+    public void KernelSet_For_RefusesAPathThisMachineCannotRun()
+    {
+        Assert.Throws<PlatformNotSupportedException>(() => KernelSet.For((KernelPath)3));
+        foreach (KernelPath p in Enum.GetValues<KernelPath>().Where(p => !KernelIsa.IsSupported(p)))
+        {
+            Assert.Throws<PlatformNotSupportedException>(() => KernelSet.For(p));
+        }
+    }
+
+    [Theory]
+    [InlineData(ConfidenceKind.Linear, 2.5f, 1f + 1.5f * 2.5f)]
+    [InlineData(ConfidenceKind.Scaled, -2.5f, 1.5f * 2.5f)]
+    [InlineData(ConfidenceKind.Log, 2.5f, 1f + 1.5f * 1.7917595f)]
+    public void ConfidenceOf_IsTheOperatorTypeOfTheKind(ConfidenceKind kind, float r, float want)
+    {
+        var o = new AlsOptions { Kind = AlsModelKind.Implicit, Confidence = kind, Alpha = 1.5f, Epsilon = 0.5f };
+        Assert.Equal(want, HalfStepContext.ConfidenceOf(o, r), 1e-5f);
     }
 
     [Theory]
@@ -39,13 +76,13 @@ public class KernelTests
                 exact += (double)x[i] * y[i];
             }
 
-            float got = Blas.Dot(path, x, y);
+            float got = KernelSet.For(path).Dot(x, y);
             Assert.True(Math.Abs(got - exact) <= 1e-5 * (1 + n), $"n={n}: {got} vs {exact}");
-            Assert.Equal(Blas.Dot(KernelPath.Scalar, x, y), got, 1e-4f);
+            Assert.Equal(KernelSet.For(KernelPath.Scalar).Dot(x, y), got, 1e-4f);
 
             float[] ys = (float[])y.Clone(), yv = (float[])y.Clone();
-            Blas.Axpy(KernelPath.Scalar, 0.37f, x, ys);
-            Blas.Axpy(path, 0.37f, x, yv);
+            KernelSet.For(KernelPath.Scalar).Axpy(0.37f, x, ys);
+            KernelSet.For(path).Axpy(0.37f, x, yv);
             for (int i = 0; i < n; i++)
             {
                 Assert.Equal(ys[i], yv[i], 1e-6f);
@@ -61,18 +98,18 @@ public class KernelTests
         const int rows = 13, w = 48;
         float[] block = RandomArray(rng, rows * w), x = RandomArray(rng, w), q = RandomArray(rng, rows);
         float[] d0 = new float[rows], d1 = new float[rows];
-        Blas.RowDots(KernelPath.Scalar, block, rows, w, x, d0);
-        Blas.RowDots(path, block, rows, w, x, d1);
+        KernelSet.For(KernelPath.Scalar).RowDots(block, rows, w, x, d0);
+        KernelSet.For(path).RowDots(block, rows, w, x, d1);
         Assert.Equal(d0, d1, (a, b) => Math.Abs(a - b) < 1e-5f);
 
         float[] y0 = RandomArray(rng, w), y1 = (float[])y0.Clone();
-        Blas.AddWeightedRows(KernelPath.Scalar, block, rows, w, q, y0);
-        Blas.AddWeightedRows(path, block, rows, w, q, y1);
+        KernelSet.For(KernelPath.Scalar).AddWeightedRows(block, rows, w, q, y0);
+        KernelSet.For(path).AddWeightedRows(block, rows, w, q, y1);
         Assert.Equal(y0, y1, (a, b) => Math.Abs(a - b) < 1e-5f);
 
         float[] s0 = new float[rows * w], s1 = new float[rows * w];
-        Blas.ScaleRows(KernelPath.Scalar, block, rows, w, q, s0);
-        Blas.ScaleRows(path, block, rows, w, q, s1);
+        KernelSet.For(KernelPath.Scalar).ScaleRows(block, rows, w, q, s0);
+        KernelSet.For(path).ScaleRows(block, rows, w, q, s1);
         Assert.Equal(s0, s1);
     }
 
@@ -87,21 +124,21 @@ public class KernelTests
             {
                 float[] block = RandomArray(rng, rows * w), v = RandomArray(rng, w), wt = RandomArray(rng, rows), y = RandomArray(rng, w);
                 float[] fused = (float[])y.Clone();
-                Blas.WeightedRowsMatVec(path, block, rows, w, wt, v, fused);
+                KernelSet.For(path).WeightedRowsMatVec(block, rows, w, wt, v, fused);
 
                 // The unfused sequence on the same path gives the same bits.
                 float[] t = new float[rows], unfused = (float[])y.Clone();
-                Blas.RowDots(path, block, rows, w, v, t);
+                KernelSet.For(path).RowDots(block, rows, w, v, t);
                 for (int j = 0; j < rows; j++)
                 {
                     t[j] *= wt[j];
                 }
 
-                Blas.AddWeightedRows(path, block, rows, w, t, unfused);
+                KernelSet.For(path).AddWeightedRows(block, rows, w, t, unfused);
                 Assert.Equal(unfused, fused);
 
                 float[] scalar = (float[])y.Clone();
-                Blas.WeightedRowsMatVec(KernelPath.Scalar, block, rows, w, wt, v, scalar);
+                KernelSet.For(KernelPath.Scalar).WeightedRowsMatVec(block, rows, w, wt, v, scalar);
                 for (int c = 0; c < w; c++)
                 {
                     double exact = y[c];
@@ -136,8 +173,8 @@ public class KernelTests
             {
                 float[] block = RandomArray(rng, rows * w), v = RandomArray(rng, w), wt = RandomArray(rng, rows), q = RandomArray(rng, rows), y = RandomArray(rng, w);
                 float[] got = (float[])y.Clone(), scalar = (float[])y.Clone();
-                Blas.WeightedRowsResidual(path, block, rows, w, wt, q, v, got);
-                Blas.WeightedRowsResidual(KernelPath.Scalar, block, rows, w, wt, q, v, scalar);
+                KernelSet.For(path).WeightedRowsResidual(block, rows, w, wt, q, v, got);
+                KernelSet.For(KernelPath.Scalar).WeightedRowsResidual(block, rows, w, wt, q, v, scalar);
                 for (int c = 0; c < w; c++)
                 {
                     double exact = y[c];
@@ -175,10 +212,10 @@ public class KernelTests
                 float[] expected = (float[])y.Clone(), got = (float[])y.Clone();
                 for (int j = 0; j < rows; j++)
                 {
-                    Blas.Axpy(path, q[j], block.AsSpan(j * w, w), expected);
+                    KernelSet.For(path).Axpy(q[j], block.AsSpan(j * w, w), expected);
                 }
 
-                Blas.AddWeightedRows(path, block, rows, w, q, got);
+                KernelSet.For(path).AddWeightedRows(block, rows, w, q, got);
                 Assert.Equal(expected, got);
             }
         }
@@ -205,8 +242,8 @@ public class KernelTests
                 float[] x = new float[w];
                 RandomArray(rng, rows).CopyTo(x, 0);
                 float[] y = RandomArray(rng, w), ys = new float[w];
-                Blas.ColumnMatVec(path, a, rows, w, x, y);
-                Blas.ColumnMatVec(KernelPath.Scalar, a, rows, w, x, ys);
+                KernelSet.For(path).ColumnMatVec(a, rows, w, x, y);
+                KernelSet.For(KernelPath.Scalar).ColumnMatVec(a, rows, w, x, ys);
                 for (int c = 0; c < w; c++)
                 {
                     double exact = 0;
@@ -246,8 +283,8 @@ public class KernelTests
                         init.CopyTo(expected, 0);
                     }
 
-                    Syrk.SyrkUpper(path, a, n, w, expected);
-                    Syrk.SyrkUpperFrom(path, zero ? ReadOnlySpan<float>.Empty : init, a, n, w, got);
+                    KernelSet.For(path).SyrkUpper(a, n, w, expected);
+                    KernelSet.For(path).SyrkUpperFrom(zero ? ReadOnlySpan<float>.Empty : init, a, n, w, got);
                     for (int p = 0; p < w; p++)
                     {
                         for (int q = p & ~15; q < w; q++)
@@ -275,8 +312,8 @@ public class KernelTests
                 float[] g = RandomArray(rng, w * w);
                 float[] g0 = (float[])g.Clone();
                 float[] gs = (float[])g.Clone();
-                Syrk.SyrkUpper(path, a, n, w, g);
-                Syrk.SyrkUpper(KernelPath.Scalar, a, n, w, gs);
+                KernelSet.For(path).SyrkUpper(a, n, w, g);
+                KernelSet.For(KernelPath.Scalar).SyrkUpper(a, n, w, gs);
                 for (int p = 0; p < w; p++)
                 {
                     for (int q = p; q < w; q++)
@@ -320,7 +357,7 @@ public class KernelTests
             }
 
             var a = new float[w * w];
-            Syrk.SyrkUpper(KernelPath.Scalar, m, n, w, a);
+            KernelSet.For(KernelPath.Scalar).SyrkUpper(m, n, w, a);
             Syrk.MirrorUpper(a, d, w);
             for (int p = 0; p < d; p++)
             {
@@ -339,8 +376,8 @@ public class KernelTests
             float[] b = RandomArray(rng, w);
             b.AsSpan(d).Clear();
             double[] expected = EngineTestData.SolveSpd(ad, b.Take(d).Select(v => (double)v).ToArray());
-            Assert.Equal(-1, Cholesky.Factor(path, a, d, w));
-            Cholesky.Solve(path, a, d, w, b);
+            Assert.Equal(-1, KernelSet.For(path).CholeskyFactor(a, d, w));
+            KernelSet.For(path).CholeskySolve(a, d, w, b);
             double err = EngineTestData.RelativeError(expected, b.Take(d).Select(v => (double)v).ToArray());
             Assert.True(err < 1e-4, $"d={d}: relative error {err:E2}");
         }
@@ -358,10 +395,10 @@ public class KernelTests
         a[w] = 2;
         a[w + 1] = 4;
         a[2 * w + 2] = 1;
-        Assert.Equal(1, Cholesky.Factor(path, a, 3, w));
+        Assert.Equal(1, KernelSet.For(path).CholeskyFactor(a, 3, w));
 
         var neg = new float[w * w];
         neg[0] = -1;
-        Assert.Equal(0, Cholesky.Factor(path, neg, 1, w));
+        Assert.Equal(0, KernelSet.For(path).CholeskyFactor(neg, 1, w));
     }
 }

@@ -47,12 +47,12 @@ public class CgConvergenceTests
         FillRandom(yf, yb, data.ItemUsers, 1);
         foreach (KernelPath path in KernelIsa.Supported)
         {
-            GramMatrix? gram = chol.IsImplicit ? GramMatrix.Compute(AlsLayout.For(chol), path, yf, yb) : null;
+            GramMatrix? gram = chol.IsImplicit ? GramMatrix.Compute(AlsLayout.For(chol), KernelSet.For(path), yf, yb) : null;
             using var x1 = new FactorMatrix(data.Users, chol.Factors);
             using var x2 = new FactorMatrix(data.Users, chol.Factors);
             float[]? b1 = chol.HasBiases ? new float[data.Users] : null, b2 = chol.HasBiases ? new float[data.Users] : null;
-            new HalfStepSolver(chol, path, 1, data.UserItems).Solve(new HalfStepContext(chol, path, yf, yb, gram, 3f, "user"), data.UserItems, x1, b1, null, default);
-            HalfStepResult r = new HalfStepSolver(cg, path, 1, data.UserItems).Solve(new HalfStepContext(cg, path, yf, yb, gram, 3f, "user"), data.UserItems, x2, b2, null, default);
+            new HalfStepSolver(chol, 1, data.UserItems).Solve(new HalfStepContext(chol, KernelSet.For(path), yf, yb, gram, 3f, "user"), data.UserItems, x1, b1, null, default);
+            HalfStepResult r = new HalfStepSolver(cg, 1, data.UserItems).Solve(new HalfStepContext(cg, KernelSet.For(path), yf, yb, gram, 3f, "user"), data.UserItems, x2, b2, null, default);
             Assert.Equal(-1, r.NonFiniteRow);
             for (int u = 0; u < data.Users; u++)
             {

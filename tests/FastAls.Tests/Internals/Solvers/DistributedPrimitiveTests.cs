@@ -32,7 +32,7 @@ public class DistributedPrimitiveTests
             }
         }
 
-        GramMatrix want = GramMatrix.Compute(layout, KernelIsa.Active, f, b, threads: 3);
+        GramMatrix want = GramMatrix.Compute(layout, KernelSet.Active, f, b, threads: 3);
         (int count, int size) = HalfStepSolver.GramChunking(rows, layout.W);
         Assert.True(count >= 2);
         int w2 = layout.W * layout.W;
@@ -47,7 +47,7 @@ public class DistributedPrimitiveTests
 
             int n = (e - s + size - 1) / size;
             var p = new double[n * w2];
-            HalfStepSolver.ComputeGramPartials(layout, KernelIsa.Active, rows, s, block, b?[s..e], p, workers: 2);
+            HalfStepSolver.ComputeGramPartials(layout, KernelSet.Active, rows, s, block, b?[s..e], p, workers: 2);
             for (int c = 0; c < n; c++)
             {
                 partials.Add(p.AsSpan(c * w2, w2).ToArray());
@@ -65,7 +65,7 @@ public class DistributedPrimitiveTests
         var o = new AlsOptions { Factors = 8 };
         var layout = AlsLayout.For(o);
         using var block = new FactorMatrix(100, 8);
-        var e = Assert.Throws<ArgumentException>(() => HalfStepSolver.ComputeGramPartials(layout, KernelIsa.Active, 3000, 7, block, null, new double[layout.W * layout.W], 1));
+        var e = Assert.Throws<ArgumentException>(() => HalfStepSolver.ComputeGramPartials(layout, KernelSet.Active, 3000, 7, block, null, new double[layout.W * layout.W], 1));
         Assert.Contains("chunk boundaries", e.Message);
     }
 

@@ -89,8 +89,8 @@ public class HalfStepReferenceTests
         float Conf(ConfidenceKind kind, float r)
         {
             AlsOptions ok = o with { Confidence = kind };
-            GramMatrix g = GramMatrix.Compute(layout, KernelIsa.Active, f, null);
-            return new HalfStepContext(ok, KernelIsa.Active, f, null, g, 0f, "row").Confidence(r);
+            GramMatrix g = GramMatrix.Compute(layout, KernelSet.Active, f, null);
+            return new HalfStepContext(ok, KernelSet.Active, f, null, g, 0f, "row").Confidence(r);
         }
 
         Assert.Equal(3f * 2.5f, Conf(ConfidenceKind.Scaled, 2.5f));
@@ -117,9 +117,9 @@ public class HalfStepReferenceTests
         float[]? startB = (float[]?)solvedB?.Clone();
 
         var layout = AlsLayout.For(o);
-        GramMatrix? fixedGram = o.IsImplicit ? GramMatrix.Compute(layout, path, fixedF, fixedB) : null;
-        var ctx = new HalfStepContext(o, path, fixedF, fixedB, fixedGram, mu, "row");
-        var solver = new HalfStepSolver(o, path, 2, rows, segmentCapacity);
+        GramMatrix? fixedGram = o.IsImplicit ? GramMatrix.Compute(layout, KernelSet.For(path), fixedF, fixedB) : null;
+        var ctx = new HalfStepContext(o, KernelSet.For(path), fixedF, fixedB, fixedGram, mu, "row");
+        var solver = new HalfStepSolver(o, 2, rows, segmentCapacity);
         HalfStepResult r = solver.Solve(ctx, rows, solved, solvedB, null, default);
         Assert.False(r.Cancelled);
         Assert.Equal(-1, r.NonFiniteRow);

@@ -29,7 +29,7 @@ public class ShardTests
         FillRandom(yf, yb, data.ItemUsers, 4);
         var layout = AlsLayout.For(o);
         int w = HalfStepSolver.GramStride(o);
-        double[] fixedGram = o.IsImplicit ? GramMatrix.Compute(layout, KernelIsa.Active, yf, yb).Values : [];
+        double[] fixedGram = o.IsImplicit ? GramMatrix.Compute(layout, KernelSet.Active, yf, yb).Values : [];
 
         // The whole side at once.
         using FactorMatrix full = xf.Clone();
@@ -75,7 +75,7 @@ public class ShardTests
         }
 
         // The partial Gram matrices are the extended Gram matrix of the solved rows.
-        double[] direct = GramMatrix.Compute(layout, KernelIsa.Active, full, fullB).Values;
+        double[] direct = GramMatrix.Compute(layout, KernelSet.Active, full, fullB).Values;
         Assert.Equal(direct, fullGram);
     }
 }

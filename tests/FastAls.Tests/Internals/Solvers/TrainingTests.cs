@@ -132,13 +132,13 @@ public class TrainingTests
         float[]? yb = chol.HasBiases ? new float[data.Items] : null;
         FillRandom(yf, yb, data.ItemUsers, 1);
         var layout = AlsLayout.For(chol);
-        GramMatrix? gram = chol.IsImplicit ? GramMatrix.Compute(layout, KernelIsa.Active, yf, yb) : null;
+        GramMatrix? gram = chol.IsImplicit ? GramMatrix.Compute(layout, KernelSet.Active, yf, yb) : null;
 
         using var x1 = new FactorMatrix(data.Users, chol.Factors);
         using var x2 = new FactorMatrix(data.Users, chol.Factors);
         float[]? b1 = chol.HasBiases ? new float[data.Users] : null, b2 = chol.HasBiases ? new float[data.Users] : null;
-        new HalfStepSolver(chol, KernelIsa.Active, 1, data.UserItems).Solve(new HalfStepContext(chol, KernelIsa.Active, yf, yb, gram, 3f, "user"), data.UserItems, x1, b1, null, default);
-        new HalfStepSolver(cg, KernelIsa.Active, 1, data.UserItems).Solve(new HalfStepContext(cg, KernelIsa.Active, yf, yb, gram, 3f, "user"), data.UserItems, x2, b2, null, default);
+        new HalfStepSolver(chol, 1, data.UserItems).Solve(new HalfStepContext(chol, KernelSet.Active, yf, yb, gram, 3f, "user"), data.UserItems, x1, b1, null, default);
+        new HalfStepSolver(cg, 1, data.UserItems).Solve(new HalfStepContext(cg, KernelSet.Active, yf, yb, gram, 3f, "user"), data.UserItems, x2, b2, null, default);
         for (int u = 0; u < data.Users; u++)
         {
             double[] e = [.. x1.Row(u).ToArray().Select(v => (double)v), b1?[u] ?? 0];
@@ -155,14 +155,14 @@ public class TrainingTests
         AlsOptions o = Options(AlsModelKind.Implicit, AlsSolver.ConjugateGradient) with { Factors = 9, Regularization = 0.5f, CgSteps = 100 };
         using var yf = new FactorMatrix(data.Items, o.Factors);
         FillRandom(yf, null, data.ItemUsers, 1);
-        GramMatrix gram = GramMatrix.Compute(AlsLayout.For(o), KernelIsa.Active, yf, null);
+        GramMatrix gram = GramMatrix.Compute(AlsLayout.For(o), KernelSet.Active, yf, null);
 
         FactorMatrix Solve(float tolerance)
         {
             AlsOptions t = o with { CgTolerance = tolerance };
             var x = new FactorMatrix(data.Users, o.Factors);
             FillRandom(x, null, data.UserItems, 2);
-            new HalfStepSolver(t, KernelIsa.Active, 1, data.UserItems).Solve(new HalfStepContext(t, KernelIsa.Active, yf, null, gram, 0f, "user"), data.UserItems, x, null, null, default);
+            new HalfStepSolver(t, 1, data.UserItems).Solve(new HalfStepContext(t, KernelSet.Active, yf, null, gram, 0f, "user"), data.UserItems, x, null, null, default);
             return x;
         }
 
@@ -214,9 +214,9 @@ public class TrainingTests
         using FactorMatrix users = m.UserMatrix.Clone();
         float[]? ub = m.UserBiasArray is null ? null : new float[data.Users];
         var layout = AlsLayout.For(o);
-        GramMatrix? gram = o.IsImplicit ? GramMatrix.Compute(layout, KernelIsa.Active, m.ItemMatrix, m.ItemBiasArray) : null;
-        new HalfStepSolver(o, KernelIsa.Active, 1, data.UserItems)
-            .Solve(new HalfStepContext(o, KernelIsa.Active, m.ItemMatrix, m.ItemBiasArray, gram, m.GlobalMean, "user"), data.UserItems, users, ub, null, default);
+        GramMatrix? gram = o.IsImplicit ? GramMatrix.Compute(layout, KernelSet.Active, m.ItemMatrix, m.ItemBiasArray) : null;
+        new HalfStepSolver(o, 1, data.UserItems)
+            .Solve(new HalfStepContext(o, KernelSet.Active, m.ItemMatrix, m.ItemBiasArray, gram, m.GlobalMean, "user"), data.UserItems, users, ub, null, default);
 
         var x = new float[o.Factors];
         for (int u = 0; u < data.Users; u++)
@@ -279,9 +279,9 @@ public class TrainingTests
         FillRandom(xf, xb, data.UserItems, 1);
         FillRandom(yf, yb, data.ItemUsers, 2);
         var layout = AlsLayout.For(o);
-        GramMatrix? gram = o.IsImplicit ? GramMatrix.Compute(layout, KernelIsa.Active, yf, yb) : null;
-        var ctx = new HalfStepContext(o, KernelIsa.Active, yf, yb, gram, 0f, "user");
-        var solver1 = new HalfStepSolver(o, KernelIsa.Active, 1, data.UserItems);
+        GramMatrix? gram = o.IsImplicit ? GramMatrix.Compute(layout, KernelSet.Active, yf, yb) : null;
+        var ctx = new HalfStepContext(o, KernelSet.Active, yf, yb, gram, 0f, "user");
+        var solver1 = new HalfStepSolver(o, 1, data.UserItems);
         var gramOut = new GramMatrix(layout);
         solver1.Solve(ctx, data.UserItems, xf, xb, gramOut, default);
         long before = GC.GetAllocatedBytesForCurrentThread();

@@ -1,0 +1,295 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace FastAls.Internals.Kernels;
+
+/// <summary>
+/// One instruction-set path of the kernels, as a type: the generic kernels and solvers
+/// (<see cref="Blas"/>, <see cref="Syrk"/>, <see cref="Cholesky"/>, the row and half-step solvers) take it as a
+/// type parameter <c>TIsa : struct, IIsa</c>, so the JIT compiles one specialized copy per path and no loop
+/// branches on the path at run time. The members are the primitives whose code differs by width: the BLAS-1
+/// loops (one width-generic body in <see cref="VectorBlas{TOps, TVec}"/>) and the register-blocked
+/// micro-kernels whose blocking really differs (<see cref="WeightedRows256"/>, <see cref="Syrk512"/>,
+/// <see cref="ScorePacked256"/>, ...). <see cref="KernelSet.For"/> turns the run-time choice
+/// (<see cref="KernelIsa.Active"/>) into one of these types, once.
+/// </summary>
+internal interface IIsa
+{
+    /// <summary>The path this type implements (for reports).</summary>
+    static abstract KernelPath Path { get; }
+
+    /// <summary>False on the scalar path: the vector paths start their row updates at 16-aligned columns.</summary>
+    static abstract bool IsVector { get; }
+
+    /// <summary><c>x[0..n) . y[0..n)</c> in the path's fixed order.</summary>
+    static abstract float Dot(ref float x, ref float y, int n);
+
+    /// <summary><c>y[0..n) += a x[0..n)</c>.</summary>
+    static abstract void Axpy(float a, ref float x, ref float y, int n);
+
+    /// <summary><c>y[i] += a0 x0[i] + a1 x1[i] + a2 x2[i] + a3 x3[i]</c> for i in [start, end).</summary>
+    static abstract void Axpy4(float a0, float a1, float a2, float a3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, int start, int end);
+
+    /// <summary>
+    /// <see cref="Axpy4"/> on two outputs at once, sharing the loads of x0..x3: <c>y[i] += a0 x0[i] + ... + a3 x3[i]</c>
+    /// and <c>z[i] += b0 x0[i] + ... + b3 x3[i]</c> for i in [start, end). Each output gets exactly the FMA
+    /// sequence <see cref="Axpy4"/> gives it.
+    /// </summary>
+    static abstract void Axpy4x2(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, ref float z, int start, int end);
+
+    /// <summary><c>y[0..n) = a x[0..n)</c> (x and y may be the same).</summary>
+    static abstract void Scale(float a, ref float x, ref float y, int n);
+
+    /// <summary>Copies one padded factor row (<paramref name="n"/> a multiple of 16).</summary>
+    static abstract void CopyRow(ref float src, ref float dst, int n);
+
+    /// <summary>Asks for the cache line at <paramref name="address"/> (a hint; nothing on the scalar path, which runs no intrinsics).</summary>
+    static abstract unsafe void Prefetch(byte* address);
+
+    /// <summary>The register-blocked part of <see cref="Blas.AddWeightedRows{TIsa}"/>; returns the columns done.</summary>
+    static abstract int AddWeightedRows(ref float b0, int rows, int stride, ref float q0, ref float y0);
+
+    /// <summary>The vector part of <see cref="Blas.ColumnMatVec{TIsa}"/>; returns the columns done.</summary>
+    static abstract int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0);
+
+    /// <summary>
+    /// The micro-kernel of <see cref="Blas.WeightedRowsMatVec{TIsa}"/> / <see cref="Blas.WeightedRowsResidual{TIsa}"/>
+    /// for this stride, if the path has one (false: the caller runs the generic loop).
+    /// </summary>
+    static abstract bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0);
+
+    /// <summary>
+    /// The SYRK kernel: stores <c>src + A^T A</c> (or <c>A^T A</c> alone when <paramref name="zero"/>) into the
+    /// upper part of <paramref name="g"/>, row p from column <c>p &amp; ~15</c>; <paramref name="src"/> may be
+    /// <paramref name="g"/>. <paramref name="n"/> &gt; 0.
+    /// </summary>
+    static abstract void SyrkUpper(ref float a, int n, int w, ref float g, ref float src, bool zero);
+
+    /// <summary>The block score kernel (<see cref="ScoreKernel"/>); the shapes are checked by the caller.</summary>
+    static abstract void Score(ReadOnlySpan<float> users, int userCount, ReadOnlySpan<float> items, int itemCount, int stride, Span<float> scores, int ld);
+
+    /// <summary>Users per register tile of the packed score kernel (0: the path scores one user at a time).</summary>
+    static abstract int PackedTileUsers { get; }
+
+    /// <summary><see cref="PackedTileUsers"/> users against one panel, into <c>outTile[u * 32 + j]</c>.</summary>
+    static abstract void PackedTile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile);
+
+    /// <summary>One user against one panel, into <c>outRow[0..32)</c>.</summary>
+    static abstract void PackedRow(ReadOnlySpan<float> user, ReadOnlySpan<float> panel, int stride, Span<float> outRow);
+}
+
+/// <summary>The portable scalar path: the reference every other path is tested against. Its loops are also the vector paths' tails.</summary>
+internal readonly struct ScalarIsa : IIsa
+{
+    public static KernelPath Path => KernelPath.Scalar;
+
+    public static bool IsVector => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot(ref float x, ref float y, int n) => DotFrom(ref x, ref y, 0, n, 0f);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy(float a, ref float x, ref float y, int n) => AxpyFrom(a, ref x, ref y, 0, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy4(float a0, float a1, float a2, float a3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, int start, int end)
+    {
+        for (int i = start; i < end; i++)
+        {
+            Unsafe.Add(ref y, i) += (a0 * Unsafe.Add(ref x0, i)) + (a1 * Unsafe.Add(ref x1, i)) + (a2 * Unsafe.Add(ref x2, i)) + (a3 * Unsafe.Add(ref x3, i));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy4x2(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, ref float z, int start, int end)
+    {
+        for (int i = start; i < end; i++)
+        {
+            Unsafe.Add(ref y, i) += (a0 * Unsafe.Add(ref x0, i)) + (a1 * Unsafe.Add(ref x1, i)) + (a2 * Unsafe.Add(ref x2, i)) + (a3 * Unsafe.Add(ref x3, i));
+            Unsafe.Add(ref z, i) += (b0 * Unsafe.Add(ref x0, i)) + (b1 * Unsafe.Add(ref x1, i)) + (b2 * Unsafe.Add(ref x2, i)) + (b3 * Unsafe.Add(ref x3, i));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Scale(float a, ref float x, ref float y, int n) => ScaleFrom(a, ref x, ref y, 0, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyRow(ref float src, ref float dst, int n) =>
+        MemoryMarshal.CreateReadOnlySpan(ref src, n).CopyTo(MemoryMarshal.CreateSpan(ref dst, n));
+
+    public static unsafe void Prefetch(byte* address)
+    {
+    }
+
+    public static int AddWeightedRows(ref float b0, int rows, int stride, ref float q0, ref float y0) => 0;
+
+    public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0) => 0;
+
+    public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) => false;
+
+    public static void SyrkUpper(ref float a, int n, int w, ref float g, ref float src, bool zero) => SyrkScalar.Upper(ref a, n, w, ref g, ref src, zero);
+
+    public static void Score(ReadOnlySpan<float> users, int userCount, ReadOnlySpan<float> items, int itemCount, int stride, Span<float> scores, int ld) =>
+        ScoreScalar.Score(users, userCount, items, itemCount, stride, scores, ld);
+
+    public static int PackedTileUsers => 0;
+
+    public static void PackedTile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile) =>
+        throw new InvalidOperationException("The scalar path scores one user at a time.");
+
+    /// <summary>One user against one panel; the scalar reference (the same FMA chain per item as every path).</summary>
+    public static void PackedRow(ReadOnlySpan<float> user, ReadOnlySpan<float> panel, int stride, Span<float> outRow)
+    {
+        const int W = PackedPanels.Width;
+        Span<float> acc = outRow[..W];
+        acc.Clear();
+        for (int d = 0; d < stride; d++)
+        {
+            float x = user[d];
+            ReadOnlySpan<float> p = panel.Slice(d * W, W);
+            for (int j = 0; j < W; j++)
+            {
+                acc[j] = MathF.FusedMultiplyAdd(x, p[j], acc[j]);
+            }
+        }
+    }
+
+    /// <summary><c>s + x[i..n) . y[i..n)</c>, summed in index order (the scalar path, and every path's tail).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float DotFrom(ref float x, ref float y, int i, int n, float s)
+    {
+        for (; i < n; i++)
+        {
+            s += Unsafe.Add(ref x, i) * Unsafe.Add(ref y, i);
+        }
+
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void AxpyFrom(float a, ref float x, ref float y, int i, int n)
+    {
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref y, i) += a * Unsafe.Add(ref x, i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ScaleFrom(float a, ref float x, ref float y, int i, int n)
+    {
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref y, i) = a * Unsafe.Add(ref x, i);
+        }
+    }
+}
+
+/// <summary>256-bit vectors (AVX2 + FMA on x64).</summary>
+internal readonly struct Vector256Isa : IIsa
+{
+    public static KernelPath Path => KernelPath.Vector256;
+
+    public static bool IsVector => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot(ref float x, ref float y, int n) =>
+        n >= Vector256<float>.Count ? VectorBlas<Vector256Ops, Vector256<float>>.Dot(ref x, ref y, n) : ScalarIsa.Dot(ref x, ref y, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy(float a, ref float x, ref float y, int n) => VectorBlas<Vector256Ops, Vector256<float>>.Axpy(a, ref x, ref y, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy4(float a0, float a1, float a2, float a3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, int start, int end) =>
+        VectorBlas<Vector256Ops, Vector256<float>>.Axpy4(a0, a1, a2, a3, ref x0, ref x1, ref x2, ref x3, ref y, start, end);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy4x2(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, ref float z, int start, int end) =>
+        VectorBlas<Vector256Ops, Vector256<float>>.Axpy4x2(a0, a1, a2, a3, b0, b1, b2, b3, ref x0, ref x1, ref x2, ref x3, ref y, ref z, start, end);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Scale(float a, ref float x, ref float y, int n) => VectorBlas<Vector256Ops, Vector256<float>>.Scale(a, ref x, ref y, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyRow(ref float src, ref float dst, int n) => VectorBlas<Vector256Ops, Vector256<float>>.Copy(ref src, ref dst, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch(byte* address) => Sse.Prefetch0(address);
+
+    public static int AddWeightedRows(ref float b0, int rows, int stride, ref float q0, ref float y0) =>
+        VectorBlas<Vector256Ops, Vector256<float>>.AddWeightedRows(ref b0, rows, stride, ref q0, ref y0);
+
+    public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0) =>
+        VectorBlas<Vector256Ops, Vector256<float>>.ColumnMatVec(ref a0, rows, stride, ref x0, ref y0);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
+        WeightedRows256.TryRun(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+
+    public static void SyrkUpper(ref float a, int n, int w, ref float g, ref float src, bool zero) => Syrk256.Upper(ref a, n, w, ref g, ref src, zero);
+
+    public static void Score(ReadOnlySpan<float> users, int userCount, ReadOnlySpan<float> items, int itemCount, int stride, Span<float> scores, int ld) =>
+        ScoreVector<Vector256Ops, Vector256<float>>.Score(users, userCount, items, itemCount, stride, scores, ld);
+
+    public static int PackedTileUsers => 2;
+
+    public static void PackedTile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile) => ScorePacked256.Tile(users, panel, stride, outTile);
+
+    public static void PackedRow(ReadOnlySpan<float> user, ReadOnlySpan<float> panel, int stride, Span<float> outRow) => ScorePacked256.Row(user, panel, stride, outRow);
+}
+
+/// <summary>512-bit vectors (AVX-512F on x64).</summary>
+internal readonly struct Vector512Isa : IIsa
+{
+    public static KernelPath Path => KernelPath.Vector512;
+
+    public static bool IsVector => true;
+
+    /// <remarks>Shorter than one 512-bit vector but at least one 256-bit one: the Vector256 order (as always on this path).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot(ref float x, ref float y, int n) =>
+        n >= Vector512<float>.Count ? VectorBlas<Vector512Ops, Vector512<float>>.Dot(ref x, ref y, n) : Vector256Isa.Dot(ref x, ref y, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy(float a, ref float x, ref float y, int n) => VectorBlas<Vector512Ops, Vector512<float>>.Axpy(a, ref x, ref y, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy4(float a0, float a1, float a2, float a3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, int start, int end) =>
+        VectorBlas<Vector512Ops, Vector512<float>>.Axpy4(a0, a1, a2, a3, ref x0, ref x1, ref x2, ref x3, ref y, start, end);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy4x2(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, ref float z, int start, int end) =>
+        VectorBlas<Vector512Ops, Vector512<float>>.Axpy4x2(a0, a1, a2, a3, b0, b1, b2, b3, ref x0, ref x1, ref x2, ref x3, ref y, ref z, start, end);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Scale(float a, ref float x, ref float y, int n) => VectorBlas<Vector512Ops, Vector512<float>>.Scale(a, ref x, ref y, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyRow(ref float src, ref float dst, int n) => VectorBlas<Vector512Ops, Vector512<float>>.Copy(ref src, ref dst, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch(byte* address) => Sse.Prefetch0(address);
+
+    public static int AddWeightedRows(ref float b0, int rows, int stride, ref float q0, ref float y0) =>
+        VectorBlas<Vector512Ops, Vector512<float>>.AddWeightedRows(ref b0, rows, stride, ref q0, ref y0);
+
+    public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0) =>
+        VectorBlas<Vector512Ops, Vector512<float>>.ColumnMatVec(ref a0, rows, stride, ref x0, ref y0);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
+        WeightedRows512.TryRun(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+
+    public static void SyrkUpper(ref float a, int n, int w, ref float g, ref float src, bool zero) => Syrk512.Upper(ref a, n, w, ref g, ref src, zero);
+
+    public static void Score(ReadOnlySpan<float> users, int userCount, ReadOnlySpan<float> items, int itemCount, int stride, Span<float> scores, int ld) =>
+        ScoreVector<Vector512Ops, Vector512<float>>.Score(users, userCount, items, itemCount, stride, scores, ld);
+
+    public static int PackedTileUsers => 4;
+
+    public static void PackedTile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile) => ScorePacked512.Tile(users, panel, stride, outTile);
+
+    public static void PackedRow(ReadOnlySpan<float> user, ReadOnlySpan<float> panel, int stride, Span<float> outRow) => ScorePacked512.Row(user, panel, stride, outRow);
+}

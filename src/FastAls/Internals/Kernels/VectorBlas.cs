@@ -1,0 +1,197 @@
+using System.Runtime.CompilerServices;
+
+namespace FastAls.Internals.Kernels;
+
+/// <summary>
+/// The BLAS-1 loops and the column-blocked row kernels of the vector paths, written once for every width
+/// (the JIT specializes them per <typeparamref name="TOps"/>, as TensorPrimitives does with one driver per
+/// width); <see cref="Vector256Isa"/> and <see cref="Vector512Isa"/> route to them. Each loop covers the
+/// part of its range that whole vectors fill and leaves the rest to the scalar loop (<see cref="ScalarIsa"/>)
+/// or, for the row kernels, returns how far it got. Callers check lengths once; the loops trust them.
+/// </summary>
+/// <remarks>
+/// The summation order is part of the contract: a dot product runs two accumulators over steps of two
+/// vectors, then one vector, then sums the two and adds the scalar tail in order (see <see cref="Blas"/>).
+/// </remarks>
+internal static class VectorBlas<TOps, TVec>
+    where TOps : struct, IVectorOps<TVec>
+    where TVec : struct
+{
+    /// <summary><c>x . y</c> over <paramref name="n"/> &gt;= one vector of floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot(ref float x, ref float y, int n)
+    {
+        int c = TOps.Count;
+        int i = 0;
+        TVec a0 = TOps.Zero, a1 = TOps.Zero;
+        for (; i <= n - (2 * c); i += 2 * c)
+        {
+            a0 = TOps.FusedMultiplyAdd(TOps.Load(ref x, (nuint)i), TOps.Load(ref y, (nuint)i), a0);
+            a1 = TOps.FusedMultiplyAdd(TOps.Load(ref x, (nuint)(i + c)), TOps.Load(ref y, (nuint)(i + c)), a1);
+        }
+
+        for (; i <= n - c; i += c)
+        {
+            a0 = TOps.FusedMultiplyAdd(TOps.Load(ref x, (nuint)i), TOps.Load(ref y, (nuint)i), a0);
+        }
+
+        return ScalarIsa.DotFrom(ref x, ref y, i, n, TOps.Sum(TOps.Add(a0, a1)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy(float a, ref float x, ref float y, int n)
+    {
+        int c = TOps.Count;
+        int i = 0;
+        TVec va = TOps.Create(a);
+        for (; i <= n - c; i += c)
+        {
+            TOps.Store(TOps.FusedMultiplyAdd(va, TOps.Load(ref x, (nuint)i), TOps.Load(ref y, (nuint)i)), ref y, (nuint)i);
+        }
+
+        ScalarIsa.AxpyFrom(a, ref x, ref y, i, n);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy4(float a0, float a1, float a2, float a3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, int start, int end)
+    {
+        int c = TOps.Count;
+        int i = start;
+        TVec v0 = TOps.Create(a0), v1 = TOps.Create(a1), v2 = TOps.Create(a2), v3 = TOps.Create(a3);
+        for (; i <= end - c; i += c)
+        {
+            TVec acc = TOps.Load(ref y, (nuint)i);
+            acc = TOps.FusedMultiplyAdd(v0, TOps.Load(ref x0, (nuint)i), acc);
+            acc = TOps.FusedMultiplyAdd(v1, TOps.Load(ref x1, (nuint)i), acc);
+            acc = TOps.FusedMultiplyAdd(v2, TOps.Load(ref x2, (nuint)i), acc);
+            acc = TOps.FusedMultiplyAdd(v3, TOps.Load(ref x3, (nuint)i), acc);
+            TOps.Store(acc, ref y, (nuint)i);
+        }
+
+        ScalarIsa.Axpy4(a0, a1, a2, a3, ref x0, ref x1, ref x2, ref x3, ref y, i, end);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy4x2(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, ref float z, int start, int end)
+    {
+        int c = TOps.Count;
+        int i = start;
+        TVec v0 = TOps.Create(a0), v1 = TOps.Create(a1), v2 = TOps.Create(a2), v3 = TOps.Create(a3);
+        TVec w0 = TOps.Create(b0), w1 = TOps.Create(b1), w2 = TOps.Create(b2), w3 = TOps.Create(b3);
+        for (; i <= end - c; i += c)
+        {
+            TVec r0 = TOps.Load(ref x0, (nuint)i), r1 = TOps.Load(ref x1, (nuint)i);
+            TVec r2 = TOps.Load(ref x2, (nuint)i), r3 = TOps.Load(ref x3, (nuint)i);
+            TVec acc = TOps.Load(ref y, (nuint)i);
+            TVec acd = TOps.Load(ref z, (nuint)i);
+            acc = TOps.FusedMultiplyAdd(v0, r0, acc);
+            acd = TOps.FusedMultiplyAdd(w0, r0, acd);
+            acc = TOps.FusedMultiplyAdd(v1, r1, acc);
+            acd = TOps.FusedMultiplyAdd(w1, r1, acd);
+            acc = TOps.FusedMultiplyAdd(v2, r2, acc);
+            acd = TOps.FusedMultiplyAdd(w2, r2, acd);
+            acc = TOps.FusedMultiplyAdd(v3, r3, acc);
+            acd = TOps.FusedMultiplyAdd(w3, r3, acd);
+            TOps.Store(acc, ref y, (nuint)i);
+            TOps.Store(acd, ref z, (nuint)i);
+        }
+
+        ScalarIsa.Axpy4x2(a0, a1, a2, a3, b0, b1, b2, b3, ref x0, ref x1, ref x2, ref x3, ref y, ref z, i, end);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Scale(float a, ref float x, ref float y, int n)
+    {
+        int c = TOps.Count;
+        int i = 0;
+        TVec va = TOps.Create(a);
+        for (; i <= n - c; i += c)
+        {
+            TOps.Store(TOps.Multiply(va, TOps.Load(ref x, (nuint)i)), ref y, (nuint)i);
+        }
+
+        ScalarIsa.ScaleFrom(a, ref x, ref y, i, n);
+    }
+
+    /// <summary>Copies <paramref name="n"/> floats, a multiple of the vector width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Copy(ref float src, ref float dst, int n)
+    {
+        for (int i = 0; i < n; i += TOps.Count)
+        {
+            TOps.Store(TOps.Load(ref src, (nuint)i), ref dst, (nuint)i);
+        }
+    }
+
+    /// <summary>
+    /// The register-blocked part of <see cref="Blas.AddWeightedRows{TIsa}"/>: y kept in four vectors at a time;
+    /// each entry gets the same FMA sequence as <see cref="Axpy"/> row by row. Returns the columns done.
+    /// </summary>
+    public static int AddWeightedRows(ref float b0, int rows, int stride, ref float q0, ref float y0)
+    {
+        int v = TOps.Count;
+        int c = 0;
+        for (; c <= stride - (4 * v); c += 4 * v)
+        {
+            ref float yc = ref Unsafe.Add(ref y0, c);
+            TVec s0 = TOps.Load(ref yc, 0), s1 = TOps.Load(ref yc, (nuint)v), s2 = TOps.Load(ref yc, (nuint)(2 * v)), s3 = TOps.Load(ref yc, (nuint)(3 * v));
+            for (int j = 0; j < rows; j++)
+            {
+                ref float r = ref Unsafe.Add(ref b0, ((nint)j * stride) + c);
+                TVec t = TOps.Create(Unsafe.Add(ref q0, j));
+                s0 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, 0), s0);
+                s1 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, (nuint)v), s1);
+                s2 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, (nuint)(2 * v)), s2);
+                s3 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, (nuint)(3 * v)), s3);
+            }
+
+            TOps.Store(s0, ref yc, 0);
+            TOps.Store(s1, ref yc, (nuint)v);
+            TOps.Store(s2, ref yc, (nuint)(2 * v));
+            TOps.Store(s3, ref yc, (nuint)(3 * v));
+        }
+
+        return c;
+    }
+
+    /// <summary>
+    /// The vector part of <see cref="Blas.ColumnMatVec{TIsa}"/>: four vectors of columns at a time, then one.
+    /// Returns the columns done.
+    /// </summary>
+    public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0)
+    {
+        int v = TOps.Count;
+        int c = 0;
+        for (; c <= stride - (4 * v); c += 4 * v)
+        {
+            TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+            for (int i = 0; i < rows; i++)
+            {
+                ref float r = ref Unsafe.Add(ref a0, ((nint)i * stride) + c);
+                TVec xi = TOps.Create(Unsafe.Add(ref x0, i));
+                s0 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, 0), s0);
+                s1 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, (nuint)v), s1);
+                s2 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, (nuint)(2 * v)), s2);
+                s3 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, (nuint)(3 * v)), s3);
+            }
+
+            TOps.Store(s0, ref y0, (nuint)c);
+            TOps.Store(s1, ref y0, (nuint)(c + v));
+            TOps.Store(s2, ref y0, (nuint)(c + (2 * v)));
+            TOps.Store(s3, ref y0, (nuint)(c + (3 * v)));
+        }
+
+        for (; c <= stride - v; c += v)
+        {
+            TVec s0 = TOps.Zero;
+            for (int i = 0; i < rows; i++)
+            {
+                s0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref x0, i)), TOps.Load(ref a0, (nuint)(((nint)i * stride) + c)), s0);
+            }
+
+            TOps.Store(s0, ref y0, (nuint)c);
+        }
+
+        return c;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+
+namespace FastAls.Internals.Solvers;
+
+/// <summary>
+/// The confidence <c>c(r)</c> of a stored value of an implicit model, as an operator type (one per
+/// <see cref="ConfidenceKind"/>): the row solver takes it as a type parameter, chosen once per half-step
+/// context (<see cref="RowKernels.For"/>), so the gather loop has no branch on the kind per neighbour.
+/// <see cref="HalfStepContext.ConfidenceOf"/> is the same definition for callers outside the solver.
+/// </summary>
+internal interface IConfidence
+{
+    /// <summary>c(r) for the stored value <paramref name="r"/> (a function of |r|).</summary>
+    static abstract float Of(float alpha, float epsilon, float r);
+}
+
+/// <summary><c>1 + alpha |r|</c>.</summary>
+internal readonly struct LinearConfidence : IConfidence
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Of(float alpha, float epsilon, float r) => 1f + alpha * MathF.Abs(r);
+}
+
+/// <summary><c>alpha |r|</c> (can fall below 1: a negative weight c - 1).</summary>
+internal readonly struct ScaledConfidence : IConfidence
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Of(float alpha, float epsilon, float r) => alpha * MathF.Abs(r);
+}
+
+/// <summary><c>1 + alpha log(1 + |r| / epsilon)</c>.</summary>
+internal readonly struct LogConfidence : IConfidence
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Of(float alpha, float epsilon, float r) => 1f + alpha * MathF.Log(1f + MathF.Abs(r) / epsilon);
+}
