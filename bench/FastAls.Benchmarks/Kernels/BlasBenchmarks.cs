@@ -24,9 +24,12 @@ public class CgPartsBenchmarks
     public int K { get; set; }
 
     [ParamsSource(nameof(Paths))]
-    public KernelPath Path { get; set; }
+    // A string parameter: KernelPath is internal to FastAls, and BenchmarkDotNet parameters are public properties.
+    public string Path { get => _path.ToString(); set => _path = Enum.Parse<KernelPath>(value); }
 
-    public static IEnumerable<KernelPath> Paths => KernelIsa.Supported.Where(p => p != KernelPath.Scalar);
+    private KernelPath _path;
+
+    public static IEnumerable<string> Paths => KernelIsa.Supported.Where(p => p != KernelPath.Scalar).Select(p => p.ToString());
 
     public static double Flops(BenchmarkCase c)
     {
@@ -46,11 +49,11 @@ public class CgPartsBenchmarks
     }
 
     [Benchmark]
-    public void NeighbourRowDots() => Blas.RowDots(Path, _u, Neighbours, _w, _v, _y);
+    public void NeighbourRowDots() => Blas.RowDots(_path, _u, Neighbours, _w, _v, _y);
 
     [Benchmark]
-    public void NeighbourAddWeightedRows() => Blas.AddWeightedRows(Path, _u, Neighbours, _w, _t, _y);
+    public void NeighbourAddWeightedRows() => Blas.AddWeightedRows(_path, _u, Neighbours, _w, _t, _y);
 
     [Benchmark]
-    public void GramRowDots() => Blas.RowDots(Path, _g0, K, _w, _v, _y);
+    public void GramRowDots() => Blas.RowDots(_path, _g0, K, _w, _v, _y);
 }

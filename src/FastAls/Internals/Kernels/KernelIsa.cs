@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics.X86;
 namespace FastAls.Internals.Kernels;
 
 /// <summary>The instruction-set paths the kernels come in.</summary>
-public enum KernelPath
+internal enum KernelPath
 {
     /// <summary>Portable scalar code (the reference every other path is tested against).</summary>
     Scalar = 0,
@@ -21,7 +21,7 @@ public enum KernelPath
 /// <c>FASTALS_FORCE_KERNEL</c> environment variable (<c>scalar</c>, <c>vector256</c>, <c>vector512</c>)
 /// asks for another one the machine can run.
 /// </summary>
-public static class KernelIsa
+internal static class KernelIsa
 {
     /// <summary>The environment variable that forces a path.</summary>
     public const string ForceVariable = "FASTALS_FORCE_KERNEL";
