@@ -1,5 +1,3 @@
-using FastAls.Internals.Kernels;
-using FastAls.Internals.Solvers;
 using FastAls.IO;
 
 namespace FastAls.Native;
@@ -43,57 +41,4 @@ internal sealed class PartData
     public int[] Items { get; }
 
     public float[] Values { get; }
-}
-
-/// <summary>
-/// The fixed side of a half-step, persistent across the shard solves of that half-step: factors (wrapping caller
-/// memory without a copy when k is a multiple of 16, else one library-owned copy), biases and the Gram matrix,
-/// rows updatable by range.
-/// </summary>
-internal sealed unsafe class FixedSide : IDisposable
-{
-    private GramMatrix? _gram;
-
-    public FixedSide(AlsOptions options, int rows, float* factors, ReadOnlySpan<float> source, ReadOnlySpan<float> biases, bool copy)
-    {
-        Options = options;
-        Layout = AlsLayout.For(options);
-        if (!copy && options.Factors % FactorMatrix.StrideAlignment == 0)
-        {
-            Factors = new FactorMatrix(factors, rows, options.Factors);
-            Borrowed = true;
-        }
-        else
-        {
-            Factors = new FactorMatrix(rows, options.Factors);
-            Factors.CopyFrom(source);
-        }
-
-        Biases = options.HasBiases ? biases.ToArray() : null;
-    }
-
-    public AlsOptions Options { get; }
-
-    public AlsLayout Layout { get; }
-
-    public FactorMatrix Factors { get; }
-
-    public float[]? Biases { get; }
-
-    /// <summary>True when <see cref="Factors"/> is the caller's memory.</summary>
-    public bool Borrowed { get; }
-
-    public GramMatrix? Gram => _gram;
-
-    public void SetGram(ReadOnlySpan<double> gram)
-    {
-        var g = new GramMatrix(Layout);
-        gram.CopyTo(g.Values);
-        _gram = g;
-    }
-
-    public HalfStepContext Context(float globalMean, string rowName) =>
-        new(Options, KernelSet.Active, Factors, Biases, _gram, globalMean, rowName);
-
-    public void Dispose() => Factors.Dispose();
 }

@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FastAls.Interop;
-using FastAls.Internals.Kernels;
-using FastAls.Internals.Solvers;
 using FastAls.IO;
 
 namespace FastAls.Native;
@@ -173,7 +171,7 @@ internal static unsafe partial class Exports
             throw new ArgumentException($"rows must be >= 0 (got {rows}).", nameof(rows));
         }
 
-        (count, size) = HalfStepSolver.GramChunking(rows, AlsLayout.For(options.ToOptions()).W);
+        (count, size) = ShardSolver.GramChunking(options.ToOptions(), rows);
     }
 
     /// <summary>
@@ -193,11 +191,8 @@ internal static unsafe partial class Exports
     internal static void GramPartials(in FastAlsFitOptions options, int totalRows, int firstRow, int rows, ReadOnlySpan<float> factors, ReadOnlySpan<float> biases, int threads, Span<double> partials)
     {
         AlsOptions o = options.ToOptions();
-        var layout = AlsLayout.For(o);
-        HalfStepSolver.ChunkSpan(totalRows, layout.W, firstRow, rows);
-        using FactorMatrix fm = Factors(rows, o, factors, nameof(factors));
-        float[]? b = Biases(rows, o, biases, nameof(biases));
-        HalfStepSolver.ComputeGramPartials(layout, KernelSet.Active, totalRows, firstRow, fm, b, partials, Threads(threads));
+        CheckLength(factors.Length, (long)rows * o.Factors, nameof(factors));
+        ShardSolver.ComputeGramPartials(o, totalRows, firstRow, factors, biases, partials, Threads(threads));
     }
 
     /// <summary>Reduces a side's per-chunk Gram partials (all chunks, in chunk order) to its Gram matrix, as training does.</summary>
@@ -208,24 +203,15 @@ internal static unsafe partial class Exports
     [FastAlsExport("fastals_gram_reduce")]
     internal static void GramReduce(in FastAlsFitOptions options, int count, ReadOnlySpan<double> partials, Span<double> gram)
     {
-        var layout = AlsLayout.For(options.ToOptions());
-        int size = layout.W * layout.W;
+        AlsOptions o = options.ToOptions();
+        int w = ShardSolver.GramWidth(o);
         if (count < 0)
         {
             throw new ArgumentException($"count must be >= 0 (got {count}).", nameof(count));
         }
 
-        CheckLength(partials.Length, (long)count * size, "partials");
-        CheckLength(gram.Length, size, "gram");
-        var list = new double[count][];
-        for (int c = 0; c < count; c++)
-        {
-            list[c] = partials.Slice(c * size, size).ToArray();
-        }
-
-        var g = new GramMatrix(layout);
-        HalfStepSolver.ReduceGram(list, count, g);
-        g.Values.CopyTo(gram);
+        CheckLength(partials.Length, (long)count * w * w, "partials");
+        ShardSolver.ReduceGram(o, partials, gram);
     }
 
     /// <summary>The implicit models' unobserved-pairs share of the loss: the sum over all pairs of pred^2 from the solved side's and the fixed side's Gram matrices.</summary>
@@ -236,14 +222,7 @@ internal static unsafe partial class Exports
     [FastAlsExport("fastals_gram_pair_square_sum")]
     internal static void GramPairSquareSum(in FastAlsFitOptions options, ReadOnlySpan<double> solvedGram, ReadOnlySpan<double> fixedGram, out double sum)
     {
-        var layout = AlsLayout.For(options.ToOptions());
-        CheckLength(solvedGram.Length, (long)layout.W * layout.W, "solved_gram");
-        CheckLength(fixedGram.Length, (long)layout.W * layout.W, "fixed_gram");
-        var a = new GramMatrix(layout);
-        var b = new GramMatrix(layout);
-        solvedGram.CopyTo(a.Values);
-        fixedGram.CopyTo(b.Values);
-        sum = a.PairSquareSum(b);
+        sum = ShardSolver.GramPairSquareSum(options.ToOptions(), solvedGram, fixedGram);
     }
 
     /// <summary>
@@ -268,7 +247,9 @@ internal static unsafe partial class Exports
 
         CheckLength(factors.Length, (long)rows * o.Factors, nameof(factors));
         CheckLength(biases.Length, o.HasBiases ? rows : 0, nameof(biases));
-        return new FixedSide(o, rows, (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(factors)), factors, biases, copy);
+        return copy
+            ? new FixedSide(o, factors, biases)
+            : FixedSide.Borrow(o, rows, (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(factors)), biases);
     }
 
     /// <summary>Replaces rows [start, start + count) of a fixed side's factors (and biases).</summary>
@@ -280,17 +261,9 @@ internal static unsafe partial class Exports
     [FastAlsExport("fastals_fixed_set_rows")]
     internal static void FixedSetRows(FixedSide fixedSide, int start, int count, ReadOnlySpan<float> factors, ReadOnlySpan<float> biases)
     {
-        FactorMatrix m = fixedSide.Factors;
-        CheckRows(m.Rows, start, count);
-        int k = m.Factors;
-        CheckLength(factors.Length, (long)count * k, nameof(factors));
-        CheckLength(biases.Length, fixedSide.Biases is null ? 0 : count, nameof(biases));
-        for (int r = 0; r < count; r++)
-        {
-            factors.Slice(r * k, k).CopyTo(m.Row(start + r));
-        }
-
-        biases.CopyTo(fixedSide.Biases.AsSpan(start));
+        CheckRows(fixedSide.Rows, start, count);
+        CheckLength(factors.Length, (long)count * fixedSide.Options.Factors, nameof(factors));
+        fixedSide.SetRows(start, factors, biases);
     }
 
     /// <summary>Sets the fixed side's W x W extended Gram matrix (needed by the implicit models).</summary>
@@ -299,7 +272,6 @@ internal static unsafe partial class Exports
     [FastAlsExport("fastals_fixed_set_gram")]
     internal static void FixedSetGram(FixedSide fixedSide, ReadOnlySpan<double> gram)
     {
-        CheckLength(gram.Length, (long)fixedSide.Layout.W * fixedSide.Layout.W, nameof(gram));
         fixedSide.SetGram(gram);
     }
 
@@ -342,61 +314,15 @@ internal static unsafe partial class Exports
             throw new ArgumentException($"rows and first_row must be >= 0 (got {rows}, {firstRow}).", nameof(rows));
         }
 
-        if (o.IsImplicit && fixedSide.Gram is null)
+        if (o.IsImplicit && !fixedSide.HasGram)
         {
             throw new InvalidOperationException("Implicit models need the fixed side's Gram matrix: call fastals_fixed_set_gram first.");
         }
 
-        if (!float.IsFinite(globalMean))
-        {
-            throw new ArgumentException($"global_mean must be finite (got {globalMean}).", nameof(globalMean));
-        }
-
         CheckLength(rowOffsets.Length, (long)rows + 1, "row_offsets");
-        long nnz = rowOffsets[rows];
-        CheckLength(colIndices.Length, nnz, "col_indices");
-        CheckLength(values.Length, nnz, "values");
-        CheckLength(solvedBiases.Length, o.HasBiases ? rows : 0, "solved_biases");
-        CsrMatrix block;
-        try
-        {
-            block = CsrMatrix.FromPointers(
-                rows,
-                fixedSide.Factors.Rows,
-                (long*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(rowOffsets)),
-                (int*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(colIndices)),
-                (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(values)));
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException)
-        {
-            throw new ArgumentException($"The block of rows [{firstRow}, {(long)firstRow + rows}): {e.Message} (rows counted from the block's first row)", "row_offsets", e);
-        }
-
-        using (block)
-        {
-            bool wrap = o.Factors % FactorMatrix.StrideAlignment == 0;
-            CheckLength(solved.Length, (long)rows * o.Factors, "solved");
-            using FactorMatrix solvedFm = wrap
-                ? new FactorMatrix((float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(solved)), rows, o.Factors)
-                : Factors(rows, o, solved, "solved");
-            float[]? solvedB = o.HasBiases ? solvedBiases.ToArray() : null;
-            HalfStepContext ctx = fixedSide.Context(globalMean, "row");
-            var solver = new HalfStepSolver(o, Threads(threads), block);
-            HalfStepResult r = solver.Solve(ctx, block, solvedFm, solvedB, null, CancellationToken.None, gramTerm: false);
-            if (r.NonFiniteRow >= 0)
-            {
-                throw new ArithmeticException($"Row {(long)firstRow + r.NonFiniteRow} (block row {r.NonFiniteRow}) has a non-finite solution; increase regularization, lower alpha or rescale the data.");
-            }
-
-            if (!wrap)
-            {
-                solvedFm.CopyTo(solved);
-            }
-
-            solvedB?.CopyTo(solvedBiases);
-            loss = r.Loss;
-            regularization = r.Regularization;
-        }
+        ShardResult r = fixedSide.Solve(firstRow, rowOffsets, colIndices, values, globalMean, solved, solvedBiases, Threads(threads));
+        loss = r.Loss;
+        regularization = r.Regularization;
     }
 
     /// <summary>Frees a fixed side (the caller's memory it wrapped is left alone).</summary>
@@ -498,10 +424,7 @@ internal static unsafe partial class Exports
         }
 
         CheckLength(rowOffsets.Length, (long)rows + 1, "row_offsets");
-        CheckLength(factors.Length, (long)rows * o.Factors, nameof(factors));
-        using var fm = new FactorMatrix(rows, o.Factors);
-        RowInit.Fill(o, (int)side, firstRow, rowOffsets, fm);
-        fm.CopyTo(factors);
+        ShardSolver.InitRows(o, side, firstRow, rowOffsets, factors);
     }
 
     /// <summary>
@@ -518,24 +441,8 @@ internal static unsafe partial class Exports
     [FastAlsExport("fastals_value_sums")]
     internal static void ValueSums(in FastAlsFitOptions options, int totalRows, int firstRow, int rows, ReadOnlySpan<long> rowOffsets, ReadOnlySpan<float> values, Span<double> sums)
     {
-        var layout = AlsLayout.For(options.ToOptions());
         CheckLength(rowOffsets.Length, (long)rows + 1, "row_offsets");
-        if (rowOffsets[0] != 0 || rowOffsets[rows] != values.Length)
-        {
-            throw new ArgumentException($"row_offsets must run from 0 to the {values.Length} values (got {rowOffsets[0]} to {rowOffsets[rows]}).", "row_offsets");
-        }
-
-        for (int r = 0; r < rows; r++)
-        {
-            if (rowOffsets[r + 1] < rowOffsets[r])
-            {
-                throw new ArgumentException($"row_offsets decreases at row {(long)firstRow + r}.", "row_offsets");
-            }
-        }
-
-        long[] off = rowOffsets.ToArray();
-        float[] vals = values.ToArray();
-        RowInit.ValueSums(layout, totalRows, firstRow, rows, r => vals.AsSpan((int)off[r], (int)(off[r + 1] - off[r])), sums);
+        ShardSolver.ValueSums(options.ToOptions(), totalRows, firstRow, rowOffsets, values, sums);
     }
 
     private static void CheckSide(AlsHalfStep side)

@@ -1,13 +1,9 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using FastAls.Interop;
-using FastAls.Internals.Kernels;
-using FastAls.Internals.Solvers;
 
 namespace FastAls.Native;
 
 /// <summary>
-/// The distributed-engine primitive: solve a block of rows against fixed factors and the fixed side's Gram
+/// The C face of <see cref="ShardSolver"/>, the distributed-engine primitive: solve a block of rows against fixed factors and the fixed side's Gram
 /// matrix, returning the solved rows, the block's partial Gram matrix and its loss. Summing the partial Gram
 /// matrices of all blocks of a side gives the fixed Gram matrix of the next half-step.
 /// </summary>
@@ -17,7 +13,7 @@ internal static unsafe partial class Exports
     /// <param name="options">the model options (kind and factors matter)</param>
     /// <returns>W</returns>
     [FastAlsExport("fastals_gram_width", Result = "width")]
-    internal static int GramWidth(in FastAlsFitOptions options) => AlsLayout.For(options.ToOptions()).W;
+    internal static int GramWidth(in FastAlsFitOptions options) => ShardSolver.GramWidth(options.ToOptions());
 
     /// <summary>The extended Gram matrix of a side's factors (and biases), as training computes it (same chunking, same bits).</summary>
     /// <param name="options">the model options</param>
@@ -30,16 +26,8 @@ internal static unsafe partial class Exports
     internal static void GramCompute(in FastAlsFitOptions options, int rows, ReadOnlySpan<float> factors, ReadOnlySpan<float> biases, int threads, Span<double> gram)
     {
         AlsOptions o = options.ToOptions();
-        var layout = AlsLayout.For(o);
         CheckLength(factors.Length, (long)rows * o.Factors, nameof(factors));
-        CheckLength(biases.Length, o.HasBiases ? rows : 0, nameof(biases));
-        CheckLength(gram.Length, (long)layout.W * layout.W, nameof(gram));
-        CheckFinite(factors, nameof(factors));
-        CheckFinite(biases, nameof(biases));
-        using FactorMatrix fm = Factors(rows, o, factors, nameof(factors));
-        float[]? b = Biases(rows, o, biases, nameof(biases));
-        GramMatrix g = GramMatrix.Compute(layout, KernelSet.Active, fm, b, Threads(threads));
-        g.Values.CopyTo(gram);
+        ShardSolver.ComputeGram(o, factors, biases, gram, Threads(threads));
     }
 
     /// <summary>
@@ -83,98 +71,17 @@ internal static unsafe partial class Exports
         out double regularization)
     {
         AlsOptions o = options.ToOptions();
-        var layout = AlsLayout.For(o);
         if (rows < 0 || fixedRows < 0)
         {
             throw new ArgumentException($"rows and fixed_rows must be >= 0 (got {rows}, {fixedRows}).", nameof(rows));
         }
 
-        // Every length first (each array against the shapes), then the CSR structure: the structure pass reads
-        // col_indices and values as far as row_offsets says, so those must be known to hold nnz entries.
+        // The C call states rows and fixed_rows; the .NET API checks every array against them (and the structure).
         CheckLength(rowOffsets.Length, (long)rows + 1, "row_offsets");
-        long nnz = rowOffsets[rows];
-        CheckLength(colIndices.Length, nnz, "col_indices");
-        CheckLength(values.Length, nnz, "values");
         CheckLength(fixedFactors.Length, (long)fixedRows * o.Factors, "fixed_factors");
-        CheckLength(fixedBiases.Length, o.HasBiases ? fixedRows : 0, "fixed_biases");
-        CheckLength(solved.Length, (long)rows * o.Factors, "solved");
-        CheckLength(solvedBiases.Length, o.HasBiases ? rows : 0, "solved_biases");
-        CheckLength(solvedGram.Length, (long)layout.W * layout.W, "solved_gram");
-        if (fixedGram.Length > 0 || o.IsImplicit)
-        {
-            CheckLength(fixedGram.Length, (long)layout.W * layout.W, "fixed_gram");
-        }
-
-        if (!float.IsFinite(globalMean))
-        {
-            throw new ArgumentException($"global_mean must be finite (got {globalMean}).", nameof(globalMean));
-        }
-
-        CheckFinite(fixedFactors, "fixed_factors");
-        CheckFinite(fixedBiases, "fixed_biases");
-        CheckFinite(solved, "solved");
-        CheckFinite(solvedBiases, "solved_biases");
-        CheckFinite(fixedGram, "fixed_gram");
-
-        using CsrMatrix block = CsrMatrix.FromPointers(
-            rows,
-            fixedRows,
-            (long*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(rowOffsets)),
-            (int*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(colIndices)),
-            (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(values)));
-        using FactorMatrix fixedFm = Factors(fixedRows, o, fixedFactors, "fixed_factors");
-        float[]? fixedB = Biases(fixedRows, o, fixedBiases, "fixed_biases");
-        using FactorMatrix solvedFm = Factors(rows, o, solved, "solved");
-        float[]? solvedB = Biases(rows, o, solvedBiases, "solved_biases");
-        HalfStepResult r = HalfStepSolver.SolveShard(o, block, fixedFm, fixedB, fixedGram, globalMean, solvedFm, solvedB, solvedGram, Threads(threads));
-        if (r.NonFiniteRow >= 0)
-        {
-            throw new AlsNumericalException(
-                $"Block row {r.NonFiniteRow} has a non-finite solution: the inputs overflowed float32. Increase regularization or rescale the data.",
-                "block",
-                r.NonFiniteRow);
-        }
-
-        solvedFm.CopyTo(solved);
-        solvedB?.CopyTo(solvedBiases);
+        ShardResult r = ShardSolver.Solve(o, fixedRows, rowOffsets, colIndices, values, fixedFactors, fixedBiases, fixedGram, globalMean, solved, solvedBiases, solvedGram, Threads(threads));
         loss = r.Loss;
         regularization = r.Regularization;
-    }
-
-    private static FactorMatrix Factors(int rows, AlsOptions o, ReadOnlySpan<float> source, string name)
-    {
-        CheckLength(source.Length, (long)rows * o.Factors, name);
-        var fm = new FactorMatrix(rows, o.Factors);
-        fm.CopyFrom(source);
-        return fm;
-    }
-
-    private static float[]? Biases(int rows, AlsOptions o, ReadOnlySpan<float> source, string name)
-    {
-        CheckLength(source.Length, o.HasBiases ? rows : 0, name);
-        return o.HasBiases ? source.ToArray() : null;
-    }
-
-    private static void CheckFinite(ReadOnlySpan<float> values, string name)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (!float.IsFinite(values[i]))
-            {
-                throw new ArgumentException($"{name}[{i}] is not finite ({values[i]}).", name);
-            }
-        }
-    }
-
-    private static void CheckFinite(ReadOnlySpan<double> values, string name)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (!double.IsFinite(values[i]))
-            {
-                throw new ArgumentException($"{name}[{i}] is not finite ({values[i]}).", name);
-            }
-        }
     }
 
     private static int Threads(int threads) =>

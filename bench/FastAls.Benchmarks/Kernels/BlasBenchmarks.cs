@@ -24,9 +24,12 @@ public class CgPartsBenchmarks
     public int K { get; set; }
 
     [ParamsSource(nameof(Paths))]
-    public KernelPath Path { get; set; }
+    // A string parameter: KernelPath is internal to FastAls, and BenchmarkDotNet parameters are public properties.
+    public string Path { get => _path.ToString(); set => _path = Enum.Parse<KernelPath>(value); }
 
-    public static IEnumerable<KernelPath> Paths => KernelIsa.Supported.Where(p => p != KernelPath.Scalar);
+    private KernelPath _path;
+
+    public static IEnumerable<string> Paths => KernelIsa.Supported.Where(p => p != KernelPath.Scalar).Select(p => p.ToString());
 
     public static double Flops(BenchmarkCase c)
     {
@@ -46,11 +49,11 @@ public class CgPartsBenchmarks
     }
 
     [Benchmark]
-    public void NeighbourRowDots() => KernelSet.For(Path).RowDots(_u, Neighbours, _w, _v, _y);
+    public void NeighbourRowDots() => KernelSet.For(_path).RowDots(_u, Neighbours, _w, _v, _y);
 
     [Benchmark]
-    public void NeighbourAddWeightedRows() => KernelSet.For(Path).AddWeightedRows(_u, Neighbours, _w, _t, _y);
+    public void NeighbourAddWeightedRows() => KernelSet.For(_path).AddWeightedRows(_u, Neighbours, _w, _t, _y);
 
     [Benchmark]
-    public void GramRowDots() => KernelSet.For(Path).RowDots(_g0, K, _w, _v, _y);
+    public void GramRowDots() => KernelSet.For(_path).RowDots(_g0, K, _w, _v, _y);
 }

@@ -26,9 +26,12 @@ public class ScoreBenchmarks
     public int K { get; set; }
 
     [ParamsSource(nameof(Paths))]
-    public KernelPath Path { get; set; }
+    // A string parameter: KernelPath is internal to FastAls, and BenchmarkDotNet parameters are public properties.
+    public string Path { get => _path.ToString(); set => _path = Enum.Parse<KernelPath>(value); }
 
-    public static IEnumerable<KernelPath> Paths => KernelIsa.Supported;
+    private KernelPath _path;
+
+    public static IEnumerable<string> Paths => KernelIsa.Supported.Select(p => p.ToString());
 
     public static double Flops(BenchmarkCase c) => FlopCounts.Score(Users, Items, RateColumn.Param(c, nameof(K)));
 
@@ -49,10 +52,10 @@ public class ScoreBenchmarks
     }
 
     [Benchmark]
-    public void ScoreBlock() => KernelSet.For(Path).Score(_u, Users, _i, Items, _w, _s, Items);
+    public void ScoreBlock() => KernelSet.For(_path).Score(_u, Users, _i, Items, _w, _s, Items);
 
     [Benchmark]
-    public void ScorePackedBlock() => KernelSet.For(Path).ScorePacked(_u, Users, _packed!.Panels(0, Items), Items, _w, _s, Items);
+    public void ScorePackedBlock() => KernelSet.For(_path).ScorePacked(_u, Users, _packed!.Panels(0, Items), Items, _w, _s, Items);
 }
 
 /// <summary>

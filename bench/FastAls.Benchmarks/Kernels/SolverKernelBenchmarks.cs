@@ -18,9 +18,12 @@ public class GramBenchmarks
     public int K { get; set; }
 
     [ParamsSource(nameof(Paths))]
-    public KernelPath Path { get; set; }
+    // A string parameter: KernelPath is internal to FastAls, and BenchmarkDotNet parameters are public properties.
+    public string Path { get => _path.ToString(); set => _path = Enum.Parse<KernelPath>(value); }
 
-    public static IEnumerable<KernelPath> Paths => KernelIsa.Supported;
+    private KernelPath _path;
+
+    public static IEnumerable<string> Paths => KernelIsa.Supported.Select(p => p.ToString());
 
     public static double Flops(BenchmarkCase c) => FlopCounts.Syrk(N, RateColumn.Param(c, nameof(K)));
 
@@ -33,7 +36,7 @@ public class GramBenchmarks
     }
 
     [Benchmark]
-    public void Syrk256Rows() => KernelSet.For(Path).SyrkUpper(_a, N, _w, _g);
+    public void Syrk256Rows() => KernelSet.For(_path).SyrkUpper(_a, N, _w, _g);
 }
 
 /// <summary>Cholesky factorization of a k x k SPD system plus the two triangular solves (includes copying the system in).</summary>
@@ -49,9 +52,12 @@ public class CholeskyBenchmarks
     public int K { get; set; }
 
     [ParamsSource(nameof(Paths))]
-    public KernelPath Path { get; set; }
+    // A string parameter: KernelPath is internal to FastAls, and BenchmarkDotNet parameters are public properties.
+    public string Path { get => _path.ToString(); set => _path = Enum.Parse<KernelPath>(value); }
 
-    public static IEnumerable<KernelPath> Paths => KernelIsa.Supported;
+    private KernelPath _path;
+
+    public static IEnumerable<string> Paths => KernelIsa.Supported.Select(p => p.ToString());
 
     public static double Flops(BenchmarkCase c) => FlopCounts.CholeskySolve(RateColumn.Param(c, nameof(K)));
 
@@ -77,9 +83,9 @@ public class CholeskyBenchmarks
     public int FactorAndSolve()
     {
         _spd.CopyTo(_work, 0);
-        int bad = KernelSet.For(Path).CholeskyFactor(_work, K, _w);
+        int bad = KernelSet.For(_path).CholeskyFactor(_work, K, _w);
         _b.CopyTo(_x, 0);
-        KernelSet.For(Path).CholeskySolve(_work, K, _w, _x);
+        KernelSet.For(_path).CholeskySolve(_work, K, _w, _x);
         return bad;
     }
 }
@@ -107,9 +113,12 @@ public class RowSolveBenchmarks : IDisposable
     public AlsSolver Solver { get; set; }
 
     [ParamsSource(nameof(Paths))]
-    public KernelPath Path { get; set; }
+    // A string parameter: KernelPath is internal to FastAls, and BenchmarkDotNet parameters are public properties.
+    public string Path { get => _path.ToString(); set => _path = Enum.Parse<KernelPath>(value); }
 
-    public static IEnumerable<KernelPath> Paths => KernelIsa.Supported;
+    private KernelPath _path;
+
+    public static IEnumerable<string> Paths => KernelIsa.Supported.Select(p => p.ToString());
 
     public static double Flops(BenchmarkCase c)
     {
@@ -135,8 +144,8 @@ public class RowSolveBenchmarks : IDisposable
             }
         }
 
-        GramMatrix gram = GramMatrix.Compute(layout, KernelSet.For(Path), _fixed, null);
-        _ctx = new HalfStepContext(options, KernelSet.For(Path), _fixed, null, gram, 0f, "user");
+        GramMatrix gram = GramMatrix.Compute(layout, KernelSet.For(_path), _fixed, null);
+        _ctx = new HalfStepContext(options, KernelSet.For(_path), _fixed, null, gram, 0f, "user");
         _ws = new RowWorkspace(layout, Neighbours);
         var set = new SortedSet<int>();
         while (set.Count < Neighbours)

@@ -129,7 +129,7 @@ public static class Evaluator
             n) { PerUser = sink.PerUser };
     }
 
-    /// <summary>RMSE and MAE of <see cref="AlsModel.Predict(int, int)"/> over every test interaction.</summary>
+    /// <summary>RMSE and MAE of <see cref="AlsModel.Predict(int, int, ColdStartStrategy)"/> over every test interaction.</summary>
     public static ErrorMetrics Error(AlsModel model, CsrMatrix test) => Error(model, test, ColdStartStrategy.Score);
 
     /// <summary>

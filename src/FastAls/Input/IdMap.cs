@@ -199,6 +199,17 @@ public sealed class IdMap
         return _stringIndex!.TryGetValue(id, out index) || Fail(out index);
     }
 
+    /// <summary>
+    /// The dense index of <paramref name="id"/>: how external ids reach the index-based calls, for example
+    /// <c>model.Recommend(model.UserIds.IndexOf(42L), 10, seen)</c>.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The id is not in the map (the message names it).</exception>
+    public int IndexOf(long id) => TryGetIndex(id, out int index) ? index : throw NotFound(id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>The dense index of <paramref name="id"/> (see <see cref="IndexOf(long)"/>).</summary>
+    /// <exception cref="KeyNotFoundException">The id is not in the map (the message names it).</exception>
+    public int IndexOf(string id) => TryGetIndex(id, out int index) ? index : throw NotFound(id);
+
     /// <summary>The <see cref="long"/> id at <paramref name="index"/>.</summary>
     public long GetInt64(int index)
     {
@@ -206,6 +217,8 @@ public sealed class IdMap
         CheckIndex(index);
         return _longIds![index];
     }
+
+    private KeyNotFoundException NotFound(string id) => new($"The id '{id}' is not in the map ({Count} {Kind} ids).");
 
     /// <summary>The <see cref="string"/> id at <paramref name="index"/>.</summary>
     public string GetString(int index)

@@ -155,12 +155,6 @@ public sealed partial class AlsModel : IDisposable
     /// <summary>Replaces the item factors with those of <paramref name="source"/> (same shape, finite).</summary>
     public void SetItemFactors(ReadOnlyFactorMatrix source) => SetAll(_itemFactors, source, nameof(source));
 
-    /// <summary>Replaces one user's k factors (finite).</summary>
-    public void SetUserFactors(int user, ReadOnlySpan<float> factors) => SetRow(_userFactors, user, factors, "user");
-
-    /// <summary>Replaces one item's k factors (finite).</summary>
-    public void SetItemFactors(int item, ReadOnlySpan<float> factors) => SetRow(_itemFactors, item, factors, "item");
-
     /// <summary>Replaces the user biases (one finite value per user).</summary>
     /// <exception cref="InvalidOperationException">The model kind has no biases.</exception>
     public void SetUserBiases(ReadOnlySpan<float> biases) => SetBiases(_userBiases, biases, "user");
@@ -269,24 +263,6 @@ public sealed partial class AlsModel : IDisposable
         }
 
         target.CopyFrom(source.Matrix);
-        MarkChanged();
-    }
-
-    private void SetRow(FactorMatrix target, int row, ReadOnlySpan<float> factors, string what)
-    {
-        using ModelGate.WriteScope write = _gate.EnterWrite("a factor setter");
-        if ((uint)row >= (uint)target.Rows)
-        {
-            throw new ArgumentOutOfRangeException(what, row, $"{row} is not a {what} index of this model (it has {target.Rows} {what}s).");
-        }
-
-        if (factors.Length != target.Factors)
-        {
-            throw new ArgumentException($"factors has {factors.Length} values; the model has {target.Factors} factors.", nameof(factors));
-        }
-
-        CheckFinite(factors, nameof(factors));
-        factors.CopyTo(target.Row(row));
         MarkChanged();
     }
 

@@ -8,7 +8,7 @@ namespace FastAls;
 /// starts on a 64-byte boundary: the stride is k rounded up to a multiple of 16 floats, and the padding
 /// is kept at zero so kernels can run over whole vectors without a tail.
 /// </summary>
-public sealed unsafe class FactorMatrix : IDisposable
+internal sealed unsafe class FactorMatrix : IDisposable
 {
     /// <summary>The row stride is a multiple of this many floats.</summary>
     public const int StrideAlignment = 16;

@@ -12,7 +12,7 @@ public sealed class ReadOnlyFactorMatrix
     private readonly FactorMatrix _matrix;
 
     /// <summary>A read-only view of <paramref name="matrix"/>.</summary>
-    public ReadOnlyFactorMatrix(FactorMatrix matrix)
+    internal ReadOnlyFactorMatrix(FactorMatrix matrix)
     {
         ArgumentNullException.ThrowIfNull(matrix);
         _matrix = matrix;
@@ -41,5 +41,5 @@ public sealed class ReadOnlyFactorMatrix
     public void CopyTo(Span<float> destination) => _matrix.CopyTo(destination);
 
     /// <summary>A deep, writable copy (the caller owns and disposes it).</summary>
-    public FactorMatrix Clone() => _matrix.Clone();
+    internal FactorMatrix Clone() => _matrix.Clone();
 }

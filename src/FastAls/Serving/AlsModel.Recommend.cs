@@ -14,22 +14,6 @@ public sealed partial class AlsModel
     /// </summary>
     public IRecommendationScorer AsScorer() => new VersionedScorer(this);
 
-    /// <summary>The dense index of external user id <paramref name="id"/>.</summary>
-    /// <exception cref="KeyNotFoundException">The id is not in the model.</exception>
-    public int UserIndex(long id) => UserIds.TryGetIndex(id, out int i) ? i : throw UnknownId("user", id.ToString(System.Globalization.CultureInfo.InvariantCulture), UserIds);
-
-    /// <summary>The dense index of external user id <paramref name="id"/>.</summary>
-    /// <exception cref="KeyNotFoundException">The id is not in the model.</exception>
-    public int UserIndex(string id) => UserIds.TryGetIndex(id, out int i) ? i : throw UnknownId("user", id, UserIds);
-
-    /// <summary>The dense index of external item id <paramref name="id"/>.</summary>
-    /// <exception cref="KeyNotFoundException">The id is not in the model.</exception>
-    public int ItemIndex(long id) => ItemIds.TryGetIndex(id, out int i) ? i : throw UnknownId("item", id.ToString(System.Globalization.CultureInfo.InvariantCulture), ItemIds);
-
-    /// <summary>The dense index of external item id <paramref name="id"/>.</summary>
-    /// <exception cref="KeyNotFoundException">The id is not in the model.</exception>
-    public int ItemIndex(string id) => ItemIds.TryGetIndex(id, out int i) ? i : throw UnknownId("item", id, ItemIds);
-
     /// <summary>
     /// The top <paramref name="n"/> items for user index <paramref name="user"/>, best first (ties: lower
     /// item index first), scored <c>mu + b_u + g_i + x_u . y_i</c>.
@@ -48,29 +32,6 @@ public sealed partial class AlsModel
         var scorer = new FactorScorer(_userFactors, _itemFactors, _userBiases, _itemBiases, _globalMean);
         BatchRecommendations b = BatchRecommender.Recommend(scorer, [user], n, userItems, options with { Threads = 1 }, UserIds, ItemIds);
         return b.ForQuery(0);
-    }
-
-    /// <summary><see cref="Recommend(int, int, CsrMatrix?, RecommendOptions?)"/> for an external user id.</summary>
-    public Recommendations RecommendForId(long userId, int n, CsrMatrix? userItems = null, RecommendOptions? options = null)
-    {
-        if (!UserIds.TryGetIndex(userId, out int u))
-        {
-            return (options?.EmptyForUnknownIds ?? false) ? Recommendations.Empty(ItemIds) : throw UnknownId("user", userId.ToString(System.Globalization.CultureInfo.InvariantCulture), UserIds);
-        }
-
-        return Recommend(u, n, userItems, options);
-    }
-
-    /// <summary><see cref="Recommend(int, int, CsrMatrix?, RecommendOptions?)"/> for an external user id.</summary>
-    public Recommendations RecommendForId(string userId, int n, CsrMatrix? userItems = null, RecommendOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(userId);
-        if (!UserIds.TryGetIndex(userId, out int u))
-        {
-            return (options?.EmptyForUnknownIds ?? false) ? Recommendations.Empty(ItemIds) : throw UnknownId("user", userId, UserIds);
-        }
-
-        return Recommend(u, n, userItems, options);
     }
 
     /// <summary>
@@ -217,18 +178,13 @@ public sealed partial class AlsModel
 
     /// <summary>
     /// The model's estimate for (user, item): <c>mu + b_u + g_i + x_u . y_i</c> (the rating for the explicit
-    /// models, the preference score for the implicit ones). A cold user or item (no training interactions) gets the
-    /// score as it stands (<see cref="ColdStartStrategy.Score"/>: 0 for the plain explicit model); see
-    /// <see cref="Predict(int, int, ColdStartStrategy)"/> for the other choices.
+    /// models, the preference score for the implicit ones). <paramref name="coldStart"/> chooses what a pair whose user
+    /// or item is cold (no training interactions, see <see cref="IsColdUser"/>) gets: the score as it stands (the
+    /// default, <see cref="ColdStartStrategy.Score"/>: 0 for the plain explicit model), NaN, or <see cref="RatingMean"/>.
+    /// <see cref="ColdStartStrategy.Drop"/> gives NaN here (one pair cannot be left out; the batched form and the
+    /// error metrics leave such pairs out).
     /// </summary>
-    public float Predict(int user, int item) => Predict(user, item, ColdStartStrategy.Score);
-
-    /// <summary>
-    /// <see cref="Predict(int, int)"/> with a choice for pairs whose user or item is cold (see <see cref="IsColdUser"/>):
-    /// the score, NaN, or <see cref="RatingMean"/>. <see cref="ColdStartStrategy.Drop"/> gives NaN here (one pair cannot
-    /// be left out; the batched form and the error metrics leave such pairs out).
-    /// </summary>
-    public float Predict(int user, int item, ColdStartStrategy coldStart)
+    public float Predict(int user, int item, ColdStartStrategy coldStart = ColdStartStrategy.Score)
     {
         using ModelGate.ReadScope read = _gate.EnterRead();
         CheckIndex(user, Users, "user", nameof(user));
@@ -237,7 +193,7 @@ public sealed partial class AlsModel
         return coldStart == ColdStartStrategy.Score || !IsColdPair(user, item) ? PredictUnchecked(user, item) : ColdValue(coldStart);
     }
 
-    /// <summary>Batched <see cref="Predict(int, int)"/>: <c>destination[k] = Predict(users[k], items[k])</c>, in parallel.</summary>
+    /// <summary>Batched <see cref="Predict(int, int, ColdStartStrategy)"/>: <c>destination[k] = Predict(users[k], items[k])</c>, in parallel.</summary>
     public void Predict(ReadOnlySpan<int> users, ReadOnlySpan<int> items, Span<float> destination) =>
         Predict(users, items, destination, ColdStartStrategy.Score, default);
 
@@ -343,12 +299,6 @@ public sealed partial class AlsModel
         return IsColdRow(_itemFactors, _itemBiases, item);
     }
 
-    /// <summary>Predict by external ids; unknown ids throw <see cref="KeyNotFoundException"/>.</summary>
-    public float PredictForId(long userId, long itemId) => Predict(UserIndex(userId), ItemIndex(itemId));
-
-    /// <summary>Predict by external ids; unknown ids throw <see cref="KeyNotFoundException"/>.</summary>
-    public float PredictForId(string userId, string itemId) => Predict(UserIndex(userId), ItemIndex(itemId));
-
     private bool HasBiasArrays => _userBiases is not null && _itemBiases is not null;
 
     private float PredictUnchecked(int user, int item)
@@ -415,9 +365,6 @@ public sealed partial class AlsModel
             throw new ArgumentOutOfRangeException(paramName, index, $"{index} is not a {what} index of this model (it has {count} {what}s).");
         }
     }
-
-    private static KeyNotFoundException UnknownId(string what, string id, IdMap map)
-        => new($"The {what} id '{id}' is not in the model ({map.Count} {what}s with {map.Kind} ids).");
 
     /// <summary>Keeps the results of a one-query run.</summary>
     private sealed class SingleSink : IRecommendationSink

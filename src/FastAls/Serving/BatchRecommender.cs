@@ -13,10 +13,10 @@ namespace FastAls;
 public static class BatchRecommender
 {
     /// <summary>Users scored together.</summary>
-    public const int UserBlock = 64;
+    internal const int UserBlock = 64;
 
     /// <summary>Items scored together (the score buffer is <c>UserBlock x ItemBlock</c> floats per worker).</summary>
-    public const int ItemBlock = 1024;
+    internal const int ItemBlock = 1024;
 
     /// <summary>Top-n for <paramref name="users"/> (null: all users), collected into arrays.</summary>
     /// <param name="scorer">The model or baseline.</param>

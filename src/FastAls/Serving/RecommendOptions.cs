@@ -18,9 +18,6 @@ public sealed record RecommendOptions
     /// <summary>Deny-list: these item (or user) indices are never returned.</summary>
     public IReadOnlyList<int>? Exclude { get; init; }
 
-    /// <summary>For the <c>...ForId</c> calls: an unknown id gives an empty result instead of an exception.</summary>
-    public bool EmptyForUnknownIds { get; init; }
-
     /// <summary>Worker threads of the batch calls; 0 means all processors.</summary>
     public int Threads { get; init; }
 

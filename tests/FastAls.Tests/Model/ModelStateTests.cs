@@ -64,8 +64,8 @@ public class ModelStateTests
                 break;
             }
 
-            case "user_factor_row": m.SetUserFactors(3, Noise(m.Factors)); break;
-            case "item_factor_row": m.SetItemFactors(4, Noise(m.Factors)); break;
+            case "user_factor_row": m.SetUserFactorRows(3, Noise(m.Factors)); break;
+            case "item_factor_row": m.SetItemFactorRows(4, Noise(m.Factors)); break;
             case "user_biases": m.SetUserBiases(Noise(m.Users)); break;
             case "item_biases": m.SetItemBiases(Noise(m.Items)); break;
             case "global_mean": m.SetGlobalMean(m.GlobalMean + 0.75f); break;
@@ -97,7 +97,7 @@ public class ModelStateTests
         bad[^1] = float.NaN;
         Assert.Contains("factors[14]", Assert.Throws<ArgumentException>(() => m.SetUserFactors(bad)).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => m.SetUserFactors(new float[3]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => m.SetUserFactors(5, new float[3]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.SetUserFactorRows(5, new float[3]));
         Assert.Throws<ArgumentException>(() => m.SetUserBiases([1f, 2f, float.PositiveInfinity, 0f, 0f]));
         Assert.Throws<ArgumentException>(() => m.SetGlobalMean(float.NaN));
         Assert.Equal(users, m.UserFactors.ToArray());

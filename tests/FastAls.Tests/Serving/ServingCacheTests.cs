@@ -111,8 +111,8 @@ public class ServingCacheTests
             case "one item row":
                 // item 7's direction changes and item 1 becomes a copy of 7's new factors (its best match and score)
                 float[] row = Enumerable.Range(0, 16).Select(_ => Next() * 4).ToArray();
-                m.SetItemFactors(7, row);
-                m.SetItemFactors(1, row);
+                m.SetItemFactorRows(7, row);
+                m.SetItemFactorRows(1, row);
                 break;
             case "item row range":
                 m.SetItemFactorRows(0, Enumerable.Range(0, 50 * 16).Select(_ => Next() * 3).ToArray());

@@ -6,21 +6,13 @@ namespace FastAls.Tests.Model;
 
 public class ServingTests
 {
-    public static TheoryData<KernelPath> Paths()
-    {
-        var d = new TheoryData<KernelPath>();
-        foreach (KernelPath p in KernelIsa.Supported)
-        {
-            d.Add(p);
-        }
-
-        return d;
-    }
+    public static TheoryData<string> Paths() => FastAls.Tests.Engine.EngineTestData.Paths();
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void ScoreKernel_matches_double_dot_on_every_path(KernelPath path)
+    public void ScoreKernel_matches_double_dot_on_every_path(string pathName)
     {
+        KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         var rng = new Random(3);
         foreach ((int users, int items, int k) in new[] { (5, 7, 20), (1, 1, 1), (2, 4, 16), (9, 13, 64), (3, 0, 8) })
         {
@@ -173,7 +165,7 @@ public class ServingTests
         Assert.Equal(100, r.GetInt64Id(0));
         Assert.Equal("400", r.FormatId(1));
 
-        Recommendations r2 = m.RecommendForId("cy", 10, seen);
+        Recommendations r2 = m.Recommend(m.UserIds.IndexOf("cy"), 10, seen);
         Assert.Equal([1, 3, 0], r2.Indices); // i2 seen; i1 and i3 tie at 2
         Assert.Equal([2f, 2f, 1f], r2.Scores);
     }
@@ -195,19 +187,20 @@ public class ServingTests
         ArgumentException e = Assert.Throws<ArgumentException>(() => m.Recommend(0, 3));
         Assert.Contains("FilterSeen", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => m.Recommend(3, 3, null, new RecommendOptions { FilterSeen = false }));
-        KeyNotFoundException k = Assert.Throws<KeyNotFoundException>(() => m.RecommendForId("zed", 3, null, new RecommendOptions { FilterSeen = false }));
+        KeyNotFoundException k = Assert.Throws<KeyNotFoundException>(() => m.UserIds.IndexOf("zed"));
         Assert.Contains("'zed'", k.Message);
-        Assert.Equal(0, m.RecommendForId("zed", 3, null, new RecommendOptions { FilterSeen = false, EmptyForUnknownIds = true }).Count);
-        Assert.Throws<KeyNotFoundException>(() => m.RecommendForId(7L, 3, null, new RecommendOptions { FilterSeen = false }));
+        Assert.Contains("String ids", k.Message);
+        Assert.False(m.UserIds.TryGetIndex("zed", out _));
+        Assert.Throws<KeyNotFoundException>(() => m.UserIds.IndexOf(7L)); // a long id against string ids
         ArgumentOutOfRangeException c = Assert.Throws<ArgumentOutOfRangeException>(() => m.Recommend(0, 3, null, new RecommendOptions { FilterSeen = false, Candidates = [1, 9] }));
         Assert.Contains("Candidates[1] = 9", c.Message);
         using CsrMatrix wrong = ModelTestUtil.Csr(3, 5, (0, 1, 1f));
         Assert.Throws<ArgumentException>(() => m.Recommend(0, 3, wrong));
-        Assert.Throws<KeyNotFoundException>(() => m.ItemIndex(999L));
+        Assert.Throws<KeyNotFoundException>(() => m.ItemIds.IndexOf(999L));
         Assert.Equal(0, m.Recommend(0, 0, null, new RecommendOptions { FilterSeen = false }).Count);
         Assert.Throws<ArgumentOutOfRangeException>(() => m.Recommend(0, -1, null, new RecommendOptions { FilterSeen = false }));
         Assert.Equal(4, m.Recommend(0, 99, null, new RecommendOptions { FilterSeen = false }).Count);
-        Assert.Equal(2, m.ItemIndex(300L));
+        Assert.Equal(2, m.ItemIds.IndexOf(300L));
     }
 
     [Fact]
@@ -376,8 +369,8 @@ public class ServingTests
         Assert.Equal(m.Predict(1, 1), dest[2]);
         ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => m.Predict([0, 2], [0, 0], new float[2]));
         Assert.Contains("users[1] = 2", e.Message);
-        Assert.Equal(m.Predict(1, 0), m.PredictForId(1L, 0L));
-        Assert.Throws<KeyNotFoundException>(() => m.PredictForId(1L, 5L));
+        Assert.Equal(m.Predict(1, 0), m.Predict(m.UserIds.IndexOf(1L), m.ItemIds.IndexOf(0L)));
+        Assert.Throws<KeyNotFoundException>(() => m.ItemIds.IndexOf(5L));
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics.X86;
 namespace FastAls.Internals.Kernels;
 
 /// <summary>The instruction-set paths the kernels come in.</summary>
-public enum KernelPath
+internal enum KernelPath
 {
     /// <summary>Portable scalar code (the reference every other path is tested against).</summary>
     Scalar = 0,
@@ -22,7 +22,7 @@ public enum KernelPath
 /// asks for another one the machine can run. The choice is a value for reports; the code runs it through
 /// <see cref="KernelSet.Active"/>, which turns it into the path's ISA type once.
 /// </summary>
-public static class KernelIsa
+internal static class KernelIsa
 {
     /// <summary>The environment variable that forces a path.</summary>
     public const string ForceVariable = "FASTALS_FORCE_KERNEL";

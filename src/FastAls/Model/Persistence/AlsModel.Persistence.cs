@@ -12,13 +12,13 @@ namespace FastAls;
 public sealed partial class AlsModel
 {
     /// <summary>The first 8 bytes of a model file.</summary>
-    public static ReadOnlySpan<byte> FileMagic => "FALSMODL"u8;
+    internal static ReadOnlySpan<byte> FileMagic => "FALSMODL"u8;
 
     /// <summary>The model file format version this build writes. It also reads every earlier version.</summary>
     /// <remarks>Version 2 keeps the options as source-generated JSON after the header and checksums with XXH64
     /// (<c>System.IO.Hashing</c>); version 1 held the options as binary header fields and used a home-made 64-bit
     /// checksum.</remarks>
-    public const int FileFormatVersion = 2;
+    internal const int FileFormatVersion = 2;
 
     /// <summary>The oldest model file format version this build reads.</summary>
     private const int OldestFileFormatVersion = 1;

@@ -7,12 +7,13 @@ namespace FastAls.Tests.Engine;
 /// <summary><c>FASTALS_FORCE_KERNEL</c> end to end: a child process runs the kernels it names, or fails clearly.</summary>
 public class ForcedKernelTests
 {
-    public static TheoryData<KernelPath> Paths() => EngineTestData.Paths();
+    public static TheoryData<string> Paths() => EngineTestData.Paths();
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void ChildProcess_RunsTheForcedPath(KernelPath path)
+    public void ChildProcess_RunsTheForcedPath(string pathName)
     {
+        KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         (int rc, string stdout, string stderr) = RunProbe(path.ToString().ToLowerInvariant());
         Assert.True(rc == 0, $"probe exited {rc}: {stderr}");
         string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

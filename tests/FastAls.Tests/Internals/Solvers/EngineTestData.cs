@@ -19,16 +19,23 @@ internal static class EngineTestData
         return d;
     }
 
-    public static TheoryData<KernelPath> Paths()
+    /// <summary>
+    /// The kernel paths this machine runs, by name: KernelPath is internal to FastAls and a theory is a public method,
+    /// so theories take the name and turn it back with <see cref="Path"/>.
+    /// </summary>
+    public static TheoryData<string> Paths()
     {
-        var d = new TheoryData<KernelPath>();
+        var d = new TheoryData<string>();
         foreach (KernelPath p in KernelIsa.Supported)
         {
-            d.Add(p);
+            d.Add(p.ToString());
         }
 
         return d;
     }
+
+    /// <summary>The kernel path a <see cref="Paths"/> entry names.</summary>
+    public static KernelPath Path(string name) => Enum.Parse<KernelPath>(name);
 
     /// <summary>Random sparse users x items data; the first <paramref name="emptyUsers"/> users and the last item have no interactions.</summary>
     public static Dataset Random(int users, int items, double density, int seed, bool implicitValues, int emptyUsers = 1)

@@ -195,7 +195,7 @@ public sealed class SparkFormatTests : IDisposable
         Assert.Equal(4, m.Users);
         Assert.Equal([1L, 2, 11, 12], m.UserIds.Int64Ids.ToArray());
         Assert.Equal([0f, 1, 2, 3, 1, 1, 2, 3], m.UserFactors.ToArray());
-        Assert.Equal(1f * 1 + (1f * 1), m.Predict(m.UserIndex(11), m.ItemIndex(11)));
+        Assert.Equal(1f * 1 + (1f * 1), m.Predict(m.UserIds.IndexOf(11), m.ItemIds.IndexOf(11)));
 
         using AlsModel plain = SparkAlsFormat.Import(folder);
         Assert.Equal(AlsModelKind.Explicit, plain.Kind);

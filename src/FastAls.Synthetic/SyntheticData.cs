@@ -184,8 +184,9 @@ public sealed class SyntheticData
             Generate(u, cols.AsSpan(start, n), vals.AsSpan(start, n), s);
             return s;
         }, _scratch.Add);
-        // Trusted: Generate writes each user's distinct items in increasing order, all in [0, Items).
-        var m = CsrMatrix.FromTrustedArrays(Options.Users, Options.Items, offsets, cols, vals);
+        // Generate writes each user's distinct items in increasing order, all in [0, Items); FromArrays checks that
+        // in one O(nnz) pass (this assembly sees only FastAls's public, validating constructors).
+        var m = CsrMatrix.FromArrays(Options.Users, Options.Items, offsets, cols, vals);
         return new Dataset(m);
     }
 
