@@ -528,19 +528,38 @@ internal static unsafe partial class Exports
             }
         }
 
-        // Row r holds users[r]'s seen items (a repeated user's rows are equal, checked above); repeated items in a
-        // row are harmless for filtering, so the builder keeps one of them (all values are 1).
-        using var builder = new InteractionBuilder(users.Length, model.Items, DuplicatePolicy.LastWins);
+        // Row r holds users[r]'s seen items (a repeated user's rows are equal, checked above), sorted, repeated items
+        // dropped (harmless for filtering); built straight into CSR arrays, no builder or id maps per call.
+        var rowOffsets = new long[users.Length + 1];
+        var indices = new int[seen.Length];
+        int at = 0;
         for (int r = 0; r < users.Length; r++)
         {
-            foreach (int item in seen[(int)offsets[r]..(int)offsets[r + 1]])
+            ReadOnlySpan<int> row = seen[(int)offsets[r]..(int)offsets[r + 1]];
+            foreach (int item in row)
             {
                 CheckIndex(item, model.Items, "seen_items", "items");
-                builder.AddIndices(r, item, 1f);
             }
+
+            Span<int> dst = indices.AsSpan(at, row.Length);
+            row.CopyTo(dst);
+            dst.Sort();
+            int kept = 0;
+            for (int j = 0; j < dst.Length; j++)
+            {
+                if (kept == 0 || dst[j] != dst[kept - 1])
+                {
+                    dst[kept++] = dst[j];
+                }
+            }
+
+            at += kept;
+            rowOffsets[r + 1] = at;
         }
 
-        return builder.BuildUserItems();
+        var values = new float[at];
+        Array.Fill(values, 1f);
+        return CsrMatrix.FromTrustedArrays(users.Length, model.Items, rowOffsets, at == indices.Length ? indices : indices[..at], values);
     }
 
     /// <summary>

@@ -136,6 +136,34 @@ def test_recommend_batch_equals_single_calls_and_accepts_the_full_matrix():
         np.testing.assert_allclose(scores[r, :one.size], s, rtol=1e-6)
 
 
+def test_recommend_batch_c_abi_seen_rows_unsorted_and_repeated():
+    # Seen rows in any order and with repeated items (a user repeated with the same row) filter exactly the items a
+    # sorted, unique row filters: the batch equals single calls.
+    m = random_matrix()
+    model = fitted(m=m)
+    p = fastals._arrays.ptr
+    users = np.array([5, 2, 5, 9], dtype=np.int32)
+    rows = [[7, 3, 7, 30, 1], [12, 4, 4], [7, 3, 7, 30, 1], []]
+    offsets = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
+    seen = np.array([i for r in rows for i in r], dtype=np.int32)
+    n = 6
+    items = np.empty(users.size * n, dtype=np.int32)
+    scores = np.empty(users.size * n, dtype=np.float32)
+    counts = np.empty(users.size, dtype=np.int32)
+    empty = np.empty(0, dtype=np.int32)
+    fastals.lib().call("fastals_model_recommend_batch", model._model, p(users), users.size, n, p(offsets), offsets.size,
+                       p(seen), seen.size, 1, 0, p(empty), 0, p(empty), 0, 1, p(items), items.size, p(scores), scores.size,
+                       p(counts), counts.size)
+    for r, u in enumerate(users):
+        liked = sp.csr_matrix((np.ones(len(set(rows[r])), dtype=np.float32), sorted(set(rows[r])), [0, len(set(rows[r]))]),
+                              shape=(1, m.shape[1]))
+        one, s = model.recommend(int(u), liked, N=n)
+        assert counts[r] == one.size
+        np.testing.assert_array_equal(items[r * n:r * n + one.size], one)
+        np.testing.assert_allclose(scores[r * n:r * n + one.size], s, rtol=1e-6)  # packed vs row kernel
+        assert not set(one.tolist()) & set(rows[r])
+
+
 def test_recommend_filter_items_and_allow_list():
     m = random_matrix()
     model = fitted(m=m)

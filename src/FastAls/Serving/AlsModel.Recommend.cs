@@ -63,10 +63,10 @@ public sealed partial class AlsModel
 
         using var one = new FactorMatrix(1, Factors);
         userFactors.CopyTo(one.Row(0));
-        bool[]? mask = BatchRecommender.BuildMask(options, Items, options.FilterSeen ? seenItems : default);
+        int[]? seen = options.FilterSeen && !seenItems.IsEmpty ? BatchRecommender.SortedSeen(seenItems, Items, nameof(seenItems)) : null;
         var scorer = new FactorScorer(one, _itemFactors, HasBiasArrays ? [userBias] : null, _itemBiases, _globalMean);
         var sink = new SingleSink();
-        BatchRecommender.Run(scorer, [0], n, null, options with { Threads = 1 }, excludeSelf: false, sink, mask, maskGiven: true);
+        BatchRecommender.Run(scorer, [0], n, null, options with { Threads = 1 }, excludeSelf: false, sink, oneQuerySeen: seen);
         return new Recommendations(sink.Items, sink.Scores, ItemIds);
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using FastAls.Internals.Serving;
 
 namespace FastAls;
@@ -57,9 +56,9 @@ public static class BatchRecommender
     }
 
     /// <summary>The allow/deny mask over items (null when neither list is given).</summary>
-    internal static bool[]? BuildMask(RecommendOptions options, int items, ReadOnlySpan<int> alsoExclude = default)
+    internal static bool[]? BuildMask(RecommendOptions options, int items)
     {
-        if (options.Candidates is null && options.Exclude is null && alsoExclude.IsEmpty)
+        if (options.Candidates is null && options.Exclude is null)
         {
             return null;
         }
@@ -97,18 +96,26 @@ public static class BatchRecommender
             }
         }
 
-        for (int k = 0; k < alsoExclude.Length; k++)
-        {
-            int i = alsoExclude[k];
-            if ((uint)i >= (uint)items)
-            {
-                throw new ArgumentOutOfRangeException(nameof(alsoExclude), $"Seen item [{k}] = {i} is not an index in [0, {items}).");
-            }
+        return mask;
+    }
 
-            mask[i] = false;
+    /// <summary>
+    /// The seen items of one query, checked and sorted (a copy), for <see cref="Run"/>'s <c>oneQuerySeen</c>: a few
+    /// hundred bytes instead of a mask over the whole catalogue per call.
+    /// </summary>
+    internal static int[] SortedSeen(ReadOnlySpan<int> seenItems, int items, string paramName)
+    {
+        int[] s = seenItems.ToArray();
+        for (int k = 0; k < s.Length; k++)
+        {
+            if ((uint)s[k] >= (uint)items)
+            {
+                throw new ArgumentOutOfRangeException(paramName, $"Seen item [{k}] = {s[k]} is not an index in [0, {items}).");
+            }
         }
 
-        return mask;
+        Array.Sort(s);
+        return s;
     }
 
     /// <summary>
@@ -126,7 +133,10 @@ public static class BatchRecommender
     }
 
     // seenByQuery: row r of seen holds the seen items of users[r] (else of user index users[r]).
-    internal static void Run(IRecommendationScorer scorer, int[] users, int n, CsrMatrix? seen, RecommendOptions options, bool excludeSelf, IRecommendationSink sink, bool[]? mask = null, bool maskGiven = false, bool seenByQuery = false)
+    // oneQuerySeen: the seen items of the lone query users[0], sorted (SortedSeen), instead of a matrix.
+    // Blocks of a chunk run in parallel when the chunk has more than one; a batch of at most UserBlock queries (and
+    // every call with one thread) runs on the calling thread. Each thread reuses its own scratch (Worker) across calls.
+    internal static void Run(IRecommendationScorer scorer, int[] users, int n, CsrMatrix? seen, RecommendOptions options, bool excludeSelf, IRecommendationSink sink, bool seenByQuery = false, int[]? oneQuerySeen = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         int items = scorer.Items;
@@ -136,6 +146,11 @@ public static class BatchRecommender
             {
                 throw new ArgumentOutOfRangeException(nameof(users), $"users[{k}] = {users[k]} is not an index in [0, {scorer.Users}).");
             }
+        }
+
+        if (oneQuerySeen is not null && (users.Length != 1 || seen is not null))
+        {
+            throw new ArgumentException("The seen items of one query go with exactly one query and no seen-items matrix.", nameof(oneQuerySeen));
         }
 
         CsrMatrix? filter = null;
@@ -167,21 +182,18 @@ public static class BatchRecommender
             filter = seen;
         }
 
-        if (!maskGiven)
-        {
-            mask = BuildMask(options, items);
-        }
-
+        var seenRows = new SeenRows(filter, seenByQuery, options.FilterSeen && !excludeSelf ? oneQuerySeen : null);
+        bool[]? mask = BuildMask(options, items);
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         int blocks = (users.Length + UserBlock - 1) / UserBlock;
         int blocksPerChunk = Math.Max(1, threads * 4);
         int chunkUsers = blocksPerChunk * UserBlock;
         int slots = Math.Min(n, items);
+        int blockUsers = Math.Min(users.Length, UserBlock);
         var outItems = new int[Math.Min(users.Length, chunkUsers) * slots];
         var outScores = new float[outItems.Length];
         var outCounts = new int[Math.Min(users.Length, chunkUsers)];
-        var pool = new ConcurrentBag<Worker>();
-        var po = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        ParallelOptions? po = null;
         for (int chunkStart = 0; chunkStart < blocks; chunkStart += blocksPerChunk)
         {
             options.CancellationToken.ThrowIfCancellationRequested();
@@ -190,29 +202,31 @@ public static class BatchRecommender
             int chunkCount = Math.Min(users.Length, chunkEnd * UserBlock) - firstUser;
             void Block(int b)
             {
-                if (!pool.TryTake(out Worker? w))
+                Worker w = Worker.Rent(slots, blockUsers);
+                try
                 {
-                    w = new Worker(slots, Math.Min(users.Length, UserBlock));
+                    int start = b * UserBlock;
+                    int count = Math.Min(UserBlock, users.Length - start);
+                    int local = start - firstUser;
+                    ScoreUserBlock(scorer, users.AsSpan(start, count), start, slots, seenRows, mask, excludeSelf, w,
+                        outItems.AsSpan(local * slots, count * slots), outScores.AsSpan(local * slots, count * slots), outCounts.AsSpan(local, count));
                 }
-
-                int start = b * UserBlock;
-                int count = Math.Min(UserBlock, users.Length - start);
-                int local = start - firstUser;
-                ScoreUserBlock(scorer, users.AsSpan(start, count), seenByQuery ? start : -1, slots, filter, mask, excludeSelf, w,
-                    outItems.AsSpan(local * slots, count * slots), outScores.AsSpan(local * slots, count * slots), outCounts.AsSpan(local, count));
-                pool.Add(w);
+                finally
+                {
+                    Worker.Return(w);
+                }
             }
 
             if (chunkEnd - chunkStart == 1 || threads == 1)
             {
                 for (int b = chunkStart; b < chunkEnd; b++)
                 {
-                    Block(b); // no task machinery for a single block (single-user calls)
+                    Block(b); // on the calling thread: no task machinery for one block (single-user and small batches)
                 }
             }
             else
             {
-                Parallel.For(chunkStart, chunkEnd, po, Block);
+                Parallel.For(chunkStart, chunkEnd, po ??= new ParallelOptions { MaxDegreeOfParallelism = threads }, Block);
             }
 
             sink.Write(new RecommendationBlock(users.AsSpan(firstUser, chunkCount), slots, outCounts.AsSpan(0, chunkCount),
@@ -220,8 +234,8 @@ public static class BatchRecommender
         }
     }
 
-    // seenRowStart: -1, the seen row of a user is its index; else the seen row of users[u] is seenRowStart + u.
-    private static void ScoreUserBlock(IRecommendationScorer scorer, ReadOnlySpan<int> users, int seenRowStart, int n, CsrMatrix? seen, bool[]? mask, bool excludeSelf,
+    // start: the position of users[0] in the whole query list (the seen row of a query by position).
+    private static void ScoreUserBlock(IRecommendationScorer scorer, ReadOnlySpan<int> users, int start, int n, SeenRows seen, bool[]? mask, bool excludeSelf,
         Worker w, Span<int> outItems, Span<float> outScores, Span<int> outCounts)
     {
         int items = scorer.Items;
@@ -242,9 +256,9 @@ public static class BatchRecommender
                 for (int u = 0; u < count; u++)
                 {
                     Span<float> row = scores.Slice(u * ib, ib);
-                    if (seen is not null)
+                    if (!seen.IsEmpty)
                     {
-                        ReadOnlySpan<int> s = seen.RowIndices(seenRowStart < 0 ? users[u] : seenRowStart + u);
+                        ReadOnlySpan<int> s = seen.Of(start + u, users[u]);
                         int c = w.Cursors[u];
                         while (c < s.Length && s[c] < i0 + ib)
                         {
@@ -264,31 +278,7 @@ public static class BatchRecommender
                         row[users[u] - i0] = float.NegativeInfinity;
                     }
 
-                    TopN heap = w.Heaps[u];
-                    float th = heap.Threshold;
-                    if (mask is null)
-                    {
-                        for (int j = 0; j < row.Length; j++)
-                        {
-                            if (row[j] > th)
-                            {
-                                heap.Push(row[j], i0 + j);
-                                th = heap.Threshold;
-                            }
-                        }
-                    }
-                    else
-                    {
-                        ReadOnlySpan<bool> m = mask.AsSpan(i0, ib);
-                        for (int j = 0; j < row.Length; j++)
-                        {
-                            if (row[j] > th && m[j])
-                            {
-                                heap.Push(row[j], i0 + j);
-                                th = heap.Threshold;
-                            }
-                        }
-                    }
+                    w.Heaps[u].Offer(row, i0, mask is null ? default : mask.AsSpan(i0, ib));
                 }
             }
         }
@@ -304,23 +294,62 @@ public static class BatchRecommender
         }
     }
 
+    /// <summary>Where the seen items of a query come from: a matrix row (by user index or by position) or one sorted list.</summary>
+    private readonly struct SeenRows(CsrMatrix? matrix, bool byPosition, int[]? one)
+    {
+        public bool IsEmpty => matrix is null && one is null;
+
+        public ReadOnlySpan<int> Of(int position, int user) => one ?? matrix!.RowIndices(byPosition ? position : user);
+    }
+
+    /// <summary>
+    /// A thread's scratch for one user block: the score buffer and one top-n heap per user. Each thread keeps one and
+    /// reuses it across blocks and calls (grown when a call needs more), so a call allocates no per-block scratch.
+    /// </summary>
     private sealed class Worker
     {
-        public Worker(int n, int users)
-        {
-            Scores = new float[users * ItemBlock];
-            Heaps = new TopN[users];
-            for (int k = 0; k < Heaps.Length; k++)
-            {
-                Heaps[k] = new TopN(n);
-            }
-        }
+        [ThreadStatic]
+        private static Worker? t_free;
 
-        public float[] Scores { get; }
+        public float[] Scores { get; private set; } = [];
 
-        public TopN[] Heaps { get; }
+        public TopN[] Heaps { get; private set; } = [];
 
         public int[] Cursors { get; } = new int[UserBlock];
+
+        /// <summary>This thread's worker, ready for <paramref name="users"/> heaps of capacity <paramref name="n"/>.</summary>
+        public static Worker Rent(int n, int users)
+        {
+            Worker w = t_free ?? new Worker();
+            t_free = null; // a nested call on this thread (a scorer or sink that recommends) gets its own
+            if (w.Scores.Length < users * ItemBlock)
+            {
+                w.Scores = new float[users * ItemBlock];
+            }
+
+            if (w.Heaps.Length < users)
+            {
+                TopN[] h = w.Heaps;
+                Array.Resize(ref h, users);
+                w.Heaps = h;
+            }
+
+            for (int k = 0; k < users; k++)
+            {
+                if (w.Heaps[k] is { } heap)
+                {
+                    heap.Reset(n);
+                }
+                else
+                {
+                    w.Heaps[k] = new TopN(n);
+                }
+            }
+
+            return w;
+        }
+
+        public static void Return(Worker w) => t_free = w;
     }
 
     private sealed class ArraySink : IRecommendationSink

@@ -14,7 +14,9 @@ namespace FastAls.IO;
 /// <see cref="DefaultRowGroupRows"/> rows (or the size given to <see cref="Create"/>) is full, so memory stays
 /// bounded and readers get row groups of a useful size however few threads made the blocks. A full row group is
 /// encoded and written on a background task while the caller goes on scoring the next one (at most one group
-/// in flight, in order, so the file is the same as a sequential write). Written under a temporary name (see the
+/// in flight, in order, so the file is the same as a sequential write): the queue is bounded (one group buffering,
+/// one being written), a caller that gets a group ready before the previous one is written waits for it
+/// (backpressure), and a failed write is rethrown by the next <see cref="Write"/> or <see cref="Complete"/>. Written under a temporary name (see the
 /// README's notes on atomic writes); <see cref="Complete"/> renames it into place, disposing without completing
 /// deletes it.
 /// </summary>
@@ -92,6 +94,11 @@ public sealed class ParquetRecommendationWriter : IRecommendationSink, IDisposab
     public void Write(in RecommendationBlock block)
     {
         ObjectDisposedException.ThrowIf(_done, this);
+        if (_pending.IsFaulted)
+        {
+            _pending.GetAwaiter().GetResult(); // a failed group write stops the caller now, not a whole row group later
+        }
+
         for (int q = 0; q < block.Queries.Length; q++)
         {
             for (int r = 0; r < block.Counts[q]; r++)

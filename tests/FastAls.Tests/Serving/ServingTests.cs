@@ -135,6 +135,50 @@ public class ServingTests
         Assert.Equal([5f, 5f, 5f], sc);
     }
 
+    [Fact]
+    public void TopN_Offer_selects_what_pushing_every_score_in_order_selects()
+    {
+        // Ties, NaN, -inf, a mask, lengths that are not a vector multiple, and one TopN reused (Reset) across capacities.
+        var rng = new Random(11);
+        var reused = new TopN(1);
+        foreach (int len in new[] { 0, 1, 7, 8, 9, 33, 1024, 1031 })
+        {
+            foreach (int cap in new[] { 1, 3, 10, 64 })
+            {
+                var scores = new float[len];
+                var allowed = new bool[len];
+                for (int j = 0; j < len; j++)
+                {
+                    int r = rng.Next(20);
+                    scores[j] = r switch { 0 => float.NaN, 1 => float.NegativeInfinity, < 8 => rng.Next(4), _ => (float)rng.NextDouble() };
+                    allowed[j] = rng.Next(5) != 0;
+                }
+
+                foreach (bool masked in new[] { false, true })
+                {
+                    var want = new TopN(cap);
+                    for (int j = 0; j < len; j++)
+                    {
+                        if (!masked || allowed[j])
+                        {
+                            want.Push(scores[j], 100 + j);
+                        }
+                    }
+
+                    reused.Reset(cap);
+                    reused.Offer(scores, 100, masked ? allowed : default);
+                    var wi = new int[cap];
+                    var ws = new float[cap];
+                    var gi = new int[cap];
+                    var gs = new float[cap];
+                    Assert.Equal(want.Drain(wi, ws), reused.Drain(gi, gs));
+                    Assert.Equal(wi, gi);
+                    Assert.Equal(ws, gs);
+                }
+            }
+        }
+    }
+
     private static AlsModel Tiny()
     {
         // users: u0 = (1, 0), u1 = (0, 1), u2 = (1, 1); items: i0 = (1, 0), i1 = (2, 0), i2 = (0, 3), i3 = (1, 1)

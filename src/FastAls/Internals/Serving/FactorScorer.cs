@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using FastAls.Internals.Kernels;
 
 namespace FastAls.Internals.Serving;
@@ -73,32 +75,73 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
         ReadOnlySpan<float> ts = _targetScale is null ? default : _targetScale.AsSpan(itemStart, itemCount);
         for (int u = 0; u < users.Length; u++)
         {
-            Span<float> row = scores.Slice(u * itemCount, itemCount);
             float add = _constant + (_queryBias is null ? 0 : _queryBias[users[u]]);
-            if (_queryScale is not null)
+            Finish(scores.Slice(u * itemCount, itemCount), _queryScale is null ? null : _queryScale[users[u]], ts, add, tb);
+        }
+    }
+
+    /// <summary>
+    /// <c>row[j] = ((row[j] * qs) * ts[j] + add) + tb[j]</c>, each step only when it applies (a query scale given, add non-zero,
+    /// biases given), in one pass: every element gets the same IEEE operations in the same order as one step per pass
+    /// would give it, in vector lanes or not, so the bits do not depend on the vector width.
+    /// </summary>
+    private static void Finish(Span<float> row, float? queryScale, ReadOnlySpan<float> ts, float add, ReadOnlySpan<float> tb)
+    {
+        bool scale = queryScale.HasValue, plus = add != 0, bias = !tb.IsEmpty;
+        float qs = queryScale.GetValueOrDefault();
+        if (!scale && !plus && !bias)
+        {
+            return;
+        }
+
+        ref float r = ref MemoryMarshal.GetReference(row);
+        ref float s = ref MemoryMarshal.GetReference(ts);
+        ref float b = ref MemoryMarshal.GetReference(tb);
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> q = Vector256.Create(qs), a = Vector256.Create(add);
+            for (; j + Vector256<float>.Count <= row.Length; j += Vector256<float>.Count)
             {
-                float qs = _queryScale[users[u]];
-                for (int j = 0; j < row.Length; j++)
+                Vector256<float> x = Vector256.LoadUnsafe(ref r, (nuint)j);
+                if (scale)
                 {
-                    row[j] = row[j] * qs * ts[j];
+                    x = x * q * Vector256.LoadUnsafe(ref s, (nuint)j);
                 }
+
+                if (plus)
+                {
+                    x += a;
+                }
+
+                if (bias)
+                {
+                    x += Vector256.LoadUnsafe(ref b, (nuint)j);
+                }
+
+                x.StoreUnsafe(ref r, (nuint)j);
+            }
+        }
+
+        for (; j < row.Length; j++)
+        {
+            float x = row[j];
+            if (scale)
+            {
+                x = x * qs * ts[j];
             }
 
-            if (add != 0)
+            if (plus)
             {
-                for (int j = 0; j < row.Length; j++)
-                {
-                    row[j] += add;
-                }
+                x += add;
             }
 
-            if (!tb.IsEmpty)
+            if (bias)
             {
-                for (int j = 0; j < row.Length; j++)
-                {
-                    row[j] += tb[j];
-                }
+                x += tb[j];
             }
+
+            row[j] = x;
         }
     }
 

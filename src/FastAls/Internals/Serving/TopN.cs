@@ -1,4 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace FastAls.Internals.Serving;
 
@@ -9,8 +12,8 @@ namespace FastAls.Internals.Serving;
 /// </summary>
 internal sealed class TopN
 {
-    private readonly float[] _scores;
-    private readonly int[] _indices;
+    private float[] _scores;
+    private int[] _indices;
     private int _count;
 
     public TopN(int capacity)
@@ -20,11 +23,47 @@ internal sealed class TopN
         Capacity = capacity;
     }
 
-    public int Capacity { get; }
+    public int Capacity { get; private set; }
 
     public int Count => _count;
 
     public void Clear() => _count = 0;
+
+    /// <summary>Empties the selection and sets a new capacity, reusing the arrays when they are large enough.</summary>
+    public void Reset(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        if (_scores.Length < capacity)
+        {
+            _scores = new float[capacity];
+            _indices = new int[capacity];
+        }
+
+        Capacity = capacity;
+        _count = 0;
+    }
+
+    /// <summary>
+    /// <see cref="Push"/>es <c>(scores[j], firstIndex + j)</c> for every j, in order, that beats the threshold at its turn
+    /// and whose <c>allowed[j]</c> is true (all when <paramref name="allowed"/> is empty). The same selection as pushing
+    /// each score in turn, found with a vector comparison against the threshold (most scores of a large catalogue are
+    /// below it), so the per-score cost is a fraction of a compare.
+    /// </summary>
+    public void Offer(ReadOnlySpan<float> scores, int firstIndex, ReadOnlySpan<bool> allowed)
+    {
+        float th = Threshold;
+        int j = 0;
+        while ((j = FirstAbove(scores, j, th)) < scores.Length)
+        {
+            if (allowed.IsEmpty || allowed[j])
+            {
+                Push(scores[j], firstIndex + j);
+                th = Threshold;
+            }
+
+            j++;
+        }
+    }
 
     /// <summary>The score a candidate must beat (or tie with a lower index) once full.</summary>
     public float Threshold => _count < Capacity ? float.NegativeInfinity : _scores[0];
@@ -70,6 +109,47 @@ internal sealed class TopN
         }
 
         return n;
+    }
+
+    /// <summary>The first j >= <paramref name="from"/> with <c>scores[j] > threshold</c> (NaN never is), or the length.</summary>
+    private static int FirstAbove(ReadOnlySpan<float> scores, int from, float threshold)
+    {
+        ref float r = ref MemoryMarshal.GetReference(scores);
+        int j = from;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> t = Vector256.Create(threshold);
+            for (; j + Vector256<float>.Count <= scores.Length; j += Vector256<float>.Count)
+            {
+                uint above = Vector256.GreaterThan(Vector256.LoadUnsafe(ref r, (nuint)j), t).ExtractMostSignificantBits();
+                if (above != 0)
+                {
+                    return j + BitOperations.TrailingZeroCount(above);
+                }
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> t = Vector128.Create(threshold);
+            for (; j + Vector128<float>.Count <= scores.Length; j += Vector128<float>.Count)
+            {
+                uint above = Vector128.GreaterThan(Vector128.LoadUnsafe(ref r, (nuint)j), t).ExtractMostSignificantBits();
+                if (above != 0)
+                {
+                    return j + BitOperations.TrailingZeroCount(above);
+                }
+            }
+        }
+
+        for (; j < scores.Length; j++)
+        {
+            if (scores[j] > threshold)
+            {
+                return j;
+            }
+        }
+
+        return scores.Length;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
