@@ -35,6 +35,12 @@ internal static class Blas
         ref float b0 = ref MemoryMarshal.GetReference(block);
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
+        if (path == KernelPath.Vector256 && GroupedRows.Applies256(stride))
+        {
+            GroupedRows.RowDots256(ref b0, rows, stride, ref x0, ref y0);
+            return;
+        }
+
         for (int j = 0; j < rows; j++)
         {
             Unsafe.Add(ref y0, j) = Dot(path, ref Unsafe.Add(ref b0, (nint)j * stride), ref x0, stride);
@@ -147,6 +153,13 @@ internal static class Blas
         ref float q0 = ref MemoryMarshal.GetReference(q);
         ref float v0 = ref MemoryMarshal.GetReference(v);
         ref float y0 = ref MemoryMarshal.GetReference(y);
+        if (path == KernelPath.Vector256 && stride != 32 && GroupedRows.Applies256(stride))
+        {
+            // Every stride but 32 (whose register kernel below is as fast): eight rows at a time, same bits.
+            GroupedRows.WeightedRows256(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+            return;
+        }
+
         if (path == KernelPath.Vector512 && stride == 64)
         {
             WeightedRowsMatVec512x64(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
@@ -156,12 +169,6 @@ internal static class Blas
         if (path == KernelPath.Vector512 && stride == 32)
         {
             WeightedRowsMatVec512x32(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
-            return;
-        }
-
-        if (path == KernelPath.Vector256 && stride == 64)
-        {
-            WeightedRowsMatVec256x64(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
             return;
         }
 
@@ -233,6 +240,11 @@ internal static class Blas
         }
         else if (path == KernelPath.Vector256)
         {
+            if ((stride & 63) == 0 && GroupedRows.Applies256(stride))
+            {
+                c = GroupedRows.ColumnMatVec256(ref a0, rows, stride, ref x0, ref y0);
+            }
+
             for (; c <= stride - 32; c += 32)
             {
                 Vector256<float> s0 = Vector256<float>.Zero, s1 = Vector256<float>.Zero, s2 = Vector256<float>.Zero, s3 = Vector256<float>.Zero;
@@ -320,48 +332,6 @@ internal static class Blas
 
         y_0.StoreUnsafe(ref y0);
         y_1.StoreUnsafe(ref y0, 16);
-    }
-
-    private static void WeightedRowsMatVec256x64(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
-    {
-        Vector256<float> v_0 = Vector256.LoadUnsafe(ref v0), v_1 = Vector256.LoadUnsafe(ref v0, 8), v_2 = Vector256.LoadUnsafe(ref v0, 16), v_3 = Vector256.LoadUnsafe(ref v0, 24);
-        Vector256<float> v_4 = Vector256.LoadUnsafe(ref v0, 32), v_5 = Vector256.LoadUnsafe(ref v0, 40), v_6 = Vector256.LoadUnsafe(ref v0, 48), v_7 = Vector256.LoadUnsafe(ref v0, 56);
-        Vector256<float> y_0 = Vector256.LoadUnsafe(ref y0), y_1 = Vector256.LoadUnsafe(ref y0, 8), y_2 = Vector256.LoadUnsafe(ref y0, 16), y_3 = Vector256.LoadUnsafe(ref y0, 24);
-        Vector256<float> y_4 = Vector256.LoadUnsafe(ref y0, 32), y_5 = Vector256.LoadUnsafe(ref y0, 40), y_6 = Vector256.LoadUnsafe(ref y0, 48), y_7 = Vector256.LoadUnsafe(ref y0, 56);
-        for (int j = 0; j < rows; j++)
-        {
-            ref float r = ref Unsafe.Add(ref b0, (nint)j * 64);
-            Vector256<float> u0 = Vector256.LoadUnsafe(ref r), u1 = Vector256.LoadUnsafe(ref r, 8), u2 = Vector256.LoadUnsafe(ref r, 16), u3 = Vector256.LoadUnsafe(ref r, 24);
-            Vector256<float> u4 = Vector256.LoadUnsafe(ref r, 32), u5 = Vector256.LoadUnsafe(ref r, 40), u6 = Vector256.LoadUnsafe(ref r, 48), u7 = Vector256.LoadUnsafe(ref r, 56);
-
-            // Same order as Dot: accumulator a0 takes the even 8-float blocks, a1 the odd ones.
-            Vector256<float> a0 = Vector256.FusedMultiplyAdd(u0, v_0, Vector256<float>.Zero);
-            Vector256<float> a1 = Vector256.FusedMultiplyAdd(u1, v_1, Vector256<float>.Zero);
-            a0 = Vector256.FusedMultiplyAdd(u2, v_2, a0);
-            a1 = Vector256.FusedMultiplyAdd(u3, v_3, a1);
-            a0 = Vector256.FusedMultiplyAdd(u4, v_4, a0);
-            a1 = Vector256.FusedMultiplyAdd(u5, v_5, a1);
-            a0 = Vector256.FusedMultiplyAdd(u6, v_6, a0);
-            a1 = Vector256.FusedMultiplyAdd(u7, v_7, a1);
-            Vector256<float> t = Vector256.Create(Coefficient(Vector256.Sum(a0 + a1), ref w0, ref q0, residual, j));
-            y_0 = Vector256.FusedMultiplyAdd(t, u0, y_0);
-            y_1 = Vector256.FusedMultiplyAdd(t, u1, y_1);
-            y_2 = Vector256.FusedMultiplyAdd(t, u2, y_2);
-            y_3 = Vector256.FusedMultiplyAdd(t, u3, y_3);
-            y_4 = Vector256.FusedMultiplyAdd(t, u4, y_4);
-            y_5 = Vector256.FusedMultiplyAdd(t, u5, y_5);
-            y_6 = Vector256.FusedMultiplyAdd(t, u6, y_6);
-            y_7 = Vector256.FusedMultiplyAdd(t, u7, y_7);
-        }
-
-        y_0.StoreUnsafe(ref y0);
-        y_1.StoreUnsafe(ref y0, 8);
-        y_2.StoreUnsafe(ref y0, 16);
-        y_3.StoreUnsafe(ref y0, 24);
-        y_4.StoreUnsafe(ref y0, 32);
-        y_5.StoreUnsafe(ref y0, 40);
-        y_6.StoreUnsafe(ref y0, 48);
-        y_7.StoreUnsafe(ref y0, 56);
     }
 
     private static void WeightedRowsMatVec256x32(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)

@@ -1,0 +1,247 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace FastAls.Internals.Kernels;
+
+/// <summary>
+/// The CG neighbour pass (<see cref="Blas.WeightedRowsMatVec"/>, <see cref="Blas.WeightedRowsResidual"/>), the
+/// loss pass's <see cref="Blas.RowDots"/> and the Gram mat-vec (<see cref="Blas.ColumnMatVec"/>) taken eight
+/// neighbour rows at a time on the Vector256 path, for any stride that is a multiple of 16 (the biased strides
+/// 48, 80, 144 included), with the same bits as the row-by-row kernels.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Row by row, every neighbour pays a horizontal sum (its dot product) whose latency the next step waits on, and,
+/// for the strides without a register kernel, a load and a store of the output per vector of columns. Here the
+/// eight rows' dot products are formed side by side (eight independent FMA chains, the shared vector loaded once
+/// for four rows) and reduced together into one vector of eight dots by a transpose-and-add tree; the eight
+/// coefficients are then applied to the output in register blocks of 64 columns (eight independent FMA chains).
+/// </para>
+/// <para>
+/// Bits: each dot keeps <see cref="Blas.Dot(KernelPath, ReadOnlySpan{float}, ReadOnlySpan{float})"/>'s order (two accumulators over 16-float steps starting from zero,
+/// added, then the eight lanes summed as <c>((e0 + e1) + (e2 + e3)) + ((e4 + e5) + (e6 + e7))</c>, the order of
+/// <see cref="Vector256.Sum{T}(Vector256{T})"/>); the coefficient is <c>dot * w</c> or <c>q - dot * w</c> with
+/// the same roundings; each output entry receives the rows' FMAs in row order, as <see cref="Blas.Axpy(KernelPath, float, ReadOnlySpan{float}, Span{float})"/>
+/// row by row gives them. The kernel tests check this bitwise against the row-by-row kernels.
+/// </para>
+/// </remarks>
+internal static class GroupedRows
+{
+    /// <summary>Rows per group (one per lane of the reduced dot vector).</summary>
+    internal const int Group = 8;
+
+    /// <summary>True when the Vector256 grouped kernels apply to <paramref name="stride"/> on this machine.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Applies256(int stride) => Avx.IsSupported && Fma.IsSupported && (stride & 15) == 0 && stride > 0;
+
+    /// <summary>
+    /// <c>y[0..stride) += sum_j t_j * block[j, :]</c> with <c>t_j = wt[j] * (block[j, :] . v)</c>, or
+    /// <c>q[j] - wt[j] * (block[j, :] . v)</c> when <paramref name="residual"/>.
+    /// </summary>
+    public static void WeightedRows256(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    {
+        int j = 0;
+        for (; j <= rows - Group; j += Group)
+        {
+            ref float g = ref Unsafe.Add(ref b0, (nint)j * stride);
+            Vector256<float> t = Dots8(ref g, stride, ref v0) * Vector256.LoadUnsafe(ref w0, (nuint)j);
+            if (residual)
+            {
+                t = Vector256.LoadUnsafe(ref q0, (nuint)j) - t;
+            }
+
+            Accumulate8(ref g, stride, t, ref y0);
+        }
+
+        for (; j < rows; j++)
+        {
+            ref float row = ref Unsafe.Add(ref b0, (nint)j * stride);
+            float t = Blas.Dot(KernelPath.Vector256, ref row, ref v0, stride) * Unsafe.Add(ref w0, j);
+            if (residual)
+            {
+                t = Unsafe.Add(ref q0, j) - t;
+            }
+
+            Blas.Axpy(KernelPath.Vector256, t, ref row, ref y0, stride);
+        }
+    }
+
+    /// <summary><c>y[j] = block[j, :] . x</c> for <paramref name="rows"/> rows (the bits of <see cref="Blas.Dot(KernelPath, ReadOnlySpan{float}, ReadOnlySpan{float})"/> per row).</summary>
+    public static void RowDots256(ref float b0, int rows, int stride, ref float x0, ref float y0)
+    {
+        int j = 0;
+        for (; j <= rows - Group; j += Group)
+        {
+            Dots8(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
+        }
+
+        for (; j < rows; j++)
+        {
+            Unsafe.Add(ref y0, j) = Blas.Dot(KernelPath.Vector256, ref Unsafe.Add(ref b0, (nint)j * stride), ref x0, stride);
+        }
+    }
+
+    /// <summary>
+    /// <c>y[0..stride) = sum_{i &lt; rows} x[i] * a[i, 0..stride)</c> (see <see cref="Blas.ColumnMatVec"/>): eight
+    /// accumulators per block of 64 columns, so that the FMA units are not waiting on one chain's latency. Each
+    /// output entry is the same FMA chain as in the four-accumulator loop.
+    /// </summary>
+    /// <returns>The first column not computed (a multiple of 64; the caller finishes the rest).</returns>
+    public static int ColumnMatVec256(ref float a0, int rows, int stride, ref float x0, ref float y0)
+    {
+        int c = 0;
+        for (; c <= stride - 64; c += 64)
+        {
+            Vector256<float> s0 = Vector256<float>.Zero, s1 = Vector256<float>.Zero, s2 = Vector256<float>.Zero, s3 = Vector256<float>.Zero;
+            Vector256<float> s4 = Vector256<float>.Zero, s5 = Vector256<float>.Zero, s6 = Vector256<float>.Zero, s7 = Vector256<float>.Zero;
+            for (int i = 0; i < rows; i++)
+            {
+                ref float r = ref Unsafe.Add(ref a0, ((nint)i * stride) + c);
+                Vector256<float> xi = Vector256.Create(Unsafe.Add(ref x0, i));
+                s0 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref r), s0);
+                s1 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref r, 8), s1);
+                s2 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref r, 16), s2);
+                s3 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref r, 24), s3);
+                s4 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref r, 32), s4);
+                s5 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref r, 40), s5);
+                s6 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref r, 48), s6);
+                s7 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref r, 56), s7);
+            }
+
+            ref float yc = ref Unsafe.Add(ref y0, c);
+            s0.StoreUnsafe(ref yc);
+            s1.StoreUnsafe(ref yc, 8);
+            s2.StoreUnsafe(ref yc, 16);
+            s3.StoreUnsafe(ref yc, 24);
+            s4.StoreUnsafe(ref yc, 32);
+            s5.StoreUnsafe(ref yc, 40);
+            s6.StoreUnsafe(ref yc, 48);
+            s7.StoreUnsafe(ref yc, 56);
+        }
+
+        return c;
+    }
+
+    /// <summary>The dot products of eight consecutive rows with <paramref name="v"/>, lane j for row j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Dots8(ref float g, int stride, ref float v)
+    {
+        Dots4(ref g, stride, ref v, out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3);
+        Dots4(ref Unsafe.Add(ref g, (nint)4 * stride), stride, ref v, out Vector256<float> p4, out Vector256<float> p5, out Vector256<float> p6, out Vector256<float> p7);
+
+        // Lane-pair sums, then quad sums, then the two 128-bit halves: ((e0+e1)+(e2+e3)) + ((e4+e5)+(e6+e7)) per row.
+        Vector256<float> q0 = Avx.HorizontalAdd(Avx.HorizontalAdd(p0, p1), Avx.HorizontalAdd(p2, p3));
+        Vector256<float> q1 = Avx.HorizontalAdd(Avx.HorizontalAdd(p4, p5), Avx.HorizontalAdd(p6, p7));
+        return Avx.Permute2x128(q0, q1, 0x20) + Avx.Permute2x128(q0, q1, 0x31);
+    }
+
+    /// <summary>
+    /// For four consecutive rows, the vector <c>a0 + a1</c> of <see cref="Blas.Dot(KernelPath, ReadOnlySpan{float}, ReadOnlySpan{float})"/> (a0 over the even 8-float
+    /// steps, a1 over the odd ones, both from zero) before its horizontal sum.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dots4(ref float g, int stride, ref float v, out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3)
+    {
+        ref float r0 = ref g;
+        ref float r1 = ref Unsafe.Add(ref g, stride);
+        ref float r2 = ref Unsafe.Add(ref g, (nint)2 * stride);
+        ref float r3 = ref Unsafe.Add(ref g, (nint)3 * stride);
+        Vector256<float> a00 = Vector256<float>.Zero, a01 = Vector256<float>.Zero, a10 = Vector256<float>.Zero, a11 = Vector256<float>.Zero;
+        Vector256<float> a20 = Vector256<float>.Zero, a21 = Vector256<float>.Zero, a30 = Vector256<float>.Zero, a31 = Vector256<float>.Zero;
+        for (nuint i = 0; i < (nuint)stride; i += 16)
+        {
+            Vector256<float> v0 = Vector256.LoadUnsafe(ref v, i), v1 = Vector256.LoadUnsafe(ref v, i + 8);
+            a00 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, i), v0, a00);
+            a01 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, i + 8), v1, a01);
+            a10 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, i), v0, a10);
+            a11 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, i + 8), v1, a11);
+            a20 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r2, i), v0, a20);
+            a21 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r2, i + 8), v1, a21);
+            a30 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r3, i), v0, a30);
+            a31 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r3, i + 8), v1, a31);
+        }
+
+        p0 = a00 + a01;
+        p1 = a10 + a11;
+        p2 = a20 + a21;
+        p3 = a30 + a31;
+    }
+
+    /// <summary><c>y[0..stride) += sum_{j &lt; 8} t_j * g[j, :]</c>, rows in order for every output entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate8(ref float g, int stride, Vector256<float> t, ref float y)
+    {
+        // Through memory: each coefficient is then one broadcast load instead of a shuffle.
+        ref float t0 = ref Unsafe.As<Vector256<float>, float>(ref t);
+        nint s = stride;
+        int c = 0;
+        for (; c <= stride - 64; c += 64)
+        {
+            ref float yc = ref Unsafe.Add(ref y, c);
+            Vector256<float> y_0 = Vector256.LoadUnsafe(ref yc), y_1 = Vector256.LoadUnsafe(ref yc, 8), y_2 = Vector256.LoadUnsafe(ref yc, 16), y_3 = Vector256.LoadUnsafe(ref yc, 24);
+            Vector256<float> y_4 = Vector256.LoadUnsafe(ref yc, 32), y_5 = Vector256.LoadUnsafe(ref yc, 40), y_6 = Vector256.LoadUnsafe(ref yc, 48), y_7 = Vector256.LoadUnsafe(ref yc, 56);
+            ref float r = ref Unsafe.Add(ref g, c);
+            for (int j = 0; j < Group; j++)
+            {
+                Vector256<float> tj = Vector256.Create(Unsafe.Add(ref t0, j));
+                ref float rj = ref Unsafe.Add(ref r, j * s);
+                y_0 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj), y_0);
+                y_1 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 8), y_1);
+                y_2 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 16), y_2);
+                y_3 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 24), y_3);
+                y_4 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 32), y_4);
+                y_5 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 40), y_5);
+                y_6 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 48), y_6);
+                y_7 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 56), y_7);
+            }
+
+            y_0.StoreUnsafe(ref yc);
+            y_1.StoreUnsafe(ref yc, 8);
+            y_2.StoreUnsafe(ref yc, 16);
+            y_3.StoreUnsafe(ref yc, 24);
+            y_4.StoreUnsafe(ref yc, 32);
+            y_5.StoreUnsafe(ref yc, 40);
+            y_6.StoreUnsafe(ref yc, 48);
+            y_7.StoreUnsafe(ref yc, 56);
+        }
+
+        for (; c <= stride - 32; c += 32)
+        {
+            ref float yc = ref Unsafe.Add(ref y, c);
+            Vector256<float> y_0 = Vector256.LoadUnsafe(ref yc), y_1 = Vector256.LoadUnsafe(ref yc, 8), y_2 = Vector256.LoadUnsafe(ref yc, 16), y_3 = Vector256.LoadUnsafe(ref yc, 24);
+            ref float r = ref Unsafe.Add(ref g, c);
+            for (int j = 0; j < Group; j++)
+            {
+                Vector256<float> tj = Vector256.Create(Unsafe.Add(ref t0, j));
+                ref float rj = ref Unsafe.Add(ref r, j * s);
+                y_0 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj), y_0);
+                y_1 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 8), y_1);
+                y_2 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 16), y_2);
+                y_3 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 24), y_3);
+            }
+
+            y_0.StoreUnsafe(ref yc);
+            y_1.StoreUnsafe(ref yc, 8);
+            y_2.StoreUnsafe(ref yc, 16);
+            y_3.StoreUnsafe(ref yc, 24);
+        }
+
+        for (; c < stride; c += 16)
+        {
+            ref float yc = ref Unsafe.Add(ref y, c);
+            Vector256<float> y_0 = Vector256.LoadUnsafe(ref yc), y_1 = Vector256.LoadUnsafe(ref yc, 8);
+            ref float r = ref Unsafe.Add(ref g, c);
+            for (int j = 0; j < Group; j++)
+            {
+                Vector256<float> tj = Vector256.Create(Unsafe.Add(ref t0, j));
+                ref float rj = ref Unsafe.Add(ref r, j * s);
+                y_0 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj), y_0);
+                y_1 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 8), y_1);
+            }
+
+            y_0.StoreUnsafe(ref yc);
+            y_1.StoreUnsafe(ref yc, 8);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Tests.Engine;
+
+/// <summary>
+/// The grouped neighbour kernels (eight rows at a time) against the row-by-row ones: each row's dot as
+/// <see cref="Blas.Dot(KernelPath, ReadOnlySpan{float}, ReadOnlySpan{float})"/> gives it, its update as scalar fused multiply-adds in row order (plain multiply-adds on
+/// the scalar path). They must give the same bits on every path, for every stride and for row counts on both
+/// sides of the group size.
+/// </summary>
+public class GroupedRowsTests
+{
+    public static TheoryData<KernelPath> Paths() => EngineTestData.Paths();
+
+    private static readonly int[] s_strides = [16, 32, 48, 64, 80, 96, 128, 144];
+    private static readonly int[] s_rows = [0, 1, 7, 8, 9, 16, 23, 37];
+
+    private static float[] RandomArray(Random rng, int n)
+    {
+        var a = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            a[i] = (float)((rng.NextDouble() * 2) - 1) * (rng.Next(4) == 0 ? 1000f : 1f);
+        }
+
+        return a;
+    }
+
+    private static float RowDot(KernelPath path, float[] block, int row, int w, float[] x) => Blas.Dot(path, block.AsSpan(row * w, w), x);
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void RowDots_EqualRowByRowDot_Bitwise(KernelPath path)
+    {
+        var rng = new Random(42);
+        foreach (int w in s_strides)
+        {
+            foreach (int rows in s_rows)
+            {
+                float[] block = RandomArray(rng, rows * w), x = RandomArray(rng, w);
+                float[] got = new float[rows];
+                Blas.RowDots(path, block, rows, w, x, got);
+                for (int j = 0; j < rows; j++)
+                {
+                    Assert.Equal(RowDot(path, block, j, w, x), got[j]);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void WeightedRows_EqualRowByRowDotAndAxpy_Bitwise(KernelPath path)
+    {
+        var rng = new Random(43);
+        foreach (int w in s_strides)
+        {
+            foreach (int rows in s_rows)
+            {
+                float[] block = RandomArray(rng, rows * w), v = RandomArray(rng, w), wt = RandomArray(rng, rows), q = RandomArray(rng, rows), y = RandomArray(rng, w);
+                foreach (bool residual in new[] { false, true })
+                {
+                    float[] expected = (float[])y.Clone();
+                    for (int j = 0; j < rows; j++)
+                    {
+                        float t = RowDot(path, block, j, w, v) * wt[j];
+                        if (residual)
+                        {
+                            t = q[j] - t;
+                        }
+
+                        for (int c = 0; c < w; c++)
+                        {
+                            expected[c] = path == KernelPath.Scalar ? expected[c] + (t * block[(j * w) + c]) : MathF.FusedMultiplyAdd(t, block[(j * w) + c], expected[c]);
+                        }
+                    }
+
+                    float[] got = (float[])y.Clone();
+                    if (residual)
+                    {
+                        Blas.WeightedRowsResidual(path, block, rows, w, wt, q, v, got);
+                    }
+                    else
+                    {
+                        Blas.WeightedRowsMatVec(path, block, rows, w, wt, v, got);
+                    }
+
+                    Assert.True(expected.AsSpan().SequenceEqual(got), $"w={w} rows={rows} residual={residual}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ColumnMatVec_EqualsOneFmaChainPerColumn_Bitwise(KernelPath path)
+    {
+        var rng = new Random(44);
+        foreach (int w in s_strides)
+        {
+            foreach (int rows in new[] { 1, w - 3, w })
+            {
+                float[] a = RandomArray(rng, w * w), x = RandomArray(rng, rows), y = new float[w];
+                Blas.ColumnMatVec(path, a, rows, w, x, y);
+                for (int c = 0; c < w; c++)
+                {
+                    float s = 0f;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        s = path == KernelPath.Scalar ? s + (x[i] * a[(i * w) + c]) : MathF.FusedMultiplyAdd(x[i], a[(i * w) + c], s);
+                    }
+
+                    Assert.Equal(s, y[c]);
+                }
+            }
+        }
+    }
+}
