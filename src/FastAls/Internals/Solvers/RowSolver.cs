@@ -460,10 +460,7 @@ internal static class RowSolver
             Blas.Axpy(path, -alpha, ap, r);
             float rrNew = Blas.Dot(path, r, r);
             float beta = rrNew / rr;
-            for (int i = 0; i < w; i++)
-            {
-                p[i] = r[i] + beta * p[i];
-            }
+            CgVectors.Direction(p, r, beta, w);
 
             rr = rrNew;
         }
@@ -488,11 +485,7 @@ internal static class RowSolver
             r.Clear();
         }
 
-        float[]? h0 = c.H0;
-        for (int i = 0; i < d; i++)
-        {
-            r[i] = (h0 is null ? 0f : h0[i]) - r[i] - (lambda * v[i]);
-        }
+        CgVectors.StartResidual(r, c.H0, v, lambda, d);
 
         for (int s = 0; s < n; s += ws.Capacity)
         {
@@ -524,10 +517,7 @@ internal static class RowSolver
             y.Clear();
         }
 
-        for (int i = 0; i < d; i++)
-        {
-            y[i] += lambda * v[i];
-        }
+        CgVectors.AddShift(y, v, lambda, d);
 
         for (int s = 0; s < n; s += ws.Capacity)
         {
