@@ -8,7 +8,9 @@ namespace FastAls.Internals.Kernels;
 /// The CG neighbour pass (<see cref="Blas.WeightedRowsMatVec"/>, <see cref="Blas.WeightedRowsResidual"/>), the
 /// loss pass's <see cref="Blas.RowDots"/> and the Gram mat-vec (<see cref="Blas.ColumnMatVec"/>) taken eight
 /// neighbour rows at a time on the Vector256 path, for any stride that is a multiple of 16 (the biased strides
-/// 48, 80, 144 included), with the same bits as the row-by-row kernels.
+/// 48, 80, 144 included), with the same bits as the row-by-row kernels. The Vector512 path gets the neighbour pass
+/// and the Gram mat-vec (<see cref="WeightedRows512"/>, <see cref="ColumnMatVec512"/>) for the strides its register
+/// kernels do not cover, with the per-row horizontal sums kept.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -121,6 +123,193 @@ internal static class GroupedRows
         }
 
         return c;
+    }
+
+    /// <summary>
+    /// The Vector512 form of <see cref="WeightedRows256"/> for any stride that is a multiple of 16: eight rows' dot
+    /// products side by side (each in <see cref="Blas.Dot(KernelPath, ReadOnlySpan{float}, ReadOnlySpan{float})"/>'s
+    /// Vector512 order, summed by <see cref="Vector512.Sum{T}(Vector512{T})"/> as there), then the eight coefficients
+    /// applied to the output in register blocks of up to 128 columns, rows in order.
+    /// </summary>
+    public static void WeightedRows512(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    {
+        Vector256<float> t = default;
+        ref float t0 = ref Unsafe.As<Vector256<float>, float>(ref t);
+        int j = 0;
+        for (; j <= rows - Group; j += Group)
+        {
+            ref float g = ref Unsafe.Add(ref b0, (nint)j * stride);
+            Dots4x512(ref g, stride, ref v0, ref t0);
+            Dots4x512(ref Unsafe.Add(ref g, (nint)4 * stride), stride, ref v0, ref Unsafe.Add(ref t0, 4));
+            for (int l = 0; l < Group; l++)
+            {
+                float c = Unsafe.Add(ref t0, l) * Unsafe.Add(ref w0, j + l);
+                Unsafe.Add(ref t0, l) = residual ? Unsafe.Add(ref q0, j + l) - c : c;
+            }
+
+            Accumulate8x512(ref g, stride, ref t0, ref y0);
+        }
+
+        for (; j < rows; j++)
+        {
+            ref float row = ref Unsafe.Add(ref b0, (nint)j * stride);
+            float c = Blas.Dot(KernelPath.Vector512, ref row, ref v0, stride) * Unsafe.Add(ref w0, j);
+            Blas.Axpy(KernelPath.Vector512, residual ? Unsafe.Add(ref q0, j) - c : c, ref row, ref y0, stride);
+        }
+    }
+
+    /// <summary>
+    /// <c>y[0..stride) = sum_{i &lt; rows} x[i] * a[i, 0..stride)</c> on the Vector512 path with eight accumulators per
+    /// block of 128 columns (each output entry the same FMA chain as in the four-accumulator loop).
+    /// </summary>
+    /// <returns>The first column not computed (a multiple of 128; the caller finishes the rest).</returns>
+    public static int ColumnMatVec512(ref float a0, int rows, int stride, ref float x0, ref float y0)
+    {
+        int c = 0;
+        for (; c <= stride - 128; c += 128)
+        {
+            Vector512<float> s0 = Vector512<float>.Zero, s1 = Vector512<float>.Zero, s2 = Vector512<float>.Zero, s3 = Vector512<float>.Zero;
+            Vector512<float> s4 = Vector512<float>.Zero, s5 = Vector512<float>.Zero, s6 = Vector512<float>.Zero, s7 = Vector512<float>.Zero;
+            for (int i = 0; i < rows; i++)
+            {
+                ref float r = ref Unsafe.Add(ref a0, ((nint)i * stride) + c);
+                Vector512<float> xi = Vector512.Create(Unsafe.Add(ref x0, i));
+                s0 = Vector512.FusedMultiplyAdd(xi, Vector512.LoadUnsafe(ref r), s0);
+                s1 = Vector512.FusedMultiplyAdd(xi, Vector512.LoadUnsafe(ref r, 16), s1);
+                s2 = Vector512.FusedMultiplyAdd(xi, Vector512.LoadUnsafe(ref r, 32), s2);
+                s3 = Vector512.FusedMultiplyAdd(xi, Vector512.LoadUnsafe(ref r, 48), s3);
+                s4 = Vector512.FusedMultiplyAdd(xi, Vector512.LoadUnsafe(ref r, 64), s4);
+                s5 = Vector512.FusedMultiplyAdd(xi, Vector512.LoadUnsafe(ref r, 80), s5);
+                s6 = Vector512.FusedMultiplyAdd(xi, Vector512.LoadUnsafe(ref r, 96), s6);
+                s7 = Vector512.FusedMultiplyAdd(xi, Vector512.LoadUnsafe(ref r, 112), s7);
+            }
+
+            ref float yc = ref Unsafe.Add(ref y0, c);
+            s0.StoreUnsafe(ref yc);
+            s1.StoreUnsafe(ref yc, 16);
+            s2.StoreUnsafe(ref yc, 32);
+            s3.StoreUnsafe(ref yc, 48);
+            s4.StoreUnsafe(ref yc, 64);
+            s5.StoreUnsafe(ref yc, 80);
+            s6.StoreUnsafe(ref yc, 96);
+            s7.StoreUnsafe(ref yc, 112);
+        }
+
+        return c;
+    }
+
+    /// <summary>
+    /// <c>d[r] = Blas.Dot(Vector512, row r, v)</c> for four consecutive rows, bit for bit: two accumulators over
+    /// 32-float steps from zero, a last 16-float step into the first, then <c>Vector512.Sum(a0 + a1)</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dots4x512(ref float g, int stride, ref float v, ref float d)
+    {
+        ref float r0 = ref g;
+        ref float r1 = ref Unsafe.Add(ref g, stride);
+        ref float r2 = ref Unsafe.Add(ref g, (nint)2 * stride);
+        ref float r3 = ref Unsafe.Add(ref g, (nint)3 * stride);
+        Vector512<float> a00 = Vector512<float>.Zero, a01 = Vector512<float>.Zero, a10 = Vector512<float>.Zero, a11 = Vector512<float>.Zero;
+        Vector512<float> a20 = Vector512<float>.Zero, a21 = Vector512<float>.Zero, a30 = Vector512<float>.Zero, a31 = Vector512<float>.Zero;
+        nuint i = 0, n = (nuint)stride;
+        for (; i + 32 <= n; i += 32)
+        {
+            Vector512<float> v0 = Vector512.LoadUnsafe(ref v, i), v1 = Vector512.LoadUnsafe(ref v, i + 16);
+            a00 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r0, i), v0, a00);
+            a01 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r0, i + 16), v1, a01);
+            a10 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r1, i), v0, a10);
+            a11 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r1, i + 16), v1, a11);
+            a20 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r2, i), v0, a20);
+            a21 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r2, i + 16), v1, a21);
+            a30 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r3, i), v0, a30);
+            a31 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r3, i + 16), v1, a31);
+        }
+
+        if (i < n)
+        {
+            // stride is a multiple of 16: one 16-float step remains at most.
+            Vector512<float> v0 = Vector512.LoadUnsafe(ref v, i);
+            a00 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r0, i), v0, a00);
+            a10 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r1, i), v0, a10);
+            a20 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r2, i), v0, a20);
+            a30 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r3, i), v0, a30);
+        }
+
+        d = Vector512.Sum(a00 + a01);
+        Unsafe.Add(ref d, 1) = Vector512.Sum(a10 + a11);
+        Unsafe.Add(ref d, 2) = Vector512.Sum(a20 + a21);
+        Unsafe.Add(ref d, 3) = Vector512.Sum(a30 + a31);
+    }
+
+    /// <summary><c>y[0..stride) += sum_{j &lt; 8} t[j] * g[j, :]</c> on the Vector512 path, rows in order for every output entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate8x512(ref float g, int stride, ref float t, ref float y)
+    {
+        nint s = stride;
+        int c = 0;
+        for (; c <= stride - 128; c += 128)
+        {
+            ref float yc = ref Unsafe.Add(ref y, c);
+            Vector512<float> y_0 = Vector512.LoadUnsafe(ref yc), y_1 = Vector512.LoadUnsafe(ref yc, 16), y_2 = Vector512.LoadUnsafe(ref yc, 32), y_3 = Vector512.LoadUnsafe(ref yc, 48);
+            Vector512<float> y_4 = Vector512.LoadUnsafe(ref yc, 64), y_5 = Vector512.LoadUnsafe(ref yc, 80), y_6 = Vector512.LoadUnsafe(ref yc, 96), y_7 = Vector512.LoadUnsafe(ref yc, 112);
+            ref float r = ref Unsafe.Add(ref g, c);
+            for (int j = 0; j < Group; j++)
+            {
+                Vector512<float> tj = Vector512.Create(Unsafe.Add(ref t, j));
+                ref float rj = ref Unsafe.Add(ref r, j * s);
+                y_0 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj), y_0);
+                y_1 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 16), y_1);
+                y_2 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 32), y_2);
+                y_3 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 48), y_3);
+                y_4 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 64), y_4);
+                y_5 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 80), y_5);
+                y_6 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 96), y_6);
+                y_7 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 112), y_7);
+            }
+
+            y_0.StoreUnsafe(ref yc);
+            y_1.StoreUnsafe(ref yc, 16);
+            y_2.StoreUnsafe(ref yc, 32);
+            y_3.StoreUnsafe(ref yc, 48);
+            y_4.StoreUnsafe(ref yc, 64);
+            y_5.StoreUnsafe(ref yc, 80);
+            y_6.StoreUnsafe(ref yc, 96);
+            y_7.StoreUnsafe(ref yc, 112);
+        }
+
+        for (; c <= stride - 64; c += 64)
+        {
+            ref float yc = ref Unsafe.Add(ref y, c);
+            Vector512<float> y_0 = Vector512.LoadUnsafe(ref yc), y_1 = Vector512.LoadUnsafe(ref yc, 16), y_2 = Vector512.LoadUnsafe(ref yc, 32), y_3 = Vector512.LoadUnsafe(ref yc, 48);
+            ref float r = ref Unsafe.Add(ref g, c);
+            for (int j = 0; j < Group; j++)
+            {
+                Vector512<float> tj = Vector512.Create(Unsafe.Add(ref t, j));
+                ref float rj = ref Unsafe.Add(ref r, j * s);
+                y_0 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj), y_0);
+                y_1 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 16), y_1);
+                y_2 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 32), y_2);
+                y_3 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 48), y_3);
+            }
+
+            y_0.StoreUnsafe(ref yc);
+            y_1.StoreUnsafe(ref yc, 16);
+            y_2.StoreUnsafe(ref yc, 32);
+            y_3.StoreUnsafe(ref yc, 48);
+        }
+
+        for (; c < stride; c += 16)
+        {
+            ref float yc = ref Unsafe.Add(ref y, c);
+            Vector512<float> y_0 = Vector512.LoadUnsafe(ref yc);
+            ref float r = ref Unsafe.Add(ref g, c);
+            for (int j = 0; j < Group; j++)
+            {
+                y_0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref t, j)), Vector512.LoadUnsafe(ref Unsafe.Add(ref r, j * s)), y_0);
+            }
+
+            y_0.StoreUnsafe(ref yc);
+        }
     }
 
     /// <summary>The dot products of eight consecutive rows with <paramref name="v"/>, lane j for row j.</summary>
