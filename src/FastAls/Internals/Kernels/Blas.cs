@@ -18,7 +18,7 @@ namespace FastAls.Internals.Kernels;
 /// the lanes and adds the scalar tail in order; the scalar path sums in index order. That order is fixed by
 /// this code, not by a library version or the hardware a library picks at run time, and it never depends on
 /// how rows are split over threads. So training gives bit-identical factors for any thread count and on every
-/// run, the fused micro-kernels (<see cref="WeightedRows256"/>, <see cref="WeightedRows512"/>) can promise the
+/// run, the fused micro-kernels (<see cref="WeightedRows256"/>, <see cref="WeightedRows512"/>, <see cref="GroupedRows"/>) can promise the
 /// bits of the plain loops, and the checked-in reference files pin each path exactly.
 /// <c>TensorPrimitives.Dot</c> promises none of that: its accumulator layout is an implementation detail
 /// that may change between releases and with the vector width it chooses.
@@ -53,7 +53,9 @@ internal static class Blas
         ref float b0 = ref MemoryMarshal.GetReference(block);
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
-        for (int j = 0; j < rows; j++)
+
+        // Groups of rows reduced together where the path has such a kernel (same bits as row by row); the rest one by one.
+        for (int j = TIsa.RowDots(ref b0, rows, stride, ref x0, ref y0); j < rows; j++)
         {
             Unsafe.Add(ref y0, j) = TIsa.Dot(ref Unsafe.Add(ref b0, (nint)j * stride), ref x0, stride);
         }

@@ -11,8 +11,8 @@ namespace FastAls.Internals.Kernels;
 /// type parameter <c>TIsa : struct, IIsa</c>, so the JIT compiles one specialized copy per path and no loop
 /// branches on the path at run time. The members are the primitives whose code differs by width: the BLAS-1
 /// loops (one width-generic body in <see cref="VectorBlas{TOps, TVec}"/>) and the register-blocked
-/// micro-kernels whose blocking really differs (<see cref="WeightedRows256"/>, <see cref="Syrk512"/>,
-/// <see cref="ScorePacked256"/>, ...). <see cref="KernelSet.For"/> turns the run-time choice
+/// micro-kernels whose blocking really differs (<see cref="WeightedRows256"/>, <see cref="GroupedRows"/>,
+/// <see cref="Syrk512"/>, <see cref="ScorePacked256"/>, ...). <see cref="KernelSet.For"/> turns the run-time choice
 /// (<see cref="KernelIsa.Active"/>) into one of these types, once.
 /// </summary>
 internal interface IIsa
@@ -45,11 +45,26 @@ internal interface IIsa
     /// <summary>Copies one padded factor row (<paramref name="n"/> a multiple of 16).</summary>
     static abstract void CopyRow(ref float src, ref float dst, int n);
 
+    /// <summary><c>y[0..n) = x[0..n) + b y[0..n)</c>, a multiply then an add per element (never fused).</summary>
+    static abstract void Xpby(ref float x, float b, ref float y, int n);
+
+    /// <summary><c>y[0..n) += a x[0..n)</c>, a multiply then an add per element (never fused, unlike <see cref="Axpy"/>).</summary>
+    static abstract void AddScaled(float a, ref float x, ref float y, int n);
+
+    /// <summary>
+    /// <c>r[0..n) = h[0..n) - r[0..n) - a v[0..n)</c> per element in that order (<c>(h - r) - (a v)</c>, never fused);
+    /// <paramref name="h"/> a null reference for zeros.
+    /// </summary>
+    static abstract void SubtractScaled(ref float h, ref float r, float a, ref float v, int n);
+
     /// <summary>Asks for the cache line at <paramref name="address"/> (a hint; nothing on the scalar path, which runs no intrinsics).</summary>
     static abstract unsafe void Prefetch(byte* address);
 
     /// <summary>The register-blocked part of <see cref="Blas.AddWeightedRows{TIsa}"/>; returns the columns done.</summary>
     static abstract int AddWeightedRows(ref float b0, int rows, int stride, ref float q0, ref float y0);
+
+    /// <summary>The grouped part of <see cref="Blas.RowDots{TIsa}"/> (several rows' dots reduced together); returns the rows done.</summary>
+    static abstract int RowDots(ref float b0, int rows, int stride, ref float x0, ref float y0);
 
     /// <summary>The vector part of <see cref="Blas.ColumnMatVec{TIsa}"/>; returns the columns done.</summary>
     static abstract int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0);
@@ -119,11 +134,22 @@ internal readonly struct ScalarIsa : IIsa
     public static void CopyRow(ref float src, ref float dst, int n) =>
         MemoryMarshal.CreateReadOnlySpan(ref src, n).CopyTo(MemoryMarshal.CreateSpan(ref dst, n));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Xpby(ref float x, float b, ref float y, int n) => XpbyFrom(ref x, b, ref y, 0, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaled(float a, ref float x, ref float y, int n) => AddScaledFrom(a, ref x, ref y, 0, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SubtractScaled(ref float h, ref float r, float a, ref float v, int n) => SubtractScaledFrom(ref h, ref r, a, ref v, 0, n);
+
     public static unsafe void Prefetch(byte* address)
     {
     }
 
     public static int AddWeightedRows(ref float b0, int rows, int stride, ref float q0, ref float y0) => 0;
+
+    public static int RowDots(ref float b0, int rows, int stride, ref float x0, ref float y0) => 0;
 
     public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0) => 0;
 
@@ -185,6 +211,43 @@ internal readonly struct ScalarIsa : IIsa
             Unsafe.Add(ref y, i) = a * Unsafe.Add(ref x, i);
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void XpbyFrom(ref float x, float b, ref float y, int i, int n)
+    {
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref y, i) = Unsafe.Add(ref x, i) + (b * Unsafe.Add(ref y, i));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void AddScaledFrom(float a, ref float x, ref float y, int i, int n)
+    {
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref y, i) += a * Unsafe.Add(ref x, i);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SubtractScaledFrom(ref float h, ref float r, float a, ref float v, int i, int n)
+    {
+        if (Unsafe.IsNullRef(ref h))
+        {
+            for (; i < n; i++)
+            {
+                Unsafe.Add(ref r, i) = 0f - Unsafe.Add(ref r, i) - (a * Unsafe.Add(ref v, i));
+            }
+
+            return;
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref r, i) = Unsafe.Add(ref h, i) - Unsafe.Add(ref r, i) - (a * Unsafe.Add(ref v, i));
+        }
+    }
 }
 
 /// <summary>256-bit vectors (AVX2 + FMA on x64).</summary>
@@ -216,10 +279,22 @@ internal readonly struct Vector256Isa : IIsa
     public static void CopyRow(ref float src, ref float dst, int n) => VectorBlas<Vector256Ops, Vector256<float>>.Copy(ref src, ref dst, n);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Xpby(ref float x, float b, ref float y, int n) => VectorBlas<Vector256Ops, Vector256<float>>.Xpby(ref x, b, ref y, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaled(float a, ref float x, ref float y, int n) => VectorBlas<Vector256Ops, Vector256<float>>.AddScaled(a, ref x, ref y, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SubtractScaled(ref float h, ref float r, float a, ref float v, int n) => VectorBlas<Vector256Ops, Vector256<float>>.SubtractScaled(ref h, ref r, a, ref v, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Prefetch(byte* address) => Sse.Prefetch0(address);
 
     public static int AddWeightedRows(ref float b0, int rows, int stride, ref float q0, ref float y0) =>
         VectorBlas<Vector256Ops, Vector256<float>>.AddWeightedRows(ref b0, rows, stride, ref q0, ref y0);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int RowDots(ref float b0, int rows, int stride, ref float x0, ref float y0) => GroupedRows.RowDots256(ref b0, rows, stride, ref x0, ref y0);
 
     public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0) =>
         VectorBlas<Vector256Ops, Vector256<float>>.ColumnMatVec(ref a0, rows, stride, ref x0, ref y0);
@@ -270,10 +345,21 @@ internal readonly struct Vector512Isa : IIsa
     public static void CopyRow(ref float src, ref float dst, int n) => VectorBlas<Vector512Ops, Vector512<float>>.Copy(ref src, ref dst, n);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Xpby(ref float x, float b, ref float y, int n) => VectorBlas<Vector512Ops, Vector512<float>>.Xpby(ref x, b, ref y, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddScaled(float a, ref float x, ref float y, int n) => VectorBlas<Vector512Ops, Vector512<float>>.AddScaled(a, ref x, ref y, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SubtractScaled(ref float h, ref float r, float a, ref float v, int n) => VectorBlas<Vector512Ops, Vector512<float>>.SubtractScaled(ref h, ref r, a, ref v, n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Prefetch(byte* address) => Sse.Prefetch0(address);
 
     public static int AddWeightedRows(ref float b0, int rows, int stride, ref float q0, ref float y0) =>
         VectorBlas<Vector512Ops, Vector512<float>>.AddWeightedRows(ref b0, rows, stride, ref q0, ref y0);
+
+    public static int RowDots(ref float b0, int rows, int stride, ref float x0, ref float y0) => 0;
 
     public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0) =>
         VectorBlas<Vector512Ops, Vector512<float>>.ColumnMatVec(ref a0, rows, stride, ref x0, ref y0);

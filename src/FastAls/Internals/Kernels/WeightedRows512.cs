@@ -12,7 +12,10 @@ namespace FastAls.Internals.Kernels;
 /// </summary>
 internal static class WeightedRows512
 {
-    /// <summary>Runs the micro-kernel for <paramref name="stride"/> (64 or 32); false for any other stride.</summary>
+    /// <summary>
+    /// Runs the micro-kernel for <paramref name="stride"/>: the register kernels for 64 and 32, the eight-rows-at-a-time
+    /// kernel (<see cref="GroupedRows.WeightedRows512"/>) for every other positive multiple of 16; false for any other stride.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryRun(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
     {
@@ -25,6 +28,13 @@ internal static class WeightedRows512
         if (stride == 32)
         {
             X32(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
+            return true;
+        }
+
+        if (GroupedRows.Applies(stride))
+        {
+            // The strides without a register kernel here (the biased 48, 80, 144; 128): eight rows at a time, same bits.
+            GroupedRows.WeightedRows512(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
             return true;
         }
 

@@ -468,10 +468,7 @@ internal static class RowSolver
             Blas.Axpy<TIsa>(-alpha, ap, r);
             float rrNew = Blas.Dot<TIsa>(r, r);
             float beta = rrNew / rr;
-            for (int i = 0; i < w; i++)
-            {
-                p[i] = r[i] + beta * p[i];
-            }
+            CgVectors.Direction<TIsa>(p, r, beta, w);
 
             rr = rrNew;
         }
@@ -497,11 +494,7 @@ internal static class RowSolver
             r.Clear();
         }
 
-        float[]? h0 = c.H0;
-        for (int i = 0; i < d; i++)
-        {
-            r[i] = (h0 is null ? 0f : h0[i]) - r[i] - (lambda * v[i]);
-        }
+        CgVectors.StartResidual<TIsa>(r, c.H0, v, lambda, d);
 
         for (int s = 0; s < n; s += ws.Capacity)
         {
@@ -534,10 +527,7 @@ internal static class RowSolver
             y.Clear();
         }
 
-        for (int i = 0; i < d; i++)
-        {
-            y[i] += lambda * v[i];
-        }
+        CgVectors.AddShift<TIsa>(y, v, lambda, d);
 
         for (int s = 0; s < n; s += ws.Capacity)
         {

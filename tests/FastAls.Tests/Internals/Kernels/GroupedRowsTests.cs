@@ -1,0 +1,146 @@
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Tests.Engine;
+
+/// <summary>
+/// The grouped neighbour kernels (eight rows at a time) and the eight-accumulator column mat-vec against the
+/// row-by-row references: each row's dot as <see cref="KernelSet.Dot"/> on the same path gives it, its update as
+/// scalar fused multiply-adds in row order (plain multiply-adds on the scalar path). They must give the same bits on
+/// every path, for every stride and for row counts on both sides of the group size.
+/// </summary>
+public class GroupedRowsTests
+{
+    /// <summary>
+    /// Every path this machine runs, and Vector512 even where it cannot run natively: .NET runs Vector512
+    /// operations in software where the hardware lacks them, with the same per-lane results (fused multiply-adds
+    /// stay fused; Vector512.Sum is the same call in the kernel and in the reference), so the Vector512 kernels'
+    /// bits are checked on AVX2 machines too. (The Vector256 grouped kernels use AVX instructions directly, which
+    /// the Vector256 path may: it runs only where AVX2 and FMA are.)
+    /// </summary>
+    public static TheoryData<KernelPath> Paths()
+    {
+        var d = new TheoryData<KernelPath>();
+        foreach (KernelPath p in KernelIsa.Supported)
+        {
+            d.Add(p);
+        }
+
+        if (!KernelIsa.IsSupported(KernelPath.Vector512))
+        {
+            d.Add(KernelPath.Vector512);
+        }
+
+        return d;
+    }
+
+    /// <summary>The kernels of <paramref name="path"/>; Vector512's also where it runs in software (see <see cref="Paths"/>).</summary>
+    private static KernelSet Kernels(KernelPath path) =>
+        path == KernelPath.Vector512 && !KernelIsa.IsSupported(path) ? KernelSet<Vector512Isa>.Instance : KernelSet.For(path);
+
+    private static readonly int[] s_strides = [16, 32, 48, 64, 80, 96, 128, 144];
+    private static readonly int[] s_rows = [0, 1, 7, 8, 9, 16, 23, 37];
+
+    private static float[] RandomArray(Random rng, int n)
+    {
+        var a = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            a[i] = (float)((rng.NextDouble() * 2) - 1) * (rng.Next(4) == 0 ? 1000f : 1f);
+        }
+
+        return a;
+    }
+
+    private static float RowDot(KernelSet k, float[] block, int row, int w, float[] x) => k.Dot(block.AsSpan(row * w, w), x);
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void RowDots_EqualRowByRowDot_Bitwise(KernelPath path)
+    {
+        KernelSet k = Kernels(path);
+        var rng = new Random(42);
+        foreach (int w in s_strides)
+        {
+            foreach (int rows in s_rows)
+            {
+                float[] block = RandomArray(rng, rows * w), x = RandomArray(rng, w);
+                float[] got = new float[rows];
+                k.RowDots(block, rows, w, x, got);
+                for (int j = 0; j < rows; j++)
+                {
+                    Assert.Equal(RowDot(k, block, j, w, x), got[j]);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void WeightedRows_EqualRowByRowDotAndAxpy_Bitwise(KernelPath path)
+    {
+        KernelSet k = Kernels(path);
+        var rng = new Random(43);
+        foreach (int w in s_strides)
+        {
+            foreach (int rows in s_rows)
+            {
+                float[] block = RandomArray(rng, rows * w), v = RandomArray(rng, w), wt = RandomArray(rng, rows), q = RandomArray(rng, rows), y = RandomArray(rng, w);
+                foreach (bool residual in new[] { false, true })
+                {
+                    float[] expected = (float[])y.Clone();
+                    for (int j = 0; j < rows; j++)
+                    {
+                        float t = RowDot(k, block, j, w, v) * wt[j];
+                        if (residual)
+                        {
+                            t = q[j] - t;
+                        }
+
+                        for (int c = 0; c < w; c++)
+                        {
+                            expected[c] = path == KernelPath.Scalar ? expected[c] + (t * block[(j * w) + c]) : MathF.FusedMultiplyAdd(t, block[(j * w) + c], expected[c]);
+                        }
+                    }
+
+                    float[] got = (float[])y.Clone();
+                    if (residual)
+                    {
+                        k.WeightedRowsResidual(block, rows, w, wt, q, v, got);
+                    }
+                    else
+                    {
+                        k.WeightedRowsMatVec(block, rows, w, wt, v, got);
+                    }
+
+                    Assert.True(expected.AsSpan().SequenceEqual(got), $"w={w} rows={rows} residual={residual}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ColumnMatVec_EqualsOneFmaChainPerColumn_Bitwise(KernelPath path)
+    {
+        KernelSet k = Kernels(path);
+        var rng = new Random(44);
+        foreach (int w in s_strides)
+        {
+            foreach (int rows in new[] { 1, w - 3, w })
+            {
+                float[] a = RandomArray(rng, w * w), x = RandomArray(rng, rows), y = new float[w];
+                k.ColumnMatVec(a, rows, w, x, y);
+                for (int c = 0; c < w; c++)
+                {
+                    float s = 0f;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        s = path == KernelPath.Scalar ? s + (x[i] * a[(i * w) + c]) : MathF.FusedMultiplyAdd(x[i], a[(i * w) + c], s);
+                    }
+
+                    Assert.Equal(s, y[c]);
+                }
+            }
+        }
+    }
+}
