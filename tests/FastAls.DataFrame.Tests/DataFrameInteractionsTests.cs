@@ -49,7 +49,7 @@ public class DataFrameInteractionsTests
     [Theory]
     [InlineData(IdKind.Int64)]
     [InlineData(IdKind.String)]
-    public void DatasetToFrameAndBack_RoundTrips(IdKind kind)
+    public void DatasetToFrameAndBack_round_trips(IdKind kind)
     {
         using Dataset ds = Sample(kind);
         MdaDataFrame df = ds.ToDataFrame();
@@ -63,7 +63,7 @@ public class DataFrameInteractionsTests
     }
 
     [Fact]
-    public void Int32IdsDoubleValues_ArrowStrings_CustomNames()
+    public void Int32IdsDoubleValues_arrow_strings_custom_names()
     {
         var df = new MdaDataFrame(
             new Int32DataFrameColumn("cust", new[] { 1, 2, 1 }),
@@ -84,7 +84,7 @@ public class DataFrameInteractionsTests
     }
 
     [Fact]
-    public void Bad_MissingColumn_WrongType_Null_Value_Empty()
+    public void Bad_missing_column_wrong_type_null_value_empty()
     {
         var missing = new MdaDataFrame(new Int64DataFrameColumn("user", new long[] { 1 }), new Int64DataFrameColumn("product", new long[] { 1 }));
         Assert.Contains("no column 'item'", Assert.Throws<InvalidDataException>(() => missing.ToDataset()).Message, StringComparison.Ordinal);
@@ -102,7 +102,7 @@ public class DataFrameInteractionsTests
         Assert.Contains("no interactions", Assert.Throws<InvalidDataException>(() => empty.ToDataset()).Message, StringComparison.Ordinal);
     }
     [Fact]
-    public void Bad_ValuesPerPolicy_ValueType_IdKindNotAsAsked()
+    public void Bad_values_per_policy_value_type_id_kind_not_as_asked()
     {
         MdaDataFrame Frame(DataFrameColumn value) =>
             new(new Int64DataFrameColumn("user", new long[] { 1, 2, 3 }), new Int64DataFrameColumn("item", new long[] { 1, 2, 3 }), value);

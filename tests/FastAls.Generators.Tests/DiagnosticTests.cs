@@ -18,14 +18,14 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void FALS0001_ExportMustBeStatic()
+    public void FALS0001_export_must_be_static()
     {
         Diagnostic d = Single("internal class C { [FastAlsExport(\"fastals_x\")] internal int X() => 1; }", "FALS0001");
         Assert.Contains("'X'", d.GetMessage(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void FALS0002_UnsupportedParameterType()
+    public void FALS0002_unsupported_parameter_type()
     {
         Diagnostic d = Single("internal static class C { [FastAlsExport(\"fastals_x\")] internal static void X(System.Collections.Generic.List<int> list) { } }", "FALS0002");
         Assert.Contains("list", d.GetMessage(), StringComparison.Ordinal);
@@ -38,7 +38,7 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void FALS0003_DuplicateEntryPoint()
+    public void FALS0003_duplicate_entry_point()
     {
         var (diagnostics, sources, _) = GeneratorHarness.Run("using FastAls.Interop; namespace D;\n"
             + "internal static class C { [FastAlsExport(\"fastals_x\")] internal static void A() { } [FastAlsExport(\"fastals_x\")] internal static void B() { } }");
@@ -52,25 +52,25 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void FALS0004_InvalidEntryPoint()
+    public void FALS0004_invalid_entry_point()
     {
         Single("internal static class C { [FastAlsExport(\"Bad-Name\")] internal static void X() { } }", "FALS0004");
     }
 
     [Fact]
-    public void FALS0005_UnsupportedReturnType()
+    public void FALS0005_unsupported_return_type()
     {
         Single("internal static class C { [FastAlsExport(\"fastals_x\")] internal static int[] X() => new int[1]; }", "FALS0005");
     }
 
     [Fact]
-    public void FALS0006_ExportNotReachable()
+    public void FALS0006_export_not_reachable()
     {
         Single("internal static class C { [FastAlsExport(\"fastals_x\")] private static void X() { } }", "FALS0006");
     }
 
     [Fact]
-    public void FALS0007_UnsupportedFieldType()
+    public void FALS0007_unsupported_field_type()
     {
         var (diagnostics, sources, _) = GeneratorHarness.Run("using FastAls.Interop; namespace D;\n"
             + "public struct S { public bool Flag; } internal static class C { [FastAlsExport(\"fastals_x\")] internal static void X(in S s) { } }");

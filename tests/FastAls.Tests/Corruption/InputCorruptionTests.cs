@@ -73,7 +73,7 @@ public class InputCorruptionTests
         (Loader(options)(path), File.ReadAllBytes(path));
 
     [Fact]
-    public async Task Parquet_WrittenByFastAls_Int64Ids()
+    public async Task Parquet_written_by_fastals_int64_ids()
     {
         using var dir = new TempDir();
         (long[] u, long[] it, float[] v) = DataTestHelpers.Random(600, 40, 30, 11);
@@ -89,7 +89,7 @@ public class InputCorruptionTests
     }
 
     [Fact]
-    public async Task Parquet_WrittenByFastAls_StringIds()
+    public async Task Parquet_written_by_fastals_string_ids()
     {
         using var dir = new TempDir();
         using var b = new InteractionBuilder(IdKind.String, IdKind.String);
@@ -108,7 +108,7 @@ public class InputCorruptionTests
     }
 
     [Fact]
-    public async Task Parquet_HandBuilt_NullableInt32_Double_NoChecksums()
+    public async Task Parquet_hand_built_nullable_int32_double_no_checksums()
     {
         // Written by Parquet.Net directly (no page checksums): a changed data byte is undetectable there, so
         // the edits go to the footer and the page headers only.
@@ -131,7 +131,7 @@ public class InputCorruptionTests
     }
 
     [Fact]
-    public void Csv_WithHeaderAndQuotes()
+    public void Csv_with_header_and_quotes()
     {
         using var dir = new TempDir();
         var sb = new StringBuilder("user,item,value\r\n");
@@ -151,7 +151,7 @@ public class InputCorruptionTests
     }
 
     [Fact]
-    public void Tsv_NoHeader()
+    public void Tsv_no_header()
     {
         using var dir = new TempDir();
         var sb = new StringBuilder();

@@ -90,7 +90,7 @@ public class PersistedFormatCorruptionTests
     }
 
     [Fact]
-    public void CsrCache_Variants_AreRejectedNamingTheFile()
+    public void CsrCache_variants_are_rejected_naming_the_file()
     {
         using var dir = new TempDir();
         (string path, byte[] bytes) = WriteCache(dir);
@@ -106,7 +106,7 @@ public class PersistedFormatCorruptionTests
     [Theory]
     [InlineData(CsrCacheValidation.Checksum)]
     [InlineData(CsrCacheValidation.Structure)]
-    public void CsrCache_ForgedCountsAndOffsets_WithConsistentChecksums_AreRejected(CsrCacheValidation validation)
+    public void CsrCache_forged_counts_and_offsets_with_consistent_checksums_are_rejected(CsrCacheValidation validation)
     {
         using var dir = new TempDir();
         (string path, byte[] bytes) = WriteCache(dir);
@@ -132,7 +132,7 @@ public class PersistedFormatCorruptionTests
     [InlineData(7, 6, CsrCacheValidation.Checksum)]
     [InlineData(7, 6, CsrCacheValidation.Structure)]
     [InlineData(6, 7, CsrCacheValidation.Checksum)]
-    public void CsrCache_AliasedSections_WithConsistentChecksums_AreRejected(int section, int aliasOf, CsrCacheValidation validation)
+    public void CsrCache_aliased_sections_with_consistent_checksums_are_rejected(int section, int aliasOf, CsrCacheValidation validation)
     {
         using var dir = new TempDir();
         using (var b = new InteractionBuilder())
@@ -158,7 +158,7 @@ public class PersistedFormatCorruptionTests
     /// file size, naming it, before any length is computed from it.
     /// </summary>
     [Fact]
-    public void CsrCache_NnzThatOverflowsTheSectionLengths_IsRejectedByTheHeader()
+    public void CsrCache_nnz_that_overflows_the_section_lengths_is_rejected_by_the_header()
     {
         using var dir = new TempDir();
         (_, byte[] bytes) = WriteCache(dir);
@@ -277,7 +277,7 @@ public class PersistedFormatCorruptionTests
 
     [Theory]
     [MemberData(nameof(ModelFiles))]
-    public void Model_Variants_AreRejectedNamingTheFile(string which)
+    public void Model_variants_are_rejected_naming_the_file(string which)
     {
         using var dir = new TempDir();
         (string path, byte[] bytes) = which == "v2" ? WriteModel(dir) : (V1Fixture, File.ReadAllBytes(V1Fixture));
@@ -290,7 +290,7 @@ public class PersistedFormatCorruptionTests
 
     [Theory]
     [MemberData(nameof(ModelFiles))]
-    public void Model_ForgedHeader_WithConsistentChecksums_IsRejected(string which)
+    public void Model_forged_header_with_consistent_checksums_is_rejected(string which)
     {
         using var dir = new TempDir();
         (string path, byte[] bytes) = which == "v2" ? WriteModel(dir) : (V1Fixture, File.ReadAllBytes(V1Fixture));
@@ -333,7 +333,7 @@ public class PersistedFormatCorruptionTests
     }
 
     [Fact]
-    public void Spark_Metadata_Variants_FailNamingAFileOfTheModel()
+    public void Spark_metadata_variants_fail_naming_a_file_of_the_model()
     {
         using var dir = new TempDir();
         string folder = ExportSpark(dir, sidecar: false);
@@ -364,7 +364,7 @@ public class PersistedFormatCorruptionTests
     [InlineData("userFactors", false)]
     [InlineData("itemFactors", true)]
     [InlineData("fastalsExtras/userFactors", true)]
-    public void Spark_FactorFile_Variants_AreRejectedNamingTheFile(string side, bool sidecar)
+    public void Spark_factor_file_variants_are_rejected_naming_the_file(string side, bool sidecar)
     {
         using var dir = new TempDir();
         string folder = ExportSpark(dir, sidecar);

@@ -30,7 +30,7 @@ public class CsrCacheForgeryTests
 
     [Theory]
     [MemberData(nameof(Forgeries))]
-    public void ForgedPayload_WithConsistentChecksums_IsRejected_NamingFileAndSection(string forgery, CsrCacheValidation validation)
+    public void ForgedPayload_with_consistent_checksums_is_rejected_naming_file_and_section(string forgery, CsrCacheValidation validation)
     {
         using var dir = new TempDir();
         string cache = dir.File("forged.fcsr");
@@ -97,7 +97,7 @@ public class CsrCacheForgeryTests
     [InlineData(CsrCacheValidation.Checksum)]
     [InlineData(CsrCacheValidation.Structure)]
     [InlineData(CsrCacheValidation.Full)]
-    public void UntouchedFile_OpensAtEveryLevel(CsrCacheValidation validation)
+    public void UntouchedFile_opens_at_every_level(CsrCacheValidation validation)
     {
         using var dir = new TempDir();
         string cache = dir.File("ok.fcsr");

@@ -7,7 +7,7 @@ namespace FastAls.Tests.Data;
 public class CsrCacheTests
 {
     [Fact]
-    public void ContentHash_IsXxh64_KnownVectors()
+    public void ContentHash_is_xxh64_known_vectors()
     {
         // Published XXH64 vectors (seed 0).
         Assert.Equal(0xEF46DB3751D8E999UL, ContentHash.Of([]));
@@ -63,7 +63,7 @@ public class CsrCacheTests
     private const string EarlierCacheSource = "user,item,value\nann,i1,5\nann,i2,3\nbob,i2,4\nbob,i3,1\ncid,i1,2\ncid,i4,5\ndee,i3,4\ndee,i4,2\n";
 
     [Fact]
-    public void CacheWrittenByEarlierBuild_OpensWithEveryChecksumVerified()
+    public void CacheWrittenByEarlierBuild_opens_with_every_checksum_verified()
     {
         using var dir = new TempDir();
         string cache = dir.File("earlier.fcsr");
@@ -101,7 +101,7 @@ public class CsrCacheTests
     }
 
     [Fact]
-    public void WriteThenOpen_IsMemoryMapped_AndEqual()
+    public void WriteThenOpen_is_memory_mapped_and_equal()
     {
         using var dir = new TempDir();
         string src = WriteSource(dir);
@@ -124,7 +124,7 @@ public class CsrCacheTests
     }
 
     [Fact]
-    public void StringIds_RoundTrip()
+    public void StringIds_round_trip()
     {
         using var dir = new TempDir();
         using var b = new InteractionBuilder(IdKind.String, IdKind.Int64);
@@ -139,7 +139,7 @@ public class CsrCacheTests
     }
 
     [Fact]
-    public void LoadOrBuild_ReusesCurrentCache_RebuildsWhenSourceOrOptionsChange()
+    public void LoadOrBuild_reuses_current_cache_rebuilds_when_source_or_options_change()
     {
         using var dir = new TempDir();
         string src = WriteSource(dir);
@@ -182,7 +182,7 @@ public class CsrCacheTests
     }
 
     [Fact]
-    public void Fingerprint_ModificationTimeAlone_PathAndPartFiles_Invalidate()
+    public void Fingerprint_modification_time_alone_path_and_part_files_invalidate()
     {
         using var dir = new TempDir();
         string src = WriteSource(dir);
@@ -226,7 +226,7 @@ public class CsrCacheTests
     }
 
     [Fact]
-    public void FolderSource_IsFingerprintedByTheFileListItIsGiven()
+    public void FolderSource_is_fingerprinted_by_the_file_list_it_is_given()
     {
         using var dir = new TempDir();
         string src = WriteSource(dir);
@@ -256,7 +256,7 @@ public class CsrCacheTests
     }
 
     [Fact]
-    public void FailedRebuild_KeepsTheOldCache_AndLeavesNoTemporaryFile()
+    public void FailedRebuild_keeps_the_old_cache_and_leaves_no_temporary_file()
     {
         using var dir = new TempDir();
         string src = WriteSource(dir);
@@ -273,7 +273,7 @@ public class CsrCacheTests
     }
 
     [Fact]
-    public void FailedBuild_LeavesNoFile()
+    public void FailedBuild_leaves_no_file()
     {
         using var dir = new TempDir();
         string src = dir.Write("bad.tsv", "1\t2\t3\n1\t2\tNaN\n");
@@ -292,7 +292,7 @@ public class CsrCacheTests
     }
 
     [Fact]
-    public void Corrupted_Payload_IsDetected_NamingFileAndSection()
+    public void Corrupted_payload_is_detected_naming_file_and_section()
     {
         using var dir = new TempDir();
         (string cache, string src) = BuildCache(dir);
@@ -319,7 +319,7 @@ public class CsrCacheTests
     }
 
     [Fact]
-    public void Truncated_IsDetected()
+    public void Truncated_is_detected()
     {
         using var dir = new TempDir();
         (string cache, _) = BuildCache(dir);
@@ -344,7 +344,7 @@ public class CsrCacheTests
     }
 
     [Fact]
-    public void WrongVersion_AndNotACache_AreDetected()
+    public void WrongVersion_and_not_a_cache_are_detected()
     {
         using var dir = new TempDir();
         (string cache, _) = BuildCache(dir);

@@ -3,7 +3,7 @@ namespace FastAls.Tests;
 public class CsrMatrixTests
 {
     [Fact]
-    public void Transpose_RoundTrips_AndSortsColumns()
+    public void Transpose_round_trips_and_sorts_columns()
     {
         // 3 x 4: row0 {1:1, 3:2}, row1 {}, row2 {0:3, 1:4}
         using var m = CsrMatrix.FromArrays(3, 4, [0, 2, 2, 4], [1, 3, 0, 1], [1f, 2f, 3f, 4f]);
@@ -44,7 +44,7 @@ public class CsrMatrixTests
     }
 
     [Fact]
-    public void ParallelTranspose_HasTheBytesOfTheSerialTranspose()
+    public void ParallelTranspose_has_the_bytes_of_the_serial_transpose()
     {
         const int Rows = 3000, Cols = 700;
         (long[] off, int[] idx, float[] val) = LargeRandom(Rows, Cols, seed: 11);
@@ -78,7 +78,7 @@ public class CsrMatrixTests
     }
 
     [Fact]
-    public void RowPartition_CutsContiguousRanges_OfAboutEqualNonZeros()
+    public void RowPartition_cuts_contiguous_ranges_of_about_equal_non_zeros()
     {
         (long[] off, int[] idx, float[] val) = LargeRandom(2000, 300, seed: 4);
         using var m = CsrMatrix.FromArrays(2000, 300, off, idx, val);
@@ -94,7 +94,7 @@ public class CsrMatrixTests
     }
 
     [Fact]
-    public void Validate_InParallelParts_NamesTheFirstBadRow()
+    public void Validate_in_parallel_parts_names_the_first_bad_row()
     {
         // Two bad rows far apart (in different parts of the parallel check): the earlier one is named, as a
         // serial pass would, whichever part finishes first.
@@ -111,14 +111,14 @@ public class CsrMatrixTests
     }
 
     [Fact]
-    public void FromArrays_RejectsUnsortedColumns_NamingTheRow()
+    public void FromArrays_rejects_unsorted_columns_naming_the_row()
     {
         var e = Assert.Throws<InvalidDataException>(() => CsrMatrix.FromArrays(2, 4, [0, 1, 3], [0, 3, 2], [1f, 1f, 1f]));
         Assert.Contains("row 1", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Disposed_Throws()
+    public void Disposed_throws()
     {
         var m = CsrMatrix.FromArrays(1, 1, [0, 1], [0], [1f]);
         m.Dispose();
@@ -126,7 +126,7 @@ public class CsrMatrixTests
     }
 
     [Fact]
-    public void FromArrays_ChecksAllOffsets_BeforeWalkingAnyRow()
+    public void FromArrays_checks_all_offsets_before_walking_any_row()
     {
         // Row 0 claims to end at 1000: a walk of row 0 before the offsets are checked would read far past the
         // two entries. The offsets pass reports the decrease at row 1 instead.
@@ -141,7 +141,7 @@ public class CsrMatrixTests
     [InlineData(3)]
     [InlineData(-1)]
     [InlineData(int.MinValue)]
-    public void BadColumn_IsRejected_AtConstruction_SoDatasetNeverTransposesIt(int column)
+    public void BadColumn_is_rejected_at_construction_so_dataset_never_transposes_it(int column)
     {
         // The former FromArrays(..., validate: false) let this through to Transpose, which wrote out of bounds.
         var e = Assert.Throws<InvalidDataException>(() => CsrMatrix.FromArrays(2, 3, [0, 1, 2], [0, column], [1f, 1f]));
@@ -149,7 +149,7 @@ public class CsrMatrixTests
     }
 
     [Fact]
-    public void PublicConstruction_HasNoWayToSkipValidation()
+    public void PublicConstruction_has_no_way_to_skip_validation()
     {
         // Every public factory validates; the trusted path is internal (matrices this library built itself).
         foreach (System.Reflection.MethodInfo m in typeof(CsrMatrix).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
@@ -161,7 +161,7 @@ public class CsrMatrixTests
     }
 
     [Fact]
-    public void Dataset_RejectsAnItemUserHalf_ThatIsNotTheTranspose()
+    public void Dataset_rejects_an_item_user_half_that_is_not_the_transpose()
     {
         using var ui = CsrMatrix.FromArrays(2, 3, [0, 2, 3], [0, 2, 1], [1f, 2f, 3f]);
         using var good = ui.Transpose();

@@ -5,7 +5,7 @@ namespace FastAls.Tests.Data;
 public class CsvReaderTests
 {
     [SkippableFact]
-    public void MovieLens100k_LoadsAsIs()
+    public void MovieLens100k_loads_as_is()
     {
         string? path = DataTestHelpers.SharedFile("ml-100k/u.data");
         Skip.If(path is null, "ml-100k/u.data not found (set FASTALS_SHARED_DATA or place shared/data above the repo)");
@@ -26,7 +26,7 @@ public class CsvReaderTests
     }
 
     [SkippableFact]
-    public void LastFm2k_LoadsAsIs_HeaderCrlfNoFinalNewline()
+    public void LastFm2k_loads_as_is_header_crlf_no_final_newline()
     {
         string? path = DataTestHelpers.SharedFile("lastfm-2k/user_artists.dat");
         Skip.If(path is null, "lastfm-2k/user_artists.dat not found (set FASTALS_SHARED_DATA or place shared/data above the repo)");
@@ -56,7 +56,7 @@ public class CsvReaderTests
     [InlineData(",", false, "\n", true)]
     [InlineData("::", false, "\n", false)]
     [InlineData("::", true, "\r\n", true)]
-    public void Variants_AllGiveTheSameDataset(string sep, bool header, string newline, bool finalNewline)
+    public void Variants_all_give_the_same_dataset(string sep, bool header, string newline, bool finalNewline)
     {
         using var dir = new TempDir();
         var lines = new List<string>();
@@ -82,7 +82,7 @@ public class CsvReaderTests
     }
 
     [Fact]
-    public void SeparatorAutoDetected_AndBlankLinesSkipped()
+    public void SeparatorAutoDetected_and_blank_lines_skipped()
     {
         using var dir = new TempDir();
         string path = dir.Write("in.csv", "1::2::3\n\n1::3::4\n\n");
@@ -91,7 +91,7 @@ public class CsvReaderTests
     }
 
     [Fact]
-    public void StringIds_AndNoValueColumn()
+    public void StringIds_and_no_value_column()
     {
         using var dir = new TempDir();
         string path = dir.Write("in.csv", "user,item\nalice,book-1\nbob,book-2\nalice,book-2\n");
@@ -104,7 +104,7 @@ public class CsvReaderTests
     }
 
     [Fact]
-    public void PositionalColumns()
+    public void Positional_columns_pick_user_item_and_value_by_index()
     {
         using var dir = new TempDir();
         string path = dir.Write("in.tsv", "x\t8\t1\t9\n");
@@ -124,7 +124,7 @@ public class CsvReaderTests
     }
 
     [Fact]
-    public void Bad_WrongNumberOfFields_NamesLine()
+    public void Bad_wrong_number_of_fields_names_line()
     {
         var e = LoadFails("1,2,3\n4,5,6\n7,8\n");
         Assert.Contains("line 3", e.Message, StringComparison.Ordinal);
@@ -132,7 +132,7 @@ public class CsvReaderTests
     }
 
     [Fact]
-    public void Bad_UnparseableId_NamesLineAndColumn()
+    public void Bad_unparseable_id_names_line_and_column()
     {
         var e = LoadFails("user,item,value\n1,2,3\n1,2x,3\n");
         Assert.Contains("line 3, column 'item'", e.Message, StringComparison.Ordinal);
@@ -140,7 +140,7 @@ public class CsvReaderTests
     }
 
     [Fact]
-    public void Bad_UnparseableValue_NamesLineAndColumn()
+    public void Bad_unparseable_value_names_line_and_column()
     {
         var e = LoadFails("1\t2\tthree\n");
         Assert.Contains("line 1, column 3 (value)", e.Message, StringComparison.Ordinal);
@@ -150,7 +150,7 @@ public class CsvReaderTests
     [InlineData("NaN")]
     [InlineData("Infinity")]
     [InlineData("1e300")]
-    public void Bad_NonFiniteValue_NamesLineAndColumn(string value)
+    public void Bad_non_finite_value_names_line_and_column(string value)
     {
         var e = LoadFails($"user,item,value\n1,2,3\n1,3,{value}\n");
         Assert.Contains("line 3, column 'value'", e.Message, StringComparison.Ordinal);
@@ -158,7 +158,7 @@ public class CsvReaderTests
     }
 
     [Fact]
-    public void Bad_NegativeWhenForbidden_NamesLineAndColumn()
+    public void Bad_negative_when_forbidden_names_line_and_column()
     {
         var e = LoadFails("1\t2\t3\n1\t3\t-1\n", new InteractionLoadOptions { Values = ValuePolicy.RejectNegative });
         Assert.Contains("line 2, column 3 (value)", e.Message, StringComparison.Ordinal);
@@ -166,7 +166,7 @@ public class CsvReaderTests
     }
 
     [Fact]
-    public void Bad_MissingColumn_NamesHeaderLine()
+    public void Bad_missing_column_names_header_line()
     {
         var e = LoadFails("user,product,value\n1,2,3\n");
         Assert.Contains("line 1", e.Message, StringComparison.Ordinal);
@@ -177,14 +177,14 @@ public class CsvReaderTests
     }
 
     [Fact]
-    public void Bad_EmptyInput()
+    public void Bad_empty_input()
     {
         Assert.Contains("no interactions", LoadFails(string.Empty).Message, StringComparison.Ordinal);
         Assert.Contains("no interactions", LoadFails("user,item,value\r\n").Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Bad_DuplicateUnderError_NamesBothLines()
+    public void Bad_duplicate_under_error_names_both_lines()
     {
         var e = LoadFails("user,item,value\n1,2,3\n\n4,5,6\n1,2,4\n", new InteractionLoadOptions { Duplicates = DuplicatePolicy.Error });
         Assert.Contains("line 5", e.Message, StringComparison.Ordinal);
@@ -193,14 +193,14 @@ public class CsvReaderTests
     }
 
     [Fact]
-    public void Bad_EmptyId()
+    public void Bad_empty_id()
     {
         var e = LoadFails("1,,3\n");
         Assert.Contains("line 1, column 2 (item)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void LineNumbers_StayRight_AcrossBatchesAndBlankLines()
+    public void LineNumbers_stay_right_across_batches_and_blank_lines()
     {
         // More records than one parse batch (65,536), blank lines in between: errors must still name the right lines.
         var sb = new System.Text.StringBuilder();

@@ -48,7 +48,7 @@ public class InputHardeningTests
     }
 
     [Fact]
-    public async Task Parquet_EveryFooterStopByteRemoved_IsRejectedNotAHang()
+    public async Task Parquet_every_footer_stop_byte_removed_is_rejected_not_a_hang()
     {
         using var dir = new TempDir();
         (_, byte[] bytes) = await FastAlsParquet(dir);
@@ -95,7 +95,7 @@ public class InputHardeningTests
     [InlineData(6000L)]
     [InlineData(300_000_000L)]
     [InlineData(2_000_000_000L)]
-    public async Task Parquet_ForgedRowCounts_AreRejectedBeforeAllocating(long claimed)
+    public async Task Parquet_forged_row_counts_are_rejected_before_allocating(long claimed)
     {
         using var dir = new TempDir();
         (_, byte[] bytes) = await FastAlsParquet(dir, rows: 500, rowGroup: 500);
@@ -127,7 +127,7 @@ public class InputHardeningTests
     }
 
     [Fact]
-    public async Task Parquet_PageClaimingFewerValues_AndDataBitFlips_AreRejected()
+    public async Task Parquet_page_claiming_fewer_values_and_data_bit_flips_are_rejected()
     {
         using var dir = new TempDir();
         (string path, byte[] bytes) = await FastAlsParquet(dir, rows: 500, rowGroup: 500);
@@ -161,7 +161,7 @@ public class InputHardeningTests
     }
 
     [Fact]
-    public async Task Parquet_TwoColumnsWithOneName_AreRejected()
+    public async Task Parquet_two_columns_with_one_name_are_rejected()
     {
         using var dir = new TempDir();
         (_, byte[] bytes) = await FastAlsParquet(dir);
@@ -175,7 +175,7 @@ public class InputHardeningTests
     }
 
     [Fact]
-    public async Task Parquet_InvalidUtf8Ids_AreRejected()
+    public async Task Parquet_invalid_utf8_ids_are_rejected()
     {
         using var dir = new TempDir();
         string path = dir.File("utf8.parquet");
@@ -201,7 +201,7 @@ public class InputHardeningTests
     }
 
     [Fact]
-    public async Task Parquet_ValidUtf8Ids_IncludingReplacementCharacter_AreKept()
+    public async Task Parquet_valid_utf8_ids_including_replacement_character_are_kept()
     {
         using var dir = new TempDir();
         string path = dir.File("ok.parquet");
@@ -219,7 +219,7 @@ public class InputHardeningTests
     }
 
     [Fact]
-    public async Task Parquet_DefaultValueColumnMissingAmongOthers_IsAnError()
+    public async Task Parquet_default_value_column_missing_among_others_is_an_error()
     {
         using var dir = new TempDir();
         string path = dir.File("plays.parquet");
@@ -240,7 +240,7 @@ public class InputHardeningTests
     }
 
     [Fact]
-    public void Text_CrOnlyLineEndings_AreLines()
+    public void Text_cr_only_line_endings_are_lines()
     {
         using var dir = new TempDir();
         string cr = dir.Write("cr.csv", "user,item,value\r1,2,3\r4,5,6\r");
@@ -252,7 +252,7 @@ public class InputHardeningTests
     }
 
     [Fact]
-    public void Text_QuotedFields_AreUnquoted()
+    public void Text_quoted_fields_are_unquoted()
     {
         using var dir = new TempDir();
         string q = dir.Write("q.csv", "\"user\",\"item\",\"value\"\n\"ann\",\"b,1\",\"2\"\n\"say \"\"hi\"\"\",x,3\n");
@@ -269,7 +269,7 @@ public class InputHardeningTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Text_Utf16_IsNamed(bool bigEndian)
+    public void Text_utf16_is_named(bool bigEndian)
     {
         using var dir = new TempDir();
         string p = dir.File("u16.csv");
@@ -280,7 +280,7 @@ public class InputHardeningTests
     }
 
     [Fact]
-    public void Text_Utf8Bom_IsSkipped_AndInvalidUtf8IdsRejected()
+    public void Text_utf8_bom_is_skipped_and_invalid_utf8_ids_rejected()
     {
         using var dir = new TempDir();
         string p = dir.File("bom.csv");
@@ -295,7 +295,7 @@ public class InputHardeningTests
     }
 
     [Fact]
-    public void Text_HeaderRule_NamedColumnsMustExist()
+    public void Text_header_rule_named_columns_must_exist()
     {
         using var dir = new TempDir();
         var named = new InteractionLoadOptions { UserColumn = "uid", ItemColumn = "iid", ValueColumn = "plays" };
@@ -319,7 +319,7 @@ public class InputHardeningTests
     }
 
     [Fact]
-    public void Text_HugeLineOfManyFields_IsBounded()
+    public void Text_huge_line_of_many_fields_is_bounded()
     {
         using var dir = new TempDir();
         string p = dir.File("wide.csv");

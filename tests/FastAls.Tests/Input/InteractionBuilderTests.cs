@@ -7,7 +7,7 @@ public class InteractionBuilderTests
     [Theory]
     [InlineData(DuplicatePolicy.Sum)]
     [InlineData(DuplicatePolicy.LastWins)]
-    public void Build_MatchesReference_InBothOrientations(DuplicatePolicy policy)
+    public void Build_matches_reference_in_both_orientations(DuplicatePolicy policy)
     {
         (long[] u, long[] it, float[] v) = DataTestHelpers.Random(20_000, 300, 200, 42);
         var expected = new Dictionary<(string, string), float>();
@@ -28,7 +28,7 @@ public class InteractionBuilderTests
     }
 
     [Fact]
-    public void LastWins_KeepsTheLaterValue_SumAdds()
+    public void LastWins_keeps_the_later_value_sum_adds()
     {
         using var a = new InteractionBuilder(duplicates: DuplicatePolicy.LastWins);
         a.Add(1, 2, 3f);
@@ -47,7 +47,7 @@ public class InteractionBuilderTests
     }
 
     [Fact]
-    public void Duplicate_UnderErrorPolicy_NamesBothRecords()
+    public void Duplicate_under_error_policy_names_both_records()
     {
         using var b = new InteractionBuilder(duplicates: DuplicatePolicy.Error);
         b.Add(10, 20, 1f);
@@ -60,7 +60,7 @@ public class InteractionBuilderTests
     }
 
     [Fact]
-    public void Values_NonFiniteAlwaysRejected_ZeroAndNegativePerPolicy()
+    public void Values_non_finite_always_rejected_zero_and_negative_per_policy()
     {
         using var keep = new InteractionBuilder();
         keep.Add(1, 1, 0f);
@@ -77,7 +77,7 @@ public class InteractionBuilderTests
     }
 
     [Fact]
-    public void StringIds_FirstSeenOrder()
+    public void StringIds_first_seen_order()
     {
         using var b = new InteractionBuilder(IdKind.String, IdKind.String);
         b.Add("bob", "x", 1f);
@@ -91,7 +91,7 @@ public class InteractionBuilderTests
     }
 
     [Fact]
-    public void Build_SpansSeveralChunks()
+    public void Build_spans_several_chunks()
     {
         // More than one 2^20 chunk, so chunk boundaries are crossed.
         const int n = (1 << 20) + 1000;
@@ -107,7 +107,7 @@ public class InteractionBuilderTests
     }
 
     [Fact]
-    public void AddAfterBuildOrDispose_Throws_AndLeavesTheIdMapsAlone()
+    public void AddAfterBuildOrDispose_throws_and_leaves_the_id_maps_alone()
     {
         var b = new InteractionBuilder();
         b.Add(1, 1, 1f);
@@ -126,7 +126,7 @@ public class InteractionBuilderTests
     }
 
     [Fact]
-    public void DenseIndices_BuildTheUserItemMatrixOfTheGivenShape_WithoutIdMaps()
+    public void DenseIndices_build_the_user_item_matrix_of_the_given_shape_without_id_maps()
     {
         // The C ABI's seen-items matrix: rows and columns are model indices; empty rows and columns stay.
         using var b = new InteractionBuilder(5, 7, DuplicatePolicy.LastWins);
@@ -146,7 +146,7 @@ public class InteractionBuilderTests
     }
 
     [Fact]
-    public void DenseIndices_UnderErrorPolicy_NameTheIndices()
+    public void DenseIndices_under_error_policy_name_the_indices()
     {
         using var b = new InteractionBuilder(2, 2, DuplicatePolicy.Error);
         b.AddIndices(1, 0, 1f);

@@ -7,7 +7,7 @@ namespace FastAls.Tests.Data;
 public class ParquetReaderTests
 {
     [Fact]
-    public async Task WriterThenReader_RoundTrips_ManyRowGroups()
+    public async Task WriterThenReader_round_trips_many_row_groups()
     {
         using var dir = new TempDir();
         (long[] u, long[] it, float[] v) = DataTestHelpers.Random(5000, 100, 80, 7);
@@ -25,7 +25,7 @@ public class ParquetReaderTests
     }
 
     [Fact]
-    public async Task StringIds_RoundTrip()
+    public async Task StringIds_round_trip()
     {
         using var dir = new TempDir();
         using var b = new InteractionBuilder(IdKind.String, IdKind.String);
@@ -41,7 +41,7 @@ public class ParquetReaderTests
     }
 
     [Fact]
-    public async Task Int32IdsDoubleValues_NullableWithoutNulls_CustomNames()
+    public async Task Int32IdsDoubleValues_nullable_without_nulls_custom_names()
     {
         using var dir = new TempDir();
         string path = dir.File("t.parquet");
@@ -61,7 +61,7 @@ public class ParquetReaderTests
     }
 
     [Fact]
-    public async Task NoValueColumn_MeansOne_AndInt64Values()
+    public async Task NoValueColumn_means_one_and_int64_values()
     {
         using var dir = new TempDir();
         string path = dir.File("n.parquet");
@@ -88,7 +88,7 @@ public class ParquetReaderTests
     }
 
     [Fact]
-    public async Task PartDirectory_SparkLayout()
+    public async Task PartDirectory_spark_layout()
     {
         using var dir = new TempDir();
         string parts = Path.Combine(dir.Path, "events");
@@ -112,7 +112,7 @@ public class ParquetReaderTests
     }
 
     [Fact]
-    public async Task Writer_DisposedWithoutComplete_LeavesNothing()
+    public async Task Writer_disposed_without_complete_leaves_nothing()
     {
         using var dir = new TempDir();
         string path = dir.File("never.parquet");
@@ -132,7 +132,7 @@ public class ParquetReaderTests
     }
 
     [Fact]
-    public async Task Bad_MissingColumn()
+    public async Task Bad_missing_column()
     {
         using var dir = new TempDir();
         string path = dir.File("m.parquet");
@@ -150,7 +150,7 @@ public class ParquetReaderTests
     }
 
     [Fact]
-    public async Task Bad_WrongColumnType()
+    public async Task Bad_wrong_column_type()
     {
         using var dir = new TempDir();
         string path = dir.File("w.parquet");
@@ -171,7 +171,7 @@ public class ParquetReaderTests
     }
 
     [Fact]
-    public async Task Bad_NullInIdColumn_NamesRowGroupRowAndColumn()
+    public async Task Bad_null_in_id_column_names_row_group_row_and_column()
     {
         using var dir = new TempDir();
         string path = dir.File("null.parquet");
@@ -203,7 +203,7 @@ public class ParquetReaderTests
     [InlineData(double.PositiveInfinity, ValuePolicy.KeepAll, "not finite")]
     [InlineData(-1.0, ValuePolicy.RejectNegative, "negative")]
     [InlineData(0.0, ValuePolicy.RejectZero, "zero")]
-    public async Task Bad_Values_NameRowGroupRowAndColumn(double bad, ValuePolicy policy, string why)
+    public async Task Bad_values_name_row_group_row_and_column(double bad, ValuePolicy policy, string why)
     {
         using var dir = new TempDir();
         string path = dir.File("v.parquet");
@@ -222,7 +222,7 @@ public class ParquetReaderTests
     }
 
     [Fact]
-    public async Task Int32Values_AreRead()
+    public async Task Int32Values_are_read()
     {
         using var dir = new TempDir();
         string path = dir.File("i.parquet");
@@ -241,7 +241,7 @@ public class ParquetReaderTests
     }
 
     [Fact]
-    public async Task Bad_IdKindNotAsAsked_OrDifferingBetweenPartFiles()
+    public async Task Bad_id_kind_not_as_asked_or_differing_between_part_files()
     {
         using var dir = new TempDir();
         string parts = Path.Combine(dir.Path, "parts");
@@ -271,7 +271,7 @@ public class ParquetReaderTests
     }
 
     [Fact]
-    public async Task Bad_EmptyInput()
+    public async Task Bad_empty_input()
     {
         using var dir = new TempDir();
         string path = dir.File("e.parquet");
@@ -295,7 +295,7 @@ public class ParquetReaderTests
     }
 
     [Fact]
-    public async Task Bad_DuplicateUnderError_NamesRowGroupsAndRows()
+    public async Task Bad_duplicate_under_error_names_row_groups_and_rows()
     {
         using var dir = new TempDir();
         string path = dir.File("d.parquet");

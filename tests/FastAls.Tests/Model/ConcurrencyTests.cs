@@ -18,7 +18,7 @@ public class ConcurrencyTests
     }
 
     [Fact]
-    public void EightThreads_ReadingWhileOneTrains_SeeOnlyCompleteStates_OrAStateError()
+    public void EightThreads_reading_while_one_trains_see_only_complete_states_or_a_state_error()
     {
         using Dataset data = Random(60, 40, 0.2, seed: 8, implicitValues: true);
         int[] users = [.. Enumerable.Range(0, data.Users * data.Items).Select(t => t / data.Items)];
@@ -107,7 +107,7 @@ public class ConcurrencyTests
     }
 
     [Fact]
-    public void TwoThreadsTraining_OneIsTurnedAway_AndTheResultIsTheSequentialOne()
+    public void TwoThreadsTraining_one_is_turned_away_and_the_result_is_the_sequential_one()
     {
         using Dataset data = Random(50, 30, 0.25, seed: 4, implicitValues: true);
         using AlsModel m = AlsModel.Fit(data, s_options);
@@ -155,7 +155,7 @@ public class ConcurrencyTests
     }
 
     [Fact]
-    public void TheProgressCallback_MayReadTheModel_ButNotTrainIt()
+    public void TheProgressCallback_may_read_the_model_but_not_train_it()
     {
         using Dataset data = Random(30, 20, 0.3, seed: 2, implicitValues: true);
         using AlsModel m = AlsModel.Fit(data, s_options);

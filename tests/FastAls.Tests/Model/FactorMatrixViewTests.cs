@@ -4,7 +4,7 @@ namespace FastAls.Tests;
 public class FactorMatrixViewTests
 {
     [Fact]
-    public void AViewOutlivingItsStorage_KeepsTheMemory_AndTheStorageThrows()
+    public void AViewOutlivingItsStorage_keeps_the_memory_and_the_storage_throws()
     {
         var storage = new FactorMatrix(10, 3);
         storage.CopyFrom([.. Enumerable.Range(0, 30).Select(i => (float)i)]);
@@ -21,7 +21,7 @@ public class FactorMatrixViewTests
     }
 
     [Fact]
-    public void ADisposedView_Throws_WhileItsStorageLivesOn()
+    public void ADisposedView_throws_while_its_storage_lives_on()
     {
         using var storage = new FactorMatrix(5, 2);
         var view = new FactorMatrix(storage, 5);
@@ -33,7 +33,7 @@ public class FactorMatrixViewTests
     }
 
     [Fact]
-    public void AViewOfDisposedStorage_CannotBeMade()
+    public void AViewOfDisposedStorage_cannot_be_made()
     {
         var storage = new FactorMatrix(3, 2);
         storage.Dispose();

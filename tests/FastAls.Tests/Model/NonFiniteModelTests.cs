@@ -65,7 +65,7 @@ public sealed class NonFiniteModelTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Parts))]
-    public void ModelFile_WithANonFinitePart_IsRejected_NamingFileAndPart(string part, float bad)
+    public void ModelFile_with_a_non_finite_part_is_rejected_naming_file_and_part(string part, float bad)
     {
         string path = Path.Combine(_dir, "bad.fals");
         using (AlsModel m = Poisoned(part, bad))
@@ -80,7 +80,7 @@ public sealed class NonFiniteModelTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Parts))]
-    public void SparkFolder_WithANonFinitePart_IsRejected_NamingFolderAndPart(string part, float bad)
+    public void SparkFolder_with_a_non_finite_part_is_rejected_naming_folder_and_part(string part, float bad)
     {
         string folder = Path.Combine(_dir, "spark");
         using (AlsModel m = Poisoned(part == "global mean" ? "none" : part, bad))
@@ -112,7 +112,7 @@ public sealed class NonFiniteModelTests : IDisposable
     [Theory]
     [InlineData(0, 5)]
     [InlineData(5, 0)]
-    public void SparkFolder_WithAnEmptySide_IsRejected(int users, int items)
+    public void SparkFolder_with_an_empty_side_is_rejected(int users, int items)
     {
         string folder = Path.Combine(_dir, "empty");
         using (var m = new AlsModel(new AlsOptions { Kind = AlsModelKind.Explicit, Factors = 3 }, users, items))
@@ -126,7 +126,7 @@ public sealed class NonFiniteModelTests : IDisposable
     }
 
     [Fact]
-    public void SparkFolder_WhoseStringIdsWentMissing_IsRejected_NotImportedWithSparkIds()
+    public void SparkFolder_whose_string_ids_went_missing_is_rejected_not_imported_with_spark_ids()
     {
         var ids = IdMap.CreateString();
         for (int u = 0; u < 6; u++)
@@ -165,7 +165,7 @@ public sealed class NonFiniteModelTests : IDisposable
     [Theory]
     [InlineData(float.NaN)]
     [InlineData(float.PositiveInfinity)]
-    public void ScoringWithCallerFactors_RejectsNonFiniteValues_InsteadOfReturningNothing(float bad)
+    public void ScoringWithCallerFactors_rejects_non_finite_values_instead_of_returning_nothing(float bad)
     {
         using AlsModel m = ModelTestUtil.Random(AlsModelKind.BiasedImplicit, 5, 8, 4, 2);
         float[] x = [0.1f, 0.2f, 0.3f, 0.4f];

@@ -17,7 +17,7 @@ public class IdMapCodecTests
     private static IdMap Strings(params string[] ids) => IdMap.FromStrings(ids);
 
     [Fact]
-    public void IdentityMap_LooksUpWithoutADictionary_AndGrowsLikeAnyMap()
+    public void IdentityMap_looks_up_without_a_dictionary_and_grows_like_any_map()
     {
         IdMap m = IdMap.Identity(5);
         Assert.True(m.IsIdentity);
@@ -39,7 +39,7 @@ public class IdMapCodecTests
     }
 
     [Fact]
-    public void Int64Section_IsLittleEndianInt64PerId_InEveryLayout()
+    public void Int64Section_is_little_endian_int64_per_id_in_every_layout()
     {
         IdMap map = IdMap.FromInt64([5, -1, long.MaxValue]);
         byte[] expected = new byte[24];
@@ -53,7 +53,7 @@ public class IdMapCodecTests
     }
 
     [Fact]
-    public void OffsetTableSection_IsTheCacheLayout()
+    public void OffsetTableSection_is_the_cache_layout()
     {
         // i64 x (n + 1) offsets into the text, then the UTF-8 text: what format-1 caches hold.
         byte[] bytes = IdMapCodec.Encode(Strings("ab", "", "é"), IdSectionLayout.OffsetTable);
@@ -73,7 +73,7 @@ public class IdMapCodecTests
     }
 
     [Fact]
-    public void LengthPrefixedSection_IsTheModelFileLayout()
+    public void LengthPrefixedSection_is_the_model_file_layout()
     {
         // Per id an i32 byte length, then its UTF-8 bytes: what model files hold.
         byte[] bytes = IdMapCodec.Encode(Strings("ab", "", "é"), IdSectionLayout.LengthPrefixed);
@@ -83,7 +83,7 @@ public class IdMapCodecTests
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void RoundTrip_KeepsEveryIdAtItsIndex(string layoutName)
+    public void RoundTrip_keeps_every_id_at_its_index(string layoutName)
     {
         IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
         var rng = new Random(13);
@@ -112,7 +112,7 @@ public class IdMapCodecTests
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void EveryTruncation_IsRejected(string layoutName)
+    public void EveryTruncation_is_rejected(string layoutName)
     {
         IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
         foreach (IdMap map in new[] { IdMap.FromInt64([1, 2, 3]), Strings("ann", "bob", "cid") })
@@ -129,7 +129,7 @@ public class IdMapCodecTests
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void ForgedCounts_AreRejectedBySize_BeforeAnyAllocation(string layoutName)
+    public void ForgedCounts_are_rejected_by_size_before_any_allocation(string layoutName)
     {
         IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
         byte[] strings = IdMapCodec.Encode(Strings("a", "b"), layout);
@@ -148,7 +148,7 @@ public class IdMapCodecTests
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void DuplicateIds_AreRejected_NamingTheId(string layoutName)
+    public void DuplicateIds_are_rejected_naming_the_id(string layoutName)
     {
         IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
         byte[] longs = IdMapCodec.Encode(IdMap.FromInt64([4, 5]), layout);
@@ -162,7 +162,7 @@ public class IdMapCodecTests
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void InvalidUtf8_IsRejected(string layoutName)
+    public void InvalidUtf8_is_rejected(string layoutName)
     {
         IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
         byte[] bytes = IdMapCodec.Encode(Strings("ab", "cd"), layout);
@@ -172,7 +172,7 @@ public class IdMapCodecTests
     }
 
     [Fact]
-    public void ForgedOffsets_AreRejected()
+    public void ForgedOffsets_are_rejected()
     {
         byte[] good = IdMapCodec.Encode(Strings("ab", "cd", "ef"), IdSectionLayout.OffsetTable);
 
@@ -189,7 +189,7 @@ public class IdMapCodecTests
     }
 
     [Fact]
-    public void ForgedLengths_AreRejected()
+    public void ForgedLengths_are_rejected()
     {
         byte[] good = IdMapCodec.Encode(Strings("ab", "cd"), IdSectionLayout.LengthPrefixed);
         foreach (int value in new[] { -1, 3, 100, int.MaxValue, int.MinValue, 1 })
@@ -205,7 +205,7 @@ public class IdMapCodecTests
     }
 
     [Fact]
-    public void ModelFile_WithStringIds_HoldsTheLengthPrefixedSections_AndLoads()
+    public void ModelFile_with_string_ids_holds_the_length_prefixed_sections_and_loads()
     {
         using var dir = new TempDir();
         string path = dir.File("m.fals");
@@ -225,7 +225,7 @@ public class IdMapCodecTests
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void LoneSurrogate_IsRefusedOnWrite_NotReplaced(string layoutName)
+    public void LoneSurrogate_is_refused_on_write_not_replaced(string layoutName)
     {
         IdSectionLayout layout = Enum.Parse<IdSectionLayout>(layoutName);
         var e = Assert.Throws<ArgumentException>(() => IdMapCodec.Encode(Strings("ok", "bad\ud800"), layout));

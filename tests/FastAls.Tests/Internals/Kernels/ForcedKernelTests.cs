@@ -11,7 +11,7 @@ public class ForcedKernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void ChildProcess_RunsTheForcedPath(string pathName)
+    public void ChildProcess_runs_the_forced_path(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         (int rc, string stdout, string stderr) = RunProbe(path.ToString().ToLowerInvariant());
@@ -24,7 +24,7 @@ public class ForcedKernelTests
     }
 
     [Fact]
-    public void ChildProcess_UnknownPath_FailsNamingTheVariable()
+    public void ChildProcess_unknown_path_fails_naming_the_variable()
     {
         (int rc, _, string stderr) = RunProbe("sse9");
         Assert.Equal(3, rc);
@@ -32,7 +32,7 @@ public class ForcedKernelTests
     }
 
     [Fact]
-    public void Choose_ParsesNames_CaseAndAliases_AndRejectsUnknownOrUnsupported()
+    public void Choose_parses_names_case_and_aliases_and_rejects_unknown_or_unsupported()
     {
         Assert.Equal(KernelPath.Scalar, KernelIsa.Choose(" Scalar "));
         Assert.Equal(KernelIsa.Best, KernelIsa.Choose(null));

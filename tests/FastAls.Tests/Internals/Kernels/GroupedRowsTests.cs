@@ -55,7 +55,7 @@ public class GroupedRowsTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void RowDots_EqualRowByRowDot_Bitwise(KernelPath path)
+    public void RowDots_equal_row_by_row_dot_bitwise(KernelPath path)
     {
         KernelSet k = Kernels(path);
         var rng = new Random(42);
@@ -76,7 +76,7 @@ public class GroupedRowsTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void WeightedRows_EqualRowByRowDotAndAxpy_Bitwise(KernelPath path)
+    public void WeightedRows_equal_row_by_row_dot_and_axpy_bitwise(KernelPath path)
     {
         KernelSet k = Kernels(path);
         var rng = new Random(43);
@@ -120,7 +120,7 @@ public class GroupedRowsTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void ColumnMatVec_EqualsOneFmaChainPerColumn_Bitwise(KernelPath path)
+    public void ColumnMatVec_equals_one_fma_chain_per_column_bitwise(KernelPath path)
     {
         KernelSet k = Kernels(path);
         var rng = new Random(44);

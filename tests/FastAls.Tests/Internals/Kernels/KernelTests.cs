@@ -20,7 +20,7 @@ public class KernelTests
     }
 
     [Fact]
-    public void SupportedPaths_IncludeScalar_AndActiveIsSupported()
+    public void SupportedPaths_include_scalar_and_active_is_supported()
     {
         Assert.Contains(KernelPath.Scalar, KernelIsa.Supported);
         Assert.Contains(KernelIsa.Active, KernelIsa.Supported);
@@ -29,7 +29,7 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void KernelSet_For_IsThePathItNames_AndTheRowSolverTakesTheConfidenceType(string pathName)
+    public void KernelSet_for_is_the_path_it_names_and_the_row_solver_takes_the_confidence_type(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         KernelSet k = KernelSet.For(path);
@@ -44,7 +44,7 @@ public class KernelTests
     }
 
     [Fact]
-    public void KernelSet_For_RefusesAPathThisMachineCannotRun()
+    public void KernelSet_for_refuses_a_path_this_machine_cannot_run()
     {
         Assert.Throws<PlatformNotSupportedException>(() => KernelSet.For((KernelPath)3));
         foreach (KernelPath p in Enum.GetValues<KernelPath>().Where(p => !KernelIsa.IsSupported(p)))
@@ -57,7 +57,7 @@ public class KernelTests
     [InlineData(ConfidenceKind.Linear, 2.5f, 1f + 1.5f * 2.5f)]
     [InlineData(ConfidenceKind.Scaled, -2.5f, 1.5f * 2.5f)]
     [InlineData(ConfidenceKind.Log, 2.5f, 1f + 1.5f * 1.7917595f)]
-    public void ConfidenceOf_IsTheOperatorTypeOfTheKind(ConfidenceKind kind, float r, float want)
+    public void ConfidenceOf_is_the_operator_type_of_the_kind(ConfidenceKind kind, float r, float want)
     {
         var o = new AlsOptions { Kind = AlsModelKind.Implicit, Confidence = kind, Alpha = 1.5f, Epsilon = 0.5f };
         Assert.Equal(want, HalfStepContext.ConfidenceOf(o, r), 1e-5f);
@@ -65,7 +65,7 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void Dot_And_Axpy_MatchScalar_ForAllLengths(string pathName)
+    public void Dot_and_axpy_match_scalar_for_all_lengths(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         var rng = new Random(1);
@@ -94,7 +94,7 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void RowKernels_MatchScalar(string pathName)
+    public void RowKernels_match_scalar(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         var rng = new Random(2);
@@ -118,7 +118,7 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void WeightedRowsMatVec_MatchesDoubleReference_AndUnfusedKernelsBitwise(string pathName)
+    public void WeightedRowsMatVec_matches_double_reference_and_unfused_kernels_bitwise(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         var rng = new Random(21);
@@ -168,7 +168,7 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void WeightedRowsResidual_MatchesDoubleReference(string pathName)
+    public void WeightedRowsResidual_matches_double_reference(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         var rng = new Random(24);
@@ -206,7 +206,7 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void AddWeightedRows_EqualsRowByRowAxpy_Bitwise(string pathName)
+    public void AddWeightedRows_equals_row_by_row_axpy_bitwise(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         var rng = new Random(25);
@@ -229,7 +229,7 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void ColumnMatVec_MatchesRowProductOfSymmetricMatrix(string pathName)
+    public void ColumnMatVec_matches_row_product_of_symmetric_matrix(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         var rng = new Random(22);
@@ -268,7 +268,7 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void SyrkUpperFrom_EqualsCopyThenSyrkUpper_Bitwise(string pathName)
+    public void SyrkUpperFrom_equals_copy_then_syrk_upper_bitwise(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         var rng = new Random(23);
@@ -309,7 +309,7 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void SyrkUpper_MatchesDoubleReference_AndScalar(string pathName)
+    public void SyrkUpper_matches_double_reference_and_scalar(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         var rng = new Random(3);
@@ -352,7 +352,7 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void Cholesky_SolvesSpdSystems_LikeDoubleReference(string pathName)
+    public void Cholesky_solves_spd_systems_like_double_reference(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         var rng = new Random(4);
@@ -395,7 +395,7 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void Cholesky_ReportsTheFirstNonPositivePivot(string pathName)
+    public void Cholesky_reports_the_first_non_positive_pivot(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         // Rank one: [1 2; 2 4] plus an identity block; pivot 1 is (numerically) zero.

@@ -37,7 +37,7 @@ public class CgConvergenceTests
 
     [Theory]
     [MemberData(nameof(KindsAndSteps))]
-    public void HalfStep_WithManySteps_ReachesTheCholeskySolution_OnEveryKernelPath(AlsModelKind kind, int steps)
+    public void HalfStep_with_many_steps_reaches_the_cholesky_solution_on_every_kernel_path(AlsModelKind kind, int steps)
     {
         using Dataset data = Random(25, 40, 0.3, seed: 21, implicitValues: kind >= AlsModelKind.Implicit);
         AlsOptions chol = Options(kind) with { Factors = 12 };
@@ -66,7 +66,7 @@ public class CgConvergenceTests
 
     [Theory]
     [MemberData(nameof(KindsAndSteps))]
-    public void Training_WithManySteps_MatchesCholeskyTraining(AlsModelKind kind, int steps)
+    public void Training_with_many_steps_matches_cholesky_training(AlsModelKind kind, int steps)
     {
         using Dataset data = Random(40, 30, 0.25, seed: 3, implicitValues: kind >= AlsModelKind.Implicit);
         AlsOptions chol = Options(kind);

@@ -14,7 +14,7 @@ public class CgVectorsTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void ElementWiseUpdates_EqualTheScalarExpressions_Bitwise(KernelPath path)
+    public void ElementWiseUpdates_equal_the_scalar_expressions_bitwise(KernelPath path)
     {
         switch (path)
         {

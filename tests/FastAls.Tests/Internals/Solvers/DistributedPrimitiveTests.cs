@@ -11,7 +11,7 @@ public class DistributedPrimitiveTests
     [InlineData(AlsModelKind.Implicit, 3000, 16)]
     [InlineData(AlsModelKind.BiasedImplicit, 1337, 10)]
     [InlineData(AlsModelKind.Explicit, 70000, 8)]
-    public void GramPartials_OfAlignedBlocks_ReduceToTheTrainingGramBitForBit(AlsModelKind kind, int rows, int k)
+    public void GramPartials_of_aligned_blocks_reduce_to_the_training_gram_bit_for_bit(AlsModelKind kind, int rows, int k)
     {
         var o = new AlsOptions { Kind = kind, Factors = k };
         var layout = AlsLayout.For(o);
@@ -60,7 +60,7 @@ public class DistributedPrimitiveTests
     }
 
     [Fact]
-    public void GramPartials_RejectBlocksOffTheChunkGrid()
+    public void GramPartials_reject_blocks_off_the_chunk_grid()
     {
         var o = new AlsOptions { Factors = 8 };
         var layout = AlsLayout.For(o);
@@ -70,7 +70,7 @@ public class DistributedPrimitiveTests
     }
 
     [Fact]
-    public void RowInit_AnyBlockOfRows_StartsAsFitStarts()
+    public void RowInit_any_block_of_rows_starts_as_fit_starts()
     {
         var o = new AlsOptions { Factors = 12, Seed = 9, Iterations = 0 };
         using Dataset data = Random(300, 50, 0.05, seed: 2, implicitValues: true);
@@ -91,7 +91,7 @@ public class DistributedPrimitiveTests
     }
 
     [Fact]
-    public void Assembly_SettersReplaceRowsAndRejectBadInputWithoutChanges()
+    public void Assembly_setters_replace_rows_and_reject_bad_input_without_changes()
     {
         var o = new AlsOptions { Kind = AlsModelKind.BiasedExplicit, Factors = 4 };
         using var m = new AlsModel(o, 5, 3);

@@ -26,7 +26,7 @@ public class HalfStepReferenceTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void UserHalfStep_MatchesDenseReference_OnEveryKernelPath(AlsModelKind kind, AlsSolver solver)
+    public void UserHalfStep_matches_dense_reference_on_every_kernel_path(AlsModelKind kind, AlsSolver solver)
     {
         foreach (KernelPath path in KernelIsa.Supported)
         {
@@ -36,7 +36,7 @@ public class HalfStepReferenceTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void ItemHalfStep_WithAlsWr_MatchesDenseReference(AlsModelKind kind, AlsSolver solver)
+    public void ItemHalfStep_with_als_wr_matches_dense_reference(AlsModelKind kind, AlsSolver solver)
     {
         // Log confidence here for the plain implicit model (linear for the biased one): both kinds see both.
         Run(Options(kind, solver, RegularizationScaling.ByCount, k: 17, logFor: AlsModelKind.Implicit), usersSide: false, KernelIsa.Active);
@@ -44,7 +44,7 @@ public class HalfStepReferenceTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void LongRows_SolvedInSegments_MatchDenseReference(AlsModelKind kind, AlsSolver solver)
+    public void LongRows_solved_in_segments_match_dense_reference(AlsModelKind kind, AlsSolver solver)
     {
         // Rows hold ~9 neighbours on average; a capacity of 4 forces the segmented gather path.
         Run(Options(kind, solver), usersSide: true, KernelIsa.Active, segmentCapacity: 4);
@@ -68,7 +68,7 @@ public class HalfStepReferenceTests
     /// </summary>
     [Theory]
     [MemberData(nameof(ImplicitCases))]
-    public void ScaledConfidence_HalfStep_MatchesDenseReference(AlsModelKind kind, AlsSolver solver)
+    public void ScaledConfidence_half_step_matches_dense_reference(AlsModelKind kind, AlsSolver solver)
     {
         AlsOptions o = Options(kind, solver) with { Confidence = ConfidenceKind.Scaled, Alpha = 0.4f };
         foreach (KernelPath path in KernelIsa.Supported)
@@ -81,7 +81,7 @@ public class HalfStepReferenceTests
     }
 
     [Fact]
-    public void ScaledConfidence_IsAlphaTimesValue_AndExistingKindsKeepTheirFormulas()
+    public void ScaledConfidence_is_alpha_times_value_and_existing_kinds_keep_their_formulas()
     {
         AlsOptions o = Options(AlsModelKind.Implicit, AlsSolver.Cholesky) with { Alpha = 3f, Epsilon = 0.5f };
         using var f = new FactorMatrix(2, o.Factors);

@@ -23,7 +23,7 @@ public class MagnitudeTests
 
     [Theory]
     [MemberData(nameof(ExtremeOptions))]
-    public void ExtremeOptions_AreRejectedUpFront_NamingTheOption(string name, AlsOptions options)
+    public void ExtremeOptions_are_rejected_up_front_naming_the_option(string name, AlsOptions options)
     {
         using Dataset data = Random(10, 8, 0.4, seed: 1, implicitValues: true);
         var e = Assert.Throws<ArgumentException>(() => AlsModel.Fit(data, options));
@@ -32,7 +32,7 @@ public class MagnitudeTests
     }
 
     [Fact]
-    public void BoundaryOptions_StillTrain()
+    public void BoundaryOptions_still_train()
     {
         using Dataset data = Random(20, 15, 0.3, seed: 2, implicitValues: true);
         foreach (AlsOptions o in new[]
@@ -52,7 +52,7 @@ public class MagnitudeTests
     [InlineData(AlsModelKind.BiasedExplicit, 3e20f)]
     [InlineData(AlsModelKind.Implicit, 1e30f)]
     [InlineData(AlsModelKind.BiasedImplicit, 1e36f)]
-    public void ExtremeValues_AreRejectedBeforeTraining_NamingTheUserOrItem(AlsModelKind kind, float huge)
+    public void ExtremeValues_are_rejected_before_training_naming_the_user_or_item(AlsModelKind kind, float huge)
     {
         using Dataset data = FromTriples(4, 5, [(0, 0, 1f), (0, 1, 2f), (1, 2, 1f), (2, 3, huge), (3, 4, 1f), (2, 0, 1f)]);
         var o = new AlsOptions { Kind = kind, Factors = 2, Iterations = 3, Alpha = 1e6f };
@@ -63,7 +63,7 @@ public class MagnitudeTests
     }
 
     [Fact]
-    public void ParallelCheck_NamesWhatASerialPassMeetsFirst()
+    public void ParallelCheck_names_what_a_serial_pass_meets_first()
     {
         // Large enough for several parts: user 2999 (last part) and item 7 overflow; the user is named, as a pass
         // over the users before the items would. Without the user, the item is.
@@ -99,7 +99,7 @@ public class MagnitudeTests
     }
 
     [Fact]
-    public void LogConfidence_OverflowingAValue_IsNamed()
+    public void LogConfidence_overflowing_a_value_is_named()
     {
         // 1 + alpha * log(1 + v / eps) is finite for every float v once eps >= 1e-12; the linear form is not.
         using Dataset data = FromTriples(2, 2, [(0, 0, 1f), (1, 1, 3e38f)]);
@@ -110,7 +110,7 @@ public class MagnitudeTests
     }
 
     [Fact]
-    public void OverflowingDuplicateSum_IsNamedByTheBuilder()
+    public void OverflowingDuplicateSum_is_named_by_the_builder()
     {
         using var b = new InteractionBuilder(duplicates: DuplicatePolicy.Sum);
         b.Add(7, 70, 1f);

@@ -79,7 +79,7 @@ public class RecoveryTests
     [Theory]
     [InlineData(AlsModelKind.Explicit)]
     [InlineData(AlsModelKind.BiasedExplicit)]
-    public void Explicit_PlantedLowRank_BeatsBiasesOnlyBaseline(AlsModelKind kind)
+    public void Explicit_planted_low_rank_beats_biases_only_baseline(AlsModelKind kind)
     {
         var rng = new Random(17);
         double[][] x = Gaussian(rng, Users, Rank, 1), y = Gaussian(rng, Items, Rank, 1);
@@ -116,7 +116,7 @@ public class RecoveryTests
     [Theory]
     [InlineData(AlsModelKind.Implicit)]
     [InlineData(AlsModelKind.BiasedImplicit)]
-    public void Implicit_PlantedPreferences_RankHeldOutItemsFarBetterThanPopularity(AlsModelKind kind)
+    public void Implicit_planted_preferences_rank_held_out_items_far_better_than_popularity(AlsModelKind kind)
     {
         var rng = new Random(23);
         double[][] x = Gaussian(rng, Users, Rank, 1), y = Gaussian(rng, Items, Rank, 1);
@@ -184,7 +184,7 @@ public class RecoveryTests
     }
 
     [SkippableFact]
-    public void Ml100k_BiasedExplicit_TestRmseBelow095()
+    public void Ml100k_biased_explicit_test_rmse_below095()
     {
         string? path = DataTestHelpers.SharedFile("ml-100k/u.data");
         Skip.If(path is null, "ml-100k/u.data not found: no shared/data folder above the test directory and FASTALS_SHARED_DATA unset.");

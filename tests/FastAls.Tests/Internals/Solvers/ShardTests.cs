@@ -18,7 +18,7 @@ public class ShardTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void TwoShards_EqualTheFullHalfStep(AlsModelKind kind, AlsSolver solver)
+    public void TwoShards_equal_the_full_half_step(AlsModelKind kind, AlsSolver solver)
     {
         var o = new AlsOptions { Kind = kind, Solver = solver, Factors = 10, Regularization = 0.2f, Alpha = 2f, Threads = 1 };
         using Dataset data = Random(1100, 40, 0.1, seed: 31, implicitValues: o.IsImplicit);

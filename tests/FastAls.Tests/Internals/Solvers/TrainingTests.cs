@@ -46,7 +46,7 @@ public class TrainingTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Cost_NeverIncreases_AndEqualsTheDenseCost(AlsModelKind kind, AlsSolver solver)
+    public void Cost_never_increases_and_equals_the_dense_cost(AlsModelKind kind, AlsSolver solver)
     {
         using Dataset data = Random(40, 50, 0.2, seed: 3, implicitValues: kind is AlsModelKind.Implicit or AlsModelKind.BiasedImplicit, emptyUsers: 2);
         AlsOptions o = Options(kind, solver) with { RegularizationScaling = solver == AlsSolver.Cholesky ? RegularizationScaling.ByCount : RegularizationScaling.Constant, Regularization = solver == AlsSolver.Cholesky ? 0.02f : 0.1f };
@@ -80,7 +80,7 @@ public class TrainingTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void SameSeed_GivesBitIdenticalFactors_WhateverTheThreads(AlsModelKind kind, AlsSolver solver)
+    public void SameSeed_gives_bit_identical_factors_whatever_the_threads(AlsModelKind kind, AlsSolver solver)
     {
         using Dataset data = Random(300, 120, 0.08, seed: 9, implicitValues: kind >= AlsModelKind.Implicit);
         float[]? first = null, firstBias = null;
@@ -105,7 +105,7 @@ public class TrainingTests
 
     [Theory]
     [MemberData(nameof(AllKinds))]
-    public void RowsWithoutInteractions_GetZeroFactorsAndBias(AlsModelKind kind)
+    public void RowsWithoutInteractions_get_zero_factors_and_bias(AlsModelKind kind)
     {
         using Dataset data = Random(30, 25, 0.3, seed: 4, implicitValues: kind >= AlsModelKind.Implicit, emptyUsers: 3);
         using AlsModel m = AlsModel.Fit(data, Options(kind));
@@ -123,7 +123,7 @@ public class TrainingTests
 
     [Theory]
     [MemberData(nameof(AllKinds))]
-    public void ManyCgSteps_MatchCholesky(AlsModelKind kind)
+    public void ManyCgSteps_match_cholesky(AlsModelKind kind)
     {
         using Dataset data = Random(25, 40, 0.3, seed: 21, implicitValues: kind >= AlsModelKind.Implicit);
         AlsOptions chol = Options(kind) with { Factors = 12, Regularization = 0.5f };
@@ -149,7 +149,7 @@ public class TrainingTests
     }
 
     [Fact]
-    public void CgTolerance_StopsARowOnceItsResidualIsSmall()
+    public void CgTolerance_stops_a_row_once_its_residual_is_small()
     {
         using Dataset data = Random(25, 40, 0.3, seed: 23, implicitValues: true);
         AlsOptions o = Options(AlsModelKind.Implicit, AlsSolver.ConjugateGradient) with { Factors = 9, Regularization = 0.5f, CgSteps = 100 };
@@ -203,7 +203,7 @@ public class TrainingTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void FoldIn_EqualsTheTrainingHalfStep(AlsModelKind kind, AlsSolver solver)
+    public void FoldIn_equals_the_training_half_step(AlsModelKind kind, AlsSolver solver)
     {
         using Dataset data = Random(30, 35, 0.25, seed: 8, implicitValues: kind >= AlsModelKind.Implicit);
         AlsOptions o = Options(kind, solver) with { Iterations = 2 };
@@ -234,7 +234,7 @@ public class TrainingTests
     }
 
     [Fact]
-    public void FoldIn_IsThreadSafe()
+    public void FoldIn_is_thread_safe()
     {
         using Dataset data = Random(60, 40, 0.2, seed: 12, implicitValues: true);
         using AlsModel m = AlsModel.Fit(data, Options(AlsModelKind.BiasedImplicit) with { Iterations = 2 });
@@ -258,7 +258,7 @@ public class TrainingTests
     [Theory]
     [InlineData(AlsSolver.Cholesky)]
     [InlineData(AlsSolver.ConjugateGradient)]
-    public void Sweep_AllocatesNothingPerRow(AlsSolver solver)
+    public void Sweep_allocates_nothing_per_row(AlsSolver solver)
     {
         foreach (AlsModelKind kind in Kinds)
         {
@@ -291,7 +291,7 @@ public class TrainingTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Fit_SolvingInPlace_HasTheBitsOfTheRollbackPath(AlsModelKind kind, AlsSolver solver)
+    public void Fit_solving_in_place_has_the_bits_of_the_rollback_path(AlsModelKind kind, AlsSolver solver)
     {
         // Fit solves a new model's rows in place (no copy of a side); ContinueTraining keeps a rollback copy. The
         // same iterations from the same start must give the same bits (and the same reported costs).
@@ -312,7 +312,7 @@ public class TrainingTests
     }
 
     [Fact]
-    public void RowInit_ParallelFill_DoesNotDependOnTheThreadCount()
+    public void RowInit_parallel_fill_does_not_depend_on_the_thread_count()
     {
         // More rows than one part of the fill; rows without interactions stay zero.
         var offsets = new long[5001];
@@ -335,7 +335,7 @@ public class TrainingTests
     }
 
     [Fact]
-    public void SingularSystem_ThrowsNamingTheRow_AndIncreaseRegularization()
+    public void SingularSystem_throws_naming_the_row_and_increase_regularization()
     {
         // User 1 has one rating: with lambda = 0 its 8 x 8 system has rank 1.
         using Dataset data = FromTriples(3, 12, [(0, 0, 4), (0, 1, 3), (0, 2, 5), (1, 3, 2), .. Enumerable.Range(0, 12).Select(i => (2, i, 3f))]);
@@ -350,7 +350,7 @@ public class TrainingTests
     [Theory]
     [InlineData(AlsSolver.ConjugateGradient)]
     [InlineData(AlsSolver.Cholesky)]
-    public void Divergence_ThrowsNamingModelIterationAndRow_AndKeepsThePreviousFactors(AlsSolver solver)
+    public void Divergence_throws_naming_model_iteration_and_row_and_keeps_the_previous_factors(AlsSolver solver)
     {
         // Data of ordinary size, but item factors near sqrt(float.MaxValue) (as a model trained elsewhere could
         // hold): the user half-step's normal equations overflow. (Extreme data values are refused before
@@ -375,7 +375,7 @@ public class TrainingTests
     }
 
     [Fact]
-    public void Cancellation_KeepsTheLastCompletedHalfStep()
+    public void Cancellation_keeps_the_last_completed_half_step()
     {
         using Dataset data = Random(50, 40, 0.2, seed: 6, implicitValues: true);
         using AlsModel m = AlsModel.Fit(data, Options(AlsModelKind.Implicit) with { Iterations = 1 });
@@ -396,7 +396,7 @@ public class TrainingTests
     }
 
     [Fact]
-    public void EarlyStop_StopsWhenTheRelativeImprovementIsSmall()
+    public void EarlyStop_stops_when_the_relative_improvement_is_small()
     {
         using Dataset data = Random(40, 30, 0.3, seed: 6, implicitValues: false);
         var all = new Recorder();
@@ -427,7 +427,7 @@ public class TrainingTests
     }
 
     [Fact]
-    public void Fit_RejectsBadArguments()
+    public void Fit_rejects_bad_arguments()
     {
         using Dataset data = Random(5, 5, 0.5, seed: 1, implicitValues: false);
         Assert.Throws<ArgumentException>(() => AlsModel.Fit(data, new AlsOptions { Factors = 0 }));
