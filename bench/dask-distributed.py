@@ -110,13 +110,20 @@ def main():
                     help="keep the fault-tolerance copy of each half-step's factors (adds the solved side's factors "
                          "to the bytes of every half-step)")
     ap.add_argument("--out", default=None, help="markdown file for the table (default: print only)")
+    ap.add_argument("--data", default=None,
+                    help="keep the parts in this folder and reuse them when it holds them already (default: a "
+                         "temporary folder, removed at the end)")
     a = ap.parse_args()
     n, users, items = count(a.interactions), count(a.users), count(a.items)
-    folder = tempfile.mkdtemp(prefix="fastals-dask-bench-")
+    folder = a.data or tempfile.mkdtemp(prefix="fastals-dask-bench-")
     try:
-        t = time.time()
-        write_data(folder, n, users, items, 8)
-        print("wrote %d interactions as 8 parts in %.1f s" % (n, time.time() - t), flush=True)
+        if a.data and os.path.isdir(folder) and len(fd.list_parts(folder)) == 8:
+            print("reusing the parts in %s" % folder, flush=True)
+        else:
+            os.makedirs(folder, exist_ok=True)
+            t = time.time()
+            write_data(folder, n, users, items, 8)
+            print("wrote %d interactions as 8 parts in %.1f s" % (n, time.time() - t), flush=True)
         params = dict(factors=a.factors, iterations=a.iterations, regularization=0.05, alpha=2.0)
 
         # one process
@@ -219,7 +226,8 @@ def main():
                 f.write(text)
             os.replace(tmp, a.out)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if not a.data:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
