@@ -127,6 +127,7 @@ def main():
         params = dict(factors=a.factors, iterations=a.iterations, regularization=0.05, alpha=2.0)
 
         # one process
+        load_before = os.getloadavg()[0]
         stamps = []
         c0, _ = cpu_seconds()
         t0 = time.time()
@@ -216,6 +217,11 @@ def main():
             % ("yes" if same else "NO", "on (included)" if a.replicate else "off (--replicate adds the solved side's factors per half-step)"),
             "The 1-process CPU includes loading the parts; the cluster's includes the workers' part reads and the "
             "driver (which also runs the scheduler).",
+            "One-time CPU (total minus iterations x steady state: loading, blocks, starting factors): %.1f s in 1 "
+            "process, %.1f s in the cluster." % (single_row["cpu"] - a.iterations * single_row["cpu_iter"],
+                                                 dist_row["cpu"] - a.iterations * dist_row["cpu_iter"]),
+            "Load while measuring (1-minute load average, %d CPUs): %.1f before, %.1f after." % (
+                os.cpu_count(), load_before, os.getloadavg()[0]),
         ]
         text = "\n".join(lines) + "\n"
         print(text)
