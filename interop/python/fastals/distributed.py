@@ -26,8 +26,9 @@ How it works (Spark MLlib ALS's block-partitioned scheme):
   to worker. Only the Gram partials, losses and regularization terms reach the driver.
 * Starting factors come from ``fastals_init_rows`` (counter-based by seed, side and row), which ``fit`` uses too.
 * Faults: the factors of each completed half-step are replicated on two workers; a lost worker's blocks are
-  recomputed by dask from their lineage, which names only the part files holding rows of each block (so only
-  those are re-read). Optional checkpoints every N iterations
+  recomputed by dask from their lineage: a user block's names only the part files holding its rows (so only those
+  are re-read; ``PART_READS`` counts reads), an item block's the user blocks' kept transposes (no part is read
+  while they survive). Optional checkpoints every N iterations
   (``checkpoint_dir``, written atomically) let a new run resume (``resume=True``) with the same final factors.
 
 Costs (``loss``, ``cost``) reported to the callback are summed block by block, so they may differ from ``fit``'s
