@@ -936,6 +936,39 @@ int32_t fastals_gram_compute(const fastals_fit_options_t* options, int32_t rows,
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_shard_solve(const fastals_fit_options_t* options, int32_t rows, int32_t fixed_rows, const int64_t* row_offsets, int64_t row_offsets_len, const int32_t* col_indices, int64_t col_indices_len, const float* values, int64_t values_len, const float* fixed_factors, int64_t fixed_factors_len, const float* fixed_biases, int64_t fixed_biases_len, const double* fixed_gram, int64_t fixed_gram_len, float global_mean, int32_t threads, float* solved, int64_t solved_len, float* solved_biases, int64_t solved_biases_len, double* solved_gram, int64_t solved_gram_len, double* loss, double* regularization);
 
+/** Whether a side's ids go to the external_id column of a Spark export (an id outside Spark's int32 ids); decide once per side, for all its parts.
+ *  @param ids all the side's external ids (read only; may be NULL when ids_len is 0)
+ *  @param ids_len number of elements in ids
+ *  @param external receives receives 1 when the ids need the external_id column
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_spark_external_ids(const int64_t* ids, int64_t ids_len, int32_t* external);
+
+/** Writes rows [first_row, first_row + rows) of one side as part file number part (part-NNNNN-c000.snappy.parquet, under a temporary name, then renamed) of the Spark ALSModel folder being built in folder: parts numbered in row order make the model's row order. fastals_spark_write_metadata completes the folder.
+ *  @param options hyperparameters (kind and factors)
+ *  @param folder the folder being built (userFactors/ and itemFactors/ are created in it) (NUL-terminated UTF-8)
+ *  @param side 0: users, 1: items (a fastals_als_half_step_t value)
+ *  @param part the part number
+ *  @param first_row the model row of the part's first row
+ *  @param rows rows in the part
+ *  @param factors rows * factors floats (read only; may be NULL when factors_len is 0)
+ *  @param factors_len number of elements in factors
+ *  @param biases rows biases for biased kinds, else none (read only; may be NULL when biases_len is 0)
+ *  @param biases_len number of elements in biases
+ *  @param ids the rows' external ids (read only; may be NULL when ids_len is 0)
+ *  @param ids_len number of elements in ids
+ *  @param external_ids the side's ids go to the external_id column (fastals_spark_external_ids of all the side's ids) (non-zero is true)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_spark_write_part(const fastals_fit_options_t* options, const char* folder, int32_t side, int32_t part, int32_t first_row, int32_t rows, const float* factors, int64_t factors_len, const float* biases, int64_t biases_len, const int64_t* ids, int64_t ids_len, int32_t external_ids);
+
+/** Writes the metadata (and _SUCCESS markers) of a Spark ALSModel folder whose parts fastals_spark_write_part wrote.
+ *  @param options hyperparameters (recorded in the metadata's fastals object)
+ *  @param folder the folder being built (NUL-terminated UTF-8)
+ *  @param global_mean the global mean of a biased explicit model, else 0
+ *  @param user_external_ids the users' parts have the external_id column (non-zero is true)
+ *  @param item_external_ids the items' parts have the external_id column (non-zero is true)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_spark_write_metadata(const fastals_fit_options_t* options, const char* folder, float global_mean, int32_t user_external_ids, int32_t item_external_ids);
+
 #ifdef __cplusplus
 }
 #endif

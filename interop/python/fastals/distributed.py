@@ -7,7 +7,8 @@
 ``source`` is a Parquet folder (its ``*.parquet`` part files, sorted by name, as ``Dataset.load`` reads it) or a list
 of part files. The WORKERS read the parts themselves (the paths must be readable on every worker); the driver only
 ever holds the id lists (to agree on dense indices), the fixed-side Gram matrices and loss scalars, and at the end
-the factors of the finished model.
+the factors of the finished model (or not even those: with ``spark_output`` the workers write the result as
+Spark ALSModel part files, one per block).
 
 How it works (Spark MLlib ALS's block-partitioned scheme):
 
@@ -16,20 +17,24 @@ How it works (Spark MLlib ALS's block-partitioned scheme):
 * Blocks: users and items are cut into contiguous blocks whose boundaries are the Gram chunk boundaries of their
   side (``fastals_gram_chunking``), so each block's per-chunk Gram partials are exactly the chunks training sums,
   and ``fastals_gram_reduce`` adds them in training's order: the same bits. Each worker owns user and item blocks
-  (dask futures pinned to it and kept across iterations); a block's CSR is built from the parts' entries in part
-  order with the load's duplicate policy (``fastals_dataset_from_indices``), so it holds exactly the values of
-  the whole data set's rows.
+  (dask futures pinned to it and kept across iterations); a user block's CSR is built from the parts' entries in
+  part order with the load's duplicate policy (``fastals_dataset_from_indices``), so it holds exactly the values
+  of the whole data set's rows; an item block is assembled from the user blocks' transposes (its rows of each,
+  in user block order), exactly the whole data set's item rows, without a second build.
 * Exchange: a block of one side references only some rows of the other side (its in-block); before a half-step
   each fixed block sends each solving block only the factor rows that block references (its out-block), worker
   to worker. Only the Gram partials, losses and regularization terms reach the driver.
 * Starting factors come from ``fastals_init_rows`` (counter-based by seed, side and row), which ``fit`` uses too.
 * Faults: the factors of each completed half-step are replicated on two workers; a lost worker's blocks are
-  recomputed by dask from their lineage (re-reading the Parquet parts). Optional checkpoints every N iterations
+  recomputed by dask from their lineage: a user block's names only the part files holding its rows (so only those
+  are re-read; ``PART_READS`` counts reads), an item block's the user blocks' kept transposes (no part is read
+  while they survive). Optional checkpoints every N iterations
   (``checkpoint_dir``, written atomically) let a new run resume (``resume=True``) with the same final factors.
 
 Costs (``loss``, ``cost``) reported to the callback are summed block by block, so they may differ from ``fit``'s
 in the last bits; the factors do not.
 """
+import collections
 import ctypes
 import inspect
 import json
@@ -44,7 +49,7 @@ from . import _signatures as sig
 from ._arrays import ptr
 from ._lib import FastAlsArgumentError, FastAlsCancelled, FastAlsError, lib
 
-__all__ = ["fit", "connect", "local_cluster", "worker_environment", "list_parts"]
+__all__ = ["fit", "connect", "local_cluster", "worker_environment", "list_parts", "QUIET_CONFIG"]
 
 _USERS, _ITEMS = 0, 1
 _DUPLICATES = {"sum": sig.DuplicatePolicy.SUM, "last": sig.DuplicatePolicy.LAST_WINS, "error": sig.DuplicatePolicy.ERROR}
@@ -62,15 +67,33 @@ def worker_environment():
     return env
 
 
+QUIET_CONFIG = {
+    # Transfers uncompressed: factor rows and indices barely compress, and on one machine or a fast network lz4
+    # only costs CPU.
+    "distributed.comm.compression": None,
+    # The workers' statistical profiler samples every thread's stack every 10 ms (the solves' too).
+    "distributed.worker.profile.enabled": False,
+    # Event-loop health ticks (20 ms), psutil samples (500 ms) and the workers' memory checks (100 ms).
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+"""Dask settings that cut the CPU dask itself spends in the driver, scheduler and workers: an idle 2-worker
+LocalCluster on the development VM used, per 10 s, 0.57 CPU s in the driver (client + scheduler) and 0.95 in
+the workers with dask's defaults, 0.10 and 0.09 with these. ``local_cluster`` uses them; a real cluster's
+scheduler and workers can take them from their dask config."""
+
+
 def local_cluster(n_workers=2, threads_per_worker=1, **kwargs):
-    """A ``dask.distributed.LocalCluster`` of worker processes started without dask's malloc trim threshold and
+    """A ``dask.distributed.LocalCluster`` of worker processes started without dask's malloc trim threshold,
     without work stealing (which would move a block's solve away from the worker holding the block, and its data
-    with it; set ``distributed.scheduler.work-stealing: false`` on a real cluster's scheduler too)."""
+    with it; set ``distributed.scheduler.work-stealing: false`` on a real cluster's scheduler too) and without
+    dask's own CPU costs (``QUIET_CONFIG``)."""
     import dask
     from dask.distributed import LocalCluster
     os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environment(),
-                          "distributed.scheduler.work-stealing": False}):
+    with dask.config.set(dict(QUIET_CONFIG, **{"distributed.nanny.pre-spawn-environ": worker_environment(),
+                                              "distributed.scheduler.work-stealing": False})):
         return LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True, **kwargs)
 
 
@@ -175,8 +198,13 @@ def _bounds(opts, rows, blocks):
 
 # ---------------------------------------------------------------------------------------------------- worker tasks
 
+PART_READS = collections.Counter()
+"""How many times this process read each part file (``_read_part``): a rebuild from lineage shows up here."""
+
+
 def _read_part(path, spec, load):
     """Task: one part's raw interactions (part-local indices, input order) and id lists."""
+    PART_READS[path] += 1
     opts = _Opts(spec, load)
     l = lib()
     h = ctypes.c_uint64()
@@ -197,57 +225,108 @@ def _part_ids(part):
     return part["user_ids"], part["item_ids"]
 
 
-def _split_part(part, umap, imap, ubounds, ibounds):
-    """Task: the part's entries in global indices, cut by user block and by item block (input order kept)."""
+def _split_part(part, umap, imap, ubounds):
+    """Task: the part's entries in global indices, cut by user block (input order kept)."""
     gu = umap[part["users"]]
     gi = imap[part["items"]]
     v = part["values"]
+    which = np.searchsorted(np.asarray(ubounds[1:-1], dtype=np.int64), gu, side="right")
     out = {}
-    for side, rows, cols, bounds in ((_USERS, gu, gi, ubounds), (_ITEMS, gi, gu, ibounds)):
-        which = np.searchsorted(np.asarray(bounds[1:-1], dtype=np.int64), rows, side="right")
-        for b in range(len(bounds) - 1):
-            sel = np.flatnonzero(which == b)
-            out[(side, b)] = ((rows[sel] - bounds[b]).astype(np.int32), cols[sel].astype(np.int32), v[sel])
+    for b in range(len(ubounds) - 1):
+        sel = np.flatnonzero(which == b) if len(ubounds) > 2 else slice(None)
+        out[b] = ((gu[sel] - ubounds[b]).astype(np.int32), gi[sel].astype(np.int32), v[sel])
     return out
 
 
-def _build_block(side, b, bounds, other_bounds, n_other, spec, load, *pieces):
-    """Task: a block's CSR (columns compacted to the other-side rows it references), its in-block (which rows of
-    each other-side block it needs), its starting factors and its value sums."""
+def _csr_rows(l, h, transposed, start, count):
+    """Rows [start, start + count) of a dataset's CSR (transposed: its item-by-user matrix) as numpy arrays."""
+    nnz = ctypes.c_int64()
+    l.call("fastals_dataset_csr_nnz", h, int(transposed), int(start), int(count), ctypes.byref(nnz))
+    off = np.empty(count + 1, np.int64)
+    cols = np.empty(nnz.value, np.int32)
+    vals = np.empty(nnz.value, np.float32)
+    l.call("fastals_dataset_csr_rows", h, int(transposed), int(start), int(count), ptr(off), off.size, ptr(cols),
+           cols.size, ptr(vals), vals.size)
+    return off, cols, vals
+
+
+def _build_user_block(b, ub, ib, spec, load, *pieces):
+    """Task: user block ``b`` from its parts' pieces (in part order): the builder resolves duplicates exactly as
+    loading the whole data set does. Also keeps the block's transpose (item rows, block-local user columns), from
+    which the item blocks are assembled without a second build (and rebuilt after a loss, by ``_item_piece``)."""
     opts = _Opts(spec, load)
     l = lib()
-    first, rows = bounds[b], bounds[b + 1] - bounds[b]
+    first, rows, n_items = ub[b], ub[b + 1] - ub[b], ib[-1]
     r = np.concatenate([p[0] for p in pieces]) if pieces else np.empty(0, np.int32)
     c = np.concatenate([p[1] for p in pieces]) if pieces else np.empty(0, np.int32)
     v = np.concatenate([p[2] for p in pieces]) if pieces else np.empty(0, np.float32)
     h = ctypes.c_uint64()
-    l.call("fastals_dataset_from_indices", int(rows), int(n_other), int(first), ptr(r), r.size, ptr(c), c.size,
+    l.call("fastals_dataset_from_indices", int(rows), int(n_items), int(first), ptr(r), r.size, ptr(c), c.size,
            ptr(v), v.size, ctypes.byref(opts.load), ctypes.byref(h))
+    del r, c, v
     try:
-        nnz = ctypes.c_int64()
-        l.call("fastals_dataset_csr_nnz", h.value, 0, 0, int(rows), ctypes.byref(nnz))
-        off = np.empty(rows + 1, np.int64)
-        cols = np.empty(nnz.value, np.int32)
-        vals = np.empty(nnz.value, np.float32)
-        l.call("fastals_dataset_csr_rows", h.value, 0, 0, int(rows), ptr(off), off.size, ptr(cols), cols.size,
-               ptr(vals), vals.size)
+        off, cols, vals = _csr_rows(l, h.value, 0, 0, rows)
+        by_item = _csr_rows(l, h.value, 1, 0, n_items)
     finally:
         l.call("fastals_dataset_free", h.value)
-    refs, local = np.unique(cols, return_inverse=True)
+    block = _finish_block(_USERS, b, ub, ib, off, cols, vals)
+    block["by_item"] = by_item
+    _, size = _chunking(opts, ub[-1])
+    sums = np.zeros(0 if rows == 0 else -(-rows // size), np.float64)
+    l.call("fastals_value_sums", ctypes.byref(opts.fit), int(ub[-1]), int(first), int(rows), ptr(off), off.size,
+           ptr(vals), vals.size, ptr(sums), sums.size)
+    block["value_sums"] = sums
+    return block
+
+
+def _item_piece(ublock, j, ib):
+    """Task (on the user block's worker): item block ``j``'s rows of a user block's transpose, global user columns."""
+    off, cols, vals = ublock["by_item"]
+    s, e = off[ib[j]], off[ib[j + 1]]
+    return off[ib[j]:ib[j + 1] + 1] - s, cols[s:e] + np.int32(ublock["first"]), vals[s:e].copy()
+
+
+def _build_item_block(j, ib, ub, *pieces):
+    """Task: item block ``j`` from the user blocks' pieces (in user block order): each item row is the
+    concatenation of its rows in the user blocks' transposes, so its users stay ascending and its values are the
+    resolved ones: the rows of the whole data set's item-by-user matrix."""
+    rows = ib[j + 1] - ib[j]
+    counts = np.zeros(rows, np.int64)
+    for po, _, _ in pieces:
+        counts += np.diff(po)
+    off = np.zeros(rows + 1, np.int64)
+    np.cumsum(counts, out=off[1:])
+    cols = np.empty(int(off[-1]), np.int32)
+    vals = np.empty(int(off[-1]), np.float32)
+    cursor = off[:-1].copy()
+    for po, pc, pv in pieces:
+        c = np.diff(po)
+        dest = np.repeat(cursor - po[:-1], c)
+        dest += np.arange(pc.size, dtype=np.int64)
+        cols[dest] = pc
+        vals[dest] = pv
+        cursor += c
+    return _finish_block(_ITEMS, j, ib, ub, off, cols, vals)
+
+
+def _finish_block(side, b, bounds, other_bounds, off, cols, vals):
+    """A block's CSR with columns compacted to the other-side rows it references, and its in-block (which rows of
+    each other-side block it needs)."""
+    n_other = other_bounds[-1]
+    # The referenced other-side rows (sorted) and each entry's index among them: a mark per other-side row instead
+    # of np.unique's sort (O(nnz + n_other)).
+    seen = np.zeros(int(n_other) + 1, np.int32)
+    seen[cols + 1] = 1
+    np.cumsum(seen, out=seen)
+    local = seen[cols]
+    refs = np.flatnonzero(np.diff(seen)).astype(np.int32)
+    del seen
     ob = np.asarray(other_bounds, dtype=np.int64)
     cuts = np.searchsorted(refs, ob)
     need = [(refs[cuts[j]:cuts[j + 1]] - ob[j]).astype(np.int64) for j in range(len(ob) - 1)]
-    block = {"side": side, "b": b, "first": first, "rows": rows, "offsets": off,
-             "cols": np.ascontiguousarray(local, dtype=np.int32), "values": vals, "refs": refs.size,
-             "ref_cuts": cuts, "need": need, "nnz": int(nnz.value)}
-    block["total"] = bounds[-1]
-    if side == _USERS:
-        _, size = _chunking(opts, bounds[-1])
-        sums = np.zeros(0 if rows == 0 else -(-rows // size), np.float64)
-        l.call("fastals_value_sums", ctypes.byref(opts.fit), int(bounds[-1]), int(first), int(rows), ptr(off), off.size,
-               ptr(vals), vals.size, ptr(sums), sums.size)
-        block["value_sums"] = sums
-    return block
+    return {"side": side, "b": b, "first": bounds[b], "rows": bounds[b + 1] - bounds[b], "offsets": off,
+            "cols": local, "values": vals, "refs": refs.size, "ref_cuts": cuts, "need": need, "nnz": int(cols.size),
+            "total": bounds[-1]}
 
 
 def _init_factors(block, spec, load):
@@ -354,6 +433,19 @@ def _save_block(factors, path):
     return path
 
 
+def _spark_part(factors, folder, side, b, first, ids, external, spec, load):
+    """Task: writes a block's factors as Spark part file number ``b`` of its side (the library's Spark writer:
+    temporary name, then renamed, so a rerun after a lost worker replaces it)."""
+    opts = _Opts(spec, load)
+    f, bias = factors
+    f = np.ascontiguousarray(f, dtype=np.float32)
+    bias = np.ascontiguousarray(bias, dtype=np.float32) if opts.biased else np.empty(0, np.float32)
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    lib().call("fastals_spark_write_part", ctypes.byref(opts.fit), os.fsencode(folder), int(side), int(b), int(first),
+               int(ids.size), ptr(f), f.size, ptr(bias), bias.size, ptr(ids), ids.size, bool(external))
+    return b
+
+
 # ---------------------------------------------------------------------------------------------------- driver
 
 def _merge_ids(id_lists):
@@ -361,15 +453,29 @@ def _merge_ids(id_lists):
     if not id_lists:
         return np.empty(0, np.int64), []
     allids = np.concatenate(id_lists)
-    uniq, first = np.unique(allids, return_index=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty(uniq.size, np.int64)
-    rank[order] = np.arange(uniq.size)
-    return uniq[order], [rank[np.searchsorted(uniq, ids)].astype(np.int32) for ids in id_lists]
+    uniq, first, inverse = np.unique(allids, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # first positions are distinct
+    rank = np.empty(uniq.size, np.int32)
+    rank[order] = np.arange(uniq.size, dtype=np.int32)
+    return uniq[order], np.split(rank[inverse.reshape(-1)], np.cumsum([ids.size for ids in id_lists])[:-1])
+
+
+def _block_parts(maps, bounds):
+    """For each block of a side, the parts (in part order) whose entries have rows in it: a part's id list holds
+    exactly the ids of its entries, so its local -> global map says which blocks it reaches."""
+    holders = [[] for _ in range(len(bounds) - 1)]
+    edges = np.asarray(bounds[1:-1], dtype=np.int64)
+    for n, m in enumerate(maps):
+        reached = np.zeros(len(holders), bool)
+        reached[np.searchsorted(edges, m, side="right")] = True
+        for b in np.flatnonzero(reached):
+            holders[b].append(n)
+    return holders
 
 
 def fit(client, source, model, blocks=None, duplicates="sum", user_column=None, item_column=None, value_column=None,
-        threads=0, callback=None, checkpoint_dir=None, checkpoint_every=0, resume=False, replicate=True, timeout=None):
+        threads=0, callback=None, checkpoint_dir=None, checkpoint_every=0, resume=False, replicate=True, timeout=None,
+        spark_output=None, overwrite=False, assemble=True):
     """Trains ``model`` (an unfitted fastals estimator: its parameters are the options) on a Dask cluster.
 
     ``client``: a ``dask.distributed.Client`` or a scheduler address (see ``connect``). ``source``: a Parquet folder
@@ -379,6 +485,11 @@ def fit(client, source, model, blocks=None, duplicates="sum", user_column=None, 
     every half-step, as in ``fit``; returning True stops with FastAlsCancelled. ``checkpoint_dir`` and
     ``checkpoint_every`` (iterations): the factors are written there (shared by all workers) every N iterations;
     ``resume=True`` continues from the last checkpoint. ``timeout``: seconds to wait for any one step.
+    ``spark_output``: a folder that the WORKERS write the result to, in Spark ML's ALSModel layout (each block one
+    part file, written by the worker holding it; the driver adds the metadata; built beside the folder under a
+    temporary name and renamed into place; ``overwrite=True`` replaces an existing folder). ``import_spark``
+    reads it back as the model. ``assemble=False`` skips gathering the factors into the driver (for data whose
+    model does not fit there) and returns ``spark_output`` instead of the model.
     Returns ``model``, fitted: an ordinary model (save, recommend, export_spark) with the parts' int64 ids.
     """
     if isinstance(client, str):
@@ -386,6 +497,11 @@ def fit(client, source, model, blocks=None, duplicates="sum", user_column=None, 
     if duplicates not in _DUPLICATES:
         raise FastAlsArgumentError("duplicates must be one of %s (got %r)" % (sorted(_DUPLICATES), duplicates),
                                    sig.FASTALS_E_INVALID_ARGUMENT)
+    if not assemble and spark_output is None:
+        raise FastAlsArgumentError("assemble=False needs spark_output (the result would go nowhere)",
+                                   sig.FASTALS_E_INVALID_ARGUMENT)
+    if spark_output is not None and not overwrite and os.path.lexists(os.fspath(spark_output)):
+        raise FileExistsError("%s already exists (pass overwrite=True to replace it)" % os.path.abspath(spark_output))
     if checkpoint_every and not checkpoint_dir:
         raise FastAlsArgumentError("checkpoint_every needs checkpoint_dir", sig.FASTALS_E_INVALID_ARGUMENT)
     paths = list_parts(source)
@@ -419,17 +535,21 @@ def fit(client, source, model, blocks=None, duplicates="sum", user_column=None, 
     nb = blocks or len(workers)
     ub, ib = _bounds(opts, n_users, nb), _bounds(opts, n_items, nb)
     # The id maps travel inside the tasks (not scattered) so that dask can recompute a lost split from lineage.
-    splits = [submit(_split_part, p, umaps[n], imaps[n], ub, ib, where=workers[n % len(workers)])
+    splits = [submit(_split_part, p, umaps[n], imaps[n], ub, where=workers[n % len(workers)])
               for n, p in enumerate(parts)]
     sides = {_USERS: ub, _ITEMS: ib}
     owner = {(s, b): workers[(b + s) % len(workers)] for s in sides for b in range(len(sides[s]) - 1)}
+    # User blocks: built from the pieces of only the parts that hold rows of them (their lineage; rebuilding a lost
+    # user block re-reads those parts). Item blocks: assembled from the user blocks' transposes (a lost item block
+    # is rebuilt from the user blocks, which stay in memory, reading no part).
+    holders = _block_parts(umaps, ub)
     blk = {}
-    for s, bounds in sides.items():
-        other = sides[1 - s]
-        n_other = other[-1]
-        for b in range(len(bounds) - 1):
-            pieces = [submit(operator.getitem, sp, (s, b), where=workers[n % len(workers)]) for n, sp in enumerate(splits)]
-            blk[(s, b)] = submit(_build_block, s, b, bounds, other, n_other, spec, load, *pieces, where=owner[(s, b)])
+    for b in range(len(ub) - 1):
+        pieces = [submit(operator.getitem, splits[n], b, where=workers[n % len(workers)]) for n in holders[b]]
+        blk[(_USERS, b)] = submit(_build_user_block, b, ub, ib, spec, load, *pieces, where=owner[(_USERS, b)])
+    for j in range(len(ib) - 1):
+        pieces = [submit(_item_piece, blk[(_USERS, b)], j, ib, where=owner[(_USERS, b)]) for b in range(len(ub) - 1)]
+        blk[(_ITEMS, j)] = submit(_build_item_block, j, ib, ub, *pieces, where=owner[(_ITEMS, j)])
     del parts, splits
     # What each solving block needs from each fixed block (constant for the run), computed where the solving block
     # lives, then copied once to the fixed block's worker and kept there (not re-sent every half-step).
@@ -512,8 +632,55 @@ def fit(client, source, model, blocks=None, duplicates="sum", user_column=None, 
         if stop:
             break
 
-    # 4. The model.
+    # 4. The Spark folder (written by the workers) and/or the model (gathered by the driver).
+    if spark_output is not None:
+        _write_spark(submit, gather, spark_output, overwrite, opts, spec, load, cur, owner, sides,
+                     {_USERS: user_ids, _ITEMS: item_ids}, global_mean)
+    if not assemble:
+        return spark_output
     return _assemble(model, opts, client, gather, cur, sides, user_ids, item_ids, global_mean)
+
+
+def _write_spark(submit, gather, folder, overwrite, opts, spec, load, cur, owner, sides, ids, global_mean):
+    """The workers write each block as one part file of a Spark ALSModel folder built beside ``folder`` under a
+    temporary name; the driver adds the metadata and renames it into place (replacing ``folder`` when
+    ``overwrite``). On any failure the temporary folder is removed."""
+    full = os.path.abspath(os.fspath(folder)).rstrip(os.sep)
+    if os.path.lexists(full) and not overwrite:
+        raise FileExistsError("%s already exists (pass overwrite=True to replace it)" % full)
+    parent, name = os.path.split(full)
+    os.makedirs(parent, exist_ok=True)
+    tmp = os.path.join(parent, ".%s.tmp-%s" % (name, uuid.uuid4().hex[:12]))
+    os.mkdir(tmp)
+    old = None
+    try:
+        external = {}
+        for s in sides:
+            flag = ctypes.c_int32()
+            lib().call("fastals_spark_external_ids", ptr(ids[s]), ids[s].size, ctypes.byref(flag))
+            external[s] = bool(flag.value)
+        gather([submit(_spark_part, cur[(s, b)], tmp, s, b, sides[s][b], ids[s][sides[s][b]:sides[s][b + 1]],
+                       external[s], spec, load, where=owner[(s, b)]) for s in sides for b in range(len(sides[s]) - 1)])
+        for side in ("userFactors", "itemFactors"):  # scratch files of a writer that died mid-part
+            d = os.path.join(tmp, side)
+            for n in os.listdir(d):
+                if n.startswith("."):
+                    os.unlink(os.path.join(d, n))
+        lib().call("fastals_spark_write_metadata", ctypes.byref(opts.fit), os.fsencode(tmp), ctypes.c_float(global_mean),
+                   bool(external[_USERS]), bool(external[_ITEMS]))
+        if os.path.lexists(full):
+            old = os.path.join(parent, ".%s.old-%s" % (name, uuid.uuid4().hex[:12]))
+            os.rename(full, old)
+        os.rename(tmp, full)
+        tmp = None
+    finally:
+        if tmp is not None:
+            _rmtree(tmp)
+            if old is not None and not os.path.lexists(full):
+                os.rename(old, full)
+                old = None
+        if old is not None:
+            _rmtree(old)
 
 
 def _replicate(client, futures):
@@ -660,7 +827,7 @@ def estimator_from_options(options):
 
 
 def main(argv=None):
-    """``python3 -m fastals.distributed --scheduler ADDR --output MODEL [--options-json JSON] DATA...``: what
+    """``python3 -m fastals.distributed --scheduler ADDR --output MODEL [--spark FOLDER] [--options-json JSON] DATA...``: what
     ``fastals train DATA --scheduler ADDR -o MODEL`` runs. Progress on stderr, one line per iteration. Exit 0 on
     success, 1 on bad input or an unreachable cluster (one ``fastals: error: ...`` line), 2 on usage errors."""
     import argparse
@@ -668,9 +835,10 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python3 -m fastals.distributed", description=main.__doc__.split("\n")[0])
     p.add_argument("source", nargs="+", help="a Parquet folder, or part files")
     p.add_argument("--scheduler", required=True, help="the Dask scheduler address, e.g. tcp://host:8786")
-    p.add_argument("--output", "-o", required=True, help="the model file to write")
+    p.add_argument("--output", "-o", help="the model file to write (gathered by the driver)")
     p.add_argument("--options-json", default="{}", help="AlsOptions as JSON (fastals train passes them)")
-    p.add_argument("--spark", help="also write the model in Spark ML's ALSModel layout to this folder")
+    p.add_argument("--spark", help="the workers write the model in Spark ML's ALSModel layout to this folder "
+                                   "(replaced if it exists)")
     p.add_argument("--duplicates", default="sum", choices=sorted(_DUPLICATES))
     p.add_argument("--user-col")
     p.add_argument("--item-col")
@@ -683,6 +851,8 @@ def main(argv=None):
     p.add_argument("--timeout", type=float, help="seconds to wait for any one step")
     p.add_argument("--quiet", "-q", action="store_true")
     a = p.parse_args(argv)
+    if a.output is None and a.spark is None:
+        p.error("one of --output and --spark is required")
     try:
         options = json.loads(a.options_json)
         model = estimator_from_options(options) if options else _estimator(("AlternatingLeastSquares", {}))
@@ -697,15 +867,18 @@ def main(argv=None):
             fit(client, source, model, blocks=a.blocks, duplicates=a.duplicates, user_column=a.user_col,
                 item_column=a.item_col, value_column=a.value_col, threads=int(options.get("threads", 0)),
                 callback=progress, checkpoint_dir=a.checkpoint_dir, checkpoint_every=a.checkpoint_every,
-                resume=a.resume, timeout=a.timeout)
+                resume=a.resume, timeout=a.timeout, spark_output=a.spark, overwrite=True,
+                assemble=a.output is not None)
         finally:
             client.close()
-        model.save(a.output)
-        if a.spark:
-            model.export_spark(a.spark, overwrite=True)
+        if a.output is not None:
+            model.save(a.output)
         if not a.quiet:
-            u, i = model.shape
-            print("saved %s: %d users x %d items, k = %d" % (a.output, u, i, model.factors), file=sys.stderr)
+            if a.output is not None:
+                u, i = model.shape
+                print("saved %s: %d users x %d items, k = %d" % (a.output, u, i, model.factors), file=sys.stderr)
+            if a.spark is not None:
+                print("the workers wrote %s (Spark ALSModel layout)" % a.spark, file=sys.stderr)
         return 0
     except (FastAlsError, OSError, ConnectionError, TimeoutError, ValueError) as e:
         print("fastals: error: %s" % e, file=sys.stderr)

@@ -239,13 +239,63 @@ def test_worker_killed_mid_half_step_gives_the_same_model(client, synthetic_part
         return False
 
     ckpt = str(tmp_path / "ckpt")
+    spark = str(tmp_path / "spark")
     got = fd.fit(client, synthetic_parts, AlternatingLeastSquares(**params), callback=callback, timeout=TIMEOUT,
-                 checkpoint_dir=ckpt, checkpoint_every=2)
+                 checkpoint_dir=ckpt, checkpoint_every=2, spark_output=spark)
     assert killed
     assert_same_model(got, want)
-    leftovers = [os.path.join(r, n) for r, _, ns in os.walk(ckpt) for n in ns if "tmp" in n]
+    assert_same_model(AlternatingLeastSquares.import_spark(spark), want)
+    leftovers = [os.path.join(r, n) for r, ds, ns in os.walk(str(tmp_path)) for n in ns + ds
+                 if "tmp" in n or n.startswith(".")]
     assert leftovers == []
     client.wait_for_workers(2, timeout=TIMEOUT)
+
+
+def test_block_parts_names_only_the_parts_with_rows_in_the_block():
+    maps = [np.array([0, 1, 2], np.int32), np.array([5, 9], np.int32), np.array([], np.int32), np.array([4, 6], np.int32)]
+    assert fd._block_parts(maps, [0, 5, 10]) == [[0, 3], [1, 3]]
+    assert fd._block_parts(maps, [0, 10]) == [[0, 1, 3]]
+
+
+def test_lost_blocks_are_rebuilt_from_only_their_parts(client, tmp_path):
+    """Part 3 holds rows of user block 0 and item block 1 only (both on worker 0). Killing worker 1 loses user block
+    1 and item block 0: their rebuild re-reads parts 0-2, never part 3, and the model is still bit-identical."""
+    u, i, v = synthetic(seed=5)
+    folder = write_parts(str(tmp_path / "parts"), u, i, v, 3)
+    params = dict(PARAMS, iterations=4)
+    opts = fd._Opts(fd._params(AlternatingLeastSquares(**params)), {"duplicates": "sum"})
+    with Dataset.load(folder) as d:
+        uids, iids = d.user_ids, d.item_ids
+    ub, ib = fd._bounds(opts, uids.size, 2), fd._bounds(opts, iids.size, 2)
+    assert len(ub) == len(ib) == 3 and ub[1] > 10 and ib[2] - ib[1] > 10
+    extra_u = np.repeat(uids[:10], 10)  # user rows 0..9: user block 0
+    extra_i = np.tile(iids[-10:], 10)  # item rows n-10..n-1: item block 1
+    with Dataset.from_coo(extra_u, extra_i, np.ones(100, np.float32)) as d:
+        d.save_parquet(os.path.join(folder, "part-003.parquet"))
+    paths = fd.list_parts(folder)
+    want = single_process(AlternatingLeastSquares, folder, **params)
+    workers = sorted(client.scheduler_info()["workers"])
+    victim_address, survivor = workers[1], workers[0]
+    victim = client.run(os.getpid, workers=[victim_address])[victim_address]
+    before = {}
+
+    def callback(iteration, half_step, cost, loss):
+        if iteration == 1 and half_step == 0 and not before:
+            before.update(client.run(lambda: dict(fd.PART_READS), workers=[survivor])[survivor])
+            threading.Timer(0.05, lambda: os.kill(victim, signal.SIGKILL)).start()
+        return False
+
+    got = fd.fit(client, folder, AlternatingLeastSquares(**params), blocks=2, callback=callback, timeout=TIMEOUT)
+    assert_same_model(got, want)
+    after = {}  # the live workers: the survivor and, when it is back already, the restarted one (a fresh process)
+    for counts in client.run(lambda: dict(fd.PART_READS)).values():
+        for path, n in counts.items():
+            after[path] = after.get(path, 0) + n
+    client.wait_for_workers(2, timeout=4 * TIMEOUT)  # a restart imports dask anew: slow on a loaded machine
+    reread = {p for p in paths if after.get(p, 0) > before.get(p, 0)}
+    assert reread, "the lost blocks were not rebuilt from the parts"
+    assert paths[3] not in reread
+    assert reread <= set(paths[:3])
 
 
 def test_resume_from_checkpoint_equals_an_uninterrupted_run(client, synthetic_parts, tmp_path):
@@ -265,6 +315,36 @@ def test_resume_from_checkpoint_equals_an_uninterrupted_run(client, synthetic_pa
     assert seen[0] == (3, 0)
     assert_same_model(got, want)
     assert sorted(os.listdir(ckpt)) == ["iter-000004", "manifest.json"]
+
+
+@pytest.mark.parametrize("cls", [BiasedExplicitALS, AlternatingLeastSquares], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("big_ids", [False, True], ids=["int32-ids", "int64-ids"])
+def test_workers_write_the_spark_layout(client, tmp_path, cls, big_ids):
+    """spark_output: each worker writes its blocks as Spark part files; import_spark reads back the model's factors,
+    biases, global mean and ids; the folder appears only when complete and nothing temporary is left."""
+    u, i, v = synthetic(seed=3)
+    if big_ids:  # outside Spark's int32 ids: the external_id column
+        u, i = u + (1 << 40), i - (1 << 35)
+    parts = write_parts(str(tmp_path / "parts"), u, i, v, 3)
+    out = str(tmp_path / "out" / "spark")
+    model = fd.fit(client, parts, cls(**PARAMS), spark_output=out, blocks=3, timeout=TIMEOUT)
+    back = cls.import_spark(out)
+    assert_same_model(back, model)
+    np.testing.assert_array_equal(back.user_ids, model.user_ids)
+    np.testing.assert_array_equal(back.item_ids, model.item_ids)
+    if cls is BiasedExplicitALS:
+        assert back.biases()[2] == model.biases()[2] != 0
+    assert sorted(os.listdir(str(tmp_path / "out"))) == ["spark"]
+    names = sorted(os.path.relpath(os.path.join(r, n), out) for r, _, ns in os.walk(out) for n in ns)
+    assert names == ["itemFactors/_SUCCESS"] + ["itemFactors/part-%05d-c000.snappy.parquet" % b for b in range(3)] + \
+        ["metadata/_SUCCESS", "metadata/part-00000", "userFactors/_SUCCESS"] + \
+        ["userFactors/part-%05d-c000.snappy.parquet" % b for b in range(3)]
+    with pytest.raises(FileExistsError, match="overwrite"):
+        fd.fit(client, parts, cls(**PARAMS), spark_output=out, timeout=TIMEOUT)
+    # assemble=False: the driver never gathers the factors; the folder is replaced
+    assert fd.fit(client, parts, cls(**PARAMS), spark_output=out, overwrite=True, assemble=False, timeout=TIMEOUT) == out
+    assert_same_model(cls.import_spark(out), model)
+    assert sorted(os.listdir(str(tmp_path / "out"))) == ["spark"]
 
 
 # ---------------------------------------------------------------------------------------------------- bad input

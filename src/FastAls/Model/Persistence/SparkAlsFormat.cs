@@ -101,19 +101,18 @@ public static class SparkAlsFormat
             {
                 if (options.ExtrasInSidecar)
                 {
-                    await WriteFactorsAsync(Path.Combine(tmp, side), f, ids, ext, null, options.RowGroupSize, features: true, extrasColumn: false, ct).ConfigureAwait(false);
+                    await WriteFactorsAsync(Path.Combine(tmp, side), f, ids, ext, 0, null, options.RowGroupSize, features: true, extrasColumn: false, FreshPartName(0), ct).ConfigureAwait(false);
                     if (ext || b is not null)
                     {
-                        await WriteFactorsAsync(Path.Combine(tmp, SidecarFolder, side), f, ids, ext, b, options.RowGroupSize, features: false, extrasColumn: true, ct).ConfigureAwait(false);
+                        await WriteFactorsAsync(Path.Combine(tmp, SidecarFolder, side), f, ids, ext, 0, b, options.RowGroupSize, features: false, extrasColumn: true, FreshPartName(0), ct).ConfigureAwait(false);
                     }
                 }
                 else
                 {
-                    await WriteFactorsAsync(Path.Combine(tmp, side), f, ids, ext, b, options.RowGroupSize, features: true, extrasColumn: true, ct).ConfigureAwait(false);
+                    await WriteFactorsAsync(Path.Combine(tmp, side), f, ids, ext, 0, b, options.RowGroupSize, features: true, extrasColumn: true, FreshPartName(0), ct).ConfigureAwait(false);
                 }
             }
-            await File.WriteAllTextAsync(Path.Combine(tmp, "metadata", "part-00000"), MetadataJson(model, options, userExt, itemExt, biases) + "\n", ct).ConfigureAwait(false);
-            await File.WriteAllBytesAsync(Path.Combine(tmp, "metadata", "_SUCCESS"), [], ct).ConfigureAwait(false);
+            await WriteMetadataAsync(tmp, model.Options, model.GlobalMean, model.UserIds.Kind, model.ItemIds.Kind, options, userExt, itemExt, biases, ct).ConfigureAwait(false);
             output.Commit(options.Overwrite, ct);
         }
     }
@@ -186,7 +185,44 @@ public static class SparkAlsFormat
         return model;
     }
 
-    private static bool NeedsExternalColumn(IdMap ids)
+    /// <summary>
+    /// Writes one part file of one side's factors into <paramref name="sideDir"/> (<c>userFactors</c> or
+    /// <c>itemFactors</c> of a folder being built): the rows [<paramref name="firstRow"/>, firstRow + rows) of the
+    /// model, as <c>part-NNNNN-c000.snappy.parquet</c> with NNNNN = <paramref name="part"/>. The import reads a
+    /// side's part files in name order, so parts numbered in row order give the model's row order. The file is
+    /// written under a temporary name and renamed into place (a rerun of the same part replaces it). What a
+    /// distributed driver's workers call, one part per block; <see cref="WriteMetadata"/> completes the folder.
+    /// </summary>
+    /// <param name="sideDir">the side's folder (created when missing)</param>
+    /// <param name="part">the part number (the block)</param>
+    /// <param name="factors">the block's factor rows</param>
+    /// <param name="ids">the block's external ids (row r: model row firstRow + r)</param>
+    /// <param name="firstRow">the model row of the block's row 0</param>
+    /// <param name="external">the side's ids go to an external_id column (decided for the whole side: <see cref="NeedsExternalColumn"/>)</param>
+    /// <param name="biases">the block's biases, or null</param>
+    internal static void WritePart(string sideDir, int part, FactorMatrix factors, IdMap ids, int firstRow, bool external, float[]? biases)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(part);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstRow);
+        if (ids.Count != factors.Rows || (biases is not null && biases.Length != factors.Rows))
+        {
+            throw new ArgumentException($"{factors.Rows} factor rows but {ids.Count} ids and {biases?.Length ?? 0} biases.", nameof(ids));
+        }
+
+        if (!external && ids.Kind != IdKind.Int64)
+        {
+            throw new ArgumentException("String ids need the external_id column.", nameof(external));
+        }
+
+        Task.Run(() => WriteFactorsAsync(sideDir, factors, ids, external, firstRow, biases, new SparkExportOptions().RowGroupSize, features: true, extrasColumn: true, $"part-{part:D5}-c000.snappy.parquet", CancellationToken.None)).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Writes <c>metadata/part-00000</c> and <c>metadata/_SUCCESS</c> of a folder whose factor parts were written by <see cref="WritePart"/>.</summary>
+    internal static void WriteMetadata(string folder, AlsOptions options, float globalMean, IdKind userKind, IdKind itemKind, bool userExternal, bool itemExternal)
+        => Task.Run(() => WriteMetadataAsync(folder, options, globalMean, userKind, itemKind, new SparkExportOptions(), userExternal, itemExternal, options.HasBiases, CancellationToken.None)).GetAwaiter().GetResult();
+
+    /// <summary>True when a side's ids cannot be Spark's int32 <c>id</c> column, so they go to <c>external_id</c>.</summary>
+    internal static bool NeedsExternalColumn(IdMap ids)
     {
         if (ids.Kind != IdKind.Int64)
         {
@@ -204,7 +240,17 @@ public static class SparkAlsFormat
         return false;
     }
 
-    private static async Task WriteFactorsAsync(string dir, FactorMatrix factors, IdMap ids, bool external, float[]? biases, int rowGroup, bool features, bool extrasColumn, CancellationToken ct)
+    private static string FreshPartName(int part) => $"part-{part:D5}-{Guid.NewGuid():D}-c000.snappy.parquet";
+
+    private static async Task WriteMetadataAsync(string folder, AlsOptions o, float globalMean, IdKind userKind, IdKind itemKind, SparkExportOptions options, bool userExt, bool itemExt, bool biases, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.Combine(folder, "metadata"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "metadata", "part-00000"), MetadataJson(o, globalMean, userKind, itemKind, options, userExt, itemExt, biases) + "\n", ct).ConfigureAwait(false);
+        await File.WriteAllBytesAsync(Path.Combine(folder, "metadata", "_SUCCESS"), [], ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a side's factor rows as the Parquet file <paramref name="name"/> in <paramref name="dir"/>; row r has model row firstRow + r.</summary>
+    private static async Task WriteFactorsAsync(string dir, FactorMatrix factors, IdMap ids, bool external, int firstRow, float[]? biases, int rowGroup, bool features, bool extrasColumn, string name, CancellationToken ct)
     {
         Directory.CreateDirectory(dir);
         var idField = new DataField<int>("id", false);
@@ -229,13 +275,13 @@ public static class SparkAlsFormat
         }
 
         var schema = new ParquetSchema(fields);
-        string name = $"part-00000-{Guid.NewGuid():D}-c000.snappy.parquet";
         string path = Path.Combine(dir, name);
 
         // Parquet.Net writes no page checksums: write its file under a hidden name, then copy it with a CRC-32 in
         // every page header (as InteractionParquetWriter does), so that an import detects a changed byte of the
         // factors instead of loading other values. Spark's reader accepts (and may verify) page checksums.
-        string raw = Path.Combine(dir, "." + name + ".raw");
+        string scratch = "." + name + "." + Guid.NewGuid().ToString("N")[..12];
+        string raw = Path.Combine(dir, scratch + ".raw");
         await using (var fs = new FileStream(raw, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20))
         {
             await using ParquetWriter writer = await ParquetWriter.CreateAsync(schema, fs, new ParquetOptions { CompressionMethod = CompressionMethod.Snappy }, false, ct).ConfigureAwait(false);
@@ -250,7 +296,7 @@ public static class SparkAlsFormat
                 def.AsSpan().Fill(element.MaxDefinitionLevel);
                 for (int r = 0; r < n; r++)
                 {
-                    id[r] = external ? start + r : (int)ids.GetInt64(start + r);
+                    id[r] = external ? firstRow + start + r : (int)ids.GetInt64(start + r);
                     factors.Row(start + r).CopyTo(values.AsSpan(r * k, k));
                     rep.AsSpan((r * k) + 1, k - 1).Fill(1);
                 }
@@ -289,8 +335,12 @@ public static class SparkAlsFormat
             }
         }
 
-        ParquetPageChecksums.Add(raw, path);
+        // The checksummed copy gets a temporary name too and is renamed into place: a writer killed mid-copy leaves
+        // no partial part file under the final name, and a rerun of the same part replaces the file.
+        string done = Path.Combine(dir, scratch + ".tmp");
+        ParquetPageChecksums.Add(raw, done);
         File.Delete(raw);
+        File.Move(done, path, overwrite: true);
         await File.WriteAllBytesAsync(Path.Combine(dir, "_SUCCESS"), [], ct).ConfigureAwait(false);
     }
 
@@ -609,7 +659,7 @@ public static class SparkAlsFormat
         }
     }
 
-    private static string MetadataJson(AlsModel model, SparkExportOptions options, bool userExt, bool itemExt, bool biases)
+    private static string MetadataJson(AlsOptions o, float globalMean, IdKind userKind, IdKind itemKind, SparkExportOptions options, bool userExt, bool itemExt, bool biases)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -630,18 +680,17 @@ public static class SparkAlsFormat
                 w.WriteEndObject();
             }
 
-            w.WriteNumber("rank", model.Factors);
+            w.WriteNumber("rank", o.Factors);
             w.WriteStartObject("fastals");
-            AlsOptions o = model.Options;
             w.WriteNumber("formatVersion", 1);
             o.WriteJsonProperties(w);
-            w.WriteNumber("globalMean", model.GlobalMean);
+            w.WriteNumber("globalMean", globalMean);
             w.WriteBoolean("biasColumns", biases);
             w.WriteBoolean("extrasInSidecar", options.ExtrasInSidecar);
             w.WriteString("userIdColumn", userExt ? "external_id" : "id");
             w.WriteString("itemIdColumn", itemExt ? "external_id" : "id");
-            w.WriteString("userIdKind", model.UserIds.Kind.ToString());
-            w.WriteString("itemIdKind", model.ItemIds.Kind.ToString());
+            w.WriteString("userIdKind", userKind.ToString());
+            w.WriteString("itemIdKind", itemKind.ToString());
             w.WriteEndObject();
             w.WriteEndObject();
         }
