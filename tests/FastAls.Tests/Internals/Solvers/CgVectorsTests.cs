@@ -10,12 +10,13 @@ namespace FastAls.Tests.Engine;
 /// </summary>
 public class CgVectorsTests
 {
-    public static TheoryData<KernelPath> Paths() => GroupedRowsTests.Paths();
+    public static TheoryData<string> Paths() => GroupedRowsTests.Paths();
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void ElementWiseUpdates_equal_the_scalar_expressions_bitwise(KernelPath path)
+    public void ElementWiseUpdates_equal_the_scalar_expressions_bitwise(string pathName)
     {
+        KernelPath path = Enum.Parse<KernelPath>(pathName);
         switch (path)
         {
             case KernelPath.Scalar:
