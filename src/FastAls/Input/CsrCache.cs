@@ -6,57 +6,6 @@ using FastAls.Internals.IO;
 
 namespace FastAls.IO;
 
-/// <summary>How much of a CSR cache file is checked when it is opened.</summary>
-/// <remarks>
-/// Every level runs the structural pass, because the kernels index memory with what the file says: header
-/// and section bounds against the file size, row offsets of both halves (from 0, non-decreasing, ending at
-/// nnz), column indices (in range, strictly increasing per row), finite values, and that the item-user half is
-/// exactly the transpose of the user-item half. It is O(nnz) and reads each page once, far less than one
-/// training iteration. A checksum-consistent file written by a buggy or hostile program is therefore still
-/// rejected (an <see cref="InvalidDataException"/> naming the file and the section). The levels differ only in
-/// whether the XXH64 checksums are verified on top.
-/// </remarks>
-public enum CsrCacheValidation
-{
-    /// <summary>
-    /// The structural pass and the XXH64 checksum of every section (catches also a flipped bit inside a valid
-    /// value; about 0.1 s per GB on top of the disk read). The default.
-    /// </summary>
-    Checksum = 0,
-
-    /// <summary>
-    /// The structural pass only, without the checksums: nothing that could make the kernels misbehave or
-    /// train on inconsistent halves gets through, but a flipped bit inside a valid value does.
-    /// </summary>
-    Structure = 1,
-
-    /// <summary>Both the checksum and the structure; since the structural pass always runs, the same as <see cref="Checksum"/>.</summary>
-    Full = 2,
-}
-
-/// <summary>What a CSR cache file says about itself (read from its header).</summary>
-/// <param name="FormatVersion">Format version of the file.</param>
-/// <param name="Users">Number of users (rows of the user-by-item matrix).</param>
-/// <param name="Items">Number of items.</param>
-/// <param name="Nnz">Number of interactions.</param>
-/// <param name="UserIdKind">Kind of user ids.</param>
-/// <param name="ItemIdKind">Kind of item ids.</param>
-/// <param name="SourcePath">Full path of the source it was built from (empty when none).</param>
-/// <param name="SourceSize">Size of the source in bytes (sum over part files).</param>
-/// <param name="SourceModifiedUtc">Last modification of the source (latest over part files).</param>
-/// <param name="OptionsFingerprint">The load options it was built with.</param>
-public sealed record CsrCacheInfo(
-    int FormatVersion,
-    int Users,
-    int Items,
-    long Nnz,
-    IdKind UserIdKind,
-    IdKind ItemIdKind,
-    string SourcePath,
-    long SourceSize,
-    DateTime SourceModifiedUtc,
-    string OptionsFingerprint);
-
 /// <summary>
 /// A binary file holding a <see cref="Dataset"/> (both CSR orientations and both id maps) that opens by
 /// memory-mapping: the matrices point straight into the mapping, nothing is copied.

@@ -2,16 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace FastAls;
 
-/// <summary>The type of external ids an <see cref="IdMap"/> holds.</summary>
-public enum IdKind
-{
-    /// <summary>64-bit integer ids.</summary>
-    Int64 = 0,
-
-    /// <summary>String ids.</summary>
-    String = 1,
-}
-
 /// <summary>
 /// Maps external ids (<see cref="long"/> or <see cref="string"/>) to dense <see cref="int"/> indices in
 /// first-seen order, and back. Not thread-safe for writes; reads are safe once building is done.

@@ -1,15 +1,5 @@
 namespace FastAls;
 
-/// <summary>Which side a half-step solved.</summary>
-public enum AlsHalfStep
-{
-    /// <summary>The user factors (and biases) were solved with the items fixed.</summary>
-    Users = 0,
-
-    /// <summary>The item factors (and biases) were solved with the users fixed.</summary>
-    Items = 1,
-}
-
 /// <summary>
 /// Reported after every half-step of training, synchronously on the thread that called
 /// <see cref="AlsModel.Fit"/> (or <see cref="AlsModel.ContinueTraining"/>).
