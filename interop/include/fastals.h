@@ -358,8 +358,8 @@ int32_t fastals_part_ids(fastals_handle part, int64_t* user_ids, int64_t user_id
 /** Whether a part's user (side 0) or item (side 1) ids are strings, and their size in UTF-8 bytes (0 for int64 ids).
  *  @param part the part (a PartData handle)
  *  @param side 0: users, 1: items (a fastals_als_half_step_t value)
- *  @param text receives receives 1 for string ids, 0 for int64 ids
- *  @param bytes receives receives the UTF-8 size of the side's string ids
+ *  @param text receives 1 for string ids, 0 for int64 ids
+ *  @param bytes receives the UTF-8 size of the side's string ids
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_part_id_text(fastals_handle part, int32_t side, int32_t* text, int64_t* bytes);
 
