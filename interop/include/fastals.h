@@ -346,14 +346,41 @@ int32_t fastals_part_read(const char* path, const fastals_load_options_t* option
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_part_shape(fastals_handle part, int64_t* count, int32_t* users, int32_t* items);
 
-/** The part's user and item ids in first-seen order (part-local index = position).
+/** The part's int64 user and item ids in first-seen order (part-local index = position); a side with string ids takes no entries here (fastals_part_text_ids).
  *  @param part the part (a PartData handle)
- *  @param user_ids users entries (written by the call; caller-owned)
+ *  @param user_ids users entries (none for string user ids) (written by the call; caller-owned)
  *  @param user_ids_len number of elements in user_ids
- *  @param item_ids items entries (written by the call; caller-owned)
+ *  @param item_ids items entries (none for string item ids) (written by the call; caller-owned)
  *  @param item_ids_len number of elements in item_ids
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_part_ids(fastals_handle part, int64_t* user_ids, int64_t user_ids_len, int64_t* item_ids, int64_t item_ids_len);
+
+/** Whether a part's user (side 0) or item (side 1) ids are strings, and their size in UTF-8 bytes (0 for int64 ids).
+ *  @param part the part (a PartData handle)
+ *  @param side 0: users, 1: items (a fastals_als_half_step_t value)
+ *  @param text receives 1 for string ids, 0 for int64 ids
+ *  @param bytes receives the UTF-8 size of the side's string ids
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_part_id_text(fastals_handle part, int32_t side, int32_t* text, int64_t* bytes);
+
+/** The name of the id column a part's user (side 0) or item (side 1) ids were read from (for messages).
+ *  @param part the part (a PartData handle)
+ *  @param side 0: users, 1: items (a fastals_als_half_step_t value)
+ *  @param column receives the column name as NUL-terminated UTF-8
+ *  @param column_cap size of column in bytes
+ *  @param column_len receives the length in bytes without the NUL (also when column is too small: FASTALS_E_BUFFER_TOO_SMALL)
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_part_column(fastals_handle part, int32_t side, char* column, int64_t column_cap, int64_t* column_len);
+
+/** A part's string user (side 0) or item (side 1) ids in first-seen order, packed: UTF-8 bytes and count + 1 offsets from 0 (id i is text[offsets[i], offsets[i + 1])).
+ *  @param part the part (a PartData handle)
+ *  @param side 0: users, 1: items (a fastals_als_half_step_t value)
+ *  @param text the UTF-8 size entries (fastals_part_id_text) (written by the call; caller-owned)
+ *  @param text_len number of elements in text
+ *  @param offsets users (items) + 1 entries (written by the call; caller-owned)
+ *  @param offsets_len number of elements in offsets
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_part_text_ids(fastals_handle part, int32_t side, uint8_t* text, int64_t text_len, int64_t* offsets, int64_t offsets_len);
 
 /** The part's interactions in input order: part-local user and item indices and values.
  *  @param part the part (a PartData handle)
@@ -517,6 +544,24 @@ int32_t fastals_fixed_free(fastals_handle fixed_side);
  *  @param model receives a new AlsModel handle; the model free it with its _free function
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_model_create_with_ids(const fastals_fit_options_t* options, const int64_t* user_ids, int64_t user_ids_len, const int64_t* item_ids, int64_t item_ids_len, fastals_handle* model);
+
+/** A model with zero factors and the given ids, each side int64 or string ids: a side's ids are strings when its offsets are given (count + 1 byte offsets from 0 into its UTF-8 text; its int64 ids then empty), else its int64 ids. As fastals_model_create_with_ids otherwise.
+ *  @param options hyperparameters (kind and factors matter here)
+ *  @param user_ids int64 user ids (empty for string ids) (read only; may be NULL when user_ids_len is 0)
+ *  @param user_ids_len number of elements in user_ids
+ *  @param user_text UTF-8 user ids (empty for int64 ids) (read only; may be NULL when user_text_len is 0)
+ *  @param user_text_len number of elements in user_text
+ *  @param user_offsets users + 1 offsets into user_text (empty for int64 ids) (read only; may be NULL when user_offsets_len is 0)
+ *  @param user_offsets_len number of elements in user_offsets
+ *  @param item_ids int64 item ids (empty for string ids) (read only; may be NULL when item_ids_len is 0)
+ *  @param item_ids_len number of elements in item_ids
+ *  @param item_text UTF-8 item ids (empty for int64 ids) (read only; may be NULL when item_text_len is 0)
+ *  @param item_text_len number of elements in item_text
+ *  @param item_offsets items + 1 offsets into item_text (empty for int64 ids) (read only; may be NULL when item_offsets_len is 0)
+ *  @param item_offsets_len number of elements in item_offsets
+ *  @param model receives a new AlsModel handle; the model free it with its _free function
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_model_create_with_text_ids(const fastals_fit_options_t* options, const int64_t* user_ids, int64_t user_ids_len, const uint8_t* user_text, int64_t user_text_len, const int64_t* user_offsets, int64_t user_offsets_len, const int64_t* item_ids, int64_t item_ids_len, const uint8_t* item_text, int64_t item_text_len, const int64_t* item_offsets, int64_t item_offsets_len, fastals_handle* model);
 
 /** Replaces factor rows [start, start + count) of one side of a model.
  *  @param model the model (a AlsModel handle)
@@ -960,14 +1005,34 @@ int32_t fastals_spark_external_ids(const int64_t* ids, int64_t ids_len, int32_t*
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
 int32_t fastals_spark_write_part(const fastals_fit_options_t* options, const char* folder, int32_t side, int32_t part, int32_t first_row, int32_t rows, const float* factors, int64_t factors_len, const float* biases, int64_t biases_len, const int64_t* ids, int64_t ids_len, int32_t external_ids);
 
+/** fastals_spark_write_part for a side with string ids (always in the external_id column, as Spark export writes them): the rows' ids packed as UTF-8 text and rows + 1 offsets from 0.
+ *  @param options hyperparameters (kind and factors)
+ *  @param folder the folder being built (userFactors/ and itemFactors/ are created in it) (NUL-terminated UTF-8)
+ *  @param side 0: users, 1: items (a fastals_als_half_step_t value)
+ *  @param part the part number
+ *  @param first_row the model row of the part's first row
+ *  @param rows rows in the part
+ *  @param factors rows * factors floats (read only; may be NULL when factors_len is 0)
+ *  @param factors_len number of elements in factors
+ *  @param biases rows biases for biased kinds, else none (read only; may be NULL when biases_len is 0)
+ *  @param biases_len number of elements in biases
+ *  @param text the rows' ids in UTF-8 (read only; may be NULL when text_len is 0)
+ *  @param text_len number of elements in text
+ *  @param offsets rows + 1 offsets into text (read only; may be NULL when offsets_len is 0)
+ *  @param offsets_len number of elements in offsets
+ *  @return FASTALS_OK, or an error status (see fastals_last_error). */
+int32_t fastals_spark_write_part_text(const fastals_fit_options_t* options, const char* folder, int32_t side, int32_t part, int32_t first_row, int32_t rows, const float* factors, int64_t factors_len, const float* biases, int64_t biases_len, const uint8_t* text, int64_t text_len, const int64_t* offsets, int64_t offsets_len);
+
 /** Writes the metadata (and _SUCCESS markers) of a Spark ALSModel folder whose parts fastals_spark_write_part wrote.
  *  @param options hyperparameters (recorded in the metadata's fastals object)
  *  @param folder the folder being built (NUL-terminated UTF-8)
  *  @param global_mean the global mean of a biased explicit model, else 0
  *  @param user_external_ids the users' parts have the external_id column (non-zero is true)
  *  @param item_external_ids the items' parts have the external_id column (non-zero is true)
+ *  @param user_text_ids the users' ids are strings (parts written by fastals_spark_write_part_text) (non-zero is true)
+ *  @param item_text_ids the items' ids are strings (parts written by fastals_spark_write_part_text) (non-zero is true)
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
-int32_t fastals_spark_write_metadata(const fastals_fit_options_t* options, const char* folder, float global_mean, int32_t user_external_ids, int32_t item_external_ids);
+int32_t fastals_spark_write_metadata(const fastals_fit_options_t* options, const char* folder, float global_mean, int32_t user_external_ids, int32_t item_external_ids, int32_t user_text_ids, int32_t item_text_ids);
 
 #ifdef __cplusplus
 }

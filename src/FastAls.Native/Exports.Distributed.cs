@@ -28,21 +28,62 @@ internal static unsafe partial class Exports
     internal static void PartShape(PartData part, out long count, out int users, out int items)
     {
         count = part.Values.LongLength;
-        users = part.UserIds.Length;
-        items = part.ItemIds.Length;
+        users = part.UserIds.Count;
+        items = part.ItemIds.Count;
     }
 
-    /// <summary>The part's user and item ids in first-seen order (part-local index = position).</summary>
+    /// <summary>The part's int64 user and item ids in first-seen order (part-local index = position); a side with string ids takes no entries here (fastals_part_text_ids).</summary>
     /// <param name="part">the part</param>
-    /// <param name="userIds">users entries</param>
-    /// <param name="itemIds">items entries</param>
+    /// <param name="userIds">users entries (none for string user ids)</param>
+    /// <param name="itemIds">items entries (none for string item ids)</param>
     [FastAlsExport("fastals_part_ids")]
     internal static void PartIds(PartData part, Span<long> userIds, Span<long> itemIds)
     {
-        CheckLength(userIds.Length, part.UserIds.Length, "user_ids");
-        CheckLength(itemIds.Length, part.ItemIds.Length, "item_ids");
-        part.UserIds.CopyTo(userIds);
-        part.ItemIds.CopyTo(itemIds);
+        CheckLength(userIds.Length, part.UserIds.IsText ? 0 : part.UserIds.Count, "user_ids");
+        CheckLength(itemIds.Length, part.ItemIds.IsText ? 0 : part.ItemIds.Count, "item_ids");
+        part.UserIds.Ints?.CopyTo(userIds);
+        part.ItemIds.Ints?.CopyTo(itemIds);
+    }
+
+    /// <summary>Whether a part's user (side 0) or item (side 1) ids are strings, and their size in UTF-8 bytes (0 for int64 ids).</summary>
+    /// <param name="part">the part</param>
+    /// <param name="side">0: users, 1: items</param>
+    /// <param name="text">1 for string ids, 0 for int64 ids</param>
+    /// <param name="bytes">the UTF-8 size of the side's string ids</param>
+    [FastAlsExport("fastals_part_id_text")]
+    internal static void PartIdText(PartData part, AlsHalfStep side, out bool text, out long bytes)
+    {
+        CheckSide(side);
+        IdList ids = side == AlsHalfStep.Users ? part.UserIds : part.ItemIds;
+        text = ids.IsText;
+        bytes = ids.TextBytes();
+    }
+
+    /// <summary>The name of the id column a part's user (side 0) or item (side 1) ids were read from (for messages).</summary>
+    /// <param name="part">the part</param>
+    /// <param name="side">0: users, 1: items</param>
+    /// <returns>the column name</returns>
+    [FastAlsExport("fastals_part_column", Result = "column")]
+    internal static string PartColumn(PartData part, AlsHalfStep side)
+    {
+        CheckSide(side);
+        return side == AlsHalfStep.Users ? part.UserColumn : part.ItemColumn;
+    }
+
+    /// <summary>A part's string user (side 0) or item (side 1) ids in first-seen order, packed: UTF-8 bytes and count + 1 offsets from 0 (id i is text[offsets[i], offsets[i + 1])).</summary>
+    /// <param name="part">the part</param>
+    /// <param name="side">0: users, 1: items</param>
+    /// <param name="text">the UTF-8 size entries (fastals_part_id_text)</param>
+    /// <param name="offsets">users (items) + 1 entries</param>
+    [FastAlsExport("fastals_part_text_ids")]
+    internal static void PartTextIds(PartData part, AlsHalfStep side, Span<byte> text, Span<long> offsets)
+    {
+        CheckSide(side);
+        IdList ids = side == AlsHalfStep.Users ? part.UserIds : part.ItemIds;
+        string name = side == AlsHalfStep.Users ? "user" : "item";
+        CheckLength(text.Length, ids.TextBytes(), nameof(text));
+        CheckLength(offsets.Length, (long)ids.Count + 1, nameof(offsets));
+        ids.Pack(text, offsets, name);
     }
 
     /// <summary>The part's interactions in input order: part-local user and item indices and values.</summary>
@@ -338,6 +379,27 @@ internal static unsafe partial class Exports
     [FastAlsExport("fastals_model_create_with_ids", Result = "model")]
     internal static AlsModel ModelCreateWithIds(in FastAlsFitOptions options, ReadOnlySpan<long> userIds, ReadOnlySpan<long> itemIds) =>
         new(options.ToOptions(), userIds.Length, itemIds.Length, IdMap.FromInt64(userIds), IdMap.FromInt64(itemIds));
+
+    /// <summary>
+    /// A model with zero factors and the given ids, each side int64 or string ids: a side's ids are strings when
+    /// its offsets are given (count + 1 byte offsets from 0 into its UTF-8 text; its int64 ids then empty), else
+    /// its int64 ids. As fastals_model_create_with_ids otherwise.
+    /// </summary>
+    /// <param name="options">hyperparameters (kind and factors matter here)</param>
+    /// <param name="userIds">int64 user ids (empty for string ids)</param>
+    /// <param name="userText">UTF-8 user ids (empty for int64 ids)</param>
+    /// <param name="userOffsets">users + 1 offsets into user_text (empty for int64 ids)</param>
+    /// <param name="itemIds">int64 item ids (empty for string ids)</param>
+    /// <param name="itemText">UTF-8 item ids (empty for int64 ids)</param>
+    /// <param name="itemOffsets">items + 1 offsets into item_text (empty for int64 ids)</param>
+    /// <returns>the model</returns>
+    [FastAlsExport("fastals_model_create_with_text_ids", Result = "model")]
+    internal static AlsModel ModelCreateWithTextIds(in FastAlsFitOptions options, ReadOnlySpan<long> userIds, ReadOnlySpan<byte> userText, ReadOnlySpan<long> userOffsets, ReadOnlySpan<long> itemIds, ReadOnlySpan<byte> itemText, ReadOnlySpan<long> itemOffsets)
+    {
+        IdMap users = IdList.ToMap(userIds, userText, userOffsets, "user_ids");
+        IdMap items = IdList.ToMap(itemIds, itemText, itemOffsets, "item_ids");
+        return new(options.ToOptions(), users.Count, items.Count, users, items);
+    }
 
     /// <summary>Replaces factor rows [start, start + count) of one side of a model.</summary>
     /// <param name="model">the model</param>

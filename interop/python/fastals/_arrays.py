@@ -8,6 +8,7 @@ _CTYPES = {
     np.dtype(np.float64): ctypes.c_double,
     np.dtype(np.int32): ctypes.c_int32,
     np.dtype(np.int64): ctypes.c_int64,
+    np.dtype(np.uint8): ctypes.c_uint8,
 }
 
 

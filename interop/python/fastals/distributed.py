@@ -13,7 +13,9 @@ Spark ALSModel part files, one per block).
 How it works (Spark MLlib ALS's block-partitioned scheme):
 
 * Ids: every part is read once on a worker (``fastals_part_read``: raw interactions in input order); the driver
-  merges the parts' id lists in part order into the first-seen order that loading the whole folder gives.
+  merges the parts' id lists in part order into the first-seen order that loading the whole folder gives. Each
+  side's ids are int64 (numpy arrays) or strings (lists of str; ``fastals_part_text_ids``), the same in every part
+  (else one error naming the part and column); the model and Spark parts get them back as they were.
 * Blocks: users and items are cut into contiguous blocks whose boundaries are the Gram chunk boundaries of their
   side (``fastals_gram_chunking``), so each block's per-chunk Gram partials are exactly the chunks training sums,
   and ``fastals_gram_reduce`` adds them in training's order: the same bits. Each worker owns user and item blocks
@@ -212,17 +214,51 @@ def _read_part(path, spec, load):
     try:
         n, nu, ni = ctypes.c_int64(), ctypes.c_int32(), ctypes.c_int32()
         l.call("fastals_part_shape", h.value, ctypes.byref(n), ctypes.byref(nu), ctypes.byref(ni))
-        uids, iids = np.empty(nu.value, np.int64), np.empty(ni.value, np.int64)
+        text = {}
+        for s in (_USERS, _ITEMS):
+            flag, size = ctypes.c_int32(), ctypes.c_int64()
+            l.call("fastals_part_id_text", h.value, s, ctypes.byref(flag), ctypes.byref(size))
+            text[s] = size.value if flag.value else None
+        # int64 ids as numpy arrays; string ids as lists of str (a side with string ids takes no fastals_part_ids entries)
+        uids = np.empty(0 if text[_USERS] is not None else nu.value, np.int64)
+        iids = np.empty(0 if text[_ITEMS] is not None else ni.value, np.int64)
         l.call("fastals_part_ids", h.value, ptr(uids), uids.size, ptr(iids), iids.size)
+        if text[_USERS] is not None:
+            uids = _part_text_ids(l, h.value, _USERS, nu.value, text[_USERS])
+        if text[_ITEMS] is not None:
+            iids = _part_text_ids(l, h.value, _ITEMS, ni.value, text[_ITEMS])
+        columns = tuple(l.string("fastals_part_column", h.value, s) for s in (_USERS, _ITEMS))
         u, i, v = np.empty(n.value, np.int32), np.empty(n.value, np.int32), np.empty(n.value, np.float32)
         l.call("fastals_part_entries", h.value, ptr(u), u.size, ptr(i), i.size, ptr(v), v.size)
     finally:
         l.call("fastals_part_free", h.value)
-    return {"path": path, "user_ids": uids, "item_ids": iids, "users": u, "items": i, "values": v}
+    return {"path": path, "user_ids": uids, "item_ids": iids, "users": u, "items": i, "values": v, "columns": columns}
+
+
+def _part_text_ids(l, h, side, count, size):
+    """A part's string ids of one side (fastals_part_text_ids: packed UTF-8) as a list of str."""
+    text = np.empty(size, np.uint8)
+    off = np.empty(count + 1, np.int64)
+    l.call("fastals_part_text_ids", h, side, ptr(text), text.size, ptr(off), off.size)
+    raw = text.tobytes()
+    return [raw[off[n]:off[n + 1]].decode("utf-8") for n in range(count)]
+
+
+def _pack_text(ids):
+    """String ids packed as the C ABI takes them: UTF-8 bytes and count + 1 offsets from 0."""
+    encoded = [i.encode("utf-8") for i in ids]
+    off = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum([len(e) for e in encoded], out=off[1:])
+    text = np.frombuffer(b"".join(encoded), np.uint8) if off[-1] else np.empty(0, np.uint8)
+    return np.ascontiguousarray(text), off
+
+
+def _is_text(ids):
+    return not isinstance(ids, np.ndarray)
 
 
 def _part_ids(part):
-    return part["user_ids"], part["item_ids"]
+    return part["user_ids"], part["item_ids"], part["columns"]
 
 
 def _split_part(part, umap, imap, ubounds):
@@ -440,6 +476,11 @@ def _spark_part(factors, folder, side, b, first, ids, external, spec, load):
     f, bias = factors
     f = np.ascontiguousarray(f, dtype=np.float32)
     bias = np.ascontiguousarray(bias, dtype=np.float32) if opts.biased else np.empty(0, np.float32)
+    if _is_text(ids):
+        text, off = _pack_text(ids)
+        lib().call("fastals_spark_write_part_text", ctypes.byref(opts.fit), os.fsencode(folder), int(side), int(b),
+                   int(first), len(ids), ptr(f), f.size, ptr(bias), bias.size, ptr(text), text.size, ptr(off), off.size)
+        return b
     ids = np.ascontiguousarray(ids, dtype=np.int64)
     lib().call("fastals_spark_write_part", ctypes.byref(opts.fit), os.fsencode(folder), int(side), int(b), int(first),
                int(ids.size), ptr(f), f.size, ptr(bias), bias.size, ptr(ids), ids.size, bool(external))
@@ -449,15 +490,34 @@ def _spark_part(factors, folder, side, b, first, ids, external, spec, load):
 # ---------------------------------------------------------------------------------------------------- driver
 
 def _merge_ids(id_lists):
-    """Global ids in first-seen order over the parts (in order) and each part's local -> global index map."""
+    """Global ids in first-seen order over the parts (in order) and each part's local -> global index map: the
+    order in which loading all the parts at once numbers them. int64 ids (numpy arrays) give a numpy array,
+    string ids (lists of str, all parts alike: see ``_check_kinds``) a list."""
     if not id_lists:
         return np.empty(0, np.int64), []
+    if _is_text(id_lists[0]):
+        index = {}
+        maps = [np.fromiter((index.setdefault(i, len(index)) for i in ids), np.int32, len(ids)) for ids in id_lists]
+        return list(index), maps
     allids = np.concatenate(id_lists)
     uniq, first, inverse = np.unique(allids, return_index=True, return_inverse=True)
     order = np.argsort(first)  # first positions are distinct
     rank = np.empty(uniq.size, np.int32)
     rank[order] = np.arange(uniq.size, dtype=np.int32)
     return uniq[order], np.split(rank[inverse.reshape(-1)], np.cumsum([ids.size for ids in id_lists])[:-1])
+
+
+def _check_kinds(paths, ids):
+    """All parts must agree on each side's id type (int64 or string), as loading them at once requires: else one
+    error naming the first part that differs from the first part, and its column."""
+    for s, name in ((_USERS, "user"), (_ITEMS, "item")):
+        kinds = [_is_text(i[s]) for i in ids]
+        for n, k in enumerate(kinds):
+            if k != kinds[0]:
+                raise FastAlsError("%s, column '%s': the %s ids are %s, but %s (the first part) has %s %s ids; every "
+                                   "part must have the same id column types"
+                                   % (paths[n], ids[n][2][s], name, "strings" if k else "int64", paths[0],
+                                      "string" if kinds[0] else "int64", name), sig.FASTALS_E_INVALID_DATA)
 
 
 def _block_parts(maps, bounds):
@@ -490,7 +550,8 @@ def fit(client, source, model, blocks=None, duplicates="sum", user_column=None, 
     temporary name and renamed into place; ``overwrite=True`` replaces an existing folder). ``import_spark``
     reads it back as the model. ``assemble=False`` skips gathering the factors into the driver (for data whose
     model does not fit there) and returns ``spark_output`` instead of the model.
-    Returns ``model``, fitted: an ordinary model (save, recommend, export_spark) with the parts' int64 ids.
+    Returns ``model``, fitted: an ordinary model (save, recommend, export_spark) with the parts' ids (int64 or
+    string, per side, as ``Dataset.load`` gives them).
     """
     if isinstance(client, str):
         client = connect(client)
@@ -526,9 +587,10 @@ def fit(client, source, model, blocks=None, duplicates="sum", user_column=None, 
     # 1. Read the parts on the workers; agree on the ids.
     parts = [submit(_read_part, p, spec, load, where=workers[n % len(workers)]) for n, p in enumerate(paths)]
     ids = gather([submit(_part_ids, p, where=workers[n % len(workers)]) for n, p in enumerate(parts)])
-    user_ids, umaps = _merge_ids([u for u, _ in ids])
-    item_ids, imaps = _merge_ids([i for _, i in ids])
-    n_users, n_items = user_ids.size, item_ids.size
+    _check_kinds(paths, ids)
+    user_ids, umaps = _merge_ids([u for u, _, _ in ids])
+    item_ids, imaps = _merge_ids([i for _, i, _ in ids])
+    n_users, n_items = len(user_ids), len(item_ids)
     if n_users == 0:
         raise FastAlsError("%s: no interactions" % (source if not isinstance(source, (list, tuple)) else ", ".join(paths)),
                            sig.FASTALS_E_INVALID_DATA)
@@ -656,6 +718,9 @@ def _write_spark(submit, gather, folder, overwrite, opts, spec, load, cur, owner
     try:
         external = {}
         for s in sides:
+            if _is_text(ids[s]):
+                external[s] = True  # string ids always go to the external_id column (fastals_spark_write_part_text)
+                continue
             flag = ctypes.c_int32()
             lib().call("fastals_spark_external_ids", ptr(ids[s]), ids[s].size, ctypes.byref(flag))
             external[s] = bool(flag.value)
@@ -667,7 +732,7 @@ def _write_spark(submit, gather, folder, overwrite, opts, spec, load, cur, owner
                 if n.startswith("."):
                     os.unlink(os.path.join(d, n))
         lib().call("fastals_spark_write_metadata", ctypes.byref(opts.fit), os.fsencode(tmp), ctypes.c_float(global_mean),
-                   bool(external[_USERS]), bool(external[_ITEMS]))
+                   bool(external[_USERS]), bool(external[_ITEMS]), _is_text(ids[_USERS]), _is_text(ids[_ITEMS]))
         if os.path.lexists(full):
             old = os.path.join(parent, ".%s.old-%s" % (name, uuid.uuid4().hex[:12]))
             os.rename(full, old)
@@ -769,8 +834,18 @@ def _assemble(model, opts, client, gather, cur, sides, user_ids, item_ids, globa
     """The finished factors gathered into an ordinary model with the parts' ids."""
     l = lib()
     h = ctypes.c_uint64()
-    l.call("fastals_model_create_with_ids", ctypes.byref(opts.fit), ptr(user_ids), user_ids.size, ptr(item_ids),
-           item_ids.size, ctypes.byref(h))
+    if _is_text(user_ids) or _is_text(item_ids):
+        args = []
+        for ids in (user_ids, item_ids):
+            if _is_text(ids):
+                text, off = _pack_text(ids)
+                args += [None, 0, ptr(text), text.size, ptr(off), off.size]
+            else:
+                args += [ptr(ids), ids.size, None, 0, None, 0]
+        l.call("fastals_model_create_with_text_ids", ctypes.byref(opts.fit), *args, ctypes.byref(h))
+    else:
+        l.call("fastals_model_create_with_ids", ctypes.byref(opts.fit), ptr(user_ids), user_ids.size, ptr(item_ids),
+               item_ids.size, ctypes.byref(h))
     try:
         for s in (_USERS, _ITEMS):
             bounds = sides[s]

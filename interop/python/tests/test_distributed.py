@@ -347,6 +347,92 @@ def test_workers_write_the_spark_layout(client, tmp_path, cls, big_ids):
     assert sorted(os.listdir(str(tmp_path / "out"))) == ["spark"]
 
 
+def write_text_parts(folder, users, items, values, parts, user_format="u%d", item_format="i%d"):
+    """Like ``write_parts`` with string ids (``user_format % id``; None keeps a side's int64 ids): each part goes
+    through a CSV file, loaded and saved as Parquet (string id columns)."""
+    os.makedirs(folder, exist_ok=True)
+    cuts = np.linspace(0, len(users), parts + 1).astype(int)
+    for p in range(parts):
+        csv = os.path.join(folder, "part-%03d.csv" % p)
+        with open(csv, "w", encoding="utf-8") as f:
+            f.write("user,item,value\n")
+            for n in range(cuts[p], cuts[p + 1]):
+                f.write("%s,%s,%g\n" % (user_format % users[n] if user_format else users[n],
+                                         item_format % items[n] if item_format else items[n], values[n]))
+        with Dataset.load(csv, user_id_kind="string" if user_format else "int",
+                          item_id_kind="string" if item_format else "int") as d:
+            d.save_parquet(os.path.join(folder, "part-%03d.parquet" % p))
+        os.unlink(csv)
+    return folder
+
+
+@pytest.mark.parametrize("cls", [AlternatingLeastSquares, BiasedExplicitALS], ids=lambda c: c.__name__)
+def test_string_id_parts_bit_identical_to_fit(client, tmp_path, cls):
+    """String user and item ids (overlapping across parts, some non-ASCII): the shared id dictionary numbers them
+    as loading the folder does, so the factors are bit-identical and the model's ids are the same strings."""
+    u, i, v = synthetic(seed=5)
+    parts = write_text_parts(str(tmp_path / "parts"), u, i, v, 3, user_format="usr-%d", item_format="art\u00e9-%d")
+    ids = []
+    for p in fd.list_parts(parts):
+        with Dataset.load(p) as d:
+            assert isinstance(d.user_ids, list) and isinstance(d.item_ids, list)
+            ids.append((set(d.user_ids), set(d.item_ids)))
+    assert all(ids[0][0] & o[0] and ids[0][1] & o[1] for o in ids[1:])  # overlapping id sets
+    want = single_process(cls, parts, **PARAMS)
+    for blocks in (None, 3):
+        got = fd.fit(client, parts, cls(**PARAMS), blocks=blocks, timeout=TIMEOUT)
+        assert_same_model(got, want)
+        assert got.user_ids == want.user_ids and got.item_ids == want.item_ids
+        assert got.item_ids[0].startswith("art\u00e9-")
+
+
+def test_model_create_with_text_ids_keeps_each_sides_id_type():
+    """The driver's model assembly with string users and int64 items (the library cannot write such a Parquet file
+    to run it end to end): each side keeps its id type; bad id lists are clear errors."""
+    l = fastals.lib()
+    model = AlternatingLeastSquares(factors=4)
+    o = model._options()
+    users = ["alice", "b\u00e9a", "42"]
+    text, off = fd._pack_text(users)
+    items = np.array([5, 1 << 40], np.int64)
+    h = ctypes.c_uint64()
+    l.call("fastals_model_create_with_text_ids", ctypes.byref(o), None, 0, ptr(text), text.size, ptr(off), off.size,
+           ptr(items), items.size, None, 0, None, 0, ctypes.byref(h))
+    model._free_model()
+    model._model = h.value
+    assert model.shape == (3, 2)
+    assert model.user_ids == users
+    np.testing.assert_array_equal(model.item_ids, items)
+    for ids, match in ((["a", "b", "a"], "occurs twice"), (None, "not valid UTF-8")):
+        if ids is None:
+            t, of = np.frombuffer(b"ok\xff", np.uint8).copy(), np.array([0, 2, 3], np.int64)
+        else:
+            t, of = fd._pack_text(ids)
+        with pytest.raises(FastAlsError, match=match):
+            l.call("fastals_model_create_with_text_ids", ctypes.byref(o), None, 0, ptr(t), t.size, ptr(of), of.size,
+                   ptr(items), items.size, None, 0, None, 0, ctypes.byref(h))
+    with pytest.raises(FastAlsError, match="not both"):
+        l.call("fastals_model_create_with_text_ids", ctypes.byref(o), ptr(items), items.size, ptr(text), text.size,
+               ptr(off), off.size, ptr(items), items.size, None, 0, None, 0, ctypes.byref(h))
+
+
+@pytest.mark.parametrize("cls", [BiasedExplicitALS, AlternatingLeastSquares], ids=lambda c: c.__name__)
+def test_workers_write_string_ids_in_the_spark_layout(client, tmp_path, cls):
+    """spark_output with string ids: the workers write them to the external_id column, as export_spark does;
+    import_spark reads back the model with the same string ids."""
+    u, i, v = synthetic(seed=4)
+    parts = write_text_parts(str(tmp_path / "parts"), u, i, v, 2)
+    out = str(tmp_path / "spark")
+    model = fd.fit(client, parts, cls(**PARAMS), spark_output=out, blocks=2, timeout=TIMEOUT)
+    back = cls.import_spark(out)
+    assert_same_model(back, model)
+    assert back.user_ids == model.user_ids and back.item_ids == model.item_ids
+    ref = str(tmp_path / "ref")
+    model.export_spark(ref)
+    assert_same_model(cls.import_spark(ref), back)
+    assert cls.import_spark(ref).user_ids == back.user_ids
+
+
 # ---------------------------------------------------------------------------------------------------- bad input
 
 def test_missing_part_file_is_one_clear_error(client, synthetic_parts, tmp_path):
@@ -364,6 +450,17 @@ def test_mismatched_schema_is_one_clear_error(client, synthetic_parts, tmp_path)
         d.save_parquet(bad)
     with pytest.raises(FastAlsError, match="strings.parquet.*int64"):
         fd.fit(client, fd.list_parts(synthetic_parts) + [bad], AlternatingLeastSquares(**PARAMS), timeout=TIMEOUT)
+
+
+def test_string_then_int64_parts_are_one_clear_error(client, synthetic_parts, tmp_path):
+    """A string-id part first, int64 parts after it: one error naming the first differing file and its column."""
+    u, i, v = synthetic(seed=2, nnz=200)
+    text = write_text_parts(str(tmp_path / "text"), u, i, v, 1)
+    paths = fd.list_parts(text) + fd.list_parts(synthetic_parts)
+    with pytest.raises(FastAlsError, match=r"part-000\.parquet, column 'user': the user ids are int64, but .*text.*"
+                                           r"has string user ids") as e:
+        fd.fit(client, paths, AlternatingLeastSquares(**PARAMS), timeout=TIMEOUT)
+    assert synthetic_parts in str(e.value)
 
 
 def test_unreachable_scheduler_is_one_clear_error():
