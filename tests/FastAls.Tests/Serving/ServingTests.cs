@@ -58,7 +58,7 @@ public class ServingTests
     [MemberData(nameof(Paths))]
     public void ScoreKernel_gives_a_pair_the_same_bits_whatever_the_block_shape(string pathName)
     {
-        // A lone user (single calls: the 1 x 8 item tile), a user pair (the 2 x 4 tile) and a single item (the 1 x 1 edge)
+        // A lone user (single calls: the 1 x 4 item tile), a user pair (the 2 x 4 tile) and a single item (the 1 x 1 edge)
         // must all run one accumulator over the factors in the same order: every score equals, bit for bit, the score of
         // that (user, item) pair computed alone.
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
