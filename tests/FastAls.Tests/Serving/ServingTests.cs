@@ -54,6 +54,53 @@ public class ServingTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ScoreKernel_gives_a_pair_the_same_bits_whatever_the_block_shape(string pathName)
+    {
+        // A lone user (single calls: the 1 x 4 item tile), a user pair (the 2 x 4 tile) and a single item (the 1 x 1 edge)
+        // must all run one accumulator over the factors in the same order: every score equals, bit for bit, the score of
+        // that (user, item) pair computed alone.
+        KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
+        var rng = new Random(11);
+        foreach ((int users, int items, int k) in new[] { (1, 21, 64), (3, 19, 20), (2, 8, 48), (1, 7, 16), (1, 64, 128) })
+        {
+            int stride = (k + 15) / 16 * 16;
+            var u = new float[users * stride];
+            var it = new float[items * stride];
+            for (int r = 0; r < users; r++)
+            {
+                for (int d = 0; d < k; d++)
+                {
+                    u[(r * stride) + d] = (float)(rng.NextDouble() - 0.5);
+                }
+            }
+
+            for (int r = 0; r < items; r++)
+            {
+                for (int d = 0; d < k; d++)
+                {
+                    it[(r * stride) + d] = (float)(rng.NextDouble() - 0.5);
+                }
+            }
+
+            var block = new float[users * items];
+            KernelSet.For(path).Score(u, users, it, items, stride, block, items);
+            var lone = new float[items];
+            var one = new float[1];
+            for (int a = 0; a < users; a++)
+            {
+                KernelSet.For(path).Score(u.AsSpan(a * stride, stride), 1, it, items, stride, lone, items);
+                Assert.Equal(block.AsSpan(a * items, items).ToArray(), lone);
+                for (int b = 0; b < items; b++)
+                {
+                    KernelSet.For(path).Score(u.AsSpan(a * stride, stride), 1, it.AsSpan(b * stride, stride), 1, stride, one, 1);
+                    Assert.Equal(BitConverter.SingleToInt32Bits(one[0]), BitConverter.SingleToInt32Bits(lone[b]));
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Packed_kernel_is_exact_and_bit_identical_on_every_path()
     {
