@@ -143,6 +143,11 @@ internal sealed class IdList
                 throw new ArgumentException($"{name}: offsets[{i + 1}] ({e}) is below offsets[{i}] ({s}).", name);
             }
 
+            if (e > text.Length)
+            {
+                throw new ArgumentException($"{name}: offsets[{i + 1}] ({e}) is past the end of the text ({text.Length} bytes).", name);
+            }
+
             try
             {
                 result[i] = strict.GetString(text[(int)s..(int)e]);
