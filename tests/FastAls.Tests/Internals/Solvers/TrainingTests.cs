@@ -335,6 +335,79 @@ public class TrainingTests
     }
 
     [Fact]
+    public void RowInit_start_is_a_normal_with_init_scale_over_root_k_as_standard_deviation()
+    {
+        // 4,000 rows x k = 64 = 256,000 values: the standard error of the mean is 0.002 of the scale, of the
+        // standard deviation 0.0014, of the excess kurtosis 0.01, and of a quantile's fraction at most 0.001.
+        const int rows = 4000, k = 64;
+        var offsets = new long[rows + 1];
+        for (int r = 0; r < rows; r++)
+        {
+            offsets[r + 1] = r + 1;
+        }
+
+        AlsOptions o = Options(AlsModelKind.Implicit) with { Factors = k, InitScale = 0.5f };
+        using var f = new FactorMatrix(rows, k);
+        RowInit.Fill(o, 0, 0, offsets, f);
+        double scale = 0.5 / 8;
+        double[] z = [.. f.ToArray().Select(v => v / scale)];
+        double n = z.Length, mean = z.Average();
+        double sd = Math.Sqrt(z.Sum(v => (v - mean) * (v - mean)) / n);
+        double kurtosis = (z.Sum(v => Math.Pow(v - mean, 4)) / n / Math.Pow(sd, 4)) - 3;
+        Assert.InRange(mean, -0.01, 0.01);
+        Assert.InRange(sd, 0.993, 1.007);
+        Assert.InRange(kurtosis, -0.06, 0.06); // a normal's is 0 (Irwin-Hall(4) -0.3, a uniform -1.2)
+
+        // The fraction below each of these points against the normal CDF Phi (the tails too: 3.5 and beyond are
+        // drawn by the ziggurat's tail method, between the layer edges by its wedges).
+        (double At, double Phi)[] cdf =
+        [
+            (-3.5, 2.3262907903552504e-4), (-3, 1.3498980316300946e-3), (-2, 0.022750131948179209), (-1, 0.15865525393145705),
+            (-0.5, 0.30853753872598688), (0, 0.5), (0.25, 0.59870632568292377), (1, 0.84134474606854293),
+            (2, 0.97724986805182079), (3, 0.99865010196836990), (3.8, 0.99992765195607491),
+        ];
+        foreach ((double at, double phi) in cdf)
+        {
+            double below = z.Count(v => v < at) / n;
+            double se = Math.Sqrt(phi * (1 - phi) / n);
+            Assert.True(Math.Abs(below - phi) < (5 * se) + 1e-6, $"P(z < {at}) = {below:G5}, normal {phi:G5} (5 standard errors {5 * se:G3})");
+        }
+
+        Assert.Contains(z, v => v > 3.6541528853610088); // the tail beyond the base layer is reached
+        Assert.Contains(z, v => v < -3.6541528853610088);
+    }
+
+    [Fact]
+    public void RowInit_value_is_a_function_of_seed_side_row_and_column_alone()
+    {
+        float[] a = new float[8], b = new float[16], c = new float[8], d = new float[8], e = new float[8];
+        RowInit.FillRow(5, 0, 123_456_789_012L, a, 0.1f);
+        RowInit.FillRow(5, 0, 123_456_789_012L, b, 0.1f);
+        Assert.Equal(a, b.AsSpan(0, 8).ToArray()); // column i does not depend on the row's length
+        RowInit.FillRow(6, 0, 123_456_789_012L, c, 0.1f);
+        RowInit.FillRow(5, 1, 123_456_789_012L, d, 0.1f);
+        RowInit.FillRow(5, 0, 123_456_789_013L, e, 0.1f);
+        foreach (float[] other in new[] { c, d, e })
+        {
+            Assert.All(Enumerable.Range(0, 8), i => Assert.NotEqual(a[i], other[i]));
+        }
+    }
+
+    [Fact]
+    public void RowInit_normal_sampler_fast_path_in_the_fill_agrees_with_the_full_sampler()
+    {
+        // FillRow writes the ziggurat's fast path out and calls StandardNormal only when it fails; both must give
+        // the same value for every element (StandardNormal starts with the same draw).
+        float[] f = new float[20_000];
+        RowInit.FillRow(11, 1, 42, f, 1f);
+        ulong key = RowInit.RowKey(11, 1, 42);
+        for (int i = 0; i < f.Length; i++)
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits((float)RowInit.StandardNormal(key ^ (ulong)i)), BitConverter.SingleToInt32Bits(f[i]));
+        }
+    }
+
+    [Fact]
     public void SingularSystem_throws_naming_the_row_and_increase_regularization()
     {
         // User 1 has one rating: with lambda = 0 its 8 x 8 system has rank 1.
