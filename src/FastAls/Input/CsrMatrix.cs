@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using FastAls.Internals;
 using FastAls.Internals.Solvers;
 
@@ -274,11 +275,22 @@ public sealed unsafe class CsrMatrix : IDisposable
             HalfStepSolver.RunWorkers(Math.Min(parts, Math.Max(threads, 1)), PartLoop(parts, part =>
             {
                 long* next = counts + (part * width);
+                long partEnd = _offsets[bounds[part + 1]];
                 for (int r = bounds[part]; r < bounds[part + 1]; r++)
                 {
                     long e = _offsets[r + 1];
                     for (long p = _offsets[r]; p < e; p++)
                     {
+                        // Nearly every write lands in another output row, a cache miss on a large matrix: ask for the
+                        // lines of the entry ScatterPrefetch ahead now (its column's next slot, which at most a few
+                        // writes in between can move), so that many misses are in flight instead of a store-buffer stall.
+                        if (Sse.IsSupported && p + ScatterPrefetch < partEnd)
+                        {
+                            long ahead = next[_indices[p + ScatterPrefetch]];
+                            Sse.Prefetch0(idx + ahead);
+                            Sse.Prefetch0(val + ahead);
+                        }
+
                         long q = next[_indices[p]]++;
                         idx[q] = r;
                         val[q] = _values[p];
@@ -299,6 +311,9 @@ public sealed unsafe class CsrMatrix : IDisposable
             NativeMemory.Free(starts);
         }
     }
+
+    /// <summary>How many entries ahead the transpose's scatter prefetches its output lines (32 measured best of 16, 32, 64 on 10M entries).</summary>
+    private const int ScatterPrefetch = 32;
 
     /// <summary>Non-zeros below which a pass over the matrix stays on one thread (the workers' start-up would dominate).</summary>
     internal const long ParallelNnz = 1 << 16;
