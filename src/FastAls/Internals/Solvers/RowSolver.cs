@@ -249,8 +249,9 @@ internal static class RowSolver
             ConjugateGradient<TIsa, TConf>(c, ws, cols, vals, single, lambda);
         }
 
-        // Loss of the row's stored pairs with the new solution.
-        loss = 0;
+        // Loss of the row's stored pairs with the new solution (summed in a local: through the out parameter, every
+        // neighbour's add would wait on a store and a reload).
+        double sum = 0;
         for (int s = 0; s < n; s += ws.Capacity)
         {
             int cnt = Math.Min(ws.Capacity, n - s);
@@ -262,26 +263,29 @@ internal static class RowSolver
             Blas.RowDots<TIsa>(ws.U, cnt, w, z, ws.Tmp);
             if (!o.IsImplicit)
             {
+                float[] q = ws.Q, dots = ws.Tmp;
                 for (int j = 0; j < cnt; j++)
                 {
-                    double res = (double)ws.Q[j] - ws.Tmp[j];
-                    loss += res * res;
+                    double res = (double)q[j] - dots[j];
+                    sum += res * res;
                 }
             }
             else
             {
                 float[]? fb = c.FixedBiases;
+                float[] weight = ws.Weight, dots = ws.Tmp;
                 for (int j = 0; j < cnt; j++)
                 {
                     float v = vals[s + j];
                     double p = v > 0 ? 1.0 : 0.0;
-                    double pred = (double)ws.Tmp[j] + (fb is null ? 0f : fb[cols[s + j]]);
+                    double pred = (double)dots[j] + (fb is null ? 0f : fb[cols[s + j]]);
                     double e = p - pred;
-                    loss += ws.Weight[j] * e * e + p * p - 2 * p * pred;
+                    sum += weight[j] * e * e + p * p - 2 * p * pred;
                 }
             }
         }
 
+        loss = sum;
         double zz = 0;
         bool finite = true;
         for (int p = 0; p < d; p++)
