@@ -30,6 +30,19 @@ internal sealed class HalfStepContext
             G0 = fixedGram.ToSingle();
             if (Layout.Biased)
             {
+                // CG's split of G0 (see RowSolver.Residual): the factor block, compact at the factor stride, its
+                // bias column, and the corner.
+                int k = Layout.K, fs = Layout.FactorStride;
+                G0Factors = new float[fs * fs];
+                G0BiasColumn = new float[fs];
+                for (int p = 0; p < k; p++)
+                {
+                    Array.Copy(G0, p * w, G0Factors, p * fs, k);
+                    G0BiasColumn[p] = G0[(p * w) + k];
+                }
+
+                G0Corner = G0[(k * w) + k];
+
                 // h0 = -Y~'g: the unobserved pairs' share of the right-hand side.
                 H0 = new float[w];
                 for (int p = 0; p < d; p++)
@@ -59,6 +72,15 @@ internal sealed class HalfStepContext
 
     /// <summary><see cref="FixedGram"/> in float, W x W (implicit models).</summary>
     public float[]? G0 { get; }
+
+    /// <summary>Biased implicit CG: the k x k factor block of <see cref="G0"/> at the factor stride (fs x fs, zero past k).</summary>
+    public float[]? G0Factors { get; }
+
+    /// <summary>Biased implicit CG: column k of <see cref="G0"/> (the factors' coupling with the bias), fs floats, zero past k.</summary>
+    public float[]? G0BiasColumn { get; }
+
+    /// <summary>Biased implicit CG: <see cref="G0"/>'s bias diagonal entry (k, k).</summary>
+    public float G0Corner { get; }
 
     /// <summary>Constant right-hand-side term (biased implicit model), W floats.</summary>
     public float[]? H0 { get; }

@@ -27,6 +27,8 @@ internal sealed class RowWorkspace
         Ap = new float[w];
         Weight = new float[Capacity];
         SqrtWeight = new float[Capacity];
+        NegWeight = new float[Capacity];
+        M = new float[w];
         Q = new float[Capacity];
         Tmp = new float[Capacity];
         Gram = new GramScratch(layout);
@@ -68,6 +70,15 @@ internal sealed class RowWorkspace
     public float[] Weight { get; }
 
     public float[] SqrtWeight { get; }
+
+    /// <summary>CG of the biased models: <c>-Weight[j]</c>, the weights of the mat-vec's shifted-coefficient form.</summary>
+    public float[] NegWeight { get; }
+
+    /// <summary>CG of the biased models: <c>m = sum_j w_j f_j</c> over the row's neighbours (the bias column of their share).</summary>
+    public float[] M { get; }
+
+    /// <summary>CG of the biased models: <c>sum_j w_j</c> over the row's neighbours (the bias diagonal's neighbour share).</summary>
+    public float WeightSum { get; set; }
 
     public float[] Q { get; }
 
@@ -260,7 +271,19 @@ internal static class RowSolver
                 Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
             }
 
-            Blas.RowDots<TIsa>(ws.U, cnt, w, z, ws.Tmp);
+            int bs = BlockStride(c);
+            Blas.RowDots<TIsa>(ws.U, cnt, bs, z, ws.Tmp);
+            if (layout.Biased && o.Solver != AlsSolver.Cholesky)
+            {
+                // CG blocks hold the factors only (see BlockStride): add the neighbour's 1 times the bias.
+                float zb = z[k];
+                float[] dots = ws.Tmp;
+                for (int j = 0; j < cnt; j++)
+                {
+                    dots[j] += zb;
+                }
+            }
+
             if (!o.IsImplicit)
             {
                 float[] q = ws.Q, dots = ws.Tmp;
@@ -301,6 +324,15 @@ internal static class RowSolver
         return finite;
     }
 
+    /// <summary>
+    /// The stride of the gathered block: the exact solver's SYRK needs the augmented rows <c>(f_j, 1)</c> of the biased
+    /// models (stride <see cref="AlsLayout.W"/>); CG keeps the factors only (stride <see cref="AlsLayout.FactorStride"/>,
+    /// 16 floats narrower for the biased models when k is a multiple of 16) and takes their constant 1 as a scalar
+    /// (see <see cref="Residual"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BlockStride(HalfStepContext c) => c.Options.Solver == AlsSolver.Cholesky ? c.Layout.W : c.Layout.FactorStride;
+
     /// <summary>Gathers neighbours [start, start + count) into U and computes their weights and targets.</summary>
     /// <remarks>
     /// Bounds: <c>cols</c> is a row of a <see cref="CsrMatrix"/>, whose construction (validated, or built by this
@@ -312,7 +344,8 @@ internal static class RowSolver
         where TConf : struct, IConfidence
     {
         AlsLayout layout = c.Layout;
-        int w = layout.W, k = layout.K, fs = layout.FactorStride;
+        int w = BlockStride(c), k = layout.K, fs = layout.FactorStride;
+        bool augment = layout.Biased && c.Options.Solver == AlsSolver.Cholesky;
         float* f = c.FixedFactors.Pointer;
         float[]? fb = c.FixedBiases;
         float[] u = ws.U;
@@ -341,8 +374,12 @@ internal static class RowSolver
             float g = 0f;
             if (layout.Biased)
             {
-                dst[fs..].Clear();
-                dst[k] = 1f;
+                if (augment)
+                {
+                    dst[fs..].Clear();
+                    dst[k] = 1f;
+                }
+
                 g = fb![col];
             }
 
@@ -352,6 +389,7 @@ internal static class RowSolver
                 float p = v > 0 ? 1f : 0f;
                 float wt = conf - 1f;
                 ws.Weight[j] = wt;
+                ws.NegWeight[j] = -wt;
                 if (exact)
                 {
                     // A negative weight (scaled confidence below 1) cannot go through the sqrt-scaled SYRK:
@@ -364,6 +402,7 @@ internal static class RowSolver
             else
             {
                 ws.Weight[j] = 1f;
+                ws.NegWeight[j] = -1f;
                 ws.Q[j] = v - mu - g;
             }
         }
@@ -482,23 +521,29 @@ internal static class RowSolver
     /// r = b - (G0 + U^T diag(w) U + lambda I) v with b = h0 + U^T q, r past d kept zero: one pass over the
     /// neighbours, each contributing <c>(q_j - w_j u_j . v) u_j</c>.
     /// </summary>
+    /// <remarks>
+    /// The biased models' neighbour vectors are <c>u_j = (f_j, 1)</c>, but the CG block holds <c>f_j</c> only (see
+    /// <see cref="BlockStride"/>): with <c>s = v[k]</c> the bias, the coefficient is <c>(q_j - w_j s) - w_j f_j . v</c>,
+    /// applied to <c>f_j</c> by the kernel at the factor stride, and its sum over j, <c>sum q - s sum w - m . v</c> with
+    /// <c>m = sum_j w_j f_j</c>, goes to the bias entry. The same pass accumulates m and <c>sum w</c> for the mat-vecs.
+    /// G0 is applied the same way (<see cref="G0Product"/>).
+    /// </remarks>
     private static void Residual<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> r)
         where TIsa : struct, IIsa
         where TConf : struct, IConfidence
     {
-        int w = c.Layout.W, d = c.Layout.D;
+        int d = c.Layout.D, k = c.Layout.K, bs = c.Layout.FactorStride;
+        bool biased = c.Layout.Biased;
         int n = cols.Length;
-        if (c.G0 is { } g0)
-        {
-            Blas.ColumnMatVec<TIsa>(g0, d, w, v, r);
-            r[d..].Clear();
-        }
-        else
-        {
-            r.Clear();
-        }
-
+        G0Product<TIsa>(c, v, r);
         CgVectors.StartResidual<TIsa>(r, c.H0, v, lambda, d);
+
+        float bias = biased ? v[k] : 0f, sw = 0f, sq = 0f;
+        Span<float> m = ws.M;
+        if (biased)
+        {
+            m.Clear();
+        }
 
         for (int s = 0; s < n; s += ws.Capacity)
         {
@@ -508,31 +553,81 @@ internal static class RowSolver
                 Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
             }
 
-            Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, w, ws.Weight, ws.Q, v, r);
+            if (!biased)
+            {
+                Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.Weight, ws.Q, v, r);
+                continue;
+            }
+
+            float[] wt = ws.Weight, q = ws.Q, shifted = ws.Tmp;
+            for (int j = 0; j < cnt; j++)
+            {
+                shifted[j] = q[j] - (wt[j] * bias);
+                sw += wt[j];
+                sq += q[j];
+            }
+
+            Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, wt, shifted, v, r);
+            Blas.AddWeightedRows<TIsa>(ws.U, cnt, bs, wt, m);
+        }
+
+        if (biased)
+        {
+            ws.WeightSum = sw;
+            r[k] += sq - (bias * sw) - Blas.Dot<TIsa>(m[..bs], v[..bs]);
         }
     }
 
+    /// <summary>
+    /// y = G0 v (zero without G0), y past d zero. Biased models: G0 = [[F, g], [g', c]] over (factors, bias) is taken as
+    /// the product with the compact factor block F at the factor stride, plus <c>v_b g</c>, and <c>g . v + c v_b</c> for
+    /// the bias entry, instead of d columns of the W-wide matrix.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void G0Product<TIsa>(HalfStepContext c, Span<float> v, Span<float> y)
+        where TIsa : struct, IIsa
+    {
+        int w = c.Layout.W, d = c.Layout.D, k = c.Layout.K, fs = c.Layout.FactorStride;
+        if (c.G0 is not { } g0)
+        {
+            y.Clear();
+            return;
+        }
+
+        if (!c.Layout.Biased)
+        {
+            // G0 is symmetric: take it column-wise (no horizontal sums); v is zero past d.
+            Blas.ColumnMatVec<TIsa>(g0, d, w, v, y);
+            y[d..].Clear();
+            return;
+        }
+
+        float[] column = c.G0BiasColumn!;
+        float bias = v[k];
+        float yb = Blas.Dot<TIsa>(column, v[..fs]) + (c.G0Corner * bias);
+        Blas.ColumnMatVec<TIsa>(c.G0Factors!, k, fs, v, y);
+        Blas.Axpy<TIsa>(bias, column, y[..fs]);
+        y[fs..].Clear();
+        y[k] = yb;
+    }
+
     /// <summary>y = (G0 + U^T diag(w) U + lambda I) v, with y past d kept zero.</summary>
+    /// <remarks>
+    /// Biased models (block of <c>f_j</c> only, see <see cref="Residual"/>): the coefficient <c>w_j (f_j . v + s)</c>
+    /// is the kernel's residual form <c>w_j s - (-w_j) f_j . v</c>, and the bias entry gets <c>m . v + s sum w</c>.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MatVec<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> y)
         where TIsa : struct, IIsa
         where TConf : struct, IConfidence
     {
-        int w = c.Layout.W, d = c.Layout.D;
+        int d = c.Layout.D, k = c.Layout.K, bs = c.Layout.FactorStride;
+        bool biased = c.Layout.Biased;
         int n = cols.Length;
-        if (c.G0 is { } g0)
-        {
-            // G0 is symmetric: take it column-wise (no horizontal sums); v is zero past d.
-            Blas.ColumnMatVec<TIsa>(g0, d, w, v, y);
-            y[d..].Clear();
-        }
-        else
-        {
-            y.Clear();
-        }
-
+        G0Product<TIsa>(c, v, y);
         CgVectors.AddShift<TIsa>(y, v, lambda, d);
 
+        float bias = biased ? v[k] : 0f;
         for (int s = 0; s < n; s += ws.Capacity)
         {
             int cnt = Math.Min(ws.Capacity, n - s);
@@ -541,7 +636,24 @@ internal static class RowSolver
                 Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
             }
 
-            Blas.WeightedRowsMatVec<TIsa>(ws.U, cnt, w, ws.Weight, v, y);
+            if (!biased)
+            {
+                Blas.WeightedRowsMatVec<TIsa>(ws.U, cnt, bs, ws.Weight, v, y);
+                continue;
+            }
+
+            float[] wt = ws.Weight, shifted = ws.Tmp;
+            for (int j = 0; j < cnt; j++)
+            {
+                shifted[j] = wt[j] * bias;
+            }
+
+            Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.NegWeight, shifted, v, y);
+        }
+
+        if (biased)
+        {
+            y[k] += Blas.Dot<TIsa>(ws.M.AsSpan(0, bs), v[..bs]) + (bias * ws.WeightSum);
         }
     }
 }

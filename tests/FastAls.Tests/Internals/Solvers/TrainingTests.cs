@@ -123,10 +123,22 @@ public class TrainingTests
 
     [Theory]
     [MemberData(nameof(AllKinds))]
-    public void ManyCgSteps_match_cholesky(AlsModelKind kind)
+    public void ManyCgSteps_match_cholesky(AlsModelKind kind) => ManyCgStepsMatchCholesky(kind, 12);
+
+    [Theory]
+    [InlineData(AlsModelKind.BiasedExplicit, 16)]
+    [InlineData(AlsModelKind.BiasedImplicit, 16)]
+    [InlineData(AlsModelKind.BiasedImplicit, 32)]
+    [InlineData(AlsModelKind.BiasedImplicit, 7)]
+    public void ManyCgSteps_match_cholesky_with_the_bias_past_the_factor_stride_or_inside_it(AlsModelKind kind, int k) =>
+        // k a multiple of 16: the bias is the first entry past the factor stride (CG's blocks and G0's factor block hold
+        // the factors only); k = 7: it sits in the stride's padding.
+        ManyCgStepsMatchCholesky(kind, k);
+
+    private static void ManyCgStepsMatchCholesky(AlsModelKind kind, int k)
     {
         using Dataset data = Random(25, 40, 0.3, seed: 21, implicitValues: kind >= AlsModelKind.Implicit);
-        AlsOptions chol = Options(kind) with { Factors = 12, Regularization = 0.5f };
+        AlsOptions chol = Options(kind) with { Factors = k, Regularization = 0.5f };
         AlsOptions cg = chol with { Solver = AlsSolver.ConjugateGradient, CgSteps = 60 };
         using var yf = new FactorMatrix(data.Items, chol.Factors);
         float[]? yb = chol.HasBiases ? new float[data.Items] : null;
