@@ -178,12 +178,24 @@ internal static class RowSolver
 
         if (o.Solver == AlsSolver.Cholesky)
         {
-            // The first SYRK call starts from G0 (or zero) instead of a separate copy into A; it writes
-            // every entry that SYRK and the Cholesky kernel use (row p from column p & ~15).
+            // The system is built over the factors only, at the factor stride (for the unbiased models that is W and
+            // k = d: the augmented form and this one coincide). The biased models' bias is eliminated first: with
+            // the bias row (m', s_b) and right-hand side t, the factors solve (A - m m' / s_b) x = h - m t / s_b and
+            // the bias is (t - m . x) / s_b. The first SYRK call starts from G0's factor block (or zero) instead of a
+            // separate copy into A; it writes every entry that SYRK and the Cholesky kernel use (row p from column
+            // p & ~15).
+            int fs = layout.FactorStride;
+            bool biased = layout.Biased;
             Span<float> a = ws.A;
-            ReadOnlySpan<float> init = c.G0;
-            bool first = true;
+            ReadOnlySpan<float> init = biased ? c.G0Factors : c.G0;
+            Span<float> m = ws.M;
+            float sw = 0f, sq = 0f;
+            if (biased)
+            {
+                m.Clear();
+            }
 
+            bool first = true;
             for (int s = 0; s < n; s += ws.Capacity)
             {
                 int cnt = Math.Min(ws.Capacity, n - s);
@@ -192,53 +204,98 @@ internal static class RowSolver
                     Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
                 }
 
-                Blas.AddWeightedRows<TIsa>(ws.U, cnt, w, ws.Q, b);
+                Blas.AddWeightedRows<TIsa>(ws.U, cnt, fs, ws.Q, b);
+                if (biased)
+                {
+                    Blas.AddWeightedRows<TIsa>(ws.U, cnt, fs, ws.Weight, m);
+                    float[] wt = ws.Weight, q = ws.Q;
+                    for (int j = 0; j < cnt; j++)
+                    {
+                        sw += wt[j];
+                        sq += q[j];
+                    }
+                }
+
                 for (int t = 0; t < cnt; t += RowWorkspace.SyrkRows)
                 {
-                    int m = Math.Min(RowWorkspace.SyrkRows, cnt - t);
-                    ReadOnlySpan<float> sub = ws.U.AsSpan(t * w, m * w);
+                    int rowsNow = Math.Min(RowWorkspace.SyrkRows, cnt - t);
+                    ReadOnlySpan<float> sub = ws.U.AsSpan(t * fs, rowsNow * fs);
                     if (o.IsImplicit)
                     {
-                        Blas.ScaleRows<TIsa>(sub, m, w, ws.SqrtWeight.AsSpan(t, m), ws.S);
-                        sub = ws.S.AsSpan(0, m * w);
+                        Blas.ScaleRows<TIsa>(sub, rowsNow, fs, ws.SqrtWeight.AsSpan(t, rowsNow), ws.S);
+                        sub = ws.S.AsSpan(0, rowsNow * fs);
                     }
 
                     if (first)
                     {
-                        Syrk.SyrkUpperFrom<TIsa>(init, sub, m, w, a);
+                        Syrk.SyrkUpperFrom<TIsa>(init, sub, rowsNow, fs, a);
                         first = false;
                     }
                     else
                     {
-                        Syrk.SyrkUpper<TIsa>(sub, m, w, a);
+                        Syrk.SyrkUpper<TIsa>(sub, rowsNow, fs, a);
                     }
                 }
 
                 if (c.MayHaveNegativeWeights)
                 {
-                    AddNegativeWeights(ws, cnt, w, d, a);
+                    AddNegativeWeights(ws, cnt, fs, k, a);
                 }
             }
 
             // The Cholesky kernel reads only the upper triangle, which SYRK and G0 fill.
             bool finiteSystem = true;
-            for (int p = 0; p < d; p++)
+            for (int p = 0; p < k; p++)
             {
-                float diag = a[p * w + p] += lambda;
+                float diag = a[p * fs + p] += lambda;
                 finiteSystem &= float.IsFinite(diag);
+            }
+
+            float biasPivot = 1f, biasRhs = 0f;
+            if (biased)
+            {
+                if (c.G0BiasColumn is { } column)
+                {
+                    Blas.Axpy<TIsa>(1f, column, m[..fs]);
+                }
+
+                biasPivot = sw + c.G0Corner + lambda;
+                biasRhs = b[k] + sq;
+                finiteSystem &= float.IsFinite(biasPivot) && float.IsFinite(biasRhs);
+                if (finiteSystem && !(biasPivot > 0f))
+                {
+                    SolverThrow.NotPositiveDefinite(c, row, n, k, lambda);
+                }
+
+                // Schur complement of the bias: A -= m m' / s_b (upper triangle), h -= m t / s_b.
+                for (int p = 0; p < k; p++)
+                {
+                    float mp = m[p] / biasPivot;
+                    int ap = p * fs;
+                    for (int q2 = p; q2 < k; q2++)
+                    {
+                        a[ap + q2] -= mp * m[q2];
+                    }
+
+                    b[p] -= mp * biasRhs;
+                }
             }
 
             if (finiteSystem)
             {
-                int bad = Cholesky.Factor<TIsa>(a, d, w);
+                int bad = Cholesky.Factor<TIsa>(a, k, fs);
                 if (bad >= 0)
                 {
                     SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
                 }
 
                 b.CopyTo(z);
-                Cholesky.Solve<TIsa>(a, d, w, z);
-                z[d..].Clear();
+                Cholesky.Solve<TIsa>(a, k, fs, z);
+                z[k..].Clear();
+                if (biased)
+                {
+                    z[k] = (biasRhs - Blas.Dot<TIsa>(m[..k], z[..k])) / biasPivot;
+                }
             }
             else
             {
@@ -273,9 +330,9 @@ internal static class RowSolver
 
             int bs = BlockStride(c);
             Blas.RowDots<TIsa>(ws.U, cnt, bs, z, ws.Tmp);
-            if (layout.Biased && o.Solver != AlsSolver.Cholesky)
+            if (layout.Biased)
             {
-                // CG blocks hold the factors only (see BlockStride): add the neighbour's 1 times the bias.
+                // Blocks hold the factors only (see BlockStride): add the neighbour's 1 times the bias.
                 float zb = z[k];
                 float[] dots = ws.Tmp;
                 for (int j = 0; j < cnt; j++)
@@ -325,13 +382,12 @@ internal static class RowSolver
     }
 
     /// <summary>
-    /// The stride of the gathered block: the exact solver's SYRK needs the augmented rows <c>(f_j, 1)</c> of the biased
-    /// models (stride <see cref="AlsLayout.W"/>); CG keeps the factors only (stride <see cref="AlsLayout.FactorStride"/>,
-    /// 16 floats narrower for the biased models when k is a multiple of 16) and takes their constant 1 as a scalar
-    /// (see <see cref="Residual"/>).
+    /// The stride of the gathered block: the factor stride. The biased models' neighbour vectors <c>(f_j, 1)</c> keep
+    /// their constant 1 out of the block (16 floats narrower when k is a multiple of 16): CG takes it as a scalar (see
+    /// <see cref="Residual"/>) and the exact solver eliminates the bias (see <see cref="Solve{TIsa, TConf}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int BlockStride(HalfStepContext c) => c.Options.Solver == AlsSolver.Cholesky ? c.Layout.W : c.Layout.FactorStride;
+    private static int BlockStride(HalfStepContext c) => c.Layout.FactorStride;
 
     /// <summary>Gathers neighbours [start, start + count) into U and computes their weights and targets.</summary>
     /// <remarks>
@@ -344,8 +400,7 @@ internal static class RowSolver
         where TConf : struct, IConfidence
     {
         AlsLayout layout = c.Layout;
-        int w = BlockStride(c), k = layout.K, fs = layout.FactorStride;
-        bool augment = layout.Biased && c.Options.Solver == AlsSolver.Cholesky;
+        int w = BlockStride(c), fs = layout.FactorStride;
         float* f = c.FixedFactors.Pointer;
         float[]? fb = c.FixedBiases;
         float[] u = ws.U;
@@ -374,12 +429,6 @@ internal static class RowSolver
             float g = 0f;
             if (layout.Biased)
             {
-                if (augment)
-                {
-                    dst[fs..].Clear();
-                    dst[k] = 1f;
-                }
-
                 g = fb![col];
             }
 
