@@ -24,8 +24,8 @@ public static partial class BatchRecommender
     /// for more (<paramref name="requested"/> &gt; 1; 0 means one here, not all processors) and the catalogue has at least
     /// <see cref="SplitMinItems"/> items; never more than the chunks there are.
     /// </summary>
-    internal static int SplitThreads(int requested, int items) =>
-        requested <= 1 || items < SplitMinItems ? 1 : Math.Min(requested, (items + SplitChunk - 1) / SplitChunk);
+    internal static int SplitThreads(int requested, int items, int minItems = SplitMinItems) =>
+        requested <= 1 || items < minItems ? 1 : Math.Min(requested, (items + SplitChunk - 1) / SplitChunk);
 
     /// <summary>One query (<c>users[0]</c>) scored on <paramref name="threads"/> threads, its n best written to the sink.</summary>
     private static void RunSplit(IRecommendationScorer scorer, int[] users, int n, SeenRows seen, bool[]? mask, bool excludeSelf, int threads, IRecommendationSink sink)

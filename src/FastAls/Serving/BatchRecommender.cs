@@ -136,7 +136,10 @@ public static partial class BatchRecommender
     // oneQuerySeen: the seen items of the lone query users[0], sorted (SortedSeen), instead of a matrix.
     // Blocks of a chunk run in parallel when the chunk has more than one; a batch of at most UserBlock queries (and
     // every call with one thread) runs on the calling thread. Each thread reuses its own scratch (Worker) across calls.
-    internal static void Run(IRecommendationScorer scorer, int[] users, int n, CsrMatrix? seen, RecommendOptions options, bool excludeSelf, IRecommendationSink sink, bool seenByQuery = false, int[]? oneQuerySeen = null)
+    // One query with options.Threads > 1 and at least splitMinItems items is split across threads (RunSplit); the
+    // parameter is there for the bench that measured the default (SplitMinItems).
+    internal static void Run(IRecommendationScorer scorer, int[] users, int n, CsrMatrix? seen, RecommendOptions options, bool excludeSelf, IRecommendationSink sink, bool seenByQuery = false, int[]? oneQuerySeen = null,
+        int splitMinItems = SplitMinItems)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         int items = scorer.Items;
@@ -185,7 +188,7 @@ public static partial class BatchRecommender
         var seenRows = new SeenRows(filter, seenByQuery, options.FilterSeen && !excludeSelf ? oneQuerySeen : null);
         bool[]? mask = BuildMask(options, items);
         int slots = Math.Min(n, items);
-        int split = users.Length == 1 && slots > 0 ? SplitThreads(options.Threads, items) : 1;
+        int split = users.Length == 1 && slots > 0 ? SplitThreads(options.Threads, items, splitMinItems) : 1;
         if (split > 1)
         {
             options.CancellationToken.ThrowIfCancellationRequested();
