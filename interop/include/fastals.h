@@ -676,7 +676,7 @@ int32_t fastals_model_get_biases(fastals_handle model, float* user_biases, int64
  *  @param candidates_len number of elements in candidates
  *  @param exclude item indices never returned (read only; may be NULL when exclude_len is 0)
  *  @param exclude_len number of elements in exclude
- *  @param threads threads of this call: 0 or 1 run it on the calling thread; above 1 the catalogue is split across that many threads (catalogues of 16,384 items or more; the same results)
+ *  @param threads threads of this call: 0 or 1 run it on the calling thread; above 1 the catalogue is split across that many threads (catalogues of 8,192 items or more; the same results)
  *  @param items receives up to n item indices (at least n entries) (written by the call; caller-owned)
  *  @param items_len number of elements in items
  *  @param scores receives their scores (at least n entries) (written by the call; caller-owned)
@@ -699,7 +699,7 @@ int32_t fastals_model_recommend(fastals_handle model, int32_t user, int32_t n, c
  *  @param candidates_len number of elements in candidates
  *  @param exclude item indices never returned (read only; may be NULL when exclude_len is 0)
  *  @param exclude_len number of elements in exclude
- *  @param threads threads of this call: 0 or 1 run it on the calling thread; above 1 the catalogue is split across that many threads (catalogues of 16,384 items or more; the same results)
+ *  @param threads threads of this call: 0 or 1 run it on the calling thread; above 1 the catalogue is split across that many threads (catalogues of 8,192 items or more; the same results)
  *  @param items receives up to n item indices (written by the call; caller-owned)
  *  @param items_len number of elements in items
  *  @param scores receives their scores (written by the call; caller-owned)
@@ -743,7 +743,7 @@ int32_t fastals_model_recommend_batch(fastals_handle model, const int32_t* users
  *  @param candidates_len number of elements in candidates
  *  @param exclude item indices never returned (read only; may be NULL when exclude_len is 0)
  *  @param exclude_len number of elements in exclude
- *  @param threads worker threads: several queries run on this many (0: all processors); one query runs on the calling thread for 0 or 1, and above 1 its catalogue is split across that many threads (16,384 items or more; the same results)
+ *  @param threads worker threads: several queries run on this many (0: all processors); one query runs on the calling thread for 0 or 1, and above 1 its catalogue is split across that many threads (8,192 items or more; the same results)
  *  @param items receives queries_len * n item indices (written by the call; caller-owned)
  *  @param items_len number of elements in items
  *  @param scores receives queries_len * n similarities (written by the call; caller-owned)

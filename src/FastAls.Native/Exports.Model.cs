@@ -86,7 +86,7 @@ internal static unsafe partial class Exports
     /// <param name="hasCandidates">candidates is an allow-list (else it is ignored)</param>
     /// <param name="candidates">allowed item indices</param>
     /// <param name="exclude">item indices never returned</param>
-    /// <param name="threads">threads of this call: 0 or 1 run it on the calling thread; above 1 the catalogue is split across that many threads (catalogues of 16,384 items or more; the same results)</param>
+    /// <param name="threads">threads of this call: 0 or 1 run it on the calling thread; above 1 the catalogue is split across that many threads (catalogues of 8,192 items or more; the same results)</param>
     /// <param name="items">receives up to n item indices (at least n entries)</param>
     /// <param name="scores">receives their scores (at least n entries)</param>
     /// <returns>the number of results written</returns>
@@ -107,7 +107,7 @@ internal static unsafe partial class Exports
     /// <param name="hasCandidates">candidates is an allow-list</param>
     /// <param name="candidates">allowed item indices</param>
     /// <param name="exclude">item indices never returned</param>
-    /// <param name="threads">threads of this call: 0 or 1 run it on the calling thread; above 1 the catalogue is split across that many threads (catalogues of 16,384 items or more; the same results)</param>
+    /// <param name="threads">threads of this call: 0 or 1 run it on the calling thread; above 1 the catalogue is split across that many threads (catalogues of 8,192 items or more; the same results)</param>
     /// <param name="items">receives up to n item indices</param>
     /// <param name="scores">receives their scores</param>
     /// <returns>the number of results written</returns>
@@ -156,7 +156,7 @@ internal static unsafe partial class Exports
     /// <param name="hasCandidates">candidates is an allow-list</param>
     /// <param name="candidates">allowed item indices</param>
     /// <param name="exclude">item indices never returned</param>
-    /// <param name="threads">worker threads: several queries run on this many (0: all processors); one query runs on the calling thread for 0 or 1, and above 1 its catalogue is split across that many threads (16,384 items or more; the same results)</param>
+    /// <param name="threads">worker threads: several queries run on this many (0: all processors); one query runs on the calling thread for 0 or 1, and above 1 its catalogue is split across that many threads (8,192 items or more; the same results)</param>
     /// <param name="items">receives queries_len * n item indices</param>
     /// <param name="scores">receives queries_len * n similarities</param>
     /// <param name="counts">receives queries_len result counts</param>

@@ -265,7 +265,7 @@ class AlternatingLeastSquares:
         indices never returned; ``items``: the only item indices that may be returned. ``threads``: threads of
         this call (an int >= 0, or None: the calling thread for a single id, ``num_threads`` for an array; with
         ``recalculate_user`` every id is a single call). Above 1, a single id's catalogue is split across that many
-        threads (16,384 items or more; the same results); it is opt-in so that a server calling from many threads is
+        threads (8,192 items or more; the same results); it is opt-in so that a server calling from many threads is
         not oversubscribed. 0 means all cores for an array and the calling thread for a single id.
         Returns (ids, scores): 1-D arrays for a single id, (len(userid), N) arrays for an array (unused slots: id -1,
         score -inf). N is checked before anything is allocated; an N above the model's item count is capped there.

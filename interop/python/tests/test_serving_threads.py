@@ -9,7 +9,7 @@ import scipy.sparse as sp
 import fastals
 from fastals import AlternatingLeastSquares, BiasedExplicitALS, FastAlsArgumentError
 
-# More than the 16,384 items a split needs, not a multiple of its 2,048-item chunks.
+# More than the 8,192 items a split needs, not a multiple of its 2,048-item chunks.
 SIZE = 20_037
 # Rows set to one vector (and one bias): exact ties on both sides of chunk and block borders.
 TWINS = [0, 5, 1023, 1024, 2047, 2048, 4095, 4096, 10240, 16383, 16384, SIZE - 1]

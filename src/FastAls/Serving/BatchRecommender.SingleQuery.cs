@@ -7,11 +7,13 @@ public static partial class BatchRecommender
 {
     /// <summary>
     /// The smallest catalogue whose lone query is split across threads when asked (<see cref="RecommendOptions.Threads"/>
-    /// &gt; 1). Below it the hand-off to a pool thread and the join cost more than the second thread saves
-    /// (bench/results/AMD-EPYC-2c/serving.md, "Fourth round"). It cannot change a result: the bits are the same on any
+    /// &gt; 1). Measured with the bench's <c>split</c> mode on the quiet 2-core AVX2 VM (bench/results/AMD-EPYC-2c/serving.md,
+    /// "Fourth round"): two threads against one gave 1.31x at 4,096 items and 1.43x at 8,192 for k = 64, but only 1.17x
+    /// (2 of 16 us) at 4,096 for k = 16, where one late wake-up of a pool thread eats the gain; 8,192 items make four
+    /// chunks, so a helper that starts late still finds work. It cannot change a result: the bits are the same on any
     /// number of threads.
     /// </summary>
-    internal const int SplitMinItems = 16_384;
+    internal const int SplitMinItems = 8_192;
 
     /// <summary>
     /// Items a thread of a split query claims at a time: a multiple of <see cref="ItemBlock"/>, so every block scored is

@@ -25,7 +25,7 @@ public sealed record RecommendOptions
     /// thread unless asked for more: 0 and 1 both mean the calling thread alone, so a server that calls from many
     /// request threads is not oversubscribed. With a value above 1 the query's catalogue is split across that many
     /// threads (the calling thread and pool threads; at most one per 2,048 items), each scoring its share into its own
-    /// top-n, and the shares are merged. Catalogues under 16,384 items stay on the calling thread, where the hand-off
+    /// top-n, and the shares are merged. Catalogues under 8,192 items stay on the calling thread, where the hand-off
     /// costs more than it saves. The results (items and score bits) are the same for any value.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Set to a negative value.</exception>

@@ -8,7 +8,7 @@ namespace FastAls.Cli.Tests;
 /// </summary>
 public sealed class ServingThreadsTests : IDisposable
 {
-    // More than the 16,384 items a split needs; rows 1024, 2048, 4096 and 16384 tie exactly across chunk borders.
+    // More than the 8,192 items a split needs; rows 1024, 2048, 4096 and 16384 tie exactly across chunk borders.
     private const int Items = 20_037;
     private readonly TempDir _dir = new();
     private readonly string _model;

@@ -198,7 +198,8 @@ public class SingleQueryThreadsTests
         Assert.Equal(1, BatchRecommender.SplitThreads(0, 1_000_000));
         Assert.Equal(1, BatchRecommender.SplitThreads(1, 1_000_000));
         Assert.Equal(1, BatchRecommender.SplitThreads(8, BatchRecommender.SplitMinItems - 1));
-        Assert.Equal(8, BatchRecommender.SplitThreads(8, BatchRecommender.SplitMinItems));
+        Assert.Equal(4, BatchRecommender.SplitThreads(8, BatchRecommender.SplitMinItems)); // 8,192 items: four 2,048-item chunks
+        Assert.Equal(8, BatchRecommender.SplitThreads(8, Size));
         Assert.Equal(10, BatchRecommender.SplitThreads(64, 20_000)); // one thread per 2,048-item chunk at most
 
         int caller = Environment.CurrentManagedThreadId;
