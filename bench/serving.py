@@ -109,7 +109,7 @@ def child(args):
     qarr = np.array([int(qi[0])], dtype=np.int32)
     soi, sos, scnt = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.float32), np.empty(1, dtype=np.int32)
     sfn = l.cdll.fastals_model_similar_items
-    sargs = (h, ptr(qarr), 1, n, 0, ptr(empty_i), 0, ptr(empty_i), 0, ptr(soi), n, ptr(sos), n, ptr(scnt), 1)
+    sargs = (h, ptr(qarr), 1, n, 0, ptr(empty_i), 0, ptr(empty_i), 0, 0, ptr(soi), n, ptr(sos), n, ptr(scnt), 1)
 
     def c_similar():
         qarr[0] = qi[next(it) % qi.size]

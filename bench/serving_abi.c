@@ -1,7 +1,7 @@
 /* serving_abi.c: serving latency through the libfastals C ABI, no Python in the way (issue 14, serving).
  *
  *   serving_abi LIB.so [--users 200000] [--items 50000] [--factors 64] [--n 10] [--per-user 50]
- *                      [--threads 0] [--reps 300] [--json]
+ *                      [--threads 0] [--single-threads 1] [--reps 300] [--json]
  *
  * LIB.so is a published libfastals (interop/build.sh --levels v3: interop/python/fastals/lib/libfastals_v3.so); it
  * is opened with dlopen so that two builds can be compared in alternating processes (bench/serving-abi.sh). Every
@@ -14,6 +14,9 @@
  *   recommend                fastals_model_recommend, the user's seen items filtered
  *   recommend (no filter)    the same, filter_seen = 0
  *   similar_items            fastals_model_similar_items, one query item
+ *   ..., T threads           with --single-threads T above 1: each single call above also with threads = T (the
+ *                            catalogue split across T threads), alternating with the one-thread call on the same
+ *                            user or item, so both rows come from the same moments of the run
  *   batch B                  fastals_model_recommend_batch of B users (seen rows filtered), --threads workers;
  *                            per-user cost = call / B
  * The output is one line per row (ms per call, us per user, users/s), or one JSON object with --json. */
@@ -136,10 +139,10 @@ int main(int argc, char** argv)
 {
     if (argc < 2)
     {
-        die("usage: serving_abi LIB.so [--users N] [--items N] [--factors K] [--n N] [--per-user N] [--threads T] [--reps R] [--json]");
+        die("usage: serving_abi LIB.so [--users N] [--items N] [--factors K] [--n N] [--per-user N] [--threads T] [--single-threads T] [--reps R] [--json]");
     }
 
-    int32_t users = 200000, items = 50000, k = 64, n = 10, per_user = 50, threads = 0, reps = 300, json = 0;
+    int32_t users = 200000, items = 50000, k = 64, n = 10, per_user = 50, threads = 0, single_threads = 1, reps = 300, json = 0;
     for (int a = 2; a < argc; a++)
     {
         const char* o = argv[a];
@@ -161,11 +164,12 @@ int main(int argc, char** argv)
         else if (!strcmp(o, "--n")) n = v;
         else if (!strcmp(o, "--per-user")) per_user = v;
         else if (!strcmp(o, "--threads")) threads = v;
+        else if (!strcmp(o, "--single-threads")) single_threads = v;
         else if (!strcmp(o, "--reps")) reps = v;
         else die("unknown option");
     }
 
-    if (users < 1000 || items < 2 || k < 1 || n < 1 || per_user < 0 || per_user > items || reps < 3)
+    if (users < 1000 || items < 2 || k < 1 || n < 1 || per_user < 0 || per_user > items || reps < 3 || single_threads < 1)
     {
         die("bad sizes");
     }
@@ -223,38 +227,55 @@ int main(int argc, char** argv)
     double per[16];
     int rows = 0;
 
-    /* single recommend, seen filtered / not */
-    for (int filter = 1; filter >= 0; filter--)
+    /* single calls: recommend (seen filtered / not), similar_items; each on one thread and, with --single-threads T
+     * above 1, also on T threads: the two alternate (which goes first too) on the same user or item. */
+    static char split_names[3][96];
+    double* t2 = malloc((size_t)reps * sizeof *t2);
+    if (!t2) die("out of memory");
+    int modes = single_threads > 1 ? 2 : 1;
+    for (int kind = 0; kind < 3; kind++)
     {
+        int filter = kind == 0;
         for (int r = -20; r < reps; r++)
         {
             int32_t u = (int32_t)(next_u64() % (uint64_t)users);
-            seen_of(u, per_user, items, seen);
-            double t0 = now();
-            check(p_fastals_model_recommend(model, u, n, seen, per_user, filter, 0, NULL, 0, NULL, 0, out_items, n, out_scores, n, &count), "fastals_model_recommend");
-            double dt = now() - t0;
-            if (r >= 0) t[r] = dt;
+            one = (int32_t)(next_u64() % (uint64_t)items);
+            if (kind < 2) seen_of(u, per_user, items, seen);
+            for (int j = 0; j < modes; j++)
+            {
+                int split = modes == 2 && (j ^ (r & 1));
+                int32_t th = split ? single_threads : 1;
+                double t0 = now();
+                if (kind < 2)
+                {
+                    check(p_fastals_model_recommend(model, u, n, seen, per_user, filter, 0, NULL, 0, NULL, 0, th, out_items, n, out_scores, n, &count), "fastals_model_recommend");
+                }
+                else
+                {
+                    check(p_fastals_model_similar_items(model, &one, 1, n, 0, NULL, 0, NULL, 0, th, out_items, n, out_scores, n, &count, 1), "fastals_model_similar_items");
+                }
+
+                double dt = now() - t0;
+                if (r >= 0) (split ? t2 : t)[r] = dt;
+            }
         }
 
-        names[rows] = filter ? "recommend, 1 user (seen filtered)" : "recommend, 1 user (no filter)";
+        const char* base = kind == 0 ? "recommend, 1 user (seen filtered)" : kind == 1 ? "recommend, 1 user (no filter)" : "similar_items, 1 item";
+        names[rows] = base;
         ms[rows] = median(t, reps) * 1e3;
         per[rows] = 1;
         rows++;
+        if (modes == 2)
+        {
+            snprintf(split_names[kind], sizeof split_names[kind], "%s, %d threads", base, single_threads);
+            names[rows] = split_names[kind];
+            ms[rows] = median(t2, reps) * 1e3;
+            per[rows] = 1;
+            rows++;
+        }
     }
 
-    for (int r = -20; r < reps; r++)
-    {
-        one = (int32_t)(next_u64() % (uint64_t)items);
-        double t0 = now();
-        check(p_fastals_model_similar_items(model, &one, 1, n, 0, NULL, 0, NULL, 0, out_items, n, out_scores, n, &count, 1), "fastals_model_similar_items");
-        double dt = now() - t0;
-        if (r >= 0) t[r] = dt;
-    }
-
-    names[rows] = "similar_items, 1 item";
-    ms[rows] = median(t, reps) * 1e3;
-    per[rows] = 1;
-    rows++;
+    free(t2);
 
     static const int batches[] = {1, 10, 100, 1000};
     static const char* batch_names[] = {"batch of 1 user", "batch of 10 users", "batch of 100 users", "batch of 1000 users"};
@@ -300,11 +321,11 @@ int main(int argc, char** argv)
     }
     else
     {
-        printf("%s\nmodel %d users x %d items x k = %d, top %d, %d seen items a user, threads %d\n", info, users, items, k, n, per_user, threads);
-        printf("%-36s %12s %12s %12s\n", "call", "ms/call", "us/user", "users/s");
+        printf("%s\nmodel %d users x %d items x k = %d, top %d, %d seen items a user, threads %d, single-call threads %s%d\n", info, users, items, k, n, per_user, threads, single_threads > 1 ? "1 and " : "", single_threads);
+        printf("%-48s %12s %12s %12s\n", "call", "ms/call", "us/user", "users/s");
         for (int r = 0; r < rows; r++)
         {
-            printf("%-36s %12.4f %12.2f %12.0f\n", names[r], ms[r], ms[r] * 1e3 / per[r], per[r] / (ms[r] * 1e-3));
+            printf("%-48s %12.4f %12.2f %12.0f\n", names[r], ms[r], ms[r] * 1e3 / per[r], per[r] / (ms[r] * 1e-3));
         }
     }
 

@@ -7,6 +7,7 @@ using FastAls.Benchmarks.Kernels;
 //   kernels [--full] [--disasm] [BenchmarkDotNet args]   micro-benchmarks of every kernel and ISA path, GFLOP/s beside time
 //   peak [--threads N]                                   FMA peak probe (every path, one core and all cores)
 //   score [--k K] [--items N] [--threads T]              kernel-only serving rate (packed score product) as users/s, JSON
+//   split [--k K] [--items N,N,..] [--threads T]         one query on one thread vs split across T threads, by catalogue size, JSON
 //   recommend-all [--users N] [--items N] [--k K] ...     top-n for every user: kernel-only, in memory and streamed to Parquet
 //   e2e [--quick] [--all] ...                            end-to-end training/recommend/memory, markdown under bench/results/<cpu>/
 //   load [--rows N] [--dir DIR] [--keep]                 end-to-end load throughput and peak memory (Parquet and CSV)
@@ -20,6 +21,7 @@ return mode switch
     "kernels" => KernelBenchmarks.Run(rest),
     "peak" => PeakCommand.Run(rest),
     "score" => ScoreCommand.Run(rest),
+    "split" => SplitCommand.Run(rest),
     "recommend-all" => RecommendAllCommand.Run(rest),
     "e2e" => E2eRunner.Run(rest),
     "load" => LoadBenchmark.Run(rest),
@@ -37,7 +39,7 @@ static int RunMicro(string[] rest)
 
 static int Help()
 {
-    Console.Error.WriteLine("usage: FastAls.Benchmarks kernels [--full] [--disasm] [BenchmarkDotNet args] | peak [--threads N] | score [--k K] [--items N] [--threads T] | recommend-all [--users N] [--items N] [--k K] [--n N] [--per-user N] [--rounds R] [--threads T] [--dir DIR] | e2e [options] | load [--rows N] [--dir DIR] [--keep] | load-one parquet|csv PATH | phases [--rows N] | micro [BenchmarkDotNet args]");
+    Console.Error.WriteLine("usage: FastAls.Benchmarks kernels [--full] [--disasm] [BenchmarkDotNet args] | peak [--threads N] | score [--k K] [--items N] [--threads T] | split [--k K] [--items N,N,...] [--threads T] [--reps R] | recommend-all [--users N] [--items N] [--k K] [--n N] [--per-user N] [--rounds R] [--threads T] [--dir DIR] | e2e [options] | load [--rows N] [--dir DIR] [--keep] | load-one parquet|csv PATH | phases [--rows N] | micro [BenchmarkDotNet args]");
     Console.Error.WriteLine(E2eOptions.Usage);
     return 2;
 }

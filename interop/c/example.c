@@ -109,7 +109,7 @@ int main(int argc, char** argv)
     int32_t top[5];
     float scores[5];
     int32_t count = 0;
-    if (check(fastals_model_recommend(model, 0, 5, NULL, 0, 0, 0, NULL, 0, NULL, 0, top, 5, scores, 5, &count), "fastals_model_recommend"))
+    if (check(fastals_model_recommend(model, 0, 5, NULL, 0, 0, 0, NULL, 0, NULL, 0, 0, top, 5, scores, 5, &count), "fastals_model_recommend"))
     {
         return 1;
     }
@@ -120,13 +120,13 @@ int main(int argc, char** argv)
     }
 
     /* Errors: every call returns a status, and the message says what is wrong. */
-    int32_t status = fastals_model_recommend(model, n_users + 10, 5, NULL, 0, 0, 0, NULL, 0, NULL, 0, top, 5, scores, 5, &count);
+    int32_t status = fastals_model_recommend(model, n_users + 10, 5, NULL, 0, 0, 0, NULL, 0, NULL, 0, 0, top, 5, scores, 5, &count);
     char message[512];
     fastals_last_error(message, sizeof message);
     printf("bad user index -> status %d: %s\n", status, message);
 
     fastals_model_free(model);
-    status = fastals_model_recommend(model, 0, 5, NULL, 0, 0, 0, NULL, 0, NULL, 0, top, 5, scores, 5, &count);
+    status = fastals_model_recommend(model, 0, 5, NULL, 0, 0, 0, NULL, 0, NULL, 0, 0, top, 5, scores, 5, &count);
     fastals_last_error(message, sizeof message);
     printf("freed model -> status %d: %s\n", status, message);
     status = fastals_model_free(model);

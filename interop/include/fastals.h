@@ -676,13 +676,14 @@ int32_t fastals_model_get_biases(fastals_handle model, float* user_biases, int64
  *  @param candidates_len number of elements in candidates
  *  @param exclude item indices never returned (read only; may be NULL when exclude_len is 0)
  *  @param exclude_len number of elements in exclude
+ *  @param threads threads of this call: 0 or 1 run it on the calling thread; above 1 the catalogue is split across that many threads (catalogues of 8,192 items or more; the same results)
  *  @param items receives up to n item indices (at least n entries) (written by the call; caller-owned)
  *  @param items_len number of elements in items
  *  @param scores receives their scores (at least n entries) (written by the call; caller-owned)
  *  @param scores_len number of elements in scores
  *  @param count receives the number of results written
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
-int32_t fastals_model_recommend(fastals_handle model, int32_t user, int32_t n, const int32_t* seen_items, int64_t seen_items_len, int32_t filter_seen, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t* items, int64_t items_len, float* scores, int64_t scores_len, int32_t* count);
+int32_t fastals_model_recommend(fastals_handle model, int32_t user, int32_t n, const int32_t* seen_items, int64_t seen_items_len, int32_t filter_seen, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t threads, int32_t* items, int64_t items_len, float* scores, int64_t scores_len, int32_t* count);
 
 /** The top n items for a user given by factors (for example from fastals_model_recalculate_user); filters as fastals_model_recommend.
  *  @param model the model (a AlsModel handle)
@@ -698,13 +699,14 @@ int32_t fastals_model_recommend(fastals_handle model, int32_t user, int32_t n, c
  *  @param candidates_len number of elements in candidates
  *  @param exclude item indices never returned (read only; may be NULL when exclude_len is 0)
  *  @param exclude_len number of elements in exclude
+ *  @param threads threads of this call: 0 or 1 run it on the calling thread; above 1 the catalogue is split across that many threads (catalogues of 8,192 items or more; the same results)
  *  @param items receives up to n item indices (written by the call; caller-owned)
  *  @param items_len number of elements in items
  *  @param scores receives their scores (written by the call; caller-owned)
  *  @param scores_len number of elements in scores
  *  @param count receives the number of results written
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
-int32_t fastals_model_recommend_factors(fastals_handle model, const float* user_factors, int64_t user_factors_len, float user_bias, int32_t n, const int32_t* seen_items, int64_t seen_items_len, int32_t filter_seen, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t* items, int64_t items_len, float* scores, int64_t scores_len, int32_t* count);
+int32_t fastals_model_recommend_factors(fastals_handle model, const float* user_factors, int64_t user_factors_len, float user_bias, int32_t n, const int32_t* seen_items, int64_t seen_items_len, int32_t filter_seen, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t threads, int32_t* items, int64_t items_len, float* scores, int64_t scores_len, int32_t* count);
 
 /** Top n for many users in one blocked, parallel pass. Row r of the CSR (seen_offsets, seen_items) holds the seen items of users[r] (pass empty arrays when not filtering). Results are row-major: users_len x n slots, counts[r] used.
  *  @param model the model (a AlsModel handle)
@@ -721,7 +723,7 @@ int32_t fastals_model_recommend_factors(fastals_handle model, const float* user_
  *  @param candidates_len number of elements in candidates
  *  @param exclude item indices never returned (read only; may be NULL when exclude_len is 0)
  *  @param exclude_len number of elements in exclude
- *  @param threads worker threads (0: all processors)
+ *  @param threads worker threads (0: all processors); a batch of one user runs as fastals_model_recommend (the calling thread unless threads is above 1)
  *  @param items receives users_len * n item indices (written by the call; caller-owned)
  *  @param items_len number of elements in items
  *  @param scores receives users_len * n scores (written by the call; caller-owned)
@@ -741,6 +743,7 @@ int32_t fastals_model_recommend_batch(fastals_handle model, const int32_t* users
  *  @param candidates_len number of elements in candidates
  *  @param exclude item indices never returned (read only; may be NULL when exclude_len is 0)
  *  @param exclude_len number of elements in exclude
+ *  @param threads worker threads: several queries run on this many (0: all processors); one query runs on the calling thread for 0 or 1, and above 1 its catalogue is split across that many threads (8,192 items or more; the same results)
  *  @param items receives queries_len * n item indices (written by the call; caller-owned)
  *  @param items_len number of elements in items
  *  @param scores receives queries_len * n similarities (written by the call; caller-owned)
@@ -748,7 +751,7 @@ int32_t fastals_model_recommend_batch(fastals_handle model, const int32_t* users
  *  @param counts receives queries_len result counts (written by the call; caller-owned)
  *  @param counts_len number of elements in counts
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
-int32_t fastals_model_similar_items(fastals_handle model, const int32_t* queries, int64_t queries_len, int32_t n, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t* items, int64_t items_len, float* scores, int64_t scores_len, int32_t* counts, int64_t counts_len);
+int32_t fastals_model_similar_items(fastals_handle model, const int32_t* queries, int64_t queries_len, int32_t n, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t threads, int32_t* items, int64_t items_len, float* scores, int64_t scores_len, int32_t* counts, int64_t counts_len);
 
 /** The n users most similar (cosine of factors) to each of users, the user itself excluded.
  *  @param model the model (a AlsModel handle)
@@ -760,6 +763,7 @@ int32_t fastals_model_similar_items(fastals_handle model, const int32_t* queries
  *  @param candidates_len number of elements in candidates
  *  @param exclude user indices never returned (read only; may be NULL when exclude_len is 0)
  *  @param exclude_len number of elements in exclude
+ *  @param threads worker threads, as fastals_model_similar_items
  *  @param users receives queries_len * n user indices (written by the call; caller-owned)
  *  @param users_len number of elements in users
  *  @param scores receives queries_len * n similarities (written by the call; caller-owned)
@@ -767,7 +771,7 @@ int32_t fastals_model_similar_items(fastals_handle model, const int32_t* queries
  *  @param counts receives queries_len result counts (written by the call; caller-owned)
  *  @param counts_len number of elements in counts
  *  @return FASTALS_OK, or an error status (see fastals_last_error). */
-int32_t fastals_model_similar_users(fastals_handle model, const int32_t* queries, int64_t queries_len, int32_t n, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t* users, int64_t users_len, float* scores, int64_t scores_len, int32_t* counts, int64_t counts_len);
+int32_t fastals_model_similar_users(fastals_handle model, const int32_t* queries, int64_t queries_len, int32_t n, int32_t has_candidates, const int32_t* candidates, int64_t candidates_len, const int32_t* exclude, int64_t exclude_len, int32_t threads, int32_t* users, int64_t users_len, float* scores, int64_t scores_len, int32_t* counts, int64_t counts_len);
 
 /** Fold-in: solves a user's factors (and bias) from its interactions with the item factors fixed, exactly as a training half-step would. factors is the CG starting point on input (zeros or the current factors).
  *  @param model the model (a AlsModel handle)

@@ -86,14 +86,15 @@ internal static unsafe partial class Exports
     /// <param name="hasCandidates">candidates is an allow-list (else it is ignored)</param>
     /// <param name="candidates">allowed item indices</param>
     /// <param name="exclude">item indices never returned</param>
+    /// <param name="threads">threads of this call: 0 or 1 run it on the calling thread; above 1 the catalogue is split across that many threads (catalogues of 8,192 items or more; the same results)</param>
     /// <param name="items">receives up to n item indices (at least n entries)</param>
     /// <param name="scores">receives their scores (at least n entries)</param>
     /// <returns>the number of results written</returns>
     [FastAlsExport("fastals_model_recommend", Result = "count")]
-    internal static int ModelRecommend(AlsModel model, int user, int n, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> items, Span<float> scores)
+    internal static int ModelRecommend(AlsModel model, int user, int n, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, int threads, Span<int> items, Span<float> scores)
     {
         CheckIndex(user, model.Users, nameof(user), "users");
-        return RecommendFactors(model, model.UserFactors.Row(user), model.HasBiases ? model.UserBiases[user] : 0f, n, seenItems, filterSeen, hasCandidates, candidates, exclude, items, scores);
+        return RecommendFactors(model, model.UserFactors.Row(user), model.HasBiases ? model.UserBiases[user] : 0f, n, seenItems, filterSeen, hasCandidates, candidates, exclude, threads, items, scores);
     }
 
     /// <summary>The top n items for a user given by factors (for example from fastals_model_recalculate_user); filters as fastals_model_recommend.</summary>
@@ -106,12 +107,13 @@ internal static unsafe partial class Exports
     /// <param name="hasCandidates">candidates is an allow-list</param>
     /// <param name="candidates">allowed item indices</param>
     /// <param name="exclude">item indices never returned</param>
+    /// <param name="threads">threads of this call: 0 or 1 run it on the calling thread; above 1 the catalogue is split across that many threads (catalogues of 8,192 items or more; the same results)</param>
     /// <param name="items">receives up to n item indices</param>
     /// <param name="scores">receives their scores</param>
     /// <returns>the number of results written</returns>
     [FastAlsExport("fastals_model_recommend_factors", Result = "count")]
-    internal static int ModelRecommendFactors(AlsModel model, ReadOnlySpan<float> userFactors, float userBias, int n, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> items, Span<float> scores) =>
-        RecommendFactors(model, userFactors, userBias, n, seenItems, filterSeen, hasCandidates, candidates, exclude, items, scores);
+    internal static int ModelRecommendFactors(AlsModel model, ReadOnlySpan<float> userFactors, float userBias, int n, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, int threads, Span<int> items, Span<float> scores) =>
+        RecommendFactors(model, userFactors, userBias, n, seenItems, filterSeen, hasCandidates, candidates, exclude, threads, items, scores);
 
     /// <summary>
     /// Top n for many users in one blocked, parallel pass. Row r of the CSR (seen_offsets, seen_items) holds the seen
@@ -126,7 +128,7 @@ internal static unsafe partial class Exports
     /// <param name="hasCandidates">candidates is an allow-list</param>
     /// <param name="candidates">allowed item indices</param>
     /// <param name="exclude">item indices never returned</param>
-    /// <param name="threads">worker threads (0: all processors)</param>
+    /// <param name="threads">worker threads (0: all processors); a batch of one user runs as fastals_model_recommend (the calling thread unless threads is above 1)</param>
     /// <param name="items">receives users_len * n item indices</param>
     /// <param name="scores">receives users_len * n scores</param>
     /// <param name="counts">receives users_len result counts</param>
@@ -154,11 +156,12 @@ internal static unsafe partial class Exports
     /// <param name="hasCandidates">candidates is an allow-list</param>
     /// <param name="candidates">allowed item indices</param>
     /// <param name="exclude">item indices never returned</param>
+    /// <param name="threads">worker threads: several queries run on this many (0: all processors); one query runs on the calling thread for 0 or 1, and above 1 its catalogue is split across that many threads (8,192 items or more; the same results)</param>
     /// <param name="items">receives queries_len * n item indices</param>
     /// <param name="scores">receives queries_len * n similarities</param>
     /// <param name="counts">receives queries_len result counts</param>
     [FastAlsExport("fastals_model_similar_items")]
-    internal static void ModelSimilarItems(AlsModel model, ReadOnlySpan<int> queries, int n, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> items, Span<float> scores, Span<int> counts)
+    internal static void ModelSimilarItems(AlsModel model, ReadOnlySpan<int> queries, int n, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, int threads, Span<int> items, Span<float> scores, Span<int> counts)
     {
         CheckN(n);
         CheckBatchOutputs(queries.Length, n, items, scores, counts);
@@ -168,7 +171,7 @@ internal static unsafe partial class Exports
             CheckIndex(i, model.Items, "queries", "items");
         }
 
-        CopyBatch(model.SimilarItemsBatch(q, n, Options(false, hasCandidates, candidates, exclude, model.Items, 0)), n, items, scores, counts);
+        CopyBatch(model.SimilarItemsBatch(q, n, Options(false, hasCandidates, candidates, exclude, model.Items, threads)), n, items, scores, counts);
     }
 
     /// <summary>The n users most similar (cosine of factors) to each of users, the user itself excluded.</summary>
@@ -178,11 +181,12 @@ internal static unsafe partial class Exports
     /// <param name="hasCandidates">candidates is an allow-list (user indices)</param>
     /// <param name="candidates">allowed user indices</param>
     /// <param name="exclude">user indices never returned</param>
+    /// <param name="threads">worker threads, as fastals_model_similar_items</param>
     /// <param name="users">receives queries_len * n user indices</param>
     /// <param name="scores">receives queries_len * n similarities</param>
     /// <param name="counts">receives queries_len result counts</param>
     [FastAlsExport("fastals_model_similar_users")]
-    internal static void ModelSimilarUsers(AlsModel model, ReadOnlySpan<int> queries, int n, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> users, Span<float> scores, Span<int> counts)
+    internal static void ModelSimilarUsers(AlsModel model, ReadOnlySpan<int> queries, int n, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, int threads, Span<int> users, Span<float> scores, Span<int> counts)
     {
         CheckN(n);
         CheckBatchOutputs(queries.Length, n, users, scores, counts);
@@ -192,7 +196,7 @@ internal static unsafe partial class Exports
             CheckIndex(u, model.Users, "queries", "users");
         }
 
-        CopyBatch(model.SimilarUsersBatch(q, n, Options(false, hasCandidates, candidates, exclude, model.Users, 0)), n, users, scores, counts);
+        CopyBatch(model.SimilarUsersBatch(q, n, Options(false, hasCandidates, candidates, exclude, model.Users, threads)), n, users, scores, counts);
     }
 
     /// <summary>
@@ -447,7 +451,7 @@ internal static unsafe partial class Exports
         _ => throw new ArgumentException($"side must be 0 (users) or 1 (items) (got {side}).", nameof(side)),
     };
 
-    private static int RecommendFactors(AlsModel model, ReadOnlySpan<float> userFactors, float userBias, int n, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, Span<int> items, Span<float> scores)
+    private static int RecommendFactors(AlsModel model, ReadOnlySpan<float> userFactors, float userBias, int n, ReadOnlySpan<int> seenItems, bool filterSeen, bool hasCandidates, ReadOnlySpan<int> candidates, ReadOnlySpan<int> exclude, int threads, Span<int> items, Span<float> scores)
     {
         CheckN(n);
         if (items.Length < n || scores.Length < n)
@@ -460,7 +464,7 @@ internal static unsafe partial class Exports
             CheckIndex(i, model.Items, "seen_items", "items");
         }
 
-        Recommendations r = model.RecommendForFactors(userFactors, userBias, n, seenItems, Options(filterSeen, hasCandidates, candidates, exclude, model.Items, 1));
+        Recommendations r = model.RecommendForFactors(userFactors, userBias, n, seenItems, Options(filterSeen, hasCandidates, candidates, exclude, model.Items, threads));
         r.Indices.CopyTo(items);
         r.Scores.CopyTo(scores);
         return r.Count;

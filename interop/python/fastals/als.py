@@ -256,19 +256,24 @@ class AlternatingLeastSquares:
 
     # ---- serving
     def recommend(self, userid, user_items, N=10, filter_already_liked_items=True, filter_items=None,
-                  recalculate_user=False, items=None):
+                  recalculate_user=False, items=None, threads=None):
         """Top-N items for one user index or an array of them.
 
         ``user_items``: CSR rows of the given users (1 row for a single id, len(userid) rows for an array; the full
         users x items matrix is accepted too when its row count equals the model's users). Its row supplies the
         liked items to filter and, with ``recalculate_user``, the interactions to fold in. ``filter_items``: item
-        indices never returned; ``items``: the only item indices that may be returned.
+        indices never returned; ``items``: the only item indices that may be returned. ``threads``: threads of
+        this call (an int >= 0, or None: the calling thread for a single id, ``num_threads`` for an array; with
+        ``recalculate_user`` every id is a single call). Above 1, a single id's catalogue is split across that many
+        threads (8,192 items or more; the same results); it is opt-in so that a server calling from many threads is
+        not oversubscribed. 0 means all cores for an array and the calling thread for a single id.
         Returns (ids, scores): 1-D arrays for a single id, (len(userid), N) arrays for an array (unused slots: id -1,
         score -inf). N is checked before anything is allocated; an N above the model's item count is capped there.
         """
         users, n_items, _, _ = self._shape()
         N = _count(N, n_items)
         single = np.ndim(userid) == 0
+        one_threads = _threads(threads, True, self.num_threads)
         ids = index_array(userid, "userid")
         rows = _user_rows(user_items, ids, users, n_items) if user_items is not None else None
         if rows is None and (filter_already_liked_items or recalculate_user):
@@ -289,11 +294,12 @@ class AlternatingLeastSquares:
                     factors, bias = self._recalculate(seen, rows.values[r] if rows is not None else None)
                     l.call("fastals_model_recommend_factors", self._model, ptr(factors), factors.size, ctypes.c_float(bias), N,
                            ptr(seen), seen.size, int(bool(filter_already_liked_items)), has_cand, ptr(cand), cand.size,
-                           ptr(exclude), exclude.size, ptr(oi), oi.size, ptr(os_), os_.size, ctypes.byref(count))
+                           ptr(exclude), exclude.size, one_threads, ptr(oi), oi.size, ptr(os_), os_.size,
+                           ctypes.byref(count))
                 else:
                     l.call("fastals_model_recommend", self._model, int(u), N, ptr(seen), seen.size,
                            int(bool(filter_already_liked_items)), has_cand, ptr(cand), cand.size, ptr(exclude), exclude.size,
-                           ptr(oi), oi.size, ptr(os_), os_.size, ctypes.byref(count))
+                           one_threads, ptr(oi), oi.size, ptr(os_), os_.size, ctypes.byref(count))
                 if single:
                     return oi[:count.value].copy(), os_[:count.value].copy()
             return out_ids, out_scores
@@ -304,25 +310,28 @@ class AlternatingLeastSquares:
         seen_all = rows.indices if rows is not None else np.empty(0, dtype=np.int32)
         l.call("fastals_model_recommend_batch", self._model, ptr(ids), ids.size, N, ptr(offsets), offsets.size,
                ptr(seen_all), seen_all.size, int(bool(filter_already_liked_items)), has_cand, ptr(cand), cand.size,
-               ptr(exclude), exclude.size, int(self.num_threads), ptr(out_ids), out_ids.size, ptr(out_scores),
-               out_scores.size, ptr(counts), counts.size)
+               ptr(exclude), exclude.size, _threads(threads, False, self.num_threads), ptr(out_ids), out_ids.size,
+               ptr(out_scores), out_scores.size, ptr(counts), counts.size)
         for r, c in enumerate(counts):
             out_ids[r, c:] = -1
             out_scores[r, c:] = -np.inf
         return out_ids, out_scores
 
-    def similar_items(self, itemid, N=10, filter_items=None, items=None):
+    def similar_items(self, itemid, N=10, filter_items=None, items=None, threads=None):
         """The N items most similar (cosine of factors) to one item index or an array of them. Unlike implicit,
-        the query item itself is not returned. Returns (ids, scores) shaped as recommend's."""
-        return self._similar("fastals_model_similar_items", itemid, N, filter_items, items, "itemid", 1)
+        the query item itself is not returned. ``threads`` as in ``recommend``. Returns (ids, scores) shaped as
+        recommend's."""
+        return self._similar("fastals_model_similar_items", itemid, N, filter_items, items, "itemid", 1, threads)
 
-    def similar_users(self, userid, N=10, filter_users=None, users=None):
-        """The N users most similar (cosine of factors) to one user index or an array of them (the user excluded)."""
-        return self._similar("fastals_model_similar_users", userid, N, filter_users, users, "userid", 0)
+    def similar_users(self, userid, N=10, filter_users=None, users=None, threads=None):
+        """The N users most similar (cosine of factors) to one user index or an array of them (the user excluded).
+        ``threads`` as in ``recommend``."""
+        return self._similar("fastals_model_similar_users", userid, N, filter_users, users, "userid", 0, threads)
 
-    def _similar(self, export, query, N, exclude, allow, name, side):
+    def _similar(self, export, query, N, exclude, allow, name, side, threads):
         N = _count(N, self._shape()[side])
         single = np.ndim(query) == 0
+        threads = _threads(threads, single, self.num_threads)
         q = index_array(query, name)
         ex = index_array(exclude, "filter")
         cand = index_array(allow, "allow-list")
@@ -330,7 +339,8 @@ class AlternatingLeastSquares:
         out_scores = np.empty((q.size, N), dtype=np.float32)
         counts = np.empty(q.size, dtype=np.int32)
         lib().call(export, self._model, ptr(q), q.size, N, 1 if allow is not None else 0, ptr(cand), cand.size,
-                   ptr(ex), ex.size, ptr(out_ids), out_ids.size, ptr(out_scores), out_scores.size, ptr(counts), counts.size)
+                   ptr(ex), ex.size, threads, ptr(out_ids), out_ids.size, ptr(out_scores), out_scores.size, ptr(counts),
+                   counts.size)
         if single:
             return out_ids[0, :counts[0]].copy(), out_scores[0, :counts[0]].copy()
         for r, c in enumerate(counts):
@@ -441,10 +451,11 @@ class AlternatingLeastSquares:
         """Dense column indices of external item ids (int32 array)."""
         return self._index_of(1, item_ids, "item_ids")
 
-    def recommend_ids(self, user_id, N=10, seen_items=None, filter_items=None, items=None):
+    def recommend_ids(self, user_id, N=10, seen_items=None, filter_items=None, items=None, threads=None):
         """Top-N for one external user id, in external ids: ``seen_items`` (external item ids) are left out,
-        ``filter_items`` never returned, ``items`` the only ones allowed. Returns (item ids, scores): the ids as an
-        int64 array, or an object array of str for string ids."""
+        ``filter_items`` never returned, ``items`` the only ones allowed; ``threads`` as in ``recommend`` (None: the
+        calling thread). Returns (item ids, scores): the ids as an int64 array, or an object array of str for string
+        ids."""
         u = int(self._index_of(0, user_id, "user_id")[0])
         seen = self._index_of(1, [] if seen_items is None else seen_items, "seen_items")
         exclude = self._index_of(1, [] if filter_items is None else filter_items, "filter_items")
@@ -453,20 +464,23 @@ class AlternatingLeastSquares:
         out_scores = np.empty(out_ids.size, dtype=np.float32)
         count = ctypes.c_int32()
         lib().call("fastals_model_recommend", self._handle(), u, int(N), ptr(seen), seen.size, 1 if seen.size else 0,
-                   1 if items is not None else 0, ptr(cand), cand.size, ptr(exclude), exclude.size, ptr(out_ids),
-                   out_ids.size, ptr(out_scores), out_scores.size, ctypes.byref(count))
+                   1 if items is not None else 0, ptr(cand), cand.size, ptr(exclude), exclude.size,
+                   _threads(threads, True, self.num_threads), ptr(out_ids), out_ids.size, ptr(out_scores),
+                   out_scores.size, ctypes.byref(count))
         return self._external(1, out_ids[:count.value]), out_scores[:count.value].copy()
 
-    def similar_items_ids(self, item_id, N=10):
-        """The N items most similar (cosine) to one external item id (itself excluded), in external ids."""
+    def similar_items_ids(self, item_id, N=10, threads=None):
+        """The N items most similar (cosine) to one external item id (itself excluded), in external ids; ``threads``
+        as in ``recommend``."""
         i = int(self._index_of(1, item_id, "item_id")[0])
-        ids, scores = self.similar_items(i, N=N)
+        ids, scores = self.similar_items(i, N=N, threads=threads)
         return self._external(1, ids), scores
 
-    def similar_users_ids(self, user_id, N=10):
-        """The N users most similar (cosine) to one external user id (itself excluded), in external ids."""
+    def similar_users_ids(self, user_id, N=10, threads=None):
+        """The N users most similar (cosine) to one external user id (itself excluded), in external ids; ``threads``
+        as in ``recommend``."""
         u = int(self._index_of(0, user_id, "user_id")[0])
-        ids, scores = self.similar_users(u, N=N)
+        ids, scores = self.similar_users(u, N=N, threads=threads)
         return self._external(0, ids), scores
 
     def set_user_factors(self, user_factors):
@@ -688,6 +702,19 @@ def _load_bytes(data):
     h = ctypes.c_uint64()
     lib().call("fastals_model_load_buffer", data, len(data), ctypes.byref(h))
     return h.value
+
+
+def _threads(threads, single, batch_default):
+    """The threads argument of a serving call, checked: None gives 0 for a single query (the library runs it on the
+    calling thread) and ``batch_default`` (the model's num_threads) for an array; an integer >= 0 is passed as it is
+    (above 1 it splits a single query across that many threads)."""
+    if threads is None:
+        return 0 if single else int(batch_default)
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
+        raise TypeError("threads must be an integer or None (got %s)" % type(threads).__name__)
+    if not 0 <= threads <= 2**31 - 1:
+        raise ValueError("threads must be in [0, 2147483647] (got %d)" % threads)
+    return int(threads)
 
 
 def _count(n, limit, name="N"):

@@ -253,6 +253,6 @@ def test_recommend_factors_rejects_non_finite_factors_instead_of_returning_nothi
         with pytest.raises(FastAlsArgumentError, match="not finite"):
             fastals.lib().call("fastals_model_recommend_factors", m._model,
                                factors.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
-                               k, ctypes.c_float(0), 3, None, 0, 0, 0, None, 0, None, 0,
+                               k, ctypes.c_float(0), 3, None, 0, 0, 0, None, 0, None, 0, 0,
                                out_ids.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), 3,
                                out_scores.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), 3, ctypes.byref(count))

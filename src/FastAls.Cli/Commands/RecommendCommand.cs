@@ -19,7 +19,7 @@ internal sealed class RecommendCommand : CliCommand
     private readonly Option<string?> _output = CliOptions.Text("--output", "FILE", "Write user,rank,item,score rows to .parquet, .csv or .tsv ('-': CSV on stdout).", "-o");
     private readonly Option<string?> _format = CliOptions.Text("--format", "FMT", "parquet, csv or tsv (default: from the extension).");
     private readonly InputData _input = new();
-    private readonly Option<int> _threads = CliOptions.Threads();
+    private readonly Option<int> _threads = CliOptions.ServingThreads();
     private readonly Option<bool> _quiet = CliOptions.Quiet("No log lines on stderr.");
     private readonly Option<bool> _json = CliOptions.Json();
 

@@ -15,7 +15,7 @@ internal sealed class SimilarCommand : CliCommand
     private readonly Option<string[]> _exclude = CliOptions.List("--exclude", "IDS", "Never return these ids (deny-list; ids or @FILE).");
     private readonly Option<string?> _output = CliOptions.Text("--output", "FILE", "Write query,rank,result,score rows to .parquet, .csv or .tsv ('-': CSV on stdout).", "-o");
     private readonly Option<string?> _format = CliOptions.Text("--format", "FMT", "parquet, csv or tsv (default: from the extension).");
-    private readonly Option<int> _threads = CliOptions.Threads();
+    private readonly Option<int> _threads = CliOptions.ServingThreads();
     private readonly Option<bool> _json = CliOptions.Json();
 
     public SimilarCommand()

@@ -24,6 +24,13 @@ internal static class CliOptions
 
     public static Option<int> Threads() => Int("--threads", "Worker threads (0: all processors).", 0, 0, 4096, "-t");
 
+    /// <summary>
+    /// <c>--threads</c> of the serving commands, passed as <see cref="RecommendOptions.Threads"/>: a single query runs on one
+    /// thread unless given more than 1.
+    /// </summary>
+    public static Option<int> ServingThreads() =>
+        Int("--threads", "Worker threads (0: all processors; a single query runs on one thread unless given more than 1).", 0, 0, 4096, "-t");
+
     /// <summary>True when the command line gave <paramref name="option"/> (not just its default).</summary>
     public static bool Given(this ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };
 

@@ -22,7 +22,9 @@ public sealed partial class AlsModel
     /// <param name="n">How many items.</param>
     /// <param name="userItems">User-by-item interactions; the user's row is filtered out when
     /// <see cref="RecommendOptions.FilterSeen"/> (the default), so it is required then.</param>
-    /// <param name="options">Allow-list, deny-list and switches; null for the defaults.</param>
+    /// <param name="options">Allow-list, deny-list and switches; null for the defaults. The call runs on the calling thread
+    /// unless <see cref="RecommendOptions.Threads"/> is above 1, which splits the catalogue across that many threads (the
+    /// same results).</param>
     public Recommendations Recommend(int user, int n, CsrMatrix? userItems = null, RecommendOptions? options = null)
     {
         using ModelGate.ReadScope read = _gate.EnterRead();
@@ -30,14 +32,14 @@ public sealed partial class AlsModel
         CheckIndex(user, Users, "user", nameof(user));
         RequireSeen(userItems, options);
         var scorer = new FactorScorer(_userFactors, _itemFactors, _userBiases, _itemBiases, _globalMean);
-        BatchRecommendations b = BatchRecommender.Recommend(scorer, [user], n, userItems, options with { Threads = 1 }, UserIds, ItemIds);
+        BatchRecommendations b = BatchRecommender.Recommend(scorer, [user], n, userItems, options, UserIds, ItemIds);
         return b.ForQuery(0);
     }
 
     /// <summary>
     /// The top <paramref name="n"/> items for a user given by its factors (for example from
     /// <c>RecalculateUser</c>) rather than by index; <paramref name="seenItems"/> are left out when
-    /// <see cref="RecommendOptions.FilterSeen"/>.
+    /// <see cref="RecommendOptions.FilterSeen"/>. Threads as <see cref="Recommend(int, int, CsrMatrix?, RecommendOptions?)"/>.
     /// </summary>
     public Recommendations RecommendForFactors(ReadOnlySpan<float> userFactors, float userBias, int n, ReadOnlySpan<int> seenItems = default, RecommendOptions? options = null)
     {
@@ -66,7 +68,7 @@ public sealed partial class AlsModel
         int[]? seen = options.FilterSeen && !seenItems.IsEmpty ? BatchRecommender.SortedSeen(seenItems, Items, nameof(seenItems)) : null;
         var scorer = new FactorScorer(one, _itemFactors, HasBiasArrays ? [userBias] : null, _itemBiases, _globalMean);
         var sink = new SingleSink();
-        BatchRecommender.Run(scorer, [0], n, null, options with { Threads = 1 }, excludeSelf: false, sink, oneQuerySeen: seen);
+        BatchRecommender.Run(scorer, [0], n, null, options, excludeSelf: false, sink, oneQuerySeen: seen);
         return new Recommendations(sink.Items, sink.Scores, ItemIds);
     }
 
@@ -110,7 +112,8 @@ public sealed partial class AlsModel
     /// <summary>
     /// The <paramref name="n"/> items most similar to item <paramref name="item"/> by cosine of the
     /// factors, the item itself excluded. Allow- and deny-lists of the options apply. The norms (and, for batches,
-    /// the packed panels) are computed once per model <see cref="Version"/> and reused by later calls.
+    /// the packed panels) are computed once per model <see cref="Version"/> and reused by later calls. The call runs on the
+    /// calling thread unless <see cref="RecommendOptions.Threads"/> is above 1 (see there).
     /// </summary>
     public Recommendations SimilarItems(int item, int n, RecommendOptions? options = null)
     {
@@ -141,7 +144,8 @@ public sealed partial class AlsModel
 
     /// <summary>
     /// The <paramref name="n"/> users most similar to user <paramref name="user"/> by cosine of the
-    /// factors, the user itself excluded. Allow- and deny-lists hold user indices here.
+    /// factors, the user itself excluded. Allow- and deny-lists hold user indices here. Threads as
+    /// <see cref="SimilarItems(int, int, RecommendOptions?)"/>.
     /// </summary>
     public Recommendations SimilarUsers(int user, int n, RecommendOptions? options = null)
     {

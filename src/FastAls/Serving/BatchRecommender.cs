@@ -9,7 +9,7 @@ namespace FastAls;
 /// are handed to a sink in user order, a chunk of blocks at a time, so memory stays bounded by the
 /// block sizes and n, never users x items.
 /// </summary>
-public static class BatchRecommender
+public static partial class BatchRecommender
 {
     /// <summary>Users scored together.</summary>
     internal const int UserBlock = 64;
@@ -136,7 +136,10 @@ public static class BatchRecommender
     // oneQuerySeen: the seen items of the lone query users[0], sorted (SortedSeen), instead of a matrix.
     // Blocks of a chunk run in parallel when the chunk has more than one; a batch of at most UserBlock queries (and
     // every call with one thread) runs on the calling thread. Each thread reuses its own scratch (Worker) across calls.
-    internal static void Run(IRecommendationScorer scorer, int[] users, int n, CsrMatrix? seen, RecommendOptions options, bool excludeSelf, IRecommendationSink sink, bool seenByQuery = false, int[]? oneQuerySeen = null)
+    // One query with options.Threads > 1 and at least splitMinItems items is split across threads (RunSplit); the
+    // parameter is there for the bench that measured the default (SplitMinItems).
+    internal static void Run(IRecommendationScorer scorer, int[] users, int n, CsrMatrix? seen, RecommendOptions options, bool excludeSelf, IRecommendationSink sink, bool seenByQuery = false, int[]? oneQuerySeen = null,
+        int splitMinItems = SplitMinItems)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         int items = scorer.Items;
@@ -184,11 +187,19 @@ public static class BatchRecommender
 
         var seenRows = new SeenRows(filter, seenByQuery, options.FilterSeen && !excludeSelf ? oneQuerySeen : null);
         bool[]? mask = BuildMask(options, items);
+        int slots = Math.Min(n, items);
+        int split = users.Length == 1 && slots > 0 ? SplitThreads(options.Threads, items, splitMinItems) : 1;
+        if (split > 1)
+        {
+            options.CancellationToken.ThrowIfCancellationRequested();
+            RunSplit(scorer, users, slots, seenRows, mask, excludeSelf, split, sink);
+            return;
+        }
+
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         int blocks = (users.Length + UserBlock - 1) / UserBlock;
         int blocksPerChunk = Math.Max(1, threads * 4);
         int chunkUsers = blocksPerChunk * UserBlock;
-        int slots = Math.Min(n, items);
         int blockUsers = Math.Min(users.Length, UserBlock);
         var outItems = new int[Math.Min(users.Length, chunkUsers) * slots];
         var outScores = new float[outItems.Length];
@@ -238,49 +249,15 @@ public static class BatchRecommender
     private static void ScoreUserBlock(IRecommendationScorer scorer, ReadOnlySpan<int> users, int start, int n, SeenRows seen, bool[]? mask, bool excludeSelf,
         Worker w, Span<int> outItems, Span<float> outScores, Span<int> outCounts)
     {
-        int items = scorer.Items;
         int count = users.Length;
         for (int u = 0; u < count; u++)
         {
             w.Heaps[u].Clear();
-            w.Cursors[u] = 0;
         }
 
         if (n > 0)
         {
-            for (int i0 = 0; i0 < items; i0 += ItemBlock)
-            {
-                int ib = Math.Min(ItemBlock, items - i0);
-                Span<float> scores = w.Scores.AsSpan(0, count * ib);
-                scorer.ScoreBlock(users, i0, ib, scores);
-                for (int u = 0; u < count; u++)
-                {
-                    Span<float> row = scores.Slice(u * ib, ib);
-                    if (!seen.IsEmpty)
-                    {
-                        ReadOnlySpan<int> s = seen.Of(start + u, users[u]);
-                        int c = w.Cursors[u];
-                        while (c < s.Length && s[c] < i0 + ib)
-                        {
-                            if (s[c] >= i0)
-                            {
-                                row[s[c] - i0] = float.NegativeInfinity;
-                            }
-
-                            c++;
-                        }
-
-                        w.Cursors[u] = c;
-                    }
-
-                    if (excludeSelf && users[u] >= i0 && users[u] < i0 + ib)
-                    {
-                        row[users[u] - i0] = float.NegativeInfinity;
-                    }
-
-                    w.Heaps[u].Offer(row, i0, mask is null ? default : mask.AsSpan(i0, ib));
-                }
-            }
+            ScoreRange(scorer, users, start, 0, scorer.Items, seen, mask, excludeSelf, w.Scores, w.Heaps, w.Cursors);
         }
 
         for (int u = 0; u < count; u++)
@@ -292,6 +269,79 @@ public static class BatchRecommender
             os[got..].Fill(float.NaN);
             outCounts[u] = got;
         }
+    }
+
+    /// <summary>
+    /// Offers the scores of items [<paramref name="from"/>, <paramref name="to"/>) of every query of a block to its heap,
+    /// <see cref="ItemBlock"/> items at a time from <paramref name="from"/> (seen items, the query itself when
+    /// <paramref name="excludeSelf"/>, and items the mask forbids left out). With <paramref name="from"/> a multiple of
+    /// <see cref="ItemBlock"/>, every block scored is one the whole-catalogue pass scores, so each score has the same bits.
+    /// </summary>
+    private static void ScoreRange(IRecommendationScorer scorer, ReadOnlySpan<int> users, int start, int from, int to, SeenRows seen, bool[]? mask, bool excludeSelf,
+        float[] buffer, TopN[] heaps, int[] cursors)
+    {
+        int count = users.Length;
+        if (!seen.IsEmpty)
+        {
+            for (int u = 0; u < count; u++)
+            {
+                cursors[u] = from == 0 ? 0 : LowerBound(seen.Of(start + u, users[u]), from);
+            }
+        }
+
+        for (int i0 = from; i0 < to; i0 += ItemBlock)
+        {
+            int ib = Math.Min(ItemBlock, to - i0);
+            Span<float> scores = buffer.AsSpan(0, count * ib);
+            scorer.ScoreBlock(users, i0, ib, scores);
+            for (int u = 0; u < count; u++)
+            {
+                Span<float> row = scores.Slice(u * ib, ib);
+                if (!seen.IsEmpty)
+                {
+                    ReadOnlySpan<int> s = seen.Of(start + u, users[u]);
+                    int c = cursors[u];
+                    while (c < s.Length && s[c] < i0 + ib)
+                    {
+                        if (s[c] >= i0)
+                        {
+                            row[s[c] - i0] = float.NegativeInfinity;
+                        }
+
+                        c++;
+                    }
+
+                    cursors[u] = c;
+                }
+
+                if (excludeSelf && users[u] >= i0 && users[u] < i0 + ib)
+                {
+                    row[users[u] - i0] = float.NegativeInfinity;
+                }
+
+                heaps[u].Offer(row, i0, mask is null ? default : mask.AsSpan(i0, ib));
+            }
+        }
+    }
+
+    /// <summary>The first position of a sorted list whose value is at least <paramref name="value"/>.</summary>
+    private static int LowerBound(ReadOnlySpan<int> sorted, int value)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] < value)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
     }
 
     /// <summary>Where the seen items of a query come from: a matrix row (by user index or by position) or one sorted list.</summary>

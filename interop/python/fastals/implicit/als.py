@@ -491,12 +491,12 @@ class AlternatingLeastSquares:
                 vec = np.ascontiguousarray(vectors[r])
                 l.call("fastals_model_recommend_factors", native._handle(), ptr(vec), vec.size, ctypes_float(0.0), n,
                        ptr(liked), liked.size, 1 if filter_already_liked_items else 0, has_cand, ptr(cand_arr),
-                       cand_arr.size, ptr(excl), excl.size, ptr(oi), oi.size, ptr(os_), os_.size, byref(got))
+                       cand_arr.size, ptr(excl), excl.size, 0, ptr(oi), oi.size, ptr(os_), os_.size, byref(got))
             else:
                 vec = None
                 l.call("fastals_model_recommend", native._handle(), int(uids[r]), n, ptr(liked), liked.size,
                        1 if filter_already_liked_items else 0, has_cand, ptr(cand_arr), cand_arr.size, ptr(excl),
-                       excl.size, ptr(oi), oi.size, ptr(os_), os_.size, byref(got))
+                       excl.size, 0, ptr(oi), oi.size, ptr(os_), os_.size, byref(got))
             c = got.value
             if c < n:
                 # implicit ranks the filtered candidates last with score -FLT_MAX: same here, best first.

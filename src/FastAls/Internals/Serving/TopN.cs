@@ -91,6 +91,20 @@ internal sealed class TopN
         }
     }
 
+    /// <summary>
+    /// <see cref="Push"/>es every pair <paramref name="other"/> keeps (which it leaves as it is). The order (score
+    /// descending, then lower index) is total, so when the two selections were made over disjoint index sets, this one
+    /// then holds the best <see cref="Capacity"/> of their union, whatever the order of the pushes: the same pairs a
+    /// single selection over both sets would keep.
+    /// </summary>
+    public void Merge(TopN other)
+    {
+        for (int k = 0; k < other._count; k++)
+        {
+            Push(other._scores[k], other._indices[k]);
+        }
+    }
+
     /// <summary>Writes the kept pairs best first and empties the selection; returns how many.</summary>
     public int Drain(Span<int> indices, Span<float> scores)
     {
