@@ -15,10 +15,10 @@ internal sealed class RowWorkspace
 
     public RowWorkspace(AlsLayout layout, int maxRowLength, int maxCapacity = MaxCapacity)
     {
-        int w = layout.W;
+        int w = layout.W, fs = layout.FactorStride;
         Capacity = CapacityFor(w, maxRowLength, maxCapacity);
-        U = new float[Capacity * w];
-        S = new float[Math.Min(Capacity, SyrkRows) * w];
+        U = new float[Capacity * fs];
+        S = new float[Math.Min(Capacity, SyrkRows) * fs];
         A = new float[w * w];
         B = new float[w];
         Z = new float[w];
@@ -49,7 +49,7 @@ internal sealed class RowWorkspace
     /// <summary>The block stride this workspace was made for.</summary>
     public int W => B.Length;
 
-    /// <summary>Gathered neighbour rows (unscaled), Capacity x W.</summary>
+    /// <summary>Gathered neighbour rows (unscaled): their factors, Capacity x the factor stride (the biased models' constant 1 is not stored).</summary>
     public float[] U { get; }
 
     /// <summary>Confidence-scaled copy of a sub-block of <see cref="U"/> for the SYRK kernel.</summary>
