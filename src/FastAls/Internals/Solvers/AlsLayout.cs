@@ -25,7 +25,11 @@ internal readonly struct AlsLayout
     /// <summary>The stride of a <see cref="FactorMatrix"/> row (k rounded up to 16).</summary>
     public int FactorStride { get; }
 
-    /// <summary>The stride of gathered blocks, systems and Gram matrices (the extended dimension rounded up to 16).</summary>
+    /// <summary>
+    /// The stride of the Gram matrices and the row solver's vectors (the extended dimension rounded up to 16). Gathered
+    /// neighbour blocks and the exact solver's systems use <see cref="FactorStride"/>: the biased models' constant 1 and
+    /// their bias are taken apart from them (see RowSolver).
+    /// </summary>
     public int W { get; }
 
     /// <summary>Unknowns per row: k, or k + 1 with the bias.</summary>
