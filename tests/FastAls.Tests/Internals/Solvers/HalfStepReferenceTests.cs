@@ -44,6 +44,19 @@ public class HalfStepReferenceTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    public void HalfStep_with_k_a_multiple_of_16_matches_dense_reference(AlsModelKind kind, AlsSolver solver)
+    {
+        // k = 16 and 32: the biased models' bias is the first entry past the factor stride, outside the gathered blocks
+        // and the exact solver's system (eliminated first), and outside G0's factor block for CG.
+        foreach (int k in new[] { 16, 32 })
+        {
+            Run(Options(kind, solver, k: k), usersSide: true, KernelIsa.Active);
+            Run(Options(kind, solver, RegularizationScaling.ByCount, k: k), usersSide: false, KernelIsa.Active, segmentCapacity: 4);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
     public void LongRows_solved_in_segments_match_dense_reference(AlsModelKind kind, AlsSolver solver)
     {
         // Rows hold ~9 neighbours on average; a capacity of 4 forces the segmented gather path.
