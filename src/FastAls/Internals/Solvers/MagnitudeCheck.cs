@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.Intrinsics;
 
 namespace FastAls.Internals.Solvers;
 
@@ -62,6 +63,11 @@ internal static class MagnitudeCheck
         {
             ReadOnlySpan<int> cols = m.RowIndices(r);
             ReadOnlySpan<float> vals = m.RowValues(r);
+            if (WithinBound(o, vals))
+            {
+                continue;
+            }
+
             double sum = 0;
             for (int j = 0; j < cols.Length; j++)
             {
@@ -88,6 +94,40 @@ internal static class MagnitudeCheck
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// True when no value of the row can fail the exact pass: every term (a confidence, nondecreasing in |v|, or v^2)
+    /// is at most the largest |v|'s, so when the row's length times that term stays far inside <see cref="Limit"/>
+    /// (half of it, after a 1e-6 margin for float rounding), both the sum and every confidence are within bounds.
+    /// The largest |v| is one vector pass; the exact pass, which names the value, user or item, runs only for the
+    /// rows that this bound does not clear.
+    /// </summary>
+    private static bool WithinBound(AlsOptions o, ReadOnlySpan<float> vals)
+    {
+        float top = 0f;
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated && vals.Length >= Vector256<float>.Count)
+        {
+            Vector256<float> acc = Vector256<float>.Zero;
+            for (; j <= vals.Length - Vector256<float>.Count; j += Vector256<float>.Count)
+            {
+                acc = Vector256.Max(acc, Vector256.Abs(Vector256.Create(vals.Slice(j, Vector256<float>.Count))));
+            }
+
+            for (int l = 0; l < Vector256<float>.Count; l++)
+            {
+                top = Math.Max(top, acc[l]);
+            }
+        }
+
+        for (; j < vals.Length; j++)
+        {
+            top = Math.Max(top, Math.Abs(vals[j]));
+        }
+
+        double term = o.IsImplicit ? HalfStepContext.ConfidenceOf(o, top) : (double)top * top;
+        return double.IsFinite(term) && vals.Length * term * (1 + 1e-6) <= Limit / 2;
     }
 
     private static InvalidDataException Overflow(AlsOptions o, float v, Dataset data, int u, int i) =>

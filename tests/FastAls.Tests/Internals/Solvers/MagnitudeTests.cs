@@ -1,4 +1,5 @@
 using FastAls.IO;
+using FastAls.Internals.Solvers;
 using static FastAls.Tests.Engine.EngineTestData;
 
 namespace FastAls.Tests.Engine;
@@ -60,6 +61,35 @@ public class MagnitudeTests
         Assert.Contains("user 2", e.Message, StringComparison.Ordinal);
         Assert.Contains(kind >= AlsModelKind.Implicit ? "alpha" : "rescale", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("positive definite", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(3, false)]
+    [InlineData(4, true)]
+    [InlineData(11, true)]
+    public void Rows_near_the_limit_are_summed_exactly_not_judged_by_the_quick_bound(int values, bool rejected)
+    {
+        // Each squared value is 0.3e30: the quick bound (row length x the largest term, against half the limit) clears
+        // none of these rows, so the exact sum decides: 3 values (0.9e30) pass, 4 or more exceed 1e30 and are named.
+        // Over 8 values the largest |v| comes from the vector pass.
+        const float v = 5.477e14f;
+        var triples = new List<(int U, int I, float R)> { (0, 0, 1f), (1, 1, 1f) };
+        for (int i = 0; i < values; i++)
+        {
+            triples.Add((2, i, i % 2 == 0 ? v : -v));
+        }
+
+        using Dataset data = FromTriples(3, Math.Max(values, 2), triples);
+        var o = new AlsOptions { Kind = AlsModelKind.Explicit, Factors = 2 };
+        if (rejected)
+        {
+            var e = Assert.Throws<InvalidDataException>(() => MagnitudeCheck.Check(o, data));
+            Assert.Contains("user 2", e.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            MagnitudeCheck.Check(o, data);
+        }
     }
 
     [Fact]
