@@ -71,10 +71,8 @@ internal static class RowInit
         {
             // Element i's stream starts at key ^ i: draws n and m of elements i and j meet only if
             // (key ^ i) - (key ^ j) = (m - n) * Golden (mod 2^64), which no small column and draw numbers reach.
-            // The ziggurat's fast path is written out here; StandardNormal repeats it and goes on when it fails.
-            ulong h = Mix(key ^ (ulong)i);
-            int layer = (int)(h & (Layers - 1));
-            double v = ((2.0 * Uniform(h)) - 1.0) * x[layer];
+            // The ziggurat's fast path inline (draw 0 of the stream); StandardNormal starts from the same draw.
+            double v = Abscissa(Mix(key ^ (ulong)i), x, out int layer);
             f[i] = (float)((Math.Abs(v) < x[layer + 1] ? v : StandardNormal(key ^ (ulong)i)) * scale);
         }
     }
@@ -89,6 +87,18 @@ internal static class RowInit
     /// <summary>A uniform in [0, 1) from the top 53 bits of a hash.</summary>
     private static double Uniform(ulong h) => (h >> 11) * (1.0 / (1UL << 53));
 
+    /// <summary>
+    /// The ziggurat's draw: the low bits of <paramref name="h"/> pick the layer, its top bits the abscissa
+    /// <c>v = u x_layer</c> with u in [-1, 1). <c>|v| &lt; x_(layer+1)</c> puts v inside the layer's rectangle, under the
+    /// curve for sure (the fast path).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Abscissa(ulong h, ReadOnlySpan<double> x, out int layer)
+    {
+        layer = (int)(h & (Layers - 1));
+        return ((2.0 * Uniform(h)) - 1.0) * x[layer];
+    }
+
     /// <summary>One standard normal from the stream of <paramref name="state"/> (the ziggurat, see the remarks above).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static double StandardNormal(ulong state)
@@ -96,13 +106,10 @@ internal static class RowInit
         ReadOnlySpan<double> x = ZigguratX;
         for (ulong n = 0; ; n += 3)
         {
-            ulong h = Draw(state, n);
-            int layer = (int)(h & (Layers - 1));
-            double u = (2.0 * Uniform(h)) - 1.0;  // [-1, 1)
-            double v = u * x[layer];
+            double v = Abscissa(Draw(state, n), x, out int layer);
             if (Math.Abs(v) < x[layer + 1])
             {
-                return v; // inside the layer's rectangle, under the curve for sure
+                return v;
             }
 
             if (layer == 0)
@@ -116,7 +123,7 @@ internal static class RowInit
                     n += 2;
                 }
                 while (-2.0 * y < t * t);
-                return u < 0 ? t - x[1] : x[1] - t;
+                return v < 0 ? t - x[1] : x[1] - t; // v has u's sign (x_0 > 0)
             }
 
             // The wedge between the rectangle and the curve: accept under exp(-v^2 / 2).

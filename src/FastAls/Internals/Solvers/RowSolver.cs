@@ -46,7 +46,7 @@ internal sealed class RowWorkspace
         return Math.Clamp(maxRowLength, 1, Math.Min(maxCapacity, byMemory));
     }
 
-    /// <summary>The block stride this workspace was made for.</summary>
+    /// <summary>The vector stride (<see cref="AlsLayout.W"/>) this workspace was made for.</summary>
     public int W => B.Length;
 
     /// <summary>Gathered neighbour rows (unscaled): their factors, Capacity x the factor stride (the biased models' constant 1 is not stored).</summary>
@@ -147,7 +147,7 @@ internal static class RowSolver
     {
         int n = cols.Length;
         AlsLayout layout = c.Layout;
-        int k = layout.K, d = layout.D, w = layout.W;
+        int k = layout.K, d = layout.D;
         if (n == 0)
         {
             x[..k].Clear();
