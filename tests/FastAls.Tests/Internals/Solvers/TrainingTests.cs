@@ -296,9 +296,19 @@ public class TrainingTests
         var solver1 = new HalfStepSolver(o, 1, data.UserItems);
         var gramOut = new GramMatrix(layout);
         solver1.Solve(ctx, data.UserItems, xf, xb, gramOut, default);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        solver1.Solve(ctx, data.UserItems, xf, xb, gramOut, default);
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The least of three measured sweeps: the runtime's per-thread counter now and then reports a few KB that
+        // no code of the sweep allocated (dotnet/runtime#63487, #74388: a retired allocation context, a tier-up on
+        // this thread), which failed this test once in CI; an allocation per row or per sweep shows in every sweep.
+        long least = long.MaxValue;
+        for (int i = 0; i < 3; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            solver1.Solve(ctx, data.UserItems, xf, xb, gramOut, default);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
+        return least;
     }
 
     [Theory]
