@@ -55,7 +55,8 @@ internal static class GroupedRows
                 t = Vector256.LoadUnsafe(ref q0, (nuint)j) - t;
             }
 
-            Accumulate8(ref g, stride, t, ref y0);
+            // Through memory: each coefficient is then one broadcast load instead of a shuffle.
+            Accumulate8<Vector256Ops, Vector256<float>>(ref g, stride, ref Unsafe.As<Vector256<float>, float>(ref t), ref y0);
         }
 
         for (; j < rows; j++)
@@ -108,7 +109,7 @@ internal static class GroupedRows
                 Unsafe.Add(ref t0, l) = residual ? Unsafe.Add(ref q0, j + l) - c : c;
             }
 
-            Accumulate8x512(ref g, stride, ref t0, ref y0);
+            Accumulate8<Vector512Ops, Vector512<float>>(ref g, stride, ref t0, ref y0);
         }
 
         for (; j < rows; j++)
@@ -119,126 +120,23 @@ internal static class GroupedRows
     }
 
 
-    /// <summary>
-    /// <c>d[r] = Vector512Isa.Dot(row r, v)</c> for four consecutive rows, bit for bit: two accumulators over
-    /// 32-float steps from zero, a last 16-float step into the first, then <c>Vector512.Sum(a0 + a1)</c>.
-    /// </summary>
+    /// <summary><c>d[r] = Vector512Isa.Dot(row r, v)</c> for four consecutive rows, bit for bit (<see cref="Dots4"/>, then <c>Vector512.Sum</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Dots4x512(ref float g, int stride, ref float v, ref float d)
     {
-        ref float r0 = ref g;
-        ref float r1 = ref Unsafe.Add(ref g, stride);
-        ref float r2 = ref Unsafe.Add(ref g, (nint)2 * stride);
-        ref float r3 = ref Unsafe.Add(ref g, (nint)3 * stride);
-        Vector512<float> a00 = Vector512<float>.Zero, a01 = Vector512<float>.Zero, a10 = Vector512<float>.Zero, a11 = Vector512<float>.Zero;
-        Vector512<float> a20 = Vector512<float>.Zero, a21 = Vector512<float>.Zero, a30 = Vector512<float>.Zero, a31 = Vector512<float>.Zero;
-        nuint i = 0, n = (nuint)stride;
-        for (; i + 32 <= n; i += 32)
-        {
-            Vector512<float> v0 = Vector512.LoadUnsafe(ref v, i), v1 = Vector512.LoadUnsafe(ref v, i + 16);
-            a00 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r0, i), v0, a00);
-            a01 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r0, i + 16), v1, a01);
-            a10 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r1, i), v0, a10);
-            a11 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r1, i + 16), v1, a11);
-            a20 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r2, i), v0, a20);
-            a21 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r2, i + 16), v1, a21);
-            a30 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r3, i), v0, a30);
-            a31 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r3, i + 16), v1, a31);
-        }
-
-        if (i < n)
-        {
-            // stride is a multiple of 16: one 16-float step remains at most.
-            Vector512<float> v0 = Vector512.LoadUnsafe(ref v, i);
-            a00 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r0, i), v0, a00);
-            a10 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r1, i), v0, a10);
-            a20 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r2, i), v0, a20);
-            a30 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r3, i), v0, a30);
-        }
-
-        d = Vector512.Sum(a00 + a01);
-        Unsafe.Add(ref d, 1) = Vector512.Sum(a10 + a11);
-        Unsafe.Add(ref d, 2) = Vector512.Sum(a20 + a21);
-        Unsafe.Add(ref d, 3) = Vector512.Sum(a30 + a31);
-    }
-
-    /// <summary><c>y[0..stride) += sum_{j &lt; 8} t[j] * g[j, :]</c> on the Vector512 path, rows in order for every output entry.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate8x512(ref float g, int stride, ref float t, ref float y)
-    {
-        nint s = stride;
-        int c = 0;
-        for (; c <= stride - 128; c += 128)
-        {
-            ref float yc = ref Unsafe.Add(ref y, c);
-            Vector512<float> y_0 = Vector512.LoadUnsafe(ref yc), y_1 = Vector512.LoadUnsafe(ref yc, 16), y_2 = Vector512.LoadUnsafe(ref yc, 32), y_3 = Vector512.LoadUnsafe(ref yc, 48);
-            Vector512<float> y_4 = Vector512.LoadUnsafe(ref yc, 64), y_5 = Vector512.LoadUnsafe(ref yc, 80), y_6 = Vector512.LoadUnsafe(ref yc, 96), y_7 = Vector512.LoadUnsafe(ref yc, 112);
-            ref float r = ref Unsafe.Add(ref g, c);
-            for (int j = 0; j < Group; j++)
-            {
-                Vector512<float> tj = Vector512.Create(Unsafe.Add(ref t, j));
-                ref float rj = ref Unsafe.Add(ref r, j * s);
-                y_0 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj), y_0);
-                y_1 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 16), y_1);
-                y_2 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 32), y_2);
-                y_3 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 48), y_3);
-                y_4 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 64), y_4);
-                y_5 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 80), y_5);
-                y_6 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 96), y_6);
-                y_7 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 112), y_7);
-            }
-
-            y_0.StoreUnsafe(ref yc);
-            y_1.StoreUnsafe(ref yc, 16);
-            y_2.StoreUnsafe(ref yc, 32);
-            y_3.StoreUnsafe(ref yc, 48);
-            y_4.StoreUnsafe(ref yc, 64);
-            y_5.StoreUnsafe(ref yc, 80);
-            y_6.StoreUnsafe(ref yc, 96);
-            y_7.StoreUnsafe(ref yc, 112);
-        }
-
-        for (; c <= stride - 64; c += 64)
-        {
-            ref float yc = ref Unsafe.Add(ref y, c);
-            Vector512<float> y_0 = Vector512.LoadUnsafe(ref yc), y_1 = Vector512.LoadUnsafe(ref yc, 16), y_2 = Vector512.LoadUnsafe(ref yc, 32), y_3 = Vector512.LoadUnsafe(ref yc, 48);
-            ref float r = ref Unsafe.Add(ref g, c);
-            for (int j = 0; j < Group; j++)
-            {
-                Vector512<float> tj = Vector512.Create(Unsafe.Add(ref t, j));
-                ref float rj = ref Unsafe.Add(ref r, j * s);
-                y_0 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj), y_0);
-                y_1 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 16), y_1);
-                y_2 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 32), y_2);
-                y_3 = Vector512.FusedMultiplyAdd(tj, Vector512.LoadUnsafe(ref rj, 48), y_3);
-            }
-
-            y_0.StoreUnsafe(ref yc);
-            y_1.StoreUnsafe(ref yc, 16);
-            y_2.StoreUnsafe(ref yc, 32);
-            y_3.StoreUnsafe(ref yc, 48);
-        }
-
-        for (; c < stride; c += 16)
-        {
-            ref float yc = ref Unsafe.Add(ref y, c);
-            Vector512<float> y_0 = Vector512.LoadUnsafe(ref yc);
-            ref float r = ref Unsafe.Add(ref g, c);
-            for (int j = 0; j < Group; j++)
-            {
-                y_0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref t, j)), Vector512.LoadUnsafe(ref Unsafe.Add(ref r, j * s)), y_0);
-            }
-
-            y_0.StoreUnsafe(ref yc);
-        }
+        Dots4<Vector512Ops, Vector512<float>>(ref g, stride, ref v, out Vector512<float> p0, out Vector512<float> p1, out Vector512<float> p2, out Vector512<float> p3);
+        d = Vector512.Sum(p0);
+        Unsafe.Add(ref d, 1) = Vector512.Sum(p1);
+        Unsafe.Add(ref d, 2) = Vector512.Sum(p2);
+        Unsafe.Add(ref d, 3) = Vector512.Sum(p3);
     }
 
     /// <summary>The dot products of eight consecutive rows with <paramref name="v"/>, lane j for row j.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Dots8(ref float g, int stride, ref float v)
     {
-        Dots4(ref g, stride, ref v, out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3);
-        Dots4(ref Unsafe.Add(ref g, (nint)4 * stride), stride, ref v, out Vector256<float> p4, out Vector256<float> p5, out Vector256<float> p6, out Vector256<float> p7);
+        Dots4<Vector256Ops, Vector256<float>>(ref g, stride, ref v, out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3);
+        Dots4<Vector256Ops, Vector256<float>>(ref Unsafe.Add(ref g, (nint)4 * stride), stride, ref v, out Vector256<float> p4, out Vector256<float> p5, out Vector256<float> p6, out Vector256<float> p7);
 
         // Lane-pair sums, then quad sums, then the two 128-bit halves: ((e0+e1)+(e2+e3)) + ((e4+e5)+(e6+e7)) per row.
         Vector256<float> q0 = Avx.HorizontalAdd(Avx.HorizontalAdd(p0, p1), Avx.HorizontalAdd(p2, p3));
@@ -247,111 +145,125 @@ internal static class GroupedRows
     }
 
     /// <summary>
-    /// For four consecutive rows, the vector <c>a0 + a1</c> of <see cref="Vector256Isa.Dot"/> (a0 over the even 8-float
-    /// steps, a1 over the odd ones, both from zero) before its horizontal sum.
+    /// For four consecutive rows, the vector <c>a0 + a1</c> of the path's <c>Dot</c> before its horizontal sum: a0 over
+    /// the even vector steps and a1 over the odd ones, both from zero, and a last lone vector step (a stride that is an
+    /// odd number of vectors: 16, 48, 80 at 512 bits) into a0. One body for both widths.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dots4(ref float g, int stride, ref float v, out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3)
+    private static void Dots4<TOps, TVec>(ref float g, int stride, ref float v, out TVec p0, out TVec p1, out TVec p2, out TVec p3)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
     {
         ref float r0 = ref g;
         ref float r1 = ref Unsafe.Add(ref g, stride);
         ref float r2 = ref Unsafe.Add(ref g, (nint)2 * stride);
         ref float r3 = ref Unsafe.Add(ref g, (nint)3 * stride);
-        Vector256<float> a00 = Vector256<float>.Zero, a01 = Vector256<float>.Zero, a10 = Vector256<float>.Zero, a11 = Vector256<float>.Zero;
-        Vector256<float> a20 = Vector256<float>.Zero, a21 = Vector256<float>.Zero, a30 = Vector256<float>.Zero, a31 = Vector256<float>.Zero;
-        for (nuint i = 0; i < (nuint)stride; i += 16)
+        nuint w = (nuint)TOps.Count, n = (nuint)stride, i = 0;
+        TVec a00 = TOps.Zero, a01 = TOps.Zero, a10 = TOps.Zero, a11 = TOps.Zero;
+        TVec a20 = TOps.Zero, a21 = TOps.Zero, a30 = TOps.Zero, a31 = TOps.Zero;
+        for (; i + (2 * w) <= n; i += 2 * w)
         {
-            Vector256<float> v0 = Vector256.LoadUnsafe(ref v, i), v1 = Vector256.LoadUnsafe(ref v, i + 8);
-            a00 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, i), v0, a00);
-            a01 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r0, i + 8), v1, a01);
-            a10 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, i), v0, a10);
-            a11 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r1, i + 8), v1, a11);
-            a20 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r2, i), v0, a20);
-            a21 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r2, i + 8), v1, a21);
-            a30 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r3, i), v0, a30);
-            a31 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref r3, i + 8), v1, a31);
+            TVec v0 = TOps.Load(ref v, i), v1 = TOps.Load(ref v, i + w);
+            a00 = TOps.FusedMultiplyAdd(TOps.Load(ref r0, i), v0, a00);
+            a01 = TOps.FusedMultiplyAdd(TOps.Load(ref r0, i + w), v1, a01);
+            a10 = TOps.FusedMultiplyAdd(TOps.Load(ref r1, i), v0, a10);
+            a11 = TOps.FusedMultiplyAdd(TOps.Load(ref r1, i + w), v1, a11);
+            a20 = TOps.FusedMultiplyAdd(TOps.Load(ref r2, i), v0, a20);
+            a21 = TOps.FusedMultiplyAdd(TOps.Load(ref r2, i + w), v1, a21);
+            a30 = TOps.FusedMultiplyAdd(TOps.Load(ref r3, i), v0, a30);
+            a31 = TOps.FusedMultiplyAdd(TOps.Load(ref r3, i + w), v1, a31);
         }
 
-        p0 = a00 + a01;
-        p1 = a10 + a11;
-        p2 = a20 + a21;
-        p3 = a30 + a31;
+        if (i < n)
+        {
+            TVec v0 = TOps.Load(ref v, i);
+            a00 = TOps.FusedMultiplyAdd(TOps.Load(ref r0, i), v0, a00);
+            a10 = TOps.FusedMultiplyAdd(TOps.Load(ref r1, i), v0, a10);
+            a20 = TOps.FusedMultiplyAdd(TOps.Load(ref r2, i), v0, a20);
+            a30 = TOps.FusedMultiplyAdd(TOps.Load(ref r3, i), v0, a30);
+        }
+
+        p0 = TOps.Add(a00, a01);
+        p1 = TOps.Add(a10, a11);
+        p2 = TOps.Add(a20, a21);
+        p3 = TOps.Add(a30, a31);
     }
 
-    /// <summary><c>y[0..stride) += sum_{j &lt; 8} t_j * g[j, :]</c>, rows in order for every output entry.</summary>
+    /// <summary>
+    /// <c>y[0..stride) += sum_{j &lt; 8} t[j] * g[j, :]</c> (<paramref name="t"/>: eight coefficients in memory, each
+    /// taken by one broadcast load): register blocks of eight vectors of columns, then four, then one, every output
+    /// entry receiving the eight rows' FMAs in row order whatever its block. One body for both widths.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate8(ref float g, int stride, Vector256<float> t, ref float y)
+    private static void Accumulate8<TOps, TVec>(ref float g, int stride, ref float t, ref float y)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
     {
-        // Through memory: each coefficient is then one broadcast load instead of a shuffle.
-        ref float t0 = ref Unsafe.As<Vector256<float>, float>(ref t);
         nint s = stride;
+        nuint w = (nuint)TOps.Count;
         int c = 0;
-        for (; c <= stride - 64; c += 64)
+        for (; c <= stride - (8 * (int)w); c += 8 * (int)w)
         {
             ref float yc = ref Unsafe.Add(ref y, c);
-            Vector256<float> y_0 = Vector256.LoadUnsafe(ref yc), y_1 = Vector256.LoadUnsafe(ref yc, 8), y_2 = Vector256.LoadUnsafe(ref yc, 16), y_3 = Vector256.LoadUnsafe(ref yc, 24);
-            Vector256<float> y_4 = Vector256.LoadUnsafe(ref yc, 32), y_5 = Vector256.LoadUnsafe(ref yc, 40), y_6 = Vector256.LoadUnsafe(ref yc, 48), y_7 = Vector256.LoadUnsafe(ref yc, 56);
+            TVec y_0 = TOps.Load(ref yc, 0), y_1 = TOps.Load(ref yc, w), y_2 = TOps.Load(ref yc, 2 * w), y_3 = TOps.Load(ref yc, 3 * w);
+            TVec y_4 = TOps.Load(ref yc, 4 * w), y_5 = TOps.Load(ref yc, 5 * w), y_6 = TOps.Load(ref yc, 6 * w), y_7 = TOps.Load(ref yc, 7 * w);
             ref float r = ref Unsafe.Add(ref g, c);
             for (int j = 0; j < Group; j++)
             {
-                Vector256<float> tj = Vector256.Create(Unsafe.Add(ref t0, j));
+                TVec tj = TOps.Create(Unsafe.Add(ref t, j));
                 ref float rj = ref Unsafe.Add(ref r, j * s);
-                y_0 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj), y_0);
-                y_1 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 8), y_1);
-                y_2 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 16), y_2);
-                y_3 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 24), y_3);
-                y_4 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 32), y_4);
-                y_5 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 40), y_5);
-                y_6 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 48), y_6);
-                y_7 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 56), y_7);
+                y_0 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 0), y_0);
+                y_1 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, w), y_1);
+                y_2 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 2 * w), y_2);
+                y_3 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 3 * w), y_3);
+                y_4 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 4 * w), y_4);
+                y_5 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 5 * w), y_5);
+                y_6 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 6 * w), y_6);
+                y_7 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 7 * w), y_7);
             }
 
-            y_0.StoreUnsafe(ref yc);
-            y_1.StoreUnsafe(ref yc, 8);
-            y_2.StoreUnsafe(ref yc, 16);
-            y_3.StoreUnsafe(ref yc, 24);
-            y_4.StoreUnsafe(ref yc, 32);
-            y_5.StoreUnsafe(ref yc, 40);
-            y_6.StoreUnsafe(ref yc, 48);
-            y_7.StoreUnsafe(ref yc, 56);
+            TOps.Store(y_0, ref yc, 0);
+            TOps.Store(y_1, ref yc, w);
+            TOps.Store(y_2, ref yc, 2 * w);
+            TOps.Store(y_3, ref yc, 3 * w);
+            TOps.Store(y_4, ref yc, 4 * w);
+            TOps.Store(y_5, ref yc, 5 * w);
+            TOps.Store(y_6, ref yc, 6 * w);
+            TOps.Store(y_7, ref yc, 7 * w);
         }
 
-        for (; c <= stride - 32; c += 32)
+        for (; c <= stride - (4 * (int)w); c += 4 * (int)w)
         {
             ref float yc = ref Unsafe.Add(ref y, c);
-            Vector256<float> y_0 = Vector256.LoadUnsafe(ref yc), y_1 = Vector256.LoadUnsafe(ref yc, 8), y_2 = Vector256.LoadUnsafe(ref yc, 16), y_3 = Vector256.LoadUnsafe(ref yc, 24);
+            TVec y_0 = TOps.Load(ref yc, 0), y_1 = TOps.Load(ref yc, w), y_2 = TOps.Load(ref yc, 2 * w), y_3 = TOps.Load(ref yc, 3 * w);
             ref float r = ref Unsafe.Add(ref g, c);
             for (int j = 0; j < Group; j++)
             {
-                Vector256<float> tj = Vector256.Create(Unsafe.Add(ref t0, j));
+                TVec tj = TOps.Create(Unsafe.Add(ref t, j));
                 ref float rj = ref Unsafe.Add(ref r, j * s);
-                y_0 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj), y_0);
-                y_1 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 8), y_1);
-                y_2 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 16), y_2);
-                y_3 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 24), y_3);
+                y_0 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 0), y_0);
+                y_1 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, w), y_1);
+                y_2 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 2 * w), y_2);
+                y_3 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 3 * w), y_3);
             }
 
-            y_0.StoreUnsafe(ref yc);
-            y_1.StoreUnsafe(ref yc, 8);
-            y_2.StoreUnsafe(ref yc, 16);
-            y_3.StoreUnsafe(ref yc, 24);
+            TOps.Store(y_0, ref yc, 0);
+            TOps.Store(y_1, ref yc, w);
+            TOps.Store(y_2, ref yc, 2 * w);
+            TOps.Store(y_3, ref yc, 3 * w);
         }
 
-        for (; c < stride; c += 16)
+        for (; c < stride; c += (int)w)
         {
             ref float yc = ref Unsafe.Add(ref y, c);
-            Vector256<float> y_0 = Vector256.LoadUnsafe(ref yc), y_1 = Vector256.LoadUnsafe(ref yc, 8);
+            TVec y_0 = TOps.Load(ref yc, 0);
             ref float r = ref Unsafe.Add(ref g, c);
             for (int j = 0; j < Group; j++)
             {
-                Vector256<float> tj = Vector256.Create(Unsafe.Add(ref t0, j));
-                ref float rj = ref Unsafe.Add(ref r, j * s);
-                y_0 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj), y_0);
-                y_1 = Vector256.FusedMultiplyAdd(tj, Vector256.LoadUnsafe(ref rj, 8), y_1);
+                y_0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref t, j)), TOps.Load(ref Unsafe.Add(ref r, j * s), 0), y_0);
             }
 
-            y_0.StoreUnsafe(ref yc);
-            y_1.StoreUnsafe(ref yc, 8);
+            TOps.Store(y_0, ref yc, 0);
         }
     }
 }
