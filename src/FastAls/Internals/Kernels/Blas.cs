@@ -18,7 +18,7 @@ namespace FastAls.Internals.Kernels;
 /// the lanes and adds the scalar tail in order; the scalar path sums in index order. That order is fixed by
 /// this code, not by a library version or the hardware a library picks at run time, and it never depends on
 /// how rows are split over threads. So training gives bit-identical factors for any thread count and on every
-/// run, the fused micro-kernels (<see cref="WeightedRows256"/>, <see cref="WeightedRows512"/>, <see cref="GroupedRows"/>) can promise the
+/// run, the fused micro-kernels (<see cref="WeightedRowKernels"/>, <see cref="GroupedRows"/>) can promise the
 /// bits of the plain loops, and the checked-in reference files pin each path exactly.
 /// <c>TensorPrimitives.Dot</c> promises none of that: its accumulator layout is an implementation detail
 /// that may change between releases and with the vector width it chooses.

@@ -8,9 +8,9 @@ namespace FastAls.Internals.Kernels;
 /// The CG neighbour pass (<see cref="Blas.WeightedRowsMatVec{TIsa}"/>, <see cref="Blas.WeightedRowsResidual{TIsa}"/>)
 /// and the loss pass's <see cref="Blas.RowDots{TIsa}"/> taken eight neighbour rows at a time, for any stride that is a
 /// multiple of 16 (the biased strides 48, 80, 144 included), with the same bits as the row-by-row kernels. Reached only
-/// through the ISA types: <see cref="WeightedRows256"/> (every such stride but 32, whose register kernel is as fast),
-/// <see cref="Vector256Isa.RowDots"/>, and <see cref="WeightedRows512"/> (the strides its register kernels do not cover,
-/// with the per-row horizontal sums kept).
+/// through the ISA types: <see cref="WeightedRowKernels.TryRun256"/> (every such stride but 32, whose register kernel is as
+/// fast), <see cref="Vector256Isa.RowDots"/>, and <see cref="WeightedRowKernels.TryRun512"/> (the strides its register kernels
+/// do not cover, with the per-row horizontal sums kept).
 /// </summary>
 /// <remarks>
 /// <para>

@@ -11,7 +11,7 @@ namespace FastAls.Internals.Kernels;
 /// type parameter <c>TIsa : struct, IIsa</c>, so the JIT compiles one specialized copy per path and no loop
 /// branches on the path at run time. The members are the primitives whose code differs by width: the BLAS-1
 /// loops (one width-generic body in <see cref="VectorBlas{TOps, TVec}"/>) and the register-blocked
-/// micro-kernels whose blocking really differs (<see cref="WeightedRows256"/>, <see cref="GroupedRows"/>,
+/// micro-kernels whose blocking really differs (<see cref="WeightedRowKernels"/>, <see cref="GroupedRows"/>,
 /// <see cref="Syrk512"/>, <see cref="ScorePacked256"/>, ...). <see cref="KernelSet.For"/> turns the run-time choice
 /// (<see cref="KernelIsa.Active"/>) into one of these types, once.
 /// </summary>
@@ -301,7 +301,7 @@ internal readonly struct Vector256Isa : IIsa
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
-        WeightedRows256.TryRun(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+        WeightedRowKernels.TryRun256(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
 
     public static void SyrkUpper(ref float a, int n, int w, ref float g, ref float src, bool zero) => Syrk256.Upper(ref a, n, w, ref g, ref src, zero);
 
@@ -366,7 +366,7 @@ internal readonly struct Vector512Isa : IIsa
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
-        WeightedRows512.TryRun(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+        WeightedRowKernels.TryRun512(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
 
     public static void SyrkUpper(ref float a, int n, int w, ref float g, ref float src, bool zero) => Syrk512.Upper(ref a, n, w, ref g, ref src, zero);
 

@@ -1,0 +1,118 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace FastAls.Internals.Kernels;
+
+/// <summary>
+/// The vector micro-kernels of <see cref="Blas.WeightedRowsMatVec{TIsa}"/> and <see cref="Blas.WeightedRowsResidual{TIsa}"/>:
+/// register kernels for the strides of two and four vectors, where v and the output stay in registers for the whole
+/// block, and the eight-rows-at-a-time kernels of <see cref="GroupedRows"/> for every other positive multiple of 16.
+/// The register kernels are one width-generic body each (<see cref="IVectorOps{TVec}"/>): four vectors is stride 32 on
+/// the Vector256 path and 64 on the Vector512 path, two vectors is 32 on the Vector512 path (at 256 bits, stride 16 is
+/// as fast grouped). Each row's dot product keeps the order of the path's <c>Dot</c> (two accumulators over two-vector
+/// steps from zero, added, then summed) and its update the FMA chain of its <c>Axpy</c>, so the results are those of
+/// the generic loop, bit for bit.
+/// </summary>
+internal static class WeightedRowKernels
+{
+    /// <summary>The Vector256 path: the register kernel for stride 32, the grouped kernel for every other multiple of 16; false otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryRun256(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    {
+        if (stride == 32)
+        {
+            FourVectors<Vector256Ops, Vector256<float>>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
+            return true;
+        }
+
+        if (GroupedRows.Applies(stride))
+        {
+            GroupedRows.WeightedRows256(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The Vector512 path: the register kernels for strides 64 and 32, the grouped kernel for the other multiples of 16
+    /// (the biased 48, 80, 144; 128); false otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryRun512(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    {
+        if (stride == 64)
+        {
+            FourVectors<Vector512Ops, Vector512<float>>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
+            return true;
+        }
+
+        if (stride == 32)
+        {
+            TwoVectors<Vector512Ops, Vector512<float>>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
+            return true;
+        }
+
+        if (GroupedRows.Applies(stride))
+        {
+            GroupedRows.WeightedRows512(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Rows of four vectors: v and y in eight registers for the whole block.</summary>
+    private static void FourVectors<TOps, TVec>(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
+    {
+        nuint w = (nuint)TOps.Count;
+        nint stride = 4 * TOps.Count;
+        TVec v_0 = TOps.Load(ref v0, 0), v_1 = TOps.Load(ref v0, w), v_2 = TOps.Load(ref v0, 2 * w), v_3 = TOps.Load(ref v0, 3 * w);
+        TVec y_0 = TOps.Load(ref y0, 0), y_1 = TOps.Load(ref y0, w), y_2 = TOps.Load(ref y0, 2 * w), y_3 = TOps.Load(ref y0, 3 * w);
+        for (int j = 0; j < rows; j++)
+        {
+            ref float r = ref Unsafe.Add(ref b0, j * stride);
+            TVec u0 = TOps.Load(ref r, 0), u1 = TOps.Load(ref r, w), u2 = TOps.Load(ref r, 2 * w), u3 = TOps.Load(ref r, 3 * w);
+            TVec a0 = TOps.FusedMultiplyAdd(u0, v_0, TOps.Zero);
+            TVec a1 = TOps.FusedMultiplyAdd(u1, v_1, TOps.Zero);
+            a0 = TOps.FusedMultiplyAdd(u2, v_2, a0);
+            a1 = TOps.FusedMultiplyAdd(u3, v_3, a1);
+            TVec t = TOps.Create(Blas.Coefficient(TOps.Sum(TOps.Add(a0, a1)), ref w0, ref q0, residual, j));
+            y_0 = TOps.FusedMultiplyAdd(t, u0, y_0);
+            y_1 = TOps.FusedMultiplyAdd(t, u1, y_1);
+            y_2 = TOps.FusedMultiplyAdd(t, u2, y_2);
+            y_3 = TOps.FusedMultiplyAdd(t, u3, y_3);
+        }
+
+        TOps.Store(y_0, ref y0, 0);
+        TOps.Store(y_1, ref y0, w);
+        TOps.Store(y_2, ref y0, 2 * w);
+        TOps.Store(y_3, ref y0, 3 * w);
+    }
+
+    /// <summary>Rows of two vectors: v and y in four registers for the whole block.</summary>
+    private static void TwoVectors<TOps, TVec>(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
+    {
+        nuint w = (nuint)TOps.Count;
+        nint stride = 2 * TOps.Count;
+        TVec v_0 = TOps.Load(ref v0, 0), v_1 = TOps.Load(ref v0, w);
+        TVec y_0 = TOps.Load(ref y0, 0), y_1 = TOps.Load(ref y0, w);
+        for (int j = 0; j < rows; j++)
+        {
+            ref float r = ref Unsafe.Add(ref b0, j * stride);
+            TVec u0 = TOps.Load(ref r, 0), u1 = TOps.Load(ref r, w);
+            TVec a0 = TOps.FusedMultiplyAdd(u0, v_0, TOps.Zero);
+            TVec a1 = TOps.FusedMultiplyAdd(u1, v_1, TOps.Zero);
+            TVec t = TOps.Create(Blas.Coefficient(TOps.Sum(TOps.Add(a0, a1)), ref w0, ref q0, residual, j));
+            y_0 = TOps.FusedMultiplyAdd(t, u0, y_0);
+            y_1 = TOps.FusedMultiplyAdd(t, u1, y_1);
+        }
+
+        TOps.Store(y_0, ref y0, 0);
+        TOps.Store(y_1, ref y0, w);
+    }
+}
