@@ -34,7 +34,8 @@ public sealed partial class AlsModel
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var model = new AlsModel(options, data.Users, data.Items, data.UserIds, data.ItemIds);
+        // Factor memory not cleared first: Initialize writes every float of it (RowInit.Fill, on several threads).
+        var model = new AlsModel(options, data.Users, data.Items, data.UserIds, data.ItemIds, zeroFactors: false);
         try
         {
             model.Initialize(data);

@@ -29,6 +29,15 @@ public sealed partial class AlsModel : IDisposable
 
     /// <summary>Creates a model with zeroed factors (and biases where the kind has them).</summary>
     public AlsModel(AlsOptions options, int users, int items, IdMap? userIds = null, IdMap? itemIds = null)
+        : this(options, users, items, userIds, itemIds, zeroFactors: true)
+    {
+    }
+
+    /// <summary>
+    /// The public constructor's body; <paramref name="zeroFactors"/> false leaves the factor memory uncleared for
+    /// <see cref="Fit"/>, whose <see cref="Initialize"/> writes all of it (see <see cref="FactorMatrix.Uninitialized"/>).
+    /// </summary>
+    private AlsModel(AlsOptions options, int users, int items, IdMap? userIds, IdMap? itemIds, bool zeroFactors)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -45,8 +54,8 @@ public sealed partial class AlsModel : IDisposable
         }
 
         Options = options;
-        _userFactors = new FactorMatrix(users, options.Factors);
-        _itemFactors = new FactorMatrix(items, options.Factors);
+        _userFactors = zeroFactors ? new FactorMatrix(users, options.Factors) : FactorMatrix.Uninitialized(users, options.Factors);
+        _itemFactors = zeroFactors ? new FactorMatrix(items, options.Factors) : FactorMatrix.Uninitialized(items, options.Factors);
         if (options.HasBiases)
         {
             _userBiases = new float[users];

@@ -19,6 +19,18 @@ internal sealed unsafe class FactorMatrix : IDisposable
 
     /// <summary>A zeroed matrix.</summary>
     public FactorMatrix(int rows, int factors)
+        : this(rows, factors, zero: true)
+    {
+    }
+
+    /// <summary>
+    /// A matrix whose memory is not cleared: the caller writes every float of every padded row (values and padding)
+    /// before anything reads it (<see cref="AlsModel.Fit"/>, whose start <see cref="Internals.Solvers.RowInit.Fill"/>
+    /// writes all of it on several threads, instead of a one-thread clear first).
+    /// </summary>
+    internal static FactorMatrix Uninitialized(int rows, int factors) => new(rows, factors, zero: false);
+
+    private FactorMatrix(int rows, int factors, bool zero)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(factors);
@@ -27,7 +39,7 @@ internal sealed unsafe class FactorMatrix : IDisposable
         Stride = (factors + StrideAlignment - 1) / StrideAlignment * StrideAlignment;
         var storage = new Storage();
         _storage = storage;
-        _data = storage.Owner.Alloc<float>((long)rows * Stride, zero: true);
+        _data = storage.Owner.Alloc<float>((long)rows * Stride, zero);
     }
 
     /// <summary>

@@ -24,6 +24,8 @@ internal static class RowInit
     /// Fills rows [firstRow, firstRow + factors.Rows) of a side (0: users, 1: items); row r has interactions when
     /// offsets[r + 1] &gt; offsets[r] (block-local r). Parts of rows run on up to <see cref="AlsOptions.Threads"/>
     /// workers; every row's bits are a function of (seed, side, row) alone, so they do not depend on the split.
+    /// Every float of every padded row is written (values, zero padding, zero rows), so <paramref name="factors"/> may
+    /// come uncleared (<see cref="FactorMatrix.Uninitialized"/>).
     /// </summary>
     public static unsafe void Fill(AlsOptions options, int side, int firstRow, ReadOnlySpan<long> rowOffsets, FactorMatrix factors)
     {
@@ -47,14 +49,16 @@ internal static class RowInit
                     int end = Math.Min(rows, (part + 1) * FillRows);
                     for (int r = part * FillRows; r < end; r++)
                     {
-                        Span<float> f = factors.Row(r);
+                        // The whole padded row is written (the padding kept zero), so the matrix may come uncleared.
+                        Span<float> padded = factors.PaddedRow(r);
                         if (off[r + 1] > off[r])
                         {
-                            FillRow(options.Seed, side, (long)firstRow + r, f, scale);
+                            FillRow(options.Seed, side, (long)firstRow + r, padded[..factors.Factors], scale);
+                            padded[factors.Factors..].Clear();
                         }
                         else
                         {
-                            f.Clear();
+                            padded.Clear();
                         }
                     }
                 }

@@ -356,6 +356,42 @@ public class TrainingTests
         }
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(16)]
+    [InlineData(37)]
+    public void RowInit_writes_every_float_of_an_uncleared_matrix(int k)
+    {
+        // Fit starts from FactorMatrix.Uninitialized: the fill must write the padding (kept zero for the kernels) and
+        // the rows without interactions, not rely on cleared memory. NaN everywhere first stands for what the
+        // allocator may hand back.
+        var offsets = new long[3001];
+        for (int r = 0; r < 3000; r++)
+        {
+            offsets[r + 1] = offsets[r] + (r % 7 == 2 ? 0 : 1);
+        }
+
+        using var f = FactorMatrix.Uninitialized(3000, k);
+        for (int r = 0; r < f.Rows; r++)
+        {
+            f.PaddedRow(r).Fill(float.NaN);
+        }
+
+        RowInit.Fill(Options(AlsModelKind.Implicit) with { Factors = k, Threads = 2 }, 0, 0, offsets, f);
+        using var cleared = new FactorMatrix(3000, k);
+        RowInit.Fill(Options(AlsModelKind.Implicit) with { Factors = k, Threads = 2 }, 0, 0, offsets, cleared);
+        for (int r = 0; r < f.Rows; r++)
+        {
+            Span<float> row = f.PaddedRow(r);
+            Assert.True(row.SequenceEqual(cleared.PaddedRow(r)), $"row {r} differs from a fill of a cleared matrix");
+            Assert.All(row[k..].ToArray(), v => Assert.Equal(0f, v));
+            if (r % 7 == 2)
+            {
+                Assert.All(row.ToArray(), v => Assert.Equal(0f, v));
+            }
+        }
+    }
+
     [Fact]
     public void RowInit_start_is_a_normal_with_init_scale_over_root_k_as_standard_deviation()
     {
