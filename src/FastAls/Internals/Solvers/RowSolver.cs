@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using FastAls.Internals.Kernels;
 
 namespace FastAls.Internals.Solvers;
@@ -275,11 +276,7 @@ internal static class RowSolver
                 {
                     float mp = m[p] / biasPivot;
                     int ap = p * fs;
-                    for (int q2 = p; q2 < k; q2++)
-                    {
-                        a[ap + q2] -= mp * m[q2];
-                    }
-
+                    SubtractScaled(mp, m[p..k], a.Slice(ap + p, k - p));
                     b[p] -= mp * biasRhs;
                 }
             }
@@ -418,50 +415,64 @@ internal static class RowSolver
         float mu = c.GlobalMean;
         ref float u0 = ref MemoryMarshal.GetArrayDataReference(u);
         float alpha = c.Options.Alpha, epsilon = c.Options.Epsilon;
-        for (int j = 0; j < count; j++)
+        if ((uint)count > (uint)ws.Capacity)
         {
-            int col = cols[start + j];
-            float v = vals[start + j];
-            if (TIsa.IsVector && j + PrefetchAhead < count)
-            {
-                // The neighbour rows are scattered over the fixed side: ask for a later one's cache lines
-                // now, so that several misses are in flight while this row is copied.
-                byte* ahead = (byte*)(f + ((long)cols[start + j + PrefetchAhead] * fs));
-                for (int l = 0; l < fs * sizeof(float); l += 64)
-                {
-                    TIsa.Prefetch(ahead + l);
-                }
-            }
+            // The copies below write through a pointer: the segment must fit the workspace (callers cut it to Capacity).
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"A segment holds at most {ws.Capacity} neighbours.");
+        }
 
-            Span<float> dst = u.AsSpan(j * w, w);
-            TIsa.CopyRow(ref *(f + ((long)col * fs)), ref Unsafe.Add(ref u0, j * w), fs);
-            float g = 0f;
-            if (layout.Biased)
+        fixed (float* fbp = fb) // null without biases
+        {
+            for (int j = 0; j < count; j++)
             {
-                g = fb![col];
-            }
-
-            if (implicitModel)
-            {
-                float conf = TConf.Of(alpha, epsilon, v);
-                float p = v > 0 ? 1f : 0f;
-                float wt = conf - 1f;
-                ws.Weight[j] = wt;
-                ws.NegWeight[j] = -wt;
-                if (exact)
+                int col = cols[start + j];
+                float v = vals[start + j];
+                if (TIsa.IsVector && j + PrefetchAhead < count)
                 {
-                    // A negative weight (scaled confidence below 1) cannot go through the sqrt-scaled SYRK:
-                    // its row gets 0 there and AddNegativeWeights subtracts it afterwards.
-                    ws.SqrtWeight[j] = wt >= 0f ? MathF.Sqrt(wt) : 0f;
+                    // The neighbour rows are scattered over the fixed side: ask for a later one's cache lines
+                    // now, so that several misses are in flight while this row is copied (and for its bias).
+                    int later = cols[start + j + PrefetchAhead];
+                    byte* ahead = (byte*)(f + ((long)later * fs));
+                    for (int l = 0; l < fs * sizeof(float); l += 64)
+                    {
+                        TIsa.Prefetch(ahead + l);
+                    }
+
+                    if (fbp is not null)
+                    {
+                        TIsa.Prefetch((byte*)(fbp + later));
+                    }
                 }
 
-                ws.Q[j] = conf * p - wt * g;
-            }
-            else
-            {
-                ws.Weight[j] = 1f;
-                ws.NegWeight[j] = -1f;
-                ws.Q[j] = v - mu - g;
+                TIsa.CopyRow(ref *(f + ((long)col * fs)), ref Unsafe.Add(ref u0, j * w), fs);
+                float g = 0f;
+                if (layout.Biased)
+                {
+                    g = fb![col];
+                }
+
+                if (implicitModel)
+                {
+                    float conf = TConf.Of(alpha, epsilon, v);
+                    float p = v > 0 ? 1f : 0f;
+                    float wt = conf - 1f;
+                    ws.Weight[j] = wt;
+                    ws.NegWeight[j] = -wt;
+                    if (exact)
+                    {
+                        // A negative weight (scaled confidence below 1) cannot go through the sqrt-scaled SYRK:
+                        // its row gets 0 there and AddNegativeWeights subtracts it afterwards.
+                        ws.SqrtWeight[j] = wt >= 0f ? MathF.Sqrt(wt) : 0f;
+                    }
+
+                    ws.Q[j] = conf * p - wt * g;
+                }
+                else
+                {
+                    ws.Weight[j] = 1f;
+                    ws.NegWeight[j] = -1f;
+                    ws.Q[j] = v - mu - g;
+                }
             }
         }
     }
@@ -494,6 +505,30 @@ internal static class RowSolver
         }
     }
 
+    /// <summary>
+    /// <c>y[i] -= s * x[i]</c> with the multiply and the subtract rounded separately (never fused), in vector lanes or
+    /// not: every element gets the same two IEEE operations as the scalar loop, so the bits do not depend on the width.
+    /// </summary>
+    private static void SubtractScaled(float s, ReadOnlySpan<float> x, Span<float> y)
+    {
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        int n = Math.Min(x.Length, y.Length), i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> vs = Vector256.Create(s);
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                (Vector256.LoadUnsafe(ref y0, (nuint)i) - (vs * Vector256.LoadUnsafe(ref x0, (nuint)i))).StoreUnsafe(ref y0, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref y0, i) -= s * Unsafe.Add(ref x0, i);
+        }
+    }
+
     /// <summary>Bytes of the next row's neighbours that <see cref="PrefetchNext"/> asks for (a quarter of a 32 KiB L1).</summary>
     private const int NextRowPrefetchBytes = 8192;
 
@@ -522,6 +557,17 @@ internal static class RowSolver
             for (int l = 0; l < rowBytes; l += 64)
             {
                 TIsa.Prefetch(p + l);
+            }
+        }
+
+        if (c.FixedBiases is { } fb)
+        {
+            fixed (float* fbp = fb)
+            {
+                for (int j = 0; j < count; j++)
+                {
+                    TIsa.Prefetch((byte*)(fbp + next[j]));
+                }
             }
         }
     }
