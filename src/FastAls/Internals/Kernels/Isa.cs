@@ -11,8 +11,9 @@ namespace FastAls.Internals.Kernels;
 /// type parameter <c>TIsa : struct, IIsa</c>, so the JIT compiles one specialized copy per path and no loop
 /// branches on the path at run time. The members are the primitives whose code differs by width: the BLAS-1
 /// loops (one width-generic body in <see cref="VectorBlas{TOps, TVec}"/>) and the register-blocked
-/// micro-kernels whose blocking really differs (<see cref="WeightedRowKernels"/>, <see cref="GroupedRows"/>,
-/// <see cref="Syrk512"/>, <see cref="ScorePacked256"/>, ...). <see cref="KernelSet.For"/> turns the run-time choice
+/// micro-kernels: one width-generic body where both widths block the same way (<see cref="WeightedRowKernels"/>,
+/// <see cref="GroupedRows"/>), one per width where the blocking really differs with the register file
+/// (<see cref="Syrk512"/>, <see cref="ScorePacked256"/>, ...). <see cref="KernelSet.For"/> turns the run-time choice
 /// (<see cref="KernelIsa.Active"/>) into one of these types, once.
 /// </summary>
 internal interface IIsa
