@@ -22,14 +22,15 @@ internal static class CliOptions
 
     public static Option<bool> Quiet(string what = "No progress or log lines on stderr.") => Flag("--quiet", what, "-q");
 
-    public static Option<int> Threads() => Int("--threads", "Worker threads (0: all processors).", 0, 0, 4096, "-t");
+    /// <summary><c>--threads</c> (<c>-t</c>): worker threads, 0 for all processors; <paramref name="note"/> adds what it means for one command.</summary>
+    public static Option<int> Threads(string? note = null) =>
+        Int("--threads", note is null ? "Worker threads (0: all processors)." : $"Worker threads (0: all processors; {note}).", 0, 0, 4096, "-t");
 
     /// <summary>
     /// <c>--threads</c> of the serving commands, passed as <see cref="RecommendOptions.Threads"/>: a single query runs on one
     /// thread unless given more than 1.
     /// </summary>
-    public static Option<int> ServingThreads() =>
-        Int("--threads", "Worker threads (0: all processors; a single query runs on one thread unless given more than 1).", 0, 0, 4096, "-t");
+    public static Option<int> ServingThreads() => Threads("a single query runs on one thread unless given more than 1");
 
     /// <summary>True when the command line gave <paramref name="option"/> (not just its default).</summary>
     public static bool Given(this ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };

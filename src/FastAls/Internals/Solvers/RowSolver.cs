@@ -50,7 +50,11 @@ internal sealed class RowWorkspace
     /// <summary>The vector stride (<see cref="AlsLayout.W"/>) this workspace was made for.</summary>
     public int W => B.Length;
 
-    /// <summary>Gathered neighbour rows (unscaled): their factors, Capacity x the factor stride (the biased models' constant 1 is not stored).</summary>
+    /// <summary>
+    /// Gathered neighbour rows (unscaled): their factors, Capacity x the factor stride. The biased models' constant 1
+    /// of <c>(f_j, 1)</c> is not stored: CG takes it as a scalar (RowSolver.Residual) and the exact solver eliminates
+    /// the bias first.
+    /// </summary>
     public float[] U { get; }
 
     /// <summary>Confidence-scaled copy of a sub-block of <see cref="U"/> for the SYRK kernel.</summary>
@@ -328,11 +332,10 @@ internal static class RowSolver
                 Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
             }
 
-            int bs = BlockStride(c);
-            Blas.RowDots<TIsa>(ws.U, cnt, bs, z, ws.Tmp);
+            Blas.RowDots<TIsa>(ws.U, cnt, layout.FactorStride, z, ws.Tmp);
             if (layout.Biased)
             {
-                // Blocks hold the factors only (see BlockStride): add the neighbour's 1 times the bias.
+                // Blocks hold the factors only (see RowWorkspace.U): add the neighbour's 1 times the bias.
                 float zb = z[k];
                 float[] dots = ws.Tmp;
                 for (int j = 0; j < cnt; j++)
@@ -387,14 +390,6 @@ internal static class RowSolver
         return finite;
     }
 
-    /// <summary>
-    /// The stride of the gathered block: the factor stride. The biased models' neighbour vectors <c>(f_j, 1)</c> keep
-    /// their constant 1 out of the block (16 floats narrower when k is a multiple of 16): CG takes it as a scalar (see
-    /// <see cref="Residual"/>) and the exact solver eliminates the bias (see <see cref="Solve{TIsa, TConf}"/>).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int BlockStride(HalfStepContext c) => c.Layout.FactorStride;
-
     /// <summary>Gathers neighbours [start, start + count) into U and computes their weights and targets.</summary>
     /// <remarks>
     /// Bounds: <c>cols</c> is a row of a <see cref="CsrMatrix"/>, whose construction (validated, or built by this
@@ -405,8 +400,7 @@ internal static class RowSolver
         where TIsa : struct, IIsa
         where TConf : struct, IConfidence
     {
-        AlsLayout layout = c.Layout;
-        int w = BlockStride(c), fs = layout.FactorStride;
+        int fs = c.Layout.FactorStride;
         float* f = c.FixedFactors.Pointer;
         float[]? fb = c.FixedBiases;
         float[] u = ws.U;
@@ -444,12 +438,8 @@ internal static class RowSolver
                     }
                 }
 
-                TIsa.CopyRow(ref *(f + ((long)col * fs)), ref Unsafe.Add(ref u0, j * w), fs);
-                float g = 0f;
-                if (layout.Biased)
-                {
-                    g = fb![col];
-                }
+                TIsa.CopyRow(ref *(f + ((long)col * fs)), ref Unsafe.Add(ref u0, j * fs), fs);
+                float g = fbp is null ? 0f : fbp[col];
 
                 if (implicitModel)
                 {
@@ -659,7 +649,7 @@ internal static class RowSolver
     /// </summary>
     /// <remarks>
     /// The biased models' neighbour vectors are <c>u_j = (f_j, 1)</c>, but the CG block holds <c>f_j</c> only (see
-    /// <see cref="BlockStride"/>): with <c>s = v[k]</c> the bias, the coefficient is <c>(q_j - w_j s) - w_j f_j . v</c>,
+    /// <see cref="RowWorkspace.U"/>): with <c>s = v[k]</c> the bias, the coefficient is <c>(q_j - w_j s) - w_j f_j . v</c>,
     /// applied to <c>f_j</c> by the kernel at the factor stride, and its sum over j, <c>sum q - s sum w - m . v</c> with
     /// <c>m = sum_j w_j f_j</c>, goes to the bias entry. The same pass accumulates m and <c>sum w</c> for the mat-vecs.
     /// G0 is applied the same way (<see cref="G0Product"/>).
