@@ -31,7 +31,7 @@ public sealed partial class AlsModel
         options ??= RecommendOptions.Default;
         CheckIndex(user, Users, "user", nameof(user));
         RequireSeen(userItems, options);
-        var scorer = new FactorScorer(_userFactors, _itemFactors, _userBiases, _itemBiases, _globalMean);
+        var scorer = new FactorScorer(_userFactors, _itemFactors, _userBiases, _itemBiases, _globalMean, boundedTargets: BoundedTargets(items: true));
         BatchRecommendations b = BatchRecommender.Recommend(scorer, [user], n, userItems, options, UserIds, ItemIds);
         return b.ForQuery(0);
     }
@@ -66,7 +66,7 @@ public sealed partial class AlsModel
         using var one = new FactorMatrix(1, Factors);
         userFactors.CopyTo(one.Row(0));
         int[]? seen = options.FilterSeen && !seenItems.IsEmpty ? BatchRecommender.SortedSeen(seenItems, Items, nameof(seenItems)) : null;
-        var scorer = new FactorScorer(one, _itemFactors, HasBiasArrays ? [userBias] : null, _itemBiases, _globalMean);
+        var scorer = new FactorScorer(one, _itemFactors, HasBiasArrays ? [userBias] : null, _itemBiases, _globalMean, boundedTargets: BoundedTargets(items: true));
         var sink = new SingleSink();
         BatchRecommender.Run(scorer, [0], n, null, options, excludeSelf: false, sink, oneQuerySeen: seen);
         return new Recommendations(sink.Items, sink.Scores, ItemIds);
@@ -177,7 +177,9 @@ public sealed partial class AlsModel
     {
         FactorMatrix f = items ? _itemFactors : _userFactors;
         float[] inv = CachedInverseNorms(items);
-        return new FactorScorer(f, f, queryScale: inv, targetScale: inv, packedTargets: queries > 1 ? CachedPanels(items) : null);
+        return queries > 1
+            ? new FactorScorer(f, f, queryScale: inv, targetScale: inv, packedTargets: CachedPanels(items))
+            : new FactorScorer(f, f, queryScale: inv, targetScale: inv, boundedTargets: BoundedTargets(items));
     }
 
     /// <summary>

@@ -15,6 +15,8 @@ public sealed partial class AlsModel
         UserPanels,
         ItemInverseNorms,
         UserInverseNorms,
+        ItemBf16,
+        UserBf16,
     }
 
     /// <summary>
@@ -28,6 +30,22 @@ public sealed partial class AlsModel
     /// <summary>1 / |row| of every item (or user) factor row (<see cref="FactorScorer.InverseNorms"/>), cached as <see cref="CachedPanels"/>.</summary>
     internal float[] CachedInverseNorms(bool items) =>
         Cached(items ? ServingSlot.ItemInverseNorms : ServingSlot.UserInverseNorms, () => FactorScorer.InverseNorms(items ? _itemFactors : _userFactors));
+
+    /// <summary>
+    /// The item (or user) factors rounded to bfloat16 for the bounded single query (<see cref="Bf16Catalogue"/>), cached as
+    /// <see cref="CachedPanels"/>; null where a single query would not take that path (where it does not pay,
+    /// <see cref="Bf16Catalogue.Pays"/>; on the scalar kernel path; for a catalogue too large for an array).
+    /// </summary>
+    internal Bf16Catalogue? BoundedTargets(bool items)
+    {
+        FactorMatrix f = items ? _itemFactors : _userFactors;
+        if (!Bf16Catalogue.Pays(f) || !Bf16Catalogue.Supports(KernelSet.Active.Path))
+        {
+            return null;
+        }
+
+        return Cached(items ? ServingSlot.ItemBf16 : ServingSlot.UserBf16, () => (object?)Bf16Catalogue.TryBuild(f) ?? NoCatalogue.Instance) as Bf16Catalogue;
+    }
 
     /// <summary>Drops the serving cache (its memory); the version check alone already keeps stale entries from use.</summary>
     private void DropServingCache() => Volatile.Write(ref _servingCache, null);
@@ -64,11 +82,17 @@ public sealed partial class AlsModel
         }
     }
 
+    /// <summary>The cached answer "no bfloat16 catalogue" (so the serving cache does not try again per call).</summary>
+    private sealed class NoCatalogue
+    {
+        public static readonly NoCatalogue Instance = new();
+    }
+
     /// <summary>The derived serving data of one model version.</summary>
     private sealed class ServingCache(long version)
     {
         public long Version { get; } = version;
 
-        public object?[] Slots { get; } = new object?[4];
+        public object?[] Slots { get; } = new object?[Enum.GetValues<ServingSlot>().Length];
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using FastAls.Internals.Kernels;
 using FastAls.Internals.Serving;
 
 namespace FastAls;
@@ -85,6 +86,14 @@ public static partial class BatchRecommender
         private bool _excludeSelf;
         private Exception? _error;
 
+        // The bounded mode (RunBounded): the scorer, its path and the prepared query, read-only while the job is open.
+        private FactorScorer? _bounded;
+        private KernelPath _path;
+        private float _queryNorm;
+        private float[] _even = [];
+        private float[] _odd = [];
+        private BoundScratch[] _bounds = [];
+
         /// <summary>This thread's job (a nested call on the same thread, from a scorer, gets a new one).</summary>
         public static SplitJob Rent()
         {
@@ -97,6 +106,65 @@ public static partial class BatchRecommender
 
         /// <summary>Scores <c>query[0]</c> on <paramref name="threads"/> threads; writes its best first and returns how many.</summary>
         public int Run(IRecommendationScorer scorer, int[] query, int n, SeenRows seen, bool[]? mask, bool excludeSelf, int threads, Span<int> outItems, Span<float> outScores)
+        {
+            Execute(scorer, query, n, seen, mask, excludeSelf, threads);
+            TopN best = _parts[0].Heap;
+            for (int p = 1; p < threads; p++)
+            {
+                best.Merge(_parts[p].Heap);
+            }
+
+            return best.Drain(outItems, outScores);
+        }
+
+        /// <summary>
+        /// <see cref="BatchRecommender.RunBounded"/> on <paramref name="threads"/> threads: each thread runs the first pass
+        /// over the chunks it claims into its own lower-end heap and candidates; the calling thread merges the heaps (the
+        /// threshold of all the catalogue) and runs the second pass. Returns -1 when there are too many candidates.
+        /// </summary>
+        public int RunBounded(FactorScorer scorer, int[] query, int n, SeenRows seen, bool[]? mask, bool excludeSelf, int threads, Span<int> outItems, Span<float> outScores)
+        {
+            int user = query[0];
+            int half = scorer.Bounded!.QueryHalf;
+            if (_even.Length < half)
+            {
+                _even = new float[half];
+                _odd = new float[half];
+            }
+
+            _queryNorm = scorer.PrepareBounds(user, _even, _odd);
+            _path = KernelSet.Active.Path;
+            _bounded = scorer;
+            try
+            {
+                Execute(scorer, query, n, seen, mask, excludeSelf, threads);
+            }
+            finally
+            {
+                _bounded = null;
+            }
+
+            TopN lower = _parts[0].Bound.Heap;
+            for (int p = 1; p < threads; p++)
+            {
+                lower.Merge(_parts[p].Bound.Heap);
+            }
+
+            if (_bounds.Length < threads)
+            {
+                _bounds = new BoundScratch[threads];
+            }
+
+            for (int p = 0; p < threads; p++)
+            {
+                _bounds[p] = _parts[p].Bound;
+            }
+
+            return Rescore(scorer, user, n, _bounds.AsSpan(0, threads), lower.Threshold, _parts[0].Bound.Lower, outItems, outScores);
+        }
+
+        /// <summary>Runs the chunks of the catalogue on <paramref name="threads"/> threads into the parts; rethrows the first error.</summary>
+        private void Execute(IRecommendationScorer scorer, int[] query, int n, SeenRows seen, bool[]? mask, bool excludeSelf, int threads)
         {
             if (_parts.Length < threads)
             {
@@ -150,14 +218,6 @@ public static partial class BatchRecommender
                 _error = null;
                 ExceptionDispatchInfo.Throw(error);
             }
-
-            TopN best = _parts[0].Heap;
-            for (int p = 1; p < threads; p++)
-            {
-                best.Merge(_parts[p].Heap);
-            }
-
-            return best.Drain(outItems, outScores);
         }
 
         /// <summary>A helper on a pool thread: enters while the call is open, scores chunks as part 1, 2, ...</summary>
@@ -201,7 +261,15 @@ public static partial class BatchRecommender
             while ((c = Interlocked.Increment(ref _nextChunk) - 1) < _chunks)
             {
                 int from = c * SplitChunk;
-                ScoreRange(_scorer!, _query, 0, from, Math.Min(_scorer!.Items, from + SplitChunk), _seen, _mask, _excludeSelf, part.Scores, part.Heaps, part.Cursors);
+                int to = Math.Min(_scorer!.Items, from + SplitChunk);
+                if (_bounded is { } b)
+                {
+                    BoundRange(b, _path, _query[0], _queryNorm, _even, _odd, from, to, _seen, _mask, _excludeSelf, part.Bound);
+                }
+                else
+                {
+                    ScoreRange(_scorer!, _query, 0, from, to, _seen, _mask, _excludeSelf, part.Scores, part.Heaps, part.Cursors);
+                }
             }
         }
 
@@ -223,7 +291,14 @@ public static partial class BatchRecommender
 
             public TopN Heap => Heaps[0];
 
-            public void Reset(int n) => Heaps[0].Reset(n);
+            /// <summary>The bounded mode's scratch (its query halves stay unused: the job's are shared).</summary>
+            public BoundScratch Bound { get; } = new BoundScratch();
+
+            public void Reset(int n)
+            {
+                Heaps[0].Reset(n);
+                Bound.Reset(n, 0);
+            }
         }
     }
 }

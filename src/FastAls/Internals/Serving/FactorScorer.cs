@@ -23,9 +23,10 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
     private readonly float[]? _queryScale;
     private readonly float[]? _targetScale;
     private readonly PackedPanels? _packed;
+    private readonly Bf16Catalogue? _bounded;
 
     public FactorScorer(FactorMatrix queries, FactorMatrix targets, float[]? queryBias = null, float[]? targetBias = null, float constant = 0,
-        float[]? queryScale = null, float[]? targetScale = null, PackedPanels? packedTargets = null)
+        float[]? queryScale = null, float[]? targetScale = null, PackedPanels? packedTargets = null, Bf16Catalogue? boundedTargets = null)
     {
         if (queries.Factors != targets.Factors)
         {
@@ -40,7 +41,21 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
         _queryScale = queryScale;
         _targetScale = targetScale;
         _packed = packedTargets;
+        if (boundedTargets is not null && (boundedTargets.Rows != targets.Rows || boundedTargets.FactorStride != targets.Stride))
+        {
+            throw new ArgumentException($"The bfloat16 catalogue has {boundedTargets.Rows} rows of stride {boundedTargets.FactorStride}; the targets {targets.Rows} of {targets.Stride}.", nameof(boundedTargets));
+        }
+
+        _bounded = boundedTargets;
     }
+
+    /// <summary>
+    /// The bfloat16 copy of the targets for a bounded single query (<see cref="ScoreBounds"/>), or null. Only scorers whose
+    /// exact scores come from the row kernel have one (a packed scorer's bits differ, so it could not rescore a lone item
+    /// with the bits of its blocks), and only with non-negative scales (inverse norms), which keep <see cref="Finish"/>
+    /// monotone.
+    /// </summary>
+    public Bf16Catalogue? Bounded => _packed is null ? _bounded : null;
 
     public int Users => _queries.Rows;
 
@@ -77,6 +92,52 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
         {
             float add = _constant + (_queryBias is null ? 0 : _queryBias[users[u]]);
             Finish(scores.Slice(u * itemCount, itemCount), _queryScale is null ? null : _queryScale[users[u]], ts, add, tb);
+        }
+    }
+
+    /// <summary>Splits query <paramref name="user"/> for <see cref="ScoreBounds"/>; returns its norm, rounded up.</summary>
+    public float PrepareBounds(int user, Span<float> even, Span<float> odd) => Bounded!.PrepareQuery(_queries.Row(user), even, odd);
+
+    /// <summary>
+    /// For items <c>[itemStart, itemStart + itemCount)</c>: an interval <c>[lower[i], upper[i]]</c> that holds the score
+    /// <see cref="ScoreBlock"/> gives (user, <c>itemStart + i</c>), from the bfloat16 rows (<see cref="Bf16Catalogue.Bounds"/>)
+    /// and the same finishing operations: each is a rounded multiply or add by a fixed non-negative scale or a fixed term,
+    /// so it is monotone and maps the interval of the dot onto one of the score.
+    /// </summary>
+    public void ScoreBounds(KernelPath path, int user, ReadOnlySpan<float> even, ReadOnlySpan<float> odd, float queryNorm, int itemStart, int itemCount,
+        Span<float> lower, Span<float> upper)
+    {
+        Bounded!.Bounds(path, even, odd, queryNorm, itemStart, itemCount, lower, upper);
+        ReadOnlySpan<float> tb = _targetBias is null ? default : _targetBias.AsSpan(itemStart, itemCount);
+        ReadOnlySpan<float> ts = _targetScale is null ? default : _targetScale.AsSpan(itemStart, itemCount);
+        float add = _constant + (_queryBias is null ? 0 : _queryBias[user]);
+        float? qs = _queryScale is null ? null : _queryScale[user];
+        Finish(lower[..itemCount], qs, ts, add, tb);
+        Finish(upper[..itemCount], qs, ts, add, tb);
+    }
+
+    /// <summary>
+    /// The scores of (user, <c>items[j]</c>) into <c>scores[j]</c>, each with the bits <see cref="ScoreBlock"/> gives it on the row
+    /// kernel (one item is the kernel's lone-item edge, which computes what its tiles compute; <see cref="Finish"/> treats
+    /// every element alike).
+    /// </summary>
+    public void ScoreItems(int user, ReadOnlySpan<int> items, Span<float> scores)
+    {
+        if (_packed is not null)
+        {
+            throw new InvalidOperationException("A packed scorer cannot score lone items with the bits of its blocks.");
+        }
+
+        int stride = _queries.Stride;
+        ReadOnlySpan<float> q = _queries.PaddedRow(user);
+        float add = _constant + (_queryBias is null ? 0 : _queryBias[user]);
+        float? qs = _queryScale is null ? null : _queryScale[user];
+        for (int j = 0; j < items.Length; j++)
+        {
+            int i = items[j];
+            Span<float> one = scores.Slice(j, 1);
+            ScoreKernel.Score(q, 1, _targets.PaddedRow(i), 1, stride, one, 1);
+            Finish(one, qs, _targetScale is null ? default : _targetScale.AsSpan(i, 1), add, _targetBias is null ? default : _targetBias.AsSpan(i, 1));
         }
     }
 
