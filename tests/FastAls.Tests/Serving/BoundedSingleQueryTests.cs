@@ -79,7 +79,7 @@ public class BoundedSingleQueryTests
         using FactorMatrix items = RandomMatrix(40, 32, 5);
         items.Row(7)[3] = float.NaN;
         items.Row(9)[0] = float.PositiveInfinity;
-        items.Row(11)[1] = float.MaxValue; // rounds up to an infinite bfloat16
+        items.Row(11)[0] = float.MaxValue; // an even value: rounds up to an infinite bfloat16
         Bf16Catalogue cat = Bf16Catalogue.TryBuild(items)!;
         Assert.Equal(float.PositiveInfinity, cat.Slack[7]);
         Assert.Equal(float.PositiveInfinity, cat.Slack[9]);
@@ -112,6 +112,23 @@ public class BoundedSingleQueryTests
         Assert.Equal(0xBF80, Bf16Catalogue.ToBf16(-1f));
         Assert.True(float.IsNaN(Bf16Catalogue.FromBf16(Bf16Catalogue.ToBf16(float.NaN))));
         Assert.Equal(float.PositiveInfinity, Bf16Catalogue.FromBf16(Bf16Catalogue.ToBf16(float.MaxValue)));
+    }
+
+    [Fact]
+    public void An_odd_value_read_as_its_whole_word_is_within_half_a_bfloat16_step()
+    {
+        var rng = new Random(3);
+        for (int t = 0; t < 100_000; t++)
+        {
+            float x = (float)((rng.NextDouble() * 2) - 1) * MathF.Pow(2, rng.Next(-100, 120)); // normal floats (a subnormal has fewer bits)
+            ushort lo = (ushort)rng.Next(65_536);
+            float w = Bf16Catalogue.PairWord(lo, Bf16Catalogue.PairHigh(x, lo));
+            Assert.True(Math.Abs((double)w - x) <= Math.ScaleB(Math.Abs((double)x), -8), $"x = {x}, low half {lo:X4}: the word reads {w}");
+        }
+
+        Assert.Equal(0f, Bf16Catalogue.PairWord(0, Bf16Catalogue.PairHigh(0f, 0)));
+        Assert.True(float.IsFinite(Bf16Catalogue.PairWord(0xFFFF, Bf16Catalogue.PairHigh(float.MaxValue, 0xFFFF)))); // no infinite or NaN word for a finite value
+        Assert.True(Math.Abs(Bf16Catalogue.PairWord(0xFFFF, Bf16Catalogue.PairHigh(1e-40f, 0xFFFF))) < 1e-37f); // across zero, never a NaN word
     }
 
     private sealed class Sink : IRecommendationSink

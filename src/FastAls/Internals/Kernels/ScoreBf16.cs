@@ -6,8 +6,8 @@ namespace FastAls.Internals.Kernels;
 /// <summary>
 /// One float query against rows stored as bfloat16 (<see cref="Serving.Bf16Catalogue"/>), one body for every width: the
 /// first, approximate pass of a bounded single query. The query comes split into its even- and odd-numbered factors
-/// (<c>qEven[j] = q[2j]</c>, <c>qOdd[j] = q[2j + 1]</c>, the same for every width), so each 32-bit pair of bfloat16
-/// values widens to floats with a shift and a mask (<see cref="IVectorOps{TVec}.LoadBf16"/>) and no shuffle. Eight rows
+/// (<c>qEven[j] = q[2j]</c>, <c>qOdd[j] = q[2j + 1]</c>, the same for every width), so each 32-bit pair widens to two
+/// floats with one shift (<see cref="IVectorOps{TVec}.LoadBf16"/>) and no shuffle. Eight rows
 /// per pass, one accumulator each (eight independent FMA chains), summed together into one vector (<see cref="IVectorOps{TVec}.Sum8"/>). The scores are approximate by
 /// design; how far they can be from the float scores is bounded by the catalogue's per-row slack.
 /// </summary>

@@ -33,9 +33,10 @@ internal interface IVectorOps<TVec>
     static abstract float Sum(TVec value);
 
     /// <summary>
-    /// Loads <c>2 * Count</c> bfloat16 values from <paramref name="source"/> + <paramref name="offset"/> as floats (exact): the
-    /// even-numbered values into <paramref name="even"/>, the odd-numbered ones into <paramref name="odd"/> (a shift and a
-    /// mask of each 32-bit pair, no shuffle).
+    /// Loads <c>Count</c> 32-bit pairs of 16-bit values from <paramref name="source"/> + <paramref name="offset"/> as floats: the
+    /// low halves, as bfloat16, into <paramref name="even"/> (a shift), and the whole words into <paramref name="odd"/> (no
+    /// mask: the bfloat16 catalogue stores each high half so that its word is the float it means, see
+    /// <c>Bf16Catalogue.PairHigh</c>). No shuffle.
     /// </summary>
     static abstract void LoadBf16(ref ushort source, nuint offset, out TVec even, out TVec odd);
 
@@ -82,7 +83,7 @@ internal readonly struct Vector256Ops : IVectorOps<Vector256<float>>
     {
         Vector256<uint> w = Vector256.LoadUnsafe(ref Unsafe.As<ushort, uint>(ref Unsafe.Add(ref source, offset)));
         even = (w << 16).AsSingle();
-        odd = (w & Vector256.Create(0xFFFF0000u)).AsSingle();
+        odd = w.AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -138,7 +139,7 @@ internal readonly struct Vector512Ops : IVectorOps<Vector512<float>>
     {
         Vector512<uint> w = Vector512.LoadUnsafe(ref Unsafe.As<ushort, uint>(ref Unsafe.Add(ref source, offset)));
         even = (w << 16).AsSingle();
-        odd = (w & Vector512.Create(0xFFFF0000u)).AsSingle();
+        odd = w.AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -112,20 +112,22 @@ internal sealed class Bf16Catalogue
                 Span<ushort> dst = values.AsSpan(r * stride, stride);
                 double e2 = 0, n2 = 0, m2 = 0;
                 bool finite = true;
-                for (int j = 0; j < factors; j++)
+                for (int j = 0; j < factors; j += 2)
                 {
-                    float x = y[j];
-                    ushort b = ToBf16(x);
-                    dst[j] = b;
-                    double xr = FromBf16(b);
-                    double d = x - xr;
-                    e2 += d * d;
-                    n2 += (double)x * x;
-                    m2 += xr * xr;
-                    finite &= float.IsFinite(x) && double.IsFinite(xr);
+                    // the even value rounds to its bfloat16; the odd one is read as its whole 32-bit word (PairWord)
+                    float x0 = y[j], x1 = j + 1 < factors ? y[j + 1] : 0f;
+                    ushort lo = ToBf16(x0);
+                    ushort hi = PairHigh(x1, lo);
+                    dst[j] = lo;
+                    dst[j + 1] = hi;
+                    double r0 = FromBf16(lo), r1 = j + 1 < factors ? PairWord(lo, hi) : 0;
+                    e2 += ((x0 - r0) * (x0 - r0)) + ((x1 - r1) * (x1 - r1));
+                    n2 += ((double)x0 * x0) + ((double)x1 * x1);
+                    m2 += (r0 * r0) + (r1 * r1);
+                    finite &= float.IsFinite(x0) && float.IsFinite(x1) && double.IsFinite(r0) && double.IsFinite(r1);
                 }
 
-                dst[factors..].Clear();
+                dst[((factors + 1) & ~1)..].Clear();
                 double s = (Math.Sqrt(e2) + (g * (Math.Sqrt(n2) + Math.Sqrt(m2)))) * (1 + (double)RelativeMargin);
                 slack[r] = finite && double.IsFinite(s) ? RoundUp(s) : float.PositiveInfinity;
             }
@@ -244,6 +246,39 @@ internal sealed class Bf16Catalogue
     }
 
     internal static float FromBf16(ushort b) => BitConverter.UInt32BitsToSingle((uint)b << 16);
+
+    /// <summary>The float an odd-numbered value is read as: its pair's whole word, <paramref name="hi"/> above <paramref name="lo"/>.</summary>
+    internal static float PairWord(ushort lo, ushort hi) => BitConverter.UInt32BitsToSingle(((uint)hi << 16) | lo);
+
+    /// <summary>
+    /// The high half that, above the even value's <paramref name="lo"/>, makes the word whose float is nearest to
+    /// <paramref name="x"/> (finite words only; ties to the lower half): the kernel reads an odd value as the whole word,
+    /// with no mask, and the word is within half a bfloat16 step of x (2^-8 relative), as a rounded bfloat16 is. For an
+    /// x with no finite neighbour (infinite, NaN) the plain bfloat16 (the row's slack is infinite then).
+    /// </summary>
+    internal static ushort PairHigh(float x, ushort lo)
+    {
+        if (!float.IsFinite(x))
+        {
+            return ToBf16(x);
+        }
+
+        uint top = BitConverter.SingleToUInt32Bits(x) >> 16;
+        ushort best = ToBf16(x);
+        double bestError = double.PositiveInfinity;
+        for (uint c = top - 1; c != top + 2; c++)
+        {
+            float w = PairWord(lo, (ushort)c);
+            double error = Math.Abs((double)w - x);
+            if (float.IsFinite(w) && error < bestError)
+            {
+                best = (ushort)c;
+                bestError = error;
+            }
+        }
+
+        return best;
+    }
 
     private static float RoundUp(double x)
     {
