@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FastAls.Internals.Kernels;
 
@@ -18,15 +19,29 @@ internal static class ScoreBf16<TOps, TVec>
     /// <summary>
     /// <c>scores[i] = q . rows[i]</c> for <paramref name="rowCount"/> rows of <paramref name="stride"/> bfloat16 values (a
     /// multiple of <c>2 * Count</c>); <paramref name="qEven"/> and <paramref name="qOdd"/> hold <c>stride / 2</c> floats each.
+    /// <paramref name="rows"/> must not move (pinned or native memory): the prefetches take its address.
     /// </summary>
-    public static void Score(ref float qEven, ref float qOdd, ref ushort rows, int rowCount, int stride, ref float scores)
+    public static unsafe void Score(ref float qEven, ref float qOdd, ref ushort rows, int rowCount, int stride, ref float scores)
     {
         nuint half = (nuint)(stride / 2);
         nuint step = (nuint)TOps.Count;
+        nuint tileBytes = (nuint)stride * 16;
         int i = 0;
         for (; i + 8 <= rowCount; i += 8)
         {
             ref ushort r0 = ref Unsafe.Add(ref rows, (nint)i * stride);
+            if (Sse.IsSupported)
+            {
+                // four tiles ahead (4 KiB at k = 64): the catalogue streams from memory when it is larger than the cache,
+                // and the hardware prefetcher alone left the pass at about 0.7 of the one-pass time instead of 0.5-0.6.
+                // A prefetch never faults, so the last tiles need no check; the catalogue is pinned (Bf16Catalogue).
+                byte* ahead = (byte*)Unsafe.AsPointer(ref r0) + (4 * tileBytes);
+                for (nuint b = 0; b < tileBytes; b += 64)
+                {
+                    Sse.Prefetch0(ahead + b);
+                }
+            }
+
             ref ushort r1 = ref Unsafe.Add(ref r0, stride);
             ref ushort r2 = ref Unsafe.Add(ref r1, stride);
             ref ushort r3 = ref Unsafe.Add(ref r2, stride);

@@ -98,7 +98,7 @@ internal sealed class Bf16Catalogue
         }
 
         stride = Math.Max(stride, StrideAlignment);
-        var values = GC.AllocateUninitializedArray<ushort>((int)length);
+        var values = GC.AllocateUninitializedArray<ushort>((int)length, pinned: true); // the kernel prefetches through pointers
         var slack = new float[m.Rows];
         double g = Gamma(stride);
         int rows = m.Rows, factors = m.Factors;
