@@ -47,7 +47,7 @@ internal static class ScoreCommand
     }
 
     // Medians, µs: the kernel alone, RecommendForFactors, SimilarItems (the model's calls: the bounded two-pass path on a
-    // vector path where Bf16Catalogue.Pays), then the same two calls on the one-pass path (the scorer
+    // vector path where Int8Catalogue.Pays), then the same two calls on the one-pass path (the scorer
     // the model builds, with the bounded path turned off), each pair checked for the same items and score bits.
     private static double[] Single(int k, int items, int threads)
     {

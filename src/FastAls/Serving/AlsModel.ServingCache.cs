@@ -15,8 +15,8 @@ public sealed partial class AlsModel
         UserPanels,
         ItemInverseNorms,
         UserInverseNorms,
-        ItemBf16,
-        UserBf16,
+        ItemInt8,
+        UserInt8,
     }
 
     /// <summary>
@@ -32,19 +32,19 @@ public sealed partial class AlsModel
         Cached(items ? ServingSlot.ItemInverseNorms : ServingSlot.UserInverseNorms, () => FactorScorer.InverseNorms(items ? _itemFactors : _userFactors));
 
     /// <summary>
-    /// The item (or user) factors rounded to bfloat16 for the bounded single query (<see cref="Bf16Catalogue"/>), cached as
+    /// The item (or user) factors quantized to 8 bits for the bounded single query (<see cref="Int8Catalogue"/>), cached as
     /// <see cref="CachedPanels"/>; null where a single query would not take that path (where it does not pay,
-    /// <see cref="Bf16Catalogue.Pays"/>; on the scalar kernel path; for a catalogue too large for an array).
+    /// <see cref="Int8Catalogue.Pays"/>; on the scalar kernel path; for a catalogue too large for an array).
     /// </summary>
-    internal Bf16Catalogue? BoundedTargets(bool items)
+    internal Int8Catalogue? BoundedTargets(bool items)
     {
         FactorMatrix f = items ? _itemFactors : _userFactors;
-        if (!Bf16Catalogue.Pays(f) || !Bf16Catalogue.Supports(KernelSet.Active.Path))
+        if (!Int8Catalogue.Pays(f) || !Int8Catalogue.Supports(KernelSet.Active.Path))
         {
             return null;
         }
 
-        return Cached(items ? ServingSlot.ItemBf16 : ServingSlot.UserBf16, () => (object?)Bf16Catalogue.TryBuild(f) ?? NoCatalogue.Instance) as Bf16Catalogue;
+        return Cached(items ? ServingSlot.ItemInt8 : ServingSlot.UserInt8, () => (object?)Int8Catalogue.TryBuild(f) ?? NoCatalogue.Instance) as Int8Catalogue;
     }
 
     /// <summary>Drops the serving cache (its memory); the version check alone already keeps stale entries from use.</summary>
@@ -82,7 +82,7 @@ public sealed partial class AlsModel
         }
     }
 
-    /// <summary>The cached answer "no bfloat16 catalogue" (so the serving cache does not try again per call).</summary>
+    /// <summary>The cached answer "no quantized catalogue" (so the serving cache does not try again per call).</summary>
     private sealed class NoCatalogue
     {
         public static readonly NoCatalogue Instance = new();

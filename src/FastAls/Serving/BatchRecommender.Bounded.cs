@@ -10,7 +10,7 @@ public static partial class BatchRecommender
 {
     /// <summary>
     /// The bounded path gives up (and the call scores every item exactly) when more than this fraction of the
-    /// catalogue would need an exact score: scores so close together that the bfloat16 pass cannot tell them apart.
+    /// catalogue would need an exact score: scores so close together that the quantized pass cannot tell them apart.
     /// </summary>
     private const int BoundedMaxRescoreDivisor = 8;
 
@@ -21,17 +21,17 @@ public static partial class BatchRecommender
     internal static int BoundedRunsOnThisThread => t_boundedRuns;
 
     /// <summary>
-    /// The scorer of a query that may take the bounded path: one query, a <see cref="FactorScorer"/> with a bfloat16
-    /// catalogue (the model gives one where it pays: <see cref="Bf16Catalogue.Pays"/>), a vector kernel path and n small
+    /// The scorer of a query that may take the bounded path: one query, a <see cref="FactorScorer"/> with a quantized
+    /// copy of its targets (the model gives one where it pays: <see cref="Int8Catalogue.Pays"/>), a vector kernel path and n small
     /// against the catalogue.
     /// </summary>
     private static FactorScorer? BoundedScorer(IRecommendationScorer scorer, int queries, int n) =>
         queries == 1 && n > 0 && (long)n * 64 <= scorer.Items && scorer is FactorScorer { Bounded: not null } fs
-        && Bf16Catalogue.Supports(KernelSet.Active.Path) ? fs : null;
+        && Int8Catalogue.Supports(KernelSet.Active.Path) ? fs : null;
 
     /// <summary>
     /// One query in two passes, with the result of the one-pass float scoring, item for item and bit for bit. The first
-    /// pass scores the bfloat16 catalogue (half the bytes) into an interval per item that surely holds the item's float
+    /// pass scores the 8-bit catalogue (a quarter of the bytes) into an interval per item that surely holds the item's float
     /// score (<see cref="FactorScorer.ScoreBounds"/>), keeps the n best lower ends (threshold t) and every item whose
     /// upper end reaches the threshold of the moment (t only grows); the second scores exactly, with the row kernel,
     /// the items whose upper end reaches the final t. An item of the float top n scores at least the n-th best float
@@ -62,10 +62,9 @@ public static partial class BatchRecommender
             BoundScratch b = BoundScratch.Rent();
             try
             {
-                KernelPath path = KernelSet.Active.Path;
-                b.Reset(n, scorer.Bounded!.QueryHalf);
-                float queryNorm = scorer.PrepareBounds(user, b.Even, b.Odd);
-                BoundRange(scorer, path, user, queryNorm, b.Even, b.Odd, 0, scorer.Items, seen, mask, excludeSelf, b);
+                b.Reset(n, scorer.Bounded!.Stride);
+                Int8Query q = scorer.PrepareBounds(user, b.QueryBytes);
+                BoundRange(scorer, user, q, b.QueryBytes, 0, scorer.Items, seen, mask, excludeSelf, b);
                 got = Rescore(scorer, user, n, new ReadOnlySpan<BoundScratch>(in b), b.Heap.Threshold, b.Lower, outItems, outScores);
             }
             finally
@@ -91,8 +90,7 @@ public static partial class BatchRecommender
     /// from the start, or the whole catalogue): intervals per block, filtered items set to -inf, the lower ends offered
     /// to <paramref name="b"/>'s heap and the items whose upper end reaches its threshold added to its candidates.
     /// </summary>
-    private static void BoundRange(FactorScorer scorer, KernelPath path, int user, float queryNorm, ReadOnlySpan<float> even, ReadOnlySpan<float> odd,
-        int from, int to, SeenRows seen, bool[]? mask, bool excludeSelf, BoundScratch b)
+    private static void BoundRange(FactorScorer scorer, int user, in Int8Query query, ReadOnlySpan<byte> queryBytes, int from, int to, SeenRows seen, bool[]? mask, bool excludeSelf, BoundScratch b)
     {
         ReadOnlySpan<int> s = seen.IsEmpty ? default : seen.Of(0, user);
         int c = from == 0 ? 0 : LowerBound(s, from);
@@ -100,7 +98,7 @@ public static partial class BatchRecommender
         {
             int ib = Math.Min(ItemBlock, to - i0);
             Span<float> lower = b.Lower.AsSpan(0, ib), upper = b.Upper.AsSpan(0, ib);
-            scorer.ScoreBounds(path, user, even, odd, queryNorm, i0, ib, lower, upper);
+            scorer.ScoreBounds(user, query, queryBytes, i0, ib, lower, upper);
             for (; c < s.Length && s[c] < i0 + ib; c++)
             {
                 if (s[c] >= i0)
@@ -156,7 +154,7 @@ public static partial class BatchRecommender
         return best.Drain(outItems, outScores);
     }
 
-    /// <summary>One thread's scratch of the bounded path: the query's halves, a block's intervals, the lower-end heap and the candidates.</summary>
+    /// <summary>One thread's scratch of the bounded path: the quantized query, a block's intervals, the lower-end heap and the candidates.</summary>
     private sealed class BoundScratch
     {
         [ThreadStatic]
@@ -164,9 +162,7 @@ public static partial class BatchRecommender
 
         private float[] _candidateUpper = new float[256];
 
-        public float[] Even { get; private set; } = [];
-
-        public float[] Odd { get; private set; } = [];
+        public byte[] QueryBytes { get; private set; } = [];
 
         public float[] Lower { get; } = new float[ItemBlock];
 
@@ -187,12 +183,11 @@ public static partial class BatchRecommender
 
         public static void Return(BoundScratch b) => t_free = b;
 
-        public void Reset(int n, int half)
+        public void Reset(int n, int queryBytes)
         {
-            if (Even.Length < half)
+            if (QueryBytes.Length < queryBytes)
             {
-                Even = new float[half];
-                Odd = new float[half];
+                QueryBytes = new byte[queryBytes];
             }
 
             Heap.Reset(n);

@@ -1,5 +1,4 @@
 using System.Runtime.ExceptionServices;
-using FastAls.Internals.Kernels;
 using FastAls.Internals.Serving;
 
 namespace FastAls;
@@ -86,12 +85,10 @@ public static partial class BatchRecommender
         private bool _excludeSelf;
         private Exception? _error;
 
-        // The bounded mode (RunBounded): the scorer, its path and the prepared query, read-only while the job is open.
+        // The bounded mode (RunBounded): the scorer and the prepared query, read-only while the job is open.
         private FactorScorer? _bounded;
-        private KernelPath _path;
-        private float _queryNorm;
-        private float[] _even = [];
-        private float[] _odd = [];
+        private Int8Query _boundQuery;
+        private byte[] _queryBytes = [];
         private BoundScratch[] _bounds = [];
 
         /// <summary>This thread's job (a nested call on the same thread, from a scorer, gets a new one).</summary>
@@ -125,15 +122,13 @@ public static partial class BatchRecommender
         public int RunBounded(FactorScorer scorer, int[] query, int n, SeenRows seen, bool[]? mask, bool excludeSelf, int threads, Span<int> outItems, Span<float> outScores)
         {
             int user = query[0];
-            int half = scorer.Bounded!.QueryHalf;
-            if (_even.Length < half)
+            int bytes = scorer.Bounded!.Stride;
+            if (_queryBytes.Length < bytes)
             {
-                _even = new float[half];
-                _odd = new float[half];
+                _queryBytes = new byte[bytes];
             }
 
-            _queryNorm = scorer.PrepareBounds(user, _even, _odd);
-            _path = KernelSet.Active.Path;
+            _boundQuery = scorer.PrepareBounds(user, _queryBytes);
             _bounded = scorer;
             try
             {
@@ -264,7 +259,7 @@ public static partial class BatchRecommender
                 int to = Math.Min(_scorer!.Items, from + SplitChunk);
                 if (_bounded is { } b)
                 {
-                    BoundRange(b, _path, _query[0], _queryNorm, _even, _odd, from, to, _seen, _mask, _excludeSelf, part.Bound);
+                    BoundRange(b, _query[0], _boundQuery, _queryBytes, from, to, _seen, _mask, _excludeSelf, part.Bound);
                 }
                 else
                 {
@@ -291,7 +286,7 @@ public static partial class BatchRecommender
 
             public TopN Heap => Heaps[0];
 
-            /// <summary>The bounded mode's scratch (its query halves stay unused: the job's are shared).</summary>
+            /// <summary>The bounded mode's scratch (its query bytes stay unused: the job's are shared).</summary>
             public BoundScratch Bound { get; } = new BoundScratch();
 
             public void Reset(int n)

@@ -138,7 +138,7 @@ public static partial class BatchRecommender
     // every call with one thread) runs on the calling thread. Each thread reuses its own scratch (Worker) across calls.
     // One query with options.Threads > 1 and at least splitMinItems items is split across threads (RunSplit); the
     // parameter is there for the bench that measured the default (SplitMinItems). A lone query over a large enough catalogue
-    // of a scorer with a bfloat16 copy takes the bounded two-pass path (RunBounded, the same result; bounded: false, for
+    // of a scorer with a quantized copy takes the bounded two-pass path (RunBounded, the same result; bounded: false, for
     // the bench and tests, turns it off), which falls back to this one-pass path when it cannot narrow the catalogue.
     internal static void Run(IRecommendationScorer scorer, int[] users, int n, CsrMatrix? seen, RecommendOptions options, bool excludeSelf, IRecommendationSink sink, bool seenByQuery = false, int[]? oneQuerySeen = null,
         int splitMinItems = SplitMinItems, bool bounded = true)

@@ -1,14 +1,15 @@
 using FastAls.Internals.Kernels;
 using FastAls.Internals.Serving;
+using System.Runtime.Intrinsics.X86;
 
 namespace FastAls.Tests.Model;
 
 /// <summary>
-/// The bounded two-pass single query (a bfloat16 pass that brackets every score, then exact scores for the items that
-/// can still be in the top n): the brackets hold the row kernel's float scores on every width and stay narrow, and the
+/// The bounded two-pass single query (an 8-bit pass that brackets every score, then exact scores for the items that
+/// can still be in the top n): the brackets hold the row kernel's float scores of every path and stay narrow, and the
 /// result is the one-pass result item for item and bit for bit, with ties, every filter, biases, cosine scales,
 /// non-finite rows and any thread count; it falls back when it cannot narrow the catalogue, and the model uses it
-/// where <see cref="Bf16Catalogue.Pays"/>.
+/// where <see cref="Int8Catalogue.Pays"/>.
 /// </summary>
 public class BoundedSingleQueryTests
 {
@@ -29,29 +30,30 @@ public class BoundedSingleQueryTests
         return m;
     }
 
-    public static TheoryData<string> Widths() => [KernelPath.Vector256.ToString(), KernelPath.Vector512.ToString()];
-
-    [Theory]
-    [MemberData(nameof(Widths))]
-    public void Bounds_hold_the_row_kernels_float_score_and_stay_narrow(string width)
+    [Fact]
+    public void Bounds_hold_the_row_kernels_float_score_and_stay_narrow()
     {
-        // Vector512 runs in software where the machine lacks it: the same per-lane results.
-        KernelPath path = Enum.Parse<KernelPath>(width);
-        foreach (int k in new[] { 3, 32, 37, 64, 100 })
+        if (!Avx2.IsSupported)
+        {
+            Assert.False(Int8Catalogue.Supports(KernelSet.Active.Path)); // such a machine scores single calls in one pass
+            return;
+        }
+
+        foreach (int k in new[] { 3, 16, 32, 37, 64, 100 })
         {
             using FactorMatrix items = RandomMatrix(1_000, k, 11 + k, wide: true);
             using FactorMatrix queries = RandomMatrix(5, k, 99 + k, wide: true);
-            Bf16Catalogue cat = Bf16Catalogue.TryBuild(items)!;
-            Assert.Equal(0, cat.Stride % Bf16Catalogue.StrideAlignment);
-            var even = new float[cat.QueryHalf];
-            var odd = new float[cat.QueryHalf];
+            Int8Catalogue cat = Int8Catalogue.TryBuild(items)!;
+            Assert.Equal(0, cat.Stride % Int8Catalogue.StrideAlignment);
+            var bytes = new byte[cat.Stride];
             var lower = new float[items.Rows];
             var upper = new float[items.Rows];
             var exact = new float[1];
             for (int q = 0; q < queries.Rows; q++)
             {
-                float qn = cat.PrepareQuery(queries.Row(q), even, odd);
-                cat.Bounds(path, even, odd, qn, 0, items.Rows, lower, upper);
+                Int8Query prepared = cat.PrepareQuery(queries.Row(q), bytes);
+                Assert.All(bytes, b => Assert.InRange(b, 1, 127));
+                cat.Bounds(prepared, bytes, 0, items.Rows, lower, upper);
                 for (int i = 0; i < items.Rows; i++)
                 {
                     foreach (KernelPath exactPath in KernelIsa.Supported)
@@ -61,74 +63,68 @@ public class BoundedSingleQueryTests
                     }
 
                     double norms = Math.Sqrt(Dot(queries.Row(q), queries.Row(q)) * Dot(items.Row(i), items.Row(i)));
-                    Assert.True(upper[i] - lower[i] <= 0.01 * norms + 1e-30, $"k={k} query {q} item {i}: bracket {upper[i] - lower[i]} against |q||y| = {norms}");
+                    Assert.True(upper[i] - lower[i] <= 0.05 * norms, $"k={k} query {q} item {i}: bracket {upper[i] - lower[i]} against |q||y| = {norms}");
                 }
 
-                // a block that starts inside the catalogue and ends at multiples of eight (the kernel's tile) gives the same brackets
-                var lo2 = new float[296];
-                var hi2 = new float[296];
-                cat.Bounds(path, even, odd, qn, 520, 296, lo2, hi2);
-                Assert.True(lo2.AsSpan().SequenceEqual(lower.AsSpan(520, 296)) && hi2.AsSpan().SequenceEqual(upper.AsSpan(520, 296)), $"k={k}: an offset block differs");
+                // a block that starts inside the catalogue gives the same brackets (integer dots: no order of additions)
+                var lo2 = new float[301];
+                var hi2 = new float[301];
+                cat.Bounds(prepared, bytes, 517, 301, lo2, hi2);
+                Assert.True(lo2.AsSpan().SequenceEqual(lower.AsSpan(517, 301)) && hi2.AsSpan().SequenceEqual(upper.AsSpan(517, 301)), $"k={k}: an offset block differs");
             }
         }
     }
 
     [Fact]
-    public void Non_finite_rows_get_an_unbounded_bracket_and_bad_spans_are_refused()
+    public void Quantized_rows_are_within_half_a_step_and_odd_rows_are_always_rescored()
     {
-        using FactorMatrix items = RandomMatrix(40, 32, 5);
+        using FactorMatrix items = RandomMatrix(40, 37, 5, wide: true);
         items.Row(7)[3] = float.NaN;
         items.Row(9)[0] = float.PositiveInfinity;
-        items.Row(11)[0] = float.MaxValue; // an even value: rounds up to an infinite bfloat16
-        Bf16Catalogue cat = Bf16Catalogue.TryBuild(items)!;
+        items.Row(11).Fill(0f);
+        items.Row(12).Fill(1e-40f); // subnormal: too small to scale
+        items.Row(13)[1] = float.MaxValue;
+        Int8Catalogue cat = Int8Catalogue.TryBuild(items)!;
         Assert.Equal(float.PositiveInfinity, cat.Slack[7]);
         Assert.Equal(float.PositiveInfinity, cat.Slack[9]);
-        Assert.Equal(float.PositiveInfinity, cat.Slack[11]);
-        Assert.True(float.IsFinite(cat.Slack[8]));
-        var even = new float[cat.QueryHalf];
-        var odd = new float[cat.QueryHalf];
-        float qn = cat.PrepareQuery(items.Row(0), even, odd);
+        Assert.Equal(0f, cat.Slack[11]);
+        Assert.Equal(float.PositiveInfinity, cat.Slack[12]);
+        for (int r = 0; r < items.Rows; r++)
+        {
+            if (!float.IsFinite(cat.Slack[r]) || cat.Scale[r] == 0)
+            {
+                continue;
+            }
+
+            ReadOnlySpan<sbyte> v = cat.Values.Slice(r * cat.Stride, cat.Stride);
+            for (int j = 0; j < cat.Stride; j++)
+            {
+                float y = j < items.Factors ? items.Row(r)[j] : 0f;
+                Assert.True(Math.Abs(y - ((double)cat.Scale[r] * v[j])) <= cat.Scale[r] * 0.5000001, $"row {r} factor {j}: {y} against {v[j]} x {cat.Scale[r]}");
+            }
+        }
+
+        var bytes = new byte[cat.Stride];
+        Int8Query q = cat.PrepareQuery(items.Row(0), bytes);
         var lower = new float[40];
         var upper = new float[40];
-        cat.Bounds(KernelPath.Vector256, even, odd, qn, 0, 40, lower, upper);
-        foreach (int i in new[] { 7, 9, 11 })
+        if (Avx2.IsSupported)
         {
-            Assert.False(lower[i] > float.NegativeInfinity, $"item {i}: lower end {lower[i]}");
-            Assert.False(upper[i] < float.PositiveInfinity, $"item {i}: upper end {upper[i]}");
+            cat.Bounds(q, bytes, 0, 40, lower, upper);
+            foreach (int i in new[] { 7, 9, 12 })
+            {
+                Assert.False(lower[i] > float.NegativeInfinity, $"item {i}: lower end {lower[i]}");
+                Assert.False(upper[i] < float.PositiveInfinity, $"item {i}: upper end {upper[i]}");
+            }
+
+            Assert.True(lower[11] <= 0 && upper[11] >= 0 && upper[11] - lower[11] < 1e-20f, "a zero row brackets 0 tightly");
         }
 
-        Assert.Throws<ArgumentException>(() => cat.Bounds(KernelPath.Vector256, even, odd, qn, 30, 11, lower, upper));
-        Assert.Throws<ArgumentException>(() => cat.Bounds(KernelPath.Vector256, even.AsSpan(1), odd, qn, 0, 4, lower, upper));
-        Assert.Throws<ArgumentOutOfRangeException>(() => cat.Bounds(KernelPath.Scalar, even, odd, qn, 0, 4, lower, upper));
-    }
-
-    [Fact]
-    public void Rounding_to_bfloat16_is_to_nearest_even()
-    {
-        Assert.Equal(0x3F80, Bf16Catalogue.ToBf16(1f));
-        Assert.Equal(0x3F80, Bf16Catalogue.ToBf16(BitConverter.UInt32BitsToSingle(0x3F808000))); // a tie goes to the even 0x3F80
-        Assert.Equal(0x3F82, Bf16Catalogue.ToBf16(BitConverter.UInt32BitsToSingle(0x3F818000))); // a tie goes to the even 0x3F82
-        Assert.Equal(0x3F81, Bf16Catalogue.ToBf16(BitConverter.UInt32BitsToSingle(0x3F808001)));
-        Assert.Equal(0xBF80, Bf16Catalogue.ToBf16(-1f));
-        Assert.True(float.IsNaN(Bf16Catalogue.FromBf16(Bf16Catalogue.ToBf16(float.NaN))));
-        Assert.Equal(float.PositiveInfinity, Bf16Catalogue.FromBf16(Bf16Catalogue.ToBf16(float.MaxValue)));
-    }
-
-    [Fact]
-    public void An_odd_value_read_as_its_whole_word_is_within_half_a_bfloat16_step()
-    {
-        var rng = new Random(3);
-        for (int t = 0; t < 100_000; t++)
-        {
-            float x = (float)((rng.NextDouble() * 2) - 1) * MathF.Pow(2, rng.Next(-100, 120)); // normal floats (a subnormal has fewer bits)
-            ushort lo = (ushort)rng.Next(65_536);
-            float w = Bf16Catalogue.PairWord(lo, Bf16Catalogue.PairHigh(x, lo));
-            Assert.True(Math.Abs((double)w - x) <= Math.ScaleB(Math.Abs((double)x), -8), $"x = {x}, low half {lo:X4}: the word reads {w}");
-        }
-
-        Assert.Equal(0f, Bf16Catalogue.PairWord(0, Bf16Catalogue.PairHigh(0f, 0)));
-        Assert.True(float.IsFinite(Bf16Catalogue.PairWord(0xFFFF, Bf16Catalogue.PairHigh(float.MaxValue, 0xFFFF)))); // no infinite or NaN word for a finite value
-        Assert.True(Math.Abs(Bf16Catalogue.PairWord(0xFFFF, Bf16Catalogue.PairHigh(1e-40f, 0xFFFF))) < 1e-37f); // across zero, never a NaN word
+        Assert.Throws<ArgumentException>(() => cat.Bounds(q, bytes, 30, 11, lower, upper));
+        Assert.Throws<ArgumentException>(() => cat.Bounds(q, bytes.AsSpan(1), 0, 4, lower, upper));
+        Assert.Throws<ArgumentException>(() => cat.PrepareQuery(items.Row(0)[1..], bytes));
+        Int8Query bad = cat.PrepareQuery([.. Enumerable.Repeat(float.NaN, 37)], bytes);
+        Assert.Equal(float.PositiveInfinity, bad.Norm);
     }
 
     private sealed class Sink : IRecommendationSink
@@ -154,9 +150,9 @@ public class BoundedSingleQueryTests
     [Fact]
     public void Two_passes_give_the_one_pass_items_and_bits_with_ties_filters_biases_and_threads()
     {
-        if (!Bf16Catalogue.Supports(KernelSet.Active.Path))
+        if (!Int8Catalogue.Supports(KernelSet.Active.Path))
         {
-            Assert.False(Bf16Catalogue.Supports(KernelPath.Scalar)); // the scalar path always scores in one pass
+            Assert.False(Int8Catalogue.Supports(KernelPath.Scalar)); // the scalar path always scores in one pass
             return;
         }
 
@@ -179,7 +175,7 @@ public class BoundedSingleQueryTests
 
         float[] userBias = [0.25f, -1f, 0f, 3f];
         float[] inv = FactorScorer.InverseNorms(items);
-        Bf16Catalogue cat = Bf16Catalogue.TryBuild(items)!;
+        Int8Catalogue cat = Int8Catalogue.TryBuild(items)!;
         var plain = new FactorScorer(users, items, boundedTargets: cat);
         var biased = new FactorScorer(users, items, userBias, itemBias, 1.5f, boundedTargets: cat);
         var cosine = new FactorScorer(items, items, queryScale: inv, targetScale: inv, boundedTargets: cat);
@@ -226,7 +222,7 @@ public class BoundedSingleQueryTests
     [Fact]
     public void A_catalogue_of_equal_scores_falls_back_to_one_pass_with_the_same_result()
     {
-        if (!Bf16Catalogue.Supports(KernelSet.Active.Path))
+        if (!Int8Catalogue.Supports(KernelSet.Active.Path))
         {
             return;
         }
@@ -240,7 +236,7 @@ public class BoundedSingleQueryTests
         items.Row(4_321)[0] += 0.001f; // one slightly better item among 4,999 ties
         using FactorMatrix users = RandomMatrix(1, 32, 2);
         users.Row(0).Fill(1f);
-        var scorer = new FactorScorer(users, items, boundedTargets: Bf16Catalogue.TryBuild(items));
+        var scorer = new FactorScorer(users, items, boundedTargets: Int8Catalogue.TryBuild(items));
         int before = BatchRecommender.BoundedRunsOnThisThread;
         var o = new RecommendOptions { FilterSeen = false };
         (int[] wi, float[] ws) = RunOne(scorer, 0, 10, o, false, null, bounded: false);
@@ -256,11 +252,13 @@ public class BoundedSingleQueryTests
     public void The_model_uses_two_passes_where_they_pay_with_the_one_pass_result()
     {
         using AlsModel m = ModelTestUtil.Random(AlsModelKind.BiasedImplicit, 300, 20_000, 64, 17); // 5 MB of item rows
-        Assert.True(Bf16Catalogue.Pays(m.ItemMatrix));
-        Assert.False(Bf16Catalogue.Pays(m.UserMatrix)); // 77 KB: stays in the caches
-        using AlsModel small = ModelTestUtil.Random(AlsModelKind.Implicit, 10, 70_000, 16, 17);
-        Assert.False(Bf16Catalogue.Pays(small.ItemMatrix)); // k = 16: a bfloat16 row is as long as a float row
-        bool two = Bf16Catalogue.Supports(KernelSet.Active.Path);
+        Assert.True(Int8Catalogue.Pays(m.ItemMatrix));
+        Assert.False(Int8Catalogue.Pays(m.UserMatrix)); // 77 KB: stays in the caches
+        using AlsModel small = ModelTestUtil.Random(AlsModelKind.Implicit, 10, 32_500, 32, 17);
+        Assert.False(Int8Catalogue.Pays(small.ItemMatrix)); // 3.97 MiB of float rows: under MinBytes
+        using AlsModel narrow = ModelTestUtil.Random(AlsModelKind.Implicit, 10, 140_000, 16, 17);
+        Assert.False(Int8Catalogue.Pays(narrow.ItemMatrix)); // 8.5 MiB, but k = 16: a quantized row is half a float row
+        bool two = Int8Catalogue.Supports(KernelSet.Active.Path);
         int before = BatchRecommender.BoundedRunsOnThisThread;
         float[] inv = m.CachedInverseNorms(items: true);
         var cosine = new FactorScorer(m.ItemMatrix, m.ItemMatrix, queryScale: inv, targetScale: inv);

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace FastAls.Internals.Kernels;
 
@@ -31,20 +30,6 @@ internal interface IVectorOps<TVec>
     static abstract TVec FusedMultiplyAdd(TVec a, TVec b, TVec addend);
 
     static abstract float Sum(TVec value);
-
-    /// <summary>
-    /// Loads <c>Count</c> 32-bit pairs of 16-bit values from <paramref name="source"/> + <paramref name="offset"/> as floats: the
-    /// low halves, as bfloat16, into <paramref name="even"/> (a shift), and the whole words into <paramref name="odd"/> (no
-    /// mask: the bfloat16 catalogue stores each high half so that its word is the float it means, see
-    /// <c>Bf16Catalogue.PairHigh</c>). No shuffle.
-    /// </summary>
-    static abstract void LoadBf16(ref ushort source, nuint offset, out TVec even, out TVec odd);
-
-    /// <summary>
-    /// The sums of eight vectors as the eight lanes of one 256-bit vector, in an order of additions of its own (not
-    /// <see cref="Sum"/>'s: for kernels whose bits are not kept, where eight horizontal sums would cost more than the dots).
-    /// </summary>
-    static abstract Vector256<float> Sum8(TVec a0, TVec a1, TVec a2, TVec a3, TVec a4, TVec a5, TVec a6, TVec a7);
 }
 
 /// <summary>256-bit operations (AVX2 + FMA).</summary>
@@ -77,30 +62,6 @@ internal readonly struct Vector256Ops : IVectorOps<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> value) => Vector256.Sum(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void LoadBf16(ref ushort source, nuint offset, out Vector256<float> even, out Vector256<float> odd)
-    {
-        Vector256<uint> w = Vector256.LoadUnsafe(ref Unsafe.As<ushort, uint>(ref Unsafe.Add(ref source, offset)));
-        even = (w << 16).AsSingle();
-        odd = w.AsSingle();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Sum8(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
-        Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7)
-    {
-        if (Avx.IsSupported)
-        {
-            // pairwise adds within each 128-bit half, then the two halves of every vector added across
-            Vector256<float> h03 = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3));
-            Vector256<float> h47 = Avx.HorizontalAdd(Avx.HorizontalAdd(a4, a5), Avx.HorizontalAdd(a6, a7));
-            return Avx.Permute2x128(h03, h47, 0x20) + Avx.Permute2x128(h03, h47, 0x31);
-        }
-
-        return Vector256.Create(Vector256.Sum(a0), Vector256.Sum(a1), Vector256.Sum(a2), Vector256.Sum(a3),
-            Vector256.Sum(a4), Vector256.Sum(a5), Vector256.Sum(a6), Vector256.Sum(a7));
-    }
 }
 
 /// <summary>512-bit operations (AVX-512F).</summary>
@@ -133,20 +94,4 @@ internal readonly struct Vector512Ops : IVectorOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> value) => Vector512.Sum(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void LoadBf16(ref ushort source, nuint offset, out Vector512<float> even, out Vector512<float> odd)
-    {
-        Vector512<uint> w = Vector512.LoadUnsafe(ref Unsafe.As<ushort, uint>(ref Unsafe.Add(ref source, offset)));
-        even = (w << 16).AsSingle();
-        odd = w.AsSingle();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Sum8(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
-        Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7) =>
-        Vector256Ops.Sum8(Fold(a0), Fold(a1), Fold(a2), Fold(a3), Fold(a4), Fold(a5), Fold(a6), Fold(a7));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Fold(Vector512<float> a) => a.GetLower() + a.GetUpper();
 }

@@ -23,10 +23,10 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
     private readonly float[]? _queryScale;
     private readonly float[]? _targetScale;
     private readonly PackedPanels? _packed;
-    private readonly Bf16Catalogue? _bounded;
+    private readonly Int8Catalogue? _bounded;
 
     public FactorScorer(FactorMatrix queries, FactorMatrix targets, float[]? queryBias = null, float[]? targetBias = null, float constant = 0,
-        float[]? queryScale = null, float[]? targetScale = null, PackedPanels? packedTargets = null, Bf16Catalogue? boundedTargets = null)
+        float[]? queryScale = null, float[]? targetScale = null, PackedPanels? packedTargets = null, Int8Catalogue? boundedTargets = null)
     {
         if (queries.Factors != targets.Factors)
         {
@@ -43,19 +43,19 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
         _packed = packedTargets;
         if (boundedTargets is not null && (boundedTargets.Rows != targets.Rows || boundedTargets.FactorStride != targets.Stride))
         {
-            throw new ArgumentException($"The bfloat16 catalogue has {boundedTargets.Rows} rows of stride {boundedTargets.FactorStride}; the targets {targets.Rows} of {targets.Stride}.", nameof(boundedTargets));
+            throw new ArgumentException($"The quantized catalogue has {boundedTargets.Rows} rows of stride {boundedTargets.FactorStride}; the targets {targets.Rows} of {targets.Stride}.", nameof(boundedTargets));
         }
 
         _bounded = boundedTargets;
     }
 
     /// <summary>
-    /// The bfloat16 copy of the targets for a bounded single query (<see cref="ScoreBounds"/>), or null. Only scorers whose
+    /// The quantized copy of the targets for a bounded single query (<see cref="ScoreBounds"/>), or null. Only scorers whose
     /// exact scores come from the row kernel have one (a packed scorer's bits differ, so it could not rescore a lone item
     /// with the bits of its blocks), and only with non-negative scales (inverse norms), which keep <see cref="Finish"/>
     /// monotone.
     /// </summary>
-    public Bf16Catalogue? Bounded => _packed is null ? _bounded : null;
+    public Int8Catalogue? Bounded => _packed is null ? _bounded : null;
 
     public int Users => _queries.Rows;
 
@@ -95,19 +95,18 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
         }
     }
 
-    /// <summary>Splits query <paramref name="user"/> for <see cref="ScoreBounds"/>; returns its norm, rounded up.</summary>
-    public float PrepareBounds(int user, Span<float> even, Span<float> odd) => Bounded!.PrepareQuery(_queries.Row(user), even, odd);
+    /// <summary>Quantizes query <paramref name="user"/> into <paramref name="bytes"/> for <see cref="ScoreBounds"/>.</summary>
+    public Int8Query PrepareBounds(int user, Span<byte> bytes) => Bounded!.PrepareQuery(_queries.Row(user), bytes);
 
     /// <summary>
     /// For items <c>[itemStart, itemStart + itemCount)</c>: an interval <c>[lower[i], upper[i]]</c> that holds the score
-    /// <see cref="ScoreBlock"/> gives (user, <c>itemStart + i</c>), from the bfloat16 rows (<see cref="Bf16Catalogue.Bounds"/>)
+    /// <see cref="ScoreBlock"/> gives (user, <c>itemStart + i</c>), from the quantized rows (<see cref="Int8Catalogue.Bounds"/>)
     /// and the same finishing operations: each is a rounded multiply or add by a fixed non-negative scale or a fixed term,
     /// so it is monotone and maps the interval of the dot onto one of the score.
     /// </summary>
-    public void ScoreBounds(KernelPath path, int user, ReadOnlySpan<float> even, ReadOnlySpan<float> odd, float queryNorm, int itemStart, int itemCount,
-        Span<float> lower, Span<float> upper)
+    public void ScoreBounds(int user, in Int8Query query, ReadOnlySpan<byte> bytes, int itemStart, int itemCount, Span<float> lower, Span<float> upper)
     {
-        Bounded!.Bounds(path, even, odd, queryNorm, itemStart, itemCount, lower, upper);
+        Bounded!.Bounds(query, bytes, itemStart, itemCount, lower, upper);
         ReadOnlySpan<float> tb = _targetBias is null ? default : _targetBias.AsSpan(itemStart, itemCount);
         ReadOnlySpan<float> ts = _targetScale is null ? default : _targetScale.AsSpan(itemStart, itemCount);
         float add = _constant + (_queryBias is null ? 0 : _queryBias[user]);
