@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using FastAls.Internals.Kernels;
@@ -106,13 +107,11 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
     /// </summary>
     public void ScoreBounds(int user, in Int8Query query, ReadOnlySpan<byte> bytes, int itemStart, int itemCount, Span<float> lower, Span<float> upper)
     {
-        Bounded!.Bounds(query, bytes, itemStart, itemCount, lower, upper);
         ReadOnlySpan<float> tb = _targetBias is null ? default : _targetBias.AsSpan(itemStart, itemCount);
         ReadOnlySpan<float> ts = _targetScale is null ? default : _targetScale.AsSpan(itemStart, itemCount);
         float add = _constant + (_queryBias is null ? 0 : _queryBias[user]);
         float? qs = _queryScale is null ? null : _queryScale[user];
-        Finish(lower[..itemCount], qs, ts, add, tb);
-        Finish(upper[..itemCount], qs, ts, add, tb);
+        Bounded!.Bounds(query, bytes, itemStart, itemCount, lower, upper, new Finishing(qs, add, !tb.IsEmpty), ts, tb);
     }
 
     /// <summary>
@@ -141,15 +140,14 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
     }
 
     /// <summary>
-    /// <c>row[j] = ((row[j] * qs) * ts[j] + add) + tb[j]</c>, each step only when it applies (a query scale given, add non-zero,
-    /// biases given), in one pass: every element gets the same IEEE operations in the same order as one step per pass
-    /// would give it, in vector lanes or not, so the bits do not depend on the vector width.
+    /// <c>row[j] = ((row[j] * qs) * ts[j] + add) + tb[j]</c>, each step only when it applies (<see cref="Finishing"/>), in one
+    /// pass: every element gets the same IEEE operations in the same order, in vector lanes or not, so the bits do not
+    /// depend on the vector width.
     /// </summary>
     private static void Finish(Span<float> row, float? queryScale, ReadOnlySpan<float> ts, float add, ReadOnlySpan<float> tb)
     {
-        bool scale = queryScale.HasValue, plus = add != 0, bias = !tb.IsEmpty;
-        float qs = queryScale.GetValueOrDefault();
-        if (!scale && !plus && !bias)
+        var f = new Finishing(queryScale, add, !tb.IsEmpty);
+        if (f.IsIdentity)
         {
             return;
         }
@@ -160,48 +158,15 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
         int j = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            Vector256<float> q = Vector256.Create(qs), a = Vector256.Create(add);
             for (; j + Vector256<float>.Count <= row.Length; j += Vector256<float>.Count)
             {
-                Vector256<float> x = Vector256.LoadUnsafe(ref r, (nuint)j);
-                if (scale)
-                {
-                    x = x * q * Vector256.LoadUnsafe(ref s, (nuint)j);
-                }
-
-                if (plus)
-                {
-                    x += a;
-                }
-
-                if (bias)
-                {
-                    x += Vector256.LoadUnsafe(ref b, (nuint)j);
-                }
-
-                x.StoreUnsafe(ref r, (nuint)j);
+                f.Apply(Vector256.LoadUnsafe(ref r, (nuint)j), ref s, ref b, (nuint)j).StoreUnsafe(ref r, (nuint)j);
             }
         }
 
         for (; j < row.Length; j++)
         {
-            float x = row[j];
-            if (scale)
-            {
-                x = x * qs * ts[j];
-            }
-
-            if (plus)
-            {
-                x += add;
-            }
-
-            if (bias)
-            {
-                x += tb[j];
-            }
-
-            row[j] = x;
+            row[j] = f.Apply(row[j], ref s, ref b, j);
         }
     }
 
@@ -218,5 +183,65 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
         }
 
         return inv;
+    }
+}
+
+/// <summary>
+/// What finishes a score after its dot: <c>((x * qs) * ts[j] + add) + tb[j]</c>, each step only when it applies (a query
+/// scale given, add non-zero, target biases given). The one definition of that order of operations, for the exact scores
+/// (<see cref="FactorScorer"/>) and for the brackets of the quantized pass (<see cref="Int8Catalogue.Bounds"/>): each step
+/// is a rounded multiply by a non-negative scale or a rounded add of a fixed term, so it is monotone, and the same steps
+/// map a bracket of the dot onto a bracket of the score.
+/// </summary>
+internal readonly struct Finishing(float? queryScale, float add, bool bias)
+{
+    private readonly bool _scale = queryScale.HasValue;
+    private readonly bool _plus = add != 0;
+    private readonly float _qs = queryScale.GetValueOrDefault();
+    private readonly float _add = add;
+
+    /// <summary>No step applies.</summary>
+    public bool IsIdentity => !_scale && !_plus && !bias;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> x, ref float ts, ref float tb, nuint j)
+    {
+        if (_scale)
+        {
+            x = x * Vector256.Create(_qs) * Vector256.LoadUnsafe(ref ts, j);
+        }
+
+        if (_plus)
+        {
+            x += Vector256.Create(_add);
+        }
+
+        if (bias)
+        {
+            x += Vector256.LoadUnsafe(ref tb, j);
+        }
+
+        return x;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Apply(float x, ref float ts, ref float tb, int j)
+    {
+        if (_scale)
+        {
+            x = x * _qs * Unsafe.Add(ref ts, j);
+        }
+
+        if (_plus)
+        {
+            x += _add;
+        }
+
+        if (bias)
+        {
+            x += Unsafe.Add(ref tb, j);
+        }
+
+        return x;
     }
 }

@@ -225,11 +225,15 @@ internal sealed class Int8Catalogue
     /// <summary>
     /// For rows <c>[start, start + count)</c>: an interval <c>[lower[i], upper[i]]</c> that holds the float dot the row kernel
     /// computes for the query (prepared by <see cref="PrepareQuery"/> into <paramref name="bytes"/>, <paramref name="query"/>)
-    /// and row <c>start + i</c>. NaN or infinite ends where a row or the query is not finite (the row must then be rescored).
+    /// and row <c>start + i</c>, finished by <paramref name="finishing"/> (with the rows' <paramref name="targetScale"/> and
+    /// <paramref name="targetBias"/> from <c>start</c>) as the exact score is: then it holds the score. NaN or infinite ends
+    /// where a row or the query is not finite (the row must then be rescored).
     /// </summary>
-    public void Bounds(in Int8Query query, ReadOnlySpan<byte> bytes, int start, int count, Span<float> lower, Span<float> upper)
+    public void Bounds(in Int8Query query, ReadOnlySpan<byte> bytes, int start, int count, Span<float> lower, Span<float> upper,
+        Finishing finishing = default, ReadOnlySpan<float> targetScale = default, ReadOnlySpan<float> targetBias = default)
     {
-        if ((uint)start > (uint)Rows || (uint)count > (uint)(Rows - start) || bytes.Length < Stride || lower.Length < count || upper.Length < count)
+        if ((uint)start > (uint)Rows || (uint)count > (uint)(Rows - start) || bytes.Length < Stride || lower.Length < count || upper.Length < count
+            || (!targetScale.IsEmpty && targetScale.Length < count) || (!targetBias.IsEmpty && targetBias.Length < count))
         {
             throw new ArgumentException($"Rows [{start}, {start + count}) of {Rows}, or a query or output span too short.");
         }
@@ -246,16 +250,19 @@ internal sealed class Int8Catalogue
 
         Span<int> dots = MemoryMarshal.Cast<float, int>(upper[..count]);
         ScoreInt8.Score(ref MemoryMarshal.GetReference(bytes), ref _values[(long)start * Stride], count, Stride, ref MemoryMarshal.GetReference(dots));
-        Widen(query, dots, _sums.AsSpan(start, count), _scale.AsSpan(start, count), _slack.AsSpan(start, count), _norm.AsSpan(start, count), lower[..count], upper[..count]);
+        Widen(query, dots, _sums.AsSpan(start, count), _scale.AsSpan(start, count), _slack.AsSpan(start, count), _norm.AsSpan(start, count), lower[..count], upper[..count],
+            finishing, targetScale, targetBias);
     }
 
     /// <summary>
     /// From the raw dots <c>R = sum (q8 + 64) y8</c> (in <paramref name="upper"/>): <c>d' = (R - 64 sum y8) (t s)</c>, and the
-    /// interval <c>d' -+ delta</c>, <c>delta = |q| slack + |q - q'| |y'| + 2^-20 |d'| + tiny</c>.
+    /// interval <c>d' -+ delta</c>, <c>delta = |q| slack + |q - q'| |y'| + 2^-20 |d'| + tiny</c>, each end finished as a score.
     /// </summary>
     private static void Widen(in Int8Query query, Span<int> dots, ReadOnlySpan<int> sums, ReadOnlySpan<float> scale, ReadOnlySpan<float> slack, ReadOnlySpan<float> norm,
-        Span<float> lower, Span<float> upper)
+        Span<float> lower, Span<float> upper, Finishing f, ReadOnlySpan<float> ts, ReadOnlySpan<float> tb)
     {
+        ref float tsr = ref MemoryMarshal.GetReference(ts);
+        ref float tbr = ref MemoryMarshal.GetReference(tb);
         ref int r = ref MemoryMarshal.GetReference(dots);
         ref int sm = ref MemoryMarshal.GetReference(sums);
         ref float sc = ref MemoryMarshal.GetReference(scale);
@@ -272,16 +279,16 @@ internal sealed class Int8Catalogue
             Vector256<int> dint = Vector256.LoadUnsafe(ref r, (nuint)j) - (offset * Vector256.LoadUnsafe(ref sm, (nuint)j));
             Vector256<float> d = Vector256.ConvertToSingle(dint) * (t * Vector256.LoadUnsafe(ref sc, (nuint)j));
             Vector256<float> delta = (qn * Vector256.LoadUnsafe(ref sl, (nuint)j)) + (qe * Vector256.LoadUnsafe(ref nm, (nuint)j)) + (rel * Vector256.Abs(d)) + abs;
-            (d - delta).StoreUnsafe(ref lo, (nuint)j);
-            (d + delta).StoreUnsafe(ref hi, (nuint)j);
+            f.Apply(d - delta, ref tsr, ref tbr, (nuint)j).StoreUnsafe(ref lo, (nuint)j);
+            f.Apply(d + delta, ref tsr, ref tbr, (nuint)j).StoreUnsafe(ref hi, (nuint)j);
         }
 
         for (; j < dots.Length; j++)
         {
             float d = (dots[j] - ((QueryLevels + 1) * sums[j])) * (query.Scale * scale[j]);
             float delta = (query.Norm * slack[j]) + (query.ErrorNorm * norm[j]) + (RelativeMargin * MathF.Abs(d)) + AbsoluteMargin;
-            lower[j] = d - delta;
-            upper[j] = d + delta;
+            lower[j] = f.Apply(d - delta, ref tsr, ref tbr, j);
+            upper[j] = f.Apply(d + delta, ref tsr, ref tbr, j);
         }
     }
 
