@@ -58,7 +58,7 @@ internal sealed class Int8Catalogue
 
     private readonly sbyte[] _values;
     private readonly float[] _scale;
-    private readonly int[] _sums;
+    private readonly int[] _sums; // 64 sum_j y8_j per row: what the query bytes' offset adds to the raw dot
     private readonly float[] _slack;
     private readonly float[] _norm;
 
@@ -173,7 +173,7 @@ internal sealed class Int8Catalogue
                 }
 
                 scale[r] = s;
-                sums[r] = sum;
+                sums[r] = (QueryLevels + 1) * sum; // the query's offset times the row's sum, ready to subtract
                 slack[r] = RoundUp((Math.Sqrt(e2) + (g * Math.Sqrt(n2))) * (1 + (double)RelativeMargin));
                 norm[r] = RoundUp(Math.Sqrt(m2) * (1 + (double)RelativeMargin));
             }
@@ -255,7 +255,8 @@ internal sealed class Int8Catalogue
     }
 
     /// <summary>
-    /// From the raw dots <c>R = sum (q8 + 64) y8</c> (in <paramref name="upper"/>): <c>d' = (R - 64 sum y8) (t s)</c>, and the
+    /// From the raw dots <c>R = sum (q8 + 64) y8</c> (in <paramref name="upper"/>) and <paramref name="sums"/> (<c>64 sum y8</c>):
+    /// <c>d' = (R - 64 sum y8) (t s)</c>, and the
     /// interval <c>d' -+ delta</c>, <c>delta = |q| slack + |q - q'| |y'| + 2^-20 |d'| + tiny</c>, each end finished as a score.
     /// </summary>
     private static void Widen(in Int8Query query, Span<int> dots, ReadOnlySpan<int> sums, ReadOnlySpan<float> scale, ReadOnlySpan<float> slack, ReadOnlySpan<float> norm,
@@ -273,10 +274,9 @@ internal sealed class Int8Catalogue
         int j = 0;
         Vector256<float> t = Vector256.Create(query.Scale), qn = Vector256.Create(query.Norm), qe = Vector256.Create(query.ErrorNorm);
         Vector256<float> rel = Vector256.Create(RelativeMargin), abs = Vector256.Create(AbsoluteMargin);
-        Vector256<int> offset = Vector256.Create(QueryLevels + 1);
         for (; j + Vector256<float>.Count <= dots.Length; j += Vector256<float>.Count)
         {
-            Vector256<int> dint = Vector256.LoadUnsafe(ref r, (nuint)j) - (offset * Vector256.LoadUnsafe(ref sm, (nuint)j));
+            Vector256<int> dint = Vector256.LoadUnsafe(ref r, (nuint)j) - Vector256.LoadUnsafe(ref sm, (nuint)j);
             Vector256<float> d = Vector256.ConvertToSingle(dint) * (t * Vector256.LoadUnsafe(ref sc, (nuint)j));
             Vector256<float> delta = (qn * Vector256.LoadUnsafe(ref sl, (nuint)j)) + (qe * Vector256.LoadUnsafe(ref nm, (nuint)j)) + (rel * Vector256.Abs(d)) + abs;
             f.Apply(d - delta, ref tsr, ref tbr, (nuint)j).StoreUnsafe(ref lo, (nuint)j);
@@ -285,7 +285,7 @@ internal sealed class Int8Catalogue
 
         for (; j < dots.Length; j++)
         {
-            float d = (dots[j] - ((QueryLevels + 1) * sums[j])) * (query.Scale * scale[j]);
+            float d = (dots[j] - sums[j]) * (query.Scale * scale[j]);
             float delta = (query.Norm * slack[j]) + (query.ErrorNorm * norm[j]) + (RelativeMargin * MathF.Abs(d)) + AbsoluteMargin;
             lower[j] = f.Apply(d - delta, ref tsr, ref tbr, j);
             upper[j] = f.Apply(d + delta, ref tsr, ref tbr, j);
