@@ -78,7 +78,7 @@ public sealed partial class AlsModel
         using ModelGate.ReadScope read = _gate.EnterRead();
         options ??= RecommendOptions.Default;
         RequireSeen(userItems, options);
-        return BatchRecommender.Recommend(AsScorer(), users, n, userItems, options, UserIds, ItemIds);
+        return BatchRecommender.Recommend(BatchScorer(users), users, n, userItems, options, UserIds, ItemIds);
     }
 
     /// <summary>
@@ -90,7 +90,7 @@ public sealed partial class AlsModel
         using ModelGate.ReadScope read = _gate.EnterRead();
         ArgumentNullException.ThrowIfNull(users);
         RequireSeen(seenRows, options);
-        return BatchRecommender.RecommendRows(AsScorer(), users, n, seenRows, options, UserIds, ItemIds);
+        return BatchRecommender.RecommendRows(BatchScorer(users), users, n, seenRows, options, UserIds, ItemIds);
     }
 
     /// <summary>Top-n for many users (null: all), streamed block by block to <paramref name="sink"/>.</summary>
@@ -99,8 +99,18 @@ public sealed partial class AlsModel
         using ModelGate.ReadScope read = _gate.EnterRead();
         options ??= RecommendOptions.Default;
         RequireSeen(userItems, options);
-        BatchRecommender.Recommend(AsScorer(), users, n, sink, userItems, options);
+        BatchRecommender.Recommend(BatchScorer(users), users, n, sink, userItems, options);
     }
+
+    /// <summary>
+    /// The scorer of a batch: the model's blocked-product scorer (<see cref="AsScorer"/>), or for a batch of at most
+    /// <see cref="BatchRecommender.BoundedMaxBatch"/> users the same scores (the packed kernels' bits) with the quantized
+    /// catalogue, so that each user takes the two-pass path a single call takes. Called inside a read of the gate.
+    /// </summary>
+    private IRecommendationScorer BatchScorer(int[]? users) =>
+        users is { Length: <= BatchRecommender.BoundedMaxBatch } && BoundedTargets(items: true) is { } bounded
+            ? new FactorScorer(_userFactors, _itemFactors, _userBiases, _itemBiases, _globalMean, packedTargets: CachedPanels(items: true), boundedTargets: bounded)
+            : AsScorer();
 
     /// <summary>
     /// Top-n for every user, streamed block by block to <paramref name="sink"/> (for example a
@@ -177,9 +187,10 @@ public sealed partial class AlsModel
     {
         FactorMatrix f = items ? _itemFactors : _userFactors;
         float[] inv = CachedInverseNorms(items);
+        Int8Catalogue? bounded = queries <= BatchRecommender.BoundedMaxBatch ? BoundedTargets(items) : null;
         return queries > 1
-            ? new FactorScorer(f, f, queryScale: inv, targetScale: inv, packedTargets: CachedPanels(items))
-            : new FactorScorer(f, f, queryScale: inv, targetScale: inv, boundedTargets: BoundedTargets(items));
+            ? new FactorScorer(f, f, queryScale: inv, targetScale: inv, packedTargets: CachedPanels(items), boundedTargets: bounded)
+            : new FactorScorer(f, f, queryScale: inv, targetScale: inv, boundedTargets: bounded);
     }
 
     /// <summary>

@@ -14,6 +14,14 @@ public static partial class BatchRecommender
     /// </summary>
     private const int BoundedMaxRescoreDivisor = 8;
 
+    /// <summary>
+    /// The most queries a call answers in two passes each (<see cref="RunBoundedBatch"/>); larger batches use the blocked
+    /// product, whose item panels serve 64 queries per read. Through the C ABI on the 2-core AVX2 VM, at 50,000 x k = 64, a
+    /// batch of 100 users on the blocked product cost 125-135 us a user and one two-pass query 140-220 us on one thread
+    /// (bench/results/AMD-EPYC-2c/serving.md, "Fifth round").
+    /// </summary>
+    internal const int BoundedMaxBatch = 32;
+
     [ThreadStatic]
     private static int t_boundedRuns;
 
@@ -21,12 +29,12 @@ public static partial class BatchRecommender
     internal static int BoundedRunsOnThisThread => t_boundedRuns;
 
     /// <summary>
-    /// The scorer of a query that may take the bounded path: one query, a <see cref="FactorScorer"/> with a quantized
+    /// The scorer of a call that may take the bounded path: at most <see cref="BoundedMaxBatch"/> queries, a <see cref="FactorScorer"/> with a quantized
     /// copy of its targets (the model gives one where it pays: <see cref="Int8Catalogue.Pays"/>), a vector kernel path and n small
     /// against the catalogue.
     /// </summary>
     private static FactorScorer? BoundedScorer(IRecommendationScorer scorer, int queries, int n) =>
-        queries == 1 && n > 0 && (long)n * 64 <= scorer.Items && scorer is FactorScorer { Bounded: not null } fs
+        queries is > 0 and <= BoundedMaxBatch && n > 0 && (long)n * 64 <= scorer.Items && scorer is FactorScorer { Bounded: not null } fs
         && Int8Catalogue.Supports(KernelSet.Active.Path) ? fs : null;
 
     /// <summary>
@@ -41,7 +49,6 @@ public static partial class BatchRecommender
     /// </summary>
     private static bool RunBounded(FactorScorer scorer, int[] query, int n, SeenRows seen, bool[]? mask, bool excludeSelf, int threads, IRecommendationSink sink)
     {
-        int user = query[0];
         var outItems = new int[n];
         var outScores = new float[n];
         int got;
@@ -59,18 +66,7 @@ public static partial class BatchRecommender
         }
         else
         {
-            BoundScratch b = BoundScratch.Rent();
-            try
-            {
-                b.Reset(n, scorer.Bounded!.Stride);
-                Int8Query q = scorer.PrepareBounds(user, b.QueryBytes);
-                BoundRange(scorer, user, q, b.QueryBytes, 0, scorer.Items, seen, mask, excludeSelf, b);
-                got = Rescore(scorer, user, n, new ReadOnlySpan<BoundScratch>(in b), b.Heap.Threshold, b.Lower, outItems, outScores);
-            }
-            finally
-            {
-                BoundScratch.Return(b);
-            }
+            got = BoundedOne(scorer, query, 0, n, seen, mask, excludeSelf, outItems, outScores);
         }
 
         if (got < 0)
@@ -86,13 +82,85 @@ public static partial class BatchRecommender
     }
 
     /// <summary>
+    /// A few queries (at most <see cref="BoundedMaxBatch"/>), each in two passes on one thread (<see cref="RunBounded"/>),
+    /// the queries on up to <paramref name="threads"/> threads; a query whose first pass cannot narrow the catalogue is
+    /// scored in one pass. The same items and bits as the one-pass batch, written to the sink in one block.
+    /// </summary>
+    private static void RunBoundedBatch(FactorScorer scorer, int[] users, int n, SeenRows seen, bool[]? mask, bool excludeSelf, int threads, IRecommendationSink sink)
+    {
+        var outItems = new int[users.Length * n];
+        var outScores = new float[outItems.Length];
+        var outCounts = new int[users.Length];
+        int bounded = 0;
+        void One(int q)
+        {
+            Span<int> items = outItems.AsSpan(q * n, n);
+            Span<float> scores = outScores.AsSpan(q * n, n);
+            int got = BoundedOne(scorer, users, q, n, seen, mask, excludeSelf, items, scores);
+            if (got < 0)
+            {
+                Worker w = Worker.Rent(n, 1);
+                try
+                {
+                    ScoreUserBlock(scorer, users.AsSpan(q, 1), q, n, seen, mask, excludeSelf, w, items, scores, outCounts.AsSpan(q, 1));
+                }
+                finally
+                {
+                    Worker.Return(w);
+                }
+
+                return;
+            }
+
+            Interlocked.Increment(ref bounded);
+            items[got..].Fill(-1);
+            scores[got..].Fill(float.NaN);
+            outCounts[q] = got;
+        }
+
+        if (threads > 1)
+        {
+            Parallel.For(0, users.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, One);
+        }
+        else
+        {
+            for (int q = 0; q < users.Length; q++)
+            {
+                One(q);
+            }
+        }
+
+        t_boundedRuns += bounded;
+        sink.Write(new RecommendationBlock(users, n, outCounts, outItems, outScores));
+    }
+
+    /// <summary>Query <c>users[position]</c> in two passes on this thread; writes its best first and returns how many, or -1 (see <see cref="Rescore"/>).</summary>
+    private static int BoundedOne(FactorScorer scorer, int[] users, int position, int n, SeenRows seen, bool[]? mask, bool excludeSelf, Span<int> outItems, Span<float> outScores)
+    {
+        BoundScratch b = BoundScratch.Rent();
+        try
+        {
+            int user = users[position];
+            b.Reset(n, scorer.Bounded!.Stride);
+            Int8Query q = scorer.PrepareBounds(user, b.QueryBytes);
+            BoundRange(scorer, user, position, q, b.QueryBytes, 0, scorer.Items, seen, mask, excludeSelf, b);
+            return Rescore(scorer, user, n, new ReadOnlySpan<BoundScratch>(in b), b.Heap.Threshold, b.Lower, outItems, outScores);
+        }
+        finally
+        {
+            BoundScratch.Return(b);
+        }
+    }
+
+    /// <summary>
     /// The first pass over items [<paramref name="from"/>, <paramref name="to"/>) (a multiple of <see cref="ItemBlock"/>
-    /// from the start, or the whole catalogue): intervals per block, filtered items set to -inf, the lower ends offered
+    /// from the start, or the whole catalogue) for query <paramref name="user"/> at <paramref name="position"/> of the call: intervals per block, filtered items set to -inf, the lower ends offered
     /// to <paramref name="b"/>'s heap and the items whose upper end reaches its threshold added to its candidates.
     /// </summary>
-    private static void BoundRange(FactorScorer scorer, int user, in Int8Query query, ReadOnlySpan<byte> queryBytes, int from, int to, SeenRows seen, bool[]? mask, bool excludeSelf, BoundScratch b)
+    private static void BoundRange(FactorScorer scorer, int user, int position, in Int8Query query, ReadOnlySpan<byte> queryBytes, int from, int to, SeenRows seen, bool[]? mask, bool excludeSelf,
+        BoundScratch b)
     {
-        ReadOnlySpan<int> s = seen.IsEmpty ? default : seen.Of(0, user);
+        ReadOnlySpan<int> s = seen.IsEmpty ? default : seen.Of(position, user);
         int c = from == 0 ? 0 : LowerBound(s, from);
         for (int i0 = from; i0 < to; i0 += ItemBlock)
         {

@@ -259,7 +259,7 @@ public static partial class BatchRecommender
                 int to = Math.Min(_scorer!.Items, from + SplitChunk);
                 if (_bounded is { } b)
                 {
-                    BoundRange(b, _query[0], _boundQuery, _queryBytes, from, to, _seen, _mask, _excludeSelf, part.Bound);
+                    BoundRange(b, _query[0], 0, _boundQuery, _queryBytes, from, to, _seen, _mask, _excludeSelf, part.Bound);
                 }
                 else
                 {

@@ -137,8 +137,8 @@ public static partial class BatchRecommender
     // Blocks of a chunk run in parallel when the chunk has more than one; a batch of at most UserBlock queries (and
     // every call with one thread) runs on the calling thread. Each thread reuses its own scratch (Worker) across calls.
     // One query with options.Threads > 1 and at least splitMinItems items is split across threads (RunSplit); the
-    // parameter is there for the bench that measured the default (SplitMinItems). A lone query over a large enough catalogue
-    // of a scorer with a quantized copy takes the bounded two-pass path (RunBounded, the same result; bounded: false, for
+    // parameter is there for the bench that measured the default (SplitMinItems). A lone query (or a few: BoundedMaxBatch) of a scorer
+    // with a quantized copy takes the bounded two-pass path (RunBounded, RunBoundedBatch: the same result; bounded: false, for
     // the bench and tests, turns it off), which falls back to this one-pass path when it cannot narrow the catalogue.
     internal static void Run(IRecommendationScorer scorer, int[] users, int n, CsrMatrix? seen, RecommendOptions options, bool excludeSelf, IRecommendationSink sink, bool seenByQuery = false, int[]? oneQuerySeen = null,
         int splitMinItems = SplitMinItems, bool bounded = true)
@@ -191,9 +191,16 @@ public static partial class BatchRecommender
         bool[]? mask = BuildMask(options, items);
         int slots = Math.Min(n, items);
         int split = users.Length == 1 && slots > 0 ? SplitThreads(options.Threads, items, splitMinItems) : 1;
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         if (bounded && BoundedScorer(scorer, users.Length, slots) is { } boundedScorer)
         {
             options.CancellationToken.ThrowIfCancellationRequested();
+            if (users.Length > 1)
+            {
+                RunBoundedBatch(boundedScorer, users, slots, seenRows, mask, excludeSelf, threads, sink);
+                return;
+            }
+
             if (RunBounded(boundedScorer, users, slots, seenRows, mask, excludeSelf, split, sink))
             {
                 return;
@@ -207,7 +214,6 @@ public static partial class BatchRecommender
             return;
         }
 
-        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         int blocks = (users.Length + UserBlock - 1) / UserBlock;
         int blocksPerChunk = Math.Max(1, threads * 4);
         int chunkUsers = blocksPerChunk * UserBlock;

@@ -220,6 +220,136 @@ public class BoundedSingleQueryTests
     }
 
     [Fact]
+    public void A_packed_scorer_rescores_lone_items_with_the_bits_of_its_blocks()
+    {
+        using FactorMatrix items = RandomMatrix(3_000, 37, 21, wide: true);
+        using FactorMatrix users = RandomMatrix(70, 37, 22, wide: true);
+        var rng = new Random(5);
+        float[] itemBias = [.. Enumerable.Range(0, items.Rows).Select(_ => (float)rng.NextDouble())];
+        float[] userBias = [.. Enumerable.Range(0, users.Rows).Select(_ => (float)rng.NextDouble())];
+        var scorer = new FactorScorer(users, items, userBias, itemBias, 0.75f, packedTargets: new PackedPanels(items));
+        int[] block = [.. Enumerable.Range(0, 64)];
+        var scores = new float[64 * 1_024];
+        scorer.ScoreBlock(block, 1_024, 1_024, scores);
+        int[] some = [1_024, 1_025, 1_500, 2_047, 1_999];
+        var one = new float[some.Length];
+        foreach (int u in new[] { 0, 1, 37, 63 })
+        {
+            scorer.ScoreItems(u, some, one);
+            for (int j = 0; j < some.Length; j++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(scores[(u * 1_024) + some[j] - 1_024]), BitConverter.SingleToInt32Bits(one[j]));
+            }
+        }
+    }
+
+    private sealed class BatchSink : IRecommendationSink
+    {
+        public List<int> Items { get; } = [];
+
+        public List<float> Scores { get; } = [];
+
+        public List<int> Counts { get; } = [];
+
+        public void Write(in RecommendationBlock block)
+        {
+            Items.AddRange(block.Items.ToArray());
+            Scores.AddRange(block.Scores.ToArray());
+            Counts.AddRange(block.Counts.ToArray());
+        }
+    }
+
+    [Fact]
+    public void A_small_batch_in_two_passes_gives_the_blocked_products_items_and_bits()
+    {
+        if (!Int8Catalogue.Supports(KernelSet.Active.Path))
+        {
+            return;
+        }
+
+        const int Items = 9_001, K = 32;
+        using FactorMatrix items = RandomMatrix(Items, K, 31);
+        using FactorMatrix users = RandomMatrix(6, K, 32);
+        users.Row(4).Fill(0f); // a zero query: every plain score ties at 0, so that query falls back to one pass
+        users.Row(0).CopyTo(items.Row(100));
+        users.Row(0).CopyTo(items.Row(5_000));
+        var rng = new Random(9);
+        float[] itemBias = [.. Enumerable.Range(0, Items).Select(_ => (float)rng.NextDouble())];
+        Int8Catalogue cat = Int8Catalogue.TryBuild(items)!;
+        var panels = new PackedPanels(items);
+        float[] inv = FactorScorer.InverseNorms(items);
+        var plain = new FactorScorer(users, items, packedTargets: panels, boundedTargets: cat);
+        var biased = new FactorScorer(users, items, [0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f], itemBias, 1f, packedTargets: panels, boundedTargets: cat);
+        var cosine = new FactorScorer(items, items, queryScale: inv, targetScale: inv, packedTargets: panels, boundedTargets: cat);
+        int[] queries = [0, 1, 2, 3, 4, 5];
+        int[] itemQueries = [100, 5_000, 7, 8_999];
+
+        // seen rows by position: row r belongs to queries[r]
+        var offsets = new long[queries.Length + 1];
+        var cols = new List<int>();
+        for (int r = 0; r < queries.Length; r++)
+        {
+            cols.AddRange(new SortedSet<int>(Enumerable.Range(0, 40).Select(_ => rng.Next(Items))) { 100 });
+            offsets[r + 1] = cols.Count;
+        }
+
+        using CsrMatrix seen = CsrMatrix.FromArrays(queries.Length, Items, offsets, cols.ToArray(), Enumerable.Repeat(1f, cols.Count).ToArray());
+        int before = BatchRecommender.BoundedRunsOnThisThread;
+        foreach (int threads in new[] { 1, 2 })
+        {
+            foreach (RecommendOptions filter in new[]
+            {
+                new RecommendOptions { Threads = threads },
+                new RecommendOptions { Threads = threads, FilterSeen = false, Exclude = [5_000, 3] },
+                new RecommendOptions { Threads = threads, Candidates = [.. Enumerable.Range(0, Items).Where(i => i % 2 == 1)] },
+            })
+            {
+                foreach ((string what, FactorScorer scorer, int[] q, bool self) in new[] { ("plain", plain, queries, false), ("biased", biased, queries, false), ("cosine", cosine, itemQueries, true) })
+                {
+                    var want = new BatchSink();
+                    var got = new BatchSink();
+                    CsrMatrix? s = self ? null : seen;
+                    BatchRecommender.Run(scorer, q, 12, s, filter, self, want, seenByQuery: true, bounded: false);
+                    BatchRecommender.Run(scorer, q, 12, s, filter, self, got, seenByQuery: true, bounded: true);
+                    string at = $"{what} threads {threads} filters {filter.FilterSeen}/{filter.Exclude is not null}/{filter.Candidates is not null}";
+                    Assert.True(want.Counts.SequenceEqual(got.Counts), at + ": counts differ");
+                    Assert.True(want.Items.SequenceEqual(got.Items), at + ": items differ");
+                    Assert.True(want.Scores.Select(BitConverter.SingleToInt32Bits).SequenceEqual(got.Scores.Select(BitConverter.SingleToInt32Bits)), at + ": score bits differ");
+                }
+            }
+        }
+
+        // every query but the plain scorer's zero one (its scores all tie at 0; the biased scorer's differ by the item
+        // biases): 5 + 6 + 4 queries, in 2 x 3 settings
+        Assert.Equal(2 * 3 * (5 + 6 + 4), BatchRecommender.BoundedRunsOnThisThread - before);
+    }
+
+    [Fact]
+    public void A_models_small_batch_gives_each_user_what_a_large_batch_gives_it()
+    {
+        using AlsModel m = ModelTestUtil.Random(AlsModelKind.BiasedImplicit, 300, 20_000, 64, 23); // 5 MB of item rows
+        using CsrMatrix seen = ModelTestUtil.RandomCsr(300, 20_000, 30, 6);
+        int[] few = [3, 250, 17];
+        int[] many = [.. Enumerable.Range(0, 40).Select(i => i * 7).Concat(few)];
+        int before = BatchRecommender.BoundedRunsOnThisThread;
+        BatchRecommendations small = m.RecommendBatch(few, 10, seen);
+        int runs = BatchRecommender.BoundedRunsOnThisThread - before;
+        BatchRecommendations large = m.RecommendBatch(many, 10, seen);
+        for (int k = 0; k < few.Length; k++)
+        {
+            int at = many.Length - few.Length + k;
+            Assert.Equal(large.Items.AsSpan(at * 10, 10).ToArray(), small.Items.AsSpan(k * 10, 10).ToArray());
+            Assert.Equal(large.Scores.AsSpan(at * 10, 10).ToArray(), small.Scores.AsSpan(k * 10, 10).ToArray());
+        }
+
+        BatchRecommendations similarFew = m.SimilarItemsBatch([5, 19_999], 10);
+        BatchRecommendations similarMany = m.SimilarItemsBatch([.. Enumerable.Range(0, 40), 5, 19_999], 10);
+        Assert.Equal(similarMany.Items.AsSpan(400, 20).ToArray(), similarFew.Items);
+        Assert.Equal(similarMany.Scores.AsSpan(400, 20).ToArray(), similarFew.Scores);
+        Assert.Equal(Int8Catalogue.Supports(KernelSet.Active.Path) ? few.Length : 0, runs);
+    }
+
+    [Fact]
     public void A_catalogue_of_equal_scores_falls_back_to_one_pass_with_the_same_result()
     {
         if (!Int8Catalogue.Supports(KernelSet.Active.Path))

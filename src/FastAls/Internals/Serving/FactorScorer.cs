@@ -51,12 +51,10 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
     }
 
     /// <summary>
-    /// The quantized copy of the targets for a bounded single query (<see cref="ScoreBounds"/>), or null. Only scorers whose
-    /// exact scores come from the row kernel have one (a packed scorer's bits differ, so it could not rescore a lone item
-    /// with the bits of its blocks), and only with non-negative scales (inverse norms), which keep <see cref="Finish"/>
-    /// monotone.
+    /// The quantized copy of the targets for the bounded two-pass path (<see cref="ScoreBounds"/>), or null. The scales
+    /// must be non-negative (inverse norms), which keeps the finishing monotone.
     /// </summary>
-    public Int8Catalogue? Bounded => _packed is null ? _bounded : null;
+    public Int8Catalogue? Bounded => _bounded;
 
     public int Users => _queries.Rows;
 
@@ -115,17 +113,13 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
     }
 
     /// <summary>
-    /// The scores of (user, <c>items[j]</c>) into <c>scores[j]</c>, each with the bits <see cref="ScoreBlock"/> gives it on the row
-    /// kernel (one item is the kernel's lone-item edge, which computes what its tiles compute; <see cref="Finish"/> treats
-    /// every element alike).
+    /// The scores of (user, <c>items[j]</c>) into <c>scores[j]</c>, each with the bits <see cref="ScoreBlock"/> gives it: on the
+    /// row kernel (one item is the kernel's lone-item edge, which computes what its tiles compute), or, for a packed scorer,
+    /// as the packed kernels compute every score on every path: one fused multiply-add chain over the factors in order,
+    /// from zero. <see cref="Finish"/> treats every element alike.
     /// </summary>
     public void ScoreItems(int user, ReadOnlySpan<int> items, Span<float> scores)
     {
-        if (_packed is not null)
-        {
-            throw new InvalidOperationException("A packed scorer cannot score lone items with the bits of its blocks.");
-        }
-
         int stride = _queries.Stride;
         ReadOnlySpan<float> q = _queries.PaddedRow(user);
         float add = _constant + (_queryBias is null ? 0 : _queryBias[user]);
@@ -134,9 +128,29 @@ internal sealed unsafe class FactorScorer : IRecommendationScorer
         {
             int i = items[j];
             Span<float> one = scores.Slice(j, 1);
-            ScoreKernel.Score(q, 1, _targets.PaddedRow(i), 1, stride, one, 1);
+            if (_packed is null)
+            {
+                ScoreKernel.Score(q, 1, _targets.PaddedRow(i), 1, stride, one, 1);
+            }
+            else
+            {
+                one[0] = PackedChain(q, _targets.PaddedRow(i));
+            }
+
             Finish(one, qs, _targetScale is null ? default : _targetScale.AsSpan(i, 1), add, _targetBias is null ? default : _targetBias.AsSpan(i, 1));
         }
+    }
+
+    /// <summary>The packed kernels' score of one pair: <c>s = fma(q[d], y[d], s)</c> for d in order, from s = 0.</summary>
+    private static float PackedChain(ReadOnlySpan<float> q, ReadOnlySpan<float> y)
+    {
+        float s = 0;
+        for (int d = 0; d < q.Length; d++)
+        {
+            s = MathF.FusedMultiplyAdd(q[d], y[d], s);
+        }
+
+        return s;
     }
 
     /// <summary>
