@@ -25,7 +25,7 @@ public static partial class BatchRecommender
     [ThreadStatic]
     private static int t_boundedRuns;
 
-    /// <summary>How many single queries this thread has answered with the two-pass path (tests and the bench check which path ran).</summary>
+    /// <summary>How many queries this thread's calls have answered with the two-pass path (tests check which path ran).</summary>
     internal static int BoundedRunsOnThisThread => t_boundedRuns;
 
     /// <summary>
@@ -41,8 +41,8 @@ public static partial class BatchRecommender
     /// One query in two passes, with the result of the one-pass float scoring, item for item and bit for bit. The first
     /// pass scores the 8-bit catalogue (a quarter of the bytes) into an interval per item that surely holds the item's float
     /// score (<see cref="FactorScorer.ScoreBounds"/>), keeps the n best lower ends (threshold t) and every item whose
-    /// upper end reaches the threshold of the moment (t only grows); the second scores exactly, with the row kernel,
-    /// the items whose upper end reaches the final t. An item of the float top n scores at least the n-th best float
+    /// upper end reaches the threshold of the moment (t only grows); the second scores exactly, with the bits the scorer's
+    /// one-pass blocks give (<see cref="FactorScorer.ScoreItems"/>), the items whose upper end reaches the final t. An item of the float top n scores at least the n-th best float
     /// score, which is at least t (n items score at least their lower ends), so its upper end reaches t: the second
     /// pass sees every item of the top n, and the order (score descending, then lower index) is total. Filters apply as
     /// in the one-pass path. Returns false, having written nothing, when too many items would need an exact score.
