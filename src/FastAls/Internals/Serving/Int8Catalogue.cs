@@ -139,37 +139,14 @@ internal sealed class Int8Catalogue
             int end = Math.Min(rows, (c + 1) * Chunk);
             for (int r = c * Chunk; r < end; r++)
             {
-                ReadOnlySpan<float> y = m.Row(r);
                 Span<sbyte> dst = values.AsSpan(r * stride, stride);
                 dst.Clear();
-                float max = 0;
-                bool finite = true;
-                foreach (float x in y)
-                {
-                    finite &= float.IsFinite(x);
-                    max = Math.Max(max, Math.Abs(x));
-                }
-
-                float s = max / RowLevels;
-                if (!finite || !float.IsNormal(s))
+                if (!Quantize(m.PaddedRow(r), factors, dst, out float s, out int sum, out double e2, out double n2, out double m2, out bool finite))
                 {
                     // not finite, zero, or too small to scale: score it exactly whenever it could matter
                     scale[r] = 0;
-                    slack[r] = max == 0 && finite ? 0 : float.PositiveInfinity;
+                    slack[r] = s == 0 && finite ? 0 : float.PositiveInfinity;
                     continue;
-                }
-
-                double e2 = 0, n2 = 0, m2 = 0;
-                int sum = 0;
-                for (int j = 0; j < factors; j++)
-                {
-                    int v = Math.Clamp((int)MathF.Round(y[j] / s), -RowLevels, RowLevels);
-                    dst[j] = (sbyte)v;
-                    sum += v;
-                    double yq = (double)s * v;
-                    e2 += (y[j] - yq) * (y[j] - yq);
-                    n2 += (double)y[j] * y[j];
-                    m2 += yq * yq;
                 }
 
                 scale[r] = s;
@@ -180,6 +157,104 @@ internal sealed class Int8Catalogue
         });
 
         return new Int8Catalogue(rows, factors, m.Stride, stride, values, scale, sums, slack, norm);
+    }
+
+    /// <summary>
+    /// Quantizes one padded float row (its padding zero) into <paramref name="dst"/>: <c>v = round(y / s)</c>, s = max|y| / 127,
+    /// and the sums of the bound in double: <c>|y - s v|^2</c>, <c>|y|^2</c>, <c>|s v|^2</c> (s v and y - s v are exact in double).
+    /// Returns false, with s = 0 for a zero row, when the row is not finite or s is not a normal float.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per model version: no tier-0 pass over its vector code
+    private static bool Quantize(ReadOnlySpan<float> y, int factors, Span<sbyte> dst, out float s, out int sum, out double e2, out double n2, out double m2, out bool finite)
+    {
+        sum = 0;
+        e2 = n2 = m2 = 0;
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        float max;
+        if (Vector256.IsHardwareAccelerated && y.Length % 16 == 0)
+        {
+            Vector256<float> vmax = Vector256<float>.Zero, bad = Vector256<float>.Zero;
+            for (int j = 0; j < y.Length; j += 8)
+            {
+                Vector256<float> x = Vector256.LoadUnsafe(ref y0, (nuint)j);
+                vmax = Vector256.Max(vmax, Vector256.Abs(x));
+                bad |= ~Vector256.Equals(x - x, Vector256<float>.Zero); // NaN for infinities and NaN
+            }
+
+            finite = bad == Vector256<float>.Zero;
+            max = 0;
+            for (int l = 0; l < 8; l++)
+            {
+                max = Math.Max(max, vmax[l]);
+            }
+        }
+        else
+        {
+            finite = true;
+            max = 0;
+            foreach (float x in y)
+            {
+                finite &= float.IsFinite(x);
+                max = Math.Max(max, Math.Abs(x));
+            }
+        }
+
+        s = max / RowLevels;
+        if (!finite || !float.IsNormal(s))
+        {
+            s = max == 0 ? 0 : s;
+            return false;
+        }
+
+        if (Vector256.IsHardwareAccelerated && y.Length % 16 == 0)
+        {
+            Vector256<float> sv = Vector256.Create(s), hiv = Vector256.Create((float)RowLevels), lov = Vector256.Create((float)-RowLevels);
+            Vector256<double> sd = Vector256.Create((double)s), e = default, n = default, q = default;
+            Vector256<int> acc = default;
+            ref sbyte d0 = ref MemoryMarshal.GetReference(dst);
+            for (int j = 0; j < y.Length; j += 16)
+            {
+                Vector256<float> x0 = Vector256.LoadUnsafe(ref y0, (nuint)j), x1 = Vector256.LoadUnsafe(ref y0, (nuint)j + 8);
+                Vector256<float> v0 = Vector256.Min(hiv, Vector256.Max(lov, Vector256.Round(x0 / sv)));
+                Vector256<float> v1 = Vector256.Min(hiv, Vector256.Max(lov, Vector256.Round(x1 / sv)));
+                Vector256<int> i0 = Vector256.ConvertToInt32(v0), i1 = Vector256.ConvertToInt32(v1);
+                acc += i0 + i1;
+                Vector256<short> w = Vector256.Narrow(i0, i1);
+                Vector128.Narrow(w.GetLower(), w.GetUpper()).StoreUnsafe(ref d0, (nuint)j);
+                Accumulate(x0, v0, sd, ref e, ref n, ref q);
+                Accumulate(x1, v1, sd, ref e, ref n, ref q);
+            }
+
+            sum = Vector256.Sum(acc);
+            e2 = Vector256.Sum(e);
+            n2 = Vector256.Sum(n);
+            m2 = Vector256.Sum(q);
+            return true;
+        }
+
+        for (int j = 0; j < factors; j++)
+        {
+            int v = Math.Clamp((int)MathF.Round(y[j] / s), -RowLevels, RowLevels);
+            dst[j] = (sbyte)v;
+            sum += v;
+            double yq = (double)s * v;
+            e2 += (y[j] - yq) * (y[j] - yq);
+            n2 += (double)y[j] * y[j];
+            m2 += yq * yq;
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(Vector256<float> x, Vector256<float> v, Vector256<double> s, ref Vector256<double> e, ref Vector256<double> n, ref Vector256<double> q)
+    {
+        (Vector256<double> xl, Vector256<double> xh) = Vector256.Widen(x);
+        (Vector256<double> vl, Vector256<double> vh) = Vector256.Widen(v);
+        Vector256<double> yl = s * vl, yh = s * vh;
+        e += ((xl - yl) * (xl - yl)) + ((xh - yh) * (xh - yh));
+        n += (xl * xl) + (xh * xh);
+        q += (yl * yl) + (yh * yh);
     }
 
     /// <summary>
