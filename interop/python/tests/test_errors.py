@@ -256,3 +256,19 @@ def test_recommend_factors_rejects_non_finite_factors_instead_of_returning_nothi
                                k, ctypes.c_float(0), 3, None, 0, 0, 0, None, 0, None, 0, 0,
                                out_ids.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), 3,
                                out_scores.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), 3, ctypes.byref(count))
+
+
+def test_one_id_takes_the_scalar_path_with_the_array_paths_checks():
+    m = model()
+    want = m.similar_items(3, N=4)
+    for one in (3, np.int64(3), np.int32(3), np.uint8(3)):
+        got = m.similar_items(one, N=4)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    for bad in (True, np.bool_(True)):
+        with pytest.raises(TypeError, match="integers"):
+            m.similar_items(bad, N=4)
+    for big in (2**31, -2**31 - 1, np.int64(2**40)):
+        with pytest.raises(ValueError, match="int32 range"):
+            m.similar_items(big, N=4)
+    with pytest.raises(FastAlsArgumentError):
+        m.similar_items(-1, N=4)
