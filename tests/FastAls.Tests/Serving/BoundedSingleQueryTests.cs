@@ -127,24 +127,11 @@ public class BoundedSingleQueryTests
         Assert.Equal(float.PositiveInfinity, bad.Norm);
     }
 
-    private sealed class Sink : IRecommendationSink
-    {
-        public int[] Items { get; private set; } = [];
-
-        public float[] Scores { get; private set; } = [];
-
-        public void Write(in RecommendationBlock block)
-        {
-            Items = block.Items[..block.Counts[0]].ToArray();
-            Scores = block.Scores[..block.Counts[0]].ToArray();
-        }
-    }
-
     private static (int[] Items, float[] Scores) RunOne(FactorScorer scorer, int query, int n, RecommendOptions options, bool excludeSelf, int[]? seen, bool bounded)
     {
-        var sink = new Sink();
+        var sink = new RecordingSink();
         BatchRecommender.Run(scorer, [query], n, null, options, excludeSelf, sink, oneQuerySeen: seen, bounded: bounded);
-        return (sink.Items, sink.Scores);
+        return ([.. sink.Items.Take(sink.Counts[0])], [.. sink.Scores.Take(sink.Counts[0])]);
     }
 
     [Fact]
@@ -243,22 +230,6 @@ public class BoundedSingleQueryTests
         }
     }
 
-    private sealed class BatchSink : IRecommendationSink
-    {
-        public List<int> Items { get; } = [];
-
-        public List<float> Scores { get; } = [];
-
-        public List<int> Counts { get; } = [];
-
-        public void Write(in RecommendationBlock block)
-        {
-            Items.AddRange(block.Items.ToArray());
-            Scores.AddRange(block.Scores.ToArray());
-            Counts.AddRange(block.Counts.ToArray());
-        }
-    }
-
     [Fact]
     public void A_small_batch_in_two_passes_gives_the_blocked_products_items_and_bits()
     {
@@ -306,8 +277,8 @@ public class BoundedSingleQueryTests
             {
                 foreach ((string what, FactorScorer scorer, int[] q, bool self) in new[] { ("plain", plain, queries, false), ("biased", biased, queries, false), ("cosine", cosine, itemQueries, true) })
                 {
-                    var want = new BatchSink();
-                    var got = new BatchSink();
+                    var want = new RecordingSink();
+                    var got = new RecordingSink();
                     CsrMatrix? s = self ? null : seen;
                     BatchRecommender.Run(scorer, q, 12, s, filter, self, want, seenByQuery: true, bounded: false);
                     BatchRecommender.Run(scorer, q, 12, s, filter, self, got, seenByQuery: true, bounded: true);

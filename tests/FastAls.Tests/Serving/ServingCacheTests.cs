@@ -25,7 +25,7 @@ public class ServingCacheTests
     {
         float[] inv = FactorScorer.InverseNorms(m.ItemMatrix);
         var scorer = new FactorScorer(m.ItemMatrix, m.ItemMatrix, queryScale: inv, targetScale: inv, packedTargets: items.Length > 1 ? new PackedPanels(m.ItemMatrix) : null);
-        var sink = new Collect();
+        var sink = new RecordingSink();
         BatchRecommender.Run(scorer, items, Math.Min(n, m.Items), null, NoFilter, excludeSelf: true, sink);
         return (sink.Counts.ToArray(), sink.Items.ToArray(), sink.Scores.ToArray());
     }
@@ -227,22 +227,6 @@ public class ServingCacheTests
             Assert.Empty(failures);
             Assert.All(panels, p => Assert.Same(panels[0], p));
             Assert.All(norms, p => Assert.Same(norms[0], p));
-        }
-    }
-
-    private sealed class Collect : IRecommendationSink
-    {
-        public List<int> Counts { get; } = [];
-
-        public List<int> Items { get; } = [];
-
-        public List<float> Scores { get; } = [];
-
-        public void Write(in RecommendationBlock block)
-        {
-            Counts.AddRange(block.Counts.ToArray());
-            Items.AddRange(block.Items.ToArray());
-            Scores.AddRange(block.Scores.ToArray());
         }
     }
 }

@@ -190,13 +190,7 @@ internal sealed class Int8Catalogue
         }
         else
         {
-            finite = true;
-            max = 0;
-            foreach (float x in y)
-            {
-                finite &= float.IsFinite(x);
-                max = Math.Max(max, Math.Abs(x));
-            }
+            max = MaxAbs(y, out finite);
         }
 
         s = max / RowLevels;
@@ -246,6 +240,20 @@ internal sealed class Int8Catalogue
         return true;
     }
 
+    /// <summary>The largest |x| of <paramref name="x"/>, and whether every value is finite.</summary>
+    private static float MaxAbs(ReadOnlySpan<float> x, out bool finite)
+    {
+        finite = true;
+        float max = 0;
+        foreach (float v in x)
+        {
+            finite &= float.IsFinite(v);
+            max = Math.Max(max, Math.Abs(v));
+        }
+
+        return max;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Accumulate(Vector256<float> x, Vector256<float> v, Vector256<double> s, ref Vector256<double> e, ref Vector256<double> n, ref Vector256<double> q)
     {
@@ -269,15 +277,7 @@ internal sealed class Int8Catalogue
         }
 
         bytes[..Stride].Fill(QueryLevels + 1); // zero: the padding's rows are zero too
-        float max = 0;
-        bool finite = true;
-        foreach (float x in q)
-        {
-            finite &= float.IsFinite(x);
-            max = Math.Max(max, Math.Abs(x));
-        }
-
-        float t = max / QueryLevels;
+        float t = MaxAbs(q, out bool finite) / QueryLevels;
         if (!finite)
         {
             return new Int8Query(0, float.PositiveInfinity, float.PositiveInfinity);

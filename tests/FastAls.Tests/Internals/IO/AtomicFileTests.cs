@@ -213,13 +213,13 @@ public sealed class AtomicFileTests : IDisposable
         using AlsModel m = Model.ModelTestUtil.Random(AlsModelKind.Implicit, 50, 300, 8, 4);
         int[] all = Enumerable.Range(0, m.Items).ToArray();
         BatchRecommendations want = m.SimilarItemsBatch(all, 7);
-        var got = new Collect();
+        var got = new RecordingSink();
         m.SimilarItemsBatch(all, 7, got);
         Assert.Equal(want.Items, got.Items.ToArray());
         Assert.Equal(want.Scores, got.Scores.ToArray());
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        Assert.Throws<OperationCanceledException>(() => m.SimilarItemsBatch(all, 7, new Collect(), new RecommendOptions { CancellationToken = cts.Token }));
+        Assert.Throws<OperationCanceledException>(() => m.SimilarItemsBatch(all, 7, new RecordingSink(), new RecommendOptions { CancellationToken = cts.Token }));
     }
 
     private static int DeadPid()
@@ -230,24 +230,4 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     private static Process Sleeper() => Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
-
-    private sealed class Collect : IRecommendationSink
-    {
-        public List<int> Items { get; } = [];
-
-        public List<float> Scores { get; } = [];
-
-        public void Write(in RecommendationBlock block)
-        {
-            foreach (int i in block.Items)
-            {
-                Items.Add(i);
-            }
-
-            foreach (float s in block.Scores)
-            {
-                Scores.Add(s);
-            }
-        }
-    }
 }
