@@ -18,10 +18,10 @@ internal static class Cholesky
 
     /// <summary>
     /// Factors <c>A = R^T R</c> in place: the upper triangle of the leading <c>d x d</c> block of
-    /// <paramref name="a"/> becomes R (right-looking: after row j of R is scaled, every later row i gets
-    /// <c>A[i, i..] -= R[j, i] * R[j, i..]</c>, a contiguous AXPY). The vector paths start each update at the
-    /// 16-aligned column at or before i and run to <paramref name="w"/>, so they also write entries left
-    /// of the diagonal and past d: those are scratch, never read. Returns -1 on success, else the index
+    /// <paramref name="a"/> becomes R (each row i gets <c>A[i, i..] -= R[j, i] * R[j, i..]</c> for every earlier
+    /// pivot j, in pivot order, before it is scaled). The vector paths start each update at the 16-aligned column
+    /// at or before i and run to <paramref name="w"/>, so they also write entries left of the diagonal and past
+    /// d: those are scratch, never read. Returns -1 on success, else the index
     /// of the first pivot that is not positive (relative to its original diagonal entry).
     /// </summary>
     public static int Factor<TIsa>(Span<float> a, int d, int w)
@@ -39,13 +39,15 @@ internal static class Cholesky
             diag[i] = Unsafe.Add(ref a0, (nint)i * w + i);
         }
 
-        // Blocks of four rows: factor the block (updating only the block's own rows), then apply the
-        // block's rank-4 update to every later row in one pass (four FMAs per load and store of A), two
-        // rows at a time on the vector paths where they share their aligned start (eight FMAs per four
-        // loads of the block's rows; each row gets the same FMA sequence as alone).
+        // Blocks of four rows, left-looking: bring the block's rows up to date with every earlier pivot
+        // (TIsa.CholeskyRows, register tiles), then factor the block, updating only its own rows. Each entry gets
+        // the same arithmetic in the same order as in the right-looking form (rank-4 updates of all later rows
+        // after each block), so the bits are those of that form; but each entry is loaded and stored once per
+        // block rather than once per earlier block.
         for (int j0 = 0; j0 < d; j0 += 4)
         {
             int jEnd = Math.Min(d, j0 + 4);
+            TIsa.CholeskyRows(ref a0, w, d, j0, jEnd - j0);
             for (int j = j0; j < jEnd; j++)
             {
                 ref float rj = ref Unsafe.Add(ref a0, (nint)j * w);
@@ -63,66 +65,6 @@ internal static class Cholesky
                 {
                     int s = !TIsa.IsVector ? i : i & ~15;
                     TIsa.Axpy(-Unsafe.Add(ref rj, i), ref Unsafe.Add(ref rj, s), ref Unsafe.Add(ref a0, (nint)i * w + s), (TIsa.IsVector ? w : d) - s);
-                }
-            }
-
-            if (jEnd - j0 == 4)
-            {
-                ref float r0 = ref Unsafe.Add(ref a0, (nint)j0 * w);
-                ref float r1 = ref Unsafe.Add(ref r0, w);
-                ref float r2 = ref Unsafe.Add(ref r0, 2 * w);
-                ref float r3 = ref Unsafe.Add(ref r0, 3 * w);
-                for (int i = jEnd; i < d; i++)
-                {
-                    int s = !TIsa.IsVector ? i : i & ~15;
-                    if (TIsa.IsVector && i + 1 < d && ((i + 1) & 15) != 0)
-                    {
-                        // Rows i and i + 1 share their aligned start: update both per load of the block's rows.
-                        TIsa.Axpy4x2(
-                            -Unsafe.Add(ref r0, i),
-                            -Unsafe.Add(ref r1, i),
-                            -Unsafe.Add(ref r2, i),
-                            -Unsafe.Add(ref r3, i),
-                            -Unsafe.Add(ref r0, i + 1),
-                            -Unsafe.Add(ref r1, i + 1),
-                            -Unsafe.Add(ref r2, i + 1),
-                            -Unsafe.Add(ref r3, i + 1),
-                            ref r0,
-                            ref r1,
-                            ref r2,
-                            ref r3,
-                            ref Unsafe.Add(ref a0, (nint)i * w),
-                            ref Unsafe.Add(ref a0, (nint)(i + 1) * w),
-                            s,
-                            w);
-                        i++;
-                        continue;
-                    }
-
-                    TIsa.Axpy4(
-                        -Unsafe.Add(ref r0, i),
-                        -Unsafe.Add(ref r1, i),
-                        -Unsafe.Add(ref r2, i),
-                        -Unsafe.Add(ref r3, i),
-                        ref r0,
-                        ref r1,
-                        ref r2,
-                        ref r3,
-                        ref Unsafe.Add(ref a0, (nint)i * w),
-                        s,
-                        !TIsa.IsVector ? d : w);
-                }
-            }
-            else
-            {
-                for (int j = j0; j < jEnd; j++)
-                {
-                    ref float rj = ref Unsafe.Add(ref a0, (nint)j * w);
-                    for (int i = jEnd; i < d; i++)
-                    {
-                        int s = !TIsa.IsVector ? i : i & ~15;
-                        TIsa.Axpy(-Unsafe.Add(ref rj, i), ref Unsafe.Add(ref rj, s), ref Unsafe.Add(ref a0, (nint)i * w + s), (TIsa.IsVector ? w : d) - s);
-                    }
                 }
             }
         }

@@ -30,15 +30,16 @@ internal interface IIsa
     /// <summary><c>y[0..n) += a x[0..n)</c>.</summary>
     static abstract void Axpy(float a, ref float x, ref float y, int n);
 
-    /// <summary><c>y[i] += a0 x0[i] + a1 x1[i] + a2 x2[i] + a3 x3[i]</c> for i in [start, end).</summary>
-    static abstract void Axpy4(float a0, float a1, float a2, float a3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, int start, int end);
-
     /// <summary>
-    /// <see cref="Axpy4"/> on two outputs at once, sharing the loads of x0..x3: <c>y[i] += a0 x0[i] + ... + a3 x3[i]</c>
-    /// and <c>z[i] += b0 x0[i] + ... + b3 x3[i]</c> for i in [start, end). Each output gets exactly the FMA
-    /// sequence <see cref="Axpy4"/> gives it.
+    /// The left-looking step of <see cref="Cholesky.Factor{TIsa}"/>: applies the updates of pivots 0 .. i0 - 1 (rows of R,
+    /// final) to rows i0 .. i0 + rows - 1 of the matrix (1 &lt;= rows &lt;= 4, i0 a multiple of 4), every entry from its
+    /// diagonal to d. Each entry gets, pivot block by pivot block in order, exactly the arithmetic that the right-looking
+    /// rank-4 update of that block gives it (vector paths: one FMA per pivot, <c>fma(-r[j, i], r[j, c], a)</c>; scalar:
+    /// <c>a += ((r0 x0 + r1 x1) + r2 x2) + r3 x3</c> per block of four), so the factor's bits do not depend on the order
+    /// in which entries are updated. The vector paths work on 16-aligned columns from <c>i0 &amp; ~15</c> to
+    /// <paramref name="w"/>: they also write entries left of the diagonal and past d, which are scratch.
     /// </summary>
-    static abstract void Axpy4x2(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, ref float z, int start, int end);
+    static abstract void CholeskyRows(ref float a, int w, int d, int i0, int rows);
 
     /// <summary><c>y[0..n) = a x[0..n)</c> (x and y may be the same).</summary>
     static abstract void Scale(float a, ref float x, ref float y, int n);
@@ -109,22 +110,23 @@ internal readonly struct ScalarIsa : IIsa
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Axpy(float a, ref float x, ref float y, int n) => AxpyFrom(a, ref x, ref y, 0, n);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Axpy4(float a0, float a1, float a2, float a3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, int start, int end)
+    public static void CholeskyRows(ref float a, int w, int d, int i0, int rows)
     {
-        for (int i = start; i < end; i++)
+        for (int i = i0; i < i0 + rows; i++)
         {
-            Unsafe.Add(ref y, i) += (a0 * Unsafe.Add(ref x0, i)) + (a1 * Unsafe.Add(ref x1, i)) + (a2 * Unsafe.Add(ref x2, i)) + (a3 * Unsafe.Add(ref x3, i));
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Axpy4x2(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, ref float z, int start, int end)
-    {
-        for (int i = start; i < end; i++)
-        {
-            Unsafe.Add(ref y, i) += (a0 * Unsafe.Add(ref x0, i)) + (a1 * Unsafe.Add(ref x1, i)) + (a2 * Unsafe.Add(ref x2, i)) + (a3 * Unsafe.Add(ref x3, i));
-            Unsafe.Add(ref z, i) += (b0 * Unsafe.Add(ref x0, i)) + (b1 * Unsafe.Add(ref x1, i)) + (b2 * Unsafe.Add(ref x2, i)) + (b3 * Unsafe.Add(ref x3, i));
+            ref float y = ref Unsafe.Add(ref a, (nint)i * w);
+            for (int j0 = 0; j0 < i0; j0 += 4)
+            {
+                ref float x0 = ref Unsafe.Add(ref a, (nint)j0 * w);
+                ref float x1 = ref Unsafe.Add(ref x0, w);
+                ref float x2 = ref Unsafe.Add(ref x0, 2 * w);
+                ref float x3 = ref Unsafe.Add(ref x0, 3 * w);
+                float a0 = -Unsafe.Add(ref x0, i), a1 = -Unsafe.Add(ref x1, i), a2 = -Unsafe.Add(ref x2, i), a3 = -Unsafe.Add(ref x3, i);
+                for (int c = i; c < d; c++)
+                {
+                    Unsafe.Add(ref y, c) += (a0 * Unsafe.Add(ref x0, c)) + (a1 * Unsafe.Add(ref x1, c)) + (a2 * Unsafe.Add(ref x2, c)) + (a3 * Unsafe.Add(ref x3, c));
+                }
+            }
         }
     }
 
@@ -265,13 +267,8 @@ internal readonly struct Vector256Isa : IIsa
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Axpy(float a, ref float x, ref float y, int n) => VectorBlas<Vector256Ops, Vector256<float>>.Axpy(a, ref x, ref y, n);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Axpy4(float a0, float a1, float a2, float a3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, int start, int end) =>
-        VectorBlas<Vector256Ops, Vector256<float>>.Axpy4(a0, a1, a2, a3, ref x0, ref x1, ref x2, ref x3, ref y, start, end);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Axpy4x2(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, ref float z, int start, int end) =>
-        VectorBlas<Vector256Ops, Vector256<float>>.Axpy4x2(a0, a1, a2, a3, b0, b1, b2, b3, ref x0, ref x1, ref x2, ref x3, ref y, ref z, start, end);
+    public static void CholeskyRows(ref float a, int w, int d, int i0, int rows) =>
+        VectorBlas<Vector256Ops, Vector256<float>>.CholeskyRows(ref a, w, i0, rows);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Scale(float a, ref float x, ref float y, int n) => VectorBlas<Vector256Ops, Vector256<float>>.Scale(a, ref x, ref y, n);
@@ -331,13 +328,8 @@ internal readonly struct Vector512Isa : IIsa
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Axpy(float a, ref float x, ref float y, int n) => VectorBlas<Vector512Ops, Vector512<float>>.Axpy(a, ref x, ref y, n);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Axpy4(float a0, float a1, float a2, float a3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, int start, int end) =>
-        VectorBlas<Vector512Ops, Vector512<float>>.Axpy4(a0, a1, a2, a3, ref x0, ref x1, ref x2, ref x3, ref y, start, end);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Axpy4x2(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, ref float z, int start, int end) =>
-        VectorBlas<Vector512Ops, Vector512<float>>.Axpy4x2(a0, a1, a2, a3, b0, b1, b2, b3, ref x0, ref x1, ref x2, ref x3, ref y, ref z, start, end);
+    public static void CholeskyRows(ref float a, int w, int d, int i0, int rows) =>
+        VectorBlas<Vector512Ops, Vector512<float>>.CholeskyRows(ref a, w, i0, rows);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Scale(float a, ref float x, ref float y, int n) => VectorBlas<Vector512Ops, Vector512<float>>.Scale(a, ref x, ref y, n);

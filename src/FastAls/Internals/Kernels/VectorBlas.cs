@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace FastAls.Internals.Kernels;
 
@@ -52,51 +53,81 @@ internal static class VectorBlas<TOps, TVec>
         ScalarIsa.AxpyFrom(a, ref x, ref y, i, n);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Axpy4(float a0, float a1, float a2, float a3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, int start, int end)
+    /// <summary>
+    /// <see cref="IIsa.CholeskyRows"/> on the vector paths: tiles of the block's rows (up to four) by 16 columns, from
+    /// column <c>i0 &amp; ~15</c> to <paramref name="w"/>, held in registers while every earlier pivot row j is applied
+    /// in order, <c>acc = fma(-r[j, i], r[j, c], acc)</c>: one load and one store of each entry per block instead of one
+    /// per pivot block (the right-looking update streamed the whole trailing matrix through the cache for every four
+    /// pivots, which at k = 128 left it waiting on L2). A block of fewer than four rows repeats its last row in the
+    /// spare lanes of the tile (the same values, stored twice).
+    /// </summary>
+    public static void CholeskyRows(ref float a, int w, int i0, int rows)
     {
-        int c = TOps.Count;
-        int i = start;
-        TVec v0 = TOps.Create(a0), v1 = TOps.Create(a1), v2 = TOps.Create(a2), v3 = TOps.Create(a3);
-        for (; i <= end - c; i += c)
+        if (i0 == 0)
         {
-            TVec acc = TOps.Load(ref y, (nuint)i);
-            acc = TOps.FusedMultiplyAdd(v0, TOps.Load(ref x0, (nuint)i), acc);
-            acc = TOps.FusedMultiplyAdd(v1, TOps.Load(ref x1, (nuint)i), acc);
-            acc = TOps.FusedMultiplyAdd(v2, TOps.Load(ref x2, (nuint)i), acc);
-            acc = TOps.FusedMultiplyAdd(v3, TOps.Load(ref x3, (nuint)i), acc);
-            TOps.Store(acc, ref y, (nuint)i);
+            return;
         }
 
-        ScalarIsa.Axpy4(a0, a1, a2, a3, ref x0, ref x1, ref x2, ref x3, ref y, i, end);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Axpy4x2(float a0, float a1, float a2, float a3, float b0, float b1, float b2, float b3, ref float x0, ref float x1, ref float x2, ref float x3, ref float y, ref float z, int start, int end)
-    {
         int c = TOps.Count;
-        int i = start;
-        TVec v0 = TOps.Create(a0), v1 = TOps.Create(a1), v2 = TOps.Create(a2), v3 = TOps.Create(a3);
-        TVec w0 = TOps.Create(b0), w1 = TOps.Create(b1), w2 = TOps.Create(b2), w3 = TOps.Create(b3);
-        for (; i <= end - c; i += c)
-        {
-            TVec r0 = TOps.Load(ref x0, (nuint)i), r1 = TOps.Load(ref x1, (nuint)i);
-            TVec r2 = TOps.Load(ref x2, (nuint)i), r3 = TOps.Load(ref x3, (nuint)i);
-            TVec acc = TOps.Load(ref y, (nuint)i);
-            TVec acd = TOps.Load(ref z, (nuint)i);
-            acc = TOps.FusedMultiplyAdd(v0, r0, acc);
-            acd = TOps.FusedMultiplyAdd(w0, r0, acd);
-            acc = TOps.FusedMultiplyAdd(v1, r1, acc);
-            acd = TOps.FusedMultiplyAdd(w1, r1, acd);
-            acc = TOps.FusedMultiplyAdd(v2, r2, acc);
-            acd = TOps.FusedMultiplyAdd(w2, r2, acd);
-            acc = TOps.FusedMultiplyAdd(v3, r3, acc);
-            acd = TOps.FusedMultiplyAdd(w3, r3, acd);
-            TOps.Store(acc, ref y, (nuint)i);
-            TOps.Store(acd, ref z, (nuint)i);
-        }
+        bool two = c < 16; // columns per tile: two vectors of 8, or one of 16
+        int last = rows - 1;
+        int o1 = Math.Min(1, last), o2 = Math.Min(2, last), o3 = Math.Min(3, last);
+        ref float y0 = ref Unsafe.Add(ref a, (nint)i0 * w);
+        ref float y1 = ref Unsafe.Add(ref y0, (nint)o1 * w);
+        ref float y2 = ref Unsafe.Add(ref y0, (nint)o2 * w);
+        ref float y3 = ref Unsafe.Add(ref y0, (nint)o3 * w);
 
-        ScalarIsa.Axpy4x2(a0, a1, a2, a3, b0, b1, b2, b3, ref x0, ref x1, ref x2, ref x3, ref y, ref z, i, end);
+        for (int c0 = i0 & ~15; c0 < w; c0 += 16)
+        {
+            nuint p0 = (nuint)c0, p1 = (nuint)(c0 + c);
+            TVec a00 = TOps.Load(ref y0, p0), a10 = TOps.Load(ref y1, p0), a20 = TOps.Load(ref y2, p0), a30 = TOps.Load(ref y3, p0);
+            TVec a01 = default, a11 = default, a21 = default, a31 = default;
+            if (two)
+            {
+                a01 = TOps.Load(ref y0, p1);
+                a11 = TOps.Load(ref y1, p1);
+                a21 = TOps.Load(ref y2, p1);
+                a31 = TOps.Load(ref y3, p1);
+            }
+
+            ref float r = ref a;
+            for (int j = 0; j < i0; j++)
+            {
+                // fma(r[j, i], -r[j, c], acc) has the bits of fma(-r[j, i], r[j, c], acc) (negation is exact): negating the
+                // row's one or two vectors costs less than negating four multipliers.
+                ref float m = ref Unsafe.Add(ref r, i0);
+                TVec x0 = TOps.Negate(TOps.Load(ref r, p0));
+                TVec m0 = TOps.Create(m), m1 = TOps.Create(Unsafe.Add(ref m, o1));
+                TVec m2 = TOps.Create(Unsafe.Add(ref m, o2)), m3 = TOps.Create(Unsafe.Add(ref m, o3));
+                a00 = TOps.FusedMultiplyAdd(m0, x0, a00);
+                a10 = TOps.FusedMultiplyAdd(m1, x0, a10);
+                a20 = TOps.FusedMultiplyAdd(m2, x0, a20);
+                a30 = TOps.FusedMultiplyAdd(m3, x0, a30);
+                if (two)
+                {
+                    TVec x1 = TOps.Negate(TOps.Load(ref r, p1));
+                    a01 = TOps.FusedMultiplyAdd(m0, x1, a01);
+                    a11 = TOps.FusedMultiplyAdd(m1, x1, a11);
+                    a21 = TOps.FusedMultiplyAdd(m2, x1, a21);
+                    a31 = TOps.FusedMultiplyAdd(m3, x1, a31);
+                }
+
+                r = ref Unsafe.Add(ref r, w);
+            }
+
+            // Rows past the block's last are the last row again: storing them rewrites the same values.
+            TOps.Store(a30, ref y3, p0);
+            TOps.Store(a20, ref y2, p0);
+            TOps.Store(a10, ref y1, p0);
+            TOps.Store(a00, ref y0, p0);
+            if (two)
+            {
+                TOps.Store(a31, ref y3, p1);
+                TOps.Store(a21, ref y2, p1);
+                TOps.Store(a11, ref y1, p1);
+                TOps.Store(a01, ref y0, p1);
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -25,6 +25,8 @@ internal interface IVectorOps<TVec>
 
     static abstract TVec Subtract(TVec a, TVec b);
 
+    static abstract TVec Negate(TVec value);
+
     static abstract TVec Multiply(TVec a, TVec b);
 
     static abstract TVec FusedMultiplyAdd(TVec a, TVec b, TVec addend);
@@ -53,6 +55,9 @@ internal readonly struct Vector256Ops : IVectorOps<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Negate(Vector256<float> value) => -value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
@@ -85,6 +90,9 @@ internal readonly struct Vector512Ops : IVectorOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Negate(Vector512<float> value) => -value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;

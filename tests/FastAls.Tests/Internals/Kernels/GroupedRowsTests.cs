@@ -34,7 +34,7 @@ public class GroupedRowsTests
     }
 
     /// <summary>The kernels of <paramref name="path"/>; Vector512's also where it runs in software (see <see cref="Paths"/>).</summary>
-    private static KernelSet Kernels(KernelPath path) =>
+    internal static KernelSet Kernels(KernelPath path) =>
         path == KernelPath.Vector512 && !KernelIsa.IsSupported(path) ? KernelSet<Vector512Isa>.Instance : KernelSet.For(path);
 
     private static readonly int[] s_strides = [16, 32, 48, 64, 80, 96, 128, 144];

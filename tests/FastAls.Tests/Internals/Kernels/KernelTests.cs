@@ -394,6 +394,120 @@ public class KernelTests
     }
 
     [Theory]
+    [MemberData(nameof(GroupedRowsTests.Paths), MemberType = typeof(GroupedRowsTests))]
+    public void Cholesky_factor_has_the_right_looking_forms_bits(string pathName)
+    {
+        // The factor is computed left-looking in register tiles (CholeskyRows), but every entry must get the arithmetic
+        // of the plain right-looking form below, in the same order: one FMA per pivot on the vector paths, and the scalar
+        // path's rank-4 groups. Sizes around the tile's 4 rows and 16 columns; the lower triangle and the padding hold
+        // garbage, which the factor must not read. Vector512 runs in software where the machine lacks it (see
+        // GroupedRowsTests.Paths).
+        KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
+        bool fused = path != KernelPath.Scalar;
+        var rng = new Random(12);
+        foreach (int d in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 80, 100, 128, 144 })
+        {
+            int w = (d + 15) / 16 * 16;
+            int n = d + 7;
+            float[] m = RandomArray(rng, n * w);
+            for (int j = 0; j < n; j++)
+            {
+                m.AsSpan(j * w + d, w - d).Clear();
+            }
+
+            var a = new float[w * w];
+            KernelSet.For(KernelPath.Scalar).SyrkUpper(m, n, w, a);
+            for (int p = 0; p < w; p++)
+            {
+                for (int q = 0; q < w; q++)
+                {
+                    if (q < p || q >= d || p >= d)
+                    {
+                        a[p * w + q] = (float)(rng.NextDouble() * 1e3);
+                    }
+                }
+
+                if (p < d)
+                {
+                    a[p * w + p] += 0.25f;
+                }
+            }
+
+            float[] expected = (float[])a.Clone();
+            RightLookingFactor(expected, d, w, fused);
+            Assert.Equal(-1, GroupedRowsTests.Kernels(path).CholeskyFactor(a, d, w));
+            for (int p = 0; p < d; p++)
+            {
+                for (int q = p; q < d; q++)
+                {
+                    Assert.True(
+                        BitConverter.SingleToInt32Bits(expected[p * w + q]) == BitConverter.SingleToInt32Bits(a[p * w + q]),
+                        $"d={d} R[{p},{q}]: {a[p * w + q]:R}, right-looking {expected[p * w + q]:R}");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The right-looking Cholesky in plain loops: blocks of four pivots; inside a block each pivot row is scaled and
+    /// applied to the block's later rows; after a full block, its rank-4 update goes to every later row, as one FMA per
+    /// pivot (<paramref name="fused"/>) or the scalar path's <c>a += ((r0 x0 + r1 x1) + r2 x2) + r3 x3</c>.
+    /// </summary>
+    private static void RightLookingFactor(float[] a, int d, int w, bool fused)
+    {
+        for (int j0 = 0; j0 < d; j0 += 4)
+        {
+            int jEnd = Math.Min(d, j0 + 4);
+            for (int j = j0; j < jEnd; j++)
+            {
+                float r = MathF.Sqrt(a[j * w + j]);
+                float inv = 1f / r;
+                for (int c = j + 1; c < d; c++)
+                {
+                    a[j * w + c] = inv * a[j * w + c];
+                }
+
+                a[j * w + j] = r;
+                for (int i = j + 1; i < jEnd; i++)
+                {
+                    float mult = -a[j * w + i];
+                    for (int c = i; c < d; c++)
+                    {
+                        a[i * w + c] = fused ? MathF.FusedMultiplyAdd(mult, a[j * w + c], a[i * w + c]) : a[i * w + c] + (mult * a[j * w + c]);
+                    }
+                }
+            }
+
+            if (jEnd - j0 < 4)
+            {
+                continue;
+            }
+
+            for (int i = jEnd; i < d; i++)
+            {
+                for (int c = i; c < d; c++)
+                {
+                    float y = a[i * w + c];
+                    if (fused)
+                    {
+                        for (int j = j0; j < jEnd; j++)
+                        {
+                            y = MathF.FusedMultiplyAdd(-a[j * w + i], a[j * w + c], y);
+                        }
+                    }
+                    else
+                    {
+                        y += (-a[j0 * w + i] * a[j0 * w + c]) + (-a[(j0 + 1) * w + i] * a[(j0 + 1) * w + c])
+                            + (-a[(j0 + 2) * w + i] * a[(j0 + 2) * w + c]) + (-a[(j0 + 3) * w + i] * a[(j0 + 3) * w + c]);
+                    }
+
+                    a[i * w + c] = y;
+                }
+            }
+        }
+    }
+
+    [Theory]
     [MemberData(nameof(Paths))]
     public void Cholesky_reports_the_first_non_positive_pivot(string pathName)
     {
