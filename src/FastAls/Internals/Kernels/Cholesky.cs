@@ -72,7 +72,10 @@ internal static class Cholesky
         return -1;
     }
 
-    /// <summary>Solves <c>R^T R x = b</c> in place in <paramref name="b"/> with the factor from <see cref="Factor"/>.</summary>
+    /// <summary>
+    /// Solves <c>R^T R x = b</c> in place in <paramref name="b"/> with the factor from <see cref="Factor"/>: on the vector
+    /// paths in blocks of eight unknowns (<see cref="BlockedSolve"/>), on the scalar path one unknown at a time.
+    /// </summary>
     public static void Solve<TIsa>(ReadOnlySpan<float> r, int d, int w, Span<float> b)
         where TIsa : struct, IIsa
     {
@@ -83,6 +86,11 @@ internal static class Cholesky
 
         ref float r0 = ref MemoryMarshal.GetReference(r);
         ref float b0 = ref MemoryMarshal.GetReference(b);
+        if (TIsa.IsVector && BlockedSolve.IsSupported)
+        {
+            BlockedSolve.Solve(ref r0, d, w, ref b0);
+            return;
+        }
 
         // R^T y = b: once y_j is known, remove it from the later entries with row j of R.
         for (int j = 0; j < d; j++)

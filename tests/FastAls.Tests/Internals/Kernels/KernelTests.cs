@@ -356,7 +356,7 @@ public class KernelTests
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         var rng = new Random(4);
-        foreach (int d in new[] { 1, 5, 16, 33, 65 })
+        foreach (int d in new[] { 1, 2, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 128, 130 })
         {
             int w = (d + 15) / 16 * 16;
             int n = d + 10;
@@ -444,6 +444,110 @@ public class KernelTests
                         BitConverter.SingleToInt32Bits(expected[p * w + q]) == BitConverter.SingleToInt32Bits(a[p * w + q]),
                         $"d={d} R[{p},{q}]: {a[p * w + q]:R}, right-looking {expected[p * w + q]:R}");
                 }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(GroupedRowsTests.Paths), MemberType = typeof(GroupedRowsTests))]
+    public void Cholesky_solve_on_the_vector_paths_has_the_blocked_forms_bits(string pathName)
+    {
+        // Both vector widths (Vector512 in software where the machine lacks it) solve in blocks of eight unknowns with
+        // one fixed arithmetic (BlockedSolve), written out plainly below; every block shape around 8 and 16.
+        KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
+        if (path == KernelPath.Scalar)
+        {
+            return;
+        }
+
+        var rng = new Random(21);
+        foreach (int d in new[] { 1, 3, 8, 9, 16, 23, 24, 25, 32, 40, 57, 64, 72, 100, 128, 144 })
+        {
+            int w = (d + 15) / 16 * 16;
+            int n = d + 5;
+            float[] m = RandomArray(rng, n * w);
+            for (int j = 0; j < n; j++)
+            {
+                m.AsSpan(j * w + d, w - d).Clear();
+            }
+
+            var a = new float[w * w];
+            KernelSet.For(KernelPath.Scalar).SyrkUpper(m, n, w, a);
+            for (int p = 0; p < d; p++)
+            {
+                a[p * w + p] += 0.5f;
+            }
+
+            Assert.Equal(-1, KernelSet.For(KernelPath.Scalar).CholeskyFactor(a, d, w));
+            float[] b = RandomArray(rng, w);
+            float[] expected = (float[])b.Clone();
+            BlockedSolveReference(a, d, w, expected);
+            GroupedRowsTests.Kernels(path).CholeskySolve(a, d, w, b);
+            for (int i = 0; i < d; i++)
+            {
+                Assert.True(
+                    BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(b[i]),
+                    $"d={d} x[{i}]: {b[i]:R}, reference {expected[i]:R}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// BlockedSolve's arithmetic in plain loops: forward <c>y_j = b_j * (1 / r_jj)</c>, then <c>fma(-y_j, r_jc, b_c)</c>
+    /// for j ascending; backward, per block of eight from the last, a whole block's rows take their dot with the solved
+    /// unknowns past it (eight lane sums over whole vectors, reduced as ((0 + 1) + (2 + 3)) + ((4 + 5) + (6 + 7)), then
+    /// the scalar tail by FMA), then the block's unknowns from the last, FMAs over the later block entries, the nearest last.
+    /// </summary>
+    private static void BlockedSolveReference(float[] r, int d, int w, float[] b)
+    {
+        var inv = new float[d];
+        for (int i = 0; i < d; i++)
+        {
+            inv[i] = 1f / r[i * w + i];
+        }
+
+        for (int j = 0; j < d; j++)
+        {
+            b[j] *= inv[j];
+            for (int c = j + 1; c < d; c++)
+            {
+                b[c] = MathF.FusedMultiplyAdd(-b[j], r[j * w + c], b[c]);
+            }
+        }
+
+        for (int i0 = (d - 1) & ~7; i0 >= 0; i0 -= 8)
+        {
+            int iEnd = Math.Min(d, i0 + 8);
+            if (iEnd < d)
+            {
+                int whole = iEnd + (d - iEnd) / 8 * 8;
+                for (int i = i0; i < iEnd; i++)
+                {
+                    var lane = new float[8];
+                    for (int c = iEnd; c < whole; c++)
+                    {
+                        lane[(c - iEnd) % 8] = MathF.FusedMultiplyAdd(r[i * w + c], b[c], lane[(c - iEnd) % 8]);
+                    }
+
+                    float t = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+                    for (int c = whole; c < d; c++)
+                    {
+                        t = MathF.FusedMultiplyAdd(r[i * w + c], b[c], t);
+                    }
+
+                    b[i] -= t;
+                }
+            }
+
+            for (int i = iEnd - 1; i >= i0; i--)
+            {
+                float s = b[i];
+                for (int c = iEnd - 1; c > i; c--)
+                {
+                    s = MathF.FusedMultiplyAdd(-r[i * w + c], b[c], s);
+                }
+
+                b[i] = s * inv[i];
             }
         }
     }
