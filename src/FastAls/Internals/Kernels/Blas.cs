@@ -175,6 +175,36 @@ internal static class Blas
         }
     }
 
+    /// <summary>
+    /// <see cref="ColumnMatVec{TIsa}"/> of two vectors at once, <c>y0 = A x0</c> and <c>y1 = A x1</c>, reading A once:
+    /// each output entry gets exactly the operations the one-vector call gives it (an FMA chain over the rows, from
+    /// zero, in the vector columns; the scalar loop in the rest), so the bits are those of two calls.
+    /// </summary>
+    public static void ColumnMatVec2<TIsa>(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x0, Span<float> y0, ReadOnlySpan<float> x1, Span<float> y1)
+        where TIsa : struct, IIsa
+    {
+        Debug(a.Length >= rows * stride && x0.Length >= rows && y0.Length >= stride && x1.Length >= rows && y1.Length >= stride);
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float u0 = ref MemoryMarshal.GetReference(x0);
+        ref float v0 = ref MemoryMarshal.GetReference(y0);
+        ref float u1 = ref MemoryMarshal.GetReference(x1);
+        ref float v1 = ref MemoryMarshal.GetReference(y1);
+        int c = TIsa.ColumnMatVec2(ref a0, rows, stride, ref u0, ref v0, ref u1, ref v1);
+        for (; c < stride; c++)
+        {
+            float s = 0f, t = 0f;
+            for (int i = 0; i < rows; i++)
+            {
+                float e = Unsafe.Add(ref a0, ((nint)i * stride) + c);
+                s += Unsafe.Add(ref u0, i) * e;
+                t += Unsafe.Add(ref u1, i) * e;
+            }
+
+            Unsafe.Add(ref v0, c) = s;
+            Unsafe.Add(ref v1, c) = t;
+        }
+    }
+
     [System.Diagnostics.Conditional("FASTALS_ASSERT")]
     private static void Debug(bool condition)
     {

@@ -71,6 +71,9 @@ internal interface IIsa
     /// <summary>The vector part of <see cref="Blas.ColumnMatVec{TIsa}"/>; returns the columns done.</summary>
     static abstract int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0);
 
+    /// <summary>The vector part of <see cref="Blas.ColumnMatVec2{TIsa}"/> (two vectors, A read once); returns the columns done.</summary>
+    static abstract int ColumnMatVec2(ref float a0, int rows, int stride, ref float x0, ref float y0, ref float x1, ref float y1);
+
     /// <summary>
     /// The micro-kernel of <see cref="Blas.WeightedRowsMatVec{TIsa}"/> / <see cref="Blas.WeightedRowsResidual{TIsa}"/>
     /// for this stride, if the path has one (false: the caller runs the generic loop).
@@ -155,6 +158,8 @@ internal readonly struct ScalarIsa : IIsa
     public static int RowDots(ref float b0, int rows, int stride, ref float x0, ref float y0) => 0;
 
     public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0) => 0;
+
+    public static int ColumnMatVec2(ref float a0, int rows, int stride, ref float x0, ref float y0, ref float x1, ref float y1) => 0;
 
     public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) => false;
 
@@ -297,6 +302,9 @@ internal readonly struct Vector256Isa : IIsa
     public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0) =>
         VectorBlas<Vector256Ops, Vector256<float>>.ColumnMatVec(ref a0, rows, stride, ref x0, ref y0);
 
+    public static int ColumnMatVec2(ref float a0, int rows, int stride, ref float x0, ref float y0, ref float x1, ref float y1) =>
+        VectorBlas<Vector256Ops, Vector256<float>>.ColumnMatVec2(ref a0, rows, stride, ref x0, ref y0, ref x1, ref y1);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
         WeightedRowKernels.TryRun256(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
@@ -356,6 +364,9 @@ internal readonly struct Vector512Isa : IIsa
 
     public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0) =>
         VectorBlas<Vector512Ops, Vector512<float>>.ColumnMatVec(ref a0, rows, stride, ref x0, ref y0);
+
+    public static int ColumnMatVec2(ref float a0, int rows, int stride, ref float x0, ref float y0, ref float x1, ref float y1) =>
+        VectorBlas<Vector512Ops, Vector512<float>>.ColumnMatVec2(ref a0, rows, stride, ref x0, ref y0, ref x1, ref y1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>

@@ -76,6 +76,9 @@ internal abstract class KernelSet
     /// <inheritdoc cref="Blas.ColumnMatVec{TIsa}"/>
     public abstract void ColumnMatVec(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x, Span<float> y);
 
+    /// <inheritdoc cref="Blas.ColumnMatVec2{TIsa}"/>
+    public abstract void ColumnMatVec2(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x0, Span<float> y0, ReadOnlySpan<float> x1, Span<float> y1);
+
     /// <inheritdoc cref="Syrk.SyrkUpper{TIsa}"/>
     public abstract void SyrkUpper(ReadOnlySpan<float> a, int n, int w, Span<float> g);
 
@@ -126,6 +129,9 @@ internal sealed class KernelSet<TIsa> : KernelSet
         Blas.WeightedRowsResidual<TIsa>(block, rows, stride, wt, q, v, y);
 
     public override void ColumnMatVec(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x, Span<float> y) => Blas.ColumnMatVec<TIsa>(a, rows, stride, x, y);
+
+    public override void ColumnMatVec2(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x0, Span<float> y0, ReadOnlySpan<float> x1, Span<float> y1) =>
+        Blas.ColumnMatVec2<TIsa>(a, rows, stride, x0, y0, x1, y1);
 
     public override void SyrkUpper(ReadOnlySpan<float> a, int n, int w, Span<float> g) => Syrk.SyrkUpper<TIsa>(a, n, w, g);
 

@@ -316,4 +316,60 @@ internal static class VectorBlas<TOps, TVec>
 
         return c;
     }
+
+    /// <summary>
+    /// The vector part of <see cref="Blas.ColumnMatVec2{TIsa}"/>: four vectors of columns of both outputs per pass over
+    /// the rows (eight accumulators), then one. Per entry the FMA chain of <see cref="ColumnMatVec"/> (which covers the
+    /// same columns: every whole vector), so the bits do not depend on the blocking.
+    /// </summary>
+    public static int ColumnMatVec2(ref float a0, int rows, int stride, ref float x0, ref float y0, ref float x1, ref float y1)
+    {
+        int v = TOps.Count;
+        int c = 0;
+        for (; c <= stride - (4 * v); c += 4 * v)
+        {
+            TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+            TVec t0 = TOps.Zero, t1 = TOps.Zero, t2 = TOps.Zero, t3 = TOps.Zero;
+            for (int i = 0; i < rows; i++)
+            {
+                ref float r = ref Unsafe.Add(ref a0, ((nint)i * stride) + c);
+                TVec u = TOps.Create(Unsafe.Add(ref x0, i)), w = TOps.Create(Unsafe.Add(ref x1, i));
+                TVec r0 = TOps.Load(ref r, 0), r1 = TOps.Load(ref r, (nuint)v);
+                s0 = TOps.FusedMultiplyAdd(u, r0, s0);
+                t0 = TOps.FusedMultiplyAdd(w, r0, t0);
+                s1 = TOps.FusedMultiplyAdd(u, r1, s1);
+                t1 = TOps.FusedMultiplyAdd(w, r1, t1);
+                TVec r2 = TOps.Load(ref r, (nuint)(2 * v)), r3 = TOps.Load(ref r, (nuint)(3 * v));
+                s2 = TOps.FusedMultiplyAdd(u, r2, s2);
+                t2 = TOps.FusedMultiplyAdd(w, r2, t2);
+                s3 = TOps.FusedMultiplyAdd(u, r3, s3);
+                t3 = TOps.FusedMultiplyAdd(w, r3, t3);
+            }
+
+            TOps.Store(s0, ref y0, (nuint)c);
+            TOps.Store(s1, ref y0, (nuint)(c + v));
+            TOps.Store(s2, ref y0, (nuint)(c + (2 * v)));
+            TOps.Store(s3, ref y0, (nuint)(c + (3 * v)));
+            TOps.Store(t0, ref y1, (nuint)c);
+            TOps.Store(t1, ref y1, (nuint)(c + v));
+            TOps.Store(t2, ref y1, (nuint)(c + (2 * v)));
+            TOps.Store(t3, ref y1, (nuint)(c + (3 * v)));
+        }
+
+        for (; c <= stride - v; c += v)
+        {
+            TVec s0 = TOps.Zero, t0 = TOps.Zero;
+            for (int i = 0; i < rows; i++)
+            {
+                TVec r0 = TOps.Load(ref a0, (nuint)(((nint)i * stride) + c));
+                s0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref x0, i)), r0, s0);
+                t0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref x1, i)), r0, t0);
+            }
+
+            TOps.Store(s0, ref y0, (nuint)c);
+            TOps.Store(t0, ref y1, (nuint)c);
+        }
+
+        return c;
+    }
 }

@@ -17,6 +17,7 @@ internal sealed class RowWorkspace
     public RowWorkspace(AlsLayout layout, int maxRowLength, int maxCapacity = MaxCapacity)
     {
         int w = layout.W, fs = layout.FactorStride;
+        _layout = layout;
         Capacity = CapacityFor(w, maxRowLength, maxCapacity);
         U = new float[Capacity * fs];
         S = new float[Math.Min(Capacity, SyrkRows) * fs];
@@ -90,6 +91,18 @@ internal sealed class RowWorkspace
     public float[] Tmp { get; }
 
     public GramScratch Gram { get; }
+
+    /// <summary>Neighbours of the rows that <see cref="RowSolver.SolveRows"/> solves two at a time (CG with G0).</summary>
+    internal const int PairCapacity = 1024;
+
+    private readonly AlsLayout _layout;
+    private RowWorkspace? _partner;
+
+    /// <summary>
+    /// A second workspace for the partner row of a CG pair (<see cref="RowSolver.SolveRows"/>), for rows of at most
+    /// <see cref="PairCapacity"/> neighbours: made on first use, once per worker, and kept.
+    /// </summary>
+    public RowWorkspace Partner => _partner ??= new RowWorkspace(_layout, Math.Min(Capacity, PairCapacity), PairCapacity);
 }
 
 /// <summary>
@@ -130,9 +143,35 @@ internal static class RowSolver
         double loss = 0, reg = 0;
         long bad = -1;
         float dummyBias = 0f;
+        bool pairs = PairsPay(c);
         for (int r = start; r < end; r++)
         {
             ref float bias = ref biases is null ? ref dummyBias : ref biases[r];
+            if (pairs && r + 1 < end && Pairable(rows.RowLength(r), ws) && Pairable(rows.RowLength(r + 1), ws))
+            {
+                ref float biasB = ref biases is null ? ref dummyBias : ref biases[r + 1];
+                ReadOnlySpan<int> afterA = r + 2 < end ? rows.RowIndices(r + 2) : default;
+                ReadOnlySpan<int> afterB = r + 3 < end ? rows.RowIndices(r + 3) : default;
+                (bool okA, bool okB) = SolvePair<TIsa, TConf>(
+                    c, ws, rows, r, solved.Row(r), ref bias, solved.Row(r + 1), ref biasB, afterA, afterB, out double la, out double ga, out double lb, out double gb);
+                loss += la;
+                reg += ga;
+                loss += lb;
+                reg += gb;
+                if (!okA && bad < 0)
+                {
+                    bad = r;
+                }
+
+                if (!okB && bad < 0)
+                {
+                    bad = r + 1;
+                }
+
+                r++;
+                continue;
+            }
+
             ReadOnlySpan<int> next = r + 1 < end ? rows.RowIndices(r + 1) : default;
             bool ok = Solve<TIsa, TConf>(c, ws, r, rows.RowIndices(r), rows.RowValues(r), solved.Row(r), ref bias, out double l, out double g, next);
             loss += l;
@@ -144,6 +183,85 @@ internal static class RowSolver
         }
 
         return (loss, reg, bad);
+    }
+
+    /// <summary>Bytes of G0's mat-vec block from which rows are solved in CG pairs: the L1 data cache of current x86 cores.</summary>
+    internal const int PairG0Bytes = 32 << 10;
+
+    /// <summary>
+    /// Whether CG rows go in pairs (<see cref="ConjugateGradientPair"/>): only with G0 (the implicit models) and where G0's
+    /// block, as the mat-vec reads it, does not fit in L1, so that each mat-vec streams it from L2 (k = 128: 64 KiB). A
+    /// smaller G0 stays in L1 between a row's mat-vecs, and a pair only adds to the working set: at k = 64 (16 KiB) pairs
+    /// measured about 10 % slower, at k = 128 12-19 % faster (one thread, AVX2).
+    /// </summary>
+    private static bool PairsPay(HalfStepContext c)
+    {
+        if (c.Options.Solver != AlsSolver.ConjugateGradient || c.G0 is null)
+        {
+            return false;
+        }
+
+        AlsLayout l = c.Layout;
+        long bytes = l.Biased ? (long)l.K * l.FactorStride * sizeof(float) : (long)l.D * l.W * sizeof(float);
+        return bytes >= PairG0Bytes;
+    }
+
+    /// <summary>Whether a row of <paramref name="n"/> neighbours can be half of a CG pair (gathered in one segment in either workspace).</summary>
+    private static bool Pairable(int n, RowWorkspace ws) => n > 0 && n <= Math.Min(ws.Capacity, RowWorkspace.PairCapacity);
+
+    /// <summary>
+    /// Rows r and r + 1 (both <see cref="Pairable"/>) by CG in lockstep (<see cref="ConjugateGradientPair"/>): each
+    /// gathered in its own workspace, solved, and finished as <see cref="Solve"/> would, with the same bits.
+    /// </summary>
+    private static (bool OkA, bool OkB) SolvePair<TIsa, TConf>(
+        HalfStepContext c,
+        RowWorkspace ws,
+        CsrMatrix rows,
+        int r,
+        Span<float> xa,
+        ref float biasA,
+        Span<float> xb,
+        ref float biasB,
+        ReadOnlySpan<int> afterA,
+        ReadOnlySpan<int> afterB,
+        out double lossA,
+        out double regA,
+        out double lossB,
+        out double regB)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
+    {
+        RowWorkspace wb = ws.Partner;
+        ReadOnlySpan<int> colsA = rows.RowIndices(r), colsB = rows.RowIndices(r + 1);
+        ReadOnlySpan<float> valsA = rows.RowValues(r), valsB = rows.RowValues(r + 1);
+        float lambdaA = RowLambda(c.Options, colsA.Length), lambdaB = RowLambda(c.Options, colsB.Length);
+        Prepare<TIsa, TConf>(c, ws, colsA, valsA, 0, colsA.Length);
+        Prepare<TIsa, TConf>(c, wb, colsB, valsB, 0, colsB.Length);
+
+        // The next pair's first neighbours, while this pair solves (as a lone row asks for the next row's).
+        PrefetchNext<TIsa>(c, afterA);
+        PrefetchNext<TIsa>(c, afterB);
+        StartFrom(c.Layout, xa, biasA, ws.Z);
+        StartFrom(c.Layout, xb, biasB, wb.Z);
+        ConjugateGradientPair<TIsa, TConf>(c, ws, colsA, valsA, lambdaA, wb, colsB, valsB, lambdaB);
+        bool okA = Finish<TIsa, TConf>(c, ws, colsA, valsA, true, lambdaA, xa, ref biasA, out lossA, out regA);
+        bool okB = Finish<TIsa, TConf>(c, wb, colsB, valsB, true, lambdaB, xb, ref biasB, out lossB, out regB);
+        return (okA, okB);
+    }
+
+    /// <summary>lambda_r: lambda, or lambda times the row's count (ALS-WR).</summary>
+    private static float RowLambda(AlsOptions o, int n) =>
+        o.RegularizationScaling == RegularizationScaling.ByCount ? o.Regularization * n : o.Regularization;
+
+    /// <summary>CG's warm start: z = (x, bias), zero past d.</summary>
+    private static void StartFrom(AlsLayout layout, ReadOnlySpan<float> x, float bias, Span<float> z)
+    {
+        z.Clear();
+        x[..layout.K].CopyTo(z);
+        if (layout.Biased)
+        {
+            z[layout.K] = bias;
+        }
     }
 
     /// <summary><see cref="Solve"/> on the path <typeparamref name="TIsa"/> with the confidence <typeparamref name="TConf"/>.</summary>
@@ -164,7 +282,7 @@ internal static class RowSolver
         }
 
         AlsOptions o = c.Options;
-        float lambda = o.RegularizationScaling == RegularizationScaling.ByCount ? o.Regularization * n : o.Regularization;
+        float lambda = RowLambda(o, n);
         bool single = n <= ws.Capacity;
         Span<float> z = ws.Z;
         Span<float> b = ws.B;
@@ -309,18 +427,30 @@ internal static class RowSolver
         }
         else
         {
-            z.Clear();
-            x[..k].CopyTo(z);
-            if (layout.Biased)
-            {
-                z[k] = bias;
-            }
+            StartFrom(layout, x, bias, z);
 
             // The right-hand side (h0 + sum_j q_j f_j, in ws.B) is never formed: the first residual takes
             // the q_j terms in the same pass as the mat-vec (see Residual).
             ConjugateGradient<TIsa, TConf>(c, ws, cols, vals, single, lambda);
         }
 
+        return Finish<TIsa, TConf>(c, ws, cols, vals, single, lambda, x, ref bias, out loss, out reg);
+    }
+
+    /// <summary>
+    /// The end of a row solve, from the solution in ws.Z: the loss of the row's stored pairs (<see cref="Solve"/>), the
+    /// regularization term, and the copy into <paramref name="x"/> and <paramref name="bias"/>; false when the solution
+    /// is not finite. With <paramref name="single"/>, ws.U and the weights still hold the row's gathered neighbours.
+    /// </summary>
+    private static bool Finish<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> x, ref float bias, out double loss, out double reg)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
+    {
+        int n = cols.Length;
+        AlsLayout layout = c.Layout;
+        int k = layout.K, d = layout.D;
+        AlsOptions o = c.Options;
+        Span<float> z = ws.Z;
         // Loss of the row's stored pairs with the new solution (summed in a local: through the out parameter, every
         // neighbour's add would wait on a store and a reload).
         double sum = 0;
@@ -596,56 +726,150 @@ internal static class RowSolver
         where TIsa : struct, IIsa
         where TConf : struct, IConfidence
     {
-        int w = c.Layout.W;
-        Span<float> z = ws.Z, r = ws.R, p = ws.P, ap = ws.Ap;
-        Residual<TIsa, TConf>(c, ws, cols, vals, single, lambda, z, r);
+        G0Product<TIsa>(c, ws.Z, ws.R);
+        CgState state = CgStart<TIsa, TConf>(c, ws, cols, vals, single, lambda);
+        while (CgContinues(c, ref state))
+        {
+            G0Product<TIsa>(c, ws.P, ws.Ap);
+            CgStep<TIsa, TConf>(c, ws, cols, vals, single, lambda, ref state);
+        }
+    }
 
-        r.CopyTo(p);
+    /// <summary>
+    /// <see cref="ConjugateGradient"/> of two rows in lockstep (both gathered in one segment, in their own workspaces):
+    /// while both run, each step's G0 products are one pass over G0 (<see cref="G0Product2"/>), which at k = 128 (64 KiB,
+    /// twice L1) is about a third of a lone row's CG. Each row gets exactly its lone steps, so its bits are those of
+    /// <see cref="ConjugateGradient"/>, whatever its partner.
+    /// </summary>
+    private static void ConjugateGradientPair<TIsa, TConf>(
+        HalfStepContext c,
+        RowWorkspace wa,
+        ReadOnlySpan<int> colsA,
+        ReadOnlySpan<float> valsA,
+        float lambdaA,
+        RowWorkspace wb,
+        ReadOnlySpan<int> colsB,
+        ReadOnlySpan<float> valsB,
+        float lambdaB)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
+    {
+        G0Product2<TIsa>(c, wa.Z, wa.R, wb.Z, wb.R);
+        CgState sa = CgStart<TIsa, TConf>(c, wa, colsA, valsA, true, lambdaA);
+        CgState sb = CgStart<TIsa, TConf>(c, wb, colsB, valsB, true, lambdaB);
+        while (true)
+        {
+            bool a = CgContinues(c, ref sa), b = CgContinues(c, ref sb);
+            if (a && b)
+            {
+                G0Product2<TIsa>(c, wa.P, wa.Ap, wb.P, wb.Ap);
+            }
+            else if (a)
+            {
+                G0Product<TIsa>(c, wa.P, wa.Ap);
+            }
+            else if (b)
+            {
+                G0Product<TIsa>(c, wb.P, wb.Ap);
+            }
+            else
+            {
+                break;
+            }
+
+            if (a)
+            {
+                CgStep<TIsa, TConf>(c, wa, colsA, valsA, true, lambdaA, ref sa);
+            }
+
+            if (b)
+            {
+                CgStep<TIsa, TConf>(c, wb, colsB, valsB, true, lambdaB, ref sb);
+            }
+        }
+    }
+
+    /// <summary>Where one row's CG stands between steps.</summary>
+    private struct CgState
+    {
+        /// <summary>|r|^2.</summary>
+        public float Rr;
+
+        /// <summary>|r|^2 at which the residual is 2^-50 of the starting one (see <see cref="ConjugateGradient"/>).</summary>
+        public float Floor;
+
+        public int Step;
+
+        public bool Done;
+    }
+
+    /// <summary>The first residual (ws.R holds G0 z on entry), p = r and |r|^2; an overflowed system sets z to NaN and ends.</summary>
+    private static CgState CgStart<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
+    {
+        Span<float> z = ws.Z, r = ws.R;
+        Residual<TIsa, TConf>(c, ws, cols, vals, single, lambda, z, r);
+        r.CopyTo(ws.P);
         float rr = Blas.Dot<TIsa>(r, r);
-        float tol = c.Options.CgTolerance;
         if (!float.IsFinite(rr))
         {
             // The system itself overflowed (as the Cholesky path's non-finite diagonal): a divergence that the
             // caller reports, not a solution to keep.
             z.Fill(float.NaN);
-            return;
+            return new CgState { Done = true };
         }
 
         // |r|^2 at which the residual is 2^-50 of the starting one (2^-100 in squares), far below float32 round-off.
-        float floor = Math.Max(rr * ResidualDrop, SmallestNormal);
-        for (int step = 0; step < c.Options.CgSteps; step++)
+        return new CgState { Rr = rr, Floor = Math.Max(rr * ResidualDrop, SmallestNormal) };
+    }
+
+    /// <summary>Whether the row takes another step (the step count, the tolerance, and the stops listed on <see cref="ConjugateGradient"/>).</summary>
+    private static bool CgContinues(HalfStepContext c, ref CgState state)
+    {
+        float rr = state.Rr, tol = c.Options.CgTolerance;
+        if (state.Done || state.Step >= c.Options.CgSteps || rr <= tol * tol || rr == 0f || !(rr >= state.Floor) || !float.IsFinite(rr))
         {
-            if (rr <= tol * tol || rr == 0f || !(rr >= floor) || !float.IsFinite(rr))
-            {
-                break;
-            }
-
-            MatVec<TIsa, TConf>(c, ws, cols, vals, single, lambda, p, ap);
-            float pap = Blas.Dot<TIsa>(p, ap);
-            if (!(pap > 0f) || !float.IsFinite(pap))
-            {
-                break;
-            }
-
-            float alpha = rr / pap;
-            if (!float.IsFinite(alpha))
-            {
-                break;
-            }
-
-            Blas.Axpy<TIsa>(alpha, p, z);
-            Blas.Axpy<TIsa>(-alpha, ap, r);
-            float rrNew = Blas.Dot<TIsa>(r, r);
-            float beta = rrNew / rr;
-            CgVectors.Direction<TIsa>(p, r, beta, w);
-
-            rr = rrNew;
+            state.Done = true;
+            return false;
         }
+
+        return true;
+    }
+
+    /// <summary>One CG step (ws.Ap holds G0 p on entry); a breakdown ends the row with z as it is.</summary>
+    private static void CgStep<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, ref CgState state)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
+    {
+        Span<float> z = ws.Z, r = ws.R, p = ws.P, ap = ws.Ap;
+        MatVec<TIsa, TConf>(c, ws, cols, vals, single, lambda, p, ap);
+        float pap = Blas.Dot<TIsa>(p, ap);
+        if (!(pap > 0f) || !float.IsFinite(pap))
+        {
+            state.Done = true;
+            return;
+        }
+
+        float alpha = state.Rr / pap;
+        if (!float.IsFinite(alpha))
+        {
+            state.Done = true;
+            return;
+        }
+
+        Blas.Axpy<TIsa>(alpha, p, z);
+        Blas.Axpy<TIsa>(-alpha, ap, r);
+        float rrNew = Blas.Dot<TIsa>(r, r);
+        float beta = rrNew / state.Rr;
+        CgVectors.Direction<TIsa>(p, r, beta, c.Layout.W);
+        state.Rr = rrNew;
+        state.Step++;
     }
 
     /// <summary>
-    /// r = b - (G0 + U^T diag(w) U + lambda I) v with b = h0 + U^T q, r past d kept zero: one pass over the
-    /// neighbours, each contributing <c>(q_j - w_j u_j . v) u_j</c>.
+    /// r = b - (G0 + U^T diag(w) U + lambda I) v with b = h0 + U^T q, r past d kept zero, from r = G0 v (made by the
+    /// caller, <see cref="G0Product"/>): one pass over the neighbours, each contributing <c>(q_j - w_j u_j . v) u_j</c>.
     /// </summary>
     /// <remarks>
     /// The biased models' neighbour vectors are <c>u_j = (f_j, 1)</c>, but the CG block holds <c>f_j</c> only (see
@@ -661,7 +885,6 @@ internal static class RowSolver
         int d = c.Layout.D, k = c.Layout.K, bs = c.Layout.FactorStride;
         bool biased = c.Layout.Biased;
         int n = cols.Length;
-        G0Product<TIsa>(c, v, r);
         CgVectors.StartResidual<TIsa>(r, c.H0, v, lambda, d);
 
         float bias = biased ? v[k] : 0f, sw = 0f, sq = 0f;
@@ -737,7 +960,40 @@ internal static class RowSolver
         y[k] = yb;
     }
 
-    /// <summary>y = (G0 + U^T diag(w) U + lambda I) v, with y past d kept zero.</summary>
+    /// <summary><see cref="G0Product"/> of two vectors with G0 read once (<see cref="Blas.ColumnMatVec2"/>): each gets the bits of its own call.</summary>
+    private static void G0Product2<TIsa>(HalfStepContext c, Span<float> v0, Span<float> y0, Span<float> v1, Span<float> y1)
+        where TIsa : struct, IIsa
+    {
+        int w = c.Layout.W, d = c.Layout.D, k = c.Layout.K, fs = c.Layout.FactorStride;
+        if (c.G0 is not { } g0)
+        {
+            y0.Clear();
+            y1.Clear();
+            return;
+        }
+
+        if (!c.Layout.Biased)
+        {
+            Blas.ColumnMatVec2<TIsa>(g0, d, w, v0, y0, v1, y1);
+            y0[d..].Clear();
+            y1[d..].Clear();
+            return;
+        }
+
+        float[] column = c.G0BiasColumn!;
+        float bias0 = v0[k], bias1 = v1[k];
+        float yb0 = Blas.Dot<TIsa>(column, v0[..fs]) + (c.G0Corner * bias0);
+        float yb1 = Blas.Dot<TIsa>(column, v1[..fs]) + (c.G0Corner * bias1);
+        Blas.ColumnMatVec2<TIsa>(c.G0Factors!, k, fs, v0, y0, v1, y1);
+        Blas.Axpy<TIsa>(bias0, column, y0[..fs]);
+        Blas.Axpy<TIsa>(bias1, column, y1[..fs]);
+        y0[fs..].Clear();
+        y1[fs..].Clear();
+        y0[k] = yb0;
+        y1[k] = yb1;
+    }
+
+    /// <summary>y = (G0 + U^T diag(w) U + lambda I) v, with y past d kept zero, from y = G0 v (made by the caller).</summary>
     /// <remarks>
     /// Biased models (block of <c>f_j</c> only, see <see cref="Residual"/>): the coefficient <c>w_j (f_j . v + s)</c>
     /// is the kernel's residual form <c>w_j s - (-w_j) f_j . v</c>, and the bias entry gets <c>m . v + s sum w</c>.
@@ -750,7 +1006,6 @@ internal static class RowSolver
         int d = c.Layout.D, k = c.Layout.K, bs = c.Layout.FactorStride;
         bool biased = c.Layout.Biased;
         int n = cols.Length;
-        G0Product<TIsa>(c, v, y);
         CgVectors.AddShift<TIsa>(y, v, lambda, d);
 
         float bias = biased ? v[k] : 0f;

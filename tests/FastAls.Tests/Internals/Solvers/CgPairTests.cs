@@ -1,0 +1,93 @@
+using FastAls.Internals.Kernels;
+using FastAls.Internals.Solvers;
+using static FastAls.Tests.Engine.EngineTestData;
+
+namespace FastAls.Tests.Engine;
+
+/// <summary>
+/// A half-step solves the implicit models' CG rows two at a time where G0 is large (read once for both rows' mat-vecs). Each row must
+/// get exactly the bits of its lone solve (<see cref="RowSolver.Solve"/>), whatever its partner, including when the
+/// two rows stop after different numbers of steps and next to empty rows.
+/// </summary>
+public class CgPairTests
+{
+    public static TheoryData<string, AlsModelKind, int, float> Cases()
+    {
+        var d = new TheoryData<string, AlsModelKind, int, float>();
+        foreach (string path in GroupedRowsTests.Paths())
+        {
+            foreach (AlsModelKind kind in new[] { AlsModelKind.Implicit, AlsModelKind.BiasedImplicit })
+            {
+                // Three steps with no tolerance; eight steps with a tolerance that stops some rows early, and a lambda
+                // per row (ALS-WR).
+                d.Add(path, kind, 3, 0f);
+                d.Add(path, kind, 8, 1e-3f);
+            }
+        }
+
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Paired_rows_have_the_bits_of_lone_rows(string pathName, AlsModelKind kind, int steps, float tolerance)
+    {
+        KernelSet kernels = GroupedRowsTests.Kernels(Enum.Parse<KernelPath>(pathName));
+        // Pairs run where G0's block is at least RowSolver.PairG0Bytes (k = 96 and 130 here); k = 5 and 37 solve alone.
+        foreach (int k in new[] { 5, 37, 96, 130 })
+        {
+            var o = new AlsOptions
+            {
+                Kind = kind,
+                Factors = k,
+                Solver = AlsSolver.ConjugateGradient,
+                CgSteps = steps,
+                CgTolerance = tolerance,
+                Regularization = 0.1f,
+                RegularizationScaling = steps == 8 ? RegularizationScaling.ByCount : RegularizationScaling.Constant,
+                Alpha = 2f,
+            };
+            using Dataset data = Random(41, 29, 0.3, seed: k, implicitValues: true, emptyUsers: 3);
+            using var xf = new FactorMatrix(data.Users, k);
+            using var yf = new FactorMatrix(data.Items, k);
+            float[]? xb = o.HasBiases ? new float[data.Users] : null;
+            float[]? yb = o.HasBiases ? new float[data.Items] : null;
+            FillRandom(xf, xb, data.UserItems, 5);
+            FillRandom(yf, yb, data.ItemUsers, 6);
+            var layout = AlsLayout.For(o);
+            GramMatrix gram = GramMatrix.Compute(layout, kernels, yf, yb);
+            var ctx = new HalfStepContext(o, kernels, yf, yb, gram, 0f, "user");
+
+            // Lone rows, one after another.
+            using FactorMatrix lone = xf.Clone();
+            float[]? loneB = (float[]?)xb?.Clone();
+            var ws = new RowWorkspace(layout, data.Items);
+            float dummy = 0f;
+            for (int u = 0; u < data.Users; u++)
+            {
+                ref float bias = ref loneB is null ? ref dummy : ref loneB[u];
+                RowSolver.Solve(ctx, ws, u, data.UserItems.RowIndices(u), data.UserItems.RowValues(u), lone.Row(u), ref bias, out _, out _);
+            }
+
+            // The half-step, which pairs rows.
+            using FactorMatrix paired = xf.Clone();
+            float[]? pairedB = (float[]?)xb?.Clone();
+            HalfStepResult r = new HalfStepSolver(o, 2, data.UserItems).Solve(ctx, data.UserItems, paired, pairedB, null, default);
+            Assert.Equal(-1, r.NonFiniteRow);
+            for (int u = 0; u < data.Users; u++)
+            {
+                for (int f = 0; f < k; f++)
+                {
+                    Assert.True(
+                        BitConverter.SingleToInt32Bits(lone.Row(u)[f]) == BitConverter.SingleToInt32Bits(paired.Row(u)[f]),
+                        $"{pathName} {kind} k={k} user {u} factor {f}: paired {paired.Row(u)[f]:R}, lone {lone.Row(u)[f]:R}");
+                }
+
+                if (loneB is not null)
+                {
+                    Assert.Equal(BitConverter.SingleToInt32Bits(loneB[u]), BitConverter.SingleToInt32Bits(pairedB![u]));
+                }
+            }
+        }
+    }
+}
