@@ -54,12 +54,13 @@ internal static class VectorBlas<TOps, TVec>
     }
 
     /// <summary>
-    /// <see cref="IIsa.CholeskyRows"/> on the vector paths: tiles of the block's rows (up to four) by 16 columns, from
-    /// column <c>i0 &amp; ~15</c> to <paramref name="w"/>, held in registers while every earlier pivot row j is applied
-    /// in order, <c>acc = fma(-r[j, i], r[j, c], acc)</c>: one load and one store of each entry per block instead of one
-    /// per pivot block (the right-looking update streamed the whole trailing matrix through the cache for every four
+    /// <see cref="IIsa.CholeskyRows"/> on the vector paths: tiles of the block's rows (up to four) by two vectors of
+    /// columns (16 with Vector256, 32 with Vector512, then one vector where fewer columns are left), from column
+    /// <c>i0 &amp; ~15</c> to <paramref name="w"/>, held in eight registers while every earlier pivot row j is applied in
+    /// order, <c>acc = fma(-r[j, i], r[j, c], acc)</c>: one load and one store of each entry per block instead of one per
+    /// pivot block (the right-looking update streamed the whole trailing matrix through the cache for every four
     /// pivots, which at k = 128 left it waiting on L2). A block of fewer than four rows repeats its last row in the
-    /// spare lanes of the tile (the same values, stored twice).
+    /// spare rows of the tile (the same values, stored twice).
     /// </summary>
     public static void CholeskyRows(ref float a, int w, int i0, int rows)
     {
@@ -69,16 +70,15 @@ internal static class VectorBlas<TOps, TVec>
         }
 
         int c = TOps.Count;
-        bool two = c < 16; // columns per tile: two vectors of 8, or one of 16
         int last = rows - 1;
         int o1 = Math.Min(1, last), o2 = Math.Min(2, last), o3 = Math.Min(3, last);
         ref float y0 = ref Unsafe.Add(ref a, (nint)i0 * w);
         ref float y1 = ref Unsafe.Add(ref y0, (nint)o1 * w);
         ref float y2 = ref Unsafe.Add(ref y0, (nint)o2 * w);
         ref float y3 = ref Unsafe.Add(ref y0, (nint)o3 * w);
-
-        for (int c0 = i0 & ~15; c0 < w; c0 += 16)
+        for (int c0 = i0 & ~15; c0 < w; c0 += 2 * c)
         {
+            bool two = c < 16 || c0 + (2 * c) <= w; // always with Vector256 (w is a multiple of 16)
             nuint p0 = (nuint)c0, p1 = (nuint)(c0 + c);
             TVec a00 = TOps.Load(ref y0, p0), a10 = TOps.Load(ref y1, p0), a20 = TOps.Load(ref y2, p0), a30 = TOps.Load(ref y3, p0);
             TVec a01 = default, a11 = default, a21 = default, a31 = default;
