@@ -358,21 +358,8 @@ public class KernelTests
         var rng = new Random(4);
         foreach (int d in new[] { 1, 2, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 128, 130 })
         {
-            int w = (d + 15) / 16 * 16;
-            int n = d + 10;
-            float[] m = RandomArray(rng, n * w);
-            for (int j = 0; j < n; j++)
-            {
-                m.AsSpan(j * w + d, w - d).Clear();
-            }
-
-            var a = new float[w * w];
-            KernelSet.For(KernelPath.Scalar).SyrkUpper(m, n, w, a);
+            float[] a = RandomSpd(rng, d, 10, 0.5f, out int w);
             Syrk.MirrorUpper(a, d, w);
-            for (int p = 0; p < d; p++)
-            {
-                a[p * w + p] += 0.5f;
-            }
 
             var ad = new double[d, d];
             for (int p = 0; p < d; p++)
@@ -407,16 +394,7 @@ public class KernelTests
         var rng = new Random(12);
         foreach (int d in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 80, 100, 128, 144 })
         {
-            int w = (d + 15) / 16 * 16;
-            int n = d + 7;
-            float[] m = RandomArray(rng, n * w);
-            for (int j = 0; j < n; j++)
-            {
-                m.AsSpan(j * w + d, w - d).Clear();
-            }
-
-            var a = new float[w * w];
-            KernelSet.For(KernelPath.Scalar).SyrkUpper(m, n, w, a);
+            float[] a = RandomSpd(rng, d, 7, 0.25f, out int w);
             for (int p = 0; p < w; p++)
             {
                 for (int q = 0; q < w; q++)
@@ -425,11 +403,6 @@ public class KernelTests
                     {
                         a[p * w + q] = (float)(rng.NextDouble() * 1e3);
                     }
-                }
-
-                if (p < d)
-                {
-                    a[p * w + p] += 0.25f;
                 }
             }
 
@@ -463,20 +436,7 @@ public class KernelTests
         var rng = new Random(21);
         foreach (int d in new[] { 1, 3, 8, 9, 16, 23, 24, 25, 32, 40, 57, 64, 72, 100, 128, 144 })
         {
-            int w = (d + 15) / 16 * 16;
-            int n = d + 5;
-            float[] m = RandomArray(rng, n * w);
-            for (int j = 0; j < n; j++)
-            {
-                m.AsSpan(j * w + d, w - d).Clear();
-            }
-
-            var a = new float[w * w];
-            KernelSet.For(KernelPath.Scalar).SyrkUpper(m, n, w, a);
-            for (int p = 0; p < d; p++)
-            {
-                a[p * w + p] += 0.5f;
-            }
+            float[] a = RandomSpd(rng, d, 5, 0.5f, out int w);
 
             Assert.Equal(-1, KernelSet.For(KernelPath.Scalar).CholeskyFactor(a, d, w));
             float[] b = RandomArray(rng, w);
@@ -490,6 +450,30 @@ public class KernelTests
                     $"d={d} x[{i}]: {b[i]:R}, reference {expected[i]:R}");
             }
         }
+    }
+
+    /// <summary>
+    /// A random SPD system of d unknowns at the stride <paramref name="w"/> (d rounded up to 16): the upper triangle of
+    /// the Gram matrix of d + <paramref name="extra"/> random rows (zero past d), plus <paramref name="shift"/> on the diagonal.
+    /// </summary>
+    private static float[] RandomSpd(Random rng, int d, int extra, float shift, out int w)
+    {
+        w = (d + 15) / 16 * 16;
+        int n = d + extra;
+        float[] m = RandomArray(rng, n * w);
+        for (int j = 0; j < n; j++)
+        {
+            m.AsSpan(j * w + d, w - d).Clear();
+        }
+
+        var a = new float[w * w];
+        KernelSet.For(KernelPath.Scalar).SyrkUpper(m, n, w, a);
+        for (int p = 0; p < d; p++)
+        {
+            a[p * w + p] += shift;
+        }
+
+        return a;
     }
 
     /// <summary>
