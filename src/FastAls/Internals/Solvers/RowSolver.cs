@@ -451,6 +451,7 @@ internal static class RowSolver
         int k = layout.K, d = layout.D;
         AlsOptions o = c.Options;
         Span<float> z = ws.Z;
+
         // Loss of the row's stored pairs with the new solution (summed in a local: through the out parameter, every
         // neighbour's add would wait on a store and a reload).
         double sum = 0;
