@@ -14,9 +14,9 @@ namespace FastAls.Internals.Kernels;
 /// right-hand side is updated once per block, eight FMAs per vector, at stores and loads of the same aligned offsets.
 /// </summary>
 /// <remarks>
-/// The arithmetic is fixed and the same on both vector paths (Vector256 operations; the Vector512 path's machines
-/// have them too): forward, <c>y_j = b_j * (1 / r_jj)</c> and <c>b_c = fma(-y_j, r_jc, b_c)</c> for j ascending;
-/// backward, <c>x_i = (b_i - t_i - sum) * (1 / r_ii)</c> where <c>t_i</c> is the row's dot with the solved unknowns
+/// The arithmetic is fixed and the same on both vector paths and on every machine (Vector256 operations, which a
+/// Vector512 path run in software also has; fused multiply-adds stay fused in software): forward,
+/// <c>y_j = b_j * (1 / r_jj)</c> and <c>b_c = fma(-y_j, r_jc, b_c)</c> for j ascending; backward, <c>x_i = (b_i - t_i - sum) * (1 / r_ii)</c> where <c>t_i</c> is the row's dot with the solved unknowns
 /// past its block (eight vector lanes over whole vectors, reduced by one fixed tree, then the scalar tail in order),
 /// and <c>sum</c> runs as FMAs over the block's later unknowns, the nearest last.
 /// </remarks>
@@ -24,9 +24,6 @@ internal static class BlockedSolve
 {
     /// <summary>Unknowns per block: one Vector256.</summary>
     private const int Block = 8;
-
-    /// <summary>Whether this machine runs <see cref="Solve"/> (the vector paths' machines always do).</summary>
-    public static bool IsSupported => Avx.IsSupported && Fma.IsSupported;
 
     /// <summary>Solves <c>R^T R x = b</c> in place; shapes checked by the caller.</summary>
     public static void Solve(ref float r0, int d, int w, ref float b0)
@@ -161,15 +158,28 @@ internal static class BlockedSolve
         }
     }
 
-    /// <summary>Lane t of the result is the sum of the lanes of the t-th argument (pairwise within 128-bit halves, then the halves).</summary>
+    /// <summary>
+    /// Lane t of the result is the sum of the lanes of the t-th argument, as <c>((l0 + l1) + (l2 + l3)) + ((l4 + l5) +
+    /// (l6 + l7))</c>: with AVX, pairwise within 128-bit halves by horizontal adds, then the halves; elsewhere (a vector
+    /// path run in software) the same sums one by one (<see cref="Tree"/>), so the bits do not depend on the machine.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Sums(
+    internal static Vector256<float> Sums(
         Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
         Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7)
     {
+        if (!Avx.IsSupported)
+        {
+            return Vector256.Create(Tree(a0), Tree(a1), Tree(a2), Tree(a3), Tree(a4), Tree(a5), Tree(a6), Tree(a7));
+        }
+
         // hadd(hadd(a0, a1), hadd(a2, a3)) holds, per 128-bit half, the half-sums of a0..a3 in lanes 0..3.
         Vector256<float> lo = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3));
         Vector256<float> hi = Avx.HorizontalAdd(Avx.HorizontalAdd(a4, a5), Avx.HorizontalAdd(a6, a7));
         return Avx.Add(Avx.Permute2x128(lo, hi, 0x20), Avx.Permute2x128(lo, hi, 0x31));
     }
+
+    /// <summary>The lanes' sum in <see cref="Sums"/>' order.</summary>
+    internal static float Tree(Vector256<float> a) =>
+        ((a.GetElement(0) + a.GetElement(1)) + (a.GetElement(2) + a.GetElement(3))) + ((a.GetElement(4) + a.GetElement(5)) + (a.GetElement(6) + a.GetElement(7)));
 }

@@ -86,7 +86,7 @@ internal static class Cholesky
 
         ref float r0 = ref MemoryMarshal.GetReference(r);
         ref float b0 = ref MemoryMarshal.GetReference(b);
-        if (TIsa.IsVector && BlockedSolve.IsSupported)
+        if (TIsa.IsVector)
         {
             BlockedSolve.Solve(ref r0, d, w, ref b0);
             return;

@@ -192,7 +192,7 @@ internal static class RowSolver
     /// Whether CG rows go in pairs (<see cref="ConjugateGradientPair"/>): only with G0 (the implicit models) and where G0's
     /// block, as the mat-vec reads it, does not fit in L1, so that each mat-vec streams it from L2 (k = 128: 64 KiB). A
     /// smaller G0 stays in L1 between a row's mat-vecs, and a pair only adds to the working set: at k = 64 (16 KiB) pairs
-    /// measured about 10 % slower, at k = 128 12-19 % faster (one thread, AVX2).
+    /// measured about 10 % slower, at k = 128 7-19 % faster (one thread, AVX2).
     /// </summary>
     private static bool PairsPay(HalfStepContext c)
     {
@@ -937,61 +937,71 @@ internal static class RowSolver
     private static void G0Product<TIsa>(HalfStepContext c, Span<float> v, Span<float> y)
         where TIsa : struct, IIsa
     {
-        int w = c.Layout.W, d = c.Layout.D, k = c.Layout.K, fs = c.Layout.FactorStride;
-        if (c.G0 is not { } g0)
+        if (c.G0 is null)
         {
             y.Clear();
             return;
         }
 
-        if (!c.Layout.Biased)
-        {
-            // G0 is symmetric: take it column-wise (no horizontal sums); v is zero past d.
-            Blas.ColumnMatVec<TIsa>(g0, d, w, v, y);
-            y[d..].Clear();
-            return;
-        }
-
-        float[] column = c.G0BiasColumn!;
-        float bias = v[k];
-        float yb = Blas.Dot<TIsa>(column, v[..fs]) + (c.G0Corner * bias);
-        Blas.ColumnMatVec<TIsa>(c.G0Factors!, k, fs, v, y);
-        Blas.Axpy<TIsa>(bias, column, y[..fs]);
-        y[fs..].Clear();
-        y[k] = yb;
+        float yb = G0BiasEntry<TIsa>(c, v);
+        (float[] block, int rows, int stride) = G0Block(c);
+        Blas.ColumnMatVec<TIsa>(block, rows, stride, v, y);
+        G0Finish<TIsa>(c, v, y, yb);
     }
 
     /// <summary><see cref="G0Product"/> of two vectors with G0 read once (<see cref="Blas.ColumnMatVec2"/>): each gets the bits of its own call.</summary>
     private static void G0Product2<TIsa>(HalfStepContext c, Span<float> v0, Span<float> y0, Span<float> v1, Span<float> y1)
         where TIsa : struct, IIsa
     {
-        int w = c.Layout.W, d = c.Layout.D, k = c.Layout.K, fs = c.Layout.FactorStride;
-        if (c.G0 is not { } g0)
+        if (c.G0 is null)
         {
             y0.Clear();
             y1.Clear();
             return;
         }
 
+        float yb0 = G0BiasEntry<TIsa>(c, v0), yb1 = G0BiasEntry<TIsa>(c, v1);
+        (float[] block, int rows, int stride) = G0Block(c);
+        Blas.ColumnMatVec2<TIsa>(block, rows, stride, v0, y0, v1, y1);
+        G0Finish<TIsa>(c, v0, y0, yb0);
+        G0Finish<TIsa>(c, v1, y1, yb1);
+    }
+
+    /// <summary>
+    /// The block of G0 that the mat-vec takes column-wise (G0 is symmetric, so no horizontal sums; v is zero past d): all
+    /// of G0 (d rows at the stride W), or for the biased models its factor block (k rows at the factor stride).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (float[] Block, int Rows, int Stride) G0Block(HalfStepContext c) =>
+        c.Layout.Biased ? (c.G0Factors!, c.Layout.K, c.Layout.FactorStride) : (c.G0!, c.Layout.D, c.Layout.W);
+
+    /// <summary>The biased models' bias entry of G0 v, <c>g . v + c v_b</c> (zero for the others).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float G0BiasEntry<TIsa>(HalfStepContext c, Span<float> v)
+        where TIsa : struct, IIsa
+    {
+        int k = c.Layout.K, fs = c.Layout.FactorStride;
+        return c.Layout.Biased ? Blas.Dot<TIsa>(c.G0BiasColumn!, v[..fs]) + (c.G0Corner * v[k]) : 0f;
+    }
+
+    /// <summary>
+    /// Completes G0 v from the block's product in y: zero past d, and for the biased models <c>v_b g</c> added to the
+    /// factor entries and <paramref name="yb"/> (<see cref="G0BiasEntry"/>) as the bias entry.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void G0Finish<TIsa>(HalfStepContext c, Span<float> v, Span<float> y, float yb)
+        where TIsa : struct, IIsa
+    {
+        int d = c.Layout.D, k = c.Layout.K, fs = c.Layout.FactorStride;
         if (!c.Layout.Biased)
         {
-            Blas.ColumnMatVec2<TIsa>(g0, d, w, v0, y0, v1, y1);
-            y0[d..].Clear();
-            y1[d..].Clear();
+            y[d..].Clear();
             return;
         }
 
-        float[] column = c.G0BiasColumn!;
-        float bias0 = v0[k], bias1 = v1[k];
-        float yb0 = Blas.Dot<TIsa>(column, v0[..fs]) + (c.G0Corner * bias0);
-        float yb1 = Blas.Dot<TIsa>(column, v1[..fs]) + (c.G0Corner * bias1);
-        Blas.ColumnMatVec2<TIsa>(c.G0Factors!, k, fs, v0, y0, v1, y1);
-        Blas.Axpy<TIsa>(bias0, column, y0[..fs]);
-        Blas.Axpy<TIsa>(bias1, column, y1[..fs]);
-        y0[fs..].Clear();
-        y1[fs..].Clear();
-        y0[k] = yb0;
-        y1[k] = yb1;
+        Blas.Axpy<TIsa>(v[k], c.G0BiasColumn!, y[..fs]);
+        y[fs..].Clear();
+        y[k] = yb;
     }
 
     /// <summary>y = (G0 + U^T diag(w) U + lambda I) v, with y past d kept zero, from y = G0 v (made by the caller).</summary>

@@ -476,6 +476,36 @@ public class KernelTests
         return a;
     }
 
+    [Fact]
+    public void Blocked_solve_lane_sums_are_the_same_tree_with_and_without_avx()
+    {
+        // The backward solve reduces eight rows' dot lanes with horizontal adds where AVX is, and one by one where a
+        // vector path runs in software without it: both must give the order the plain-loop reference writes out.
+        var rng = new Random(31);
+        for (int rep = 0; rep < 200; rep++)
+        {
+            var v = new System.Runtime.Intrinsics.Vector256<float>[8];
+            for (int t = 0; t < 8; t++)
+            {
+                float[] lanes = RandomArray(rng, 8);
+                for (int l = 0; l < 8; l++)
+                {
+                    lanes[l] *= MathF.Pow(2f, rng.Next(-20, 20));
+                }
+
+                v[t] = System.Runtime.Intrinsics.Vector256.Create(lanes);
+            }
+
+            System.Runtime.Intrinsics.Vector256<float> sums = BlockedSolve.Sums(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+            for (int t = 0; t < 8; t++)
+            {
+                float expected = ((v[t][0] + v[t][1]) + (v[t][2] + v[t][3])) + ((v[t][4] + v[t][5]) + (v[t][6] + v[t][7]));
+                Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(sums[t]));
+                Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(BlockedSolve.Tree(v[t])));
+            }
+        }
+    }
+
     /// <summary>
     /// BlockedSolve's arithmetic in plain loops: forward <c>y_j = b_j * (1 / r_jj)</c>, then <c>fma(-y_j, r_jc, b_c)</c>
     /// for j ascending; backward, per block of eight from the last, a whole block's rows take their dot with the solved
