@@ -103,6 +103,74 @@ internal sealed class RowWorkspace
     /// <see cref="PairCapacity"/> neighbours: made on first use, once per worker, and kept.
     /// </summary>
     public RowWorkspace Partner => _partner ??= new RowWorkspace(_layout, Math.Min(Capacity, PairCapacity), PairCapacity);
+
+    /// <summary>Neighbours of the rows that <see cref="RowSolver.SolveRows"/> solves in lanes (the exact solver at small k).</summary>
+    internal const int LaneCapacity = 1024;
+
+    private LaneBatch? _lanes;
+
+    /// <summary>
+    /// The exact solver's batch of <see cref="LaneCholesky.Lanes"/> systems of <paramref name="k"/> unknowns: made on
+    /// first use, once per worker, and kept. Its lane workspaces (for rows of at most <see cref="LaneCapacity"/>
+    /// neighbours) are made only when rows are batched; lane 0 is this workspace.
+    /// </summary>
+    public LaneBatch Lanes(int k) => _lanes is { } l && l.K == k ? l : _lanes = new LaneBatch(k);
+
+    /// <summary>The lane workspaces of <see cref="Lanes"/>: this one, then seven made like <see cref="Partner"/>.</summary>
+    internal RowWorkspace[] LaneWorkspaces(LaneBatch batch)
+    {
+        if (batch.Workspaces is null)
+        {
+            var all = new RowWorkspace[LaneCholesky.Lanes];
+            all[0] = this;
+            for (int l = 1; l < all.Length; l++)
+            {
+                all[l] = new RowWorkspace(_layout, Math.Min(Capacity, LaneCapacity), LaneCapacity);
+            }
+
+            batch.Workspaces = all;
+            batch.Matrices = Array.ConvertAll(all, w => w.A);
+        }
+
+        return batch.Workspaces;
+    }
+}
+
+/// <summary>Scratch of the exact solver's batched rows (<see cref="LaneCholesky"/>): the systems, one per lane, and per-lane state.</summary>
+internal sealed class LaneBatch
+{
+    public LaneBatch(int k)
+    {
+        K = k;
+        T = new float[LaneCholesky.MatrixLength(k)];
+        Rhs = new float[k * LaneCholesky.Lanes];
+        Bad = new int[LaneCholesky.Lanes];
+        BiasPivot = new float[LaneCholesky.Lanes];
+        BiasRhs = new float[LaneCholesky.Lanes];
+        Finite = new bool[LaneCholesky.Lanes];
+    }
+
+    public int K { get; }
+
+    /// <summary>The lane-interleaved systems (see <see cref="LaneCholesky"/>).</summary>
+    public float[] T { get; }
+
+    public float[] Rhs { get; }
+
+    public int[] Bad { get; }
+
+    public float[] BiasPivot { get; }
+
+    public float[] BiasRhs { get; }
+
+    /// <summary>Whether each lane holds a finite system of its row.</summary>
+    public bool[] Finite { get; }
+
+    /// <summary>Lane workspaces (<see cref="RowWorkspace.LaneWorkspaces"/>), made on first use.</summary>
+    public RowWorkspace[]? Workspaces { get; set; }
+
+    /// <summary>The lane workspaces' systems (their <see cref="RowWorkspace.A"/>), in lane order.</summary>
+    public float[][] Matrices { get; set; } = [];
 }
 
 /// <summary>
@@ -140,6 +208,11 @@ internal static class RowSolver
         where TIsa : struct, IIsa
         where TConf : struct, IConfidence
     {
+        if (InLanes<TIsa>(c))
+        {
+            return SolveRowsInLanes<TIsa, TConf>(c, ws, rows, start, end, solved, biases);
+        }
+
         double loss = 0, reg = 0;
         long bad = -1;
         float dummyBias = 0f;
@@ -179,6 +252,115 @@ internal static class RowSolver
             if (!ok && bad < 0)
             {
                 bad = r;
+            }
+        }
+
+        return (loss, reg, bad);
+    }
+
+    /// <summary>
+    /// Whether the exact solver factors and solves its systems in lanes (<see cref="LaneCholesky"/>): on the vector paths,
+    /// for k up to <see cref="LaneCholesky.MaxD"/>, where one row's factorization is a chain of dependent pivots too short
+    /// to fill a vector. Every exact row solve of such a model takes the batched kernel, alone or in a batch, so a row's
+    /// bits do not depend on how rows are grouped.
+    /// </summary>
+    private static bool InLanes<TIsa>(HalfStepContext c)
+        where TIsa : struct, IIsa =>
+        TIsa.IsVector && c.Options.Solver == AlsSolver.Cholesky && LaneCholesky.Applies(c.Layout.K);
+
+    /// <summary>Whether a row of <paramref name="n"/> neighbours goes in a lane of a batch (gathered in one segment in any lane workspace).</summary>
+    private static bool Batchable(int n, RowWorkspace ws) => n > 0 && n <= Math.Min(ws.Capacity, RowWorkspace.LaneCapacity);
+
+    /// <summary>
+    /// <see cref="SolveRows"/> for the exact solver in lanes (<see cref="InLanes"/>): consecutive rows that are
+    /// <see cref="Batchable"/> build their systems one by one, each in its lane's workspace, are factored and solved
+    /// together, and are finished in row order, as <see cref="Solve"/> would, with the same bits; other rows (empty, or
+    /// longer than a lane workspace) are solved alone.
+    /// </summary>
+    private static (double Loss, double Reg, long Bad) SolveRowsInLanes<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int start, int end, FactorMatrix solved, float[]? biases)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
+    {
+        AlsLayout layout = c.Layout;
+        int k = layout.K, fs = layout.FactorStride;
+        LaneBatch batch = ws.Lanes(k);
+        RowWorkspace[] lane = ws.LaneWorkspaces(batch);
+        Span<int> members = stackalloc int[LaneCholesky.Lanes];
+        double loss = 0, reg = 0;
+        long bad = -1;
+        float dummyBias = 0f;
+        int r = start;
+        while (r < end)
+        {
+            if (!Batchable(rows.RowLength(r), ws))
+            {
+                ref float bias = ref biases is null ? ref dummyBias : ref biases[r];
+                ReadOnlySpan<int> next = r + 1 < end ? rows.RowIndices(r + 1) : default;
+                bool ok = Solve<TIsa, TConf>(c, ws, r, rows.RowIndices(r), rows.RowValues(r), solved.Row(r), ref bias, out double l, out double g, next);
+                loss += l;
+                reg += g;
+                if (!ok && bad < 0)
+                {
+                    bad = r;
+                }
+
+                r++;
+                continue;
+            }
+
+            // The batch: up to eight consecutive batchable rows.
+            int count = 0;
+            while (r < end && count < LaneCholesky.Lanes && Batchable(rows.RowLength(r), ws))
+            {
+                members[count] = r;
+                RowWorkspace lw = lane[count];
+                ReadOnlySpan<int> cols = rows.RowIndices(r);
+                ReadOnlySpan<float> vals = rows.RowValues(r);
+                Prepare<TIsa, TConf>(c, lw, cols, vals, 0, cols.Length);
+                PrefetchNext<TIsa>(c, r + 1 < end ? rows.RowIndices(r + 1) : default);
+                bool finite = BuildSystem<TIsa, TConf>(c, lw, r, cols, vals, true, RowLambda(c.Options, cols.Length), out batch.BiasPivot[count], out batch.BiasRhs[count]);
+                batch.Finite[count] = finite;
+                LaneCholesky.PutRhs(batch.Rhs, k, count, lw.B);
+
+                count++;
+                r++;
+            }
+
+            // Every lane's matrix at once; a lane without a row, or with a system that is not finite, factors what
+            // its workspace holds, and its result is not read.
+            LaneCholesky.PutAll(batch.T, k, batch.Matrices, fs);
+            LaneCholesky.FactorSolve(batch.T, batch.Rhs, k, batch.Bad);
+            for (int l = 0; l < count; l++)
+            {
+                int row = members[l];
+                RowWorkspace lw = lane[l];
+                ReadOnlySpan<int> cols = rows.RowIndices(row);
+                ReadOnlySpan<float> vals = rows.RowValues(row);
+                float lambda = RowLambda(c.Options, cols.Length);
+                if (batch.Finite[l])
+                {
+                    if (batch.Bad[l] >= 0)
+                    {
+                        SolverThrow.NotPositiveDefinite(c, row, cols.Length, batch.Bad[l], lambda);
+                    }
+
+                    LaneCholesky.Get(batch.Rhs, k, l, lw.Z);
+                    SolveBias<TIsa>(layout, lw, batch.BiasPivot[l], batch.BiasRhs[l]);
+                }
+                else
+                {
+                    // Overflowed inputs: a divergence, reported by the caller, not a rank problem.
+                    lw.Z.AsSpan().Fill(float.NaN);
+                }
+
+                ref float bias = ref biases is null ? ref dummyBias : ref biases[row];
+                bool ok = Finish<TIsa, TConf>(c, lw, cols, vals, true, lambda, solved.Row(row), ref bias, out double l1, out double g1);
+                loss += l1;
+                reg += g1;
+                if (!ok && bad < 0)
+                {
+                    bad = row;
+                }
             }
         }
 
@@ -285,16 +467,6 @@ internal static class RowSolver
         float lambda = RowLambda(o, n);
         bool single = n <= ws.Capacity;
         Span<float> z = ws.Z;
-        Span<float> b = ws.B;
-        if (c.H0 is { } h0)
-        {
-            h0.CopyTo(b);
-        }
-        else
-        {
-            b.Clear();
-        }
-
         if (single)
         {
             Prepare<TIsa, TConf>(c, ws, cols, vals, 0, n);
@@ -304,120 +476,36 @@ internal static class RowSolver
 
         if (o.Solver == AlsSolver.Cholesky)
         {
-            // The system is built over the factors only, at the factor stride (for the unbiased models that is W and
-            // k = d: the augmented form and this one coincide). The biased models' bias is eliminated first: with
-            // the bias row (m', s_b) and right-hand side t, the factors solve (A - m m' / s_b) x = h - m t / s_b and
-            // the bias is (t - m . x) / s_b. The first SYRK call starts from G0's factor block (or zero) instead of a
-            // separate copy into A; it writes every entry that SYRK and the Cholesky kernel use (row p from column
-            // p & ~15).
-            int fs = layout.FactorStride;
-            bool biased = layout.Biased;
-            Span<float> a = ws.A;
-            ReadOnlySpan<float> init = biased ? c.G0Factors : c.G0;
-            Span<float> m = ws.M;
-            float sw = 0f, sq = 0f;
-            if (biased)
+            if (BuildSystem<TIsa, TConf>(c, ws, row, cols, vals, single, lambda, out float biasPivot, out float biasRhs))
             {
-                m.Clear();
-            }
-
-            bool first = true;
-            for (int s = 0; s < n; s += ws.Capacity)
-            {
-                int cnt = Math.Min(ws.Capacity, n - s);
-                if (!single)
+                if (InLanes<TIsa>(c))
                 {
-                    Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
-                }
-
-                Blas.AddWeightedRows<TIsa>(ws.U, cnt, fs, ws.Q, b);
-                if (biased)
-                {
-                    Blas.AddWeightedRows<TIsa>(ws.U, cnt, fs, ws.Weight, m);
-                    float[] wt = ws.Weight, q = ws.Q;
-                    for (int j = 0; j < cnt; j++)
+                    // A lone row takes the batched kernel too, in lane 0, so that its bits are those it gets in a
+                    // batch of SolveRows (the other lanes hold whatever the last batch left: lanes never mix).
+                    LaneBatch lanes = ws.Lanes(k);
+                    LaneCholesky.Put(lanes.T, lanes.Rhs, k, 0, ws.A, layout.FactorStride, ws.B);
+                    LaneCholesky.FactorSolve(lanes.T, lanes.Rhs, k, lanes.Bad);
+                    if (lanes.Bad[0] >= 0)
                     {
-                        sw += wt[j];
-                        sq += q[j];
-                    }
-                }
-
-                for (int t = 0; t < cnt; t += RowWorkspace.SyrkRows)
-                {
-                    int rowsNow = Math.Min(RowWorkspace.SyrkRows, cnt - t);
-                    ReadOnlySpan<float> sub = ws.U.AsSpan(t * fs, rowsNow * fs);
-                    if (o.IsImplicit)
-                    {
-                        Blas.ScaleRows<TIsa>(sub, rowsNow, fs, ws.SqrtWeight.AsSpan(t, rowsNow), ws.S);
-                        sub = ws.S.AsSpan(0, rowsNow * fs);
+                        SolverThrow.NotPositiveDefinite(c, row, n, lanes.Bad[0], lambda);
                     }
 
-                    if (first)
+                    LaneCholesky.Get(lanes.Rhs, k, 0, z);
+                }
+                else
+                {
+                    Span<float> a = ws.A;
+                    int bad = Cholesky.Factor<TIsa>(a, k, layout.FactorStride);
+                    if (bad >= 0)
                     {
-                        Syrk.SyrkUpperFrom<TIsa>(init, sub, rowsNow, fs, a);
-                        first = false;
+                        SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
                     }
-                    else
-                    {
-                        Syrk.SyrkUpper<TIsa>(sub, rowsNow, fs, a);
-                    }
+
+                    ws.B.CopyTo(z);
+                    Cholesky.Solve<TIsa>(a, k, layout.FactorStride, z);
                 }
 
-                if (c.MayHaveNegativeWeights)
-                {
-                    AddNegativeWeights(ws, cnt, fs, k, a);
-                }
-            }
-
-            // The Cholesky kernel reads only the upper triangle, which SYRK and G0 fill.
-            bool finiteSystem = true;
-            for (int p = 0; p < k; p++)
-            {
-                float diag = a[p * fs + p] += lambda;
-                finiteSystem &= float.IsFinite(diag);
-            }
-
-            float biasPivot = 1f, biasRhs = 0f;
-            if (biased)
-            {
-                if (c.G0BiasColumn is { } column)
-                {
-                    Blas.Axpy<TIsa>(1f, column, m[..fs]);
-                }
-
-                biasPivot = sw + c.G0Corner + lambda;
-                biasRhs = b[k] + sq;
-                finiteSystem &= float.IsFinite(biasPivot) && float.IsFinite(biasRhs);
-                if (finiteSystem && !(biasPivot > 0f))
-                {
-                    SolverThrow.NotPositiveDefinite(c, row, n, k, lambda);
-                }
-
-                // Schur complement of the bias: A -= m m' / s_b (upper triangle), h -= m t / s_b.
-                for (int p = 0; p < k; p++)
-                {
-                    float mp = m[p] / biasPivot;
-                    int ap = p * fs;
-                    SubtractScaled(mp, m[p..k], a.Slice(ap + p, k - p));
-                    b[p] -= mp * biasRhs;
-                }
-            }
-
-            if (finiteSystem)
-            {
-                int bad = Cholesky.Factor<TIsa>(a, k, fs);
-                if (bad >= 0)
-                {
-                    SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
-                }
-
-                b.CopyTo(z);
-                Cholesky.Solve<TIsa>(a, k, fs, z);
-                z[k..].Clear();
-                if (biased)
-                {
-                    z[k] = (biasRhs - Blas.Dot<TIsa>(m[..k], z[..k])) / biasPivot;
-                }
+                SolveBias<TIsa>(layout, ws, biasPivot, biasRhs);
             }
             else
             {
@@ -429,12 +517,152 @@ internal static class RowSolver
         {
             StartFrom(layout, x, bias, z);
 
-            // The right-hand side (h0 + sum_j q_j f_j, in ws.B) is never formed: the first residual takes
-            // the q_j terms in the same pass as the mat-vec (see Residual).
+            // The right-hand side (h0 + sum_j q_j f_j) is never formed: the first residual takes the q_j terms in
+            // the same pass as the mat-vec (see Residual).
             ConjugateGradient<TIsa, TConf>(c, ws, cols, vals, single, lambda);
         }
 
         return Finish<TIsa, TConf>(c, ws, cols, vals, single, lambda, x, ref bias, out loss, out reg);
+    }
+
+    /// <summary>
+    /// The exact solver's system of a row of n &gt; 0 neighbours (gathered in ws when <paramref name="single"/>): the upper
+    /// triangle of the factors' block in ws.A (row p from column p &amp; ~15), its right-hand side in ws.B, and for the
+    /// biased models the bias's pivot and right-hand side, eliminated from both (ws.M keeps its column). False when
+    /// the system is not finite (overflowed inputs).
+    /// </summary>
+    private static bool BuildSystem<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, out float biasPivot, out float biasRhs)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
+    {
+        int n = cols.Length;
+        AlsLayout layout = c.Layout;
+        int k = layout.K;
+        AlsOptions o = c.Options;
+        Span<float> b = ws.B;
+        if (c.H0 is { } h0)
+        {
+            h0.CopyTo(b);
+        }
+        else
+        {
+            b.Clear();
+        }
+
+        // The system is built over the factors only, at the factor stride (for the unbiased models that is W and
+        // k = d: the augmented form and this one coincide). The biased models' bias is eliminated first: with
+        // the bias row (m', s_b) and right-hand side t, the factors solve (A - m m' / s_b) x = h - m t / s_b and
+        // the bias is (t - m . x) / s_b. The first SYRK call starts from G0's factor block (or zero) instead of a
+        // separate copy into A; it writes every entry that SYRK and the Cholesky kernel use (row p from column
+        // p & ~15).
+        int fs = layout.FactorStride;
+        bool biased = layout.Biased;
+        Span<float> a = ws.A;
+        ReadOnlySpan<float> init = biased ? c.G0Factors : c.G0;
+        Span<float> m = ws.M;
+        float sw = 0f, sq = 0f;
+        if (biased)
+        {
+            m.Clear();
+        }
+
+        bool first = true;
+        for (int s = 0; s < n; s += ws.Capacity)
+        {
+            int cnt = Math.Min(ws.Capacity, n - s);
+            if (!single)
+            {
+                Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
+            }
+
+            Blas.AddWeightedRows<TIsa>(ws.U, cnt, fs, ws.Q, b);
+            if (biased)
+            {
+                Blas.AddWeightedRows<TIsa>(ws.U, cnt, fs, ws.Weight, m);
+                float[] wt = ws.Weight, q = ws.Q;
+                for (int j = 0; j < cnt; j++)
+                {
+                    sw += wt[j];
+                    sq += q[j];
+                }
+            }
+
+            for (int t = 0; t < cnt; t += RowWorkspace.SyrkRows)
+            {
+                int rowsNow = Math.Min(RowWorkspace.SyrkRows, cnt - t);
+                ReadOnlySpan<float> sub = ws.U.AsSpan(t * fs, rowsNow * fs);
+                if (o.IsImplicit)
+                {
+                    Blas.ScaleRows<TIsa>(sub, rowsNow, fs, ws.SqrtWeight.AsSpan(t, rowsNow), ws.S);
+                    sub = ws.S.AsSpan(0, rowsNow * fs);
+                }
+
+                if (first)
+                {
+                    Syrk.SyrkUpperFrom<TIsa>(init, sub, rowsNow, fs, a);
+                    first = false;
+                }
+                else
+                {
+                    Syrk.SyrkUpper<TIsa>(sub, rowsNow, fs, a);
+                }
+            }
+
+            if (c.MayHaveNegativeWeights)
+            {
+                AddNegativeWeights(ws, cnt, fs, k, a);
+            }
+        }
+
+        // The Cholesky kernel reads only the upper triangle, which SYRK and G0 fill.
+        bool finiteSystem = true;
+        for (int p = 0; p < k; p++)
+        {
+            float diag = a[p * fs + p] += lambda;
+            finiteSystem &= float.IsFinite(diag);
+        }
+
+        biasPivot = 1f;
+        biasRhs = 0f;
+        if (biased)
+        {
+            if (c.G0BiasColumn is { } column)
+            {
+                Blas.Axpy<TIsa>(1f, column, m[..fs]);
+            }
+
+            biasPivot = sw + c.G0Corner + lambda;
+            biasRhs = b[k] + sq;
+            finiteSystem &= float.IsFinite(biasPivot) && float.IsFinite(biasRhs);
+            if (finiteSystem && !(biasPivot > 0f))
+            {
+                SolverThrow.NotPositiveDefinite(c, row, n, k, lambda);
+            }
+
+            // Schur complement of the bias: A -= m m' / s_b (upper triangle), h -= m t / s_b.
+            for (int p = 0; p < k; p++)
+            {
+                float mp = m[p] / biasPivot;
+                int ap = p * fs;
+                SubtractScaled(mp, m[p..k], a.Slice(ap + p, k - p));
+                b[p] -= mp * biasRhs;
+            }
+        }
+
+        return finiteSystem;
+    }
+
+    /// <summary>The biased models' bias from the factors' solution in ws.Z (none for the others); zero past it.</summary>
+    private static void SolveBias<TIsa>(AlsLayout layout, RowWorkspace ws, float biasPivot, float biasRhs)
+        where TIsa : struct, IIsa
+    {
+        int k = layout.K;
+        Span<float> z = ws.Z;
+        z[k..].Clear();
+        if (layout.Biased)
+        {
+            z[k] = (biasRhs - Blas.Dot<TIsa>(ws.M.AsSpan(0, k), z[..k])) / biasPivot;
+        }
     }
 
     /// <summary>

@@ -1,0 +1,266 @@
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Tests.Engine;
+
+/// <summary>
+/// The exact solver's batched kernel (<see cref="LaneCholesky"/>): every lane against its arithmetic written out in plain
+/// scalar loops, bit for bit, and against a double-precision solve; lanes that do not mix; the pivots it reports.
+/// </summary>
+public class LaneCholeskyTests
+{
+    private const int L = LaneCholesky.Lanes;
+
+    private static readonly int[] s_sizes = [1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 24, 31, 32, 33, 39, 40];
+
+    /// <summary>A random SPD system of d unknowns at stride w (a multiple of 16), garbage left of the diagonal and past d.</summary>
+    private static float[] RandomSystem(Random rng, int d, out int w)
+    {
+        w = (d + 15) / 16 * 16;
+        int n = d + 6;
+        var m = new float[n * w];
+        for (int j = 0; j < n; j++)
+        {
+            for (int q = 0; q < d; q++)
+            {
+                m[j * w + q] = (float)(rng.NextDouble() * 2 - 1);
+            }
+        }
+
+        var a = new float[w * w];
+        KernelSet.For(KernelPath.Scalar).SyrkUpper(m, n, w, a);
+        for (int p = 0; p < w; p++)
+        {
+            for (int q = 0; q < w; q++)
+            {
+                if (p < d && q >= p && q < d)
+                {
+                    a[p * w + q] += p == q ? 0.3f : 0f;
+                }
+                else
+                {
+                    a[p * w + q] = (float)(rng.NextDouble() * 100 - 50);
+                }
+            }
+        }
+
+        return a;
+    }
+
+    private static float[] RandomRhs(Random rng, int d) => Enumerable.Range(0, d).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+
+    /// <summary>
+    /// The kernel's arithmetic for one system in scalars: rows of R left-looking with fused multiply-adds in pivot order,
+    /// reciprocal pivots, then the two solves by columns. Returns x, or the first bad pivot.
+    /// </summary>
+    private static float[] Reference(float[] a, int w, int d, float[] b, out int bad)
+    {
+        var r = new float[d * d];
+        var inv = new float[d];
+        bad = -1;
+        for (int i = 0; i < d; i++)
+        {
+            var acc = new float[d];
+            for (int q = i; q < d; q++)
+            {
+                acc[q] = a[i * w + q];
+                for (int j = 0; j < i; j++)
+                {
+                    acc[q] = MathF.FusedMultiplyAdd(-r[j * d + i], r[j * d + q], acc[q]);
+                }
+            }
+
+            float pivot = acc[i];
+            if (bad < 0 && (!(pivot > Cholesky.RelativePivotFloor * a[i * w + i]) || !float.IsFinite(pivot)))
+            {
+                bad = i;
+            }
+
+            float root = MathF.Sqrt(pivot);
+            inv[i] = 1f / root;
+            r[i * d + i] = root;
+            for (int q = i + 1; q < d; q++)
+            {
+                r[i * d + q] = acc[q] * inv[i];
+            }
+        }
+
+        var x = (float[])b.Clone();
+        for (int j = 0; j < d; j++)
+        {
+            x[j] *= inv[j];
+            for (int q = j + 1; q < d; q++)
+            {
+                x[q] = MathF.FusedMultiplyAdd(-x[j], r[j * d + q], x[q]);
+            }
+        }
+
+        for (int q = d - 1; q >= 0; q--)
+        {
+            x[q] *= inv[q];
+            for (int i = 0; i < q; i++)
+            {
+                x[i] = MathF.FusedMultiplyAdd(-x[q], r[i * d + q], x[i]);
+            }
+        }
+
+        return x;
+    }
+
+    private static void AssertBits(float[] expected, float[] actual, string what)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(
+                BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                $"{what} entry {i}: {actual[i]:R}, expected {expected[i]:R}");
+        }
+    }
+
+    [Fact]
+    public void Every_lane_has_the_bits_of_its_arithmetic_written_out_and_solves_the_system()
+    {
+        var rng = new Random(7);
+        foreach (int d in s_sizes)
+        {
+            var systems = new float[L][];
+            var rhs = new float[L][];
+            int w = 0;
+            for (int l = 0; l < L; l++)
+            {
+                systems[l] = RandomSystem(rng, d, out w);
+                rhs[l] = RandomRhs(rng, d);
+            }
+
+            var t = new float[LaneCholesky.MatrixLength(d)];
+            var b = new float[d * L];
+            var bad = new int[L];
+            LaneCholesky.PutAll(t, d, systems, w);
+            for (int l = 0; l < L; l++)
+            {
+                LaneCholesky.PutRhs(b, d, l, rhs[l]);
+            }
+
+            LaneCholesky.FactorSolve(t, b, d, bad);
+            for (int l = 0; l < L; l++)
+            {
+                Assert.Equal(-1, bad[l]);
+                var x = new float[d];
+                LaneCholesky.Get(b, d, l, x);
+                AssertBits(Reference(systems[l], w, d, rhs[l], out int refBad), x, $"d={d} lane {l}");
+                Assert.Equal(-1, refBad);
+
+                var ad = new double[d, d];
+                for (int p = 0; p < d; p++)
+                {
+                    for (int q = p; q < d; q++)
+                    {
+                        ad[p, q] = ad[q, p] = systems[l][p * w + q];
+                    }
+                }
+
+                double[] exact = EngineTestData.SolveSpd(ad, rhs[l].Select(v => (double)v).ToArray());
+                double err = EngineTestData.RelativeError(exact, x.Select(v => (double)v).ToArray());
+                Assert.True(err < 1e-4, $"d={d} lane {l}: relative error {err:E2}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Put_all_copies_what_eight_puts_copy()
+    {
+        var rng = new Random(11);
+        foreach (int d in s_sizes)
+        {
+            var systems = new float[L][];
+            int w = 0;
+            for (int l = 0; l < L; l++)
+            {
+                systems[l] = RandomSystem(rng, d, out w);
+            }
+
+            var one = new float[LaneCholesky.MatrixLength(d)];
+            var all = new float[one.Length];
+            var b = new float[d * L];
+            for (int l = 0; l < L; l++)
+            {
+                LaneCholesky.Put(one, b, d, l, systems[l], w, new float[d]);
+            }
+
+            LaneCholesky.PutAll(all, d, systems, w);
+            AssertBits(one, all, $"d={d}");
+        }
+    }
+
+    [Fact]
+    public void A_lane_that_is_not_positive_definite_is_reported_and_the_other_lanes_are_unaffected()
+    {
+        var rng = new Random(3);
+        const int d = 32;
+        var systems = new float[L][];
+        var rhs = new float[L][];
+        int w = 0;
+        for (int l = 0; l < L; l++)
+        {
+            systems[l] = RandomSystem(rng, d, out w);
+            rhs[l] = RandomRhs(rng, d);
+        }
+
+        // Lane 2: row and column 5 those of 4, with a smaller diagonal (pivot 5 is then -0.1 A_44); lane 6: a NaN at (9, 20).
+        float[] s2 = systems[2];
+        for (int q = 6; q < d; q++)
+        {
+            s2[5 * w + q] = s2[4 * w + q];
+        }
+
+        for (int p = 0; p < 4; p++)
+        {
+            s2[p * w + 5] = s2[p * w + 4];
+        }
+
+        s2[4 * w + 5] = s2[4 * w + 4];
+        s2[5 * w + 5] = 0.9f * s2[4 * w + 4];
+        systems[6][9 * w + 20] = float.NaN;
+
+        var t = new float[LaneCholesky.MatrixLength(d)];
+        var b = new float[d * L];
+        var bad = new int[L];
+        LaneCholesky.PutAll(t, d, systems, w);
+        for (int l = 0; l < L; l++)
+        {
+            LaneCholesky.PutRhs(b, d, l, rhs[l]);
+        }
+
+        LaneCholesky.FactorSolve(t, b, d, bad);
+        Assert.Equal(5, bad[2]);
+        Assert.Equal(20, bad[6]);
+        for (int l = 0; l < L; l++)
+        {
+            float[] expected = Reference(systems[l], w, d, rhs[l], out int refBad);
+            Assert.Equal(refBad, bad[l]);
+            if (l != 2 && l != 6)
+            {
+                Assert.Equal(-1, bad[l]);
+                var x = new float[d];
+                LaneCholesky.Get(b, d, l, x);
+                AssertBits(expected, x, $"lane {l}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Shapes_are_checked()
+    {
+        var t = new float[LaneCholesky.MatrixLength(8)];
+        var b = new float[8 * L];
+        var bad = new int[L];
+        Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(t, b, 0, bad));
+        Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(new float[LaneCholesky.MatrixLength(41)], new float[41 * L], 41, bad));
+        Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(t, b, 9, bad));
+        Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(t, b, 8, new int[L - 1]));
+        Assert.Throws<ArgumentException>(() => LaneCholesky.Put(t, b, 8, L, new float[256], 16, new float[8]));
+        Assert.Throws<ArgumentException>(() => LaneCholesky.Put(t, b, 8, 0, new float[100], 16, new float[8]));
+        Assert.Throws<ArgumentException>(() => LaneCholesky.PutAll(t, 8, new float[L - 1][], 16));
+        Assert.Throws<ArgumentException>(() => LaneCholesky.PutAll(t, 8, Enumerable.Range(0, L).Select(l => new float[l == 3 ? 100 : 256]).ToArray(), 16));
+        Assert.Throws<ArgumentException>(() => LaneCholesky.Get(b, 8, 0, new float[7]));
+    }
+}
