@@ -25,6 +25,7 @@ internal static class KernelBenchmarks
     [
         typeof(GramBenchmarks),
         typeof(CholeskyBenchmarks),
+        typeof(LaneCholeskyBenchmarks),
         typeof(RowSolveBenchmarks),
         typeof(CgPartsBenchmarks),
         typeof(ScoreBenchmarks),

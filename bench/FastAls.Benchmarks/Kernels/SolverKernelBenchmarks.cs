@@ -91,6 +91,88 @@ public class CholeskyBenchmarks
 }
 
 /// <summary>
+/// The exact solver's factor and solves of eight systems: in lanes (<see cref="LaneCholesky"/>, what the vector paths
+/// run for k up to <see cref="LaneCholesky.MaxD"/>; transposing the systems in and the solutions out included) and row
+/// by row (<see cref="Cholesky"/> on the Vector256 path, what they ran before, and still run past MaxD).
+/// </summary>
+public class LaneCholeskyBenchmarks
+{
+    private const int L = LaneCholesky.Lanes;
+    private float[][] _spd = [];
+    private float[][] _work = [];
+    private float[][] _b = [];
+    private float[] _x = [];
+    private float[] _t = [];
+    private float[] _rhs = [];
+    private readonly int[] _bad = new int[L];
+    private int _w;
+
+    [Params(16, 32, 48)]
+    public int K { get; set; }
+
+    public static double Flops(BenchmarkCase c) => L * FlopCounts.CholeskySolve(RateColumn.Param(c, nameof(K)));
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _w = (K + 15) / 16 * 16;
+        _spd = new float[L][];
+        _work = new float[L][];
+        _b = new float[L][];
+        for (int l = 0; l < L; l++)
+        {
+            float[] a = KernelProbe.RandomBlock(2 * K * _w, K, _w, 5 + l);
+            _spd[l] = new float[_w * _w];
+            KernelSet.For(KernelPath.Scalar).SyrkUpper(a, 2 * K, _w, _spd[l]);
+            for (int p = 0; p < K; p++)
+            {
+                _spd[l][p * _w + p] += 1f;
+            }
+
+            _work[l] = new float[_w * _w];
+            _b[l] = KernelProbe.RandomBlock(_w, K, _w, 50 + l);
+        }
+
+        _x = new float[_w];
+        _t = new float[LaneCholesky.MatrixLength(K)];
+        _rhs = new float[K * L];
+    }
+
+    [Benchmark(Baseline = true)]
+    public int RowByRow()
+    {
+        int bad = -1;
+        for (int l = 0; l < L; l++)
+        {
+            _spd[l].CopyTo(_work[l], 0);
+            bad &= Cholesky.Factor<Vector256Isa>(_work[l], K, _w);
+            _b[l].CopyTo(_x, 0);
+            Cholesky.Solve<Vector256Isa>(_work[l], K, _w, _x);
+        }
+
+        return bad;
+    }
+
+    [Benchmark]
+    public int InLanes()
+    {
+        LaneCholesky.PutAll(_t, K, _spd, _w);
+        for (int l = 0; l < L; l++)
+        {
+            LaneCholesky.PutRhs(_rhs, K, l, _b[l]);
+        }
+
+        LaneCholesky.FactorSolve(_t, _rhs, K, _bad);
+        for (int l = 0; l < L; l++)
+        {
+            LaneCholesky.Get(_rhs, K, l, _x);
+        }
+
+        return _bad[0];
+    }
+}
+
+/// <summary>
 /// One complete implicit-model row solve with 50 neighbours (the mean row length of the 10M synthetic
 /// set) against 50,000 fixed rows: exact (gather, Gram, Cholesky) and CG with 3 steps.
 /// </summary>

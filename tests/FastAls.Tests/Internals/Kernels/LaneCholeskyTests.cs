@@ -10,7 +10,7 @@ public class LaneCholeskyTests
 {
     private const int L = LaneCholesky.Lanes;
 
-    private static readonly int[] s_sizes = [1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 24, 31, 32, 33, 39, 40];
+    private static readonly int[] s_sizes = [1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 24, 31, 32, 33, 40, 41, 47, LaneCholesky.MaxD];
 
     /// <summary>A random SPD system of d unknowns at stride w (a multiple of 16), garbage left of the diagonal and past d.</summary>
     private static float[] RandomSystem(Random rng, int d, out int w)
@@ -254,7 +254,8 @@ public class LaneCholeskyTests
         var b = new float[8 * L];
         var bad = new int[L];
         Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(t, b, 0, bad));
-        Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(new float[LaneCholesky.MatrixLength(41)], new float[41 * L], 41, bad));
+        const int tooLarge = LaneCholesky.MaxD + 1;
+        Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(new float[tooLarge * tooLarge * L], new float[tooLarge * L], tooLarge, bad));
         Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(t, b, 9, bad));
         Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(t, b, 8, new int[L - 1]));
         Assert.Throws<ArgumentException>(() => LaneCholesky.Put(t, b, 8, L, new float[256], 16, new float[8]));

@@ -33,8 +33,8 @@ public class LaneBatchTests
         KernelSet kernels = GroupedRowsTests.Kernels(Enum.Parse<KernelPath>(pathName));
         bool implicitModel = kind is AlsModelKind.Implicit or AlsModelKind.BiasedImplicit;
 
-        // k = 41 is past the batched sizes (every path solves row by row); the others batch on the vector paths.
-        foreach (int k in new[] { 1, 5, 32, 40, 41 })
+        // k = MaxD + 1 is past the batched sizes (every path solves row by row); the others batch on the vector paths.
+        foreach (int k in new[] { 1, 5, 32, 40, LaneCholesky.MaxD, LaneCholesky.MaxD + 1 })
         {
             var o = new AlsOptions
             {
