@@ -107,7 +107,7 @@ public class LaneCholeskyBenchmarks
     private readonly int[] _bad = new int[L];
     private int _w;
 
-    [Params(16, 32, 48)]
+    [Params(16, 32, 48, 64)]
     public int K { get; set; }
 
     public static double Flops(BenchmarkCase c) => L * FlopCounts.CholeskySolve(RateColumn.Param(c, nameof(K)));

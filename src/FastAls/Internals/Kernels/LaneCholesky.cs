@@ -13,9 +13,10 @@ namespace FastAls.Internals.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Layout: system l's entry (i, q) at <c>t[(i * P + q) * 8 + l]</c>, with P = d rounded up to 8, and its right-hand
-/// side entry i at <c>rhs[i * 8 + l]</c>. Only the upper triangle (q &gt;= i, q &lt; d) is meaningful; the rest is scratch
-/// that the factor also computes (its tiles start at the multiple of 8 at or before the diagonal) and never reads.
+/// Layout: system l's entry (i, q) at <c>t[i * RowLength + q * 8 + l]</c>, q up to P = d rounded up to 8, and its
+/// right-hand side entry i at <c>rhs[i * 8 + l]</c>. Only the upper triangle (q &gt;= i, q &lt; d) is meaningful; the rest
+/// is scratch that the factor also computes (its tiles start at the multiple of 4 at or before the diagonal) and
+/// never reads.
 /// </para>
 /// <para>
 /// The arithmetic of each lane, fixed on every machine (Vector256 operations; FMAs stay fused in software):
@@ -32,10 +33,10 @@ internal static class LaneCholesky
     public const int Lanes = 8;
 
     /// <summary>
-    /// Largest system batched. Kernel alone (one thread, AVX2), batched against row by row per system: 0.64 against 1.8 µs
-    /// at d = 32, 1.7 against 3.1 at d = 48, but 5.1 against 5.1 at d = 64, where the batch (128 KiB) no longer fits in L1.
+    /// Largest system batched. Kernel alone (one thread, AVX2), batched against row by row per system: 0.3 at d = 32,
+    /// 0.5 at d = 48, 0.6 at d = 64; at d = 96 it was 0.85 and the batch (200 KiB) is past L1 and most of L2.
     /// </summary>
-    public const int MaxD = 48;
+    public const int MaxD = 64;
 
     /// <summary>Whether the exact solver's vector paths solve systems of <paramref name="d"/> unknowns in batches.</summary>
     public static bool Applies(int d) => d >= 1 && d <= MaxD;
@@ -43,8 +44,15 @@ internal static class LaneCholesky
     /// <summary>Row stride of the batched layout, in entries: d rounded up to a multiple of 8.</summary>
     public static int Stride(int d) => (d + 7) & ~7;
 
+    /// <summary>
+    /// Floats from one row of the batch to the next: <see cref="Stride"/>(d) entries of eight floats, plus one cache line,
+    /// so that rows a power of two apart do not fall in the same L1 sets (at d = 64 a row is 2 KiB, and the factor reads
+    /// the same columns of every earlier row).
+    /// </summary>
+    public static int RowLength(int d) => (Stride(d) * Lanes) + 16;
+
     /// <summary>Floats of the batched matrices of systems of <paramref name="d"/> unknowns.</summary>
-    public static int MatrixLength(int d) => d * Stride(d) * Lanes;
+    public static int MatrixLength(int d) => d * RowLength(d);
 
     /// <summary>
     /// Copies system <paramref name="lane"/> into the batch: the upper triangle of the leading d x d block of
@@ -54,7 +62,7 @@ internal static class LaneCholesky
     /// </summary>
     public static void Put(Span<float> t, Span<float> rhs, int d, int lane, ReadOnlySpan<float> a, int w, ReadOnlySpan<float> b)
     {
-        int p = Stride(d);
+        int p = Stride(d), row = RowLength(d);
         CheckShapes(t, rhs, d);
         if ((uint)lane >= Lanes || w < p || a.Length < ((d - 1) * w) + p || b.Length < d)
         {
@@ -68,7 +76,7 @@ internal static class LaneCholesky
         {
             for (int q = i & ~7; q < p; q++)
             {
-                Unsafe.Add(ref t0, ((i * p) + q) * Lanes) = Unsafe.Add(ref a0, (i * w) + q);
+                Unsafe.Add(ref t0, (i * row) + (q * Lanes)) = Unsafe.Add(ref a0, (i * w) + q);
             }
         }
 
@@ -95,7 +103,7 @@ internal static class LaneCholesky
     /// </summary>
     public static void PutAll(Span<float> t, int d, ReadOnlySpan<float[]> a, int w)
     {
-        int p = Stride(d);
+        int p = Stride(d), row = RowLength(d);
         if (!Applies(d) || t.Length < MatrixLength(d))
         {
             throw new ArgumentException($"A batch of {Lanes} systems of 1 to {MaxD} unknowns ({d}) needs {(Applies(d) ? MatrixLength(d) : 0)} floats.", nameof(t));
@@ -121,7 +129,7 @@ internal static class LaneCholesky
                 {
                     for (int q = i & ~7; q < p; q++)
                     {
-                        t[(((i * p) + q) * Lanes) + l] = a[l][(i * w) + q];
+                        t[(i * row) + (q * Lanes) + l] = a[l][(i * w) + q];
                     }
                 }
             }
@@ -152,7 +160,7 @@ internal static class LaneCholesky
                 Vector256<float> v2 = Avx.Shuffle(u1, u3, 0x44), v3 = Avx.Shuffle(u1, u3, 0xEE);
                 Vector256<float> v4 = Avx.Shuffle(u4, u6, 0x44), v5 = Avx.Shuffle(u4, u6, 0xEE);
                 Vector256<float> v6 = Avx.Shuffle(u5, u7, 0x44), v7 = Avx.Shuffle(u5, u7, 0xEE);
-                nuint o = (nuint)(((i * p) + q) * Lanes);
+                nuint o = (nuint)((i * row) + (q * Lanes));
                 Avx.Permute2x128(v0, v4, 0x20).StoreUnsafe(ref t0, o);
                 Avx.Permute2x128(v1, v5, 0x20).StoreUnsafe(ref t0, o + 8);
                 Avx.Permute2x128(v2, v6, 0x20).StoreUnsafe(ref t0, o + 16);
@@ -200,23 +208,64 @@ internal static class LaneCholesky
         ref float b0 = ref MemoryMarshal.GetReference(rhs);
         ref float inv0 = ref MemoryMarshal.GetReference(inverse);
         int p = Stride(d);
-        nint row = p * Lanes;
-        Vector256<float> floor = Vector256.Create(Cholesky.RelativePivotFloor);
-        Vector256<float> infinity = Vector256.Create(float.PositiveInfinity);
-        for (int i = 0; i < d; i++)
+        nint row = RowLength(d);
+        // Rows of R four at a time: the four rows take every earlier row's update in one pass over it (tiles of 4 rows
+        // x 2 columns, eight FMA chains in registers; the earlier rows' multipliers stay in L1 from one tile to the
+        // next, so each pass streams only the two columns' entries), then they are finished one by one, each taking
+        // the updates of the group's rows before it first. Each entry gets its FMAs in row order, as one row at a
+        // time would give it. The last rows (d mod 4) go in a pair and alone.
+        int i = 0;
+        for (; i + 3 < d; i += 4)
         {
             ref float ri = ref Unsafe.Add(ref t0, i * row);
-            Vector256<float> original = Vector256.LoadUnsafe(ref ri, (nuint)(i * Lanes));
+            Vector256<float> o0 = Vector256.LoadUnsafe(ref ri, (nuint)(i * Lanes));
+            Vector256<float> o1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref ri, row), (nuint)((i + 1) * Lanes));
+            Vector256<float> o2 = Vector256.LoadUnsafe(ref Unsafe.Add(ref ri, 2 * row), (nuint)((i + 2) * Lanes));
+            Vector256<float> o3 = Vector256.LoadUnsafe(ref Unsafe.Add(ref ri, 3 * row), (nuint)((i + 3) * Lanes));
+            // The group's diagonal block first (columns i .. i + 3), finished in memory; then every later pair of
+            // columns, finished in registers with the block's entries and reciprocals.
+            QuadTile(ref t0, ref inv0, row, i, i, false);
+            QuadTile(ref t0, ref inv0, row, i, i + 2, false);
+            int block = i + 4;
+            FinishRow(ref ri, ref inv0, i, block, o0, bad);
+            UpdateFrom(ref ri, row, i, i + 1, 3, block);
+            FinishRow(ref Unsafe.Add(ref ri, row), ref inv0, i + 1, block, o1, bad);
+            UpdateFrom(ref Unsafe.Add(ref ri, row), row, i + 1, i + 2, 2, block);
+            FinishRow(ref Unsafe.Add(ref ri, 2 * row), ref inv0, i + 2, block, o2, bad);
+            UpdateFrom(ref Unsafe.Add(ref ri, 2 * row), row, i + 2, i + 3, 1, block);
+            FinishRow(ref Unsafe.Add(ref ri, 3 * row), ref inv0, i + 3, block, o3, bad);
+            for (int q = block; q < p; q += 2)
+            {
+                QuadTile(ref t0, ref inv0, row, i, q, true);
+            }
+        }
 
-            // Row i, eight columns at a time from the tile holding the diagonal: every earlier row's update in
-            // registers, eight independent FMA chains.
-            for (int q = i & ~7; q < p; q += 8)
+        for (; i + 1 < d; i += 2)
+        {
+            ref float ri = ref Unsafe.Add(ref t0, i * row);
+            ref float rn = ref Unsafe.Add(ref ri, row);
+            Vector256<float> original = Vector256.LoadUnsafe(ref ri, (nuint)(i * Lanes));
+            Vector256<float> originalNext = Vector256.LoadUnsafe(ref rn, (nuint)((i + 1) * Lanes));
+            for (int q = i & ~3; q < p; q += 4)
+            {
+                PairTile(ref t0, row, i, q);
+            }
+
+            FinishRow(ref ri, ref inv0, i, d, original, bad);
+            UpdateFrom(ref ri, row, i, i + 1, 1, d);
+            FinishRow(ref rn, ref inv0, i + 1, d, originalNext, bad);
+        }
+
+        if (i < d)
+        {
+            // The last row of an odd d, alone.
+            ref float ri = ref Unsafe.Add(ref t0, i * row);
+            Vector256<float> original = Vector256.LoadUnsafe(ref ri, (nuint)(i * Lanes));
+            for (int q = i & ~3; q < p; q += 4)
             {
                 ref float tile = ref Unsafe.Add(ref ri, q * Lanes);
                 Vector256<float> c0 = Vector256.LoadUnsafe(ref tile, 0), c1 = Vector256.LoadUnsafe(ref tile, 8);
                 Vector256<float> c2 = Vector256.LoadUnsafe(ref tile, 16), c3 = Vector256.LoadUnsafe(ref tile, 24);
-                Vector256<float> c4 = Vector256.LoadUnsafe(ref tile, 32), c5 = Vector256.LoadUnsafe(ref tile, 40);
-                Vector256<float> c6 = Vector256.LoadUnsafe(ref tile, 48), c7 = Vector256.LoadUnsafe(ref tile, 56);
                 for (int j = 0; j < i; j++)
                 {
                     ref float rj = ref Unsafe.Add(ref t0, j * row);
@@ -226,46 +275,15 @@ internal static class LaneCholesky
                     c1 = Vector256.FusedMultiplyAdd(m, Vector256.LoadUnsafe(ref src, 8), c1);
                     c2 = Vector256.FusedMultiplyAdd(m, Vector256.LoadUnsafe(ref src, 16), c2);
                     c3 = Vector256.FusedMultiplyAdd(m, Vector256.LoadUnsafe(ref src, 24), c3);
-                    c4 = Vector256.FusedMultiplyAdd(m, Vector256.LoadUnsafe(ref src, 32), c4);
-                    c5 = Vector256.FusedMultiplyAdd(m, Vector256.LoadUnsafe(ref src, 40), c5);
-                    c6 = Vector256.FusedMultiplyAdd(m, Vector256.LoadUnsafe(ref src, 48), c6);
-                    c7 = Vector256.FusedMultiplyAdd(m, Vector256.LoadUnsafe(ref src, 56), c7);
                 }
 
                 c0.StoreUnsafe(ref tile, 0);
                 c1.StoreUnsafe(ref tile, 8);
                 c2.StoreUnsafe(ref tile, 16);
                 c3.StoreUnsafe(ref tile, 24);
-                c4.StoreUnsafe(ref tile, 32);
-                c5.StoreUnsafe(ref tile, 40);
-                c6.StoreUnsafe(ref tile, 48);
-                c7.StoreUnsafe(ref tile, 56);
             }
 
-            ref float diagonal = ref Unsafe.Add(ref ri, i * Lanes);
-            Vector256<float> pivot = Vector256.LoadUnsafe(ref diagonal);
-            Vector256<float> ok = Vector256.GreaterThan(pivot, floor * original) & Vector256.LessThan(pivot, infinity);
-            uint okBits = ok.ExtractMostSignificantBits();
-            if (okBits != 0xFFu)
-            {
-                for (int l = 0; l < Lanes; l++)
-                {
-                    if ((okBits & (1u << l)) == 0 && bad[l] < 0)
-                    {
-                        bad[l] = i;
-                    }
-                }
-            }
-
-            Vector256<float> r = Vector256.Sqrt(pivot);
-            Vector256<float> inv = Vector256<float>.One / r;
-            r.StoreUnsafe(ref diagonal);
-            inv.StoreUnsafe(ref inv0, (nuint)(i * Lanes));
-            for (int q = i + 1; q < d; q++)
-            {
-                ref float e = ref Unsafe.Add(ref ri, q * Lanes);
-                (Vector256.LoadUnsafe(ref e) * inv).StoreUnsafe(ref e);
-            }
+            FinishRow(ref ri, ref inv0, i, d, original, bad);
         }
 
         // R^T y = b: y_j, then removed from every later entry.
@@ -288,11 +306,252 @@ internal static class LaneCholesky
             Vector256<float> x = Vector256.LoadUnsafe(ref b0, (nuint)(q * Lanes)) * Vector256.LoadUnsafe(ref inv0, (nuint)(q * Lanes));
             x.StoreUnsafe(ref b0, (nuint)(q * Lanes));
             Vector256<float> m = -x;
+            for (int e = 0; e < q; e++)
+            {
+                nuint o = (nuint)(e * Lanes);
+                Vector256.FusedMultiplyAdd(m, Vector256.LoadUnsafe(ref t0, (nuint)((e * row) + (q * Lanes))), Vector256.LoadUnsafe(ref b0, o)).StoreUnsafe(ref b0, o);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Solves <c>R^T R x = b</c> in place for one system factored by <see cref="Cholesky.Factor{TIsa}"/> on a vector path,
+    /// with the bits that system gets in a lane of <see cref="FactorSolve"/>: per entry, that factor applies the same
+    /// fused multiply-adds in the same order and scales by the same reciprocal, so R is the lane's R, and the solves
+    /// here are the lane's, entry for entry. A row solved alone (a row longer than a lane workspace, a fold-in) takes
+    /// this instead of a batch of one.
+    /// </summary>
+    public static void SolveOne(ReadOnlySpan<float> r, int d, int w, Span<float> b)
+    {
+        if (!Applies(d) || w < d || r.Length < ((d - 1) * w) + d || b.Length < d)
+        {
+            throw new ArgumentException($"A solve of 1 to {MaxD} unknowns ({d}) needs a factor with stride >= {d} and {d} right-hand-side entries.", nameof(r));
+        }
+
+        Span<float> inverse = stackalloc float[MaxD];
+        for (int i = 0; i < d; i++)
+        {
+            inverse[i] = 1f / r[(i * w) + i];
+        }
+
+        // Bounds: checked above; row j of R is read from j + 1 to d.
+        ref float r0 = ref MemoryMarshal.GetReference(r);
+        ref float b0 = ref MemoryMarshal.GetReference(b);
+
+        // R^T y = b: y_j, then removed from every later entry (row j of R, eight entries at a time).
+        for (int j = 0; j < d; j++)
+        {
+            ref float rj = ref Unsafe.Add(ref r0, j * w);
+            float y = Unsafe.Add(ref b0, j) * inverse[j];
+            Unsafe.Add(ref b0, j) = y;
+            Vector256<float> m = Vector256.Create(-y);
+            int q = j + 1;
+            for (; q <= d - 8; q += 8)
+            {
+                Vector256.FusedMultiplyAdd(m, Vector256.LoadUnsafe(ref rj, (nuint)q), Vector256.LoadUnsafe(ref b0, (nuint)q)).StoreUnsafe(ref b0, (nuint)q);
+            }
+
+            for (; q < d; q++)
+            {
+                Unsafe.Add(ref b0, q) = MathF.FusedMultiplyAdd(-y, Unsafe.Add(ref rj, q), Unsafe.Add(ref b0, q));
+            }
+        }
+
+        // R x = y: x_q from the last, then removed from every earlier entry (column q of R).
+        for (int q = d - 1; q >= 0; q--)
+        {
+            float x = Unsafe.Add(ref b0, q) * inverse[q];
+            Unsafe.Add(ref b0, q) = x;
             for (int i = 0; i < q; i++)
             {
-                nuint o = (nuint)(i * Lanes);
-                Vector256.FusedMultiplyAdd(m, Vector256.LoadUnsafe(ref t0, (nuint)((i * row) + (q * Lanes))), Vector256.LoadUnsafe(ref b0, o)).StoreUnsafe(ref b0, o);
+                Unsafe.Add(ref b0, i) = MathF.FusedMultiplyAdd(-x, Unsafe.Add(ref r0, (i * w) + q), Unsafe.Add(ref b0, i));
             }
+        }
+    }
+
+    /// <summary>
+    /// Columns q and q + 1 of rows i .. i + 3 take the updates of rows 0 .. i - 1 (<c>acc = fma(-R_ji, R_jq, acc)</c>, j
+    /// ascending), held in eight registers. With <paramref name="finish"/> (columns right of the group's finished
+    /// diagonal block) they are then finished in registers as <see cref="FinishRow"/> and <see cref="UpdateFrom"/>
+    /// would finish them: row i scaled by its reciprocal, and each later row first takes the group's earlier rows'
+    /// updates, in order, then its own scaling.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void QuadTile(ref float t0, ref float inv0, nint row, int i, int q, bool finish)
+    {
+        ref float t1 = ref Unsafe.Add(ref t0, (i * row) + (q * Lanes));
+        ref float t2 = ref Unsafe.Add(ref t1, row);
+        ref float t3 = ref Unsafe.Add(ref t2, row);
+        ref float t4 = ref Unsafe.Add(ref t3, row);
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref t1, 0), a1 = Vector256.LoadUnsafe(ref t1, 8);
+        Vector256<float> b0 = Vector256.LoadUnsafe(ref t2, 0), b1 = Vector256.LoadUnsafe(ref t2, 8);
+        Vector256<float> c0 = Vector256.LoadUnsafe(ref t3, 0), c1 = Vector256.LoadUnsafe(ref t3, 8);
+        Vector256<float> e0 = Vector256.LoadUnsafe(ref t4, 0), e1 = Vector256.LoadUnsafe(ref t4, 8);
+        ref float rj = ref t0;
+        for (int j = 0; j < i; j++)
+        {
+            ref float mj = ref Unsafe.Add(ref rj, i * Lanes);
+            ref float src = ref Unsafe.Add(ref rj, q * Lanes);
+            Vector256<float> x0 = Vector256.LoadUnsafe(ref src, 0), x1 = Vector256.LoadUnsafe(ref src, 8);
+            Vector256<float> m = -Vector256.LoadUnsafe(ref mj, 0);
+            a0 = Vector256.FusedMultiplyAdd(m, x0, a0);
+            a1 = Vector256.FusedMultiplyAdd(m, x1, a1);
+            m = -Vector256.LoadUnsafe(ref mj, 8);
+            b0 = Vector256.FusedMultiplyAdd(m, x0, b0);
+            b1 = Vector256.FusedMultiplyAdd(m, x1, b1);
+            m = -Vector256.LoadUnsafe(ref mj, 16);
+            c0 = Vector256.FusedMultiplyAdd(m, x0, c0);
+            c1 = Vector256.FusedMultiplyAdd(m, x1, c1);
+            m = -Vector256.LoadUnsafe(ref mj, 24);
+            e0 = Vector256.FusedMultiplyAdd(m, x0, e0);
+            e1 = Vector256.FusedMultiplyAdd(m, x1, e1);
+            rj = ref Unsafe.Add(ref rj, row);
+        }
+
+        if (finish)
+        {
+            // R_{i+r, i+s} of the block, at row i + r, column i + s.
+            ref float d0 = ref Unsafe.Add(ref t1, (i - q) * Lanes);
+            ref float d1 = ref Unsafe.Add(ref d0, row);
+            ref float d2 = ref Unsafe.Add(ref d1, row);
+            ref float v = ref Unsafe.Add(ref inv0, i * Lanes);
+            Vector256<float> s = Vector256.LoadUnsafe(ref v, 0);
+            a0 *= s;
+            a1 *= s;
+            Vector256<float> m = -Vector256.LoadUnsafe(ref d0, 8);
+            b0 = Vector256.FusedMultiplyAdd(m, a0, b0);
+            b1 = Vector256.FusedMultiplyAdd(m, a1, b1);
+            m = -Vector256.LoadUnsafe(ref d0, 16);
+            c0 = Vector256.FusedMultiplyAdd(m, a0, c0);
+            c1 = Vector256.FusedMultiplyAdd(m, a1, c1);
+            m = -Vector256.LoadUnsafe(ref d0, 24);
+            e0 = Vector256.FusedMultiplyAdd(m, a0, e0);
+            e1 = Vector256.FusedMultiplyAdd(m, a1, e1);
+            s = Vector256.LoadUnsafe(ref v, 8);
+            b0 *= s;
+            b1 *= s;
+            m = -Vector256.LoadUnsafe(ref d1, 16);
+            c0 = Vector256.FusedMultiplyAdd(m, b0, c0);
+            c1 = Vector256.FusedMultiplyAdd(m, b1, c1);
+            m = -Vector256.LoadUnsafe(ref d1, 24);
+            e0 = Vector256.FusedMultiplyAdd(m, b0, e0);
+            e1 = Vector256.FusedMultiplyAdd(m, b1, e1);
+            s = Vector256.LoadUnsafe(ref v, 16);
+            c0 *= s;
+            c1 *= s;
+            m = -Vector256.LoadUnsafe(ref d2, 24);
+            e0 = Vector256.FusedMultiplyAdd(m, c0, e0);
+            e1 = Vector256.FusedMultiplyAdd(m, c1, e1);
+            s = Vector256.LoadUnsafe(ref v, 24);
+            e0 *= s;
+            e1 *= s;
+        }
+
+        a0.StoreUnsafe(ref t1, 0);
+        a1.StoreUnsafe(ref t1, 8);
+        b0.StoreUnsafe(ref t2, 0);
+        b1.StoreUnsafe(ref t2, 8);
+        c0.StoreUnsafe(ref t3, 0);
+        c1.StoreUnsafe(ref t3, 8);
+        e0.StoreUnsafe(ref t4, 0);
+        e1.StoreUnsafe(ref t4, 8);
+    }
+
+    /// <summary>
+    /// Rows <paramref name="first"/> .. first + count - 1 (right below finished row j, at <paramref name="rj"/>) take row
+    /// j's update from their diagonal to column <paramref name="end"/>: <c>A_rq = fma(-R_jr, R_jq, A_rq)</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateFrom(ref float rj, nint row, int j, int first, int count, int end)
+    {
+        for (int r = first; r < first + count; r++)
+        {
+            ref float rr = ref Unsafe.Add(ref rj, (r - j) * row);
+            Vector256<float> m = -Vector256.LoadUnsafe(ref rj, (nuint)(r * Lanes));
+            for (int q = r; q < end; q++)
+            {
+                nuint o = (nuint)(q * Lanes);
+                Vector256.FusedMultiplyAdd(m, Vector256.LoadUnsafe(ref rj, o), Vector256.LoadUnsafe(ref rr, o)).StoreUnsafe(ref rr, o);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Columns q .. q + 3 of rows i and i + 1 take the updates of rows 0 .. i - 1 (<c>acc = fma(-R_ji, R_jq, acc)</c>, j
+    /// ascending), held in eight registers; each earlier row's four entries are loaded once for both rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PairTile(ref float t0, nint row, int i, int q)
+    {
+        ref float tile = ref Unsafe.Add(ref t0, (i * row) + (q * Lanes));
+        ref float next = ref Unsafe.Add(ref tile, row);
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref tile, 0), a1 = Vector256.LoadUnsafe(ref tile, 8);
+        Vector256<float> a2 = Vector256.LoadUnsafe(ref tile, 16), a3 = Vector256.LoadUnsafe(ref tile, 24);
+        Vector256<float> b0 = Vector256.LoadUnsafe(ref next, 0), b1 = Vector256.LoadUnsafe(ref next, 8);
+        Vector256<float> b2 = Vector256.LoadUnsafe(ref next, 16), b3 = Vector256.LoadUnsafe(ref next, 24);
+        ref float rj = ref t0;
+        for (int j = 0; j < i; j++)
+        {
+            Vector256<float> m = -Vector256.LoadUnsafe(ref rj, (nuint)(i * Lanes));
+            Vector256<float> n = -Vector256.LoadUnsafe(ref rj, (nuint)((i + 1) * Lanes));
+            ref float src = ref Unsafe.Add(ref rj, q * Lanes);
+            Vector256<float> x = Vector256.LoadUnsafe(ref src, 0);
+            a0 = Vector256.FusedMultiplyAdd(m, x, a0);
+            b0 = Vector256.FusedMultiplyAdd(n, x, b0);
+            x = Vector256.LoadUnsafe(ref src, 8);
+            a1 = Vector256.FusedMultiplyAdd(m, x, a1);
+            b1 = Vector256.FusedMultiplyAdd(n, x, b1);
+            x = Vector256.LoadUnsafe(ref src, 16);
+            a2 = Vector256.FusedMultiplyAdd(m, x, a2);
+            b2 = Vector256.FusedMultiplyAdd(n, x, b2);
+            x = Vector256.LoadUnsafe(ref src, 24);
+            a3 = Vector256.FusedMultiplyAdd(m, x, a3);
+            b3 = Vector256.FusedMultiplyAdd(n, x, b3);
+            rj = ref Unsafe.Add(ref rj, row);
+        }
+
+        a0.StoreUnsafe(ref tile, 0);
+        a1.StoreUnsafe(ref tile, 8);
+        a2.StoreUnsafe(ref tile, 16);
+        a3.StoreUnsafe(ref tile, 24);
+        b0.StoreUnsafe(ref next, 0);
+        b1.StoreUnsafe(ref next, 8);
+        b2.StoreUnsafe(ref next, 16);
+        b3.StoreUnsafe(ref next, 24);
+    }
+
+    /// <summary>
+    /// Row i's pivot (checked against its original diagonal entry; a lane's first bad pivot goes to
+    /// <paramref name="bad"/>), <c>R_ii = sqrt(pivot)</c>, its reciprocal kept for the solves, and the row's later
+    /// entries up to column <paramref name="end"/> scaled by it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FinishRow(ref float ri, ref float inv0, int i, int end, Vector256<float> original, Span<int> bad)
+    {
+        ref float diagonal = ref Unsafe.Add(ref ri, i * Lanes);
+        Vector256<float> pivot = Vector256.LoadUnsafe(ref diagonal);
+        Vector256<float> ok = Vector256.GreaterThan(pivot, Vector256.Create(Cholesky.RelativePivotFloor) * original)
+            & Vector256.LessThan(pivot, Vector256.Create(float.PositiveInfinity));
+        uint okBits = ok.ExtractMostSignificantBits();
+        if (okBits != 0xFFu)
+        {
+            for (int l = 0; l < Lanes; l++)
+            {
+                if ((okBits & (1u << l)) == 0 && bad[l] < 0)
+                {
+                    bad[l] = i;
+                }
+            }
+        }
+
+        Vector256<float> r = Vector256.Sqrt(pivot);
+        Vector256<float> inv = Vector256<float>.One / r;
+        r.StoreUnsafe(ref diagonal);
+        inv.StoreUnsafe(ref inv0, (nuint)(i * Lanes));
+        for (int q = i + 1; q < end; q++)
+        {
+            ref float e = ref Unsafe.Add(ref ri, q * Lanes);
+            (Vector256.LoadUnsafe(ref e) * inv).StoreUnsafe(ref e);
         }
     }
 

@@ -105,7 +105,7 @@ internal sealed class RowWorkspace
     public RowWorkspace Partner => _partner ??= new RowWorkspace(_layout, Math.Min(Capacity, PairCapacity), PairCapacity);
 
     /// <summary>Neighbours of the rows that <see cref="RowSolver.SolveRows"/> solves in lanes (the exact solver at small k).</summary>
-    internal const int LaneCapacity = 1024;
+    internal const int LaneCapacity = 256;
 
     private LaneBatch? _lanes;
 
@@ -478,30 +478,22 @@ internal static class RowSolver
         {
             if (BuildSystem<TIsa, TConf>(c, ws, row, cols, vals, single, lambda, out float biasPivot, out float biasRhs))
             {
+                Span<float> a = ws.A;
+                int bad = Cholesky.Factor<TIsa>(a, k, layout.FactorStride);
+                if (bad >= 0)
+                {
+                    SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
+                }
+
+                ws.B.CopyTo(z);
                 if (InLanes<TIsa>(c))
                 {
-                    // A lone row takes the batched kernel too, in lane 0, so that its bits are those it gets in a
-                    // batch of SolveRows (the other lanes hold whatever the last batch left: lanes never mix).
-                    LaneBatch lanes = ws.Lanes(k);
-                    LaneCholesky.Put(lanes.T, lanes.Rhs, k, 0, ws.A, layout.FactorStride, ws.B);
-                    LaneCholesky.FactorSolve(lanes.T, lanes.Rhs, k, lanes.Bad);
-                    if (lanes.Bad[0] >= 0)
-                    {
-                        SolverThrow.NotPositiveDefinite(c, row, n, lanes.Bad[0], lambda);
-                    }
-
-                    LaneCholesky.Get(lanes.Rhs, k, 0, z);
+                    // A lone row gets the bits it gets in a batch of SolveRowsInLanes: the factor is the lane's, the
+                    // solves are the lane's order.
+                    LaneCholesky.SolveOne(a, k, layout.FactorStride, z);
                 }
                 else
                 {
-                    Span<float> a = ws.A;
-                    int bad = Cholesky.Factor<TIsa>(a, k, layout.FactorStride);
-                    if (bad >= 0)
-                    {
-                        SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
-                    }
-
-                    ws.B.CopyTo(z);
                     Cholesky.Solve<TIsa>(a, k, layout.FactorStride, z);
                 }
 

@@ -10,7 +10,7 @@ public class LaneCholeskyTests
 {
     private const int L = LaneCholesky.Lanes;
 
-    private static readonly int[] s_sizes = [1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 24, 31, 32, 33, 40, 41, 47, LaneCholesky.MaxD];
+    private static readonly int[] s_sizes = [1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 24, 31, 32, 33, 40, 47, 48, 57, 63, LaneCholesky.MaxD];
 
     /// <summary>A random SPD system of d unknowns at stride w (a multiple of 16), garbage left of the diagonal and past d.</summary>
     private static float[] RandomSystem(Random rng, int d, out int w)
@@ -165,6 +165,41 @@ public class LaneCholeskyTests
         }
     }
 
+    /// <summary>The vector paths (the scalar path factors unfused and never batches).</summary>
+    public static TheoryData<string> VectorPaths()
+    {
+        var d = new TheoryData<string>();
+        foreach (KernelPath p in KernelIsa.Supported.Append(KernelPath.Vector512).Distinct())
+        {
+            if (p != KernelPath.Scalar)
+            {
+                d.Add(p.ToString());
+            }
+        }
+
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(VectorPaths))]
+    public void A_lone_system_factored_on_a_vector_path_and_solved_by_solve_one_has_the_bits_of_a_lane(string pathName)
+    {
+        KernelSet kernels = GroupedRowsTests.Kernels(Enum.Parse<KernelPath>(pathName));
+        var rng = new Random(23);
+        foreach (int d in s_sizes)
+        {
+            float[] a = RandomSystem(rng, d, out int w);
+            float[] b = RandomRhs(rng, d);
+            float[] expected = Reference(a, w, d, b, out int refBad);
+            Assert.Equal(-1, refBad);
+            float[] work = (float[])a.Clone();
+            Assert.Equal(-1, kernels.CholeskyFactor(work, d, w));
+            float[] x = (float[])b.Clone();
+            LaneCholesky.SolveOne(work, d, w, x);
+            AssertBits(expected, x, $"{pathName} d={d}");
+        }
+    }
+
     [Fact]
     public void Put_all_copies_what_eight_puts_copy()
     {
@@ -263,5 +298,8 @@ public class LaneCholeskyTests
         Assert.Throws<ArgumentException>(() => LaneCholesky.PutAll(t, 8, new float[L - 1][], 16));
         Assert.Throws<ArgumentException>(() => LaneCholesky.PutAll(t, 8, Enumerable.Range(0, L).Select(l => new float[l == 3 ? 100 : 256]).ToArray(), 16));
         Assert.Throws<ArgumentException>(() => LaneCholesky.Get(b, 8, 0, new float[7]));
+        Assert.Throws<ArgumentException>(() => LaneCholesky.SolveOne(new float[256], 8, 16, new float[7]));
+        Assert.Throws<ArgumentException>(() => LaneCholesky.SolveOne(new float[100], 8, 16, new float[8]));
+        Assert.Throws<ArgumentException>(() => LaneCholesky.SolveOne(new float[256], 8, 7, new float[8]));
     }
 }

@@ -34,7 +34,7 @@ public class LaneBatchTests
         bool implicitModel = kind is AlsModelKind.Implicit or AlsModelKind.BiasedImplicit;
 
         // k = MaxD + 1 is past the batched sizes (every path solves row by row); the others batch on the vector paths.
-        foreach (int k in new[] { 1, 5, 32, 40, LaneCholesky.MaxD, LaneCholesky.MaxD + 1 })
+        foreach (int k in new[] { 1, 5, 32, 40, 48, LaneCholesky.MaxD, LaneCholesky.MaxD + 1 })
         {
             var o = new AlsOptions
             {
