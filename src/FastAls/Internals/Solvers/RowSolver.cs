@@ -227,35 +227,38 @@ internal static class RowSolver
                 ReadOnlySpan<int> afterB = r + 3 < end ? rows.RowIndices(r + 3) : default;
                 (bool okA, bool okB) = SolvePair<TIsa, TConf>(
                     c, ws, rows, r, solved.Row(r), ref bias, solved.Row(r + 1), ref biasB, afterA, afterB, out double la, out double ga, out double lb, out double gb);
-                loss += la;
-                reg += ga;
-                loss += lb;
-                reg += gb;
-                if (!okA && bad < 0)
-                {
-                    bad = r;
-                }
-
-                if (!okB && bad < 0)
-                {
-                    bad = r + 1;
-                }
+                Tally(r, okA, la, ga, ref loss, ref reg, ref bad);
+                Tally(r + 1, okB, lb, gb, ref loss, ref reg, ref bad);
 
                 r++;
                 continue;
             }
 
-            ReadOnlySpan<int> next = r + 1 < end ? rows.RowIndices(r + 1) : default;
-            bool ok = Solve<TIsa, TConf>(c, ws, r, rows.RowIndices(r), rows.RowValues(r), solved.Row(r), ref bias, out double l, out double g, next);
-            loss += l;
-            reg += g;
-            if (!ok && bad < 0)
-            {
-                bad = r;
-            }
+            SolveAlone<TIsa, TConf>(c, ws, rows, r, end, solved, ref bias, ref loss, ref reg, ref bad);
         }
 
         return (loss, reg, bad);
+    }
+
+    /// <summary>Row r of a chunk ending at <paramref name="end"/>, solved alone (<see cref="Solve"/>, asking for row r + 1's first neighbours), and tallied.</summary>
+    private static void SolveAlone<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int r, int end, FactorMatrix solved, ref float bias, ref double loss, ref double reg, ref long bad)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
+    {
+        ReadOnlySpan<int> next = r + 1 < end ? rows.RowIndices(r + 1) : default;
+        bool ok = Solve<TIsa, TConf>(c, ws, r, rows.RowIndices(r), rows.RowValues(r), solved.Row(r), ref bias, out double l, out double g, next);
+        Tally(r, ok, l, g, ref loss, ref reg, ref bad);
+    }
+
+    /// <summary>Adds a row's loss and regularization term to the chunk's sums (in row order), and notes the first row that is not finite.</summary>
+    private static void Tally(long row, bool ok, double rowLoss, double rowReg, ref double loss, ref double reg, ref long bad)
+    {
+        loss += rowLoss;
+        reg += rowReg;
+        if (!ok && bad < 0)
+        {
+            bad = row;
+        }
     }
 
     /// <summary>
@@ -294,16 +297,7 @@ internal static class RowSolver
         {
             if (!Batchable(rows.RowLength(r), ws))
             {
-                ref float bias = ref biases is null ? ref dummyBias : ref biases[r];
-                ReadOnlySpan<int> next = r + 1 < end ? rows.RowIndices(r + 1) : default;
-                bool ok = Solve<TIsa, TConf>(c, ws, r, rows.RowIndices(r), rows.RowValues(r), solved.Row(r), ref bias, out double l, out double g, next);
-                loss += l;
-                reg += g;
-                if (!ok && bad < 0)
-                {
-                    bad = r;
-                }
-
+                SolveAlone<TIsa, TConf>(c, ws, rows, r, end, solved, ref biases is null ? ref dummyBias : ref biases[r], ref loss, ref reg, ref bad);
                 r++;
                 continue;
             }
@@ -355,12 +349,7 @@ internal static class RowSolver
 
                 ref float bias = ref biases is null ? ref dummyBias : ref biases[row];
                 bool ok = Finish<TIsa, TConf>(c, lw, cols, vals, true, lambda, solved.Row(row), ref bias, out double l1, out double g1);
-                loss += l1;
-                reg += g1;
-                if (!ok && bad < 0)
-                {
-                    bad = row;
-                }
+                Tally(row, ok, l1, g1, ref loss, ref reg, ref bad);
             }
         }
 

@@ -106,6 +106,22 @@ public class LaneCholeskyTests
         return x;
     }
 
+    /// <summary>The eight systems through the batch: put, factored and solved; returns the right-hand sides (the solutions).</summary>
+    private static float[] FactorSolve(float[][] systems, float[][] rhs, int d, int w, out int[] bad)
+    {
+        var t = new float[LaneCholesky.MatrixLength(d)];
+        var b = new float[d * L];
+        bad = new int[L];
+        LaneCholesky.PutAll(t, d, systems, w);
+        for (int l = 0; l < L; l++)
+        {
+            LaneCholesky.PutRhs(b, d, l, rhs[l]);
+        }
+
+        LaneCholesky.FactorSolve(t, b, d, bad);
+        return b;
+    }
+
     private static void AssertBits(float[] expected, float[] actual, string what)
     {
         for (int i = 0; i < expected.Length; i++)
@@ -131,16 +147,7 @@ public class LaneCholeskyTests
                 rhs[l] = RandomRhs(rng, d);
             }
 
-            var t = new float[LaneCholesky.MatrixLength(d)];
-            var b = new float[d * L];
-            var bad = new int[L];
-            LaneCholesky.PutAll(t, d, systems, w);
-            for (int l = 0; l < L; l++)
-            {
-                LaneCholesky.PutRhs(b, d, l, rhs[l]);
-            }
-
-            LaneCholesky.FactorSolve(t, b, d, bad);
+            float[] b = FactorSolve(systems, rhs, d, w, out int[] bad);
             for (int l = 0; l < L; l++)
             {
                 Assert.Equal(-1, bad[l]);
@@ -256,16 +263,7 @@ public class LaneCholeskyTests
         s2[5 * w + 5] = 0.9f * s2[4 * w + 4];
         systems[6][9 * w + 20] = float.NaN;
 
-        var t = new float[LaneCholesky.MatrixLength(d)];
-        var b = new float[d * L];
-        var bad = new int[L];
-        LaneCholesky.PutAll(t, d, systems, w);
-        for (int l = 0; l < L; l++)
-        {
-            LaneCholesky.PutRhs(b, d, l, rhs[l]);
-        }
-
-        LaneCholesky.FactorSolve(t, b, d, bad);
+        float[] b = FactorSolve(systems, rhs, d, w, out int[] bad);
         Assert.Equal(5, bad[2]);
         Assert.Equal(20, bad[6]);
         for (int l = 0; l < L; l++)

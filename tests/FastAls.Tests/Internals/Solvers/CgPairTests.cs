@@ -74,20 +74,7 @@ public class CgPairTests
             float[]? pairedB = (float[]?)xb?.Clone();
             HalfStepResult r = new HalfStepSolver(o, 2, data.UserItems).Solve(ctx, data.UserItems, paired, pairedB, null, default);
             Assert.Equal(-1, r.NonFiniteRow);
-            for (int u = 0; u < data.Users; u++)
-            {
-                for (int f = 0; f < k; f++)
-                {
-                    Assert.True(
-                        BitConverter.SingleToInt32Bits(lone.Row(u)[f]) == BitConverter.SingleToInt32Bits(paired.Row(u)[f]),
-                        $"{pathName} {kind} k={k} user {u} factor {f}: paired {paired.Row(u)[f]:R}, lone {lone.Row(u)[f]:R}");
-                }
-
-                if (loneB is not null)
-                {
-                    Assert.Equal(BitConverter.SingleToInt32Bits(loneB[u]), BitConverter.SingleToInt32Bits(pairedB![u]));
-                }
-            }
+            AssertRowsHaveTheBits(lone, loneB, paired, pairedB, data.Users, $"{pathName} {kind} k={k} paired");
         }
     }
 }

@@ -83,6 +83,25 @@ internal static class EngineTestData
         return new Dataset(CsrMatrix.FromArrays(users, items, offsets, sorted.Select(t => t.I).ToArray(), sorted.Select(t => t.R).ToArray()));
     }
 
+    /// <summary>Every factor (and bias) of the first <paramref name="rows"/> rows of <paramref name="actual"/> has the bits of <paramref name="expected"/>'s.</summary>
+    public static void AssertRowsHaveTheBits(FactorMatrix expected, float[]? expectedBiases, FactorMatrix actual, float[]? actualBiases, int rows, string what)
+    {
+        for (int u = 0; u < rows; u++)
+        {
+            for (int f = 0; f < expected.Factors; f++)
+            {
+                Assert.True(
+                    BitConverter.SingleToInt32Bits(expected.Row(u)[f]) == BitConverter.SingleToInt32Bits(actual.Row(u)[f]),
+                    $"{what} row {u} factor {f}: {actual.Row(u)[f]:R}, expected {expected.Row(u)[f]:R}");
+            }
+
+            if (expectedBiases is not null)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(expectedBiases[u]), BitConverter.SingleToInt32Bits(actualBiases![u]));
+            }
+        }
+    }
+
     public static void FillRandom(FactorMatrix f, float[]? biases, CsrMatrix rows, int seed, float scale = 0.5f)
     {
         var rng = new Random(seed);

@@ -81,20 +81,7 @@ public class LaneBatchTests
                 float[]? batchedB = (float[]?)xb?.Clone();
                 HalfStepResult r = new HalfStepSolver(o, threads, data.UserItems, segment).Solve(ctx, data.UserItems, batched, batchedB, null, default);
                 Assert.Equal(-1, r.NonFiniteRow);
-                for (int u = 0; u < data.Users; u++)
-                {
-                    for (int f = 0; f < k; f++)
-                    {
-                        Assert.True(
-                            BitConverter.SingleToInt32Bits(lone.Row(u)[f]) == BitConverter.SingleToInt32Bits(batched.Row(u)[f]),
-                            $"{pathName} {kind} k={k} threads={threads} user {u} factor {f}: batched {batched.Row(u)[f]:R}, lone {lone.Row(u)[f]:R}");
-                    }
-
-                    if (loneB is not null)
-                    {
-                        Assert.Equal(BitConverter.SingleToInt32Bits(loneB[u]), BitConverter.SingleToInt32Bits(batchedB![u]));
-                    }
-                }
+                AssertRowsHaveTheBits(lone, loneB, batched, batchedB, data.Users, $"{pathName} {kind} k={k} threads={threads} batched");
             }
         }
     }
