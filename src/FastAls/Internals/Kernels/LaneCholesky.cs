@@ -23,8 +23,9 @@ namespace FastAls.Internals.Kernels;
 /// row i of R is <c>acc_q = A_iq</c>, then <c>acc_q = fma(-R_ji, R_jq, acc_q)</c> for j = 0 .. i - 1, then
 /// <c>R_ii = sqrt(acc_i)</c> and <c>R_iq = acc_q * (1 / R_ii)</c>; forward, <c>y_j = b_j * (1 / R_jj)</c> and
 /// <c>b_q = fma(-y_j, R_jq, b_q)</c> for every later q; backward, from the last unknown, <c>x_q = b_q * (1 / R_qq)</c>
-/// and <c>b_i = fma(-x_q, R_iq, b_i)</c> for every earlier i. Both vector paths run it (the Vector512 path in two
-/// halves of eight), so they agree bit for bit.
+/// and <c>b_i = fma(-x_q, R_iq, b_i)</c> for every earlier i. Both vector paths run this Vector256 kernel (the Vector512
+/// path too, on batches of eight), so they agree bit for bit. A lone system gets the same bits from the per-row
+/// <see cref="Cholesky.Factor{TIsa}"/> of either vector path and <see cref="SolveOne"/>.
 /// </para>
 /// </remarks>
 internal static class LaneCholesky
@@ -41,7 +42,7 @@ internal static class LaneCholesky
     /// <summary>Whether the exact solver's vector paths solve systems of <paramref name="d"/> unknowns in batches.</summary>
     public static bool Applies(int d) => d >= 1 && d <= MaxD;
 
-    /// <summary>Row stride of the batched layout, in entries: d rounded up to a multiple of 8.</summary>
+    /// <summary>Columns of a row of the batch: d rounded up to a multiple of 8 (the columns past d are scratch).</summary>
     public static int Stride(int d) => (d + 7) & ~7;
 
     /// <summary>
