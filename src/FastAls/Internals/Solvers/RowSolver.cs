@@ -136,6 +136,19 @@ internal sealed class RowWorkspace
     }
 }
 
+/// <summary>What the exact solver's system of a row came out as (see <c>RowSolver.BuildSystem</c>).</summary>
+internal enum RowSystem : byte
+{
+    /// <summary>Finite, ready to factor.</summary>
+    Finite,
+
+    /// <summary>Not finite: overflowed inputs, a divergence that the caller reports.</summary>
+    NotFinite,
+
+    /// <summary>The biased models' bias pivot is not positive: the normal equations are not positive definite.</summary>
+    BiasNotPositive,
+}
+
 /// <summary>Scratch of the exact solver's batched rows (<see cref="LaneCholesky"/>): the systems, one per lane, and per-lane state.</summary>
 internal sealed class LaneBatch
 {
@@ -147,7 +160,7 @@ internal sealed class LaneBatch
         Bad = new int[LaneCholesky.Lanes];
         BiasPivot = new float[LaneCholesky.Lanes];
         BiasRhs = new float[LaneCholesky.Lanes];
-        Finite = new bool[LaneCholesky.Lanes];
+        Systems = new RowSystem[LaneCholesky.Lanes];
     }
 
     public int K { get; }
@@ -163,8 +176,8 @@ internal sealed class LaneBatch
 
     public float[] BiasRhs { get; }
 
-    /// <summary>Whether each lane holds a finite system of its row.</summary>
-    public bool[] Finite { get; }
+    /// <summary>What each lane's row's system came out as (<see cref="RowSystem.Finite"/>: the lane holds it).</summary>
+    public RowSystem[] Systems { get; }
 
     /// <summary>Lane workspaces (<see cref="RowWorkspace.LaneWorkspaces"/>), made on first use.</summary>
     public RowWorkspace[]? Workspaces { get; set; }
@@ -312,16 +325,16 @@ internal static class RowSolver
                 ReadOnlySpan<float> vals = rows.RowValues(r);
                 Prepare<TIsa, TConf>(c, lw, cols, vals, 0, cols.Length);
                 PrefetchNext<TIsa>(c, r + 1 < end ? rows.RowIndices(r + 1) : default);
-                bool finite = BuildSystem<TIsa, TConf>(c, lw, r, cols, vals, true, RowLambda(c.Options, cols.Length), out batch.BiasPivot[count], out batch.BiasRhs[count]);
-                batch.Finite[count] = finite;
+                batch.Systems[count] = BuildSystem<TIsa, TConf>(c, lw, cols, vals, true, RowLambda(c.Options, cols.Length), out batch.BiasPivot[count], out batch.BiasRhs[count]);
                 LaneCholesky.PutRhs(batch.Rhs, k, count, lw.B);
 
                 count++;
                 r++;
             }
 
-            // Every lane's matrix at once; a lane without a row, or with a system that is not finite, factors what
-            // its workspace holds, and its result is not read.
+            // Every lane's matrix at once; a lane without a row, or whose system did not come out finite, factors what
+            // its workspace holds, and its result is not read. A row whose system failed fails here, in row order,
+            // after the batch's earlier rows, as it would alone.
             LaneCholesky.PutAll(batch.T, k, batch.Matrices, fs);
             LaneCholesky.FactorSolve(batch.T, batch.Rhs, k, batch.Bad);
             for (int l = 0; l < count; l++)
@@ -331,7 +344,13 @@ internal static class RowSolver
                 ReadOnlySpan<int> cols = rows.RowIndices(row);
                 ReadOnlySpan<float> vals = rows.RowValues(row);
                 float lambda = RowLambda(c.Options, cols.Length);
-                if (batch.Finite[l])
+                RowSystem system = batch.Systems[l];
+                if (system == RowSystem.BiasNotPositive)
+                {
+                    SolverThrow.NotPositiveDefinite(c, row, cols.Length, k, lambda);
+                }
+
+                if (system == RowSystem.Finite)
                 {
                     if (batch.Bad[l] >= 0)
                     {
@@ -465,7 +484,13 @@ internal static class RowSolver
 
         if (o.Solver == AlsSolver.Cholesky)
         {
-            if (BuildSystem<TIsa, TConf>(c, ws, row, cols, vals, single, lambda, out float biasPivot, out float biasRhs))
+            RowSystem system = BuildSystem<TIsa, TConf>(c, ws, cols, vals, single, lambda, out float biasPivot, out float biasRhs);
+            if (system == RowSystem.BiasNotPositive)
+            {
+                SolverThrow.NotPositiveDefinite(c, row, n, k, lambda);
+            }
+
+            if (system == RowSystem.Finite)
             {
                 Span<float> a = ws.A;
                 int bad = Cholesky.Factor<TIsa>(a, k, layout.FactorStride);
@@ -509,10 +534,10 @@ internal static class RowSolver
     /// <summary>
     /// The exact solver's system of a row of n &gt; 0 neighbours (gathered in ws when <paramref name="single"/>): the upper
     /// triangle of the factors' block in ws.A (row p from column p &amp; ~15), its right-hand side in ws.B, and for the
-    /// biased models the bias's pivot and right-hand side, eliminated from both (ws.M keeps its column). False when
-    /// the system is not finite (overflowed inputs).
+    /// biased models the bias's pivot and right-hand side, eliminated from both (ws.M keeps its column). The caller
+    /// reports a system that is not finite (overflowed inputs) or whose bias pivot is not positive, in row order.
     /// </summary>
-    private static bool BuildSystem<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, out float biasPivot, out float biasRhs)
+    private static RowSystem BuildSystem<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, out float biasPivot, out float biasRhs)
         where TIsa : struct, IIsa
         where TConf : struct, IConfidence
     {
@@ -617,7 +642,7 @@ internal static class RowSolver
             finiteSystem &= float.IsFinite(biasPivot) && float.IsFinite(biasRhs);
             if (finiteSystem && !(biasPivot > 0f))
             {
-                SolverThrow.NotPositiveDefinite(c, row, n, k, lambda);
+                return RowSystem.BiasNotPositive;
             }
 
             // Schur complement of the bias: A -= m m' / s_b (upper triangle), h -= m t / s_b.
@@ -630,7 +655,7 @@ internal static class RowSolver
             }
         }
 
-        return finiteSystem;
+        return finiteSystem ? RowSystem.Finite : RowSystem.NotFinite;
     }
 
     /// <summary>The biased models' bias from the factors' solution in ws.Z (none for the others); zero past it.</summary>

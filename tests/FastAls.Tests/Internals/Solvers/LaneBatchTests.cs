@@ -117,4 +117,59 @@ public class LaneBatchTests
         Assert.Equal(lone.Message, e.Message);
         Assert.Contains("user row 5 (3 interactions)", e.Message, StringComparison.Ordinal);
     }
+    [Theory]
+    [MemberData(nameof(GroupedRowsTests.Paths), MemberType = typeof(GroupedRowsTests))]
+    public void A_row_whose_bias_pivot_is_not_positive_fails_in_row_order_after_the_rows_before_it(string pathName)
+    {
+        KernelSet kernels = GroupedRowsTests.Kernels(Enum.Parse<KernelPath>(pathName));
+
+        // Biased implicit, scaled confidence, lambda 0: user 5 stores a zero for all 10 items, so each has c = 0 and
+        // weight -1, and its bias pivot, sum (c - 1) + the 10 items' share of G0 + lambda, is 0. The others are ordinary.
+        var triples = new List<(int U, int I, float R)>();
+        for (int u = 0; u < 8; u++)
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                if (u == 5)
+                {
+                    triples.Add((u, i, 0f));
+                }
+                else if ((i + u) % 3 != 0)
+                {
+                    triples.Add((u, i, 1f + ((u * i) % 5)));
+                }
+            }
+        }
+
+        using Dataset data = FromTriples(8, 10, triples);
+        var o = new AlsOptions { Kind = AlsModelKind.BiasedImplicit, Factors = 4, Solver = AlsSolver.Cholesky, Regularization = 0f, Confidence = ConfidenceKind.Scaled, Alpha = 2f };
+        using var xf = new FactorMatrix(data.Users, 4);
+        using var yf = new FactorMatrix(data.Items, 4);
+        var xb = new float[data.Users];
+        var yb = new float[data.Items];
+        FillRandom(xf, xb, data.UserItems, 1);
+        FillRandom(yf, yb, data.ItemUsers, 2);
+        var layout = AlsLayout.For(o);
+        var ctx = new HalfStepContext(o, kernels, yf, yb, GramMatrix.Compute(layout, kernels, yf, yb), 0f, "user");
+
+        using FactorMatrix lone = xf.Clone();
+        var loneB = (float[])xb.Clone();
+        var ws = new RowWorkspace(layout, data.Items);
+        AlsNumericalException? expected = null;
+        for (int u = 0; u < data.Users && expected is null; u++)
+        {
+            expected = Record.Exception(() => RowSolver.Solve(ctx, ws, u, data.UserItems.RowIndices(u), data.UserItems.RowValues(u), lone.Row(u), ref loneB[u], out _, out _)) as AlsNumericalException;
+        }
+
+        Assert.NotNull(expected);
+        Assert.Equal(5, expected.Row);
+        Assert.Contains("pivot 4 of 5", expected.Message, StringComparison.Ordinal);
+        using FactorMatrix batched = xf.Clone();
+        var batchedB = (float[])xb.Clone();
+        var e = Assert.Throws<AlsNumericalException>(() => new HalfStepSolver(o, 1, data.UserItems).Solve(ctx, data.UserItems, batched, batchedB, null, default));
+        Assert.Equal(expected.Message, e.Message);
+
+        // The rows before it were solved and written, as they were one by one.
+        AssertRowsHaveTheBits(lone, loneB, batched, batchedB, 5, $"{pathName} rows before the failing one");
+    }
 }
