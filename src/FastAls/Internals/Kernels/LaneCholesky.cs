@@ -210,6 +210,7 @@ internal static class LaneCholesky
         ref float inv0 = ref MemoryMarshal.GetReference(inverse);
         int p = Stride(d);
         nint row = RowLength(d);
+
         // Rows of R four at a time: the four rows take every earlier row's update in one pass over it (tiles of 4 rows
         // x 2 columns, eight FMA chains in registers; the earlier rows' multipliers stay in L1 from one tile to the
         // next, so each pass streams only the two columns' entries), then they are finished one by one, each taking
@@ -223,6 +224,7 @@ internal static class LaneCholesky
             Vector256<float> o1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref ri, row), (nuint)((i + 1) * Lanes));
             Vector256<float> o2 = Vector256.LoadUnsafe(ref Unsafe.Add(ref ri, 2 * row), (nuint)((i + 2) * Lanes));
             Vector256<float> o3 = Vector256.LoadUnsafe(ref Unsafe.Add(ref ri, 3 * row), (nuint)((i + 3) * Lanes));
+
             // The group's diagonal block first (columns i .. i + 3), finished in memory; then every later pair of
             // columns, finished in registers with the block's entries and reciprocals.
             QuadTile(ref t0, ref inv0, row, i, i, false);

@@ -277,8 +277,9 @@ internal static class RowSolver
     /// <summary>
     /// Whether the exact solver factors and solves its systems in lanes (<see cref="LaneCholesky"/>): on the vector paths,
     /// for k up to <see cref="LaneCholesky.MaxD"/>, where one row's factorization is a chain of dependent pivots too short
-    /// to fill a vector. Every exact row solve of such a model takes the batched kernel, alone or in a batch, so a row's
-    /// bits do not depend on how rows are grouped.
+    /// to fill a vector. A row solved alone (see <see cref="Solve"/>) gets the bits it gets in a batch: the per-row factor
+    /// gives the lane's R, and <see cref="LaneCholesky.SolveOne"/> solves in the lane's order. So a row's bits do not
+    /// depend on how rows are grouped.
     /// </summary>
     private static bool InLanes<TIsa>(HalfStepContext c)
         where TIsa : struct, IIsa =>
