@@ -46,6 +46,21 @@ public class LaneCholeskyTests
         return a;
     }
 
+    /// <summary>Eight random systems (<see cref="RandomSystem"/>) and right-hand sides of d unknowns.</summary>
+    private static float[][] RandomBatch(Random rng, int d, out int w, out float[][] rhs)
+    {
+        var systems = new float[L][];
+        rhs = new float[L][];
+        w = 0;
+        for (int l = 0; l < L; l++)
+        {
+            systems[l] = RandomSystem(rng, d, out w);
+            rhs[l] = RandomRhs(rng, d);
+        }
+
+        return systems;
+    }
+
     private static float[] RandomRhs(Random rng, int d) => Enumerable.Range(0, d).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
 
     /// <summary>
@@ -138,14 +153,7 @@ public class LaneCholeskyTests
         var rng = new Random(7);
         foreach (int d in s_sizes)
         {
-            var systems = new float[L][];
-            var rhs = new float[L][];
-            int w = 0;
-            for (int l = 0; l < L; l++)
-            {
-                systems[l] = RandomSystem(rng, d, out w);
-                rhs[l] = RandomRhs(rng, d);
-            }
+            float[][] systems = RandomBatch(rng, d, out int w, out float[][] rhs);
 
             float[] b = FactorSolve(systems, rhs, d, w, out int[] bad);
             for (int l = 0; l < L; l++)
@@ -238,14 +246,7 @@ public class LaneCholeskyTests
     {
         var rng = new Random(3);
         const int d = 32;
-        var systems = new float[L][];
-        var rhs = new float[L][];
-        int w = 0;
-        for (int l = 0; l < L; l++)
-        {
-            systems[l] = RandomSystem(rng, d, out w);
-            rhs[l] = RandomRhs(rng, d);
-        }
+        float[][] systems = RandomBatch(rng, d, out int w, out float[][] rhs);
 
         // Lane 2: row and column 5 those of 4, with a smaller diagonal (pivot 5 is then -0.1 A_44); lane 6: a NaN at (9, 20).
         float[] s2 = systems[2];
