@@ -44,6 +44,15 @@ internal interface IIsa
     /// <summary><c>y[0..n) = a x[0..n)</c> (x and y may be the same).</summary>
     static abstract void Scale(float a, ref float x, ref float y, int n);
 
+    /// <summary>
+    /// <c>v[j, c] = sum_p u[j, p] r[p, c]</c> for the <paramref name="rows"/> rows of u (stride <paramref name="us"/>) and
+    /// the columns c in [0, <paramref name="rs"/>), with r an upper-triangular <paramref name="d"/> x <paramref name="rs"/>
+    /// matrix (stride <paramref name="rs"/>, a multiple of 16) whose entries below the diagonal and past d are stored as
+    /// zeros: the low-rank exact solve's <c>U R^-1</c> (see <c>LowRankSolve</c>). Each entry sums its terms in the order
+    /// of p, one FMA chain on the vector paths.
+    /// </summary>
+    static abstract void MultiplyUpper(ref float u, int rows, int us, ref float r, int d, int rs, ref float v, int vs);
+
     /// <summary>Copies one padded factor row (<paramref name="n"/> a multiple of 16).</summary>
     static abstract void CopyRow(ref float src, ref float dst, int n);
 
@@ -112,6 +121,26 @@ internal readonly struct ScalarIsa : IIsa
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Axpy(float a, ref float x, ref float y, int n) => AxpyFrom(a, ref x, ref y, 0, n);
+
+    public static void MultiplyUpper(ref float u, int rows, int us, ref float r, int d, int rs, ref float v, int vs)
+    {
+        for (int j = 0; j < rows; j++)
+        {
+            ref float uj = ref Unsafe.Add(ref u, (nint)j * us);
+            ref float vj = ref Unsafe.Add(ref v, (nint)j * vs);
+            for (int c = 0; c < rs; c++)
+            {
+                float sum = 0f;
+                int last = Math.Min(c, d - 1);
+                for (int p = 0; p <= last; p++)
+                {
+                    sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref uj, p), Unsafe.Add(ref r, ((nint)p * rs) + c), sum);
+                }
+
+                Unsafe.Add(ref vj, c) = sum;
+            }
+        }
+    }
 
     public static void CholeskyRows(ref float a, int w, int d, int i0, int rows)
     {
@@ -275,6 +304,9 @@ internal readonly struct Vector256Isa : IIsa
     public static void CholeskyRows(ref float a, int w, int d, int i0, int rows) =>
         VectorBlas<Vector256Ops, Vector256<float>>.CholeskyRows(ref a, w, i0, rows);
 
+    public static void MultiplyUpper(ref float u, int rows, int us, ref float r, int d, int rs, ref float v, int vs) =>
+        VectorBlas<Vector256Ops, Vector256<float>>.MultiplyUpper(ref u, rows, us, ref r, d, rs, ref v, vs);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Scale(float a, ref float x, ref float y, int n) => VectorBlas<Vector256Ops, Vector256<float>>.Scale(a, ref x, ref y, n);
 
@@ -338,6 +370,9 @@ internal readonly struct Vector512Isa : IIsa
 
     public static void CholeskyRows(ref float a, int w, int d, int i0, int rows) =>
         VectorBlas<Vector512Ops, Vector512<float>>.CholeskyRows(ref a, w, i0, rows);
+
+    public static void MultiplyUpper(ref float u, int rows, int us, ref float r, int d, int rs, ref float v, int vs) =>
+        VectorBlas<Vector512Ops, Vector512<float>>.MultiplyUpper(ref u, rows, us, ref r, d, rs, ref v, vs);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Scale(float a, ref float x, ref float y, int n) => VectorBlas<Vector512Ops, Vector512<float>>.Scale(a, ref x, ref y, n);

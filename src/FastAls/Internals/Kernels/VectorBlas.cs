@@ -116,16 +116,82 @@ internal static class VectorBlas<TOps, TVec>
             }
 
             // Rows past the block's last are the last row again: storing them rewrites the same values.
-            TOps.Store(a30, ref y3, p0);
-            TOps.Store(a20, ref y2, p0);
-            TOps.Store(a10, ref y1, p0);
-            TOps.Store(a00, ref y0, p0);
-            if (two)
+            StoreTile(a00, a10, a20, a30, a01, a11, a21, a31, ref y0, ref y1, ref y2, ref y3, p0, p1, two);
+        }
+    }
+
+    /// <summary>
+    /// Stores a tile of four rows by one or two vectors (<see cref="CholeskyRows"/>, <see cref="MultiplyUpper"/>): column
+    /// vector 0 of rows 3 to 0, then vector 1 when <paramref name="two"/>. A tile of fewer rows passes its last row's
+    /// reference for the spare ones, which then store the same values again.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTile(TVec a00, TVec a10, TVec a20, TVec a30, TVec a01, TVec a11, TVec a21, TVec a31, ref float y0, ref float y1, ref float y2, ref float y3, nuint p0, nuint p1, bool two)
+    {
+        TOps.Store(a30, ref y3, p0);
+        TOps.Store(a20, ref y2, p0);
+        TOps.Store(a10, ref y1, p0);
+        TOps.Store(a00, ref y0, p0);
+        if (two)
+        {
+            TOps.Store(a31, ref y3, p1);
+            TOps.Store(a21, ref y2, p1);
+            TOps.Store(a11, ref y1, p1);
+            TOps.Store(a01, ref y0, p1);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="IIsa.MultiplyUpper"/> on the vector paths: tiles of four rows of u by two vectors of columns (one where
+    /// fewer are left), held in eight registers while the rows of r that can be nonzero in those columns (p up to the
+    /// tile's last column) are applied in order, <c>acc = fma(u[j, p], r[p, c], acc)</c>. A tile of fewer than four rows
+    /// repeats its last row (the same values, stored twice).
+    /// </summary>
+    public static void MultiplyUpper(ref float u, int rows, int us, ref float r, int d, int rs, ref float v, int vs)
+    {
+        int c = TOps.Count;
+        for (int j0 = 0; j0 < rows; j0 += 4)
+        {
+            int last = Math.Min(3, rows - 1 - j0);
+            int o1 = Math.Min(1, last), o2 = Math.Min(2, last), o3 = last;
+            ref float u0 = ref Unsafe.Add(ref u, (nint)j0 * us);
+            ref float u1 = ref Unsafe.Add(ref u0, (nint)o1 * us);
+            ref float u2 = ref Unsafe.Add(ref u0, (nint)o2 * us);
+            ref float u3 = ref Unsafe.Add(ref u0, (nint)o3 * us);
+            ref float v0 = ref Unsafe.Add(ref v, (nint)j0 * vs);
+            ref float v1 = ref Unsafe.Add(ref v0, (nint)o1 * vs);
+            ref float v2 = ref Unsafe.Add(ref v0, (nint)o2 * vs);
+            ref float v3 = ref Unsafe.Add(ref v0, (nint)o3 * vs);
+            for (int c0 = 0; c0 < rs; c0 += 2 * c)
             {
-                TOps.Store(a31, ref y3, p1);
-                TOps.Store(a21, ref y2, p1);
-                TOps.Store(a11, ref y1, p1);
-                TOps.Store(a01, ref y0, p1);
+                bool two = c0 + (2 * c) <= rs;
+                int pEnd = Math.Min(d, c0 + (two ? 2 * c : c));
+                nuint p0 = (nuint)c0, p1 = (nuint)(c0 + c);
+                TVec a00 = TOps.Zero, a10 = TOps.Zero, a20 = TOps.Zero, a30 = TOps.Zero;
+                TVec a01 = TOps.Zero, a11 = TOps.Zero, a21 = TOps.Zero, a31 = TOps.Zero;
+                ref float rp = ref r;
+                for (int p = 0; p < pEnd; p++)
+                {
+                    TVec x0 = TOps.Load(ref rp, p0);
+                    TVec m0 = TOps.Create(Unsafe.Add(ref u0, p)), m1 = TOps.Create(Unsafe.Add(ref u1, p));
+                    TVec m2 = TOps.Create(Unsafe.Add(ref u2, p)), m3 = TOps.Create(Unsafe.Add(ref u3, p));
+                    a00 = TOps.FusedMultiplyAdd(m0, x0, a00);
+                    a10 = TOps.FusedMultiplyAdd(m1, x0, a10);
+                    a20 = TOps.FusedMultiplyAdd(m2, x0, a20);
+                    a30 = TOps.FusedMultiplyAdd(m3, x0, a30);
+                    if (two)
+                    {
+                        TVec x1 = TOps.Load(ref rp, p1);
+                        a01 = TOps.FusedMultiplyAdd(m0, x1, a01);
+                        a11 = TOps.FusedMultiplyAdd(m1, x1, a11);
+                        a21 = TOps.FusedMultiplyAdd(m2, x1, a21);
+                        a31 = TOps.FusedMultiplyAdd(m3, x1, a31);
+                    }
+
+                    rp = ref Unsafe.Add(ref rp, rs);
+                }
+
+                StoreTile(a00, a10, a20, a30, a01, a11, a21, a31, ref v0, ref v1, ref v2, ref v3, p0, p1, two);
             }
         }
     }

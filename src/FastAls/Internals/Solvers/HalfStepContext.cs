@@ -51,9 +51,14 @@ internal sealed class HalfStepContext
                 }
             }
         }
+
+        LowRank = LowRankSolve.For(options, Layout, FixedGram);
     }
 
     public AlsOptions Options { get; }
+
+    /// <summary>The exact solver's low-rank path for rows with few neighbours (<see cref="LowRankSolve"/>), or null where it does not apply.</summary>
+    public LowRankSolve? LowRank { get; init; }
 
     /// <summary>The kernel path the half-step runs on.</summary>
     public KernelSet Kernels { get; }

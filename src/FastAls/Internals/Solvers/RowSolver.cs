@@ -58,7 +58,7 @@ internal sealed class RowWorkspace
     /// </summary>
     public float[] U { get; }
 
-    /// <summary>Confidence-scaled copy of a sub-block of <see cref="U"/> for the SYRK kernel.</summary>
+    /// <summary>Confidence-scaled copy of a sub-block of <see cref="U"/> for the SYRK kernel; the low-rank solve's <c>V</c> (<see cref="LowRankSolve"/>).</summary>
     public float[] S { get; }
 
     public float[] A { get; }
@@ -462,7 +462,7 @@ internal static class RowSolver
     {
         int n = cols.Length;
         AlsLayout layout = c.Layout;
-        int k = layout.K, d = layout.D;
+        int k = layout.K;
         if (n == 0)
         {
             x[..k].Clear();
@@ -485,40 +485,7 @@ internal static class RowSolver
 
         if (o.Solver == AlsSolver.Cholesky)
         {
-            RowSystem system = BuildSystem<TIsa, TConf>(c, ws, cols, vals, single, lambda, out float biasPivot, out float biasRhs);
-            if (system == RowSystem.BiasNotPositive)
-            {
-                SolverThrow.NotPositiveDefinite(c, row, n, k, lambda);
-            }
-
-            if (system == RowSystem.Finite)
-            {
-                Span<float> a = ws.A;
-                int bad = Cholesky.Factor<TIsa>(a, k, layout.FactorStride);
-                if (bad >= 0)
-                {
-                    SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
-                }
-
-                ws.B.CopyTo(z);
-                if (InLanes<TIsa>(c))
-                {
-                    // A lone row gets the bits it gets in a batch of SolveRowsInLanes: the factor is the lane's, the
-                    // solves are the lane's order.
-                    LaneCholesky.SolveOne(a, k, layout.FactorStride, z);
-                }
-                else
-                {
-                    Cholesky.Solve<TIsa>(a, k, layout.FactorStride, z);
-                }
-
-                SolveBias<TIsa>(layout, ws, biasPivot, biasRhs);
-            }
-            else
-            {
-                // Overflowed inputs: a divergence, reported by the caller, not a rank problem.
-                z.Fill(float.NaN);
-            }
+            SolveExact<TIsa, TConf>(c, ws, row, cols, vals, single, lambda);
         }
         else
         {
@@ -530,6 +497,60 @@ internal static class RowSolver
         }
 
         return Finish<TIsa, TConf>(c, ws, cols, vals, single, lambda, x, ref bias, out loss, out reg);
+    }
+
+    /// <summary>
+    /// The exact solver's row (its n neighbours gathered in ws when <paramref name="single"/>) into ws.Z: by the Woodbury
+    /// identity where few neighbours meet a large k (<see cref="LowRankSolve"/>, whose solution is checked), else by its
+    /// system's Cholesky factor. Throws for a system that is not positive definite; a system that overflowed gives NaN.
+    /// </summary>
+    private static void SolveExact<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
+    {
+        int n = cols.Length;
+        AlsLayout layout = c.Layout;
+        int k = layout.K;
+        Span<float> z = ws.Z;
+        if (single && c.LowRank is { } lowRank && n <= lowRank.MaxRows && lowRank.TrySolve<TIsa>(c, ws, n, lambda))
+        {
+            return;
+        }
+
+        RowSystem system = BuildSystem<TIsa, TConf>(c, ws, cols, vals, single, lambda, out float biasPivot, out float biasRhs);
+        if (system == RowSystem.BiasNotPositive)
+        {
+            SolverThrow.NotPositiveDefinite(c, row, n, k, lambda);
+        }
+
+        if (system == RowSystem.Finite)
+        {
+            Span<float> a = ws.A;
+            int bad = Cholesky.Factor<TIsa>(a, k, layout.FactorStride);
+            if (bad >= 0)
+            {
+                SolverThrow.NotPositiveDefinite(c, row, n, bad, lambda);
+            }
+
+            ws.B.CopyTo(z);
+            if (InLanes<TIsa>(c))
+            {
+                // A lone row gets the bits it gets in a batch of SolveRowsInLanes: the factor is the lane's, the
+                // solves are the lane's order.
+                LaneCholesky.SolveOne(a, k, layout.FactorStride, z);
+            }
+            else
+            {
+                Cholesky.Solve<TIsa>(a, k, layout.FactorStride, z);
+            }
+
+            SolveBias<TIsa>(layout, ws, biasPivot, biasRhs);
+        }
+        else
+        {
+            // Overflowed inputs: a divergence, reported by the caller, not a rank problem.
+            z.Fill(float.NaN);
+        }
     }
 
     /// <summary>

@@ -1,0 +1,297 @@
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Internals.Solvers;
+
+/// <summary>
+/// The exact solver for a row with few neighbours at large k, by the Woodbury identity: the row's system is
+/// <c>(A + U' W U) x = U' q</c> with <c>A = G0 + lambda I</c> the same for every row of the half-step (implicit models
+/// with a constant lambda: G0 the fixed side's Gram matrix; explicit models: <c>A = lambda_r I</c>), and U the row's
+/// n neighbours' factors. With <c>A^-1 = Rinv Rinv'</c> (<c>Rinv</c> the inverse of A's Cholesky factor, made once per
+/// half-step) and <c>V = S U Rinv</c> (<c>S = diag(sqrt w)</c>):
+/// <code>
+///     x = Rinv (g - V' (I + V V')^-1 V g),   g = Rinv' U' q = (U Rinv)' q
+/// </code>
+/// an n x n system whose matrix has every eigenvalue at least 1, instead of a k x k one. It costs about
+/// <c>n k^2 / 2 + n^2 k / 2 + n^3 / 6 + 2 k^2</c> multiply-adds against the direct solve's <c>n k^2 / 2 + k^3 / 6 + k^2</c>
+/// (a row's Gram update and its factorization), so it pays for n well below k (<see cref="MaxRows"/>): at k = 128, a row
+/// of 20 neighbours takes under half the time.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The same solution as the direct solve in exact arithmetic, not the same bits: a row solved this way differs from the
+/// direct solve's by float32 rounding. Which rows go this way depends only on the options, k and the row's neighbour
+/// count, so the bits do not depend on the thread count or on how rows are split.
+/// </para>
+/// <para>
+/// Every solution is checked: the residual <c>b - (A + U' W U) x</c> must be within a small multiple of float32 rounding
+/// of the system's scale (<see cref="Accepts"/>), as a backward-stable direct solve's is. A row that fails the check, or
+/// whose small system does not factor, is solved directly instead, so the guarantee is the direct solver's.
+/// </para>
+/// </remarks>
+internal sealed class LowRankSolve
+{
+    /// <summary>
+    /// The residual bound of <see cref="Accepts"/>, relative to <c>|A| |x| + |b|</c>: 2^-14, about a hundred times float32
+    /// rounding over the sums of a row at k = 128, and far below any error that would change a ranking.
+    /// </summary>
+    internal const float Tolerance = 1f / 16384;
+
+    /// <summary>Smallest k (unknowns) from which rows go this way: below it, the direct factor is cheap (and batched in lanes on the vector paths).</summary>
+    internal const int MinUnknowns = LaneCholesky.MaxD + 1;
+
+    private LowRankSolve(int d, int w, float[]? inverse, float gramTrace)
+    {
+        D = d;
+        W = w;
+        Inverse = inverse;
+        GramTrace = gramTrace;
+        MaxRows = d / 4;
+    }
+
+    /// <summary>The unknowns per row (k).</summary>
+    public int D { get; }
+
+    /// <summary>The stride of <see cref="Inverse"/>.</summary>
+    public int W { get; }
+
+    /// <summary>
+    /// <c>Rinv</c>, the inverse of the Cholesky factor of <c>G0 + lambda I</c> (upper triangular, d x W, zeros below the
+    /// diagonal and past d), computed in double; null for the explicit models, where <c>Rinv = I / sqrt(lambda_r)</c>.
+    /// </summary>
+    public float[]? Inverse { get; }
+
+    /// <summary>trace(G0) (0 without G0): bounds <c>|G0|</c> for the residual check.</summary>
+    public float GramTrace { get; }
+
+    /// <summary>
+    /// Rows of at most this many neighbours go this way: k / 4, so 20 at k = 80, 32 at 128, 50 at 200. Measured per row
+    /// (<c>LowRankSolveBenchmarks</c>, AVX2), the low-rank solve takes 0.25-0.4 of the direct one's time with 5
+    /// neighbours and 0.6-0.75 at this limit; with k / 3 neighbours it took about as long as the direct one.
+    /// </summary>
+    public int MaxRows { get; }
+
+    /// <summary>
+    /// The half-step's low-rank solver, or null where it does not apply: the exact solver of the unbiased models at
+    /// k &gt;= <see cref="MinUnknowns"/>, the implicit model only with a constant lambda and weights that cannot be
+    /// negative (so that <c>A</c> is the same for every row and <c>S</c> is real), and G0 + lambda I positive definite.
+    /// </summary>
+    public static LowRankSolve? For(AlsOptions o, AlsLayout layout, GramMatrix? fixedGram)
+    {
+        if (o.Solver != AlsSolver.Cholesky || layout.Biased || layout.K < MinUnknowns)
+        {
+            return null;
+        }
+
+        if (!o.IsImplicit)
+        {
+            return new LowRankSolve(layout.K, layout.W, null, 0f);
+        }
+
+        if (o.RegularizationScaling != RegularizationScaling.Constant || o.Confidence == ConfidenceKind.Scaled || fixedGram is null)
+        {
+            return null;
+        }
+
+        return Invert(layout, fixedGram, o.Regularization);
+    }
+
+    /// <summary><c>Rinv</c> for <c>G0 + lambda I</c>, in double then rounded; null when it is not positive definite or not finite.</summary>
+    private static LowRankSolve? Invert(AlsLayout layout, GramMatrix gram, float lambda)
+    {
+        int d = layout.K, w = layout.W;
+        var r = new double[d * d];
+        double trace = 0;
+        for (int p = 0; p < d; p++)
+        {
+            trace += gram[p, p];
+            for (int q = p; q < d; q++)
+            {
+                r[(p * d) + q] = gram[p, q] + (p == q ? lambda : 0.0);
+            }
+        }
+
+        // A = R'R, R upper, row by row (right-looking, in double). A pivot that falls below the direct factor's floor
+        // (Cholesky.RelativePivotFloor of its diagonal entry) means A is numerically singular in float32: Rinv would be
+        // noise, and every row would fail its check.
+        var diagonal = new double[d];
+        for (int p = 0; p < d; p++)
+        {
+            diagonal[p] = r[(p * d) + p];
+        }
+
+        for (int j = 0; j < d; j++)
+        {
+            double pivot = r[(j * d) + j];
+            if (!(pivot > Cholesky.RelativePivotFloor * diagonal[j]) || !double.IsFinite(pivot))
+            {
+                return null;
+            }
+
+            double rjj = Math.Sqrt(pivot);
+            r[(j * d) + j] = rjj;
+            for (int q = j + 1; q < d; q++)
+            {
+                r[(j * d) + q] /= rjj;
+            }
+
+            for (int i = j + 1; i < d; i++)
+            {
+                double f = r[(j * d) + i];
+                for (int q = i; q < d; q++)
+                {
+                    r[(i * d) + q] -= f * r[(j * d) + q];
+                }
+            }
+        }
+
+        // Rinv, upper: column by column, R Rinv[:, c] = e_c by back substitution.
+        var inv = new float[d * w];
+        var col = new double[d];
+        for (int c = 0; c < d; c++)
+        {
+            for (int i = c; i >= 0; i--)
+            {
+                double s = i == c ? 1.0 : 0.0;
+                for (int q = i + 1; q <= c; q++)
+                {
+                    s -= r[(i * d) + q] * col[q];
+                }
+
+                col[i] = s / r[(i * d) + i];
+            }
+
+            for (int i = 0; i <= c; i++)
+            {
+                float v = (float)col[i];
+                if (!float.IsFinite(v))
+                {
+                    return null;
+                }
+
+                inv[(i * w) + c] = v;
+            }
+        }
+
+        return new LowRankSolve(d, w, inv, (float)trace);
+    }
+
+    /// <summary>
+    /// Solves the row whose n neighbours (1 &lt;= n &lt;= <see cref="MaxRows"/>, one segment) are gathered in ws, into ws.Z;
+    /// false when the small system does not factor or the solution fails the residual check (<see cref="Accepts"/>):
+    /// the caller then solves the row directly. Uses ws.S (V), ws.A (the small system), ws.B, ws.M, ws.R and ws.Tmp.
+    /// </summary>
+    public bool TrySolve<TIsa>(HalfStepContext c, RowWorkspace ws, int n, float lambda)
+        where TIsa : struct, IIsa
+    {
+        int d = D, fs = c.Layout.FactorStride;
+        if (n * fs > ws.S.Length)
+        {
+            // V does not fit the SYRK block (rows of more than RowWorkspace.SyrkRows neighbours at k of several hundred).
+            return false;
+        }
+
+        Span<float> v = ws.S.AsSpan(0, n * fs);
+        ReadOnlySpan<float> u = ws.U.AsSpan(0, n * fs);
+        Span<float> g = ws.B, x = ws.Z, t = ws.Tmp.AsSpan(0, n);
+
+        // V = U Rinv (explicit: U / sqrt(lambda_r)); g = V' q.
+        float sigma = 1f / MathF.Sqrt(lambda);
+        if (Inverse is { } rinv)
+        {
+            TIsa.MultiplyUpper(ref ws.U[0], n, fs, ref rinv[0], d, W, ref v[0], fs);
+        }
+        else
+        {
+            for (int j = 0; j < n; j++)
+            {
+                TIsa.Scale(sigma, ref ws.U[j * fs], ref v[j * fs], fs);
+            }
+        }
+
+        g.Clear();
+        Blas.AddWeightedRows<TIsa>(v, n, fs, ws.Q, g);
+
+        // V = S V (implicit: sqrt(c - 1) per row; explicit: every weight is 1).
+        if (c.Options.IsImplicit)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                TIsa.Scale(ws.SqrtWeight[j], ref v[j * fs], ref v[j * fs], fs);
+            }
+        }
+
+        // C = I + V V' (upper triangle, rows at the stride cw), t = V g.
+        int cw = (n + 15) & ~15;
+        Span<float> cm = ws.A.AsSpan(0, n * cw);
+        for (int i = 0; i < n; i++)
+        {
+            Blas.RowDots<TIsa>(v[(i * fs)..], n - i, fs, v.Slice(i * fs, fs), cm[((i * cw) + i)..]);
+            cm[(i * cw) + i] += 1f;
+        }
+
+        Blas.RowDots<TIsa>(v, n, fs, g, t);
+        if (Cholesky.Factor<TIsa>(cm, n, cw) >= 0)
+        {
+            return false;
+        }
+
+        Cholesky.Solve<TIsa>(cm, n, cw, t);
+
+        // e = g - V' s (in g), x = Rinv e.
+        for (int j = 0; j < n; j++)
+        {
+            t[j] = -t[j];
+        }
+
+        Blas.AddWeightedRows<TIsa>(v, n, fs, t, g);
+        x.Clear();
+        if (Inverse is { } inverse)
+        {
+            Blas.RowDots<TIsa>(inverse, d, W, g, x);
+        }
+        else
+        {
+            TIsa.Scale(sigma, ref g[0], ref x[0], fs);
+        }
+
+        return Accepts<TIsa>(c, ws, n, lambda);
+    }
+
+    /// <summary>
+    /// Whether the solution in ws.Z has a residual <c>r = b - (G0 + lambda I + U' W U) x</c> (b = U' q) with
+    /// <c>|r| &lt;= Tolerance (|A| |x| + |b|)</c>, bounding <c>|A|</c> by <c>trace(G0) + lambda + sum_j w_j |u_j|^2</c> and
+    /// <c>|b|</c> by <c>sum_j |q_j| |u_j|</c>: what a backward-stable solve achieves, so a solution that loses accuracy to
+    /// cancellation is caught. Not finite fails.
+    /// </summary>
+    private bool Accepts<TIsa>(HalfStepContext c, RowWorkspace ws, int n, float lambda)
+        where TIsa : struct, IIsa
+    {
+        int d = D, fs = c.Layout.FactorStride;
+        Span<float> x = ws.Z, r = ws.R;
+        ReadOnlySpan<float> u = ws.U.AsSpan(0, n * fs);
+        if (c.G0 is { } g0)
+        {
+            Blas.ColumnMatVec<TIsa>(g0, d, c.Layout.W, x, r);
+            r[d..].Clear();
+        }
+        else
+        {
+            r.Clear();
+        }
+
+        CgVectors.StartResidual<TIsa>(r, null, x, lambda, d);
+        Blas.WeightedRowsResidual<TIsa>(u, n, fs, ws.Weight, ws.Q, x, r);
+
+        double norm = GramTrace + (double)lambda, rhs = 0;
+        for (int j = 0; j < n; j++)
+        {
+            double uu = Blas.Dot<TIsa>(u.Slice(j * fs, fs), u.Slice(j * fs, fs));
+            norm += ws.Weight[j] * uu;
+            rhs += Math.Abs(ws.Q[j]) * Math.Sqrt(uu);
+        }
+
+        double rr = Blas.Dot<TIsa>(r[..d], r[..d]), xx = Blas.Dot<TIsa>(x[..d], x[..d]);
+        double bound = Tolerance * ((norm * Math.Sqrt(xx)) + rhs);
+        return double.IsFinite(rr) && double.IsFinite(xx) && rr <= bound * bound;
+    }
+}
