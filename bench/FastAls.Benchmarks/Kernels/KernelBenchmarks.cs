@@ -27,6 +27,7 @@ internal static class KernelBenchmarks
         typeof(CholeskyBenchmarks),
         typeof(LaneCholeskyBenchmarks),
         typeof(RowSolveBenchmarks),
+        typeof(LowRankSolveBenchmarks),
         typeof(CgPartsBenchmarks),
         typeof(ScoreBenchmarks),
         typeof(RecommendBenchmarks),

@@ -215,30 +215,44 @@ public class RowSolveBenchmarks : IDisposable
     {
         var options = new AlsOptions { Kind = AlsModelKind.Implicit, Factors = K, Solver = Solver, CgSteps = 3, Regularization = 0.05f };
         var layout = AlsLayout.For(options);
-        _fixed = new FactorMatrix(FixedRows, K);
         var rng = new Random(7);
-        for (int r = 0; r < FixedRows; r++)
+        _fixed = RandomFixed(FixedRows, K, rng);
+
+        GramMatrix gram = GramMatrix.Compute(layout, KernelSet.For(_path), _fixed, null);
+        _ctx = new HalfStepContext(options, KernelSet.For(_path), _fixed, null, gram, 0f, "user");
+        _ws = new RowWorkspace(layout, Neighbours);
+        (_cols, _vals) = RandomRow(Neighbours, FixedRows, rng);
+        _x0 = KernelProbe.RandomBlock(layout.FactorStride, K, layout.FactorStride, 8);
+        _x = new float[layout.FactorStride];
+    }
+
+    /// <summary>A fixed side of <paramref name="rows"/> x <paramref name="k"/> factors, uniform in [-0.1, 0.1).</summary>
+    internal static FactorMatrix RandomFixed(int rows, int k, Random rng)
+    {
+        var f = new FactorMatrix(rows, k);
+        for (int r = 0; r < rows; r++)
         {
-            Span<float> row = _fixed.Row(r);
-            for (int p = 0; p < K; p++)
+            Span<float> row = f.Row(r);
+            for (int p = 0; p < k; p++)
             {
                 row[p] = (float)((rng.NextDouble() - 0.5) * 0.2);
             }
         }
 
-        GramMatrix gram = GramMatrix.Compute(layout, KernelSet.For(_path), _fixed, null);
-        _ctx = new HalfStepContext(options, KernelSet.For(_path), _fixed, null, gram, 0f, "user");
-        _ws = new RowWorkspace(layout, Neighbours);
+        return f;
+    }
+
+    /// <summary>A row of <paramref name="n"/> distinct neighbours among <paramref name="fixedRows"/>, sorted, with counts 1 to 5.</summary>
+    internal static (int[] Cols, float[] Vals) RandomRow(int n, int fixedRows, Random rng)
+    {
         var set = new SortedSet<int>();
-        while (set.Count < Neighbours)
+        while (set.Count < n)
         {
-            set.Add(rng.Next(FixedRows));
+            set.Add(rng.Next(fixedRows));
         }
 
-        _cols = [.. set];
-        _vals = _cols.Select(_ => (float)(1 + rng.Next(5))).ToArray();
-        _x0 = KernelProbe.RandomBlock(layout.FactorStride, K, layout.FactorStride, 8);
-        _x = new float[layout.FactorStride];
+        int[] cols = [.. set];
+        return (cols, cols.Select(_ => (float)(1 + rng.Next(5))).ToArray());
     }
 
     [Benchmark]
@@ -247,6 +261,90 @@ public class RowSolveBenchmarks : IDisposable
         _x0.CopyTo(_x, 0);
         float bias = 0f;
         return RowSolver.Solve(_ctx!, _ws!, 0, _cols, _vals, _x, ref bias, out _, out _);
+    }
+
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        _fixed?.Dispose();
+        _fixed = null;
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>
+/// One implicit-model exact row solve with few neighbours at large k (gather included, against 50,000 fixed rows): by its
+/// k x k system's Cholesky factor (<c>Direct</c>, the baseline) and by the Woodbury identity with its check
+/// (<see cref="LowRankSolve"/>, what training runs for rows of at most k / 3 neighbours), on the active kernel path.
+/// The rate column counts the direct solve's flops for both, so it reads as the speed-up.
+/// </summary>
+public class LowRankSolveBenchmarks : IDisposable
+{
+    private const int FixedRows = 50_000;
+    private FactorMatrix? _fixed;
+    private HalfStepContext? _lowRank;
+    private HalfStepContext? _direct;
+    private RowWorkspace? _ws;
+    private int[] _cols = [];
+    private float[] _vals = [];
+    private float[] _x = [];
+
+    [Params(80, 128, 200)]
+    public int K { get; set; }
+
+    /// <summary>The row's neighbours; 0 stands for the most that go the low-rank way at this k (<see cref="LowRankSolve.MaxRows"/>).</summary>
+    [Params(5, 20, 0)]
+    public int Neighbours { get; set; }
+
+    private int Count => Rows(K, Neighbours);
+
+    public static double Flops(BenchmarkCase c)
+    {
+        int k = RateColumn.Param(c, nameof(K));
+        return FlopCounts.ExactRow(AlsModelKind.Implicit, k, Rows(k, RateColumn.Param(c, nameof(Neighbours))));
+    }
+
+    /// <summary>The neighbours of a row: <paramref name="neighbours"/>, or for 0 the low-rank solve's limit at k (which needs no Gram matrix to tell).</summary>
+    private static int Rows(int k, int neighbours)
+    {
+        var o = new AlsOptions { Kind = AlsModelKind.Explicit, Factors = k, Solver = AlsSolver.Cholesky };
+        return neighbours > 0 ? neighbours : LowRankSolve.For(o, AlsLayout.For(o), null)?.MaxRows ?? 0;
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var options = new AlsOptions { Kind = AlsModelKind.Implicit, Factors = K, Solver = AlsSolver.Cholesky, Regularization = 0.05f, Alpha = 40f };
+        var layout = AlsLayout.For(options);
+        var rng = new Random(7);
+        _fixed = RowSolveBenchmarks.RandomFixed(FixedRows, K, rng);
+        KernelSet kernels = KernelSet.Active;
+        GramMatrix gram = GramMatrix.Compute(layout, kernels, _fixed, null);
+        _lowRank = new HalfStepContext(options, kernels, _fixed, null, gram, 0f, "user");
+        _direct = new HalfStepContext(options, kernels, _fixed, null, gram, 0f, "user") { LowRank = null };
+        int n = Count;
+        if (_lowRank.LowRank is not { } lr || n > lr.MaxRows)
+        {
+            throw new InvalidOperationException($"k = {K} with {n} neighbours is not a low-rank row.");
+        }
+
+        _ws = new RowWorkspace(layout, n);
+        (_cols, _vals) = RowSolveBenchmarks.RandomRow(n, FixedRows, rng);
+        _x = new float[layout.FactorStride];
+    }
+
+    [Benchmark(Baseline = true)]
+    public bool Direct()
+    {
+        float bias = 0f;
+        return RowSolver.Solve(_direct!, _ws!, 0, _cols, _vals, _x, ref bias, out _, out _);
+    }
+
+    [Benchmark]
+    public bool LowRank()
+    {
+        float bias = 0f;
+        return RowSolver.Solve(_lowRank!, _ws!, 0, _cols, _vals, _x, ref bias, out _, out _);
     }
 
     [GlobalCleanup]
