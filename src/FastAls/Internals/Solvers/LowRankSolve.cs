@@ -4,61 +4,51 @@ namespace FastAls.Internals.Solvers;
 
 /// <summary>
 /// The exact solver for a row with few neighbours at large k, by the Woodbury identity: the row's system is
-/// <c>(A + U' W U) x = U' q</c> with <c>A = G0 + lambda I</c> the same for every row of the half-step (implicit models
-/// with a constant lambda: G0 the fixed side's Gram matrix; explicit models: <c>A = lambda_r I</c>), and U the row's
-/// n neighbours' factors. With <c>A^-1 = Rinv Rinv'</c> (<c>Rinv</c> the inverse of A's Cholesky factor, made once per
-/// half-step) and <c>V = S U Rinv</c> (<c>S = diag(sqrt w)</c>):
+/// <c>(A + U' W U) z = h + U' q</c> over its unknowns z (the factors, and the bias for the biased models), with
+/// <c>A = G0 + lambda I</c> the same for every row of the half-step (implicit models with a constant lambda: G0 the fixed
+/// side's Gram matrix; explicit models: <c>A = lambda_r I</c>), h the constant term (the biased implicit model's h0, else
+/// zero), and U the row's n neighbours (their factors, and a 1 for the biased models). With <c>A^-1 = Rinv Rinv'</c>
+/// (<c>Rinv</c> the inverse of A's Cholesky factor, made once per half-step) and <c>V = S U Rinv</c>
+/// (<c>S = diag(sqrt w)</c>):
 /// <code>
-///     x = Rinv (g - V' (I + V V')^-1 V g),   g = Rinv' U' q = (U Rinv)' q
+///     z = Rinv (g - V' (I + V V')^-1 V g),   g = Rinv' (h + U' q)
 /// </code>
 /// an n x n system whose matrix has every eigenvalue at least 1, instead of a k x k one. It costs about
 /// <c>n k^2 / 2 + n^2 k / 2 + n^3 / 6 + 2 k^2</c> multiply-adds against the direct solve's <c>n k^2 / 2 + k^3 / 6 + k^2</c>
 /// (a row's Gram update and its factorization), so it pays for n well below k (<see cref="MaxRows"/>): at k = 128, a row
 /// of 20 neighbours takes under half the time.
 /// </summary>
-/// <remarks>
-/// <para>
-/// The same solution as the direct solve in exact arithmetic, not the same bits: a row solved this way differs from the
-/// direct solve's by float32 rounding. Which rows go this way depends only on the options, k and the row's neighbour
-/// count, so the bits do not depend on the thread count or on how rows are split.
-/// </para>
-/// <para>
-/// Every solution is checked: the residual <c>b - (A + U' W U) x</c> must be within a small multiple of float32 rounding
-/// of the system's scale (<see cref="Accepts"/>), as a backward-stable direct solve's is. A row that fails the check, or
-/// whose small system does not factor, is solved directly instead, so the guarantee is the direct solver's.
-/// </para>
-/// </remarks>
 internal sealed class LowRankSolve
 {
     /// <summary>
-    /// The residual bound of <see cref="Accepts"/>, relative to <c>|A| |x| + |b|</c>: 2^-14, about a hundred times float32
+    /// The residual bound of <see cref="Accepts"/>, relative to <c>|A| |z| + |b|</c>: 2^-14, about a hundred times float32
     /// rounding over the sums of a row at k = 128, and far below any error that would change a ranking.
     /// </summary>
     internal const float Tolerance = 1f / 16384;
 
-    /// <summary>Smallest k (unknowns) from which rows go this way: below it, the direct factor is cheap (and batched in lanes on the vector paths).</summary>
+    /// <summary>Smallest k (factors) from which rows go this way: below it, the direct factor is cheap (and batched in lanes on the vector paths).</summary>
     internal const int MinUnknowns = LaneCholesky.MaxD + 1;
 
-    private LowRankSolve(int d, int w, float[]? inverse, float gramTrace)
+    private LowRankSolve(AlsLayout layout, float[]? inverse, float[]? projectedH0, float gramTrace)
     {
-        D = d;
-        W = w;
+        Layout = layout;
         Inverse = inverse;
+        ProjectedH0 = projectedH0;
         GramTrace = gramTrace;
-        MaxRows = d / 4;
+        MaxRows = layout.K / 4;
     }
 
-    /// <summary>The unknowns per row (k).</summary>
-    public int D { get; }
-
-    /// <summary>The stride of <see cref="Inverse"/>.</summary>
-    public int W { get; }
+    /// <summary>The shapes: d unknowns (k, or k + 1 with the bias), vectors and <see cref="Inverse"/> at the stride W.</summary>
+    public AlsLayout Layout { get; }
 
     /// <summary>
     /// <c>Rinv</c>, the inverse of the Cholesky factor of <c>G0 + lambda I</c> (upper triangular, d x W, zeros below the
     /// diagonal and past d), computed in double; null for the explicit models, where <c>Rinv = I / sqrt(lambda_r)</c>.
     /// </summary>
     public float[]? Inverse { get; }
+
+    /// <summary>The biased implicit model's <c>Rinv' h0</c> (W floats, zero past d); null for the other models, whose h is zero.</summary>
+    public float[]? ProjectedH0 { get; }
 
     /// <summary>trace(G0) (0 without G0): bounds <c>|G0|</c> for the residual check.</summary>
     public float GramTrace { get; }
@@ -71,20 +61,20 @@ internal sealed class LowRankSolve
     public int MaxRows { get; }
 
     /// <summary>
-    /// The half-step's low-rank solver, or null where it does not apply: the exact solver of the unbiased models at
-    /// k &gt;= <see cref="MinUnknowns"/>, the implicit model only with a constant lambda and weights that cannot be
-    /// negative (so that <c>A</c> is the same for every row and <c>S</c> is real), and G0 + lambda I positive definite.
+    /// The half-step's low-rank solver, or null where it does not apply: the exact solver at k &gt;= <see cref="MinUnknowns"/>;
+    /// the implicit models only with a constant lambda and weights that cannot be negative (so that A is the same for every
+    /// row and S is real), and G0 + lambda I positive definite.
     /// </summary>
     public static LowRankSolve? For(AlsOptions o, AlsLayout layout, GramMatrix? fixedGram)
     {
-        if (o.Solver != AlsSolver.Cholesky || layout.Biased || layout.K < MinUnknowns)
+        if (o.Solver != AlsSolver.Cholesky || layout.K < MinUnknowns)
         {
             return null;
         }
 
         if (!o.IsImplicit)
         {
-            return new LowRankSolve(layout.K, layout.W, null, 0f);
+            return new LowRankSolve(layout, null, null, 0f);
         }
 
         if (o.RegularizationScaling != RegularizationScaling.Constant || o.Confidence == ConfidenceKind.Scaled || fixedGram is null)
@@ -95,10 +85,13 @@ internal sealed class LowRankSolve
         return Invert(layout, fixedGram, o.Regularization);
     }
 
-    /// <summary><c>Rinv</c> for <c>G0 + lambda I</c>, in double then rounded; null when it is not positive definite or not finite.</summary>
+    /// <summary>
+    /// <c>Rinv</c> for <c>G0 + lambda I</c> over the d unknowns (and, for the biased implicit model, <c>Rinv' h0</c>), in
+    /// double then rounded; null when it is not positive definite or not finite.
+    /// </summary>
     private static LowRankSolve? Invert(AlsLayout layout, GramMatrix gram, float lambda)
     {
-        int d = layout.K, w = layout.W;
+        int d = layout.D, w = layout.W;
         var r = new double[d * d];
         double trace = 0;
         for (int p = 0; p < d; p++)
@@ -145,7 +138,7 @@ internal sealed class LowRankSolve
         }
 
         // Rinv, upper: column by column, R Rinv[:, c] = e_c by back substitution.
-        var inv = new float[d * w];
+        var inverse = new double[d * d];
         var col = new double[d];
         for (int c = 0; c < d; c++)
         {
@@ -162,17 +155,39 @@ internal sealed class LowRankSolve
 
             for (int i = 0; i <= c; i++)
             {
-                float v = (float)col[i];
-                if (!float.IsFinite(v))
-                {
-                    return null;
-                }
-
-                inv[(i * w) + c] = v;
+                inverse[(i * d) + c] = col[i];
             }
         }
 
-        return new LowRankSolve(d, w, inv, (float)trace);
+        var inv = new float[d * w];
+        for (int i = 0; i < d; i++)
+        {
+            for (int c = i; c < d; c++)
+            {
+                inv[(i * w) + c] = (float)inverse[(i * d) + c];
+            }
+        }
+
+        // The biased implicit model's constant term h0 = -Y~'g (HalfStepContext.H0) enters g as Rinv' h0.
+        float[]? projected = null;
+        if (layout.Biased)
+        {
+            projected = new float[w];
+            for (int c = 0; c < d; c++)
+            {
+                double s = 0;
+                for (int i = 0; i <= c; i++)
+                {
+                    s += inverse[(i * d) + c] * -gram[i, layout.K + 1];
+                }
+
+                projected[c] = (float)s;
+            }
+        }
+
+        return Array.TrueForAll(inv, float.IsFinite) && (projected is null || Array.TrueForAll(projected, float.IsFinite))
+            ? new LowRankSolve(layout, inv, projected, (float)trace)
+            : null;
     }
 
     /// <summary>
@@ -180,43 +195,65 @@ internal sealed class LowRankSolve
     /// false when the small system does not factor or the solution fails the residual check (<see cref="Accepts"/>):
     /// the caller then solves the row directly. Uses ws.S (V), ws.A (the small system), ws.B, ws.M, ws.R and ws.Tmp.
     /// </summary>
-    public bool TrySolve<TIsa>(HalfStepContext c, RowWorkspace ws, int n, float lambda)
+    public bool TrySolve<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, float lambda)
         where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
     {
-        int d = D, fs = c.Layout.FactorStride;
-        if (n * fs > ws.S.Length)
+        int n = cols.Length, k = Layout.K, d = Layout.D, fs = Layout.FactorStride, w = Layout.W;
+        if (n * w > ws.S.Length)
         {
             // V does not fit the SYRK block (rows of more than RowWorkspace.SyrkRows neighbours at k of several hundred).
             return false;
         }
 
-        Span<float> v = ws.S.AsSpan(0, n * fs);
-        ReadOnlySpan<float> u = ws.U.AsSpan(0, n * fs);
+        Span<float> v = ws.S.AsSpan(0, n * w);
         Span<float> g = ws.B, x = ws.Z, t = ws.Tmp.AsSpan(0, n);
 
-        // V = U Rinv (explicit: U / sqrt(lambda_r)); g = V' q.
+        // V = U Rinv, the rows of U being (f_j) or (f_j, 1) (explicit: U / sqrt(lambda_r)); g = Rinv' h + V' q.
         float sigma = 1f / MathF.Sqrt(lambda);
         if (Inverse is { } rinv)
         {
-            TIsa.MultiplyUpper(ref ws.U[0], n, fs, ref rinv[0], d, W, ref v[0], fs);
+            TIsa.MultiplyUpper(ref ws.U[0], n, fs, ref rinv[0], k, w, ref v[0], w);
+            if (Layout.Biased)
+            {
+                ReadOnlySpan<float> biasRow = rinv.AsSpan(k * w, w);
+                for (int j = 0; j < n; j++)
+                {
+                    Blas.Axpy<TIsa>(1f, biasRow, v.Slice(j * w, w));
+                }
+            }
         }
         else
         {
             for (int j = 0; j < n; j++)
             {
-                TIsa.Scale(sigma, ref ws.U[j * fs], ref v[j * fs], fs);
+                Span<float> vj = v.Slice(j * w, w);
+                TIsa.Scale(sigma, ref ws.U[j * fs], ref vj[0], fs);
+                vj[fs..].Clear();
+                if (Layout.Biased)
+                {
+                    vj[k] = sigma;
+                }
             }
         }
 
-        g.Clear();
-        Blas.AddWeightedRows<TIsa>(v, n, fs, ws.Q, g);
+        if (ProjectedH0 is { } h)
+        {
+            h.CopyTo(g);
+        }
+        else
+        {
+            g.Clear();
+        }
+
+        Blas.AddWeightedRows<TIsa>(v, n, w, ws.Q, g);
 
         // V = S V (implicit: sqrt(c - 1) per row; explicit: every weight is 1).
         if (c.Options.IsImplicit)
         {
             for (int j = 0; j < n; j++)
             {
-                TIsa.Scale(ws.SqrtWeight[j], ref v[j * fs], ref v[j * fs], fs);
+                TIsa.Scale(ws.SqrtWeight[j], ref v[j * w], ref v[j * w], w);
             }
         }
 
@@ -225,11 +262,11 @@ internal sealed class LowRankSolve
         Span<float> cm = ws.A.AsSpan(0, n * cw);
         for (int i = 0; i < n; i++)
         {
-            Blas.RowDots<TIsa>(v[(i * fs)..], n - i, fs, v.Slice(i * fs, fs), cm[((i * cw) + i)..]);
+            Blas.RowDots<TIsa>(v[(i * w)..], n - i, w, v.Slice(i * w, w), cm[((i * cw) + i)..]);
             cm[(i * cw) + i] += 1f;
         }
 
-        Blas.RowDots<TIsa>(v, n, fs, g, t);
+        Blas.RowDots<TIsa>(v, n, w, g, t);
         if (Cholesky.Factor<TIsa>(cm, n, cw) >= 0)
         {
             return false;
@@ -237,55 +274,47 @@ internal sealed class LowRankSolve
 
         Cholesky.Solve<TIsa>(cm, n, cw, t);
 
-        // e = g - V' s (in g), x = Rinv e.
+        // e = g - V' s (in g), z = Rinv e.
         for (int j = 0; j < n; j++)
         {
             t[j] = -t[j];
         }
 
-        Blas.AddWeightedRows<TIsa>(v, n, fs, t, g);
+        Blas.AddWeightedRows<TIsa>(v, n, w, t, g);
         x.Clear();
         if (Inverse is { } inverse)
         {
-            Blas.RowDots<TIsa>(inverse, d, W, g, x);
+            Blas.RowDots<TIsa>(inverse, d, w, g, x);
         }
         else
         {
-            TIsa.Scale(sigma, ref g[0], ref x[0], fs);
+            TIsa.Scale(sigma, ref g[0], ref x[0], w);
         }
 
-        return Accepts<TIsa>(c, ws, n, lambda);
+        return Accepts<TIsa, TConf>(c, ws, cols, vals, lambda);
     }
 
     /// <summary>
-    /// Whether the solution in ws.Z has a residual <c>r = b - (G0 + lambda I + U' W U) x</c> (b = U' q) with
-    /// <c>|r| &lt;= Tolerance (|A| |x| + |b|)</c>, bounding <c>|A|</c> by <c>trace(G0) + lambda + sum_j w_j |u_j|^2</c> and
-    /// <c>|b|</c> by <c>sum_j |q_j| |u_j|</c>: what a backward-stable solve achieves, so a solution that loses accuracy to
-    /// cancellation is caught. Not finite fails.
+    /// Whether the solution in ws.Z has a residual <c>r = b - (G0 + lambda I + U' W U) z</c> (<c>b = h + U' q</c>, the
+    /// residual of <see cref="RowSolver.Residual"/>) with <c>|r| &lt;= Tolerance (|A| |z| + |b|)</c>, bounding
+    /// <c>|A|</c> by <c>trace(G0) + lambda + sum_j w_j |u_j|^2</c> and <c>|b|</c> by <c>|h| + sum_j |q_j| |u_j|</c>: what a
+    /// backward-stable solve achieves, so a solution that loses accuracy to cancellation is caught. Not finite fails.
     /// </summary>
-    private bool Accepts<TIsa>(HalfStepContext c, RowWorkspace ws, int n, float lambda)
+    private bool Accepts<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, float lambda)
         where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
     {
-        int d = D, fs = c.Layout.FactorStride;
+        int n = cols.Length, d = Layout.D, fs = Layout.FactorStride;
         Span<float> x = ws.Z, r = ws.R;
-        ReadOnlySpan<float> u = ws.U.AsSpan(0, n * fs);
-        if (c.G0 is { } g0)
-        {
-            Blas.ColumnMatVec<TIsa>(g0, d, c.Layout.W, x, r);
-            r[d..].Clear();
-        }
-        else
-        {
-            r.Clear();
-        }
+        RowSolver.G0Product<TIsa>(c, x, r);
+        RowSolver.Residual<TIsa, TConf>(c, ws, cols, vals, true, lambda, x, r);
 
-        CgVectors.StartResidual<TIsa>(r, null, x, lambda, d);
-        Blas.WeightedRowsResidual<TIsa>(u, n, fs, ws.Weight, ws.Q, x, r);
-
-        double norm = GramTrace + (double)lambda, rhs = 0;
+        double one = Layout.Biased ? 1 : 0;
+        double norm = GramTrace + (double)lambda, rhs = c.H0 is { } h0 ? Math.Sqrt(Blas.Dot<TIsa>(h0, h0)) : 0;
+        ReadOnlySpan<float> u = ws.U;
         for (int j = 0; j < n; j++)
         {
-            double uu = Blas.Dot<TIsa>(u.Slice(j * fs, fs), u.Slice(j * fs, fs));
+            double uu = Blas.Dot<TIsa>(u.Slice(j * fs, fs), u.Slice(j * fs, fs)) + one;
             norm += ws.Weight[j] * uu;
             rhs += Math.Abs(ws.Q[j]) * Math.Sqrt(uu);
         }

@@ -20,7 +20,7 @@ internal sealed class RowWorkspace
         _layout = layout;
         Capacity = CapacityFor(w, maxRowLength, maxCapacity);
         U = new float[Capacity * fs];
-        S = new float[Math.Min(Capacity, SyrkRows) * fs];
+        S = new float[Math.Min(Capacity, SyrkRows) * w];
         A = new float[w * w];
         B = new float[w];
         Z = new float[w];
@@ -512,7 +512,7 @@ internal static class RowSolver
         AlsLayout layout = c.Layout;
         int k = layout.K;
         Span<float> z = ws.Z;
-        if (single && c.LowRank is { } lowRank && n <= lowRank.MaxRows && lowRank.TrySolve<TIsa>(c, ws, n, lambda))
+        if (single && c.LowRank is { } lowRank && n <= lowRank.MaxRows && lowRank.TrySolve<TIsa, TConf>(c, ws, cols, vals, lambda))
         {
             return;
         }
@@ -1135,7 +1135,7 @@ internal static class RowSolver
     /// <c>m = sum_j w_j f_j</c>, goes to the bias entry. The same pass accumulates m and <c>sum w</c> for the mat-vecs.
     /// G0 is applied the same way (<see cref="G0Product"/>).
     /// </remarks>
-    private static void Residual<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> r)
+    internal static void Residual<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> r)
         where TIsa : struct, IIsa
         where TConf : struct, IConfidence
     {
@@ -1190,7 +1190,7 @@ internal static class RowSolver
     /// the bias entry, instead of d columns of the W-wide matrix.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void G0Product<TIsa>(HalfStepContext c, Span<float> v, Span<float> y)
+    internal static void G0Product<TIsa>(HalfStepContext c, Span<float> v, Span<float> y)
         where TIsa : struct, IIsa
     {
         if (c.G0 is null)

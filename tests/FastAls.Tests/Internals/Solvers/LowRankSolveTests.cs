@@ -73,7 +73,7 @@ public class LowRankSolveTests
         var d = new TheoryData<string, AlsModelKind, int>();
         foreach (string path in GroupedRowsTests.Paths())
         {
-            foreach (AlsModelKind kind in new[] { AlsModelKind.Explicit, AlsModelKind.Implicit })
+            foreach (AlsModelKind kind in Kinds)
             {
                 foreach (int k in new[] { LowRankSolve.MinUnknowns, 96 })
                 {
@@ -90,7 +90,7 @@ public class LowRankSolveTests
     public void Short_rows_are_as_close_to_the_reference_as_the_direct_solve(string pathName, AlsModelKind kind, int k)
     {
         KernelSet kernels = GroupedRowsTests.Kernels(Path(pathName));
-        bool implicitModel = kind == AlsModelKind.Implicit;
+        bool implicitModel = kind is AlsModelKind.Implicit or AlsModelKind.BiasedImplicit;
         foreach (ConfidenceKind confidence in implicitModel ? new[] { ConfidenceKind.Linear, ConfidenceKind.Log } : new[] { ConfidenceKind.Linear })
         {
             var o = new AlsOptions
@@ -104,10 +104,10 @@ public class LowRankSolveTests
                 Alpha = 4f,
             };
 
-            // 70 users over 300 items at density 0.04: about 12 neighbours each, from 1 to over k / 3 (the longer rows are
+            // 70 users over 300 items at density 0.04: about 12 neighbours each, from 1 to over k / 4 (the longer rows are
             // solved directly either way).
             using Dataset data = Random(70, 300, 0.04, seed: k, implicitValues: false, emptyUsers: 1);
-            (HalfStepContext ctxLow, HalfStepContext ctxDirect, FactorMatrix yf) = Contexts(o, kernels, data, seed: k);
+            (HalfStepContext ctxLow, HalfStepContext ctxDirect, FactorMatrix yf, float[]? yb) = Contexts(o, kernels, data, seed: k);
             using (yf)
             {
                 LowRankSolve lowRank = Assert.IsType<LowRankSolve>(ctxLow.LowRank);
@@ -115,17 +115,17 @@ public class LowRankSolveTests
                 var layout = AlsLayout.For(o);
                 var ws = new RowWorkspace(layout, data.Items);
                 int differ = 0;
+                float mean = ctxLow.GlobalMean;
                 for (int u = 1; u < data.Users; u++)
                 {
                     ReadOnlySpan<int> cols = data.UserItems.RowIndices(u);
                     ReadOnlySpan<float> vals = data.UserItems.RowValues(u);
-                    float[] low = new float[k], direct = new float[k];
-                    float b = 0f;
-                    Assert.True(RowSolver.Solve(ctxLow, ws, u, cols, vals, low, ref b, out double lossLow, out _));
-                    Assert.True(RowSolver.Solve(ctxDirect, ws, u, cols, vals, direct, ref b, out double lossDirect, out _));
-                    double[] reference = ReferenceRow(o, data.UserItems, u, yf, null, 0f);
-                    double errLow = RelativeError(reference, Array.ConvertAll(low, x => (double)x));
-                    double errDirect = RelativeError(reference, Array.ConvertAll(direct, x => (double)x));
+                    float[] low = new float[k + 1], direct = new float[k + 1];
+                    Assert.True(RowSolver.Solve(ctxLow, ws, u, cols, vals, low, ref low[k], out double lossLow, out _));
+                    Assert.True(RowSolver.Solve(ctxDirect, ws, u, cols, vals, direct, ref direct[k], out double lossDirect, out _));
+                    double[] reference = ReferenceRow(o, data.UserItems, u, yf, yb, mean);
+                    double errLow = RelativeError(reference, Unknowns(low, layout));
+                    double errDirect = RelativeError(reference, Unknowns(direct, layout));
                     Assert.True(errLow <= Math.Max(4 * errDirect, 2e-5), $"{pathName} {kind} {confidence} k={k} user {u} ({cols.Length} neighbours): low-rank error {errLow:G3}, direct {errDirect:G3}");
                     Assert.Equal(lossDirect, lossLow, 1e-4 * (1 + Math.Abs(lossDirect)));
                     if (!low.AsSpan().SequenceEqual(direct))
@@ -140,35 +140,44 @@ public class LowRankSolveTests
         }
     }
 
+    /// <summary>A row's unknowns as the reference orders them: the k factors, then the bias for the biased models (at index k).</summary>
+    private static double[] Unknowns(float[] factorsThenBias, AlsLayout layout) =>
+        Array.ConvertAll(factorsThenBias[..layout.D], f => (double)f);
+
     [Theory]
     [MemberData(nameof(GroupedRowsTests.Paths), MemberType = typeof(GroupedRowsTests))]
     public void Rows_have_the_same_bits_alone_and_in_a_half_step_on_any_number_of_workers(string pathName)
     {
         KernelSet kernels = GroupedRowsTests.Kernels(Path(pathName));
-        foreach (AlsModelKind kind in new[] { AlsModelKind.Explicit, AlsModelKind.Implicit })
+        foreach (AlsModelKind kind in Kinds)
         {
             var o = new AlsOptions { Kind = kind, Factors = 80, Solver = AlsSolver.Cholesky, Regularization = 0.05f, Alpha = 3f };
-            using Dataset data = Random(45, 200, 0.08, seed: 3, implicitValues: kind == AlsModelKind.Implicit, emptyUsers: 2);
-            (HalfStepContext ctx, _, FactorMatrix yf) = Contexts(o, kernels, data, seed: 11);
+            bool implicitModel = kind is AlsModelKind.Implicit or AlsModelKind.BiasedImplicit;
+            using Dataset data = Random(45, 200, 0.08, seed: 3, implicitValues: implicitModel, emptyUsers: 2);
+            (HalfStepContext ctx, _, FactorMatrix yf, _) = Contexts(o, kernels, data, seed: 11);
             using (yf)
             {
                 Assert.NotNull(ctx.LowRank);
                 using var xf = new FactorMatrix(data.Users, o.Factors);
-                FillRandom(xf, null, data.UserItems, 12);
+                float[]? xb = o.HasBiases ? new float[data.Users] : null;
+                FillRandom(xf, xb, data.UserItems, 12);
                 using FactorMatrix lone = xf.Clone();
+                float[]? loneB = (float[]?)xb?.Clone();
                 var ws = new RowWorkspace(AlsLayout.For(o), data.Items);
                 float dummy = 0f;
                 for (int u = 0; u < data.Users; u++)
                 {
-                    RowSolver.Solve(ctx, ws, u, data.UserItems.RowIndices(u), data.UserItems.RowValues(u), lone.Row(u), ref dummy, out _, out _);
+                    ref float bias = ref loneB is null ? ref dummy : ref loneB[u];
+                    RowSolver.Solve(ctx, ws, u, data.UserItems.RowIndices(u), data.UserItems.RowValues(u), lone.Row(u), ref bias, out _, out _);
                 }
 
                 foreach (int threads in new[] { 1, 3 })
                 {
                     using FactorMatrix solved = xf.Clone();
-                    HalfStepResult r = new HalfStepSolver(o, threads, data.UserItems).Solve(ctx, data.UserItems, solved, null, null, default);
+                    float[]? solvedB = (float[]?)xb?.Clone();
+                    HalfStepResult r = new HalfStepSolver(o, threads, data.UserItems).Solve(ctx, data.UserItems, solved, solvedB, null, default);
                     Assert.Equal(-1, r.NonFiniteRow);
-                    AssertRowsHaveTheBits(lone, null, solved, null, data.Users, $"{pathName} {kind} threads={threads}");
+                    AssertRowsHaveTheBits(lone, loneB, solved, solvedB, data.Users, $"{pathName} {kind} threads={threads}");
                 }
             }
         }
@@ -181,7 +190,7 @@ public class LowRankSolveTests
         KernelSet kernels = GroupedRowsTests.Kernels(Path(pathName));
         var o = new AlsOptions { Kind = AlsModelKind.Implicit, Factors = 72, Solver = AlsSolver.Cholesky, Regularization = 0.05f, Alpha = 2f };
         using Dataset data = Random(20, 120, 0.08, seed: 5, implicitValues: true, emptyUsers: 1);
-        (HalfStepContext ctx, HalfStepContext direct, FactorMatrix yf) = Contexts(o, kernels, data, seed: 6);
+        (HalfStepContext ctx, HalfStepContext direct, FactorMatrix yf, _) = Contexts(o, kernels, data, seed: 6);
         using (yf)
         {
             int most = ctx.LowRank!.MaxRows;
@@ -211,7 +220,7 @@ public class LowRankSolveTests
         Assert.NotNull(LowRankSolve.For(new AlsOptions { Kind = AlsModelKind.Explicit, Factors = big.K, Solver = AlsSolver.Cholesky, RegularizationScaling = RegularizationScaling.ByCount }, big, null));
         Assert.Null(LowRankSolve.For(new AlsOptions { Kind = AlsModelKind.Explicit, Factors = big.K, Solver = AlsSolver.ConjugateGradient }, big, null));
         Assert.Null(LowRankSolve.For(new AlsOptions { Kind = AlsModelKind.Explicit, Factors = 64, Solver = AlsSolver.Cholesky }, new AlsLayout(64, false), null));
-        Assert.Null(LowRankSolve.For(new AlsOptions { Kind = AlsModelKind.BiasedExplicit, Factors = big.K, Solver = AlsSolver.Cholesky }, new AlsLayout(big.K, true), null));
+        Assert.NotNull(LowRankSolve.For(new AlsOptions { Kind = AlsModelKind.BiasedExplicit, Factors = big.K, Solver = AlsSolver.Cholesky }, new AlsLayout(big.K, true), null));
 
         // Implicit: only a constant lambda and weights that cannot be negative.
         using var y = new FactorMatrix(300, big.K);
@@ -231,15 +240,17 @@ public class LowRankSolveTests
         Assert.Null(LowRankSolve.For(implicitOptions with { Regularization = 0f }, big, singular));
     }
 
-    /// <summary>The user half-step's context with the low-rank path and one without it (direct solves only), over random item factors.</summary>
-    private static (HalfStepContext LowRank, HalfStepContext Direct, FactorMatrix Items) Contexts(AlsOptions o, KernelSet kernels, Dataset data, int seed)
+    /// <summary>The user half-step's context with the low-rank path and one without it (direct solves only), over random item factors (and biases).</summary>
+    private static (HalfStepContext LowRank, HalfStepContext Direct, FactorMatrix Items, float[]? ItemBiases) Contexts(AlsOptions o, KernelSet kernels, Dataset data, int seed)
     {
         var yf = new FactorMatrix(data.Items, o.Factors);
-        FillRandom(yf, null, data.ItemUsers, seed);
+        float[]? yb = o.HasBiases ? new float[data.Items] : null;
+        FillRandom(yf, yb, data.ItemUsers, seed);
         var layout = AlsLayout.For(o);
-        GramMatrix? gram = o.IsImplicit ? GramMatrix.Compute(layout, kernels, yf, null) : null;
-        var ctx = new HalfStepContext(o, kernels, yf, null, gram, 0f, "user");
-        var direct = new HalfStepContext(o, kernels, yf, null, gram, 0f, "user") { LowRank = null };
-        return (ctx, direct, yf);
+        GramMatrix? gram = o.IsImplicit ? GramMatrix.Compute(layout, kernels, yf, yb) : null;
+        float mean = o.Kind == AlsModelKind.BiasedExplicit ? 3f : 0f;
+        var ctx = new HalfStepContext(o, kernels, yf, yb, gram, mean, "user");
+        var direct = new HalfStepContext(o, kernels, yf, yb, gram, mean, "user") { LowRank = null };
+        return (ctx, direct, yf, yb);
     }
 }
