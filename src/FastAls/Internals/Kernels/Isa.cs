@@ -45,11 +45,11 @@ internal interface IIsa
     static abstract void Scale(float a, ref float x, ref float y, int n);
 
     /// <summary>
-    /// <c>v[j, c] = sum_p u[j, p] r[p, c]</c> for the <paramref name="rows"/> rows of u (stride <paramref name="us"/>) and
-    /// the columns c in [0, <paramref name="rs"/>), with r an upper-triangular <paramref name="d"/> x <paramref name="rs"/>
-    /// matrix (stride <paramref name="rs"/>, a multiple of 16) whose entries below the diagonal and past d are stored as
-    /// zeros: the low-rank exact solve's <c>U R^-1</c> (see <c>LowRankSolve</c>). Each entry sums its terms in the order
-    /// of p, one FMA chain on the vector paths.
+    /// <c>v[j, c] = sum_{p &lt; d} u[j, p] r[p, c]</c> for the <paramref name="rows"/> rows of u (stride <paramref name="us"/>)
+    /// and the columns c in [0, <paramref name="rs"/>), with r upper triangular (the first <paramref name="d"/> rows at the
+    /// stride <paramref name="rs"/>, a multiple of 16, entries below the diagonal stored as zeros): the low-rank exact
+    /// solve's <c>U R^-1</c> (see <c>LowRankSolve</c>). Each entry sums its terms in the order of p, one FMA chain on the
+    /// vector paths (which also add the stored zeros of rows p &gt; c within a tile).
     /// </summary>
     static abstract void MultiplyUpper(ref float u, int rows, int us, ref float r, int d, int rs, ref float v, int vs);
 
