@@ -62,8 +62,8 @@ internal sealed class LowRankSolve
 
     /// <summary>
     /// The half-step's low-rank solver, or null where it does not apply: the exact solver at k &gt;= <see cref="MinUnknowns"/>;
-    /// the implicit models only with a constant lambda and weights that cannot be negative (so that A is the same for every
-    /// row and S is real), and G0 + lambda I positive definite.
+    /// the explicit models with lambda &gt; 0; the implicit models only with a constant lambda and weights that cannot be
+    /// negative (so that A is the same for every row and S is real), and G0 + lambda I positive definite.
     /// </summary>
     public static LowRankSolve? For(AlsOptions o, AlsLayout layout, GramMatrix? fixedGram)
     {
@@ -74,7 +74,8 @@ internal sealed class LowRankSolve
 
         if (!o.IsImplicit)
         {
-            return new LowRankSolve(layout, null, null, 0f);
+            // A = lambda_r I: with lambda 0 there is no inverse (such rows are singular unless n >= k, and then long).
+            return o.Regularization > 0f ? new LowRankSolve(layout, null, null, 0f) : null;
         }
 
         if (o.RegularizationScaling != RegularizationScaling.Constant || o.Confidence == ConfidenceKind.Scaled || fixedGram is null)

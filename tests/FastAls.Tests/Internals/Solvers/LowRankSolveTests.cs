@@ -219,6 +219,7 @@ public class LowRankSolveTests
         AlsLayout big = new(LowRankSolve.MinUnknowns, false);
         Assert.NotNull(LowRankSolve.For(new AlsOptions { Kind = AlsModelKind.Explicit, Factors = big.K, Solver = AlsSolver.Cholesky, RegularizationScaling = RegularizationScaling.ByCount }, big, null));
         Assert.Null(LowRankSolve.For(new AlsOptions { Kind = AlsModelKind.Explicit, Factors = big.K, Solver = AlsSolver.ConjugateGradient }, big, null));
+        Assert.Null(LowRankSolve.For(new AlsOptions { Kind = AlsModelKind.Explicit, Factors = big.K, Solver = AlsSolver.Cholesky, Regularization = 0f }, big, null));
         Assert.Null(LowRankSolve.For(new AlsOptions { Kind = AlsModelKind.Explicit, Factors = 64, Solver = AlsSolver.Cholesky }, new AlsLayout(64, false), null));
         Assert.NotNull(LowRankSolve.For(new AlsOptions { Kind = AlsModelKind.BiasedExplicit, Factors = big.K, Solver = AlsSolver.Cholesky }, new AlsLayout(big.K, true), null));
 
