@@ -29,7 +29,7 @@ public class LowRankSolveTests
         var rng = new Random(7);
         foreach (int d in new[] { 1, 15, 16, 17, 65, 80, 128 })
         {
-            int w = (d + 15) & ~15;
+            int w = (d + 16) & ~15;
             foreach (int rows in new[] { 1, 3, 4, 5, 9 })
             {
                 float[] u = new float[rows * w], r = new float[d * w], v = new float[rows * w];
@@ -41,9 +41,10 @@ public class LowRankSolveTests
                     }
                 }
 
+                // Upper triangular over the first d rows, with the columns past d set too (the biased models' bias column).
                 for (int p = 0; p < d; p++)
                 {
-                    for (int c = p; c < d; c++)
+                    for (int c = p; c < w; c++)
                     {
                         r[(p * w) + c] = (float)((rng.NextDouble() * 2) - 1);
                     }
