@@ -107,16 +107,10 @@ internal sealed class LowRankSolve
         // A = R'R, R upper, row by row (right-looking, in double). A pivot that falls below the direct factor's floor
         // (Cholesky.RelativePivotFloor of its diagonal entry) means A is numerically singular in float32: Rinv would be
         // noise, and every row would fail its check.
-        var diagonal = new double[d];
-        for (int p = 0; p < d; p++)
-        {
-            diagonal[p] = r[(p * d) + p];
-        }
-
         for (int j = 0; j < d; j++)
         {
             double pivot = r[(j * d) + j];
-            if (!(pivot > Cholesky.RelativePivotFloor * diagonal[j]) || !double.IsFinite(pivot))
+            if (!(pivot > Cholesky.RelativePivotFloor * (gram[j, j] + lambda)) || !double.IsFinite(pivot))
             {
                 return null;
             }

@@ -58,23 +58,8 @@ public class CgPairTests
             GramMatrix gram = GramMatrix.Compute(layout, kernels, yf, yb);
             var ctx = new HalfStepContext(o, kernels, yf, yb, gram, 0f, "user");
 
-            // Lone rows, one after another.
-            using FactorMatrix lone = xf.Clone();
-            float[]? loneB = (float[]?)xb?.Clone();
-            var ws = new RowWorkspace(layout, data.Items);
-            float dummy = 0f;
-            for (int u = 0; u < data.Users; u++)
-            {
-                ref float bias = ref loneB is null ? ref dummy : ref loneB[u];
-                RowSolver.Solve(ctx, ws, u, data.UserItems.RowIndices(u), data.UserItems.RowValues(u), lone.Row(u), ref bias, out _, out _);
-            }
-
-            // The half-step, which pairs rows.
-            using FactorMatrix paired = xf.Clone();
-            float[]? pairedB = (float[]?)xb?.Clone();
-            HalfStepResult r = new HalfStepSolver(o, 2, data.UserItems).Solve(ctx, data.UserItems, paired, pairedB, null, default);
-            Assert.Equal(-1, r.NonFiniteRow);
-            AssertRowsHaveTheBits(lone, loneB, paired, pairedB, data.Users, $"{pathName} {kind} k={k} paired");
+            // Lone rows, one after another, against the half-step, which pairs rows.
+            AssertHalfStepHasTheLoneBits(o, ctx, data.UserItems, data.Items, xf, xb, [2], $"{pathName} {kind} k={k} paired");
         }
     }
 }

@@ -1,4 +1,5 @@
 using FastAls.Internals.Kernels;
+using FastAls.Internals.Solvers;
 
 namespace FastAls.Tests.Engine;
 
@@ -81,6 +82,34 @@ internal static class EngineTestData
         }
 
         return new Dataset(CsrMatrix.FromArrays(users, items, offsets, sorted.Select(t => t.I).ToArray(), sorted.Select(t => t.R).ToArray()));
+    }
+
+    /// <summary>
+    /// Solves every row of <paramref name="rows"/> alone (<see cref="RowSolver.Solve"/>, one after another, from
+    /// <paramref name="xf"/> and <paramref name="xb"/>), then the whole half-step from the same start on each of
+    /// <paramref name="threads"/> workers: every row must have its lone bits, whatever the half-step groups with it.
+    /// Rows are gathered in segments of at most <paramref name="segmentCapacity"/> neighbours in both.
+    /// </summary>
+    public static void AssertHalfStepHasTheLoneBits(AlsOptions o, HalfStepContext ctx, CsrMatrix rows, int fixedRows, FactorMatrix xf, float[]? xb, int[] threads, string what, int segmentCapacity = RowWorkspace.MaxCapacity)
+    {
+        using FactorMatrix lone = xf.Clone();
+        float[]? loneB = (float[]?)xb?.Clone();
+        var ws = new RowWorkspace(AlsLayout.For(o), fixedRows, segmentCapacity);
+        float dummy = 0f;
+        for (int u = 0; u < rows.Rows; u++)
+        {
+            ref float bias = ref loneB is null ? ref dummy : ref loneB[u];
+            RowSolver.Solve(ctx, ws, u, rows.RowIndices(u), rows.RowValues(u), lone.Row(u), ref bias, out _, out _);
+        }
+
+        foreach (int t in threads)
+        {
+            using FactorMatrix solved = xf.Clone();
+            float[]? solvedB = (float[]?)xb?.Clone();
+            HalfStepResult r = new HalfStepSolver(o, t, rows, segmentCapacity).Solve(ctx, rows, solved, solvedB, null, default);
+            Assert.Equal(-1, r.NonFiniteRow);
+            AssertRowsHaveTheBits(lone, loneB, solved, solvedB, rows.Rows, $"{what} threads={t}");
+        }
     }
 
     /// <summary>Every factor (and bias) of the first <paramref name="rows"/> rows of <paramref name="actual"/> has the bits of <paramref name="expected"/>'s.</summary>

@@ -63,26 +63,8 @@ public class LaneBatchTests
             float mean = implicitModel ? 0f : 3f;
             var ctx = new HalfStepContext(o, kernels, yf, yb, gram, mean, "user");
 
-            // Lone rows, one after another.
-            using FactorMatrix lone = xf.Clone();
-            float[]? loneB = (float[]?)xb?.Clone();
-            var ws = new RowWorkspace(layout, data.Items, segment);
-            float dummy = 0f;
-            for (int u = 0; u < data.Users; u++)
-            {
-                ref float bias = ref loneB is null ? ref dummy : ref loneB[u];
-                RowSolver.Solve(ctx, ws, u, data.UserItems.RowIndices(u), data.UserItems.RowValues(u), lone.Row(u), ref bias, out _, out _);
-            }
-
-            // The half-step, which batches rows, on one and on three workers.
-            foreach (int threads in new[] { 1, 3 })
-            {
-                using FactorMatrix batched = xf.Clone();
-                float[]? batchedB = (float[]?)xb?.Clone();
-                HalfStepResult r = new HalfStepSolver(o, threads, data.UserItems, segment).Solve(ctx, data.UserItems, batched, batchedB, null, default);
-                Assert.Equal(-1, r.NonFiniteRow);
-                AssertRowsHaveTheBits(lone, loneB, batched, batchedB, data.Users, $"{pathName} {kind} k={k} threads={threads} batched");
-            }
+            // Lone rows, one after another, against the half-step, which batches rows, on one and on three workers.
+            AssertHalfStepHasTheLoneBits(o, ctx, data.UserItems, data.Items, xf, xb, [1, 3], $"{pathName} {kind} k={k} batched", segment);
         }
     }
 

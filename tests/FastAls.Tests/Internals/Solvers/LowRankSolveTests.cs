@@ -162,24 +162,7 @@ public class LowRankSolveTests
                 using var xf = new FactorMatrix(data.Users, o.Factors);
                 float[]? xb = o.HasBiases ? new float[data.Users] : null;
                 FillRandom(xf, xb, data.UserItems, 12);
-                using FactorMatrix lone = xf.Clone();
-                float[]? loneB = (float[]?)xb?.Clone();
-                var ws = new RowWorkspace(AlsLayout.For(o), data.Items);
-                float dummy = 0f;
-                for (int u = 0; u < data.Users; u++)
-                {
-                    ref float bias = ref loneB is null ? ref dummy : ref loneB[u];
-                    RowSolver.Solve(ctx, ws, u, data.UserItems.RowIndices(u), data.UserItems.RowValues(u), lone.Row(u), ref bias, out _, out _);
-                }
-
-                foreach (int threads in new[] { 1, 3 })
-                {
-                    using FactorMatrix solved = xf.Clone();
-                    float[]? solvedB = (float[]?)xb?.Clone();
-                    HalfStepResult r = new HalfStepSolver(o, threads, data.UserItems).Solve(ctx, data.UserItems, solved, solvedB, null, default);
-                    Assert.Equal(-1, r.NonFiniteRow);
-                    AssertRowsHaveTheBits(lone, loneB, solved, solvedB, data.Users, $"{pathName} {kind} threads={threads}");
-                }
+                AssertHalfStepHasTheLoneBits(o, ctx, data.UserItems, data.Items, xf, xb, [1, 3], $"{pathName} {kind}");
             }
         }
     }
