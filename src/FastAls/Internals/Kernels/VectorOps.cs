@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FastAls.Internals.Kernels;
 
@@ -32,6 +33,9 @@ internal interface IVectorOps<TVec>
     static abstract TVec FusedMultiplyAdd(TVec a, TVec b, TVec addend);
 
     static abstract float Sum(TVec value);
+
+    /// <summary>The sums of four vectors, each with the bits of <see cref="Sum"/>.</summary>
+    static abstract Vector128<float> Sum4(TVec a, TVec b, TVec c, TVec d);
 }
 
 /// <summary>256-bit operations (AVX2 + FMA).</summary>
@@ -67,6 +71,18 @@ internal readonly struct Vector256Ops : IVectorOps<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+
+    /// <summary>
+    /// One transpose-and-add tree for four vectors: lane-pair sums, quad sums, then the two 128-bit halves, that is
+    /// <c>((e0 + e1) + (e2 + e3)) + ((e4 + e5) + (e6 + e7))</c> per vector, the order of <see cref="Vector256.Sum{T}"/>.
+    /// The Vector256 path runs only where AVX2 is (<see cref="KernelIsa.Best"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d)
+    {
+        Vector256<float> h = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
+        return h.GetLower() + h.GetUpper();
+    }
 }
 
 /// <summary>512-bit operations (AVX-512F).</summary>
@@ -102,4 +118,8 @@ internal readonly struct Vector512Ops : IVectorOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) =>
+        Vector128.Create(Vector512.Sum(a), Vector512.Sum(b), Vector512.Sum(c), Vector512.Sum(d));
 }
