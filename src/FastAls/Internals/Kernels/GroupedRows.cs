@@ -6,8 +6,9 @@ namespace FastAls.Internals.Kernels;
 
 /// <summary>
 /// The CG neighbour pass (<see cref="Blas.WeightedRowsMatVec{TIsa}"/>, <see cref="Blas.WeightedRowsResidual{TIsa}"/>)
-/// and the loss pass's <see cref="Blas.RowDots{TIsa}"/> taken eight neighbour rows at a time, for any stride that is a
-/// multiple of 16 (the biased strides 48, 80, 144 included), with the same bits as the row-by-row kernels. Reached only
+/// and the loss pass's <see cref="Blas.RowDots{TIsa}"/> taken eight neighbour rows at a time (on the Vector256 path then four
+/// of the rows left, <see cref="Half"/>), for any stride that is a multiple of 16 (the biased strides 48, 80, 144 included), with the same
+/// bits as the row-by-row kernels. Reached only
 /// through the ISA types: <see cref="WeightedRowKernels.TryRun256"/> (every such stride but 32, whose register kernel is as
 /// fast), <see cref="Vector256Isa.RowDots"/>, and <see cref="WeightedRowKernels.TryRun512"/> (the strides its register kernels
 /// do not cover, with the per-row horizontal sums kept).
@@ -35,6 +36,9 @@ internal static class GroupedRows
     /// <summary>Rows per group (one per lane of the reduced dot vector).</summary>
     internal const int Group = 8;
 
+    /// <summary>Rows per half group on the Vector256 path: four of the rows after the last whole group, reduced together (<see cref="IVectorOps{TVec}.Sum4"/>).</summary>
+    internal const int Half = 4;
+
     /// <summary>True when the grouped kernels take <paramref name="stride"/> (a positive multiple of 16).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Applies(int stride) => (stride & 15) == 0 && stride > 0;
@@ -56,7 +60,14 @@ internal static class GroupedRows
             }
 
             // Through memory: each coefficient is then one broadcast load instead of a shuffle.
-            Accumulate8<Vector256Ops, Vector256<float>>(ref g, stride, ref Unsafe.As<Vector256<float>, float>(ref t), ref y0);
+            Accumulate<Vector256Ops, Vector256<float>>(ref g, stride, ref Unsafe.As<Vector256<float>, float>(ref t), Group, ref y0);
+        }
+
+        if (j <= rows - Half)
+        {
+            // Four of the last rows as half a group (short rows are common: most users have few neighbours).
+            WeightedHalf256(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual, ref v0, ref y0);
+            j += Half;
         }
 
         for (; j < rows; j++)
@@ -64,6 +75,22 @@ internal static class GroupedRows
             ref float row = ref Unsafe.Add(ref b0, (nint)j * stride);
             Vector256Isa.Axpy(Blas.Coefficient(Vector256Isa.Dot(ref row, ref v0, stride), ref w0, ref q0, residual, j), ref row, ref y0, stride);
         }
+    }
+
+    /// <summary>
+    /// <see cref="WeightedRows256"/> for the four rows at <paramref name="g"/> (weights and targets from <paramref name="w0"/>
+    /// and <paramref name="q0"/>). Not inlined: in the group loop's method it made the JIT spill that loop's registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void WeightedHalf256(ref float g, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    {
+        Vector128<float> t = Dots4x256(ref g, stride, ref v0) * Vector128.LoadUnsafe(ref w0);
+        if (residual)
+        {
+            t = Vector128.LoadUnsafe(ref q0) - t;
+        }
+
+        Accumulate<Vector256Ops, Vector256<float>>(ref g, stride, ref Unsafe.As<Vector128<float>, float>(ref t), Half, ref y0);
     }
 
     /// <summary>
@@ -82,6 +109,12 @@ internal static class GroupedRows
         for (; j <= rows - Group; j += Group)
         {
             Dots8(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
+        }
+
+        if (j <= rows - Half)
+        {
+            Dots4x256(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
+            j += Half;
         }
 
         return j;
@@ -109,8 +142,9 @@ internal static class GroupedRows
                 Unsafe.Add(ref t0, l) = residual ? Unsafe.Add(ref q0, j + l) - c : c;
             }
 
-            Accumulate8<Vector512Ops, Vector512<float>>(ref g, stride, ref t0, ref y0);
+            Accumulate<Vector512Ops, Vector512<float>>(ref g, stride, ref t0, Group, ref y0);
         }
+
 
         for (; j < rows; j++)
         {
@@ -129,6 +163,14 @@ internal static class GroupedRows
         Unsafe.Add(ref d, 1) = Vector512.Sum(p1);
         Unsafe.Add(ref d, 2) = Vector512.Sum(p2);
         Unsafe.Add(ref d, 3) = Vector512.Sum(p3);
+    }
+
+    /// <summary>The dot products of four consecutive rows with <paramref name="v"/>, lane j for row j (<see cref="Vector256Ops.Sum4"/>: the order of <see cref="Dots8"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Dots4x256(ref float g, int stride, ref float v)
+    {
+        Dots4<Vector256Ops, Vector256<float>>(ref g, stride, ref v, out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3);
+        return Vector256Ops.Sum4(p0, p1, p2, p3);
     }
 
     /// <summary>The dot products of eight consecutive rows with <paramref name="v"/>, lane j for row j.</summary>
@@ -190,12 +232,13 @@ internal static class GroupedRows
     }
 
     /// <summary>
-    /// <c>y[0..stride) += sum_{j &lt; 8} t[j] * g[j, :]</c> (<paramref name="t"/>: eight coefficients in memory, each
-    /// taken by one broadcast load): register blocks of eight vectors of columns, then four, then one, every output
-    /// entry receiving the eight rows' FMAs in row order whatever its block. One body for both widths.
+    /// <c>y[0..stride) += sum_{j &lt; count} t[j] * g[j, :]</c> (<paramref name="t"/>: the rows' coefficients in memory, each
+    /// taken by one broadcast load; <paramref name="count"/> is <see cref="Group"/> or <see cref="Half"/>): register blocks of
+    /// eight vectors of columns, then four, then one, every output entry receiving the rows' FMAs in row order whatever its
+    /// block. One body for both widths.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate8<TOps, TVec>(ref float g, int stride, ref float t, ref float y)
+    private static void Accumulate<TOps, TVec>(ref float g, int stride, ref float t, int count, ref float y)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
     {
@@ -208,7 +251,7 @@ internal static class GroupedRows
             TVec y_0 = TOps.Load(ref yc, 0), y_1 = TOps.Load(ref yc, w), y_2 = TOps.Load(ref yc, 2 * w), y_3 = TOps.Load(ref yc, 3 * w);
             TVec y_4 = TOps.Load(ref yc, 4 * w), y_5 = TOps.Load(ref yc, 5 * w), y_6 = TOps.Load(ref yc, 6 * w), y_7 = TOps.Load(ref yc, 7 * w);
             ref float r = ref Unsafe.Add(ref g, c);
-            for (int j = 0; j < Group; j++)
+            for (int j = 0; j < count; j++)
             {
                 TVec tj = TOps.Create(Unsafe.Add(ref t, j));
                 ref float rj = ref Unsafe.Add(ref r, j * s);
@@ -237,7 +280,7 @@ internal static class GroupedRows
             ref float yc = ref Unsafe.Add(ref y, c);
             TVec y_0 = TOps.Load(ref yc, 0), y_1 = TOps.Load(ref yc, w), y_2 = TOps.Load(ref yc, 2 * w), y_3 = TOps.Load(ref yc, 3 * w);
             ref float r = ref Unsafe.Add(ref g, c);
-            for (int j = 0; j < Group; j++)
+            for (int j = 0; j < count; j++)
             {
                 TVec tj = TOps.Create(Unsafe.Add(ref t, j));
                 ref float rj = ref Unsafe.Add(ref r, j * s);
@@ -258,7 +301,7 @@ internal static class GroupedRows
             ref float yc = ref Unsafe.Add(ref y, c);
             TVec y_0 = TOps.Load(ref yc, 0);
             ref float r = ref Unsafe.Add(ref g, c);
-            for (int j = 0; j < Group; j++)
+            for (int j = 0; j < count; j++)
             {
                 y_0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref t, j)), TOps.Load(ref Unsafe.Add(ref r, j * s), 0), y_0);
             }
