@@ -29,6 +29,7 @@ internal static class KernelBenchmarks
         typeof(RowSolveBenchmarks),
         typeof(LowRankSolveBenchmarks),
         typeof(CgPartsBenchmarks),
+        typeof(NeighbourPassBenchmarks),
         typeof(ScoreBenchmarks),
         typeof(RecommendBenchmarks),
         typeof(TransposeBenchmarks),
