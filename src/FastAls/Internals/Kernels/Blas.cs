@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace FastAls.Internals.Kernels;
 
@@ -148,6 +149,22 @@ internal static class Blas
     {
         float t = dot * Unsafe.Add(ref w0, j);
         return residual ? Unsafe.Add(ref q0, j) - t : t;
+    }
+
+    /// <summary><see cref="Coefficient"/> of four consecutive rows, from <paramref name="w"/> and <paramref name="q"/> on (the same two roundings per lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> Coefficients(Vector128<float> dots, ref float w, ref float q, bool residual)
+    {
+        Vector128<float> t = dots * Vector128.LoadUnsafe(ref w);
+        return residual ? Vector128.LoadUnsafe(ref q) - t : t;
+    }
+
+    /// <summary><see cref="Coefficient"/> of eight consecutive rows, from <paramref name="w"/> and <paramref name="q"/> on (the same two roundings per lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Coefficients(Vector256<float> dots, ref float w, ref float q, bool residual)
+    {
+        Vector256<float> t = dots * Vector256.LoadUnsafe(ref w);
+        return residual ? Vector256.LoadUnsafe(ref q) - t : t;
     }
 
     /// <summary>

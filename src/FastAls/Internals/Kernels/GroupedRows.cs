@@ -6,11 +6,11 @@ namespace FastAls.Internals.Kernels;
 
 /// <summary>
 /// The CG neighbour pass (<see cref="Blas.WeightedRowsMatVec{TIsa}"/>, <see cref="Blas.WeightedRowsResidual{TIsa}"/>)
-/// and the loss pass's <see cref="Blas.RowDots{TIsa}"/> taken eight neighbour rows at a time (on the Vector256 path then four
-/// of the rows left, <see cref="Half"/>), for any stride that is a multiple of 16 (the biased strides 48, 80, 144 included), with the same
-/// bits as the row-by-row kernels. Reached only
-/// through the ISA types: <see cref="WeightedRowKernels.TryRun256"/> (every such stride but 32, whose register kernel is as
-/// fast), <see cref="Vector256Isa.RowDots"/>, and <see cref="WeightedRowKernels.TryRun512"/> (the strides its register kernels
+/// and the loss pass's <see cref="Blas.RowDots{TIsa}"/> taken eight neighbour rows at a time (on the Vector256 path then
+/// four of the rows left, <see cref="Half"/>), for any stride that is a multiple of 16 (the biased strides 48, 80, 144
+/// included), with the same bits as the row-by-row kernels. Reached only through the ISA types:
+/// <see cref="WeightedRowKernels.TryRun256"/> (every such stride but 32, which has its register kernel),
+/// <see cref="Vector256Isa.RowDots"/>, and <see cref="WeightedRowKernels.TryRun512"/> (the strides its register kernels
 /// do not cover, with the per-row horizontal sums kept).
 /// </summary>
 /// <remarks>
@@ -53,11 +53,7 @@ internal static class GroupedRows
         for (; j <= rows - Group; j += Group)
         {
             ref float g = ref Unsafe.Add(ref b0, (nint)j * stride);
-            Vector256<float> t = Dots8(ref g, stride, ref v0) * Vector256.LoadUnsafe(ref w0, (nuint)j);
-            if (residual)
-            {
-                t = Vector256.LoadUnsafe(ref q0, (nuint)j) - t;
-            }
+            Vector256<float> t = Blas.Coefficients(Dots8(ref g, stride, ref v0), ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual);
 
             // Through memory: each coefficient is then one broadcast load instead of a shuffle.
             Accumulate<Vector256Ops, Vector256<float>>(ref g, stride, ref Unsafe.As<Vector256<float>, float>(ref t), Group, ref y0);
@@ -84,11 +80,7 @@ internal static class GroupedRows
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void WeightedHalf256(ref float g, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
     {
-        Vector128<float> t = Dots4x256(ref g, stride, ref v0) * Vector128.LoadUnsafe(ref w0);
-        if (residual)
-        {
-            t = Vector128.LoadUnsafe(ref q0) - t;
-        }
+        Vector128<float> t = Blas.Coefficients(Dots4x256(ref g, stride, ref v0), ref w0, ref q0, residual);
 
         Accumulate<Vector256Ops, Vector256<float>>(ref g, stride, ref Unsafe.As<Vector128<float>, float>(ref t), Half, ref y0);
     }
@@ -144,7 +136,6 @@ internal static class GroupedRows
 
             Accumulate<Vector512Ops, Vector512<float>>(ref g, stride, ref t0, Group, ref y0);
         }
-
 
         for (; j < rows; j++)
         {

@@ -117,12 +117,12 @@ internal static class WeightedRowKernels
         where TVec : struct
     {
         ref float ra = ref Unsafe.Add(ref b0, j * stride);
-        Vector128<float> t = TOps.Sum4(
+        Vector128<float> dots = TOps.Sum4(
             DotParts<TOps, TVec>(ref ra, v_0, v_1, v_2, v_3),
             DotParts<TOps, TVec>(ref Unsafe.Add(ref ra, stride), v_0, v_1, v_2, v_3),
             DotParts<TOps, TVec>(ref Unsafe.Add(ref ra, 2 * stride), v_0, v_1, v_2, v_3),
-            DotParts<TOps, TVec>(ref Unsafe.Add(ref ra, 3 * stride), v_0, v_1, v_2, v_3)) * Vector128.LoadUnsafe(ref w0, (nuint)j);
-        return residual ? Vector128.LoadUnsafe(ref q0, (nuint)j) - t : t;
+            DotParts<TOps, TVec>(ref Unsafe.Add(ref ra, 3 * stride), v_0, v_1, v_2, v_3));
+        return Blas.Coefficients(dots, ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual);
     }
 
     /// <summary>A row's dot product before its horizontal sum, in the path's <c>Dot</c> order: vectors 0 and 2 into one accumulator, 1 and 3 into another, both from zero, then added.</summary>
