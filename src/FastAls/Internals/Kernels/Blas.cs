@@ -194,7 +194,7 @@ internal static class Blas
 
     /// <summary>
     /// <see cref="ColumnMatVec{TIsa}"/> of two vectors at once, <c>y0 = A x0</c> and <c>y1 = A x1</c>, reading A once:
-    /// each output entry gets exactly the operations the one-vector call gives it (an FMA chain over the rows, from
+    /// each output entry gets exactly the operations the one-vector call gives it (FMA chains over the rows, from
     /// zero, in the vector columns; the scalar loop in the rest), so the bits are those of two calls.
     /// </summary>
     public static void ColumnMatVec2<TIsa>(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x0, Span<float> y0, ReadOnlySpan<float> x1, Span<float> y1)

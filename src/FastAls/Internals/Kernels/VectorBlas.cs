@@ -309,13 +309,25 @@ internal static class VectorBlas<TOps, TVec>
     /// <summary>
     /// The vector part of <see cref="Blas.ColumnMatVec{TIsa}"/>: when the stride is a multiple of eight vectors
     /// (64 columns at 256 bits, 128 at 512), eight vectors of columns at a time, so that the FMA units are not
-    /// waiting on one chain's latency; otherwise four vectors at a time, then one. Each output entry is the same
-    /// FMA chain (rows in order from zero) whatever the blocking. Returns the columns done.
+    /// waiting on one chain's latency; otherwise four vectors at a time, then one. Each output entry is then one
+    /// FMA chain (rows in order from zero) whatever the blocking. A stride of exactly four or two vectors (k = 32 at
+    /// 256 bits; 64 and 32 at 512) has too few columns for eight chains: its rows are split instead
+    /// (<see cref="ColumnMatVecFour"/>, <see cref="ColumnMatVecTwo"/>). Returns the columns done.
     /// </summary>
     public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0)
     {
         int v = TOps.Count;
         int c = 0;
+        if (stride == 4 * v)
+        {
+            return ColumnMatVecFour(ref a0, rows, ref x0, ref y0);
+        }
+
+        if (stride == 2 * v)
+        {
+            return ColumnMatVecTwo(ref a0, rows, ref x0, ref y0);
+        }
+
         if (stride % (8 * v) == 0)
         {
             for (; c < stride; c += 8 * v)
@@ -384,14 +396,123 @@ internal static class VectorBlas<TOps, TVec>
     }
 
     /// <summary>
+    /// <see cref="ColumnMatVec"/> when the stride is four vectors (k = 32 at 256 bits, 64 at 512): row i goes to the
+    /// chain i mod 2 of its column (two sets of four accumulators), and the two chains are added at the end, so that
+    /// eight FMA chains of rows / 2 run instead of four of rows (one chain of rows FMAs per vector was bound by the
+    /// FMA latency).
+    /// </summary>
+    private static int ColumnMatVecFour(ref float a0, int rows, ref float x0, ref float y0)
+    {
+        int v = TOps.Count, stride = 4 * v;
+        TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+        TVec t0 = TOps.Zero, t1 = TOps.Zero, t2 = TOps.Zero, t3 = TOps.Zero;
+        int i = 0;
+        for (; i + 1 < rows; i += 2)
+        {
+            ref float r = ref Unsafe.Add(ref a0, (nint)i * stride);
+            TVec xi = TOps.Create(Unsafe.Add(ref x0, i));
+            TVec xj = TOps.Create(Unsafe.Add(ref x0, i + 1));
+            s0 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, 0), s0);
+            s1 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, (nuint)v), s1);
+            s2 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, (nuint)(2 * v)), s2);
+            s3 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, (nuint)(3 * v)), s3);
+            t0 = TOps.FusedMultiplyAdd(xj, TOps.Load(ref r, (nuint)(4 * v)), t0);
+            t1 = TOps.FusedMultiplyAdd(xj, TOps.Load(ref r, (nuint)(5 * v)), t1);
+            t2 = TOps.FusedMultiplyAdd(xj, TOps.Load(ref r, (nuint)(6 * v)), t2);
+            t3 = TOps.FusedMultiplyAdd(xj, TOps.Load(ref r, (nuint)(7 * v)), t3);
+        }
+
+        if (i < rows)
+        {
+            ref float r = ref Unsafe.Add(ref a0, (nint)i * stride);
+            TVec xi = TOps.Create(Unsafe.Add(ref x0, i));
+            s0 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, 0), s0);
+            s1 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, (nuint)v), s1);
+            s2 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, (nuint)(2 * v)), s2);
+            s3 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, (nuint)(3 * v)), s3);
+        }
+
+        TOps.Store(TOps.Add(s0, t0), ref y0, 0);
+        TOps.Store(TOps.Add(s1, t1), ref y0, (nuint)v);
+        TOps.Store(TOps.Add(s2, t2), ref y0, (nuint)(2 * v));
+        TOps.Store(TOps.Add(s3, t3), ref y0, (nuint)(3 * v));
+        return stride;
+    }
+
+    /// <summary>
+    /// <see cref="ColumnMatVec"/> when the stride is two vectors (k = 16 at 256 bits, 32 at 512): row i goes to the
+    /// chain i mod 4 of its column (four pairs of accumulators), and the chains are added as (0 + 1) + (2 + 3): eight
+    /// chains of rows / 4 FMAs.
+    /// </summary>
+    private static int ColumnMatVecTwo(ref float a0, int rows, ref float x0, ref float y0)
+    {
+        int v = TOps.Count, stride = 2 * v;
+        TVec s0 = TOps.Zero, s1 = TOps.Zero, t0 = TOps.Zero, t1 = TOps.Zero;
+        TVec u0 = TOps.Zero, u1 = TOps.Zero, w0 = TOps.Zero, w1 = TOps.Zero;
+        int i = 0;
+        for (; i + 3 < rows; i += 4)
+        {
+            ref float r = ref Unsafe.Add(ref a0, (nint)i * stride);
+            TVec x = TOps.Create(Unsafe.Add(ref x0, i)), y = TOps.Create(Unsafe.Add(ref x0, i + 1));
+            s0 = TOps.FusedMultiplyAdd(x, TOps.Load(ref r, 0), s0);
+            s1 = TOps.FusedMultiplyAdd(x, TOps.Load(ref r, (nuint)v), s1);
+            t0 = TOps.FusedMultiplyAdd(y, TOps.Load(ref r, (nuint)(2 * v)), t0);
+            t1 = TOps.FusedMultiplyAdd(y, TOps.Load(ref r, (nuint)(3 * v)), t1);
+            x = TOps.Create(Unsafe.Add(ref x0, i + 2));
+            y = TOps.Create(Unsafe.Add(ref x0, i + 3));
+            u0 = TOps.FusedMultiplyAdd(x, TOps.Load(ref r, (nuint)(4 * v)), u0);
+            u1 = TOps.FusedMultiplyAdd(x, TOps.Load(ref r, (nuint)(5 * v)), u1);
+            w0 = TOps.FusedMultiplyAdd(y, TOps.Load(ref r, (nuint)(6 * v)), w0);
+            w1 = TOps.FusedMultiplyAdd(y, TOps.Load(ref r, (nuint)(7 * v)), w1);
+        }
+
+        // The last rows (fewer than four) to their own chains, as in the loop.
+        if (i < rows)
+        {
+            ref float r = ref Unsafe.Add(ref a0, (nint)i * stride);
+            TVec x = TOps.Create(Unsafe.Add(ref x0, i));
+            s0 = TOps.FusedMultiplyAdd(x, TOps.Load(ref r, 0), s0);
+            s1 = TOps.FusedMultiplyAdd(x, TOps.Load(ref r, (nuint)v), s1);
+        }
+
+        if (i + 1 < rows)
+        {
+            ref float r = ref Unsafe.Add(ref a0, (nint)(i + 1) * stride);
+            TVec x = TOps.Create(Unsafe.Add(ref x0, i + 1));
+            t0 = TOps.FusedMultiplyAdd(x, TOps.Load(ref r, 0), t0);
+            t1 = TOps.FusedMultiplyAdd(x, TOps.Load(ref r, (nuint)v), t1);
+        }
+
+        if (i + 2 < rows)
+        {
+            ref float r = ref Unsafe.Add(ref a0, (nint)(i + 2) * stride);
+            TVec x = TOps.Create(Unsafe.Add(ref x0, i + 2));
+            u0 = TOps.FusedMultiplyAdd(x, TOps.Load(ref r, 0), u0);
+            u1 = TOps.FusedMultiplyAdd(x, TOps.Load(ref r, (nuint)v), u1);
+        }
+
+        TOps.Store(TOps.Add(TOps.Add(s0, t0), TOps.Add(u0, w0)), ref y0, 0);
+        TOps.Store(TOps.Add(TOps.Add(s1, t1), TOps.Add(u1, w1)), ref y0, (nuint)v);
+        return stride;
+    }
+
+    /// <summary>
     /// The vector part of <see cref="Blas.ColumnMatVec2{TIsa}"/>: four vectors of columns of both outputs per pass over
     /// the rows (eight accumulators), then one. Per entry the FMA chain of <see cref="ColumnMatVec"/> (which covers the
-    /// same columns: every whole vector), so the bits do not depend on the blocking.
+    /// same columns: every whole vector), so the bits do not depend on the blocking. At the strides where
+    /// <see cref="ColumnMatVec"/> splits the rows, it is that call for each vector.
     /// </summary>
     public static int ColumnMatVec2(ref float a0, int rows, int stride, ref float x0, ref float y0, ref float x1, ref float y1)
     {
         int v = TOps.Count;
         int c = 0;
+        if (stride == 4 * v || stride == 2 * v)
+        {
+            // ColumnMatVec splits the rows at these strides (its own chains); A is at most 16 vectors square, in L1.
+            ColumnMatVec(ref a0, rows, stride, ref x0, ref y0);
+            return ColumnMatVec(ref a0, rows, stride, ref x1, ref y1);
+        }
+
         for (; c <= stride - (4 * v); c += 4 * v)
         {
             TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;

@@ -122,26 +122,37 @@ public class GroupedRowsTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void ColumnMatVec_equals_one_fma_chain_per_column_bitwise(string pathName)
+    public void ColumnMatVec_equals_its_fma_chains_per_column_bitwise(string pathName)
     {
+        // Each column is one FMA chain over the rows, except at a stride of exactly four vectors (row i to chain i mod 2,
+        // the chains added) or two vectors (chain i mod 4, added as (0 + 1) + (2 + 3)) on the vector paths.
         KernelPath path = Enum.Parse<KernelPath>(pathName);
         KernelSet k = Kernels(path);
+        int lanes = path switch { KernelPath.Vector256 => 8, KernelPath.Vector512 => 16, _ => 0 };
         var rng = new Random(44);
-        foreach (int w in s_strides)
+        foreach (int w in s_strides.Append(4 * lanes).Append(2 * lanes).Where(w => w > 0).Distinct())
         {
-            foreach (int rows in new[] { 1, w - 3, w })
+            int split = lanes > 0 && w == 4 * lanes ? 2 : lanes > 0 && w == 2 * lanes ? 4 : 1;
+            foreach (int rows in new[] { 1, 2, 3, 5, 6, 7, w - 3, w })
             {
                 float[] a = RandomArray(rng, w * w), x = RandomArray(rng, rows), y = new float[w];
                 k.ColumnMatVec(a, rows, w, x, y);
                 for (int c = 0; c < w; c++)
                 {
-                    float s = 0f;
+                    var chains = new float[split];
                     for (int i = 0; i < rows; i++)
                     {
+                        ref float s = ref chains[i % split];
                         s = path == KernelPath.Scalar ? s + (x[i] * a[(i * w) + c]) : MathF.FusedMultiplyAdd(x[i], a[(i * w) + c], s);
                     }
 
-                    Assert.Equal(s, y[c]);
+                    float expected = split switch
+                    {
+                        1 => chains[0],
+                        2 => chains[0] + chains[1],
+                        _ => (chains[0] + chains[1]) + (chains[2] + chains[3]),
+                    };
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(y[c]), $"w={w} rows={rows} column {c}: {expected} != {y[c]}");
                 }
             }
         }
