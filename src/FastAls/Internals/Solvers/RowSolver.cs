@@ -731,34 +731,10 @@ internal static class RowSolver
                 }
             }
 
-            // Each segment's share is summed in its own local: the JIT spilled the method-wide sum to the stack, so
-            // that every neighbour's add waited on a store and a reload (seen in a profile). The order of the adds,
-            // and so the bits, is that of one running sum when the row is one segment.
-            double part = 0;
-            if (!o.IsImplicit)
-            {
-                float[] q = ws.Q, dots = ws.Tmp;
-                for (int j = 0; j < cnt; j++)
-                {
-                    double res = (double)q[j] - dots[j];
-                    part += res * res;
-                }
-            }
-            else
-            {
-                float[]? fb = c.FixedBiases;
-                float[] weight = ws.Weight, dots = ws.Tmp;
-                for (int j = 0; j < cnt; j++)
-                {
-                    float v = vals[s + j];
-                    double p = v > 0 ? 1.0 : 0.0;
-                    double pred = (double)dots[j] + (fb is null ? 0f : fb[cols[s + j]]);
-                    double e = p - pred;
-                    part += weight[j] * e * e + p * p - 2 * p * pred;
-                }
-            }
-
-            sum += part;
+            // Each segment's share in four partial sums (RowLoss gives the order), then added to the row's.
+            sum += o.IsImplicit
+                ? RowLoss.Implicit(vals.Slice(s, cnt), cols.Slice(s, cnt), c.FixedBiases, ws.Weight, ws.Tmp)
+                : RowLoss.Explicit(ws.Q.AsSpan(0, cnt), ws.Tmp);
         }
 
         loss = sum;
