@@ -444,11 +444,61 @@ internal static class RowSolver
     private static float RowLambda(AlsOptions o, int n) =>
         o.RegularizationScaling == RegularizationScaling.ByCount ? o.Regularization * n : o.Regularization;
 
+    /// <summary>
+    /// <c>dst[..src.Length] = src</c> for the few vectors of one row solve (z, r, x), with the loads and stores inline: the
+    /// call to Memmove that CopyTo makes cost more than such a copy (seen in a profile at k = 32).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyShort(ReadOnlySpan<float> src, Span<float> dst)
+    {
+        int n = src.Length;
+        if ((uint)n > (uint)dst.Length)
+        {
+            throw new ArgumentException("The destination is shorter than the source.", nameof(dst));
+        }
+
+        ref float s0 = ref MemoryMarshal.GetReference(src);
+        ref float d0 = ref MemoryMarshal.GetReference(dst);
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Vector256.LoadUnsafe(ref s0, (nuint)i).StoreUnsafe(ref d0, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref d0, i) = Unsafe.Add(ref s0, i);
+        }
+    }
+
+    /// <summary>Zeroes the few floats of <paramref name="span"/> inline (see <see cref="CopyShort"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClearShort(Span<float> span)
+    {
+        int n = span.Length, i = 0;
+        ref float s0 = ref MemoryMarshal.GetReference(span);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Vector256<float>.Zero.StoreUnsafe(ref s0, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref s0, i) = 0f;
+        }
+    }
+
     /// <summary>CG's warm start: z = (x, bias), zero past d.</summary>
     private static void StartFrom(AlsLayout layout, ReadOnlySpan<float> x, float bias, Span<float> z)
     {
-        z.Clear();
-        x[..layout.K].CopyTo(z);
+        CopyShort(x[..layout.K], z);
+        ClearShort(z[layout.K..]);
         if (layout.Biased)
         {
             z[layout.K] = bias;
@@ -591,7 +641,7 @@ internal static class RowSolver
         float sw = 0f, sq = 0f;
         if (biased)
         {
-            m.Clear();
+            ClearShort(m);
         }
 
         bool first = true;
@@ -686,7 +736,7 @@ internal static class RowSolver
     {
         int k = layout.K;
         Span<float> z = ws.Z;
-        z[k..].Clear();
+        ClearShort(z[k..]);
         if (layout.Biased)
         {
             z[k] = (biasRhs - Blas.Dot<TIsa>(ws.M.AsSpan(0, k), z[..k])) / biasPivot;
@@ -748,7 +798,7 @@ internal static class RowSolver
         }
 
         reg = lambda * zz;
-        z[..k].CopyTo(x);
+        CopyShort(z[..k], x);
         bias = layout.Biased ? z[k] : 0f;
         return finite;
     }
@@ -778,17 +828,31 @@ internal static class RowSolver
             throw new ArgumentOutOfRangeException(nameof(count), count, $"A segment holds at most {ws.Capacity} neighbours.");
         }
 
+        // The per-pair outputs through refs checked once here (Capacity long, count <= Capacity): as array fields of ws
+        // they were reloaded and bounds-checked for every pair.
+        ref float weight = ref MemoryMarshal.GetArrayDataReference(ws.Weight);
+        ref float negWeight = ref MemoryMarshal.GetArrayDataReference(ws.NegWeight);
+        ref float sqrtWeight = ref MemoryMarshal.GetArrayDataReference(ws.SqrtWeight);
+        ref float target = ref MemoryMarshal.GetArrayDataReference(ws.Q);
+        if (ws.Weight.Length < count || ws.NegWeight.Length < count || ws.SqrtWeight.Length < count || ws.Q.Length < count
+            || start < 0 || cols.Length - start < count || vals.Length - start < count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "The segment runs past the row or the workspace.");
+        }
+
+        ref int col0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(cols), start);
+        ref float val0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(vals), start);
         fixed (float* fbp = fb) // null without biases
         {
             for (int j = 0; j < count; j++)
             {
-                int col = cols[start + j];
-                float v = vals[start + j];
+                int col = Unsafe.Add(ref col0, j);
+                float v = Unsafe.Add(ref val0, j);
                 if (TIsa.IsVector && j + PrefetchAhead < count)
                 {
                     // The neighbour rows are scattered over the fixed side: ask for a later one's cache lines
                     // now, so that several misses are in flight while this row is copied (and for its bias).
-                    int later = cols[start + j + PrefetchAhead];
+                    int later = Unsafe.Add(ref col0, j + PrefetchAhead);
                     byte* ahead = (byte*)(f + ((long)later * fs));
                     for (int l = 0; l < fs * sizeof(float); l += 64)
                     {
@@ -809,22 +873,22 @@ internal static class RowSolver
                     float conf = TConf.Of(alpha, epsilon, v);
                     float p = v > 0 ? 1f : 0f;
                     float wt = conf - 1f;
-                    ws.Weight[j] = wt;
-                    ws.NegWeight[j] = -wt;
+                    Unsafe.Add(ref weight, j) = wt;
+                    Unsafe.Add(ref negWeight, j) = -wt;
                     if (exact)
                     {
                         // A negative weight (scaled confidence below 1) cannot go through the sqrt-scaled SYRK:
                         // its row gets 0 there and AddNegativeWeights subtracts it afterwards.
-                        ws.SqrtWeight[j] = wt >= 0f ? MathF.Sqrt(wt) : 0f;
+                        Unsafe.Add(ref sqrtWeight, j) = wt >= 0f ? MathF.Sqrt(wt) : 0f;
                     }
 
-                    ws.Q[j] = conf * p - wt * g;
+                    Unsafe.Add(ref target, j) = conf * p - wt * g;
                 }
                 else
                 {
-                    ws.Weight[j] = 1f;
-                    ws.NegWeight[j] = -1f;
-                    ws.Q[j] = v - mu - g;
+                    Unsafe.Add(ref weight, j) = 1f;
+                    Unsafe.Add(ref negWeight, j) = -1f;
+                    Unsafe.Add(ref target, j) = v - mu - g;
                 }
             }
         }
@@ -1043,7 +1107,7 @@ internal static class RowSolver
     {
         Span<float> z = ws.Z, r = ws.R;
         Residual<TIsa, TConf>(c, ws, cols, vals, single, lambda, z, r);
-        r.CopyTo(ws.P);
+        CopyShort(r, ws.P);
         float rr = Blas.Dot<TIsa>(r, r);
         if (!float.IsFinite(rr))
         {
@@ -1124,7 +1188,7 @@ internal static class RowSolver
         Span<float> m = ws.M;
         if (biased)
         {
-            m.Clear();
+            ClearShort(m);
         }
 
         for (int s = 0; s < n; s += ws.Capacity)
@@ -1227,12 +1291,12 @@ internal static class RowSolver
         int d = c.Layout.D, k = c.Layout.K, fs = c.Layout.FactorStride;
         if (!c.Layout.Biased)
         {
-            y[d..].Clear();
+            ClearShort(y[d..]);
             return;
         }
 
         Blas.Axpy<TIsa>(v[k], c.G0BiasColumn!, y[..fs]);
-        y[fs..].Clear();
+        ClearShort(y[fs..]);
         y[k] = yb;
     }
 
@@ -1266,12 +1330,9 @@ internal static class RowSolver
                 continue;
             }
 
-            float[] wt = ws.Weight, shifted = ws.Tmp;
-            for (int j = 0; j < cnt; j++)
-            {
-                shifted[j] = wt[j] * bias;
-            }
-
+            // shifted[j] = w_j * s, in vector lanes (one rounding each, as the scalar product).
+            float[] shifted = ws.Tmp;
+            TIsa.Scale(bias, ref MemoryMarshal.GetReference(ws.Weight.AsSpan(0, cnt)), ref MemoryMarshal.GetReference(shifted.AsSpan(0, cnt)), cnt);
             Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.NegWeight, shifted, v, y);
         }
 
