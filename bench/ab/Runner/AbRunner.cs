@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Globalization;
+using FastAls;
+using FastAls.Synthetic;
+
+/// <summary>
+/// One side of an in-process A/B run (see bench/run-ab.sh): trains on the synthetic set and hands each iteration's
+/// milliseconds to the host, which may block there while the other build runs its iteration.
+/// </summary>
+public static class AbRunner
+{
+    /// <summary>
+    /// Fits <c>model solver k threads users</c> (users × users/4 items × 20 interactions per user, seed 42) for
+    /// <paramref name="iterations"/> iterations. After each, <paramref name="onIteration"/> gets its milliseconds, timed
+    /// by this side's own clock from the end of the previous wait, so the time spent blocked is not counted.
+    /// Returns the last cost and a hash of the user factors' bits.
+    /// </summary>
+    public static string Run(string[] args, int iterations, Action<double> onIteration)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(onIteration);
+        if (args.Length != 5)
+        {
+            throw new ArgumentException("Expected: model solver k threads users.", nameof(args));
+        }
+
+        var kind = Enum.Parse<AlsModelKind>(args[0], ignoreCase: true);
+        AlsSolver solver = args[1] switch
+        {
+            "cg" => AlsSolver.ConjugateGradient,
+            "cholesky" or "exact" => AlsSolver.Cholesky,
+            _ => throw new ArgumentException($"Unknown solver '{args[1]}' (cg, cholesky).", nameof(args)),
+        };
+        int k = int.Parse(args[2], CultureInfo.InvariantCulture);
+        int threads = int.Parse(args[3], CultureInfo.InvariantCulture);
+        int users = int.Parse(args[4], CultureInfo.InvariantCulture);
+        var gen = new SyntheticData(new SyntheticDataOptions { Users = users, Items = Math.Max(1, users / 4), Interactions = users * 20L, Seed = 42 });
+        using Dataset data = gen.ToDataset(threads);
+        var options = new AlsOptions { Kind = kind, Factors = k, Solver = solver, CgSteps = 3, Iterations = iterations, Threads = threads, Regularization = 0.05f };
+        long resume = Stopwatch.GetTimestamp();
+        double elapsed = 0, cost = 0;
+        var progress = new Progress(p =>
+        {
+            long now = Stopwatch.GetTimestamp();
+            elapsed += Stopwatch.GetElapsedTime(resume, now).TotalMilliseconds;
+            cost = p.Cost;
+            resume = now;
+            if (p.HalfStep == AlsHalfStep.Items)
+            {
+                onIteration(elapsed);
+                elapsed = 0;
+                resume = Stopwatch.GetTimestamp();
+            }
+        });
+        using AlsModel model = AlsModel.Fit(data, options, progress);
+        ulong hash = 14695981039346656037;
+        foreach (float v in model.UserFactors.ToArray())
+        {
+            hash = (hash ^ (uint)BitConverter.SingleToInt32Bits(v)) * 1099511628211;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"cost {cost:G9}, user bits {hash:X16}");
+    }
+
+    /// <summary>Reports on the training thread (System.Progress would post to the thread pool).</summary>
+    private sealed class Progress(Action<AlsProgress> report) : IProgress<AlsProgress>
+    {
+        public void Report(AlsProgress value) => report(value);
+    }
+}
