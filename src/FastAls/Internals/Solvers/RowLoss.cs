@@ -94,15 +94,9 @@ internal static class RowLoss
             {
                 Vector256<double> v = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref v0, (nuint)j));
                 Vector256<double> p = Vector256.GreaterThan(v, Vector256<double>.Zero) & one;
-                Vector256<double> pred = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref d0, (nuint)j));
-                if (fb is not null)
-                {
-                    pred += Vector256.Create((double)fb[cols[j]], fb[cols[j + 1]], fb[cols[j + 2]], fb[cols[j + 3]]);
-                }
-                else
-                {
-                    pred += Vector256<double>.Zero;
-                }
+                // + 0.0 without biases, as the scalar term (it turns a -0.0 dot into +0.0).
+                Vector256<double> pred = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref d0, (nuint)j))
+                    + (fb is null ? Vector256<double>.Zero : Vector256.Create((double)fb[cols[j]], fb[cols[j + 1]], fb[cols[j + 2]], fb[cols[j + 3]]));
 
                 Vector256<double> e = p - pred;
                 Vector256<double> w = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref w0, (nuint)j));
