@@ -13,7 +13,8 @@ public static class AbRunner
     /// Fits <c>model solver k threads users</c> (users × users/4 items × 20 interactions per user, seed 42) for
     /// <paramref name="iterations"/> iterations. After each, <paramref name="onIteration"/> gets its milliseconds, timed
     /// by this side's own clock from the end of the previous wait, so the time spent blocked is not counted.
-    /// Returns the last cost and a hash of the user factors' bits.
+    /// Returns the last cost and a hash of the user factors' bits. With the environment variable AB_CONTINUE=1 the first
+    /// iteration is <c>Fit</c>'s and the others are <c>ContinueTraining</c>'s.
     /// </summary>
     public static string Run(string[] args, int iterations, Action<double> onIteration)
     {
@@ -52,7 +53,15 @@ public static class AbRunner
                 resume = Stopwatch.GetTimestamp();
             }
         });
-        using AlsModel model = AlsModel.Fit(data, options, progress);
+        // AB_CONTINUE=1: one iteration by Fit, the rest by ContinueTraining (which keeps the model as it was if a half-step
+        // fails, so it solves into scratch copies of the sides: the path that bench e2e times).
+        bool resumeTraining = Environment.GetEnvironmentVariable("AB_CONTINUE") == "1" && iterations > 1;
+        using AlsModel model = AlsModel.Fit(data, resumeTraining ? options with { Iterations = 1 } : options, progress);
+        if (resumeTraining)
+        {
+            model.ContinueTraining(data, iterations - 1, progress);
+        }
+
         ulong hash = 14695981039346656037;
         foreach (float v in model.UserFactors.ToArray())
         {

@@ -148,7 +148,7 @@ internal sealed class AlsTrainer
 
         if (next != current)
         {
-            next.CopyFrom(current);
+            next.CopyFrom(current, _threads);
             currentBias?.AsSpan().CopyTo(nextBias);
         }
 
@@ -173,7 +173,7 @@ internal sealed class AlsTrainer
 
         if (next != current)
         {
-            current.CopyFrom(next);
+            current.CopyFrom(next, _threads);
             nextBias?.AsSpan().CopyTo(currentBias);
         }
 
