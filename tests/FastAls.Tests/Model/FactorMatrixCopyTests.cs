@@ -15,7 +15,7 @@ public class FactorMatrixCopyTests
     [InlineData(5)]
     public void The_parallel_copy_gives_every_row_and_leaves_the_storage_past_a_view_alone(int threads)
     {
-        // 9,001 rows of k = 61 (stride 64: 256 bytes a row) span three 1 MiB blocks and a partial one.
+        // 9,001 rows of k = 61 (stride 64: 256 bytes a row) span two 1 MiB blocks of 4,096 rows and a partial one.
         const int rows = 9001, k = 61;
         using var source = new FactorMatrix(rows, k);
         source.CopyFrom(Values(rows * k, 1));

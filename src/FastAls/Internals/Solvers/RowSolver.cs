@@ -994,7 +994,8 @@ internal static class RowSolver
     /// How far ahead the gather prefetches, in bytes of neighbour rows: 32 cache lines, more than a core's L1 miss
     /// buffers, so that they stay full while rows are copied (16 neighbours at k = 32, 8 at k = 64). A fixed six
     /// neighbours (12 lines at k = 32) left the buffers half idle: on the 2M set, with the fixed side out of L2, this
-    /// took 0.91-0.96 of the CG iteration time at k = 32, 64 and 128 (bench/results, gather-prefetch-distance.md).
+    /// took 0.91-0.96 of the CG iteration time at k = 32, 64 and 128, against 0.98 for an A/A control (bench/results,
+    /// gather-prefetch-distance.md).
     /// </summary>
     private const int PrefetchAheadBytes = 2048;
 
