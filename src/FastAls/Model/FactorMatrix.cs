@@ -167,17 +167,7 @@ internal sealed unsafe class FactorMatrix : IDisposable
     }
 
     /// <summary>Copies every value from <paramref name="other"/>, which must have the same shape.</summary>
-    public void CopyFrom(FactorMatrix other)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        if (other.Rows != Rows || other.Factors != Factors)
-        {
-            throw new ArgumentException($"Shape {other.Rows} x {other.Factors} differs from {Rows} x {Factors}.", nameof(other));
-        }
-
-        long n = (long)Rows * Stride * sizeof(float);
-        Buffer.MemoryCopy(other.Pointer, Pointer, n, n);
-    }
+    public void CopyFrom(FactorMatrix other) => CopyFrom(other, threads: 1);
 
     /// <summary>
     /// <see cref="CopyFrom(FactorMatrix)"/> on up to <paramref name="threads"/> workers, in blocks of rows: the
@@ -196,7 +186,8 @@ internal sealed unsafe class FactorMatrix : IDisposable
         int blocks = (int)(((long)Rows + blockRows - 1) / blockRows);
         if (threads <= 1 || blocks <= 1)
         {
-            CopyFrom(other);
+            long n = (long)Rows * rowBytes;
+            Buffer.MemoryCopy(other.Pointer, Pointer, n, n);
             return;
         }
 
