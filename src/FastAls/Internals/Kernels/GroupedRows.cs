@@ -6,21 +6,21 @@ namespace FastAls.Internals.Kernels;
 
 /// <summary>
 /// The CG neighbour pass (<see cref="Blas.WeightedRowsMatVec{TIsa}"/>, <see cref="Blas.WeightedRowsResidual{TIsa}"/>)
-/// and the loss pass's <see cref="Blas.RowDots{TIsa}"/> taken eight neighbour rows at a time (on the Vector256 path then
-/// four of the rows left, <see cref="Half"/>), for any stride that is a multiple of 16 (the biased strides 48, 80, 144
+/// and the loss pass's <see cref="Blas.RowDots{TIsa}"/> taken eight neighbour rows at a time (then four of the rows left,
+/// <see cref="Half"/>), for any stride that is a multiple of 16 (the biased strides 48, 80, 144
 /// included), with the same bits as the row-by-row kernels. Reached only through the ISA types:
 /// <see cref="WeightedRowKernels.TryRun256"/> (every such stride but 32, which has its register kernel),
-/// <see cref="Vector256Isa.RowDots"/>, and <see cref="WeightedRowKernels.TryRun512"/> (the strides its register kernels
-/// do not cover, with the per-row horizontal sums kept).
+/// <see cref="Vector256Isa.RowDots"/>, <see cref="WeightedRowKernels.TryRun512"/> (the strides its register kernels
+/// do not cover) and <see cref="Vector512Isa.RowDots"/>.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Row by row, every neighbour pays a horizontal sum (its dot product) whose latency the next step waits on, and,
 /// for the strides without a register kernel, a load and a store of the output per vector of columns. Here the
 /// eight rows' dot products are formed side by side (eight independent FMA chains, the shared vector loaded once
-/// for four rows) and, on the Vector256 path, reduced together into one vector of eight dots by a transpose-and-add
-/// tree (<c>vhaddps</c>/<c>vperm2f128</c>: the Vector256 path runs only where AVX2 and FMA are, see
-/// <see cref="KernelIsa.Best"/>); the eight coefficients are then applied to the output in register blocks of eight
+/// for four rows) and reduced together into one vector of eight dots by a transpose-and-add tree (at 256 bits
+/// <c>vhaddps</c>/<c>vperm2f128</c>, at 512 bits <see cref="Vector512Ops.Sum8"/>: each path runs only where its
+/// instructions are, see <see cref="KernelIsa.Best"/>); the eight coefficients are then applied to the output in register blocks of eight
 /// vectors of columns (eight independent FMA chains).
 /// </para>
 /// <para>
@@ -28,7 +28,8 @@ namespace FastAls.Internals.Kernels;
 /// zero, added, then the eight lanes summed as <c>((e0 + e1) + (e2 + e3)) + ((e4 + e5) + (e6 + e7))</c>, the order of
 /// <see cref="Vector256.Sum{T}(Vector256{T})"/>); the coefficient is <c>dot * w</c> or <c>q - dot * w</c> with
 /// the same roundings; each output entry receives the rows' FMAs in row order, as <see cref="Vector256Isa.Axpy"/>
-/// row by row gives them. The kernel tests check this bitwise against the row-by-row kernels.
+/// row by row gives them. On the Vector512 path the same holds with <see cref="Vector512Isa.Dot"/>'s order and
+/// <see cref="Vector512Ops.Sum"/>'s tree. The kernel tests check this bitwise against the row-by-row kernels.
 /// </para>
 /// </remarks>
 internal static class GroupedRows
@@ -36,7 +37,7 @@ internal static class GroupedRows
     /// <summary>Rows per group (one per lane of the reduced dot vector).</summary>
     internal const int Group = 8;
 
-    /// <summary>Rows per half group on the Vector256 path: four of the rows after the last whole group, reduced together (<see cref="IVectorOps{TVec}.Sum4"/>).</summary>
+    /// <summary>Rows per half group: four of the rows after the last whole group, reduced together (<see cref="IVectorOps{TVec}.Sum4"/>).</summary>
     internal const int Half = 4;
 
     /// <summary>True when the grouped kernels take <paramref name="stride"/> (a positive multiple of 16).</summary>
@@ -114,27 +115,24 @@ internal static class GroupedRows
 
     /// <summary>
     /// The Vector512 form of <see cref="WeightedRows256"/> for any stride that is a multiple of 16: eight rows' dot
-    /// products side by side (each in <see cref="Vector512Isa.Dot"/>'s order, summed by
-    /// <see cref="Vector512.Sum{T}(Vector512{T})"/> as there), then the eight coefficients applied to the output in
-    /// register blocks of up to 128 columns, rows in order.
+    /// products side by side, each in <see cref="Vector512Isa.Dot"/>'s order, reduced together
+    /// (<see cref="Vector512Ops.Sum8"/>, then four of the rows left by <see cref="Vector512Ops.Sum4"/>), then the
+    /// coefficients applied to the output in register blocks of up to 128 columns, rows in order.
     /// </summary>
     public static void WeightedRows512(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
     {
-        Vector256<float> t = default;
-        ref float t0 = ref Unsafe.As<Vector256<float>, float>(ref t);
         int j = 0;
         for (; j <= rows - Group; j += Group)
         {
             ref float g = ref Unsafe.Add(ref b0, (nint)j * stride);
-            Dots4x512(ref g, stride, ref v0, ref t0);
-            Dots4x512(ref Unsafe.Add(ref g, (nint)4 * stride), stride, ref v0, ref Unsafe.Add(ref t0, 4));
-            for (int l = 0; l < Group; l++)
-            {
-                float c = Unsafe.Add(ref t0, l) * Unsafe.Add(ref w0, j + l);
-                Unsafe.Add(ref t0, l) = residual ? Unsafe.Add(ref q0, j + l) - c : c;
-            }
+            Vector256<float> t = Blas.Coefficients(Dots8x512(ref g, stride, ref v0), ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual);
+            Accumulate<Vector512Ops, Vector512<float>>(ref g, stride, ref Unsafe.As<Vector256<float>, float>(ref t), Group, ref y0);
+        }
 
-            Accumulate<Vector512Ops, Vector512<float>>(ref g, stride, ref t0, Group, ref y0);
+        if (j <= rows - Half)
+        {
+            WeightedHalf512(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual, ref v0, ref y0);
+            j += Half;
         }
 
         for (; j < rows; j++)
@@ -144,16 +142,56 @@ internal static class GroupedRows
         }
     }
 
+    /// <summary><see cref="WeightedRows512"/> for the four rows at <paramref name="g"/> (not inlined, as <see cref="WeightedHalf256"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void WeightedHalf512(ref float g, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    {
+        Vector128<float> t = Blas.Coefficients(Dots4x512(ref g, stride, ref v0), ref w0, ref q0, residual);
+        Accumulate<Vector512Ops, Vector512<float>>(ref g, stride, ref Unsafe.As<Vector128<float>, float>(ref t), Half, ref y0);
+    }
 
-    /// <summary><c>d[r] = Vector512Isa.Dot(row r, v)</c> for four consecutive rows, bit for bit (<see cref="Dots4"/>, then <c>Vector512.Sum</c>).</summary>
+    /// <summary>
+    /// <see cref="RowDots256"/> on the Vector512 path: <c>y[j] = block[j, :] . x</c> for the whole groups of eight, then
+    /// four of the rows left (the bits of <see cref="Vector512Isa.Dot"/> per row); 0 when the stride does not apply.
+    /// </summary>
+    /// <returns>The rows done (the caller finishes the rest row by row).</returns>
+    public static int RowDots512(ref float b0, int rows, int stride, ref float x0, ref float y0)
+    {
+        if (!Applies(stride))
+        {
+            return 0;
+        }
+
+        int j = 0;
+        for (; j <= rows - Group; j += Group)
+        {
+            Dots8x512(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
+        }
+
+        if (j <= rows - Half)
+        {
+            Dots4x512(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
+            j += Half;
+        }
+
+        return j;
+    }
+
+    /// <summary>The dot products of eight consecutive rows with <paramref name="v"/>, lane j for row j, each with the bits of <see cref="Vector512Isa.Dot"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dots4x512(ref float g, int stride, ref float v, ref float d)
+    private static Vector256<float> Dots8x512(ref float g, int stride, ref float v)
     {
         Dots4<Vector512Ops, Vector512<float>>(ref g, stride, ref v, out Vector512<float> p0, out Vector512<float> p1, out Vector512<float> p2, out Vector512<float> p3);
-        d = Vector512.Sum(p0);
-        Unsafe.Add(ref d, 1) = Vector512.Sum(p1);
-        Unsafe.Add(ref d, 2) = Vector512.Sum(p2);
-        Unsafe.Add(ref d, 3) = Vector512.Sum(p3);
+        Dots4<Vector512Ops, Vector512<float>>(ref Unsafe.Add(ref g, (nint)4 * stride), stride, ref v, out Vector512<float> p4, out Vector512<float> p5, out Vector512<float> p6, out Vector512<float> p7);
+        return Vector512Ops.Sum8(p0, p1, p2, p3, p4, p5, p6, p7);
+    }
+
+    /// <summary>The dot products of four consecutive rows with <paramref name="v"/>, lane j for row j, each with the bits of <see cref="Vector512Isa.Dot"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Dots4x512(ref float g, int stride, ref float v)
+    {
+        Dots4<Vector512Ops, Vector512<float>>(ref g, stride, ref v, out Vector512<float> p0, out Vector512<float> p1, out Vector512<float> p2, out Vector512<float> p3);
+        return Vector512Ops.Sum4(p0, p1, p2, p3);
     }
 
     /// <summary>The dot products of four consecutive rows with <paramref name="v"/>, lane j for row j (<see cref="Vector256Ops.Sum4"/>: the order of <see cref="Dots8"/>).</summary>

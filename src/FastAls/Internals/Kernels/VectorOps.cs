@@ -116,10 +116,73 @@ internal readonly struct Vector512Ops : IVectorOps<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> addend) => Vector512.FusedMultiplyAdd(a, b, addend);
 
+    /// <summary>
+    /// The lanes' sum in one fixed order: <c>Q_i = (e0 + e1) + (e2 + e3)</c> within each 128-bit quarter i, then
+    /// <c>(Q_0 + Q_1) + (Q_2 + Q_3)</c>. That is the order of <see cref="Vector512.Sum{T}(Vector512{T})"/> in .NET 10's
+    /// JIT, written out here so that <see cref="Sum4"/> and <see cref="Sum8"/> can give the same bits by a transpose of
+    /// the same tree, and so that the path's bits do not depend on how a runtime reduces. Four shuffle-and-add steps
+    /// instead of the runtime's twenty instructions. The Vector512 path runs only where AVX-512F is
+    /// (<see cref="KernelIsa.Best"/>); elsewhere (the kernel tests run the path in software on AVX2 machines) the same
+    /// tree is taken lane by lane.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+    public static float Sum(Vector512<float> value)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            return (QuarterSum(value, 0) + QuarterSum(value, 1)) + (QuarterSum(value, 2) + QuarterSum(value, 3));
+        }
 
+        Vector512<float> s = value + Avx512F.Permute4x32(value, 0b10_11_00_01); // lane pairs: e0 + e1, e2 + e3
+        s += Avx512F.Permute4x32(s, 0b01_00_11_10); // quarters: (e0 + e1) + (e2 + e3)
+        s += Avx512F.Shuffle4x128(s, s, 0b10_11_00_01); // quarter pairs: Q0 + Q1, Q2 + Q3
+        return (s.GetLower().GetLower() + s.GetUpper().GetLower()).ToScalar();
+    }
+
+    /// <summary>The sums of four vectors, lane i for the i-th, each with the bits of <see cref="Sum"/>: one transpose-and-add tree.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) =>
-        Vector128.Create(Vector512.Sum(a), Vector512.Sum(b), Vector512.Sum(c), Vector512.Sum(d));
+    public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            return Vector128.Create(Sum(a), Sum(b), Sum(c), Sum(d));
+        }
+
+        Vector512<float> s = QuarterSums(a, b, c, d);
+        s += Avx512F.Shuffle4x128(s, s, 0b10_11_00_01); // Q0 + Q1 in quarter 0, Q2 + Q3 in quarter 2
+        return s.GetLower().GetLower() + s.GetUpper().GetLower();
+    }
+
+    /// <summary>The sums of eight vectors, lane i for the i-th, each with the bits of <see cref="Sum"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sum8(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d, Vector512<float> e, Vector512<float> f, Vector512<float> g, Vector512<float> h)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            return Vector256.Create(Sum4(a, b, c, d), Sum4(e, f, g, h));
+        }
+
+        Vector512<float> s0 = QuarterSums(a, b, c, d), s1 = QuarterSums(e, f, g, h);
+
+        // Quarters (Q0 + Q1, Q2 + Q3) of a-d, then of e-h; then each pair added: a-d's sums in the low 128 bits, e-h's above.
+        Vector512<float> t = Avx512F.Shuffle4x128(s0, s1, 0b10_00_10_00) + Avx512F.Shuffle4x128(s0, s1, 0b11_01_11_01);
+        return (Avx512F.Shuffle4x128(t, t, 0b10_00_10_00) + Avx512F.Shuffle4x128(t, t, 0b11_01_11_01)).GetLower();
+    }
+
+    /// <summary><c>Q_q</c> of <see cref="Sum"/>, lane by lane: <c>(e0 + e1) + (e2 + e3)</c> of quarter <paramref name="q"/>.</summary>
+    private static float QuarterSum(Vector512<float> value, int q) =>
+        (value.GetElement(4 * q) + value.GetElement((4 * q) + 1)) + (value.GetElement((4 * q) + 2) + value.GetElement((4 * q) + 3));
+
+    /// <summary>
+    /// Each quarter i of the result holds <c>Q_i</c> (see <see cref="Sum"/>) of a, b, c and d in its lanes 0 to 3: lane-pair
+    /// sums of a with b and of c with d, then the pairs' sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> QuarterSums(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        // Per quarter: (a0 + a1, a2 + a3, b0 + b1, b2 + b3), the same of c and d, then ((a0 + a1) + (a2 + a3), ...).
+        Vector512<float> ab = Avx512F.Shuffle(a, b, 0b10_00_10_00) + Avx512F.Shuffle(a, b, 0b11_01_11_01);
+        Vector512<float> cd = Avx512F.Shuffle(c, d, 0b10_00_10_00) + Avx512F.Shuffle(c, d, 0b11_01_11_01);
+        return Avx512F.Shuffle(ab, cd, 0b10_00_10_00) + Avx512F.Shuffle(ab, cd, 0b11_01_11_01);
+    }
 }

@@ -7,9 +7,9 @@ namespace FastAls.Internals.Kernels;
 /// The vector micro-kernels of <see cref="Blas.WeightedRowsMatVec{TIsa}"/> and <see cref="Blas.WeightedRowsResidual{TIsa}"/>:
 /// register kernels for the strides of two and four vectors, where v and the output stay in registers for the whole
 /// block, and the eight-rows-at-a-time kernels of <see cref="GroupedRows"/> for every other positive multiple of 16.
-/// The register kernels are one width-generic body each (<see cref="IVectorOps{TVec}"/>): four vectors is stride 32 on
-/// the Vector256 path and 64 on the Vector512 path, two vectors is 32 on the Vector512 path (at 256 bits, stride 16 is
-/// as fast grouped). Each row's dot product keeps the order of the path's <c>Dot</c> (two accumulators over two-vector
+/// The register kernels are one body (<see cref="RegisterRows"/>), generic in the vector width
+/// (<see cref="IVectorOps{TVec}"/>) and in the row's vectors: four vectors is stride 32 on the Vector256 path and 64 on
+/// the Vector512 path, two vectors is 32 on the Vector512 path (at 256 bits, stride 16 is as fast grouped). Each row's dot product keeps the order of the path's <c>Dot</c> (two accumulators over two-vector
 /// steps from zero, added, then summed) and its update the FMA chain of its <c>Axpy</c>, so the results are those of
 /// the generic loop, bit for bit.
 /// </summary>
@@ -21,7 +21,7 @@ internal static class WeightedRowKernels
     {
         if (stride == 32)
         {
-            FourVectors<Vector256Ops, Vector256<float>>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
+            RegisterRows<Vector256Ops, Vector256<float>, FourVectors>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
             return true;
         }
 
@@ -43,13 +43,13 @@ internal static class WeightedRowKernels
     {
         if (stride == 64)
         {
-            FourVectors<Vector512Ops, Vector512<float>>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
+            RegisterRows<Vector512Ops, Vector512<float>, FourVectors>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
             return true;
         }
 
         if (stride == 32)
         {
-            TwoVectors<Vector512Ops, Vector512<float>>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
+            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
             return true;
         }
 
@@ -63,48 +63,61 @@ internal static class WeightedRowKernels
     }
 
     /// <summary>
-    /// Rows of four vectors: v and y in eight registers for the whole block. Rows go four at a time: their four dot
-    /// products are reduced together (<see cref="IVectorOps{TVec}.Sum4"/>, one transpose-and-add tree instead of four
-    /// horizontal sums whose latency each row's update waited on), their coefficients formed in one vector, and the
-    /// four updates applied to y in row order. The loop is software-pipelined: the next four rows' dots are formed
-    /// while the current four are added, so no row is loaded twice in one iteration (the JIT keeps a value loaded twice
-    /// in a register, and with 16 vector registers it spilled them to the stack). The rows left over go one by one.
-    /// Bits: each dot, coefficient and FMA chain into y is the one-row-at-a-time kernel's (the tail below).
+    /// Rows of two or four vectors (<typeparamref name="TWidth"/>): v and y in registers for the whole block. Rows go four
+    /// at a time: their four dot products are reduced together (<see cref="IVectorOps{TVec}.Sum4"/>, one transpose-and-add
+    /// tree instead of four horizontal sums whose latency each row's update waited on), their coefficients formed in one
+    /// vector, and the four updates applied to y in row order. The loop is software-pipelined: the next four rows' dots
+    /// are formed while the current four are added, so no row is loaded twice in one iteration (the JIT keeps a value
+    /// loaded twice in a register, and with 16 vector registers it spilled them to the stack). The rows left over go one
+    /// by one. Bits: each dot, coefficient and FMA chain into y is the one-row-at-a-time kernel's (the tail below).
     /// </summary>
-    private static void FourVectors<TOps, TVec>(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    private static void RegisterRows<TOps, TVec, TWidth>(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
+        where TWidth : struct, IRowWidth
     {
         nuint w = (nuint)TOps.Count;
-        nint stride = 4 * TOps.Count;
-        TVec v_0 = TOps.Load(ref v0, 0), v_1 = TOps.Load(ref v0, w), v_2 = TOps.Load(ref v0, 2 * w), v_3 = TOps.Load(ref v0, 3 * w);
-        TVec y_0 = TOps.Load(ref y0, 0), y_1 = TOps.Load(ref y0, w), y_2 = TOps.Load(ref y0, 2 * w), y_3 = TOps.Load(ref y0, 3 * w);
+        nint stride = (TWidth.Four ? 4 : 2) * TOps.Count;
+        TVec v_0 = TOps.Load(ref v0, 0), v_1 = TOps.Load(ref v0, w);
+        TVec y_0 = TOps.Load(ref y0, 0), y_1 = TOps.Load(ref y0, w);
+        TVec v_2 = TOps.Zero, v_3 = TOps.Zero, y_2 = TOps.Zero, y_3 = TOps.Zero;
+        if (TWidth.Four)
+        {
+            v_2 = TOps.Load(ref v0, 2 * w);
+            v_3 = TOps.Load(ref v0, 3 * w);
+            y_2 = TOps.Load(ref y0, 2 * w);
+            y_3 = TOps.Load(ref y0, 3 * w);
+        }
+
         int j = 0;
         if (rows >= 4)
         {
-            Vector128<float> t = Coefficients4<TOps, TVec>(ref b0, 0, stride, v_0, v_1, v_2, v_3, ref w0, ref q0, residual);
+            Vector128<float> t = Coefficients4<TOps, TVec, TWidth>(ref b0, 0, stride, v_0, v_1, v_2, v_3, ref w0, ref q0, residual);
             for (; j + 8 <= rows; j += 4)
             {
-                Vector128<float> next = Coefficients4<TOps, TVec>(ref b0, j + 4, stride, v_0, v_1, v_2, v_3, ref w0, ref q0, residual);
-                AddRows4<TOps, TVec>(t, ref Unsafe.Add(ref b0, j * stride), stride, ref y_0, ref y_1, ref y_2, ref y_3);
+                Vector128<float> next = Coefficients4<TOps, TVec, TWidth>(ref b0, j + 4, stride, v_0, v_1, v_2, v_3, ref w0, ref q0, residual);
+                AddRows4<TOps, TVec, TWidth>(t, ref Unsafe.Add(ref b0, j * stride), stride, ref y_0, ref y_1, ref y_2, ref y_3);
                 t = next;
             }
 
-            AddRows4<TOps, TVec>(t, ref Unsafe.Add(ref b0, j * stride), stride, ref y_0, ref y_1, ref y_2, ref y_3);
+            AddRows4<TOps, TVec, TWidth>(t, ref Unsafe.Add(ref b0, j * stride), stride, ref y_0, ref y_1, ref y_2, ref y_3);
             j += 4;
         }
 
         for (; j < rows; j++)
         {
             ref float r = ref Unsafe.Add(ref b0, j * stride);
-            TVec t = TOps.Create(Blas.Coefficient(TOps.Sum(DotParts<TOps, TVec>(ref r, v_0, v_1, v_2, v_3)), ref w0, ref q0, residual, j));
-            AddRow<TOps, TVec>(t, ref r, ref y_0, ref y_1, ref y_2, ref y_3);
+            TVec t = TOps.Create(Blas.Coefficient(TOps.Sum(DotParts<TOps, TVec, TWidth>(ref r, v_0, v_1, v_2, v_3)), ref w0, ref q0, residual, j));
+            AddRow<TOps, TVec, TWidth>(t, ref r, ref y_0, ref y_1, ref y_2, ref y_3);
         }
 
         TOps.Store(y_0, ref y0, 0);
         TOps.Store(y_1, ref y0, w);
-        TOps.Store(y_2, ref y0, 2 * w);
-        TOps.Store(y_3, ref y0, 3 * w);
+        if (TWidth.Four)
+        {
+            TOps.Store(y_2, ref y0, 2 * w);
+            TOps.Store(y_3, ref y0, 3 * w);
+        }
     }
 
     /// <summary>
@@ -112,79 +125,88 @@ internal static class WeightedRowKernels
     /// summed by <see cref="IVectorOps{TVec}.Sum4"/>) times the weights, or the targets minus that.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Coefficients4<TOps, TVec>(ref float b0, int j, nint stride, TVec v_0, TVec v_1, TVec v_2, TVec v_3, ref float w0, ref float q0, bool residual)
+    private static Vector128<float> Coefficients4<TOps, TVec, TWidth>(ref float b0, int j, nint stride, TVec v_0, TVec v_1, TVec v_2, TVec v_3, ref float w0, ref float q0, bool residual)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
+        where TWidth : struct, IRowWidth
     {
         ref float ra = ref Unsafe.Add(ref b0, j * stride);
         Vector128<float> dots = TOps.Sum4(
-            DotParts<TOps, TVec>(ref ra, v_0, v_1, v_2, v_3),
-            DotParts<TOps, TVec>(ref Unsafe.Add(ref ra, stride), v_0, v_1, v_2, v_3),
-            DotParts<TOps, TVec>(ref Unsafe.Add(ref ra, 2 * stride), v_0, v_1, v_2, v_3),
-            DotParts<TOps, TVec>(ref Unsafe.Add(ref ra, 3 * stride), v_0, v_1, v_2, v_3));
+            DotParts<TOps, TVec, TWidth>(ref ra, v_0, v_1, v_2, v_3),
+            DotParts<TOps, TVec, TWidth>(ref Unsafe.Add(ref ra, stride), v_0, v_1, v_2, v_3),
+            DotParts<TOps, TVec, TWidth>(ref Unsafe.Add(ref ra, 2 * stride), v_0, v_1, v_2, v_3),
+            DotParts<TOps, TVec, TWidth>(ref Unsafe.Add(ref ra, 3 * stride), v_0, v_1, v_2, v_3));
         return Blas.Coefficients(dots, ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual);
     }
 
-    /// <summary>A row's dot product before its horizontal sum, in the path's <c>Dot</c> order: vectors 0 and 2 into one accumulator, 1 and 3 into another, both from zero, then added.</summary>
+    /// <summary>
+    /// A row's dot product before its horizontal sum, in the path's <c>Dot</c> order: vector 0 (then 2) into one
+    /// accumulator, vector 1 (then 3) into another, both from zero, then added.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec DotParts<TOps, TVec>(ref float r, TVec v_0, TVec v_1, TVec v_2, TVec v_3)
+    private static TVec DotParts<TOps, TVec, TWidth>(ref float r, TVec v_0, TVec v_1, TVec v_2, TVec v_3)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
+        where TWidth : struct, IRowWidth
     {
         nuint w = (nuint)TOps.Count;
         TVec a0 = TOps.FusedMultiplyAdd(TOps.Load(ref r, 0), v_0, TOps.Zero);
         TVec a1 = TOps.FusedMultiplyAdd(TOps.Load(ref r, w), v_1, TOps.Zero);
-        a0 = TOps.FusedMultiplyAdd(TOps.Load(ref r, 2 * w), v_2, a0);
-        a1 = TOps.FusedMultiplyAdd(TOps.Load(ref r, 3 * w), v_3, a1);
+        if (TWidth.Four)
+        {
+            a0 = TOps.FusedMultiplyAdd(TOps.Load(ref r, 2 * w), v_2, a0);
+            a1 = TOps.FusedMultiplyAdd(TOps.Load(ref r, 3 * w), v_3, a1);
+        }
+
         return TOps.Add(a0, a1);
     }
 
     /// <summary>Rows j to j + 3 (from <paramref name="ra"/>) added to y with their coefficients <paramref name="t"/>, in row order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRows4<TOps, TVec>(Vector128<float> t, ref float ra, nint stride, ref TVec y_0, ref TVec y_1, ref TVec y_2, ref TVec y_3)
+    private static void AddRows4<TOps, TVec, TWidth>(Vector128<float> t, ref float ra, nint stride, ref TVec y_0, ref TVec y_1, ref TVec y_2, ref TVec y_3)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
+        where TWidth : struct, IRowWidth
     {
-        AddRow<TOps, TVec>(TOps.Create(t.GetElement(0)), ref ra, ref y_0, ref y_1, ref y_2, ref y_3);
-        AddRow<TOps, TVec>(TOps.Create(t.GetElement(1)), ref Unsafe.Add(ref ra, stride), ref y_0, ref y_1, ref y_2, ref y_3);
-        AddRow<TOps, TVec>(TOps.Create(t.GetElement(2)), ref Unsafe.Add(ref ra, 2 * stride), ref y_0, ref y_1, ref y_2, ref y_3);
-        AddRow<TOps, TVec>(TOps.Create(t.GetElement(3)), ref Unsafe.Add(ref ra, 3 * stride), ref y_0, ref y_1, ref y_2, ref y_3);
+        AddRow<TOps, TVec, TWidth>(TOps.Create(t.GetElement(0)), ref ra, ref y_0, ref y_1, ref y_2, ref y_3);
+        AddRow<TOps, TVec, TWidth>(TOps.Create(t.GetElement(1)), ref Unsafe.Add(ref ra, stride), ref y_0, ref y_1, ref y_2, ref y_3);
+        AddRow<TOps, TVec, TWidth>(TOps.Create(t.GetElement(2)), ref Unsafe.Add(ref ra, 2 * stride), ref y_0, ref y_1, ref y_2, ref y_3);
+        AddRow<TOps, TVec, TWidth>(TOps.Create(t.GetElement(3)), ref Unsafe.Add(ref ra, 3 * stride), ref y_0, ref y_1, ref y_2, ref y_3);
     }
 
     /// <summary><c>y += t * row</c>, one FMA per vector (the path's <c>Axpy</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRow<TOps, TVec>(TVec t, ref float r, ref TVec y_0, ref TVec y_1, ref TVec y_2, ref TVec y_3)
+    private static void AddRow<TOps, TVec, TWidth>(TVec t, ref float r, ref TVec y_0, ref TVec y_1, ref TVec y_2, ref TVec y_3)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
+        where TWidth : struct, IRowWidth
     {
         nuint w = (nuint)TOps.Count;
         y_0 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, 0), y_0);
         y_1 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, w), y_1);
-        y_2 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, 2 * w), y_2);
-        y_3 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, 3 * w), y_3);
+        if (TWidth.Four)
+        {
+            y_2 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, 2 * w), y_2);
+            y_3 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, 3 * w), y_3);
+        }
     }
 
-    /// <summary>Rows of two vectors: v and y in four registers for the whole block.</summary>
-    private static void TwoVectors<TOps, TVec>(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
-        where TOps : struct, IVectorOps<TVec>
-        where TVec : struct
+    /// <summary>The vectors per row of <see cref="RegisterRows"/>, a constant the JIT folds per specialization.</summary>
+    private interface IRowWidth
     {
-        nuint w = (nuint)TOps.Count;
-        nint stride = 2 * TOps.Count;
-        TVec v_0 = TOps.Load(ref v0, 0), v_1 = TOps.Load(ref v0, w);
-        TVec y_0 = TOps.Load(ref y0, 0), y_1 = TOps.Load(ref y0, w);
-        for (int j = 0; j < rows; j++)
-        {
-            ref float r = ref Unsafe.Add(ref b0, j * stride);
-            TVec u0 = TOps.Load(ref r, 0), u1 = TOps.Load(ref r, w);
-            TVec a0 = TOps.FusedMultiplyAdd(u0, v_0, TOps.Zero);
-            TVec a1 = TOps.FusedMultiplyAdd(u1, v_1, TOps.Zero);
-            TVec t = TOps.Create(Blas.Coefficient(TOps.Sum(TOps.Add(a0, a1)), ref w0, ref q0, residual, j));
-            y_0 = TOps.FusedMultiplyAdd(t, u0, y_0);
-            y_1 = TOps.FusedMultiplyAdd(t, u1, y_1);
-        }
+        /// <summary>Four vectors per row; two otherwise.</summary>
+        static abstract bool Four { get; }
+    }
 
-        TOps.Store(y_0, ref y0, 0);
-        TOps.Store(y_1, ref y0, w);
+    /// <summary>Rows of two vectors.</summary>
+    private readonly struct TwoVectors : IRowWidth
+    {
+        public static bool Four => false;
+    }
+
+    /// <summary>Rows of four vectors.</summary>
+    private readonly struct FourVectors : IRowWidth
+    {
+        public static bool Four => true;
     }
 }

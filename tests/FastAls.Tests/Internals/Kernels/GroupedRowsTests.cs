@@ -13,7 +13,7 @@ public class GroupedRowsTests
     /// <summary>
     /// Every path this machine runs, and Vector512 even where it cannot run natively: .NET runs Vector512
     /// operations in software where the hardware lacks them, with the same per-lane results (fused multiply-adds
-    /// stay fused; Vector512.Sum is the same call in the kernel and in the reference), so the Vector512 kernels'
+    /// stay fused; Vector512Ops.Sum is the same call in the kernel and in the reference), so the Vector512 kernels'
     /// bits are checked on AVX2 machines too. (The Vector256 grouped kernels use AVX instructions directly, which
     /// the Vector256 path may: it runs only where AVX2 and FMA are.)
     /// </summary>
