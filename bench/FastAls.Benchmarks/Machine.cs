@@ -77,13 +77,18 @@ internal sealed record Machine(string CpuModel, string CpuDetail, int LogicalCor
         return new Machine(model, detail, Environment.ProcessorCount, string.Join(", ", isa), RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription, KernelIsa.Best);
     }
 
-    /// <summary>A folder name for bench/results: the CPU model, sanitized, and the core count.</summary>
+    /// <summary>
+    /// A folder name for bench/results: the CPU model, sanitized, and the core count. A model name without a number (a
+    /// VM's "AMD EPYC", which hides whether it is Zen 3 or Zen 5) gets the family and model too, so that two
+    /// generations do not share a folder.
+    /// </summary>
     public string FolderName
     {
         get
         {
+            string name = CpuModel.Any(char.IsAsciiDigit) || CpuDetail.Length == 0 ? CpuModel : $"{CpuModel} {CpuDetail}";
             var sb = new System.Text.StringBuilder();
-            foreach (char c in CpuModel)
+            foreach (char c in name)
             {
                 sb.Append(char.IsAsciiLetterOrDigit(c) ? c : '-');
             }

@@ -114,7 +114,14 @@ public class E2eTests
     public void Results_folder_name_is_the_sanitized_cpu_model_and_core_count()
     {
         var m = new Machine("AMD EPYC 9B14 96-Core Processor", "", 2, "", "", "", KernelPath.Scalar);
-        Assert.Equal("AMD-EPYC-9B14-96-Core-Processor-2c", m.FolderName);
+        Assert.Equal("AMD-EPYC-9B14-96-Core-Processor-2c", new Machine("AMD EPYC 9B14 96-Core Processor", "family 25 model 17", 2, "", "", "", KernelPath.Scalar).FolderName);
+    }
+
+    [Fact]
+    public void Results_folder_name_of_a_cpu_model_without_a_number_has_the_family_and_model()
+    {
+        Assert.Equal("AMD-EPYC-family-26-model-2-2c", new Machine("AMD EPYC", "family 26 model 2", 2, "", "", "", KernelPath.Scalar).FolderName);
+        Assert.Equal("AMD-EPYC-2c", new Machine("AMD EPYC", "", 2, "", "", "", KernelPath.Scalar).FolderName);
     }
 
     [Fact]
