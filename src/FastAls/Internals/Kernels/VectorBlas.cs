@@ -276,8 +276,9 @@ internal static class VectorBlas<TOps, TVec>
     }
 
     /// <summary>
-    /// The register-blocked part of <see cref="Blas.AddWeightedRows{TIsa}"/>: y kept in four vectors at a time;
-    /// each entry gets the same FMA sequence as <see cref="Axpy"/> row by row. Returns the columns done.
+    /// The register-blocked part of <see cref="Blas.AddWeightedRows{TIsa}"/>: y kept in registers, four vectors at a
+    /// time, then two, then one; each entry gets the same FMA sequence as <see cref="Axpy"/> row by row. Returns the
+    /// columns done.
     /// </summary>
     public static int AddWeightedRows(ref float b0, int rows, int stride, ref float q0, ref float y0)
     {
@@ -301,6 +302,38 @@ internal static class VectorBlas<TOps, TVec>
             TOps.Store(s1, ref yc, (nuint)v);
             TOps.Store(s2, ref yc, (nuint)(2 * v));
             TOps.Store(s3, ref yc, (nuint)(3 * v));
+        }
+
+        // The last two vectors and the last one (strides of two, three, five or six vectors: k = 32 at 512 bits, the
+        // biased 48 and 80) in registers too; row by row they were one Axpy call per neighbour.
+        if (c <= stride - (2 * v))
+        {
+            ref float yc = ref Unsafe.Add(ref y0, c);
+            TVec s0 = TOps.Load(ref yc, 0), s1 = TOps.Load(ref yc, (nuint)v);
+            for (int j = 0; j < rows; j++)
+            {
+                ref float r = ref Unsafe.Add(ref b0, ((nint)j * stride) + c);
+                TVec t = TOps.Create(Unsafe.Add(ref q0, j));
+                s0 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, 0), s0);
+                s1 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, (nuint)v), s1);
+            }
+
+            TOps.Store(s0, ref yc, 0);
+            TOps.Store(s1, ref yc, (nuint)v);
+            c += 2 * v;
+        }
+
+        if (c <= stride - v)
+        {
+            ref float yc = ref Unsafe.Add(ref y0, c);
+            TVec s0 = TOps.Load(ref yc, 0);
+            for (int j = 0; j < rows; j++)
+            {
+                s0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref q0, j)), TOps.Load(ref Unsafe.Add(ref b0, ((nint)j * stride) + c), 0), s0);
+            }
+
+            TOps.Store(s0, ref yc, 0);
+            c += v;
         }
 
         return c;
