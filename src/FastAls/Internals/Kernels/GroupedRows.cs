@@ -46,52 +46,60 @@ internal static class GroupedRows
 
     /// <summary>
     /// <c>y[0..stride) += sum_j t_j * block[j, :]</c> with <c>t_j = wt[j] * (block[j, :] . v)</c>, or
-    /// <c>q[j] - wt[j] * (block[j, :] . v)</c> when <paramref name="residual"/> (stride: see <see cref="Applies"/>).
+    /// <c>q[j] - wt[j] * (block[j, :] . v)</c> when <paramref name="residual"/> (stride: see <see cref="Applies"/>), on the
+    /// path of <typeparamref name="TOps"/>: eight rows' dots reduced together (<see cref="IVectorOps{TVec}.Sum8"/>), then
+    /// four of the rows left (<see cref="IVectorOps{TVec}.Sum4"/>), then row by row.
     /// </summary>
-    public static void WeightedRows256(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    public static void WeightedRows<TOps, TVec>(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
     {
         int j = 0;
         for (; j <= rows - Group; j += Group)
         {
             ref float g = ref Unsafe.Add(ref b0, (nint)j * stride);
-            Vector256<float> t = Blas.Coefficients(Dots8(ref g, stride, ref v0), ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual);
+            Vector256<float> t = Blas.Coefficients(Dots8<TOps, TVec>(ref g, stride, ref v0), ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual);
 
             // Through memory: each coefficient is then one broadcast load instead of a shuffle.
-            Accumulate<Vector256Ops, Vector256<float>>(ref g, stride, ref Unsafe.As<Vector256<float>, float>(ref t), Group, ref y0);
+            Accumulate<TOps, TVec>(ref g, stride, ref Unsafe.As<Vector256<float>, float>(ref t), Group, ref y0);
         }
 
         if (j <= rows - Half)
         {
             // Four of the last rows as half a group (short rows are common: most users have few neighbours).
-            WeightedHalf256(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual, ref v0, ref y0);
+            WeightedHalf<TOps, TVec>(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual, ref v0, ref y0);
             j += Half;
         }
 
         for (; j < rows; j++)
         {
             ref float row = ref Unsafe.Add(ref b0, (nint)j * stride);
-            Vector256Isa.Axpy(Blas.Coefficient(Vector256Isa.Dot(ref row, ref v0, stride), ref w0, ref q0, residual, j), ref row, ref y0, stride);
+            VectorBlas<TOps, TVec>.Axpy(Blas.Coefficient(VectorBlas<TOps, TVec>.Dot(ref row, ref v0, stride), ref w0, ref q0, residual, j), ref row, ref y0, stride);
         }
     }
 
     /// <summary>
-    /// <see cref="WeightedRows256"/> for the four rows at <paramref name="g"/> (weights and targets from <paramref name="w0"/>
+    /// <see cref="WeightedRows"/> for the four rows at <paramref name="g"/> (weights and targets from <paramref name="w0"/>
     /// and <paramref name="q0"/>). Not inlined: in the group loop's method it made the JIT spill that loop's registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void WeightedHalf256(ref float g, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    private static void WeightedHalf<TOps, TVec>(ref float g, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
     {
-        Vector128<float> t = Blas.Coefficients(Dots4x256(ref g, stride, ref v0), ref w0, ref q0, residual);
+        Vector128<float> t = Blas.Coefficients(Dots4x<TOps, TVec>(ref g, stride, ref v0), ref w0, ref q0, residual);
 
-        Accumulate<Vector256Ops, Vector256<float>>(ref g, stride, ref Unsafe.As<Vector128<float>, float>(ref t), Half, ref y0);
+        Accumulate<TOps, TVec>(ref g, stride, ref Unsafe.As<Vector128<float>, float>(ref t), Half, ref y0);
     }
 
     /// <summary>
-    /// <c>y[j] = block[j, :] . x</c> for the whole groups of eight among <paramref name="rows"/> rows (the bits of
-    /// <see cref="Vector256Isa.Dot"/> per row); 0 when the stride does not apply (see <see cref="Applies"/>).
+    /// <c>y[j] = block[j, :] . x</c> for the whole groups of eight among <paramref name="rows"/> rows, then four of the rows
+    /// left (the bits of the path's <c>Dot</c> per row); 0 when the stride does not apply (see <see cref="Applies"/>).
     /// </summary>
     /// <returns>The rows done (the caller finishes the rest row by row).</returns>
-    public static int RowDots256(ref float b0, int rows, int stride, ref float x0, ref float y0)
+    public static int RowDots<TOps, TVec>(ref float b0, int rows, int stride, ref float x0, ref float y0)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
     {
         if (!Applies(stride))
         {
@@ -101,118 +109,37 @@ internal static class GroupedRows
         int j = 0;
         for (; j <= rows - Group; j += Group)
         {
-            Dots8(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
+            Dots8<TOps, TVec>(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
         }
 
         if (j <= rows - Half)
         {
-            Dots4x256(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
+            Dots4x<TOps, TVec>(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
             j += Half;
         }
 
         return j;
     }
 
-    /// <summary>
-    /// The Vector512 form of <see cref="WeightedRows256"/> for any stride that is a multiple of 16: eight rows' dot
-    /// products side by side, each in <see cref="Vector512Isa.Dot"/>'s order, reduced together
-    /// (<see cref="Vector512Ops.Sum8"/>, then four of the rows left by <see cref="Vector512Ops.Sum4"/>), then the
-    /// coefficients applied to the output in register blocks of up to 128 columns, rows in order.
-    /// </summary>
-    public static void WeightedRows512(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
-    {
-        int j = 0;
-        for (; j <= rows - Group; j += Group)
-        {
-            ref float g = ref Unsafe.Add(ref b0, (nint)j * stride);
-            Vector256<float> t = Blas.Coefficients(Dots8x512(ref g, stride, ref v0), ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual);
-            Accumulate<Vector512Ops, Vector512<float>>(ref g, stride, ref Unsafe.As<Vector256<float>, float>(ref t), Group, ref y0);
-        }
-
-        if (j <= rows - Half)
-        {
-            WeightedHalf512(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual, ref v0, ref y0);
-            j += Half;
-        }
-
-        for (; j < rows; j++)
-        {
-            ref float row = ref Unsafe.Add(ref b0, (nint)j * stride);
-            Vector512Isa.Axpy(Blas.Coefficient(Vector512Isa.Dot(ref row, ref v0, stride), ref w0, ref q0, residual, j), ref row, ref y0, stride);
-        }
-    }
-
-    /// <summary><see cref="WeightedRows512"/> for the four rows at <paramref name="g"/> (not inlined, as <see cref="WeightedHalf256"/>).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void WeightedHalf512(ref float g, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
-    {
-        Vector128<float> t = Blas.Coefficients(Dots4x512(ref g, stride, ref v0), ref w0, ref q0, residual);
-        Accumulate<Vector512Ops, Vector512<float>>(ref g, stride, ref Unsafe.As<Vector128<float>, float>(ref t), Half, ref y0);
-    }
-
-    /// <summary>
-    /// <see cref="RowDots256"/> on the Vector512 path: <c>y[j] = block[j, :] . x</c> for the whole groups of eight, then
-    /// four of the rows left (the bits of <see cref="Vector512Isa.Dot"/> per row); 0 when the stride does not apply.
-    /// </summary>
-    /// <returns>The rows done (the caller finishes the rest row by row).</returns>
-    public static int RowDots512(ref float b0, int rows, int stride, ref float x0, ref float y0)
-    {
-        if (!Applies(stride))
-        {
-            return 0;
-        }
-
-        int j = 0;
-        for (; j <= rows - Group; j += Group)
-        {
-            Dots8x512(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
-        }
-
-        if (j <= rows - Half)
-        {
-            Dots4x512(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
-            j += Half;
-        }
-
-        return j;
-    }
-
-    /// <summary>The dot products of eight consecutive rows with <paramref name="v"/>, lane j for row j, each with the bits of <see cref="Vector512Isa.Dot"/>.</summary>
+    /// <summary>The dot products of eight consecutive rows with <paramref name="v"/>, lane j for row j, each with the bits of the path's <c>Dot</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Dots8x512(ref float g, int stride, ref float v)
+    private static Vector256<float> Dots8<TOps, TVec>(ref float g, int stride, ref float v)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
     {
-        Dots4<Vector512Ops, Vector512<float>>(ref g, stride, ref v, out Vector512<float> p0, out Vector512<float> p1, out Vector512<float> p2, out Vector512<float> p3);
-        Dots4<Vector512Ops, Vector512<float>>(ref Unsafe.Add(ref g, (nint)4 * stride), stride, ref v, out Vector512<float> p4, out Vector512<float> p5, out Vector512<float> p6, out Vector512<float> p7);
-        return Vector512Ops.Sum8(p0, p1, p2, p3, p4, p5, p6, p7);
+        Dots4<TOps, TVec>(ref g, stride, ref v, out TVec p0, out TVec p1, out TVec p2, out TVec p3);
+        Dots4<TOps, TVec>(ref Unsafe.Add(ref g, (nint)4 * stride), stride, ref v, out TVec p4, out TVec p5, out TVec p6, out TVec p7);
+        return TOps.Sum8(p0, p1, p2, p3, p4, p5, p6, p7);
     }
 
-    /// <summary>The dot products of four consecutive rows with <paramref name="v"/>, lane j for row j, each with the bits of <see cref="Vector512Isa.Dot"/>.</summary>
+    /// <summary>The dot products of four consecutive rows with <paramref name="v"/>, lane j for row j, each with the bits of the path's <c>Dot</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Dots4x512(ref float g, int stride, ref float v)
+    private static Vector128<float> Dots4x<TOps, TVec>(ref float g, int stride, ref float v)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
     {
-        Dots4<Vector512Ops, Vector512<float>>(ref g, stride, ref v, out Vector512<float> p0, out Vector512<float> p1, out Vector512<float> p2, out Vector512<float> p3);
-        return Vector512Ops.Sum4(p0, p1, p2, p3);
-    }
-
-    /// <summary>The dot products of four consecutive rows with <paramref name="v"/>, lane j for row j (<see cref="Vector256Ops.Sum4"/>: the order of <see cref="Dots8"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Dots4x256(ref float g, int stride, ref float v)
-    {
-        Dots4<Vector256Ops, Vector256<float>>(ref g, stride, ref v, out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3);
-        return Vector256Ops.Sum4(p0, p1, p2, p3);
-    }
-
-    /// <summary>The dot products of eight consecutive rows with <paramref name="v"/>, lane j for row j.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Dots8(ref float g, int stride, ref float v)
-    {
-        Dots4<Vector256Ops, Vector256<float>>(ref g, stride, ref v, out Vector256<float> p0, out Vector256<float> p1, out Vector256<float> p2, out Vector256<float> p3);
-        Dots4<Vector256Ops, Vector256<float>>(ref Unsafe.Add(ref g, (nint)4 * stride), stride, ref v, out Vector256<float> p4, out Vector256<float> p5, out Vector256<float> p6, out Vector256<float> p7);
-
-        // Lane-pair sums, then quad sums, then the two 128-bit halves: ((e0+e1)+(e2+e3)) + ((e4+e5)+(e6+e7)) per row.
-        Vector256<float> q0 = Avx.HorizontalAdd(Avx.HorizontalAdd(p0, p1), Avx.HorizontalAdd(p2, p3));
-        Vector256<float> q1 = Avx.HorizontalAdd(Avx.HorizontalAdd(p4, p5), Avx.HorizontalAdd(p6, p7));
-        return Avx.Permute2x128(q0, q1, 0x20) + Avx.Permute2x128(q0, q1, 0x31);
+        Dots4<TOps, TVec>(ref g, stride, ref v, out TVec p0, out TVec p1, out TVec p2, out TVec p3);
+        return TOps.Sum4(p0, p1, p2, p3);
     }
 
     /// <summary>

@@ -329,7 +329,7 @@ internal readonly struct Vector256Isa : IIsa
         VectorBlas<Vector256Ops, Vector256<float>>.AddWeightedRows(ref b0, rows, stride, ref q0, ref y0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int RowDots(ref float b0, int rows, int stride, ref float x0, ref float y0) => GroupedRows.RowDots256(ref b0, rows, stride, ref x0, ref y0);
+    public static int RowDots(ref float b0, int rows, int stride, ref float x0, ref float y0) => GroupedRows.RowDots<Vector256Ops, Vector256<float>>(ref b0, rows, stride, ref x0, ref y0);
 
     public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0) =>
         VectorBlas<Vector256Ops, Vector256<float>>.ColumnMatVec(ref a0, rows, stride, ref x0, ref y0);
@@ -395,7 +395,7 @@ internal readonly struct Vector512Isa : IIsa
     public static int AddWeightedRows(ref float b0, int rows, int stride, ref float q0, ref float y0) =>
         VectorBlas<Vector512Ops, Vector512<float>>.AddWeightedRows(ref b0, rows, stride, ref q0, ref y0);
 
-    public static int RowDots(ref float b0, int rows, int stride, ref float x0, ref float y0) => GroupedRows.RowDots512(ref b0, rows, stride, ref x0, ref y0);
+    public static int RowDots(ref float b0, int rows, int stride, ref float x0, ref float y0) => GroupedRows.RowDots<Vector512Ops, Vector512<float>>(ref b0, rows, stride, ref x0, ref y0);
 
     public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0) =>
         VectorBlas<Vector512Ops, Vector512<float>>.ColumnMatVec(ref a0, rows, stride, ref x0, ref y0);

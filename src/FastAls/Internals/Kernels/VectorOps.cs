@@ -36,6 +36,9 @@ internal interface IVectorOps<TVec>
 
     /// <summary>The sums of four vectors, each with the bits of <see cref="Sum"/>.</summary>
     static abstract Vector128<float> Sum4(TVec a, TVec b, TVec c, TVec d);
+
+    /// <summary>The sums of eight vectors, each with the bits of <see cref="Sum"/>.</summary>
+    static abstract Vector256<float> Sum8(TVec a, TVec b, TVec c, TVec d, TVec e, TVec f, TVec g, TVec h);
 }
 
 /// <summary>256-bit operations (AVX2 + FMA).</summary>
@@ -82,6 +85,18 @@ internal readonly struct Vector256Ops : IVectorOps<Vector256<float>>
     {
         Vector256<float> h = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
         return h.GetLower() + h.GetUpper();
+    }
+
+    /// <summary>
+    /// <see cref="Sum4"/>'s tree for eight vectors: lane-pair sums, then quad sums, then the two 128-bit halves,
+    /// <c>((e0 + e1) + (e2 + e3)) + ((e4 + e5) + (e6 + e7))</c> per vector.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sum8(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d, Vector256<float> e, Vector256<float> f, Vector256<float> g, Vector256<float> h)
+    {
+        Vector256<float> q0 = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
+        Vector256<float> q1 = Avx.HorizontalAdd(Avx.HorizontalAdd(e, f), Avx.HorizontalAdd(g, h));
+        return Avx.Permute2x128(q0, q1, 0x20) + Avx.Permute2x128(q0, q1, 0x31);
     }
 }
 

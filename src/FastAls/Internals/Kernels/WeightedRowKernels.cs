@@ -27,7 +27,7 @@ internal static class WeightedRowKernels
 
         if (GroupedRows.Applies(stride))
         {
-            GroupedRows.WeightedRows256(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+            GroupedRows.WeightedRows<Vector256Ops, Vector256<float>>(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
             return true;
         }
 
@@ -55,7 +55,7 @@ internal static class WeightedRowKernels
 
         if (GroupedRows.Applies(stride))
         {
-            GroupedRows.WeightedRows512(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+            GroupedRows.WeightedRows<Vector512Ops, Vector512<float>>(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
             return true;
         }
 
