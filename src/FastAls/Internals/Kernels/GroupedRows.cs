@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace FastAls.Internals.Kernels;
 
@@ -18,10 +17,10 @@ namespace FastAls.Internals.Kernels;
 /// Row by row, every neighbour pays a horizontal sum (its dot product) whose latency the next step waits on, and,
 /// for the strides without a register kernel, a load and a store of the output per vector of columns. Here the
 /// eight rows' dot products are formed side by side (eight independent FMA chains, the shared vector loaded once
-/// for four rows) and reduced together into one vector of eight dots by a transpose-and-add tree (at 256 bits
-/// <c>vhaddps</c>/<c>vperm2f128</c>, at 512 bits <see cref="Vector512Ops.Sum8"/>: each path runs only where its
-/// instructions are, see <see cref="KernelIsa.Best"/>); the eight coefficients are then applied to the output in register blocks of eight
-/// vectors of columns (eight independent FMA chains).
+/// for four rows) and reduced together into one vector of eight dots by a transpose-and-add tree
+/// (<see cref="IVectorOps{TVec}.Sum8"/>: <c>vhaddps</c>/<c>vperm2f128</c> at 256 bits, <c>vshufps</c>/<c>vshuff32x4</c>
+/// at 512); the eight coefficients are then applied to the output in register blocks of eight vectors of columns (eight
+/// independent FMA chains). One width-generic body serves both paths.
 /// </para>
 /// <para>
 /// Bits: each dot keeps <see cref="Vector256Isa.Dot"/>'s order (two accumulators over 16-float steps starting from
