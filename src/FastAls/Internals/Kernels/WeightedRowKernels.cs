@@ -9,9 +9,9 @@ namespace FastAls.Internals.Kernels;
 /// block, and the eight-rows-at-a-time kernels of <see cref="GroupedRows"/> for every other positive multiple of 16.
 /// The register kernels are one body (<see cref="RegisterRows"/>), generic in the vector width
 /// (<see cref="IVectorOps{TVec}"/>) and in the row's vectors: four vectors is stride 32 on the Vector256 path and 64 on
-/// the Vector512 path, two vectors is 32 on the Vector512 path (at 256 bits, stride 16 is as fast grouped). Each row's dot product keeps the order of the path's <c>Dot</c> (two accumulators over two-vector
-/// steps from zero, added, then summed) and its update the FMA chain of its <c>Axpy</c>, so the results are those of
-/// the generic loop, bit for bit.
+/// the Vector512 path, two vectors is 32 on the Vector512 path (at 256 bits, stride 16 is as fast grouped). Each row's
+/// dot product keeps the order of the path's <c>Dot</c> (two accumulators over two-vector steps from zero, added, then
+/// summed) and its update the FMA chain of its <c>Axpy</c>, so the results are those of the generic loop, bit for bit.
 /// </summary>
 internal static class WeightedRowKernels
 {
