@@ -114,7 +114,10 @@ public class E2eTests
     public void Results_folder_name_is_the_sanitized_cpu_model_and_core_count()
     {
         var m = new Machine("AMD EPYC 9B14 96-Core Processor", "", 2, "", "", "", KernelPath.Scalar);
-        Assert.Equal("AMD-EPYC-9B14-96-Core-Processor-2c", new Machine("AMD EPYC 9B14 96-Core Processor", "family 25 model 17", 2, "", "", "", KernelPath.Scalar).FolderName);
+        Assert.Equal("AMD-EPYC-9B14-96-Core-Processor-2c", m.FolderName);
+
+        // A model name with a number is specific enough: the family and model are not added.
+        Assert.Equal("AMD-EPYC-9B14-96-Core-Processor-2c", (m with { CpuDetail = "family 25 model 17" }).FolderName);
     }
 
     [Fact]
