@@ -62,10 +62,13 @@ public class VectorSumTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Sum_keeps_the_order_of_the_runtimes_Vector512_Sum()
     {
-        // The path's bits did not change when the tree was written out: on this runtime Vector512.Sum takes the same order.
+        // The path's bits did not change when the tree was written out: where the Vector512 path runs, the runtime's
+        // Vector512.Sum takes the same order. Elsewhere the runtime sums in software, in an order of its own that no
+        // kernel path uses, so there is nothing to compare.
+        Skip.IfNot(KernelIsa.IsSupported(KernelPath.Vector512), "the Vector512 path does not run on this machine");
         var rng = new Random(9);
         for (int n = 0; n < 2000; n++)
         {
