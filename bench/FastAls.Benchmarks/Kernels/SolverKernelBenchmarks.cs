@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
 using FastAls.Benchmarks.EndToEnd;
@@ -91,35 +92,36 @@ public class CholeskyBenchmarks
 }
 
 /// <summary>
-/// The exact solver's factor and solves of eight systems: in lanes (<see cref="LaneCholesky"/>, what the vector paths
-/// run for k up to <see cref="LaneCholesky.MaxD"/>; transposing the systems in and the solutions out included) and row
-/// by row (<see cref="Cholesky"/> on the Vector256 path, what they ran before, and still run past MaxD).
+/// The exact solver's factor and solves of sixteen systems: in lanes (<see cref="LaneCholesky{TOps, TVec}"/>, what the
+/// vector paths run for k up to <see cref="LaneCholesky.MaxD"/>; transposing the systems in and the solutions out
+/// included), two batches of eight (Vector256) or one of sixteen (Vector512, where the machine has it), and row by row
+/// (<see cref="Cholesky"/> on the Vector256 path, what they ran before, and still run past MaxD).
 /// </summary>
 public class LaneCholeskyBenchmarks
 {
-    private const int L = LaneCholesky.Lanes;
+    private const int Systems = LaneCholesky.MaxLanes;
     private float[][] _spd = [];
     private float[][] _work = [];
     private float[][] _b = [];
     private float[] _x = [];
     private float[] _t = [];
     private float[] _rhs = [];
-    private readonly int[] _bad = new int[L];
+    private readonly int[] _bad = new int[Systems];
     private int _w;
 
     [Params(16, 32, 48, 64)]
     public int K { get; set; }
 
-    public static double Flops(BenchmarkCase c) => L * FlopCounts.CholeskySolve(RateColumn.Param(c, nameof(K)));
+    public static double Flops(BenchmarkCase c) => Systems * FlopCounts.CholeskySolve(RateColumn.Param(c, nameof(K)));
 
     [GlobalSetup]
     public void Setup()
     {
         _w = (K + 15) / 16 * 16;
-        _spd = new float[L][];
-        _work = new float[L][];
-        _b = new float[L][];
-        for (int l = 0; l < L; l++)
+        _spd = new float[Systems][];
+        _work = new float[Systems][];
+        _b = new float[Systems][];
+        for (int l = 0; l < Systems; l++)
         {
             float[] a = KernelProbe.RandomBlock(2 * K * _w, K, _w, 5 + l);
             _spd[l] = new float[_w * _w];
@@ -134,15 +136,17 @@ public class LaneCholeskyBenchmarks
         }
 
         _x = new float[_w];
-        _t = new float[LaneCholesky.MatrixLength(K)];
-        _rhs = new float[K * L];
+
+        // 64-byte aligned, as the solver's batches are (LaneBatch).
+        _t = GC.AllocateArray<float>(LaneCholesky<Vector512Ops, Vector512<float>>.MatrixLength(K) + 16, pinned: true);
+        _rhs = GC.AllocateArray<float>((K * Systems) + 16, pinned: true);
     }
 
     [Benchmark(Baseline = true)]
     public int RowByRow()
     {
         int bad = -1;
-        for (int l = 0; l < L; l++)
+        for (int l = 0; l < Systems; l++)
         {
             _spd[l].CopyTo(_work[l], 0);
             bad &= Cholesky.Factor<Vector256Isa>(_work[l], K, _w);
@@ -154,18 +158,27 @@ public class LaneCholeskyBenchmarks
     }
 
     [Benchmark]
-    public int InLanes()
+    public int EightLanes() => InLanes<Vector256Ops, Vector256<float>>(0) + InLanes<Vector256Ops, Vector256<float>>(8);
+
+    [Benchmark]
+    public int SixteenLanes() => Vector512.IsHardwareAccelerated ? InLanes<Vector512Ops, Vector512<float>>(0) : 0;
+
+    private int InLanes<TOps, TVec>(int first)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
     {
-        LaneCholesky.PutAll(_t, K, _spd, _w);
-        for (int l = 0; l < L; l++)
+        int lanes = LaneCholesky<TOps, TVec>.Lanes;
+        Span<float> t = LaneCholesky.Aligned(_t), rhs = LaneCholesky.Aligned(_rhs);
+        LaneCholesky<TOps, TVec>.PutAll(t, K, _spd.AsSpan(first, lanes), _w);
+        for (int l = 0; l < lanes; l++)
         {
-            LaneCholesky.PutRhs(_rhs, K, l, _b[l]);
+            LaneCholesky<TOps, TVec>.PutRhs(rhs, K, l, _b[first + l]);
         }
 
-        LaneCholesky.FactorSolve(_t, _rhs, K, _bad);
-        for (int l = 0; l < L; l++)
+        LaneCholesky<TOps, TVec>.FactorSolve(t, rhs, K, _bad);
+        for (int l = 0; l < lanes; l++)
         {
-            LaneCholesky.Get(_rhs, K, l, _x);
+            LaneCholesky<TOps, TVec>.Get(rhs, K, l, _x);
         }
 
         return _bad[0];

@@ -32,6 +32,15 @@ internal interface IVectorOps<TVec>
 
     static abstract TVec FusedMultiplyAdd(TVec a, TVec b, TVec addend);
 
+    /// <summary>Lane-wise square root (IEEE, correctly rounded).</summary>
+    static abstract TVec Sqrt(TVec value);
+
+    /// <summary>Lane-wise quotient (IEEE, correctly rounded).</summary>
+    static abstract TVec Divide(TVec a, TVec b);
+
+    /// <summary>Bit l set where <c>low_l &lt; value_l &lt; high_l</c> (false for NaN).</summary>
+    static abstract ulong BetweenBits(TVec value, TVec low, TVec high);
+
     static abstract float Sum(TVec value);
 
     /// <summary>The sums of four vectors, each with the bits of <see cref="Sum"/>.</summary>
@@ -71,6 +80,16 @@ internal readonly struct Vector256Ops : IVectorOps<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> addend) => Vector256.FusedMultiplyAdd(a, b, addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sqrt(Vector256<float> value) => Vector256.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong BetweenBits(Vector256<float> value, Vector256<float> low, Vector256<float> high) =>
+        (Vector256.GreaterThan(value, low) & Vector256.LessThan(value, high)).ExtractMostSignificantBits();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> value) => Vector256.Sum(value);
@@ -130,6 +149,16 @@ internal readonly struct Vector512Ops : IVectorOps<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> addend) => Vector512.FusedMultiplyAdd(a, b, addend);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sqrt(Vector512<float> value) => Vector512.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong BetweenBits(Vector512<float> value, Vector512<float> low, Vector512<float> high) =>
+        (Vector512.GreaterThan(value, low) & Vector512.LessThan(value, high)).ExtractMostSignificantBits();
 
     /// <summary>
     /// The lanes' sum in one fixed order: <c>Q_i = (e0 + e1) + (e2 + e3)</c> within each 128-bit quarter i, then

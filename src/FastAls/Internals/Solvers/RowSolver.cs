@@ -110,18 +110,18 @@ internal sealed class RowWorkspace
     private LaneBatch? _lanes;
 
     /// <summary>
-    /// The exact solver's batch of <see cref="LaneCholesky.Lanes"/> systems of <paramref name="k"/> unknowns: made on
-    /// first use, once per worker, and kept. Its lane workspaces (for rows of at most <see cref="LaneCapacity"/>
-    /// neighbours) are made only when rows are batched; lane 0 is this workspace.
+    /// The exact solver's batch of <paramref name="lanes"/> systems of <paramref name="k"/> unknowns: made on first use,
+    /// once per worker, and kept. Its lane workspaces (for rows of at most <see cref="LaneCapacity"/> neighbours) are
+    /// made only when rows are batched; lane 0 is this workspace.
     /// </summary>
-    public LaneBatch Lanes(int k) => _lanes is { } l && l.K == k ? l : _lanes = new LaneBatch(k);
+    public LaneBatch Lanes(int k, int lanes) => _lanes is { } l && l.K == k && l.Lanes == lanes ? l : _lanes = new LaneBatch(k, lanes);
 
-    /// <summary>The lane workspaces of <see cref="Lanes"/>: this one, then seven made like <see cref="Partner"/>.</summary>
+    /// <summary>The lane workspaces of <see cref="Lanes"/>: this one, then one per other lane, made like <see cref="Partner"/>.</summary>
     internal RowWorkspace[] LaneWorkspaces(LaneBatch batch)
     {
         if (batch.Workspaces is null)
         {
-            var all = new RowWorkspace[LaneCholesky.Lanes];
+            var all = new RowWorkspace[batch.Lanes];
             all[0] = this;
             for (int l = 1; l < all.Length; l++)
             {
@@ -149,26 +149,46 @@ internal enum RowSystem : byte
     BiasNotPositive,
 }
 
-/// <summary>Scratch of the exact solver's batched rows (<see cref="LaneCholesky"/>): the systems, one per lane, and per-lane state.</summary>
+/// <summary>Scratch of the exact solver's batched rows (<see cref="LaneCholesky{TOps, TVec}"/>): the systems, one per lane, and per-lane state.</summary>
 internal sealed class LaneBatch
 {
-    public LaneBatch(int k)
+    private readonly float[] _t;
+    private readonly float[] _rhs;
+    private readonly int _tLength;
+
+    /// <param name="k">Unknowns per system (at most <see cref="LaneCholesky.MaxD"/>).</param>
+    /// <param name="lanes">Systems per batch: 8 (Vector256) or 16 (Vector512).</param>
+    public LaneBatch(int k, int lanes)
     {
+        if (!LaneCholesky.Applies(k) || lanes is not (8 or LaneCholesky.MaxLanes))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lanes), lanes, $"A batch holds 8 or {LaneCholesky.MaxLanes} systems of 1 to {LaneCholesky.MaxD} unknowns ({k}).");
+        }
+
         K = k;
-        T = new float[LaneCholesky.MatrixLength(k)];
-        Rhs = new float[k * LaneCholesky.Lanes];
-        Bad = new int[LaneCholesky.Lanes];
-        BiasPivot = new float[LaneCholesky.Lanes];
-        BiasRhs = new float[LaneCholesky.Lanes];
-        Systems = new RowSystem[LaneCholesky.Lanes];
+        Lanes = lanes;
+
+        // The kernel's rows and right-hand sides from a 64-byte boundary, so that no lane vector straddles two cache lines:
+        // pinned (they never move) with a cache line to spare. The length: d rows of RowLength floats.
+        _tLength = k * ((LaneCholesky.Stride(k) * lanes) + 16);
+        _t = GC.AllocateArray<float>(_tLength + 16, pinned: true);
+        _rhs = GC.AllocateArray<float>((k * lanes) + 16, pinned: true);
+        Bad = new int[lanes];
+        BiasPivot = new float[lanes];
+        BiasRhs = new float[lanes];
+        Systems = new RowSystem[lanes];
     }
 
     public int K { get; }
 
-    /// <summary>The lane-interleaved systems (see <see cref="LaneCholesky"/>).</summary>
-    public float[] T { get; }
+    /// <summary>Systems per batch.</summary>
+    public int Lanes { get; }
 
-    public float[] Rhs { get; }
+    /// <summary>The lane-interleaved systems (see <see cref="LaneCholesky{TOps, TVec}"/>), from a 64-byte boundary.</summary>
+    public Span<float> T => LaneCholesky.Aligned(_t)[.._tLength];
+
+    /// <summary>The lane-interleaved right-hand sides, then solutions, from a 64-byte boundary.</summary>
+    public Span<float> Rhs => LaneCholesky.Aligned(_rhs)[..(K * Lanes)];
 
     public int[] Bad { get; }
 
@@ -223,7 +243,9 @@ internal static class RowSolver
     {
         if (InLanes<TIsa>(c))
         {
-            return SolveRowsInLanes<TIsa, TConf>(c, ws, rows, start, end, solved, biases);
+            return WideLanes<TIsa>(c.Layout.K)
+                ? SolveRowsInLanes<TIsa, TConf, Vector512Ops, Vector512<float>>(c, ws, rows, start, end, solved, biases)
+                : SolveRowsInLanes<TIsa, TConf, Vector256Ops, Vector256<float>>(c, ws, rows, start, end, solved, biases);
         }
 
         double loss = 0, reg = 0;
@@ -285,6 +307,16 @@ internal static class RowSolver
         where TIsa : struct, IIsa =>
         TIsa.IsVector && c.Options.Solver == AlsSolver.Cholesky && LaneCholesky.Applies(c.Layout.K);
 
+    /// <summary>Largest k whose systems go sixteen to a batch on the Vector512 path (more than that, eight).</summary>
+    internal const int WideLanesMaxK = 64;
+
+    /// <summary>
+    /// Whether the batches are sixteen systems wide (Vector512 lanes) instead of eight: on the Vector512 path, for k up
+    /// to <see cref="WideLanesMaxK"/>. A lane's arithmetic does not depend on the width, so neither do the bits.
+    /// </summary>
+    private static bool WideLanes<TIsa>(int k)
+        where TIsa : struct, IIsa => TIsa.Path == KernelPath.Vector512 && k <= WideLanesMaxK;
+
     /// <summary>Whether a row of <paramref name="n"/> neighbours goes in a lane of a batch (gathered in one segment in any lane workspace).</summary>
     private static bool Batchable(int n, RowWorkspace ws) => n > 0 && n <= Math.Min(ws.Capacity, RowWorkspace.LaneCapacity);
 
@@ -294,15 +326,17 @@ internal static class RowSolver
     /// together, and are finished in row order, as <see cref="Solve"/> would, with the same bits; other rows (empty, or
     /// longer than a lane workspace) are solved alone.
     /// </summary>
-    private static (double Loss, double Reg, long Bad) SolveRowsInLanes<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int start, int end, FactorMatrix solved, float[]? biases)
+    private static (double Loss, double Reg, long Bad) SolveRowsInLanes<TIsa, TConf, TOps, TVec>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int start, int end, FactorMatrix solved, float[]? biases)
         where TIsa : struct, IIsa
         where TConf : struct, IConfidence
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
     {
         AlsLayout layout = c.Layout;
-        int k = layout.K, fs = layout.FactorStride;
-        LaneBatch batch = ws.Lanes(k);
+        int k = layout.K, fs = layout.FactorStride, lanes = LaneCholesky<TOps, TVec>.Lanes;
+        LaneBatch batch = ws.Lanes(k, lanes);
         RowWorkspace[] lane = ws.LaneWorkspaces(batch);
-        Span<int> members = stackalloc int[LaneCholesky.Lanes];
+        Span<int> members = stackalloc int[LaneCholesky.MaxLanes];
         double loss = 0, reg = 0;
         long bad = -1;
         float dummyBias = 0f;
@@ -316,9 +350,9 @@ internal static class RowSolver
                 continue;
             }
 
-            // The batch: up to eight consecutive batchable rows.
+            // The batch: up to one consecutive batchable row per lane.
             int count = 0;
-            while (r < end && count < LaneCholesky.Lanes && Batchable(rows.RowLength(r), ws))
+            while (r < end && count < lanes && Batchable(rows.RowLength(r), ws))
             {
                 members[count] = r;
                 RowWorkspace lw = lane[count];
@@ -327,7 +361,7 @@ internal static class RowSolver
                 Prepare<TIsa, TConf>(c, lw, cols, vals, 0, cols.Length);
                 PrefetchNext<TIsa>(c, r + 1 < end ? rows.RowIndices(r + 1) : default);
                 batch.Systems[count] = BuildSystem<TIsa, TConf>(c, lw, cols, vals, true, RowLambda(c.Options, cols.Length), out batch.BiasPivot[count], out batch.BiasRhs[count]);
-                LaneCholesky.PutRhs(batch.Rhs, k, count, lw.B);
+                LaneCholesky<TOps, TVec>.PutRhs(batch.Rhs, k, count, lw.B);
 
                 count++;
                 r++;
@@ -336,8 +370,8 @@ internal static class RowSolver
             // Every lane's matrix at once; a lane without a row, or whose system did not come out finite, factors what
             // its workspace holds, and its result is not read. A row whose system failed fails here, in row order,
             // after the batch's earlier rows, as it would alone.
-            LaneCholesky.PutAll(batch.T, k, batch.Matrices, fs);
-            LaneCholesky.FactorSolve(batch.T, batch.Rhs, k, batch.Bad);
+            LaneCholesky<TOps, TVec>.PutAll(batch.T, k, batch.Matrices, fs);
+            LaneCholesky<TOps, TVec>.FactorSolve(batch.T, batch.Rhs, k, batch.Bad);
             for (int l = 0; l < count; l++)
             {
                 int row = members[l];
@@ -358,7 +392,7 @@ internal static class RowSolver
                         SolverThrow.NotPositiveDefinite(c, row, cols.Length, batch.Bad[l], lambda);
                     }
 
-                    LaneCholesky.Get(batch.Rhs, k, l, lw.Z);
+                    LaneCholesky<TOps, TVec>.Get(batch.Rhs, k, l, lw.Z);
                     SolveBias<TIsa>(layout, lw, batch.BiasPivot[l], batch.BiasRhs[l]);
                 }
                 else

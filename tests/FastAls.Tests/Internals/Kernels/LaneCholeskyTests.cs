@@ -1,14 +1,71 @@
+using System.Runtime.Intrinsics;
 using FastAls.Internals.Kernels;
 
 namespace FastAls.Tests.Engine;
 
-/// <summary>
-/// The exact solver's batched kernel (<see cref="LaneCholesky"/>): every lane against its arithmetic written out in plain
-/// scalar loops, bit for bit, and against a double-precision solve; lanes that do not mix; the pivots it reports.
-/// </summary>
-public class LaneCholeskyTests
+/// <summary>The eight-lane batch (Vector256), which both vector paths ran before the Vector512 path had its own.</summary>
+public class LaneCholesky8Tests : LaneCholeskyTests
 {
-    private const int L = LaneCholesky.Lanes;
+    private protected override LaneKernel K { get; } = new LaneKernel<Vector256Ops, Vector256<float>>();
+}
+
+/// <summary>
+/// The sixteen-lane batch (Vector512; in software where the machine has no AVX-512, with the same bits): each lane
+/// against the same scalar arithmetic as the eight-lane batch, so the two widths agree bit for bit.
+/// </summary>
+public class LaneCholesky16Tests : LaneCholeskyTests
+{
+    private protected override LaneKernel K { get; } = new LaneKernel<Vector512Ops, Vector512<float>>();
+}
+
+/// <summary>One width of <see cref="LaneCholesky{TOps, TVec}"/>, for tests written once for both.</summary>
+internal abstract class LaneKernel
+{
+    public abstract int Lanes { get; }
+
+    public abstract int MatrixLength(int d);
+
+    public abstract void Put(Span<float> t, Span<float> rhs, int d, int lane, ReadOnlySpan<float> a, int w, ReadOnlySpan<float> b);
+
+    public abstract void PutRhs(Span<float> rhs, int d, int lane, ReadOnlySpan<float> b);
+
+    public abstract void PutAll(Span<float> t, int d, ReadOnlySpan<float[]> a, int w);
+
+    public abstract void FactorSolve(Span<float> t, Span<float> rhs, int d, Span<int> bad);
+
+    public abstract void Get(ReadOnlySpan<float> rhs, int d, int lane, Span<float> x);
+}
+
+internal sealed class LaneKernel<TOps, TVec> : LaneKernel
+    where TOps : struct, IVectorOps<TVec>
+    where TVec : struct
+{
+    public override int Lanes => LaneCholesky<TOps, TVec>.Lanes;
+
+    public override int MatrixLength(int d) => LaneCholesky<TOps, TVec>.MatrixLength(d);
+
+    public override void Put(Span<float> t, Span<float> rhs, int d, int lane, ReadOnlySpan<float> a, int w, ReadOnlySpan<float> b) =>
+        LaneCholesky<TOps, TVec>.Put(t, rhs, d, lane, a, w, b);
+
+    public override void PutRhs(Span<float> rhs, int d, int lane, ReadOnlySpan<float> b) => LaneCholesky<TOps, TVec>.PutRhs(rhs, d, lane, b);
+
+    public override void PutAll(Span<float> t, int d, ReadOnlySpan<float[]> a, int w) => LaneCholesky<TOps, TVec>.PutAll(t, d, a, w);
+
+    public override void FactorSolve(Span<float> t, Span<float> rhs, int d, Span<int> bad) => LaneCholesky<TOps, TVec>.FactorSolve(t, rhs, d, bad);
+
+    public override void Get(ReadOnlySpan<float> rhs, int d, int lane, Span<float> x) => LaneCholesky<TOps, TVec>.Get(rhs, d, lane, x);
+}
+
+/// <summary>
+/// The exact solver's batched kernel (<see cref="LaneCholesky{TOps, TVec}"/>) at one width: every lane against its
+/// arithmetic written out in plain scalar loops, bit for bit, and against a double-precision solve; lanes that do not
+/// mix; the pivots it reports.
+/// </summary>
+public abstract class LaneCholeskyTests
+{
+    private protected abstract LaneKernel K { get; }
+
+    private int L => K.Lanes;
 
     private static readonly int[] s_sizes = [1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 24, 31, 32, 33, 40, 47, 48, 57, 63, LaneCholesky.MaxD];
 
@@ -46,8 +103,8 @@ public class LaneCholeskyTests
         return a;
     }
 
-    /// <summary>Eight random systems (<see cref="RandomSystem"/>) and right-hand sides of d unknowns.</summary>
-    private static float[][] RandomBatch(Random rng, int d, out int w, out float[][] rhs)
+    /// <summary>L random systems (<see cref="RandomSystem"/>) and right-hand sides of d unknowns.</summary>
+    private float[][] RandomBatch(Random rng, int d, out int w, out float[][] rhs)
     {
         var systems = new float[L][];
         rhs = new float[L][];
@@ -121,19 +178,19 @@ public class LaneCholeskyTests
         return x;
     }
 
-    /// <summary>The eight systems through the batch: put, factored and solved; returns the right-hand sides (the solutions).</summary>
-    private static float[] FactorSolve(float[][] systems, float[][] rhs, int d, int w, out int[] bad)
+    /// <summary>The L systems through the batch: put, factored and solved; returns the right-hand sides (the solutions).</summary>
+    private float[] FactorSolve(float[][] systems, float[][] rhs, int d, int w, out int[] bad)
     {
-        var t = new float[LaneCholesky.MatrixLength(d)];
+        var t = new float[K.MatrixLength(d)];
         var b = new float[d * L];
         bad = new int[L];
-        LaneCholesky.PutAll(t, d, systems, w);
+        K.PutAll(t, d, systems, w);
         for (int l = 0; l < L; l++)
         {
-            LaneCholesky.PutRhs(b, d, l, rhs[l]);
+            K.PutRhs(b, d, l, rhs[l]);
         }
 
-        LaneCholesky.FactorSolve(t, b, d, bad);
+        K.FactorSolve(t, b, d, bad);
         return b;
     }
 
@@ -160,7 +217,7 @@ public class LaneCholeskyTests
             {
                 Assert.Equal(-1, bad[l]);
                 var x = new float[d];
-                LaneCholesky.Get(b, d, l, x);
+                K.Get(b, d, l, x);
                 AssertBits(Reference(systems[l], w, d, rhs[l], out int refBad), x, $"d={d} lane {l}");
                 Assert.Equal(-1, refBad);
 
@@ -216,7 +273,7 @@ public class LaneCholeskyTests
     }
 
     [Fact]
-    public void Put_all_copies_what_eight_puts_copy()
+    public void Put_all_copies_what_one_put_per_lane_copies()
     {
         var rng = new Random(11);
         foreach (int d in s_sizes)
@@ -228,15 +285,15 @@ public class LaneCholeskyTests
                 systems[l] = RandomSystem(rng, d, out w);
             }
 
-            var one = new float[LaneCholesky.MatrixLength(d)];
+            var one = new float[K.MatrixLength(d)];
             var all = new float[one.Length];
             var b = new float[d * L];
             for (int l = 0; l < L; l++)
             {
-                LaneCholesky.Put(one, b, d, l, systems[l], w, new float[d]);
+                K.Put(one, b, d, l, systems[l], w, new float[d]);
             }
 
-            LaneCholesky.PutAll(all, d, systems, w);
+            K.PutAll(all, d, systems, w);
             AssertBits(one, all, $"d={d}");
         }
     }
@@ -275,7 +332,7 @@ public class LaneCholeskyTests
             {
                 Assert.Equal(-1, bad[l]);
                 var x = new float[d];
-                LaneCholesky.Get(b, d, l, x);
+                K.Get(b, d, l, x);
                 AssertBits(expected, x, $"lane {l}");
             }
         }
@@ -284,19 +341,19 @@ public class LaneCholeskyTests
     [Fact]
     public void Shapes_are_checked()
     {
-        var t = new float[LaneCholesky.MatrixLength(8)];
+        var t = new float[K.MatrixLength(8)];
         var b = new float[8 * L];
         var bad = new int[L];
-        Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(t, b, 0, bad));
+        Assert.Throws<ArgumentException>(() => K.FactorSolve(t, b, 0, bad));
         const int tooLarge = LaneCholesky.MaxD + 1;
-        Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(new float[tooLarge * tooLarge * L], new float[tooLarge * L], tooLarge, bad));
-        Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(t, b, 9, bad));
-        Assert.Throws<ArgumentException>(() => LaneCholesky.FactorSolve(t, b, 8, new int[L - 1]));
-        Assert.Throws<ArgumentException>(() => LaneCholesky.Put(t, b, 8, L, new float[256], 16, new float[8]));
-        Assert.Throws<ArgumentException>(() => LaneCholesky.Put(t, b, 8, 0, new float[100], 16, new float[8]));
-        Assert.Throws<ArgumentException>(() => LaneCholesky.PutAll(t, 8, new float[L - 1][], 16));
-        Assert.Throws<ArgumentException>(() => LaneCholesky.PutAll(t, 8, Enumerable.Range(0, L).Select(l => new float[l == 3 ? 100 : 256]).ToArray(), 16));
-        Assert.Throws<ArgumentException>(() => LaneCholesky.Get(b, 8, 0, new float[7]));
+        Assert.Throws<ArgumentException>(() => K.FactorSolve(new float[tooLarge * tooLarge * L], new float[tooLarge * L], tooLarge, bad));
+        Assert.Throws<ArgumentException>(() => K.FactorSolve(t, b, 9, bad));
+        Assert.Throws<ArgumentException>(() => K.FactorSolve(t, b, 8, new int[L - 1]));
+        Assert.Throws<ArgumentException>(() => K.Put(t, b, 8, L, new float[256], 16, new float[8]));
+        Assert.Throws<ArgumentException>(() => K.Put(t, b, 8, 0, new float[100], 16, new float[8]));
+        Assert.Throws<ArgumentException>(() => K.PutAll(t, 8, new float[L - 1][], 16));
+        Assert.Throws<ArgumentException>(() => K.PutAll(t, 8, Enumerable.Range(0, L).Select(l => new float[l == 3 ? 100 : 256]).ToArray(), 16));
+        Assert.Throws<ArgumentException>(() => K.Get(b, 8, 0, new float[7]));
         Assert.Throws<ArgumentException>(() => LaneCholesky.SolveOne(new float[256], 8, 16, new float[7]));
         Assert.Throws<ArgumentException>(() => LaneCholesky.SolveOne(new float[100], 8, 16, new float[8]));
         Assert.Throws<ArgumentException>(() => LaneCholesky.SolveOne(new float[256], 8, 7, new float[8]));

@@ -5,8 +5,8 @@ using static FastAls.Tests.Engine.EngineTestData;
 namespace FastAls.Tests.Engine;
 
 /// <summary>
-/// The exact solver's half-step factors and solves up to eight rows' systems at once on the vector paths where k is small
-/// (<see cref="LaneCholesky"/>). Each row must get exactly the bits of its lone solve (<see cref="RowSolver.Solve"/>,
+/// The exact solver's half-step factors and solves up to eight rows' systems at once on the Vector256 path, sixteen on
+/// the Vector512 path, where k is small (<see cref="LaneCholesky{TOps, TVec}"/>). Each row must get exactly the bits of its lone solve (<see cref="RowSolver.Solve"/>,
 /// which a fold-in also runs), whatever the rows beside it: rows too long for a lane, empty rows and the last, partial
 /// batch of a worker's chunk included, at any thread count.
 /// </summary>
