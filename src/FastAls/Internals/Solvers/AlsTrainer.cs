@@ -33,6 +33,9 @@ internal sealed class AlsTrainer
     private GramMatrix _itemGram;
     private GramMatrix _spareGram;
 
+    /// <summary>What each half-step's context derives from the fixed side, kept between half-steps (one context at a time).</summary>
+    private readonly HalfStepScratch _scratch = new();
+
     public AlsTrainer(AlsModel model, Dataset data, KernelSet kernels, bool rollback)
     {
         _model = model;
@@ -141,7 +144,8 @@ internal sealed class AlsTrainer
             users ? m.ItemBiasArray : m.UserBiasArray,
             users ? _itemGram : _userGram,
             m.GlobalMean,
-            users ? "user" : "item")
+            users ? "user" : "item",
+            _scratch)
         {
             Where = $"{_options.Kind} ALS, iteration {iteration}, {side} half-step: ",
         };

@@ -35,10 +35,15 @@ internal sealed class GramMatrix
 
     public double this[int p, int q] => Values[p * Layout.W + q];
 
-    /// <summary>The matrix in single precision (for the solves).</summary>
-    public float[] ToSingle()
+    /// <summary>The matrix in single precision (for the solves), into <paramref name="into"/> (W x W floats) or a new array.</summary>
+    public float[] ToSingle(float[]? into = null)
     {
-        var f = new float[Values.Length];
+        if (into is not null && into.Length != Values.Length)
+        {
+            throw new ArgumentException($"The Gram matrix has {Values.Length} entries; the buffer {into.Length}.", nameof(into));
+        }
+
+        float[] f = into ?? new float[Values.Length];
         for (int i = 0; i < f.Length; i++)
         {
             f[i] = (float)Values[i];

@@ -65,7 +65,7 @@ internal sealed class LowRankSolve
     /// the explicit models with lambda &gt; 0; the implicit models only with a constant lambda and weights that cannot be
     /// negative (so that A is the same for every row and S is real), and G0 + lambda I positive definite.
     /// </summary>
-    public static LowRankSolve? For(AlsOptions o, AlsLayout layout, GramMatrix? fixedGram)
+    public static LowRankSolve? For(AlsOptions o, AlsLayout layout, GramMatrix? fixedGram, HalfStepScratch? scratch = null)
     {
         if (o.Solver != AlsSolver.Cholesky || layout.K < MinUnknowns)
         {
@@ -83,17 +83,17 @@ internal sealed class LowRankSolve
             return null;
         }
 
-        return Invert(layout, fixedGram, o.Regularization);
+        return Invert(layout, fixedGram, o.Regularization, scratch ?? new HalfStepScratch());
     }
 
     /// <summary>
     /// <c>Rinv</c> for <c>G0 + lambda I</c> over the d unknowns (and, for the biased implicit model, <c>Rinv' h0</c>), in
     /// double then rounded; null when it is not positive definite or not finite.
     /// </summary>
-    private static LowRankSolve? Invert(AlsLayout layout, GramMatrix gram, float lambda)
+    private static LowRankSolve? Invert(AlsLayout layout, GramMatrix gram, float lambda, HalfStepScratch scratch)
     {
         int d = layout.D, w = layout.W;
-        var r = new double[d * d];
+        double[] r = scratch.Doubles(ref scratch.LowRankFactor, d * d);
         double trace = 0;
         for (int p = 0; p < d; p++)
         {
@@ -133,8 +133,8 @@ internal sealed class LowRankSolve
         }
 
         // Rinv, upper: column by column, R Rinv[:, c] = e_c by back substitution.
-        var inverse = new double[d * d];
-        var col = new double[d];
+        double[] inverse = scratch.Doubles(ref scratch.LowRankInverse, d * d);
+        double[] col = scratch.Doubles(ref scratch.LowRankColumn, d);
         for (int c = 0; c < d; c++)
         {
             for (int i = c; i >= 0; i--)
@@ -154,7 +154,7 @@ internal sealed class LowRankSolve
             }
         }
 
-        var inv = new float[d * w];
+        float[] inv = scratch.Floats(ref scratch.LowRankInverseSingle, d * w);
         for (int i = 0; i < d; i++)
         {
             for (int c = i; c < d; c++)
@@ -167,7 +167,7 @@ internal sealed class LowRankSolve
         float[]? projected = null;
         if (layout.Biased)
         {
-            projected = new float[w];
+            projected = scratch.Floats(ref scratch.LowRankProjected, w);
             for (int c = 0; c < d; c++)
             {
                 double s = 0;

@@ -281,6 +281,43 @@ public class TrainingTests
         }
     }
 
+    /// <summary>
+    /// What each half-step derives from the fixed side (G0 in float, its biased split, the low-rank solver's inverse
+    /// factor in double) is kept by the trainer: at k = 128 those were about 0.4 MB per half-step, more than G0 alone
+    /// (64 KiB), which bounds an iteration's allocation here.
+    /// </summary>
+    [Theory]
+    [InlineData(AlsModelKind.Implicit, AlsSolver.Cholesky)]
+    [InlineData(AlsModelKind.BiasedImplicit, AlsSolver.Cholesky)]
+    [InlineData(AlsModelKind.BiasedImplicit, AlsSolver.ConjugateGradient)]
+    public void Training_iterations_allocate_no_per_half_step_buffers_that_grow_with_k(AlsModelKind kind, AlsSolver solver)
+    {
+        const int k = 128;
+        var o = new AlsOptions { Kind = kind, Solver = solver, Factors = k, Threads = 1, Iterations = 1, Regularization = 0.1f, Alpha = 2f };
+        using Dataset data = Random(300, 200, 0.05, seed: 4, implicitValues: true);
+        using AlsModel model = AlsModel.Fit(data, o);
+
+        // Between iteration ends inside one call (a call's own setup, its workspaces, is once per call), the least of
+        // three iterations (see SweepBytes on the runtime's counter).
+        var ends = new List<long>();
+        model.ContinueTraining(data, 4, new SyncProgress(p =>
+        {
+            if (p.HalfStep == AlsHalfStep.Items)
+            {
+                ends.Add(GC.GetAllocatedBytesForCurrentThread());
+            }
+        }));
+        Assert.Equal(4, ends.Count);
+        long least = Enumerable.Range(1, 3).Min(i => ends[i] - ends[i - 1]);
+        Assert.True(least < k * k * sizeof(float), $"{kind}/{solver}: an iteration at k = {k} allocated {least} bytes on the training thread");
+    }
+
+    /// <summary>Reports on the training thread (System.Progress would post to the thread pool).</summary>
+    private sealed class SyncProgress(Action<AlsProgress> report) : IProgress<AlsProgress>
+    {
+        public void Report(AlsProgress value) => report(value);
+    }
+
     private static long SweepBytes(AlsModelKind kind, AlsSolver solver, int users)
     {
         AlsOptions o = Options(kind, solver) with { Threads = 1 };
