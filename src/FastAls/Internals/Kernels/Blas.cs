@@ -180,16 +180,7 @@ internal static class Blas
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
         int c = TIsa.ColumnMatVec(ref a0, rows, stride, ref x0, ref y0);
-        for (; c < stride; c++)
-        {
-            float s = 0f;
-            for (int i = 0; i < rows; i++)
-            {
-                s += Unsafe.Add(ref x0, i) * Unsafe.Add(ref a0, ((nint)i * stride) + c);
-            }
-
-            Unsafe.Add(ref y0, c) = s;
-        }
+        ColumnTail(ref a0, rows, stride, c, ref x0, ref y0);
     }
 
     /// <summary>
@@ -207,18 +198,49 @@ internal static class Blas
         ref float u1 = ref MemoryMarshal.GetReference(x1);
         ref float v1 = ref MemoryMarshal.GetReference(y1);
         int c = TIsa.ColumnMatVec2(ref a0, rows, stride, ref u0, ref v0, ref u1, ref v1);
+        ColumnTail(ref a0, rows, stride, c, ref u0, ref v0);
+        ColumnTail(ref a0, rows, stride, c, ref u1, ref v1);
+    }
+
+    /// <summary>
+    /// <see cref="ColumnMatVec{TIsa}"/> of four vectors at once, <c>y_i = A x_i</c>, reading A once (four CG rows in
+    /// lockstep): each output entry gets exactly the operations the one-vector call gives it, so the bits are those of
+    /// four calls.
+    /// </summary>
+    public static void ColumnMatVec4<TIsa>(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2, ReadOnlySpan<float> x3, Span<float> y0, Span<float> y1, Span<float> y2, Span<float> y3)
+        where TIsa : struct, IIsa
+    {
+        if (a.Length < rows * stride || x0.Length < rows || x1.Length < rows || x2.Length < rows || x3.Length < rows
+            || y0.Length < stride || y1.Length < stride || y2.Length < stride || y3.Length < stride)
+        {
+            throw new ArgumentException($"A mat-vec of {rows} rows at stride {stride} needs {rows * stride} matrix floats, {rows} per input and {stride} per output.", nameof(a));
+        }
+
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float u0 = ref MemoryMarshal.GetReference(x0), u1 = ref MemoryMarshal.GetReference(x1);
+        ref float u2 = ref MemoryMarshal.GetReference(x2), u3 = ref MemoryMarshal.GetReference(x3);
+        ref float v0 = ref MemoryMarshal.GetReference(y0), v1 = ref MemoryMarshal.GetReference(y1);
+        ref float v2 = ref MemoryMarshal.GetReference(y2), v3 = ref MemoryMarshal.GetReference(y3);
+        int c = TIsa.ColumnMatVec4(ref a0, rows, stride, ref u0, ref u1, ref u2, ref u3, ref v0, ref v1, ref v2, ref v3);
+        ColumnTail(ref a0, rows, stride, c, ref u0, ref v0);
+        ColumnTail(ref a0, rows, stride, c, ref u1, ref v1);
+        ColumnTail(ref a0, rows, stride, c, ref u2, ref v2);
+        ColumnTail(ref a0, rows, stride, c, ref u3, ref v3);
+    }
+
+    /// <summary>Columns <paramref name="c"/> .. stride of <c>y = A x</c> in scalars: the columns past a path's vector part (all of them on the scalar path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnTail(ref float a0, int rows, int stride, int c, ref float x0, ref float y0)
+    {
         for (; c < stride; c++)
         {
-            float s = 0f, t = 0f;
+            float s = 0f;
             for (int i = 0; i < rows; i++)
             {
-                float e = Unsafe.Add(ref a0, ((nint)i * stride) + c);
-                s += Unsafe.Add(ref u0, i) * e;
-                t += Unsafe.Add(ref u1, i) * e;
+                s += Unsafe.Add(ref x0, i) * Unsafe.Add(ref a0, ((nint)i * stride) + c);
             }
 
-            Unsafe.Add(ref v0, c) = s;
-            Unsafe.Add(ref v1, c) = t;
+            Unsafe.Add(ref y0, c) = s;
         }
     }
 

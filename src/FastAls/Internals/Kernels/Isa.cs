@@ -83,6 +83,9 @@ internal interface IIsa
     /// <summary>The vector part of <see cref="Blas.ColumnMatVec2{TIsa}"/> (two vectors, A read once); returns the columns done.</summary>
     static abstract int ColumnMatVec2(ref float a0, int rows, int stride, ref float x0, ref float y0, ref float x1, ref float y1);
 
+    /// <summary>The vector part of <see cref="Blas.ColumnMatVec4{TIsa}"/> (four vectors, A read once); returns the columns done.</summary>
+    static abstract int ColumnMatVec4(ref float a0, int rows, int stride, ref float x0, ref float x1, ref float x2, ref float x3, ref float y0, ref float y1, ref float y2, ref float y3);
+
     /// <summary>
     /// The micro-kernel of <see cref="Blas.WeightedRowsMatVec{TIsa}"/> / <see cref="Blas.WeightedRowsResidual{TIsa}"/>
     /// for this stride, if the path has one (false: the caller runs the generic loop).
@@ -189,6 +192,8 @@ internal readonly struct ScalarIsa : IIsa
     public static int ColumnMatVec(ref float a0, int rows, int stride, ref float x0, ref float y0) => 0;
 
     public static int ColumnMatVec2(ref float a0, int rows, int stride, ref float x0, ref float y0, ref float x1, ref float y1) => 0;
+
+    public static int ColumnMatVec4(ref float a0, int rows, int stride, ref float x0, ref float x1, ref float x2, ref float x3, ref float y0, ref float y1, ref float y2, ref float y3) => 0;
 
     public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) => false;
 
@@ -337,6 +342,9 @@ internal readonly struct Vector256Isa : IIsa
     public static int ColumnMatVec2(ref float a0, int rows, int stride, ref float x0, ref float y0, ref float x1, ref float y1) =>
         VectorBlas<Vector256Ops, Vector256<float>>.ColumnMatVec2(ref a0, rows, stride, ref x0, ref y0, ref x1, ref y1);
 
+    public static int ColumnMatVec4(ref float a0, int rows, int stride, ref float x0, ref float x1, ref float x2, ref float x3, ref float y0, ref float y1, ref float y2, ref float y3) =>
+        VectorBlas<Vector256Ops, Vector256<float>>.ColumnMatVec4(ref a0, rows, stride, ref x0, ref x1, ref x2, ref x3, ref y0, ref y1, ref y2, ref y3);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
         WeightedRowKernels.TryRun256(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
@@ -402,6 +410,9 @@ internal readonly struct Vector512Isa : IIsa
 
     public static int ColumnMatVec2(ref float a0, int rows, int stride, ref float x0, ref float y0, ref float x1, ref float y1) =>
         VectorBlas<Vector512Ops, Vector512<float>>.ColumnMatVec2(ref a0, rows, stride, ref x0, ref y0, ref x1, ref y1);
+
+    public static int ColumnMatVec4(ref float a0, int rows, int stride, ref float x0, ref float x1, ref float x2, ref float x3, ref float y0, ref float y1, ref float y2, ref float y3) =>
+        VectorBlas<Vector512Ops, Vector512<float>>.ColumnMatVec4(ref a0, rows, stride, ref x0, ref x1, ref x2, ref x3, ref y0, ref y1, ref y2, ref y3);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>

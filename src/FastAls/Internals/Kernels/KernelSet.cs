@@ -79,6 +79,9 @@ internal abstract class KernelSet
     /// <inheritdoc cref="Blas.ColumnMatVec2{TIsa}"/>
     public abstract void ColumnMatVec2(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x0, Span<float> y0, ReadOnlySpan<float> x1, Span<float> y1);
 
+    /// <inheritdoc cref="Blas.ColumnMatVec4{TIsa}"/>
+    public abstract void ColumnMatVec4(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2, ReadOnlySpan<float> x3, Span<float> y0, Span<float> y1, Span<float> y2, Span<float> y3);
+
     /// <inheritdoc cref="Syrk.SyrkUpper{TIsa}"/>
     public abstract void SyrkUpper(ReadOnlySpan<float> a, int n, int w, Span<float> g);
 
@@ -132,6 +135,9 @@ internal sealed class KernelSet<TIsa> : KernelSet
 
     public override void ColumnMatVec2(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x0, Span<float> y0, ReadOnlySpan<float> x1, Span<float> y1) =>
         Blas.ColumnMatVec2<TIsa>(a, rows, stride, x0, y0, x1, y1);
+
+    public override void ColumnMatVec4(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2, ReadOnlySpan<float> x3, Span<float> y0, Span<float> y1, Span<float> y2, Span<float> y3) =>
+        Blas.ColumnMatVec4<TIsa>(a, rows, stride, x0, x1, x2, x3, y0, y1, y2, y3);
 
     public override void SyrkUpper(ReadOnlySpan<float> a, int n, int w, Span<float> g) => Syrk.SyrkUpper<TIsa>(a, n, w, g);
 

@@ -530,6 +530,95 @@ internal static class VectorBlas<TOps, TVec>
     }
 
     /// <summary>
+    /// The vector part of <see cref="Blas.ColumnMatVec4{TIsa}"/>: four vectors of columns of all four outputs per pass over
+    /// the rows (sixteen accumulators, each row of A loaded once for the four), then one. Per entry the FMA chain of
+    /// <see cref="ColumnMatVec"/>, as <see cref="ColumnMatVec2"/> keeps it; at the strides where <see cref="ColumnMatVec"/>
+    /// splits the rows, it is that call for each vector.
+    /// </summary>
+    public static int ColumnMatVec4(ref float a0, int rows, int stride, ref float x0, ref float x1, ref float x2, ref float x3, ref float y0, ref float y1, ref float y2, ref float y3)
+    {
+        int v = TOps.Count;
+        int c = 0;
+        if (stride == 4 * v || stride == 2 * v)
+        {
+            ColumnMatVec(ref a0, rows, stride, ref x0, ref y0);
+            ColumnMatVec(ref a0, rows, stride, ref x1, ref y1);
+            ColumnMatVec(ref a0, rows, stride, ref x2, ref y2);
+            return ColumnMatVec(ref a0, rows, stride, ref x3, ref y3);
+        }
+
+        for (; c <= stride - (4 * v); c += 4 * v)
+        {
+            TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+            TVec t0 = TOps.Zero, t1 = TOps.Zero, t2 = TOps.Zero, t3 = TOps.Zero;
+            TVec u0 = TOps.Zero, u1 = TOps.Zero, u2 = TOps.Zero, u3 = TOps.Zero;
+            TVec w0 = TOps.Zero, w1 = TOps.Zero, w2 = TOps.Zero, w3 = TOps.Zero;
+            for (int i = 0; i < rows; i++)
+            {
+                ref float r = ref Unsafe.Add(ref a0, ((nint)i * stride) + c);
+                TVec r0 = TOps.Load(ref r, 0), r1 = TOps.Load(ref r, (nuint)v);
+                TVec r2 = TOps.Load(ref r, (nuint)(2 * v)), r3 = TOps.Load(ref r, (nuint)(3 * v));
+                TVec e = TOps.Create(Unsafe.Add(ref x0, i));
+                s0 = TOps.FusedMultiplyAdd(e, r0, s0);
+                s1 = TOps.FusedMultiplyAdd(e, r1, s1);
+                s2 = TOps.FusedMultiplyAdd(e, r2, s2);
+                s3 = TOps.FusedMultiplyAdd(e, r3, s3);
+                e = TOps.Create(Unsafe.Add(ref x1, i));
+                t0 = TOps.FusedMultiplyAdd(e, r0, t0);
+                t1 = TOps.FusedMultiplyAdd(e, r1, t1);
+                t2 = TOps.FusedMultiplyAdd(e, r2, t2);
+                t3 = TOps.FusedMultiplyAdd(e, r3, t3);
+                e = TOps.Create(Unsafe.Add(ref x2, i));
+                u0 = TOps.FusedMultiplyAdd(e, r0, u0);
+                u1 = TOps.FusedMultiplyAdd(e, r1, u1);
+                u2 = TOps.FusedMultiplyAdd(e, r2, u2);
+                u3 = TOps.FusedMultiplyAdd(e, r3, u3);
+                e = TOps.Create(Unsafe.Add(ref x3, i));
+                w0 = TOps.FusedMultiplyAdd(e, r0, w0);
+                w1 = TOps.FusedMultiplyAdd(e, r1, w1);
+                w2 = TOps.FusedMultiplyAdd(e, r2, w2);
+                w3 = TOps.FusedMultiplyAdd(e, r3, w3);
+            }
+
+            Store4(s0, s1, s2, s3, ref Unsafe.Add(ref y0, c));
+            Store4(t0, t1, t2, t3, ref Unsafe.Add(ref y1, c));
+            Store4(u0, u1, u2, u3, ref Unsafe.Add(ref y2, c));
+            Store4(w0, w1, w2, w3, ref Unsafe.Add(ref y3, c));
+        }
+
+        for (; c <= stride - v; c += v)
+        {
+            TVec s0 = TOps.Zero, t0 = TOps.Zero, u0 = TOps.Zero, w0 = TOps.Zero;
+            for (int i = 0; i < rows; i++)
+            {
+                TVec r0 = TOps.Load(ref a0, (nuint)(((nint)i * stride) + c));
+                s0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref x0, i)), r0, s0);
+                t0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref x1, i)), r0, t0);
+                u0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref x2, i)), r0, u0);
+                w0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref x3, i)), r0, w0);
+            }
+
+            TOps.Store(s0, ref y0, (nuint)c);
+            TOps.Store(t0, ref y1, (nuint)c);
+            TOps.Store(u0, ref y2, (nuint)c);
+            TOps.Store(w0, ref y3, (nuint)c);
+        }
+
+        return c;
+    }
+
+    /// <summary>Four consecutive vectors to <paramref name="y"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store4(TVec a, TVec b, TVec c, TVec d, ref float y)
+    {
+        int v = TOps.Count;
+        TOps.Store(a, ref y, 0);
+        TOps.Store(b, ref y, (nuint)v);
+        TOps.Store(c, ref y, (nuint)(2 * v));
+        TOps.Store(d, ref y, (nuint)(3 * v));
+    }
+
+    /// <summary>
     /// The vector part of <see cref="Blas.ColumnMatVec2{TIsa}"/>: four vectors of columns of both outputs per pass over
     /// the rows (eight accumulators), then one. Per entry the FMA chain of <see cref="ColumnMatVec"/> (which covers the
     /// same columns: every whole vector), so the bits do not depend on the blocking. At the strides where

@@ -92,17 +92,29 @@ internal sealed class RowWorkspace
 
     public GramScratch Gram { get; }
 
-    /// <summary>Neighbours of the rows that <see cref="RowSolver.SolveRows"/> solves two at a time (CG with G0).</summary>
+    /// <summary>Neighbours of the rows that <see cref="RowSolver.SolveRows"/> solves several at a time (CG with G0).</summary>
     internal const int PairCapacity = 1024;
 
     private readonly AlsLayout _layout;
-    private RowWorkspace? _partner;
+    private RowWorkspace?[]? _members;
 
     /// <summary>
-    /// A second workspace for the partner row of a CG pair (<see cref="RowSolver.SolveRows"/>), for rows of at most
-    /// <see cref="PairCapacity"/> neighbours: made on first use, once per worker, and kept.
+    /// The workspace of member <paramref name="i"/> of a CG group (<see cref="RowSolver.SolveRows"/>): this one for 0,
+    /// else one for rows of at most <see cref="PairCapacity"/> neighbours, made on first use, once per worker, and kept.
     /// </summary>
-    public RowWorkspace Partner => _partner ??= new RowWorkspace(_layout, Math.Min(Capacity, PairCapacity), PairCapacity);
+    public RowWorkspace Member(int i)
+    {
+        if (i == 0)
+        {
+            return this;
+        }
+
+        _members ??= new RowWorkspace?[RowSolver.CgGroupRows];
+        return _members[i] ??= new RowWorkspace(_layout, Math.Min(Capacity, PairCapacity), PairCapacity);
+    }
+
+    /// <summary>The workspace of a CG pair's second row (<see cref="Member"/> 1; the lane workspaces are made like it).</summary>
+    public RowWorkspace Partner => Member(1);
 
     /// <summary>Neighbours of the rows that <see cref="RowSolver.SolveRows"/> solves in lanes (the exact solver at small k).</summary>
     internal const int LaneCapacity = 256;
@@ -251,24 +263,26 @@ internal static class RowSolver
         double loss = 0, reg = 0;
         long bad = -1;
         float dummyBias = 0f;
-        bool pairs = PairsPay(c);
+        bool groups = GroupsPay(c);
         for (int r = start; r < end; r++)
         {
-            ref float bias = ref biases is null ? ref dummyBias : ref biases[r];
-            if (pairs && r + 1 < end && Pairable(rows.RowLength(r), ws) && Pairable(rows.RowLength(r + 1), ws))
+            if (groups)
             {
-                ref float biasB = ref biases is null ? ref dummyBias : ref biases[r + 1];
-                ReadOnlySpan<int> afterA = r + 2 < end ? rows.RowIndices(r + 2) : default;
-                ReadOnlySpan<int> afterB = r + 3 < end ? rows.RowIndices(r + 3) : default;
-                (bool okA, bool okB) = SolvePair<TIsa, TConf>(
-                    c, ws, rows, r, solved.Row(r), ref bias, solved.Row(r + 1), ref biasB, afterA, afterB, out double la, out double ga, out double lb, out double gb);
-                Tally(r, okA, la, ga, ref loss, ref reg, ref bad);
-                Tally(r + 1, okB, lb, gb, ref loss, ref reg, ref bad);
+                int n = 0;
+                while (n < CgGroupRows && r + n < end && Groupable(rows.RowLength(r + n), ws))
+                {
+                    n++;
+                }
 
-                r++;
-                continue;
+                if (n >= 2)
+                {
+                    SolveGroup<TIsa, TConf>(c, ws, rows, r, n, end, solved, biases, ref loss, ref reg, ref bad);
+                    r += n - 1;
+                    continue;
+                }
             }
 
+            ref float bias = ref biases is null ? ref dummyBias : ref biases[r];
             SolveAlone<TIsa, TConf>(c, ws, rows, r, end, solved, ref bias, ref loss, ref reg, ref bad);
         }
 
@@ -410,16 +424,23 @@ internal static class RowSolver
         return (loss, reg, bad);
     }
 
-    /// <summary>Bytes of G0's mat-vec block from which rows are solved in CG pairs: the L1 data cache of current x86 cores.</summary>
+    /// <summary>Bytes of G0's mat-vec block from which CG rows are solved in groups: the L1 data cache of current x86 cores.</summary>
     internal const int PairG0Bytes = 32 << 10;
 
     /// <summary>
-    /// Whether CG rows go in pairs (<see cref="ConjugateGradientPair"/>): only with G0 (the implicit models) and where G0's
-    /// block, as the mat-vec reads it, does not fit in L1, so that each mat-vec streams it from L2 (k = 128: 64 KiB). A
-    /// smaller G0 stays in L1 between a row's mat-vecs, and a pair only adds to the working set: at k = 64 (16 KiB) pairs
-    /// measured about 10 % slower, at k = 128 7-19 % faster (one thread, AVX2).
+    /// Rows of a CG group (<see cref="ConjugateGradientGroup"/>): each step's G0 products of up to four rows are one pass
+    /// over G0 (<see cref="Blas.ColumnMatVec4{TIsa}"/>), so that G0 streams from L2 once per four rows' step instead of
+    /// once per two (pairs) or per row.
     /// </summary>
-    private static bool PairsPay(HalfStepContext c)
+    internal const int CgGroupRows = 4;
+
+    /// <summary>
+    /// Whether CG rows go in groups (<see cref="ConjugateGradientGroup"/>): only with G0 (the implicit models) and where
+    /// G0's block, as the mat-vec reads it, does not fit in L1, so that each mat-vec streams it from L2 (k = 128: 64 KiB).
+    /// A smaller G0 stays in L1 between a row's mat-vecs, and a group only adds to the working set: at k = 64 (16 KiB)
+    /// pairs measured about 10 % slower, at k = 128 7-19 % faster (one thread, AVX2).
+    /// </summary>
+    private static bool GroupsPay(HalfStepContext c)
     {
         if (c.Options.Solver != AlsSolver.ConjugateGradient || c.G0 is null)
         {
@@ -431,47 +452,45 @@ internal static class RowSolver
         return bytes >= PairG0Bytes;
     }
 
-    /// <summary>Whether a row of <paramref name="n"/> neighbours can be half of a CG pair (gathered in one segment in either workspace).</summary>
-    private static bool Pairable(int n, RowWorkspace ws) => n > 0 && n <= Math.Min(ws.Capacity, RowWorkspace.PairCapacity);
+    /// <summary>Whether a row of <paramref name="n"/> neighbours can be a member of a CG group (gathered in one segment in any member's workspace).</summary>
+    private static bool Groupable(int n, RowWorkspace ws) => n > 0 && n <= Math.Min(ws.Capacity, RowWorkspace.PairCapacity);
 
     /// <summary>
-    /// Rows r and r + 1 (both <see cref="Pairable"/>) by CG in lockstep (<see cref="ConjugateGradientPair"/>): each
-    /// gathered in its own workspace, solved, and finished as <see cref="Solve"/> would, with the same bits.
+    /// Rows r .. r + n - 1 (2 &lt;= n &lt;= <see cref="CgGroupRows"/>, all <see cref="Groupable"/>) by CG in lockstep
+    /// (<see cref="ConjugateGradientGroup"/>): each gathered in its own workspace, solved, and finished and tallied in row
+    /// order as <see cref="Solve"/> would, with the same bits.
     /// </summary>
-    private static (bool OkA, bool OkB) SolvePair<TIsa, TConf>(
-        HalfStepContext c,
-        RowWorkspace ws,
-        CsrMatrix rows,
-        int r,
-        Span<float> xa,
-        ref float biasA,
-        Span<float> xb,
-        ref float biasB,
-        ReadOnlySpan<int> afterA,
-        ReadOnlySpan<int> afterB,
-        out double lossA,
-        out double regA,
-        out double lossB,
-        out double regB)
+    private static void SolveGroup<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int r, int n, int end, FactorMatrix solved, float[]? biases, ref double loss, ref double reg, ref long bad)
         where TIsa : struct, IIsa
         where TConf : struct, IConfidence
     {
-        RowWorkspace wb = ws.Partner;
-        ReadOnlySpan<int> colsA = rows.RowIndices(r), colsB = rows.RowIndices(r + 1);
-        ReadOnlySpan<float> valsA = rows.RowValues(r), valsB = rows.RowValues(r + 1);
-        float lambdaA = RowLambda(c.Options, colsA.Length), lambdaB = RowLambda(c.Options, colsB.Length);
-        Prepare<TIsa, TConf>(c, ws, colsA, valsA, 0, colsA.Length);
-        Prepare<TIsa, TConf>(c, wb, colsB, valsB, 0, colsB.Length);
+        Span<float> lambdas = stackalloc float[CgGroupRows];
+        for (int i = 0; i < n; i++)
+        {
+            ReadOnlySpan<int> cols = rows.RowIndices(r + i);
+            lambdas[i] = RowLambda(c.Options, cols.Length);
+            Prepare<TIsa, TConf>(c, ws.Member(i), cols, rows.RowValues(r + i), 0, cols.Length);
+        }
 
-        // The next pair's first neighbours, while this pair solves (as a lone row asks for the next row's).
-        PrefetchNext<TIsa>(c, afterA);
-        PrefetchNext<TIsa>(c, afterB);
-        StartFrom(c.Layout, xa, biasA, ws.Z);
-        StartFrom(c.Layout, xb, biasB, wb.Z);
-        ConjugateGradientPair<TIsa, TConf>(c, ws, colsA, valsA, lambdaA, wb, colsB, valsB, lambdaB);
-        bool okA = Finish<TIsa, TConf>(c, ws, colsA, valsA, true, lambdaA, xa, ref biasA, out lossA, out regA);
-        bool okB = Finish<TIsa, TConf>(c, wb, colsB, valsB, true, lambdaB, xb, ref biasB, out lossB, out regB);
-        return (okA, okB);
+        // The next group's first neighbours, while this group solves (as a lone row asks for the next row's).
+        for (int i = 0; i < n && r + n + i < end; i++)
+        {
+            PrefetchNext<TIsa>(c, rows.RowIndices(r + n + i));
+        }
+
+        float dummyBias = 0f;
+        for (int i = 0; i < n; i++)
+        {
+            StartFrom(c.Layout, solved.Row(r + i), biases is null ? 0f : biases[r + i], ws.Member(i).Z);
+        }
+
+        ConjugateGradientGroup<TIsa, TConf>(c, ws, rows, r, n, lambdas);
+        for (int i = 0; i < n; i++)
+        {
+            ref float bias = ref biases is null ? ref dummyBias : ref biases[r + i];
+            bool ok = Finish<TIsa, TConf>(c, ws.Member(i), rows.RowIndices(r + i), rows.RowValues(r + i), true, lambdas[i], solved.Row(r + i), ref bias, out double l, out double g);
+            Tally(r + i, ok, l, g, ref loss, ref reg, ref bad);
+        }
     }
 
     /// <summary>lambda_r: lambda, or lambda times the row's count (ALS-WR).</summary>
@@ -1077,55 +1096,48 @@ internal static class RowSolver
     }
 
     /// <summary>
-    /// <see cref="ConjugateGradient"/> of two rows in lockstep (both gathered in one segment, in their own workspaces):
-    /// while both run, each step's G0 products are one pass over G0 (<see cref="G0Product2"/>), which at k = 128 (64 KiB,
-    /// twice L1) is about a third of a lone row's CG. Each row gets exactly its lone steps, so its bits are those of
-    /// <see cref="ConjugateGradient"/>, whatever its partner.
+    /// <see cref="ConjugateGradient"/> of n rows in lockstep (rows r .. r + n - 1, each gathered in one segment in
+    /// <paramref name="ws"/>'s member workspace): each step's G0 products of the rows still running are one pass over G0
+    /// (<see cref="G0Products"/>), which at k = 128 (64 KiB, more than L1) is about a third of a lone row's CG. Each row
+    /// gets exactly its lone steps, so its bits are those of <see cref="ConjugateGradient"/>, whatever the other rows.
     /// </summary>
-    private static void ConjugateGradientPair<TIsa, TConf>(
-        HalfStepContext c,
-        RowWorkspace wa,
-        ReadOnlySpan<int> colsA,
-        ReadOnlySpan<float> valsA,
-        float lambdaA,
-        RowWorkspace wb,
-        ReadOnlySpan<int> colsB,
-        ReadOnlySpan<float> valsB,
-        float lambdaB)
+    private static void ConjugateGradientGroup<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int r, int n, ReadOnlySpan<float> lambdas)
         where TIsa : struct, IIsa
         where TConf : struct, IConfidence
     {
-        G0Product2<TIsa>(c, wa.Z, wa.R, wb.Z, wb.R);
-        CgState sa = CgStart<TIsa, TConf>(c, wa, colsA, valsA, true, lambdaA);
-        CgState sb = CgStart<TIsa, TConf>(c, wb, colsB, valsB, true, lambdaB);
+        Span<CgState> states = stackalloc CgState[CgGroupRows];
+        Span<int> running = stackalloc int[CgGroupRows];
+        for (int i = 0; i < n; i++)
+        {
+            running[i] = i;
+        }
+
+        G0Products<TIsa>(c, ws, running[..n], start: true);
+        for (int i = 0; i < n; i++)
+        {
+            states[i] = CgStart<TIsa, TConf>(c, ws.Member(i), rows.RowIndices(r + i), rows.RowValues(r + i), true, lambdas[i]);
+        }
+
         while (true)
         {
-            bool a = CgContinues(c, ref sa), b = CgContinues(c, ref sb);
-            if (a && b)
+            int m = 0;
+            for (int i = 0; i < n; i++)
             {
-                G0Product2<TIsa>(c, wa.P, wa.Ap, wb.P, wb.Ap);
+                if (CgContinues(c, ref states[i]))
+                {
+                    running[m++] = i;
+                }
             }
-            else if (a)
-            {
-                G0Product<TIsa>(c, wa.P, wa.Ap);
-            }
-            else if (b)
-            {
-                G0Product<TIsa>(c, wb.P, wb.Ap);
-            }
-            else
+
+            if (m == 0)
             {
                 break;
             }
 
-            if (a)
+            G0Products<TIsa>(c, ws, running[..m], start: false);
+            foreach (int i in running[..m])
             {
-                CgStep<TIsa, TConf>(c, wa, colsA, valsA, true, lambdaA, ref sa);
-            }
-
-            if (b)
-            {
-                CgStep<TIsa, TConf>(c, wb, colsB, valsB, true, lambdaB, ref sb);
+                CgStep<TIsa, TConf>(c, ws.Member(i), rows.RowIndices(r + i), rows.RowValues(r + i), true, lambdas[i], ref states[i]);
             }
         }
     }
@@ -1305,6 +1317,58 @@ internal static class RowSolver
         Blas.ColumnMatVec2<TIsa>(block, rows, stride, v0, y0, v1, y1);
         G0Finish<TIsa>(c, v0, y0, yb0);
         G0Finish<TIsa>(c, v1, y1, yb1);
+    }
+
+    /// <summary>
+    /// The G0 products of a CG group's <paramref name="members"/> (indices of <paramref name="ws"/>'s member workspaces):
+    /// <c>R = G0 Z</c> at the start, else <c>Ap = G0 P</c>; four at once with G0 read once
+    /// (<see cref="Blas.ColumnMatVec4{TIsa}"/>), the rest in a pair and alone. Each gets the bits of its own
+    /// <see cref="G0Product"/>.
+    /// </summary>
+    private static void G0Products<TIsa>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> members, bool start)
+        where TIsa : struct, IIsa
+    {
+        int i = 0;
+        if (members.Length == 4 && c.G0 is not null)
+        {
+            RowWorkspace w0 = ws.Member(members[0]), w1 = ws.Member(members[1]), w2 = ws.Member(members[2]), w3 = ws.Member(members[3]);
+            Span<float> v0 = start ? w0.Z : w0.P, v1 = start ? w1.Z : w1.P, v2 = start ? w2.Z : w2.P, v3 = start ? w3.Z : w3.P;
+            Span<float> y0 = start ? w0.R : w0.Ap, y1 = start ? w1.R : w1.Ap, y2 = start ? w2.R : w2.Ap, y3 = start ? w3.R : w3.Ap;
+            float b0 = G0BiasEntry<TIsa>(c, v0), b1 = G0BiasEntry<TIsa>(c, v1), b2 = G0BiasEntry<TIsa>(c, v2), b3 = G0BiasEntry<TIsa>(c, v3);
+            (float[] block, int rows, int stride) = G0Block(c);
+            Blas.ColumnMatVec4<TIsa>(block, rows, stride, v0, v1, v2, v3, y0, y1, y2, y3);
+            G0Finish<TIsa>(c, v0, y0, b0);
+            G0Finish<TIsa>(c, v1, y1, b1);
+            G0Finish<TIsa>(c, v2, y2, b2);
+            G0Finish<TIsa>(c, v3, y3, b3);
+            return;
+        }
+
+        for (; i + 1 < members.Length; i += 2)
+        {
+            RowWorkspace a = ws.Member(members[i]), b = ws.Member(members[i + 1]);
+            if (start)
+            {
+                G0Product2<TIsa>(c, a.Z, a.R, b.Z, b.R);
+            }
+            else
+            {
+                G0Product2<TIsa>(c, a.P, a.Ap, b.P, b.Ap);
+            }
+        }
+
+        if (i < members.Length)
+        {
+            RowWorkspace a = ws.Member(members[i]);
+            if (start)
+            {
+                G0Product<TIsa>(c, a.Z, a.R);
+            }
+            else
+            {
+                G0Product<TIsa>(c, a.P, a.Ap);
+            }
+        }
     }
 
     /// <summary>

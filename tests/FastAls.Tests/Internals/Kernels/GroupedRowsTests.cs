@@ -185,4 +185,38 @@ public class GroupedRowsTests
             }
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void ColumnMatVec4_has_the_bits_of_four_single_products(string pathName)
+    {
+        // The grouped product (four rows' CG mat-vecs with G0 read once), as ColumnMatVec2 above.
+        KernelSet k = Kernels(Enum.Parse<KernelPath>(pathName));
+        var rng = new Random(46);
+        foreach (int w in s_strides.Append(20))
+        {
+            foreach (int rows in new[] { 1, w - 3, w })
+            {
+                float[] a = RandomArray(rng, w * w);
+                float[][] x = [RandomArray(rng, rows), RandomArray(rng, rows), RandomArray(rng, rows), RandomArray(rng, rows)];
+                float[][] e = [new float[w], new float[w], new float[w], new float[w]];
+                float[][] y = [new float[w], new float[w], new float[w], new float[w]];
+                for (int i = 0; i < 4; i++)
+                {
+                    k.ColumnMatVec(a, rows, w, x[i], e[i]);
+                }
+
+                k.ColumnMatVec4(a, rows, w, x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3]);
+                for (int i = 0; i < 4; i++)
+                {
+                    for (int c = 0; c < w; c++)
+                    {
+                        Assert.True(
+                            BitConverter.SingleToInt32Bits(e[i][c]) == BitConverter.SingleToInt32Bits(y[i][c]),
+                            $"w={w} rows={rows} vector {i} column {c}: {y[i][c]:R}, expected {e[i][c]:R}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -5,11 +5,12 @@ using static FastAls.Tests.Engine.EngineTestData;
 namespace FastAls.Tests.Engine;
 
 /// <summary>
-/// A half-step solves the implicit models' CG rows two at a time where G0 is large (read once for both rows' mat-vecs). Each row must
-/// get exactly the bits of its lone solve (<see cref="RowSolver.Solve"/>), whatever its partner, including when the
-/// two rows stop after different numbers of steps and next to empty rows.
+/// A half-step solves the implicit models' CG rows up to four at a time where G0 is large (read once for the group's
+/// mat-vecs). Each row must get exactly the bits of its lone solve (<see cref="RowSolver.Solve"/>), whatever the other
+/// rows of its group, including when they stop after different numbers of steps (so that three, two or one of them
+/// still run), in groups cut short by empty rows and at a worker's chunk end.
 /// </summary>
-public class CgPairTests
+public class CgGroupTests
 {
     public static TheoryData<string, AlsModelKind, int, float> Cases()
     {
@@ -30,10 +31,10 @@ public class CgPairTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Paired_rows_have_the_bits_of_lone_rows(string pathName, AlsModelKind kind, int steps, float tolerance)
+    public void Grouped_rows_have_the_bits_of_lone_rows(string pathName, AlsModelKind kind, int steps, float tolerance)
     {
         KernelSet kernels = GroupedRowsTests.Kernels(Enum.Parse<KernelPath>(pathName));
-        // Pairs run where G0's block is at least RowSolver.PairG0Bytes (k = 96 and 130 here); k = 5 and 37 solve alone.
+        // Groups run where G0's block is at least RowSolver.PairG0Bytes (k = 96 and 130 here); k = 5 and 37 solve alone.
         foreach (int k in new[] { 5, 37, 96, 130 })
         {
             var o = new AlsOptions
@@ -58,8 +59,8 @@ public class CgPairTests
             GramMatrix gram = GramMatrix.Compute(layout, kernels, yf, yb);
             var ctx = new HalfStepContext(o, kernels, yf, yb, gram, 0f, "user");
 
-            // Lone rows, one after another, against the half-step, which pairs rows.
-            AssertHalfStepHasTheLoneBits(o, ctx, data.UserItems, data.Items, xf, xb, [2], $"{pathName} {kind} k={k} paired");
+            // Lone rows, one after another, against the half-step, which groups rows, on one worker and on three.
+            AssertHalfStepHasTheLoneBits(o, ctx, data.UserItems, data.Items, xf, xb, [1, 3], $"{pathName} {kind} k={k} grouped");
         }
     }
 }
