@@ -112,8 +112,9 @@ internal static class LaneCholesky
 /// in software): row i of R is <c>acc_q = A_iq</c>, then <c>acc_q = fma(-R_ji, R_jq, acc_q)</c> for j = 0 .. i - 1,
 /// then <c>R_ii = sqrt(acc_i)</c> and <c>R_iq = acc_q * (1 / R_ii)</c>; forward, <c>y_j = b_j * (1 / R_jj)</c> and
 /// <c>b_q = fma(-y_j, R_jq, b_q)</c> for every later q; backward, from the last unknown, <c>x_q = b_q * (1 / R_qq)</c>
-/// and <c>b_i = fma(-x_q, R_iq, b_i)</c> for every earlier i. So the Vector256 path (eight lanes) and the Vector512 path
-/// (sixteen) agree bit for bit, and a lone system gets the same bits from the per-row
+/// and <c>b_i = fma(-x_q, R_iq, b_i)</c> for every earlier i. Each <c>fma(-a, b, c)</c> is one negated FMA
+/// (<see cref="IVectorOps{TVec}.FusedMultiplyAddNegated"/>, the same bits). So the Vector256 path (eight lanes) and the
+/// Vector512 path (sixteen) agree bit for bit, and a lone system gets the same bits from the per-row
 /// <see cref="Cholesky.Factor{TIsa}"/> of either vector path and <see cref="LaneCholesky.SolveOne"/>.
 /// </para>
 /// </remarks>
@@ -369,12 +370,12 @@ internal static class LaneCholesky<TOps, TVec>
                 for (int j = 0; j < i; j++)
                 {
                     ref float rj = ref Unsafe.Add(ref t0, j * row);
-                    TVec m = TOps.Negate(TOps.Load(ref rj, (nuint)(i * Lanes)));
+                    TVec m = TOps.Load(ref rj, (nuint)(i * Lanes));
                     ref float src = ref Unsafe.Add(ref rj, q * Lanes);
-                    c0 = TOps.FusedMultiplyAdd(m, TOps.Load(ref src, 0), c0);
-                    c1 = TOps.FusedMultiplyAdd(m, TOps.Load(ref src, L1), c1);
-                    c2 = TOps.FusedMultiplyAdd(m, TOps.Load(ref src, L2), c2);
-                    c3 = TOps.FusedMultiplyAdd(m, TOps.Load(ref src, L3), c3);
+                    c0 = TOps.FusedMultiplyAddNegated(m, TOps.Load(ref src, 0), c0);
+                    c1 = TOps.FusedMultiplyAddNegated(m, TOps.Load(ref src, L1), c1);
+                    c2 = TOps.FusedMultiplyAddNegated(m, TOps.Load(ref src, L2), c2);
+                    c3 = TOps.FusedMultiplyAddNegated(m, TOps.Load(ref src, L3), c3);
                 }
 
                 TOps.Store(c0, ref tile, 0);
@@ -392,11 +393,10 @@ internal static class LaneCholesky<TOps, TVec>
             ref float rj = ref Unsafe.Add(ref t0, j * row);
             TVec y = TOps.Multiply(TOps.Load(ref b0, (nuint)(j * Lanes)), TOps.Load(ref inv0, (nuint)(j * Lanes)));
             TOps.Store(y, ref b0, (nuint)(j * Lanes));
-            TVec m = TOps.Negate(y);
             for (int q = j + 1; q < d; q++)
             {
                 nuint o = (nuint)(q * Lanes);
-                TOps.Store(TOps.FusedMultiplyAdd(m, TOps.Load(ref rj, o), TOps.Load(ref b0, o)), ref b0, o);
+                TOps.Store(TOps.FusedMultiplyAddNegated(y, TOps.Load(ref rj, o), TOps.Load(ref b0, o)), ref b0, o);
             }
         }
 
@@ -405,11 +405,10 @@ internal static class LaneCholesky<TOps, TVec>
         {
             TVec x = TOps.Multiply(TOps.Load(ref b0, (nuint)(q * Lanes)), TOps.Load(ref inv0, (nuint)(q * Lanes)));
             TOps.Store(x, ref b0, (nuint)(q * Lanes));
-            TVec m = TOps.Negate(x);
             for (int e = 0; e < q; e++)
             {
                 nuint o = (nuint)(e * Lanes);
-                TOps.Store(TOps.FusedMultiplyAdd(m, TOps.Load(ref t0, (nuint)((e * row) + (q * Lanes))), TOps.Load(ref b0, o)), ref b0, o);
+                TOps.Store(TOps.FusedMultiplyAddNegated(x, TOps.Load(ref t0, (nuint)((e * row) + (q * Lanes))), TOps.Load(ref b0, o)), ref b0, o);
             }
         }
     }
@@ -438,18 +437,18 @@ internal static class LaneCholesky<TOps, TVec>
             ref float mj = ref Unsafe.Add(ref rj, i * Lanes);
             ref float src = ref Unsafe.Add(ref rj, q * Lanes);
             TVec x0 = TOps.Load(ref src, 0), x1 = TOps.Load(ref src, L1);
-            TVec m = TOps.Negate(TOps.Load(ref mj, 0));
-            a0 = TOps.FusedMultiplyAdd(m, x0, a0);
-            a1 = TOps.FusedMultiplyAdd(m, x1, a1);
-            m = TOps.Negate(TOps.Load(ref mj, L1));
-            b0 = TOps.FusedMultiplyAdd(m, x0, b0);
-            b1 = TOps.FusedMultiplyAdd(m, x1, b1);
-            m = TOps.Negate(TOps.Load(ref mj, L2));
-            c0 = TOps.FusedMultiplyAdd(m, x0, c0);
-            c1 = TOps.FusedMultiplyAdd(m, x1, c1);
-            m = TOps.Negate(TOps.Load(ref mj, L3));
-            e0 = TOps.FusedMultiplyAdd(m, x0, e0);
-            e1 = TOps.FusedMultiplyAdd(m, x1, e1);
+            TVec m = TOps.Load(ref mj, 0);
+            a0 = TOps.FusedMultiplyAddNegated(m, x0, a0);
+            a1 = TOps.FusedMultiplyAddNegated(m, x1, a1);
+            m = TOps.Load(ref mj, L1);
+            b0 = TOps.FusedMultiplyAddNegated(m, x0, b0);
+            b1 = TOps.FusedMultiplyAddNegated(m, x1, b1);
+            m = TOps.Load(ref mj, L2);
+            c0 = TOps.FusedMultiplyAddNegated(m, x0, c0);
+            c1 = TOps.FusedMultiplyAddNegated(m, x1, c1);
+            m = TOps.Load(ref mj, L3);
+            e0 = TOps.FusedMultiplyAddNegated(m, x0, e0);
+            e1 = TOps.FusedMultiplyAddNegated(m, x1, e1);
             rj = ref Unsafe.Add(ref rj, row);
         }
 
@@ -463,30 +462,30 @@ internal static class LaneCholesky<TOps, TVec>
             TVec s = TOps.Load(ref v, 0);
             a0 = TOps.Multiply(a0, s);
             a1 = TOps.Multiply(a1, s);
-            TVec m = TOps.Negate(TOps.Load(ref d0, L1));
-            b0 = TOps.FusedMultiplyAdd(m, a0, b0);
-            b1 = TOps.FusedMultiplyAdd(m, a1, b1);
-            m = TOps.Negate(TOps.Load(ref d0, L2));
-            c0 = TOps.FusedMultiplyAdd(m, a0, c0);
-            c1 = TOps.FusedMultiplyAdd(m, a1, c1);
-            m = TOps.Negate(TOps.Load(ref d0, L3));
-            e0 = TOps.FusedMultiplyAdd(m, a0, e0);
-            e1 = TOps.FusedMultiplyAdd(m, a1, e1);
+            TVec m = TOps.Load(ref d0, L1);
+            b0 = TOps.FusedMultiplyAddNegated(m, a0, b0);
+            b1 = TOps.FusedMultiplyAddNegated(m, a1, b1);
+            m = TOps.Load(ref d0, L2);
+            c0 = TOps.FusedMultiplyAddNegated(m, a0, c0);
+            c1 = TOps.FusedMultiplyAddNegated(m, a1, c1);
+            m = TOps.Load(ref d0, L3);
+            e0 = TOps.FusedMultiplyAddNegated(m, a0, e0);
+            e1 = TOps.FusedMultiplyAddNegated(m, a1, e1);
             s = TOps.Load(ref v, L1);
             b0 = TOps.Multiply(b0, s);
             b1 = TOps.Multiply(b1, s);
-            m = TOps.Negate(TOps.Load(ref d1, L2));
-            c0 = TOps.FusedMultiplyAdd(m, b0, c0);
-            c1 = TOps.FusedMultiplyAdd(m, b1, c1);
-            m = TOps.Negate(TOps.Load(ref d1, L3));
-            e0 = TOps.FusedMultiplyAdd(m, b0, e0);
-            e1 = TOps.FusedMultiplyAdd(m, b1, e1);
+            m = TOps.Load(ref d1, L2);
+            c0 = TOps.FusedMultiplyAddNegated(m, b0, c0);
+            c1 = TOps.FusedMultiplyAddNegated(m, b1, c1);
+            m = TOps.Load(ref d1, L3);
+            e0 = TOps.FusedMultiplyAddNegated(m, b0, e0);
+            e1 = TOps.FusedMultiplyAddNegated(m, b1, e1);
             s = TOps.Load(ref v, L2);
             c0 = TOps.Multiply(c0, s);
             c1 = TOps.Multiply(c1, s);
-            m = TOps.Negate(TOps.Load(ref d2, L3));
-            e0 = TOps.FusedMultiplyAdd(m, c0, e0);
-            e1 = TOps.FusedMultiplyAdd(m, c1, e1);
+            m = TOps.Load(ref d2, L3);
+            e0 = TOps.FusedMultiplyAddNegated(m, c0, e0);
+            e1 = TOps.FusedMultiplyAddNegated(m, c1, e1);
             s = TOps.Load(ref v, L3);
             e0 = TOps.Multiply(e0, s);
             e1 = TOps.Multiply(e1, s);
@@ -512,11 +511,11 @@ internal static class LaneCholesky<TOps, TVec>
         for (int r = first; r < first + count; r++)
         {
             ref float rr = ref Unsafe.Add(ref rj, (r - j) * row);
-            TVec m = TOps.Negate(TOps.Load(ref rj, (nuint)(r * Lanes)));
+            TVec m = TOps.Load(ref rj, (nuint)(r * Lanes));
             for (int q = r; q < end; q++)
             {
                 nuint o = (nuint)(q * Lanes);
-                TOps.Store(TOps.FusedMultiplyAdd(m, TOps.Load(ref rj, o), TOps.Load(ref rr, o)), ref rr, o);
+                TOps.Store(TOps.FusedMultiplyAddNegated(m, TOps.Load(ref rj, o), TOps.Load(ref rr, o)), ref rr, o);
             }
         }
     }
@@ -537,21 +536,21 @@ internal static class LaneCholesky<TOps, TVec>
         ref float rj = ref t0;
         for (int j = 0; j < i; j++)
         {
-            TVec m = TOps.Negate(TOps.Load(ref rj, (nuint)(i * Lanes)));
-            TVec n = TOps.Negate(TOps.Load(ref rj, (nuint)((i + 1) * Lanes)));
+            TVec m = TOps.Load(ref rj, (nuint)(i * Lanes));
+            TVec n = TOps.Load(ref rj, (nuint)((i + 1) * Lanes));
             ref float src = ref Unsafe.Add(ref rj, q * Lanes);
             TVec x = TOps.Load(ref src, 0);
-            a0 = TOps.FusedMultiplyAdd(m, x, a0);
-            b0 = TOps.FusedMultiplyAdd(n, x, b0);
+            a0 = TOps.FusedMultiplyAddNegated(m, x, a0);
+            b0 = TOps.FusedMultiplyAddNegated(n, x, b0);
             x = TOps.Load(ref src, L1);
-            a1 = TOps.FusedMultiplyAdd(m, x, a1);
-            b1 = TOps.FusedMultiplyAdd(n, x, b1);
+            a1 = TOps.FusedMultiplyAddNegated(m, x, a1);
+            b1 = TOps.FusedMultiplyAddNegated(n, x, b1);
             x = TOps.Load(ref src, L2);
-            a2 = TOps.FusedMultiplyAdd(m, x, a2);
-            b2 = TOps.FusedMultiplyAdd(n, x, b2);
+            a2 = TOps.FusedMultiplyAddNegated(m, x, a2);
+            b2 = TOps.FusedMultiplyAddNegated(n, x, b2);
             x = TOps.Load(ref src, L3);
-            a3 = TOps.FusedMultiplyAdd(m, x, a3);
-            b3 = TOps.FusedMultiplyAdd(n, x, b3);
+            a3 = TOps.FusedMultiplyAddNegated(m, x, a3);
+            b3 = TOps.FusedMultiplyAddNegated(n, x, b3);
             rj = ref Unsafe.Add(ref rj, row);
         }
 

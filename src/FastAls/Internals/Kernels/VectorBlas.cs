@@ -93,23 +93,23 @@ internal static class VectorBlas<TOps, TVec>
             ref float r = ref a;
             for (int j = 0; j < i0; j++)
             {
-                // fma(r[j, i], -r[j, c], acc) has the bits of fma(-r[j, i], r[j, c], acc) (negation is exact): negating the
-                // row's one or two vectors costs less than negating four multipliers.
+                // acc - r[j, i] r[j, c] in one negated FMA: the bits of fma(-r[j, i], r[j, c], acc) (negation is exact),
+                // without a negation beside the FMAs.
                 ref float m = ref Unsafe.Add(ref r, i0);
-                TVec x0 = TOps.Negate(TOps.Load(ref r, p0));
+                TVec x0 = TOps.Load(ref r, p0);
                 TVec m0 = TOps.Create(m), m1 = TOps.Create(Unsafe.Add(ref m, o1));
                 TVec m2 = TOps.Create(Unsafe.Add(ref m, o2)), m3 = TOps.Create(Unsafe.Add(ref m, o3));
-                a00 = TOps.FusedMultiplyAdd(m0, x0, a00);
-                a10 = TOps.FusedMultiplyAdd(m1, x0, a10);
-                a20 = TOps.FusedMultiplyAdd(m2, x0, a20);
-                a30 = TOps.FusedMultiplyAdd(m3, x0, a30);
+                a00 = TOps.FusedMultiplyAddNegated(m0, x0, a00);
+                a10 = TOps.FusedMultiplyAddNegated(m1, x0, a10);
+                a20 = TOps.FusedMultiplyAddNegated(m2, x0, a20);
+                a30 = TOps.FusedMultiplyAddNegated(m3, x0, a30);
                 if (two)
                 {
-                    TVec x1 = TOps.Negate(TOps.Load(ref r, p1));
-                    a01 = TOps.FusedMultiplyAdd(m0, x1, a01);
-                    a11 = TOps.FusedMultiplyAdd(m1, x1, a11);
-                    a21 = TOps.FusedMultiplyAdd(m2, x1, a21);
-                    a31 = TOps.FusedMultiplyAdd(m3, x1, a31);
+                    TVec x1 = TOps.Load(ref r, p1);
+                    a01 = TOps.FusedMultiplyAddNegated(m0, x1, a01);
+                    a11 = TOps.FusedMultiplyAddNegated(m1, x1, a11);
+                    a21 = TOps.FusedMultiplyAddNegated(m2, x1, a21);
+                    a31 = TOps.FusedMultiplyAddNegated(m3, x1, a31);
                 }
 
                 r = ref Unsafe.Add(ref r, w);
