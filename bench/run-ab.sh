@@ -9,6 +9,8 @@
 # A is BASE_REV (exported with git archive), B is the working tree. Builds go to bench/out/ab (ignored). The first
 # AB_WARMUP iterations of each side (default 10) are left out: each side JIT-compiles its own copy of the library, so
 # small sets, whose iterations take milliseconds, need more (see an A/A run with --same).
+# AB_CONTINUE=1: one iteration by Fit, the rest by one ContinueTraining call. AB_QUIET=1: one iteration by Fit, then
+# one ContinueTraining call per iteration without progress, timed around the call (a fit that nothing observes).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 base=${1:?usage: bench/run-ab.sh BASE_REV|--same [ITERATIONS] -- CONFIG...}

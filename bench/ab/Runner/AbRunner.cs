@@ -55,9 +55,21 @@ public static class AbRunner
         });
         // AB_CONTINUE=1: one iteration by Fit, the rest by ContinueTraining (which keeps the model as it was if a half-step
         // fails, so it solves into scratch copies of the sides: the path that bench e2e times).
+        // AB_QUIET=1: as a user's fit without a callback, nothing observes the cost; one iteration by Fit, then each
+        // iteration one ContinueTraining call without progress, timed around the call.
+        bool quiet = Environment.GetEnvironmentVariable("AB_QUIET") == "1" && iterations > 1;
         bool resumeTraining = Environment.GetEnvironmentVariable("AB_CONTINUE") == "1" && iterations > 1;
-        using AlsModel model = AlsModel.Fit(data, resumeTraining ? options with { Iterations = 1 } : options, progress);
-        if (resumeTraining)
+        using AlsModel model = AlsModel.Fit(data, resumeTraining || quiet ? options with { Iterations = 1 } : options, quiet ? null : progress);
+        if (quiet)
+        {
+            for (int i = 1; i < iterations; i++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                model.ContinueTraining(data, 1);
+                onIteration(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+        }
+        else if (resumeTraining)
         {
             model.ContinueTraining(data, iterations - 1, progress);
         }

@@ -4,8 +4,8 @@ using FastAls.Internals.Kernels;
 namespace FastAls.Internals.Solvers;
 
 /// <summary>
-/// The training loop: alternating half-steps, exact cost after each, progress, early stop,
-/// cancellation and the divergence guard. Every half-step checks that its solved rows are finite and names the
+/// The training loop: alternating half-steps, exact cost after each (where progress or early stopping reads it; else
+/// the rows skip their loss pass), progress, early stop, cancellation and the divergence guard. Every half-step checks that its solved rows are finite and names the
 /// first row that is not. With <c>rollback</c> (continued training of a model that callers can see) solved rows
 /// go to scratch copies first and replace the model's factors only once a half-step has completed and is finite,
 /// so a failed or cancelled half-step leaves the model as it was; the two sides' scratch copies share one buffer
@@ -91,8 +91,10 @@ internal sealed class AlsTrainer
             HalfStepSolver.ComputeGram(_layout, _kernels, _model.ItemMatrix, _model.ItemBiasArray, _itemGram, _itemSolver.GramPartials, _itemSolver.GramScratches, _threads);
         }
 
-        double regUsers = Regularization(_data.UserItems, _model.UserMatrix, _model.UserBiasArray);
-        double regItems = Regularization(_data.ItemUsers, _model.ItemMatrix, _model.ItemBiasArray);
+        // The cost is computed only where something reads it: progress reports, or early stopping.
+        bool observed = progress is not null || _options.EarlyStopTolerance > 0;
+        double regUsers = observed ? Regularization(_data.UserItems, _model.UserMatrix, _model.UserBiasArray) : 0;
+        double regItems = observed ? Regularization(_data.ItemUsers, _model.ItemMatrix, _model.ItemBiasArray) : 0;
         double previousCost = double.NaN;
         double previousIterationCost = double.NaN;
         for (int it = 1; it <= iterations; it++)
@@ -100,7 +102,7 @@ internal sealed class AlsTrainer
             foreach (AlsHalfStep half in (ReadOnlySpan<AlsHalfStep>)[AlsHalfStep.Users, AlsHalfStep.Items])
             {
                 bool users = half == AlsHalfStep.Users;
-                double loss = HalfStep(it, users, cancellationToken, out double regSolved);
+                double loss = HalfStep(it, users, observed, cancellationToken, out double regSolved);
                 if (users)
                 {
                     regUsers = regSolved;
@@ -127,8 +129,8 @@ internal sealed class AlsTrainer
         }
     }
 
-    /// <summary>One half-step; returns the data term of the cost and the solved side's regularization.</summary>
-    private double HalfStep(int iteration, bool users, CancellationToken cancellationToken, out double regSolved)
+    /// <summary>One half-step; returns the data term of the cost (0 unless <paramref name="lossObserved"/>) and the solved side's regularization.</summary>
+    private double HalfStep(int iteration, bool users, bool lossObserved, CancellationToken cancellationToken, out double regSolved)
     {
         AlsModel m = _model;
         FactorMatrix current = users ? m.UserMatrix : m.ItemMatrix;
@@ -148,6 +150,7 @@ internal sealed class AlsTrainer
             _scratch)
         {
             Where = $"{_options.Kind} ALS, iteration {iteration}, {side} half-step: ",
+            ComputeLoss = lossObserved,
         };
 
         if (next != current)

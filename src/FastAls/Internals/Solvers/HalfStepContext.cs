@@ -105,6 +105,13 @@ internal sealed class HalfStepContext
     /// <summary>Prefix naming the model, iteration and half-step, for messages.</summary>
     public string Where { get; init; } = "";
 
+    /// <summary>
+    /// Whether the half-step computes its data loss (the cost that progress reports and early stopping reads): false
+    /// when nothing observes the cost, and then each row skips its loss pass over its neighbours, and the implicit
+    /// models the unobserved pairs' share. The solution and its finiteness check do not depend on it.
+    /// </summary>
+    public bool ComputeLoss { get; init; } = true;
+
     /// <summary>True when a neighbour's weight c - 1 can be negative (implicit models with scaled confidence).</summary>
     public bool MayHaveNegativeWeights => Options.IsImplicit && Options.Confidence == ConfidenceKind.Scaled;
 

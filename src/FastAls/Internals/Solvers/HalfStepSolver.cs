@@ -184,7 +184,7 @@ internal sealed class HalfStepSolver
         {
             GramMatrix gram = solvedGram ?? _ownGram;
             ComputeGram(_layout, ctx.Kernels, solved, solvedBiases, gram, _gramPartials, _gramScratches, _workers);
-            if (ctx.Options.IsImplicit)
+            if (ctx.Options.IsImplicit && ctx.ComputeLoss)
             {
                 totalLoss += gram.PairSquareSum(ctx.FixedGram!);
             }

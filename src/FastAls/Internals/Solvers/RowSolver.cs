@@ -812,9 +812,9 @@ internal static class RowSolver
         Span<float> z = ws.Z;
 
         // Loss of the row's stored pairs with the new solution (summed in a local: through the out parameter, every
-        // neighbour's add would wait on a store and a reload).
+        // neighbour's add would wait on a store and a reload), where the half-step reports its loss.
         double sum = 0;
-        for (int s = 0; s < n; s += ws.Capacity)
+        for (int s = 0; c.ComputeLoss && s < n; s += ws.Capacity)
         {
             int cnt = Math.Min(ws.Capacity, n - s);
             if (!single)

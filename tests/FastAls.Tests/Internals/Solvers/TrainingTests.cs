@@ -282,6 +282,29 @@ public class TrainingTests
     }
 
     /// <summary>
+    /// Without progress or early stopping nobody reads the cost, and the rows skip their loss pass: the factors must not
+    /// change by a bit (the loss is computed after each row's solution, from it), on either solver, in every model.
+    /// </summary>
+    [Theory]
+    [InlineData(AlsSolver.Cholesky)]
+    [InlineData(AlsSolver.ConjugateGradient)]
+    public void Training_without_an_observer_of_the_cost_gives_the_same_factors(AlsSolver solver)
+    {
+        foreach (AlsModelKind kind in Kinds)
+        {
+            var o = new AlsOptions { Kind = kind, Solver = solver, Factors = 12, Threads = 2, Iterations = 3, Regularization = 0.1f, Alpha = 2f };
+            using Dataset data = Random(90, 60, 0.15, seed: 8, implicitValues: true);
+            var costs = new List<double>();
+            using AlsModel watched = AlsModel.Fit(data, o, new SyncProgress(p => costs.Add(p.Cost)));
+            using AlsModel quiet = AlsModel.Fit(data, o);
+            Assert.Equal(6, costs.Count);
+            Assert.All(costs, c => Assert.True(double.IsFinite(c) && c > 0, $"{kind}/{solver}: cost {c}"));
+            Assert.True(Bits(watched.UserFactors.ToArray()).SequenceEqual(Bits(quiet.UserFactors.ToArray())), $"{kind}/{solver}: user factors differ");
+            Assert.True(Bits(watched.ItemFactors.ToArray()).SequenceEqual(Bits(quiet.ItemFactors.ToArray())), $"{kind}/{solver}: item factors differ");
+        }
+    }
+
+    /// <summary>
     /// What each half-step derives from the fixed side (G0 in float, its biased split, the low-rank solver's inverse
     /// factor in double) is kept by the trainer: at k = 128 those were about 0.4 MB per half-step, more than G0 alone
     /// (64 KiB), which bounds an iteration's allocation here.
@@ -311,6 +334,8 @@ public class TrainingTests
         long least = Enumerable.Range(1, 3).Min(i => ends[i] - ends[i - 1]);
         Assert.True(least < k * k * sizeof(float), $"{kind}/{solver}: an iteration at k = {k} allocated {least} bytes on the training thread");
     }
+
+    private static int[] Bits(float[] values) => Array.ConvertAll(values, BitConverter.SingleToInt32Bits);
 
     /// <summary>Reports on the training thread (System.Progress would post to the thread pool).</summary>
     private sealed class SyncProgress(Action<AlsProgress> report) : IProgress<AlsProgress>
