@@ -149,26 +149,16 @@ internal sealed class HalfStepScratch
     internal float[]? LowRankProjected;
 
     /// <summary><paramref name="slot"/>'s array, cleared, made anew where it is missing or of another length.</summary>
-    public float[] Floats(ref float[]? slot, int length)
+    public float[] Floats(ref float[]? slot, int length) => Take(ref slot, length);
+
+    /// <inheritdoc cref="Floats"/>
+    public double[] Doubles(ref double[]? slot, int length) => Take(ref slot, length);
+
+    private static T[] Take<T>(ref T[]? slot, int length)
     {
         if (slot is null || slot.Length != length)
         {
-            slot = new float[length];
-        }
-        else
-        {
-            Array.Clear(slot);
-        }
-
-        return slot;
-    }
-
-    /// <summary><paramref name="slot"/>'s array, cleared, made anew where it is missing or of another length.</summary>
-    public double[] Doubles(ref double[]? slot, int length)
-    {
-        if (slot is null || slot.Length != length)
-        {
-            slot = new double[length];
+            slot = new T[length];
         }
         else
         {
