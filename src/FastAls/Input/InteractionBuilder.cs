@@ -287,6 +287,10 @@ public sealed unsafe class InteractionBuilder : IDisposable
         long* itemNext = null;
         int* tmpUser = null;
         float* tmpValue = null;
+
+        // The item-major temporaries take the scatter of pass 2, whose writes land all over them: NativeOwner's blocks
+        // (huge pages where they are large), freed together after pass 3.
+        NativeOwner? temps = new NativeOwner();
         NativeOwner? owner = new NativeOwner();
         try
         {
@@ -307,8 +311,8 @@ public sealed unsafe class InteractionBuilder : IDisposable
 
             // Pass 2: bucket by item (stable: input order within an item) into item-major temporaries.
             ExclusivePrefixSum(itemNext, items);
-            tmpUser = (int*)NativeMemory.Alloc((nuint)Math.Max(n, 1), sizeof(int));
-            tmpValue = (float*)NativeMemory.Alloc((nuint)Math.Max(n, 1), sizeof(float));
+            tmpUser = temps.Alloc<int>(Math.Max(n, 1));
+            tmpValue = temps.Alloc<float>(Math.Max(n, 1));
             for (int c = 0; c < _chunks.Count; c++)
             {
                 int len = ChunkLength(c);
@@ -360,9 +364,9 @@ public sealed unsafe class InteractionBuilder : IDisposable
                 start = end;
             }
 
-            NativeMemory.Free(tmpUser);
+            temps.Dispose();
+            temps = null;
             tmpUser = null;
-            NativeMemory.Free(tmpValue);
             tmpValue = null;
             NativeMemory.Free(itemNext);
             itemNext = null;
@@ -410,8 +414,7 @@ public sealed unsafe class InteractionBuilder : IDisposable
         {
             NativeMemory.Free(userCount);
             NativeMemory.Free(itemNext);
-            NativeMemory.Free(tmpUser);
-            NativeMemory.Free(tmpValue);
+            temps?.Dispose();
             FreeChunks();
         }
     }
