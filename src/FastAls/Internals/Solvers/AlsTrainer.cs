@@ -6,13 +6,13 @@ namespace FastAls.Internals.Solvers;
 /// <summary>
 /// The training loop: alternating half-steps, exact cost after each (where progress or early stopping reads it; else
 /// the rows skip their loss pass), progress, early stop, cancellation and the divergence guard. Every half-step checks
-/// that its solved rows are finite and names the first row that is not. With <c>rollback</c> (continued training of a model that callers can see) solved rows
-/// go to scratch copies first and replace the model's factors only once a half-step has completed and is finite,
-/// so a failed or cancelled half-step leaves the model as it was; the two sides' scratch copies share one buffer
-/// (sized for the larger side): only one half-step runs at a time. Without it (a new model in
-/// <see cref="AlsModel.Fit"/>, which nobody sees until it returns and which is disposed on any error) the rows are
-/// solved in place and no copy of a side is held: each row's solve reads only its own starting values and the
-/// fixed side, so the bits are the same.
+/// that its solved rows are finite and names the first row that is not. With <c>rollback</c> (continued training of a
+/// model that callers can see) solved rows go to scratch copies first and replace the model's factors only once a
+/// half-step has completed and is finite, so a failed or cancelled half-step leaves the model as it was; the two sides'
+/// scratch copies share one buffer (sized for the larger side): only one half-step runs at a time. Without it (a new
+/// model in <see cref="AlsModel.Fit"/>, which nobody sees until it returns and which is disposed on any error) the rows
+/// are solved in place and no copy of a side is held: each row's solve reads only its own starting values and the fixed
+/// side, so the bits are the same.
 /// </summary>
 internal sealed class AlsTrainer
 {
