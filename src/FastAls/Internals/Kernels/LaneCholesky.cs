@@ -27,6 +27,16 @@ internal static class LaneCholesky
     public static int Stride(int d) => (d + 7) & ~7;
 
     /// <summary>
+    /// Floats from one row of a batch of <paramref name="lanes"/> systems to the next: <see cref="Stride"/>(d) entries of
+    /// that many floats, plus one cache line, so that rows a power of two apart do not fall in the same L1 sets (at d = 64
+    /// a row is 2 KiB with eight lanes, and the factor reads the same columns of every earlier row).
+    /// </summary>
+    public static int RowLength(int d, int lanes) => (Stride(d) * lanes) + 16;
+
+    /// <summary>Floats of the batched matrices of <paramref name="lanes"/> systems of <paramref name="d"/> unknowns.</summary>
+    public static int MatrixLength(int d, int lanes) => d * RowLength(d, lanes);
+
+    /// <summary>
     /// The part of <paramref name="span"/> that starts at a 64-byte boundary (a cache line; with 16 lanes, one lane
     /// vector), for storage that does not move: a stack buffer or a pinned array. Give it 16 floats more than needed.
     /// </summary>
@@ -135,15 +145,11 @@ internal static class LaneCholesky<TOps, TVec>
 
     private static nuint L3 => (nuint)(3 * TOps.Count);
 
-    /// <summary>
-    /// Floats from one row of the batch to the next: <see cref="LaneCholesky.Stride"/>(d) entries of L floats, plus one
-    /// cache line, so that rows a power of two apart do not fall in the same L1 sets (at d = 64 a row is 2 KiB with
-    /// eight lanes, and the factor reads the same columns of every earlier row).
-    /// </summary>
-    public static int RowLength(int d) => (LaneCholesky.Stride(d) * Lanes) + 16;
+    /// <summary><see cref="LaneCholesky.RowLength"/> at this width.</summary>
+    public static int RowLength(int d) => LaneCholesky.RowLength(d, Lanes);
 
-    /// <summary>Floats of the batched matrices of systems of <paramref name="d"/> unknowns.</summary>
-    public static int MatrixLength(int d) => d * RowLength(d);
+    /// <summary><see cref="LaneCholesky.MatrixLength"/> at this width.</summary>
+    public static int MatrixLength(int d) => LaneCholesky.MatrixLength(d, Lanes);
 
     /// <summary>
     /// Copies system <paramref name="lane"/> into the batch: the upper triangle of the leading d x d block of

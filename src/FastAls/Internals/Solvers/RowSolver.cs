@@ -113,9 +113,6 @@ internal sealed class RowWorkspace
         return _members[i] ??= new RowWorkspace(_layout, Math.Min(Capacity, PairCapacity), PairCapacity);
     }
 
-    /// <summary>The workspace of a CG pair's second row (<see cref="Member"/> 1; the lane workspaces are made like it).</summary>
-    public RowWorkspace Partner => Member(1);
-
     /// <summary>Neighbours of the rows that <see cref="RowSolver.SolveRows"/> solves in lanes (the exact solver at small k).</summary>
     internal const int LaneCapacity = 256;
 
@@ -128,7 +125,7 @@ internal sealed class RowWorkspace
     /// </summary>
     public LaneBatch Lanes(int k, int lanes) => _lanes is { } l && l.K == k && l.Lanes == lanes ? l : _lanes = new LaneBatch(k, lanes);
 
-    /// <summary>The lane workspaces of <see cref="Lanes"/>: this one, then one per other lane, made like <see cref="Partner"/>.</summary>
+    /// <summary>The lane workspaces of <see cref="Lanes"/>: this one, then one per other lane, made like a <see cref="Member"/>'s.</summary>
     internal RowWorkspace[] LaneWorkspaces(LaneBatch batch)
     {
         if (batch.Workspaces is null)
@@ -181,8 +178,8 @@ internal sealed class LaneBatch
         Lanes = lanes;
 
         // The kernel's rows and right-hand sides from a 64-byte boundary, so that no lane vector straddles two cache lines:
-        // pinned (they never move) with a cache line to spare. The length: d rows of RowLength floats.
-        _tLength = k * ((LaneCholesky.Stride(k) * lanes) + 16);
+        // pinned (they never move) with a cache line to spare.
+        _tLength = LaneCholesky.MatrixLength(k, lanes);
         _t = GC.AllocateArray<float>(_tLength + 16, pinned: true);
         _rhs = GC.AllocateArray<float>((k * lanes) + 16, pinned: true);
         Bad = new int[lanes];
