@@ -1,4 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FastAls.Internals.Solvers;
 
@@ -67,11 +70,21 @@ internal static class RowInit
     }
 
     /// <summary>The starting factors of one row: f[i] = scale * N(0, 1) drawn from the stream of (seed, side, row, i).</summary>
+    /// <remarks>
+    /// Four elements at a time where AVX2 is there (<see cref="FillFour"/>), the rest one by one
+    /// (<see cref="FillFrom"/>): the same bits either way, so a row's values do not depend on the machine.
+    /// </remarks>
     public static void FillRow(int seed, int side, long row, Span<float> f, float scale)
     {
         ulong key = RowKey(seed, side, row);
+        FillFrom(key, f, scale, Avx2.IsSupported ? FillFour(key, f, scale) : 0);
+    }
+
+    /// <summary>Elements <paramref name="start"/> .. f.Length - 1 of the row of <paramref name="key"/>, one at a time.</summary>
+    internal static void FillFrom(ulong key, Span<float> f, float scale, int start)
+    {
         ReadOnlySpan<double> x = ZigguratX;
-        for (int i = 0; i < f.Length; i++)
+        for (int i = start; i < f.Length; i++)
         {
             // Element i's stream starts at key ^ i: draws n and m of elements i and j meet only if
             // (key ^ i) - (key ^ j) = (m - n) * Golden (mod 2^64), which no small column and draw numbers reach.
@@ -81,7 +94,47 @@ internal static class RowInit
         }
     }
 
-    /// <summary>The key of a row's streams: element i's stream starts at <c>key ^ i</c>.</summary>
+    /// <summary>
+    /// <see cref="FillFrom"/>'s fast path for four elements at a time (AVX2): the hash in 64-bit lanes, the two layer
+    /// bounds by gathers, the same double operations in the same order (the JIT fuses none of them), and
+    /// <c>vcvtpd2ps</c>, which rounds to nearest as the scalar conversion does. A lane that leaves the fast path is
+    /// redone by <see cref="StandardNormal"/>, as in the scalar loop. Returns the number of elements written (a multiple of
+    /// four); a profile of a Python fit's setup had the scalar loop at about a fifth of it (k = 64, 250,000 rows).
+    /// </summary>
+    internal static unsafe int FillFour(ulong key, Span<float> f, float scale)
+    {
+        if (!Avx2.IsSupported)
+        {
+            throw new PlatformNotSupportedException("FillFour needs AVX2.");
+        }
+
+        int n = f.Length & ~3;
+        Vector256<ulong> keys = Vector256.Create(key), lanes = Vector256.Create(0UL, 1UL, 2UL, 3UL);
+        Vector256<double> scales = Vector256.Create((double)scale);
+        fixed (double* x = ZigguratX)
+        fixed (float* dst = f)
+        {
+            for (int i = 0; i < n; i += 4)
+            {
+                Vector256<ulong> h = Mix(keys ^ (lanes + Vector256.Create((ulong)i)));
+                Vector256<long> layer = (h & Vector256.Create((ulong)(Layers - 1))).AsInt64();
+                Vector256<double> u = Vector256.ConvertToDouble((h >> 11).AsInt64()) * (1.0 / (1UL << 53));
+                Vector256<double> v = ((Vector256.Create(2.0) * u) - Vector256<double>.One) * Avx2.GatherVector256(x, layer, sizeof(double));
+                Vector256<double> bound = Avx2.GatherVector256(x + 1, layer, sizeof(double));
+                Avx.ConvertToVector128Single(v * scales).Store(dst + i);
+                uint slow = (~Vector256.LessThan(Vector256.Abs(v), bound)).ExtractMostSignificantBits();
+                while (slow != 0)
+                {
+                    int l = i + BitOperations.TrailingZeroCount(slow);
+                    dst[l] = (float)(StandardNormal(key ^ (ulong)l) * scale);
+                    slow &= slow - 1;
+                }
+            }
+        }
+
+        return n;
+    }
+
     internal static ulong RowKey(int seed, int side, long row) =>
         Mix(Mix((ulong)(uint)seed ^ 0x5FA1_5A15_0000_0000UL) ^ ((ulong)(uint)side << 48) ^ (ulong)row);
 
@@ -249,6 +302,16 @@ internal static class RowInit
 
             sums[c] = s;
         }
+    }
+
+    /// <summary><see cref="Mix(ulong)"/> in each 64-bit lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> Mix(Vector256<ulong> z)
+    {
+        z += Vector256.Create(Golden);
+        z = (z ^ (z >> 30)) * Vector256.Create(0xBF58_476D_1CE4_E5B9UL);
+        z = (z ^ (z >> 27)) * Vector256.Create(0x94D0_49BB_1331_11EBUL);
+        return z ^ (z >> 31);
     }
 
     private static ulong Mix(ulong z)
