@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace FastAls.Internals;
@@ -161,4 +162,42 @@ internal static unsafe partial class HugePages
 
     [LibraryImport("libc.so.6", EntryPoint = "madvise")]
     private static partial int Madvise(void* start, nuint length, int advice);
+}
+
+/// <summary>
+/// Floats whose first element is on a 64-byte boundary (a cache line; one Vector512): an array on the pinned object heap,
+/// 15 floats longer than asked, from its first aligned float on. Pinned, so the start never moves; managed, so the
+/// collector frees it with its owner.
+/// </summary>
+internal readonly struct AlignedFloats
+{
+    private const int Alignment = 64;
+
+    private readonly float[] _array;
+    private readonly int _offset;
+    private readonly int _length;
+
+    private AlignedFloats(float[] array, int offset, int length)
+    {
+        _array = array;
+        _offset = offset;
+        _length = length;
+    }
+
+    /// <summary>All of it.</summary>
+    public Span<float> Span => new(_array, _offset, _length);
+
+    /// <summary><c>Span.Slice(start, length)</c>.</summary>
+    public Span<float> Slice(int start, int length) => new(_array, _offset + start, length);
+
+    /// <summary>Zeroed floats, <paramref name="length"/> of them, from a 64-byte boundary.</summary>
+    public static unsafe AlignedFloats Allocate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        int extra = (Alignment / sizeof(float)) - 1;
+        float[] array = GC.AllocateArray<float>(checked(length + extra), pinned: true);
+        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        int offset = (int)((Alignment - (address % Alignment)) % Alignment) / sizeof(float);
+        return new AlignedFloats(array, offset, length);
+    }
 }

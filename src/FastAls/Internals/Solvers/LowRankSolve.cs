@@ -201,7 +201,7 @@ internal sealed class LowRankSolve
             return false;
         }
 
-        Span<float> v = ws.S.AsSpan(0, n * w);
+        Span<float> v = ws.S.Slice(0, n * w);
         Span<float> g = ws.B, x = ws.Z, t = ws.Tmp.AsSpan(0, n);
 
         // V = U Rinv, the rows of U being (f_j) or (f_j, 1) (explicit: U / sqrt(lambda_r)); g = Rinv' h + V' q.
