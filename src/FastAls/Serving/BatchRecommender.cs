@@ -1,3 +1,4 @@
+using FastAls.Internals;
 using FastAls.Internals.Serving;
 
 namespace FastAls;
@@ -295,7 +296,7 @@ public static partial class BatchRecommender
     /// <see cref="ItemBlock"/>, every block scored is one the whole-catalogue pass scores, so each score has the same bits.
     /// </summary>
     private static void ScoreRange(IRecommendationScorer scorer, ReadOnlySpan<int> users, int start, int from, int to, SeenRows seen, bool[]? mask, bool excludeSelf,
-        float[] buffer, TopN[] heaps, int[] cursors)
+        Span<float> buffer, TopN[] heaps, int[] cursors)
     {
         int count = users.Length;
         if (!seen.IsEmpty)
@@ -309,7 +310,7 @@ public static partial class BatchRecommender
         for (int i0 = from; i0 < to; i0 += ItemBlock)
         {
             int ib = Math.Min(ItemBlock, to - i0);
-            Span<float> scores = buffer.AsSpan(0, count * ib);
+            Span<float> scores = buffer[..(count * ib)];
             scorer.ScoreBlock(users, i0, ib, scores);
             for (int u = 0; u < count; u++)
             {
@@ -378,7 +379,10 @@ public static partial class BatchRecommender
         [ThreadStatic]
         private static Worker? t_free;
 
-        public float[] Scores { get; private set; } = [];
+        private AlignedFloats _scores = AlignedFloats.Allocate(0);
+
+        /// <summary>The score buffer, from a cache line (the kernels store whole vectors to it; each user's 1,024 scores is 4 KiB).</summary>
+        public Span<float> Scores => _scores.Span;
 
         public TopN[] Heaps { get; private set; } = [];
 
@@ -391,7 +395,7 @@ public static partial class BatchRecommender
             t_free = null; // a nested call on this thread (a scorer or sink that recommends) gets its own
             if (w.Scores.Length < users * ItemBlock)
             {
-                w.Scores = new float[users * ItemBlock];
+                w._scores = AlignedFloats.Allocate(users * ItemBlock);
             }
 
             if (w.Heaps.Length < users)
