@@ -184,8 +184,11 @@ internal readonly struct AlignedFloats
         _length = length;
     }
 
-    /// <summary>All of it.</summary>
+    /// <summary>All of it (empty for the default value).</summary>
     public Span<float> Span => new(_array, _offset, _length);
+
+    /// <summary>Whether this is the default value, which holds nothing.</summary>
+    public bool IsDefault => _array is null;
 
     /// <summary><c>Span.Slice(start, length)</c>.</summary>
     public Span<float> Slice(int start, int length) => new(_array, _offset + start, length);

@@ -35,6 +35,20 @@ internal sealed class GramMatrix
 
     public double this[int p, int q] => Values[p * Layout.W + q];
 
+    /// <summary>The matrix in single precision (for the solves), into <paramref name="into"/> (W x W floats).</summary>
+    public void ToSingle(Span<float> into)
+    {
+        if (into.Length != Values.Length)
+        {
+            throw new ArgumentException($"The Gram matrix has {Values.Length} entries; the buffer {into.Length}.", nameof(into));
+        }
+
+        for (int i = 0; i < into.Length; i++)
+        {
+            into[i] = (float)Values[i];
+        }
+    }
+
     /// <summary>The matrix in single precision (for the solves), into <paramref name="into"/> (W x W floats) or a new array.</summary>
     public float[] ToSingle(float[]? into = null)
     {

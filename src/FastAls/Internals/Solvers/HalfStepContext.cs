@@ -33,21 +33,24 @@ internal sealed class HalfStepContext
         {
             FixedGram = fixedGram ?? throw new ArgumentNullException(nameof(fixedGram), "Implicit models need the fixed side's Gram matrix.");
             int w = Layout.W, d = Layout.D;
-            G0 = fixedGram.ToSingle(scratch.Floats(ref scratch.G0, w * w));
+            _g0 = scratch.Aligned(ref scratch.G0, w * w);
+            Span<float> g0 = _g0.Span;
+            fixedGram.ToSingle(g0);
             if (Layout.Biased)
             {
                 // CG's split of G0 (see RowSolver.Residual): the factor block, compact at the factor stride, its
                 // bias column, and the corner.
                 int k = Layout.K, fs = Layout.FactorStride;
-                G0Factors = scratch.Floats(ref scratch.G0Factors, fs * fs);
+                _g0Factors = scratch.Aligned(ref scratch.G0Factors, fs * fs);
+                Span<float> factors = _g0Factors.Span;
                 G0BiasColumn = scratch.Floats(ref scratch.G0BiasColumn, fs);
                 for (int p = 0; p < k; p++)
                 {
-                    Array.Copy(G0, p * w, G0Factors, p * fs, k);
-                    G0BiasColumn[p] = G0[(p * w) + k];
+                    g0.Slice(p * w, k).CopyTo(factors.Slice(p * fs, k));
+                    G0BiasColumn[p] = g0[(p * w) + k];
                 }
 
-                G0Corner = G0[(k * w) + k];
+                G0Corner = g0[(k * w) + k];
 
                 // h0 = -Y~'g: the unobserved pairs' share of the right-hand side.
                 H0 = scratch.Floats(ref scratch.H0, w);
@@ -81,11 +84,19 @@ internal sealed class HalfStepContext
     /// <summary>The fixed side's extended Gram matrix (implicit models).</summary>
     public GramMatrix? FixedGram { get; }
 
-    /// <summary><see cref="FixedGram"/> in float, W x W (implicit models).</summary>
-    public float[]? G0 { get; }
+    /// <summary>Whether there is a <see cref="G0"/> (the implicit models).</summary>
+    public bool HasG0 => !_g0.Span.IsEmpty;
 
-    /// <summary>Biased implicit CG: the k x k factor block of <see cref="G0"/> at the factor stride (fs x fs, zero past k).</summary>
-    public float[]? G0Factors { get; }
+    /// <summary>
+    /// <see cref="FixedGram"/> in float, W x W (implicit models; empty for the others), from a cache line: the CG mat-vecs
+    /// load its columns as whole vectors, every step of every row.
+    /// </summary>
+    public ReadOnlySpan<float> G0 => _g0.Span;
+
+    /// <summary>Biased implicit CG: the k x k factor block of <see cref="G0"/> at the factor stride (fs x fs, zero past k; empty for the other models), from a cache line.</summary>
+    public ReadOnlySpan<float> G0Factors => _g0Factors.Span;
+
+    private readonly AlignedFloats _g0, _g0Factors;
 
     /// <summary>Biased implicit CG: column k of <see cref="G0"/> (the factors' coupling with the bias), fs floats, zero past k.</summary>
     public float[]? G0BiasColumn { get; }
@@ -138,8 +149,8 @@ internal sealed class HalfStepContext
 /// </summary>
 internal sealed class HalfStepScratch
 {
-    internal float[]? G0;
-    internal float[]? G0Factors;
+    internal AlignedFloats G0;
+    internal AlignedFloats G0Factors;
     internal float[]? G0BiasColumn;
     internal float[]? H0;
     internal double[]? LowRankFactor;
@@ -150,6 +161,21 @@ internal sealed class HalfStepScratch
 
     /// <summary><paramref name="slot"/>'s array, cleared, made anew where it is missing or of another length.</summary>
     public float[] Floats(ref float[]? slot, int length) => Take(ref slot, length);
+
+    /// <summary><paramref name="slot"/>'s floats from a cache line (<see cref="AlignedFloats"/>), cleared, made anew where they are missing or of another length.</summary>
+    public AlignedFloats Aligned(ref AlignedFloats slot, int length)
+    {
+        if (slot.IsDefault || slot.Span.Length != length)
+        {
+            slot = AlignedFloats.Allocate(length);
+        }
+        else
+        {
+            slot.Span.Clear();
+        }
+
+        return slot;
+    }
 
     /// <inheritdoc cref="Floats"/>
     public double[] Doubles(ref double[]? slot, int length) => Take(ref slot, length);

@@ -443,7 +443,7 @@ internal static class RowSolver
     /// </summary>
     private static bool GroupsPay(HalfStepContext c)
     {
-        if (c.Options.Solver != AlsSolver.ConjugateGradient || c.G0 is null)
+        if (c.Options.Solver != AlsSolver.ConjugateGradient || !c.HasG0)
         {
             return false;
         }
@@ -1290,14 +1290,14 @@ internal static class RowSolver
     internal static void G0Product<TIsa>(HalfStepContext c, Span<float> v, Span<float> y)
         where TIsa : struct, IIsa
     {
-        if (c.G0 is null)
+        if (!c.HasG0)
         {
             y.Clear();
             return;
         }
 
         float yb = G0BiasEntry<TIsa>(c, v);
-        (float[] block, int rows, int stride) = G0Block(c);
+        ReadOnlySpan<float> block = G0Block(c, out int rows, out int stride);
         Blas.ColumnMatVec<TIsa>(block, rows, stride, v, y);
         G0Finish<TIsa>(c, v, y, yb);
     }
@@ -1306,7 +1306,7 @@ internal static class RowSolver
     private static void G0Product2<TIsa>(HalfStepContext c, Span<float> v0, Span<float> y0, Span<float> v1, Span<float> y1)
         where TIsa : struct, IIsa
     {
-        if (c.G0 is null)
+        if (!c.HasG0)
         {
             y0.Clear();
             y1.Clear();
@@ -1314,7 +1314,7 @@ internal static class RowSolver
         }
 
         float yb0 = G0BiasEntry<TIsa>(c, v0), yb1 = G0BiasEntry<TIsa>(c, v1);
-        (float[] block, int rows, int stride) = G0Block(c);
+        ReadOnlySpan<float> block = G0Block(c, out int rows, out int stride);
         Blas.ColumnMatVec2<TIsa>(block, rows, stride, v0, y0, v1, y1);
         G0Finish<TIsa>(c, v0, y0, yb0);
         G0Finish<TIsa>(c, v1, y1, yb1);
@@ -1330,13 +1330,13 @@ internal static class RowSolver
         where TIsa : struct, IIsa
     {
         int i = 0;
-        if (members.Length == 4 && c.G0 is not null)
+        if (members.Length == 4 && c.HasG0)
         {
             RowWorkspace w0 = ws.Member(members[0]), w1 = ws.Member(members[1]), w2 = ws.Member(members[2]), w3 = ws.Member(members[3]);
             Span<float> v0 = start ? w0.Z : w0.P, v1 = start ? w1.Z : w1.P, v2 = start ? w2.Z : w2.P, v3 = start ? w3.Z : w3.P;
             Span<float> y0 = start ? w0.R : w0.Ap, y1 = start ? w1.R : w1.Ap, y2 = start ? w2.R : w2.Ap, y3 = start ? w3.R : w3.Ap;
             float b0 = G0BiasEntry<TIsa>(c, v0), b1 = G0BiasEntry<TIsa>(c, v1), b2 = G0BiasEntry<TIsa>(c, v2), b3 = G0BiasEntry<TIsa>(c, v3);
-            (float[] block, int rows, int stride) = G0Block(c);
+            ReadOnlySpan<float> block = G0Block(c, out int rows, out int stride);
             Blas.ColumnMatVec4<TIsa>(block, rows, stride, v0, v1, v2, v3, y0, y1, y2, y3);
             G0Finish<TIsa>(c, v0, y0, b0);
             G0Finish<TIsa>(c, v1, y1, b1);
@@ -1377,8 +1377,13 @@ internal static class RowSolver
     /// of G0 (d rows at the stride W), or for the biased models its factor block (k rows at the factor stride).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (float[] Block, int Rows, int Stride) G0Block(HalfStepContext c) =>
-        c.Layout.Biased ? (c.G0Factors!, c.Layout.K, c.Layout.FactorStride) : (c.G0!, c.Layout.D, c.Layout.W);
+    private static ReadOnlySpan<float> G0Block(HalfStepContext c, out int rows, out int stride)
+    {
+        bool biased = c.Layout.Biased;
+        rows = biased ? c.Layout.K : c.Layout.D;
+        stride = biased ? c.Layout.FactorStride : c.Layout.W;
+        return biased ? c.G0Factors : c.G0;
+    }
 
     /// <summary>The biased models' bias entry of G0 v, <c>g . v + c v_b</c> (zero for the others).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
