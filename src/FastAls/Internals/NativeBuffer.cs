@@ -185,13 +185,18 @@ internal readonly struct AlignedFloats
     }
 
     /// <summary>All of it (empty for the default value).</summary>
-    public Span<float> Span => new(_array, _offset, _length);
+    public Span<float> Span
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(_array, _offset, _length);
+    }
 
     /// <summary>Whether this is the default value, which holds nothing.</summary>
     public bool IsDefault => _array is null;
 
     /// <summary><c>Span.Slice(start, length)</c>.</summary>
-    public Span<float> Slice(int start, int length) => new(_array, _offset + start, length);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<float> Slice(int start, int length) => Span.Slice(start, length);
 
     /// <summary>Zeroed floats, <paramref name="length"/> of them, from a 64-byte boundary.</summary>
     public static unsafe AlignedFloats Allocate(int length)

@@ -60,22 +60,50 @@ internal sealed class RowWorkspace
     /// of <c>(f_j, 1)</c> is not stored: CG takes it as a scalar (RowSolver.Residual) and the exact solver eliminates
     /// the bias first.
     /// </summary>
-    public Span<float> U => _u.Span;
+    public Span<float> U
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _u.Span;
+    }
 
     /// <summary>Confidence-scaled copy of a sub-block of <see cref="U"/> for the SYRK kernel; the low-rank solve's <c>V</c> (<see cref="LowRankSolve"/>).</summary>
-    public Span<float> S => _s.Span;
+    public Span<float> S
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _s.Span;
+    }
 
     public float[] A { get; }
 
-    public Span<float> B => _vectors.Slice(0 * W, W);
+    public Span<float> B
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _vectors.Slice(0 * W, W);
+    }
 
-    public Span<float> Z => _vectors.Slice(1 * W, W);
+    public Span<float> Z
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _vectors.Slice(1 * W, W);
+    }
 
-    public Span<float> R => _vectors.Slice(2 * W, W);
+    public Span<float> R
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _vectors.Slice(2 * W, W);
+    }
 
-    public Span<float> P => _vectors.Slice(3 * W, W);
+    public Span<float> P
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _vectors.Slice(3 * W, W);
+    }
 
-    public Span<float> Ap => _vectors.Slice(4 * W, W);
+    public Span<float> Ap
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _vectors.Slice(4 * W, W);
+    }
 
     public float[] Weight { get; }
 
@@ -85,7 +113,11 @@ internal sealed class RowWorkspace
     public float[] NegWeight { get; }
 
     /// <summary>CG of the biased models: <c>m = sum_j w_j f_j</c> over the row's neighbours (the bias column of their share).</summary>
-    public Span<float> M => _vectors.Slice(5 * W, W);
+    public Span<float> M
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _vectors.Slice(5 * W, W);
+    }
 
     /// <summary>CG of the biased models: <c>sum_j w_j</c> over the row's neighbours (the bias diagonal's neighbour share).</summary>
     public float WeightSum { get; set; }
