@@ -49,6 +49,10 @@ internal sealed class RowWorkspace
     /// <summary>The row vectors B, Z, R, P, Ap and M, one after another in <see cref="_vectors"/>.</summary>
     private const int VectorCount = 6;
 
+    /// <summary>Row vector <paramref name="i"/> (of <see cref="VectorCount"/>), W floats from a cache line.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<float> RowVector(int i) => _vectors.Slice(i * W, W);
+
     // The gathered block, the SYRK block and the row vectors start on 64-byte boundaries (every row and vector of the
     // W stride then does too, W being a multiple of 16 floats): arrays of the GC heap start anywhere past 8 bytes, and a
     // Vector512 load of a row that straddles two cache lines costs two. In the in-process A/B (bench/run-ab.sh) the
@@ -60,50 +64,22 @@ internal sealed class RowWorkspace
     /// of <c>(f_j, 1)</c> is not stored: CG takes it as a scalar (RowSolver.Residual) and the exact solver eliminates
     /// the bias first.
     /// </summary>
-    public Span<float> U
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _u.Span;
-    }
+    public Span<float> U { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => _u.Span; }
 
     /// <summary>Confidence-scaled copy of a sub-block of <see cref="U"/> for the SYRK kernel; the low-rank solve's <c>V</c> (<see cref="LowRankSolve"/>).</summary>
-    public Span<float> S
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _s.Span;
-    }
+    public Span<float> S { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => _s.Span; }
 
     public float[] A { get; }
 
-    public Span<float> B
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _vectors.Slice(0 * W, W);
-    }
+    public Span<float> B { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => RowVector(0); }
 
-    public Span<float> Z
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _vectors.Slice(1 * W, W);
-    }
+    public Span<float> Z { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => RowVector(1); }
 
-    public Span<float> R
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _vectors.Slice(2 * W, W);
-    }
+    public Span<float> R { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => RowVector(2); }
 
-    public Span<float> P
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _vectors.Slice(3 * W, W);
-    }
+    public Span<float> P { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => RowVector(3); }
 
-    public Span<float> Ap
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _vectors.Slice(4 * W, W);
-    }
+    public Span<float> Ap { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => RowVector(4); }
 
     public float[] Weight { get; }
 
@@ -113,11 +89,7 @@ internal sealed class RowWorkspace
     public float[] NegWeight { get; }
 
     /// <summary>CG of the biased models: <c>m = sum_j w_j f_j</c> over the row's neighbours (the bias column of their share).</summary>
-    public Span<float> M
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _vectors.Slice(5 * W, W);
-    }
+    public Span<float> M { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => RowVector(5); }
 
     /// <summary>CG of the biased models: <c>sum_j w_j</c> over the row's neighbours (the bias diagonal's neighbour share).</summary>
     public float WeightSum { get; set; }
