@@ -198,6 +198,12 @@ public class ServingTests
                 {
                     int r = rng.Next(20);
                     scores[j] = r switch { 0 => float.NaN, 1 => float.NegativeInfinity, < 8 => rng.Next(4), _ => (float)rng.NextDouble() };
+                    if (cap == 3)
+                    {
+                        // Falling scores with rare spikes: once the heap is full, long runs below its threshold (the
+                        // skip over 32 scores at a time), and spikes at every offset within them.
+                        scores[j] = rng.Next(40) == 0 ? 1f + (float)rng.NextDouble() : -0.001f * j;
+                    }
                     allowed[j] = rng.Next(5) != 0;
                 }
 
