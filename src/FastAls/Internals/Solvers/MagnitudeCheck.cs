@@ -29,6 +29,11 @@ internal static class MagnitudeCheck
     {
         int threads = AlsTrainer.ResolveThreads(o.Threads);
         CsrMatrix users = data.UserItems, items = data.ItemUsers;
+        if (AllWithinBound(o, users, threads) && AllWithinBound(o, items, threads))
+        {
+            return;
+        }
+
         int userParts = Parts(threads, users), itemParts = Parts(threads, items);
         int[] userBounds = users.RowPartition(userParts), itemBounds = items.RowPartition(itemParts);
         var errors = new Exception?[userParts + itemParts];
@@ -97,13 +102,64 @@ internal static class MagnitudeCheck
     }
 
     /// <summary>
+    /// Whether every row of <paramref name="m"/> passes <see cref="WithinBound"/>, from the longest row and the largest
+    /// |value| of the matrix: one flat pass over the values (in parts on <paramref name="threads"/> workers) instead of
+    /// one per row. Sound because every term (the confidence, or the square) grows with |v| and every row is at most
+    /// the longest; a second factor of (1 + 1e-6) covers a last-bit wobble of <c>log</c>. False sends the caller to
+    /// the per-row pass, which names the row.
+    /// </summary>
+    private static bool AllWithinBound(AlsOptions o, CsrMatrix m, int threads)
+    {
+        long nnz = m.Nnz;
+        if (nnz == 0)
+        {
+            return true;
+        }
+
+        const int PartValues = 1 << 20;
+        int parts = (int)((nnz + PartValues - 1) / PartValues);
+        var tops = new float[parts];
+        int next = -1;
+        HalfStepSolver.RunWorkers(nnz < CsrMatrix.ParallelNnz ? 1 : Math.Min(threads, parts), _ =>
+        {
+            int part;
+            while ((part = Interlocked.Increment(ref next)) < parts)
+            {
+                long start = (long)part * PartValues;
+                tops[part] = MaxAbs(m.GetValues(start, (int)Math.Min(PartValues, nnz - start)));
+            }
+        });
+
+        float top = 0f;
+        foreach (float t in tops)
+        {
+            top = Math.Max(top, t);
+        }
+
+        return TermWithin(o, HalfStepSolver.MaxRowLength(m) * (1 + 1e-6), top);
+    }
+
+    /// <summary>
     /// True when no value of the row can fail the exact pass: every term (a confidence, nondecreasing in |v|, or v^2)
     /// is at most the largest |v|'s, so when the row's length times that term stays far inside <see cref="Limit"/>
     /// (half of it, after a 1e-6 margin for float rounding), both the sum and every confidence are within bounds.
     /// The largest |v| is one vector pass; the exact pass, which names the value, user or item, runs only for the
     /// rows that this bound does not clear.
     /// </summary>
-    private static bool WithinBound(AlsOptions o, ReadOnlySpan<float> vals)
+    private static bool WithinBound(AlsOptions o, ReadOnlySpan<float> vals) => TermWithin(o, vals.Length, MaxAbs(vals));
+
+    /// <summary>
+    /// Whether <paramref name="count"/> terms of at most the term of <paramref name="top"/> (a confidence, or a square)
+    /// sum to at most half the limit, with a relative margin of 1e-6; false where the term is not finite.
+    /// </summary>
+    private static bool TermWithin(AlsOptions o, double count, float top)
+    {
+        double term = o.IsImplicit ? HalfStepContext.ConfidenceOf(o, top) : (double)top * top;
+        return double.IsFinite(term) && count * term * (1 + 1e-6) <= Limit / 2;
+    }
+
+    /// <summary>The largest |v| of <paramref name="vals"/> (0 when empty; NaN when one is NaN).</summary>
+    private static float MaxAbs(ReadOnlySpan<float> vals)
     {
         float top = 0f;
         int j = 0;
@@ -126,8 +182,7 @@ internal static class MagnitudeCheck
             top = Math.Max(top, Math.Abs(vals[j]));
         }
 
-        double term = o.IsImplicit ? HalfStepContext.ConfidenceOf(o, top) : (double)top * top;
-        return double.IsFinite(term) && vals.Length * term * (1 + 1e-6) <= Limit / 2;
+        return top;
     }
 
     private static InvalidDataException Overflow(AlsOptions o, float v, Dataset data, int u, int i) =>

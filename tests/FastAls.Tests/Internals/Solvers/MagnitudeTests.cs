@@ -92,6 +92,36 @@ public class MagnitudeTests
         }
     }
 
+    [Theory]
+    [InlineData(AlsModelKind.Explicit)]
+    [InlineData(AlsModelKind.Implicit)]
+    public void A_long_row_of_small_values_and_a_short_row_of_large_ones_pass(AlsModelKind kind)
+    {
+        // The whole-matrix bound (the longest row times the largest term) fails here, 1,000 x 1e28, so the check goes
+        // on row by row, where every row passes: the large value's row and column hold one and two values. A large
+        // value alone rejects nothing.
+        float huge = kind == AlsModelKind.Explicit ? 1e14f : 1e28f;
+        var triples = new List<(int U, int I, float R)> { (1, 0, huge) };
+        for (int i = 0; i < 1000; i++)
+        {
+            triples.Add((0, i, 1f));
+        }
+
+        using Dataset data = FromTriples(2, 1000, triples);
+        MagnitudeCheck.Check(new AlsOptions { Kind = kind, Factors = 2, Alpha = 1f }, data);
+
+        // And with the same value in 1,000 rows' worth of one row, it is named.
+        var many = new List<(int U, int I, float R)>();
+        for (int i = 0; i < 1000; i++)
+        {
+            many.Add((0, i, huge));
+        }
+
+        using Dataset over = FromTriples(1, 1000, many);
+        var e = Assert.Throws<InvalidDataException>(() => MagnitudeCheck.Check(new AlsOptions { Kind = kind, Factors = 2, Alpha = 1f }, over));
+        Assert.Contains("user", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ParallelCheck_names_what_a_serial_pass_meets_first()
     {
