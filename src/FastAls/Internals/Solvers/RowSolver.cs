@@ -53,10 +53,11 @@ internal sealed class RowWorkspace
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Span<float> RowVector(int i) => _vectors.Slice(i * W, W);
 
-    // The gathered block, the SYRK block and the row vectors start on 64-byte boundaries (every row and vector of the
-    // W stride then does too, W being a multiple of 16 floats): arrays of the GC heap start anywhere past 8 bytes, and a
-    // Vector512 load of a row that straddles two cache lines costs two. In the in-process A/B (bench/run-ab.sh) the
-    // aligned blocks took 0.90-0.94 of the iteration time (per-pair medians) at k = 64 and 128, exact and CG.
+    // The gathered block, the SYRK block and the row vectors start on 64-byte boundaries (so does every row and vector
+    // in them: the factor stride and W are multiples of 16 floats): arrays of the GC heap start anywhere past 8 bytes,
+    // and a Vector512 load of a row that straddles two cache lines costs two. In the in-process A/B (bench/run-ab.sh,
+    // bench/results/Intel-R-Xeon-R-Processor-family-6-model-207-2c/aligned-blocks-start.md) the iteration took a few
+    // percent less at k = 64 and 128 (per-pair medians 0.89-0.96), exact and CG; nothing measurable at k = 32.
     private readonly AlignedFloats _u, _s, _vectors;
 
     /// <summary>
