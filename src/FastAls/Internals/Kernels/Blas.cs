@@ -121,6 +121,31 @@ internal static class Blas
         WeightedRows<TIsa>(block, rows, stride, wt, q, true, v, y);
     }
 
+    /// <summary>
+    /// <see cref="WeightedRowsResidual{TIsa}"/> and <c>m[0..stride) += sum_j wt[j] * block[j, :]</c>
+    /// (<see cref="AddWeightedRows{TIsa}"/> with the weights): one pass over the block where the path's register kernel
+    /// takes the stride (<see cref="WeightedRowKernels.TryRunResidualSum512"/>), else the two passes; the same bits
+    /// either way.
+    /// </summary>
+    public static void WeightedRowsResidualAndSum<TIsa>(ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y, Span<float> m)
+        where TIsa : struct, IIsa
+    {
+        if (block.Length < rows * stride || wt.Length < rows || q.Length < rows || v.Length < stride || y.Length < stride || m.Length < stride)
+        {
+            throw new ArgumentException("A block, weight, target or vector is shorter than its rows and stride.");
+        }
+
+        if (TIsa.Path == KernelPath.Vector512 && WeightedRowKernels.TryRunResidualSum512(
+            ref MemoryMarshal.GetReference(block), rows, stride, ref MemoryMarshal.GetReference(wt), ref MemoryMarshal.GetReference(q),
+            ref MemoryMarshal.GetReference(v), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(m)))
+        {
+            return;
+        }
+
+        WeightedRowsResidual<TIsa>(block, rows, stride, wt, q, v, y);
+        AddWeightedRows<TIsa>(block, rows, stride, wt, m);
+    }
+
     private static void WeightedRows<TIsa>(ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, bool residual, ReadOnlySpan<float> v, Span<float> y)
         where TIsa : struct, IIsa
     {

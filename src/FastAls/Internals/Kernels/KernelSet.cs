@@ -73,6 +73,9 @@ internal abstract class KernelSet
     /// <inheritdoc cref="Blas.WeightedRowsResidual{TIsa}"/>
     public abstract void WeightedRowsResidual(ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y);
 
+    /// <inheritdoc cref="Blas.WeightedRowsResidualAndSum{TIsa}"/>
+    public abstract void WeightedRowsResidualAndSum(ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y, Span<float> m);
+
     /// <inheritdoc cref="Blas.ColumnMatVec{TIsa}"/>
     public abstract void ColumnMatVec(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x, Span<float> y);
 
@@ -130,6 +133,9 @@ internal sealed class KernelSet<TIsa> : KernelSet
 
     public override void WeightedRowsResidual(ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y) =>
         Blas.WeightedRowsResidual<TIsa>(block, rows, stride, wt, q, v, y);
+
+    public override void WeightedRowsResidualAndSum(ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y, Span<float> m) =>
+        Blas.WeightedRowsResidualAndSum<TIsa>(block, rows, stride, wt, q, v, y, m);
 
     public override void ColumnMatVec(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x, Span<float> y) => Blas.ColumnMatVec<TIsa>(a, rows, stride, x, y);
 

@@ -21,7 +21,7 @@ internal static class WeightedRowKernels
     {
         if (stride == 32)
         {
-            RegisterRows<Vector256Ops, Vector256<float>, FourVectors>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
+            RegisterRows<Vector256Ops, Vector256<float>, FourVectors, NoSum>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
             return true;
         }
 
@@ -43,19 +43,43 @@ internal static class WeightedRowKernels
     {
         if (stride == 64)
         {
-            RegisterRows<Vector512Ops, Vector512<float>, FourVectors>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
+            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, NoSum>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
             return true;
         }
 
         if (stride == 32)
         {
-            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0);
+            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, NoSum>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
             return true;
         }
 
         if (GroupedRows.Applies(stride))
         {
             GroupedRows.WeightedRows<Vector512Ops, Vector512<float>>(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The residual pass of the biased models' CG with their weighted sum in the same pass, on the Vector512 path at the
+    /// strides of its register kernels (32 and 64): <c>y += sum_j (q[j] - wt[j] * (block[j, :] . v)) * block[j, :]</c>
+    /// and <c>m += sum_j wt[j] * block[j, :]</c>, each row loaded once for both. m gets the FMA chain of
+    /// <see cref="Blas.AddWeightedRows{TIsa}"/> (row order, from m), so both outputs have the bits of the two passes. False
+    /// elsewhere (the caller runs the two passes; at 256 bits the eight more registers would not fit in sixteen).
+    /// </summary>
+    public static bool TryRunResidualSum512(ref float b0, int rows, int stride, ref float w0, ref float q0, ref float v0, ref float y0, ref float m0)
+    {
+        if (stride == 64)
+        {
+            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, WithSum>(ref b0, rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
+            return true;
+        }
+
+        if (stride == 32)
+        {
+            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, WithSum>(ref b0, rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
             return true;
         }
 
@@ -70,17 +94,31 @@ internal static class WeightedRowKernels
     /// are formed while the current four are added, so no row is loaded twice in one iteration (the JIT keeps a value
     /// loaded twice in a register, and with 16 vector registers it spilled them to the stack). The rows left over go one
     /// by one. Bits: each dot, coefficient and FMA chain into y is the one-row-at-a-time kernel's (the tail below).
+    /// With <typeparamref name="TSum"/> (<see cref="TryRunResidualSum512"/>), m is kept in registers too and each loaded
+    /// row also goes into <c>m += w_j row_j</c>; m is not touched otherwise (<paramref name="m0"/> may be any ref).
     /// </summary>
-    private static void RegisterRows<TOps, TVec, TWidth>(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    private static void RegisterRows<TOps, TVec, TWidth, TSum>(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0, ref float m0)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
         where TWidth : struct, IRowWidth
+        where TSum : struct, IWeightedSum
     {
         nuint w = (nuint)TOps.Count;
         nint stride = (TWidth.Four ? 4 : 2) * TOps.Count;
         TVec v_0 = TOps.Load(ref v0, 0), v_1 = TOps.Load(ref v0, w);
         TVec y_0 = TOps.Load(ref y0, 0), y_1 = TOps.Load(ref y0, w);
         TVec v_2 = TOps.Zero, v_3 = TOps.Zero, y_2 = TOps.Zero, y_3 = TOps.Zero;
+        TVec m_0 = TOps.Zero, m_1 = TOps.Zero, m_2 = TOps.Zero, m_3 = TOps.Zero;
+        if (TSum.On)
+        {
+            m_0 = TOps.Load(ref m0, 0);
+            m_1 = TOps.Load(ref m0, w);
+            if (TWidth.Four)
+            {
+                m_2 = TOps.Load(ref m0, 2 * w);
+                m_3 = TOps.Load(ref m0, 3 * w);
+            }
+        }
         if (TWidth.Four)
         {
             v_2 = TOps.Load(ref v0, 2 * w);
@@ -96,11 +134,11 @@ internal static class WeightedRowKernels
             for (; j + 8 <= rows; j += 4)
             {
                 Vector128<float> next = Coefficients4<TOps, TVec, TWidth>(ref b0, j + 4, stride, v_0, v_1, v_2, v_3, ref w0, ref q0, residual);
-                AddRows4<TOps, TVec, TWidth>(t, ref Unsafe.Add(ref b0, j * stride), stride, ref y_0, ref y_1, ref y_2, ref y_3);
+                AddRows4<TOps, TVec, TWidth, TSum>(t, ref Unsafe.Add(ref b0, j * stride), stride, ref Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
                 t = next;
             }
 
-            AddRows4<TOps, TVec, TWidth>(t, ref Unsafe.Add(ref b0, j * stride), stride, ref y_0, ref y_1, ref y_2, ref y_3);
+            AddRows4<TOps, TVec, TWidth, TSum>(t, ref Unsafe.Add(ref b0, j * stride), stride, ref Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
             j += 4;
         }
 
@@ -108,7 +146,7 @@ internal static class WeightedRowKernels
         {
             ref float r = ref Unsafe.Add(ref b0, j * stride);
             TVec t = TOps.Create(Blas.Coefficient(TOps.Sum(DotParts<TOps, TVec, TWidth>(ref r, v_0, v_1, v_2, v_3)), ref w0, ref q0, residual, j));
-            AddRow<TOps, TVec, TWidth>(t, ref r, ref y_0, ref y_1, ref y_2, ref y_3);
+            AddRow<TOps, TVec, TWidth, TSum>(t, ref r, Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
         }
 
         TOps.Store(y_0, ref y0, 0);
@@ -117,6 +155,17 @@ internal static class WeightedRowKernels
         {
             TOps.Store(y_2, ref y0, 2 * w);
             TOps.Store(y_3, ref y0, 3 * w);
+        }
+
+        if (TSum.On)
+        {
+            TOps.Store(m_0, ref m0, 0);
+            TOps.Store(m_1, ref m0, w);
+            if (TWidth.Four)
+            {
+                TOps.Store(m_2, ref m0, 2 * w);
+                TOps.Store(m_3, ref m0, 3 * w);
+            }
         }
     }
 
@@ -161,34 +210,77 @@ internal static class WeightedRowKernels
         return TOps.Add(a0, a1);
     }
 
-    /// <summary>Rows j to j + 3 (from <paramref name="ra"/>) added to y with their coefficients <paramref name="t"/>, in row order.</summary>
+    /// <summary>
+    /// Rows j to j + 3 (from <paramref name="ra"/>) added to y with their coefficients <paramref name="t"/>, in row order
+    /// (and to m with their weights from <paramref name="wj"/> on, with <typeparamref name="TSum"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRows4<TOps, TVec, TWidth>(Vector128<float> t, ref float ra, nint stride, ref TVec y_0, ref TVec y_1, ref TVec y_2, ref TVec y_3)
+    private static void AddRows4<TOps, TVec, TWidth, TSum>(Vector128<float> t, ref float ra, nint stride, ref float wj, ref TVec y_0, ref TVec y_1, ref TVec y_2, ref TVec y_3,
+        ref TVec m_0, ref TVec m_1, ref TVec m_2, ref TVec m_3)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
         where TWidth : struct, IRowWidth
+        where TSum : struct, IWeightedSum
     {
-        AddRow<TOps, TVec, TWidth>(TOps.Create(t.GetElement(0)), ref ra, ref y_0, ref y_1, ref y_2, ref y_3);
-        AddRow<TOps, TVec, TWidth>(TOps.Create(t.GetElement(1)), ref Unsafe.Add(ref ra, stride), ref y_0, ref y_1, ref y_2, ref y_3);
-        AddRow<TOps, TVec, TWidth>(TOps.Create(t.GetElement(2)), ref Unsafe.Add(ref ra, 2 * stride), ref y_0, ref y_1, ref y_2, ref y_3);
-        AddRow<TOps, TVec, TWidth>(TOps.Create(t.GetElement(3)), ref Unsafe.Add(ref ra, 3 * stride), ref y_0, ref y_1, ref y_2, ref y_3);
+        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(0)), ref ra, wj, ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(1)), ref Unsafe.Add(ref ra, stride), Unsafe.Add(ref wj, 1), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(2)), ref Unsafe.Add(ref ra, 2 * stride), Unsafe.Add(ref wj, 2), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(3)), ref Unsafe.Add(ref ra, 3 * stride), Unsafe.Add(ref wj, 3), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
     }
 
-    /// <summary><c>y += t * row</c>, one FMA per vector (the path's <c>Axpy</c>).</summary>
+    /// <summary>
+    /// <c>y += t * row</c>, one FMA per vector (the path's <c>Axpy</c>); with <typeparamref name="TSum"/> also
+    /// <c>m += weight * row</c> from the same loads (the FMA of <see cref="Blas.AddWeightedRows{TIsa}"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRow<TOps, TVec, TWidth>(TVec t, ref float r, ref TVec y_0, ref TVec y_1, ref TVec y_2, ref TVec y_3)
+    private static void AddRow<TOps, TVec, TWidth, TSum>(TVec t, ref float r, float weight, ref TVec y_0, ref TVec y_1, ref TVec y_2, ref TVec y_3,
+        ref TVec m_0, ref TVec m_1, ref TVec m_2, ref TVec m_3)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
         where TWidth : struct, IRowWidth
+        where TSum : struct, IWeightedSum
     {
         nuint w = (nuint)TOps.Count;
-        y_0 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, 0), y_0);
-        y_1 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, w), y_1);
+        TVec r0 = TOps.Load(ref r, 0), r1 = TOps.Load(ref r, w);
+        y_0 = TOps.FusedMultiplyAdd(t, r0, y_0);
+        y_1 = TOps.FusedMultiplyAdd(t, r1, y_1);
+        TVec s = TSum.On ? TOps.Create(weight) : t;
+        if (TSum.On)
+        {
+            m_0 = TOps.FusedMultiplyAdd(s, r0, m_0);
+            m_1 = TOps.FusedMultiplyAdd(s, r1, m_1);
+        }
+
         if (TWidth.Four)
         {
-            y_2 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, 2 * w), y_2);
-            y_3 = TOps.FusedMultiplyAdd(t, TOps.Load(ref r, 3 * w), y_3);
+            TVec r2 = TOps.Load(ref r, 2 * w), r3 = TOps.Load(ref r, 3 * w);
+            y_2 = TOps.FusedMultiplyAdd(t, r2, y_2);
+            y_3 = TOps.FusedMultiplyAdd(t, r3, y_3);
+            if (TSum.On)
+            {
+                m_2 = TOps.FusedMultiplyAdd(s, r2, m_2);
+                m_3 = TOps.FusedMultiplyAdd(s, r3, m_3);
+            }
         }
+    }
+
+    /// <summary>Whether the register kernel also sums the weighted rows (the biased models' residual pass), a constant per specialization.</summary>
+    private interface IWeightedSum
+    {
+        /// <summary>m += w_j row_j as well.</summary>
+        static abstract bool On { get; }
+    }
+
+    /// <summary>The neighbour pass alone.</summary>
+    private readonly struct NoSum : IWeightedSum
+    {
+        public static bool On => false;
+    }
+
+    /// <summary>The residual pass with the weighted sum.</summary>
+    private readonly struct WithSum : IWeightedSum
+    {
+        public static bool On => true;
     }
 
     /// <summary>The vectors per row of <see cref="RegisterRows"/>, a constant the JIT folds per specialization.</summary>

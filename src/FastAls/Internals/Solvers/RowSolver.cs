@@ -1275,8 +1275,7 @@ internal static class RowSolver
                 sq += q[j];
             }
 
-            Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, wt, shifted, v, r);
-            Blas.AddWeightedRows<TIsa>(ws.U, cnt, bs, wt, m);
+            Blas.WeightedRowsResidualAndSum<TIsa>(ws.U, cnt, bs, wt, shifted, v, r, m);
         }
 
         if (biased)

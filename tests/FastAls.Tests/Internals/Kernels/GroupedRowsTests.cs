@@ -122,6 +122,31 @@ public class GroupedRowsTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void WeightedRowsResidualAndSum_equals_the_residual_pass_and_the_weighted_sum_bitwise(string pathName)
+    {
+        // The biased models' residual pass takes m = sum_j w_j row_j in the same pass where the register kernel covers
+        // the stride (Vector512: 32 and 64); both outputs must have the bits of the two separate passes, on every path.
+        KernelPath path = Enum.Parse<KernelPath>(pathName);
+        KernelSet k = Kernels(path);
+        var rng = new Random(45);
+        foreach (int w in s_strides)
+        {
+            foreach (int rows in s_rows)
+            {
+                float[] block = RandomArray(rng, rows * w), v = RandomArray(rng, w), wt = RandomArray(rng, rows), q = RandomArray(rng, rows);
+                float[] y = RandomArray(rng, w), m = RandomArray(rng, w);
+                float[] y1 = (float[])y.Clone(), m1 = (float[])m.Clone(), y2 = (float[])y.Clone(), m2 = (float[])m.Clone();
+                k.WeightedRowsResidualAndSum(block, rows, w, wt, q, v, y1, m1);
+                k.WeightedRowsResidual(block, rows, w, wt, q, v, y2);
+                k.AddWeightedRows(block, rows, w, wt, m2);
+                Assert.True(y2.AsSpan().SequenceEqual(y1), $"y: w={w} rows={rows}");
+                Assert.True(m2.AsSpan().SequenceEqual(m1), $"m: w={w} rows={rows}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void ColumnMatVec_equals_its_fma_chains_per_column_bitwise(string pathName)
     {
         // Each column is one FMA chain over the rows, except at a stride of exactly four vectors (row i to chain i mod 2,
