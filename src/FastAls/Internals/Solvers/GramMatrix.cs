@@ -49,23 +49,6 @@ internal sealed class GramMatrix
         }
     }
 
-    /// <summary>The matrix in single precision (for the solves), into <paramref name="into"/> (W x W floats) or a new array.</summary>
-    public float[] ToSingle(float[]? into = null)
-    {
-        if (into is not null && into.Length != Values.Length)
-        {
-            throw new ArgumentException($"The Gram matrix has {Values.Length} entries; the buffer {into.Length}.", nameof(into));
-        }
-
-        float[] f = into ?? new float[Values.Length];
-        for (int i = 0; i < f.Length; i++)
-        {
-            f[i] = (float)Values[i];
-        }
-
-        return f;
-    }
-
     /// <summary>
     /// <c>sum_{u,i} pred_ui^2</c> over all pairs of a row set X (this matrix, the side whose rows carry
     /// their own bias at k+1) and Y (<paramref name="other"/>): <c>&lt;P E_X P, E_Y&gt;</c> where P swaps
