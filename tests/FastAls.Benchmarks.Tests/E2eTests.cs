@@ -38,6 +38,15 @@ public class E2eTests
         Assert.Throws<ArgumentException>(() => E2eOptions.Parse(["--k"]));
         Assert.Throws<ArgumentException>(() => E2eOptions.Parse(["--models", "nope"]));
         Assert.Throws<ArgumentException>(() => E2eOptions.Parse(["--iterations", "0"]));
+        Assert.Throws<ArgumentException>(() => E2eOptions.Parse(["--warmup", "-1"]));
+    }
+
+    [Fact]
+    public void Warmup_iterations_default_to_two_and_may_be_none()
+    {
+        Assert.Equal(2, E2eOptions.Parse([]).Warmup);
+        Assert.Equal(0, E2eOptions.Parse(["--warmup", "0"]).Warmup);
+        Assert.Equal(5, E2eOptions.Parse(["--quick", "--warmup", "5"]).Warmup);
     }
 
     [Fact]
