@@ -49,6 +49,13 @@ internal static class GroupedRows
     /// path of <typeparamref name="TOps"/>: eight rows' dots reduced together (<see cref="IVectorOps{TVec}.Sum8"/>), then
     /// four of the rows left (<see cref="IVectorOps{TVec}.Sum4"/>), then row by row.
     /// </summary>
+    /// <remarks>
+    /// Not inlined, as every block kernel that is built from <c>AggressiveInlining</c> helpers: where the JIT inlines
+    /// such a kernel into its caller, the caller's inlining budget can run out before the helpers are placed, and they
+    /// stay calls that pass vectors through memory. Whether that happens depended on the tier-1 profile, so on what the
+    /// process had trained before (see <c>WeightedRowKernels.RegisterRows</c>). One call per block costs nothing.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void WeightedRows<TOps, TVec>(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
@@ -96,6 +103,7 @@ internal static class GroupedRows
     /// left (the bits of the path's <c>Dot</c> per row); 0 when the stride does not apply (see <see cref="Applies"/>).
     /// </summary>
     /// <returns>The rows done (the caller finishes the rest row by row).</returns>
+    [MethodImpl(MethodImplOptions.NoInlining)] // a block kernel (see WeightedRows)
     public static int RowDots<TOps, TVec>(ref float b0, int rows, int stride, ref float x0, ref float y0)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct

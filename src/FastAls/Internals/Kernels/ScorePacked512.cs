@@ -9,6 +9,7 @@ internal static class ScorePacked512
 {
     private const int W = PackedPanels.Width;
 
+    [MethodImpl(MethodImplOptions.NoInlining)] // a block kernel: see GroupedRows.WeightedRows
     public static void Tile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile)
     {
         ref float u0 = ref MemoryMarshal.GetReference(users);

@@ -7,6 +7,7 @@ namespace FastAls.Internals.Kernels;
 /// <summary>The Vector256 SYRK micro-kernel: 4 rows of G by two 256-bit vectors of columns (8 accumulators) per tile.</summary>
 internal static class Syrk256
 {
+    [MethodImpl(MethodImplOptions.NoInlining)] // a block kernel: see GroupedRows.WeightedRows
     public static void Upper(ref float a, int n, int w, ref float g, ref float src, bool zero)
     {
         for (int p0 = 0; p0 < w; p0 += 4)

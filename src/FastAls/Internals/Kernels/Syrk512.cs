@@ -8,6 +8,7 @@ namespace FastAls.Internals.Kernels;
 internal static class Syrk512
 {
     /// <summary>Tiles store <c>src + sum</c> (or the sum alone when <paramref name="zero"/>) into g; src may be g.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // a block kernel: see GroupedRows.WeightedRows
     public static void Upper(ref float a, int n, int w, ref float g, ref float src, bool zero)
     {
         for (int p0 = 0; p0 < w; p0 += 8)

@@ -1,0 +1,43 @@
+using System.Reflection;
+using FastAls.Internals.Kernels;
+
+namespace FastAls.Tests.Engine;
+
+/// <summary>
+/// The block kernels that are built from <c>AggressiveInlining</c> helpers are never inlined themselves (see
+/// <see cref="GroupedRows.WeightedRows{TOps, TVec}"/>): inlined into a large caller, their helpers could stay calls, and
+/// which way the JIT went depended on what the process had trained before.
+/// </summary>
+public class BlockKernelInliningTests
+{
+    public static TheoryData<string, string> Kernels() => new()
+    {
+        { nameof(WeightedRowKernels), "RegisterRows" },
+        { nameof(GroupedRows), nameof(GroupedRows.WeightedRows) },
+        { nameof(GroupedRows), nameof(GroupedRows.RowDots) },
+        { nameof(Syrk256), nameof(Syrk256.Upper) },
+        { nameof(Syrk512), nameof(Syrk512.Upper) },
+        { nameof(ScorePacked256), nameof(ScorePacked256.Tile) },
+        { nameof(ScorePacked512), nameof(ScorePacked512.Tile) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Block_kernel_is_not_inlined(string type, string method)
+    {
+        Type t = typeof(GroupedRows).Assembly.GetType("FastAls.Internals.Kernels." + type, throwOnError: true)!;
+        MethodInfo[] found = t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static).Where(m => m.Name == method).ToArray();
+        Assert.NotEmpty(found);
+        Assert.All(found, m => Assert.True(m.MethodImplementationFlags.HasFlag(MethodImplAttributes.NoInlining), $"{type}.{method} may be inlined"));
+    }
+
+    [Fact]
+    public void Helpers_of_the_register_kernel_are_inlined()
+    {
+        // The other half of the rule: the helpers go into the kernel's own body.
+        MethodInfo[] helpers = typeof(WeightedRowKernels).GetMethods(BindingFlags.NonPublic | BindingFlags.Static)
+            .Where(m => m.Name is "Coefficients4" or "DotParts" or "AddRows4" or "AddRow").ToArray();
+        Assert.Equal(4, helpers.Length);
+        Assert.All(helpers, m => Assert.True(m.MethodImplementationFlags.HasFlag(MethodImplAttributes.AggressiveInlining), m.Name));
+    }
+}
