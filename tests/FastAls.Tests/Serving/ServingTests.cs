@@ -137,10 +137,17 @@ public class ServingTests
             foreach (KernelPath path in KernelIsa.Supported)
             {
                 int ld = items + 1;
-                var s = new float[users * ld];
+                // As tight as the kernel may assume, and NaN where it must not write: the column between two rows.
+                var s = new float[((users - 1) * ld) + items];
+                s.AsSpan().Fill(float.NaN);
                 KernelSet.For(path).ScorePacked(u, users, packed.Panels(0, items), items, stride, s, ld);
                 for (int a = 0; a < users; a++)
                 {
+                    if (a < users - 1)
+                    {
+                        Assert.True(float.IsNaN(s[(a * ld) + items]), $"{path}: the gap after row {a} was written");
+                    }
+
                     for (int b = 0; b < items; b++)
                     {
                         double want = 0;

@@ -105,8 +105,11 @@ internal interface IIsa
     /// <summary>Users per register tile of the packed score kernel (0: the path scores one user at a time).</summary>
     static abstract int PackedTileUsers { get; }
 
-    /// <summary><see cref="PackedTileUsers"/> users against one panel, into <c>outTile[u * 32 + j]</c>.</summary>
-    static abstract void PackedTile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile);
+    /// <summary>
+    /// <see cref="PackedTileUsers"/> users against one panel, into <c>outTile[u * ld + j]</c> (j &lt; 32): straight into a
+    /// score block whose rows are <paramref name="ld"/> apart, or into a 32-wide scratch tile.
+    /// </summary>
+    static abstract void PackedTile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile, int ld);
 
     /// <summary>One user against one panel, into <c>outRow[0..32)</c>.</summary>
     static abstract void PackedRow(ReadOnlySpan<float> user, ReadOnlySpan<float> panel, int stride, Span<float> outRow);
@@ -204,7 +207,7 @@ internal readonly struct ScalarIsa : IIsa
 
     public static int PackedTileUsers => 0;
 
-    public static void PackedTile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile) =>
+    public static void PackedTile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile, int ld) =>
         throw new InvalidOperationException("The scalar path scores one user at a time.");
 
     /// <summary>One user against one panel; the scalar reference (the same FMA chain per item as every path).</summary>
@@ -356,7 +359,7 @@ internal readonly struct Vector256Isa : IIsa
 
     public static int PackedTileUsers => 2;
 
-    public static void PackedTile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile) => ScorePacked256.Tile(users, panel, stride, outTile);
+    public static void PackedTile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile, int ld) => ScorePacked256.Tile(users, panel, stride, outTile, ld);
 
     public static void PackedRow(ReadOnlySpan<float> user, ReadOnlySpan<float> panel, int stride, Span<float> outRow) => ScorePacked256.Row(user, panel, stride, outRow);
 }
@@ -425,7 +428,7 @@ internal readonly struct Vector512Isa : IIsa
 
     public static int PackedTileUsers => 4;
 
-    public static void PackedTile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile) => ScorePacked512.Tile(users, panel, stride, outTile);
+    public static void PackedTile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile, int ld) => ScorePacked512.Tile(users, panel, stride, outTile, ld);
 
     public static void PackedRow(ReadOnlySpan<float> user, ReadOnlySpan<float> panel, int stride, Span<float> outRow) => ScorePacked512.Row(user, panel, stride, outRow);
 }

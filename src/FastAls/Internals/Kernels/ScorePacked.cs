@@ -94,15 +94,30 @@ internal static class ScorePacked
             {
                 for (; u + tile <= userCount; u += tile)
                 {
-                    TIsa.PackedTile(users.Slice(u * stride), panel, stride, tmp);
-                    Store(tmp, tile, n, scores, (u * ld) + i0, ld);
+                    if (n == W)
+                    {
+                        // A whole panel: the tile's vectors go straight to the score rows (no scratch, no copy).
+                        TIsa.PackedTile(users.Slice(u * stride), panel, stride, scores.Slice((u * ld) + i0), ld);
+                    }
+                    else
+                    {
+                        TIsa.PackedTile(users.Slice(u * stride), panel, stride, tmp, W);
+                        Store(tmp, tile, n, scores, (u * ld) + i0, ld);
+                    }
                 }
             }
 
             for (; u < userCount; u++)
             {
-                TIsa.PackedRow(users.Slice(u * stride, stride), panel, stride, tmp);
-                tmp[..n].CopyTo(scores.Slice((u * ld) + i0, n));
+                if (n == W)
+                {
+                    TIsa.PackedRow(users.Slice(u * stride, stride), panel, stride, scores.Slice((u * ld) + i0, W));
+                }
+                else
+                {
+                    TIsa.PackedRow(users.Slice(u * stride, stride), panel, stride, tmp);
+                    tmp[..n].CopyTo(scores.Slice((u * ld) + i0, n));
+                }
             }
         }
     }

@@ -9,9 +9,15 @@ internal static class ScorePacked512
 {
     private const int W = PackedPanels.Width;
 
+    /// <summary>Four users (rows <paramref name="stride"/> apart) against one panel, into <c>outTile[u * ld + j]</c>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // a block kernel: see GroupedRows.WeightedRows
-    public static void Tile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile)
+    public static void Tile(ReadOnlySpan<float> users, ReadOnlySpan<float> panel, int stride, Span<float> outTile, int ld)
     {
+        if (ld < W || outTile.Length < (3 * ld) + W || users.Length < 4 * stride || panel.Length < stride * W)
+        {
+            throw new ArgumentException($"A packed tile needs 4 users of stride {stride}, a panel of {stride * W} and an output of 3 * {ld} + {W}.");
+        }
+
         ref float u0 = ref MemoryMarshal.GetReference(users);
         ref float u1 = ref Unsafe.Add(ref u0, stride);
         ref float u2 = ref Unsafe.Add(ref u1, stride);
@@ -37,14 +43,15 @@ internal static class ScorePacked512
         }
 
         ref float o = ref MemoryMarshal.GetReference(outTile);
+        nuint l = (nuint)ld;
         a0.StoreUnsafe(ref o, 0);
         a1.StoreUnsafe(ref o, 16);
-        b0.StoreUnsafe(ref o, 32);
-        b1.StoreUnsafe(ref o, 48);
-        c0.StoreUnsafe(ref o, 64);
-        c1.StoreUnsafe(ref o, 80);
-        e0.StoreUnsafe(ref o, 96);
-        e1.StoreUnsafe(ref o, 112);
+        b0.StoreUnsafe(ref o, l);
+        b1.StoreUnsafe(ref o, l + 16);
+        c0.StoreUnsafe(ref o, 2 * l);
+        c1.StoreUnsafe(ref o, (2 * l) + 16);
+        e0.StoreUnsafe(ref o, 3 * l);
+        e1.StoreUnsafe(ref o, (3 * l) + 16);
     }
 
     /// <summary>
@@ -53,6 +60,11 @@ internal static class ScorePacked512
     /// </summary>
     public static void Row(ReadOnlySpan<float> user, ReadOnlySpan<float> panel, int stride, Span<float> outRow)
     {
+        if (outRow.Length < W || user.Length < stride || panel.Length < stride * W)
+        {
+            throw new ArgumentException($"A packed row needs a user of stride {stride}, a panel of {stride * W} and an output of {W}.");
+        }
+
         ref float u0 = ref MemoryMarshal.GetReference(user);
         ref float pr = ref MemoryMarshal.GetReference(panel);
         Vector512<float> a0 = default, a1 = default;
