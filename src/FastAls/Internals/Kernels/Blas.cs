@@ -28,6 +28,9 @@ namespace FastAls.Internals.Kernels;
 internal static class Blas
 {
     /// <summary>x . y over the first <c>x.Length</c> elements (<c>y</c> must be at least as long).</summary>
+    /// <remarks>Forced inline, as <see cref="Axpy{TIsa}"/>: the row solve calls both a few times a row, and a large caller
+    /// that had spent its inlining budget kept them as calls.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Dot<TIsa>(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
         where TIsa : struct, IIsa
     {
@@ -36,6 +39,7 @@ internal static class Blas
     }
 
     /// <summary>y += a * x over the first <c>x.Length</c> elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Axpy<TIsa>(float a, ReadOnlySpan<float> x, Span<float> y)
         where TIsa : struct, IIsa
     {

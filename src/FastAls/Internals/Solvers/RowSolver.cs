@@ -255,6 +255,12 @@ internal static class RowSolver
     /// <paramref name="solved"/> (and <paramref name="biases"/>): the sum of their losses and regularization
     /// terms, and the first row whose solution is not finite (or -1).
     /// </summary>
+    /// <remarks>
+    /// Not inlined: a worker's loop calls it once a chunk. Inlined there (through the virtual call's guess), the loop's
+    /// tier-1 compile took in the whole row solve, ran out of inlining budget, and left <c>Blas.Dot</c> and
+    /// <c>Blas.Axpy</c> as calls, more so where the process had trained another model first.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static (double Loss, double Reg, long Bad) SolveRows<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int start, int end, FactorMatrix solved, float[]? biases)
         where TIsa : struct, IIsa
         where TConf : struct, IConfidence

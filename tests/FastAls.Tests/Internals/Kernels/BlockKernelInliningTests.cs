@@ -21,6 +21,18 @@ public class BlockKernelInliningTests
         { nameof(ScorePacked512), nameof(ScorePacked512.Tile) },
     };
 
+    [Fact]
+    public void The_chunk_solve_is_a_call_and_the_row_solve_helpers_are_inlined()
+    {
+        MethodInfo solveRows = typeof(FastAls.Internals.Solvers.RowSolver).GetMethods(BindingFlags.NonPublic | BindingFlags.Static).Single(m => m.Name == "SolveRows" && m.IsGenericMethodDefinition);
+        Assert.True(solveRows.MethodImplementationFlags.HasFlag(MethodImplAttributes.NoInlining));
+        foreach (string name in new[] { nameof(Blas.Dot), nameof(Blas.Axpy) })
+        {
+            MethodInfo m = typeof(Blas).GetMethods(BindingFlags.Public | BindingFlags.Static).Single(x => x.Name == name);
+            Assert.True(m.MethodImplementationFlags.HasFlag(MethodImplAttributes.AggressiveInlining), name);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Kernels))]
     public void Block_kernel_is_not_inlined(string type, string method)
