@@ -98,7 +98,7 @@ internal static class WeightedRowKernels
     /// row also goes into <c>m += w_j row_j</c>; m is not touched otherwise (<paramref name="m0"/> may be any ref).
     /// Not inlined: see <see cref="GroupedRows.WeightedRows"/>. Inlined into <c>Blas.WeightedRowsResidual</c> by a tier-1
     /// compile whose profile came from another model, its four-row helpers stayed calls, and a biased model's CG at
-    /// k = 32 took 1.7 times as long when an implicit model had been trained first in the same process.
+    /// k = 32 took 1.5 to 1.7 times as long when an implicit model had been trained first in the same process.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void RegisterRows<TOps, TVec, TWidth, TSum>(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0, ref float m0)
