@@ -133,6 +133,21 @@ internal sealed class TopN
         if (Vector256.IsHardwareAccelerated)
         {
             Vector256<float> t = Vector256.Create(threshold);
+
+            // Once a heap is full, almost every block of 32 holds nothing above the threshold: one branch for the four
+            // compares (their masks OR'd), then the block that holds one is searched eight at a time below.
+            for (; j + (4 * Vector256<float>.Count) <= scores.Length; j += 4 * Vector256<float>.Count)
+            {
+                Vector256<float> above = Vector256.GreaterThan(Vector256.LoadUnsafe(ref r, (nuint)j), t)
+                    | Vector256.GreaterThan(Vector256.LoadUnsafe(ref r, (nuint)j + 8), t)
+                    | Vector256.GreaterThan(Vector256.LoadUnsafe(ref r, (nuint)j + 16), t)
+                    | Vector256.GreaterThan(Vector256.LoadUnsafe(ref r, (nuint)j + 24), t);
+                if (above != Vector256<float>.Zero)
+                {
+                    break;
+                }
+            }
+
             for (; j + Vector256<float>.Count <= scores.Length; j += Vector256<float>.Count)
             {
                 uint above = Vector256.GreaterThan(Vector256.LoadUnsafe(ref r, (nuint)j), t).ExtractMostSignificantBits();
