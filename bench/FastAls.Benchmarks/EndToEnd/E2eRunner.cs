@@ -218,14 +218,14 @@ internal static class E2eRunner
 
             using AlsModel m = trained;
             double first = sw.Elapsed.TotalSeconds;
-            // Timed iterations inside one run: the progress callback (synchronous, on this thread) marks
-            // the end of every iteration, so per-iteration time and managed allocation exclude the
-            // per-run setup (workspaces, next-factor buffers) that ContinueTraining makes once.
             if (o.Warmup > 0)
             {
                 m.ContinueTraining(data, o.Warmup); // untimed: lets the JIT's tiering settle (E2eOptions.Warmup)
             }
 
+            // Timed iterations inside one run: the progress callback (synchronous, on this thread) marks
+            // the end of every iteration, so per-iteration time and managed allocation exclude the
+            // per-run setup (workspaces, next-factor buffers) that ContinueTraining makes once.
             var probe = new IterationProbe();
             long a0 = GC.GetTotalAllocatedBytes(precise: true);
             probe.CpuStart = Environment.CpuUsage.TotalTime;
