@@ -92,10 +92,13 @@ internal sealed class RowWorkspace
     /// <summary>CG of the biased models: <c>m = sum_j w_j f_j</c> over the row's neighbours (the bias column of their share).</summary>
     public Span<float> M { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => RowVector(5); }
 
-    /// <summary>CG of the biased models: <c>sum_j w_j</c> over the row's neighbours (the bias diagonal's neighbour share).</summary>
+    /// <summary>
+    /// The biased models: <c>sum_j w_j</c> over the row's neighbours (the bias diagonal's neighbour share), summed by the
+    /// gather (RowSolver.Prepare) in neighbour order, for CG's residual and mat-vecs and the exact solver's bias pivot.
+    /// </summary>
     public float WeightSum { get; set; }
 
-    /// <summary>The biased models: <c>sum_j q_j</c> over the row's neighbours (their targets), summed by the gather with <see cref="WeightSum"/>.</summary>
+    /// <summary>The biased models: <c>sum_j q_j</c> over the row's neighbours (their targets), summed with <see cref="WeightSum"/>.</summary>
     public float TargetSum { get; set; }
 
     public float[] Q { get; }
@@ -706,7 +709,6 @@ internal static class RowSolver
         Span<float> a = ws.A;
         ReadOnlySpan<float> init = biased ? c.G0Factors : c.G0;
         Span<float> m = ws.M;
-        float sw = 0f, sq = 0f;
         if (biased)
         {
             ClearShort(m);
@@ -725,12 +727,6 @@ internal static class RowSolver
             if (biased)
             {
                 Blas.AddWeightedRows<TIsa>(ws.U, cnt, fs, ws.Weight, m);
-                float[] wt = ws.Weight, q = ws.Q;
-                for (int j = 0; j < cnt; j++)
-                {
-                    sw += wt[j];
-                    sq += q[j];
-                }
             }
 
             for (int t = 0; t < cnt; t += RowWorkspace.SyrkRows)
@@ -772,6 +768,8 @@ internal static class RowSolver
         biasRhs = 0f;
         if (biased)
         {
+            // The weights' and targets' sums, made by the gather in neighbour order (see Prepare).
+            float sw = ws.WeightSum, sq = ws.TargetSum;
             if (c.G0BiasColumn is { } column)
             {
                 Blas.Axpy<TIsa>(1f, column, m[..fs]);
