@@ -757,12 +757,7 @@ internal static class RowSolver
         }
 
         // The Cholesky kernel reads only the upper triangle, which SYRK and G0 fill.
-        bool finiteSystem = true;
-        for (int p = 0; p < k; p++)
-        {
-            float diag = a[p * fs + p] += lambda;
-            finiteSystem &= float.IsFinite(diag);
-        }
+        bool finiteSystem = AddToDiagonal(a, k, fs, lambda);
 
         biasPivot = 1f;
         biasRhs = 0f;
@@ -794,6 +789,32 @@ internal static class RowSolver
         }
 
         return finiteSystem ? RowSystem.Finite : RowSystem.NotFinite;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="lambda"/> to the diagonal of the k x k system in <paramref name="a"/> (stride
+    /// <paramref name="fs"/>); false when an entry of the diagonal is not finite. A method of its own: inside
+    /// <c>BuildSystem</c> the JIT kept lambda on the stack and stored and reloaded it every entry, a chain through memory
+    /// that cost about 1-3 % of the exact solver's iteration at k = 32 and 64. Same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool AddToDiagonal(Span<float> a, int k, int fs, float lambda)
+    {
+        if (k < 1 || fs < k || a.Length < ((k - 1) * fs) + k)
+        {
+            throw new ArgumentException($"A system of {k} unknowns at stride {fs} needs {((k - 1) * fs) + k} floats.", nameof(a));
+        }
+
+        ref float d = ref MemoryMarshal.GetReference(a);
+        bool finite = true;
+        for (int p = 0; p < k; p++)
+        {
+            ref float e = ref Unsafe.Add(ref d, (p * fs) + p);
+            e += lambda;
+            finite &= float.IsFinite(e);
+        }
+
+        return finite;
     }
 
     /// <summary>The biased models' bias from the factors' solution in ws.Z (none for the others); zero past it.</summary>
