@@ -33,6 +33,17 @@ public class BlockKernelInliningTests
         }
     }
 
+    [Fact]
+    public void The_unbiased_gather_and_the_diagonal_shift_are_calls()
+    {
+        // RowSolver.PrepareApart (the unbiased models' whole-row gather) and AddToDiagonal: compiled inside the row
+        // solve, their loops reloaded values from the stack every element (bench/results, biased-sums-and-long-rows.md).
+        MethodInfo[] methods = typeof(FastAls.Internals.Solvers.RowSolver).GetMethods(BindingFlags.NonPublic | BindingFlags.Static)
+            .Where(m => m.Name is "PrepareApart" or "AddToDiagonal").ToArray();
+        Assert.Equal(2, methods.Length);
+        Assert.All(methods, m => Assert.True(m.MethodImplementationFlags.HasFlag(MethodImplAttributes.NoInlining), m.Name));
+    }
+
     [Theory]
     [MemberData(nameof(Kernels))]
     public void Block_kernel_is_not_inlined(string type, string method)
