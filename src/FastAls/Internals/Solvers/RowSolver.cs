@@ -790,7 +790,8 @@ internal static class RowSolver
             {
                 float mp = m[p] / biasPivot;
                 int ap = p * fs;
-                SubtractScaled(mp, m[p..k], a.Slice(ap + p, k - p));
+                Span<float> rowP = a.Slice(ap + p, k - p);
+                SubtractScaled(mp, m[p..k], rowP, rowP);
                 b[p] -= mp * biasRhs;
             }
         }
@@ -1034,36 +1035,6 @@ internal static class RowSolver
     }
 
     /// <summary>
-    /// <c>shifted[j] = q[j] - w[j] * s</c>: a multiply then a subtract per element, never fused, so that the bits are
-    /// the scalar expression's at any vector width.
-    /// </summary>
-    private static void ShiftTargets(ReadOnlySpan<float> q, ReadOnlySpan<float> w, float s, Span<float> shifted)
-    {
-        int n = q.Length, i = 0;
-        if (w.Length < n || shifted.Length < n)
-        {
-            throw new ArgumentException("The weights and the output must be as long as the targets.", nameof(shifted));
-        }
-
-        ref float q0 = ref MemoryMarshal.GetReference(q);
-        ref float w0 = ref MemoryMarshal.GetReference(w);
-        ref float y0 = ref MemoryMarshal.GetReference(shifted);
-        if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> vs = Vector256.Create(s);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                (Vector256.LoadUnsafe(ref q0, (nuint)i) - (Vector256.LoadUnsafe(ref w0, (nuint)i) * vs)).StoreUnsafe(ref y0, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref y0, i) = Unsafe.Add(ref q0, i) - (Unsafe.Add(ref w0, i) * s);
-        }
-    }
-
-    /// <summary>
     /// Adds <c>w_j f_j f_j'</c> to the upper triangle of <paramref name="a"/> for the gathered neighbours whose
     /// weight is negative (only <see cref="ConfidenceKind.Scaled"/> has them; the SYRK pass gave them weight 0).
     /// </summary>
@@ -1092,26 +1063,33 @@ internal static class RowSolver
     }
 
     /// <summary>
-    /// <c>y[i] -= s * x[i]</c> with the multiply and the subtract rounded separately (never fused), in vector lanes or
-    /// not: every element gets the same two IEEE operations as the scalar loop, so the bits do not depend on the width.
+    /// <c>dst[i] = y[i] - s * x[i]</c> for i in [0, y.Length) (dst may be y), with the multiply and the subtract rounded
+    /// separately (never fused), in vector lanes or not: every element gets the same two IEEE operations as the scalar
+    /// loop, so the bits do not depend on the width. The bias's Schur complement and the biased CG's shifted targets.
     /// </summary>
-    private static void SubtractScaled(float s, ReadOnlySpan<float> x, Span<float> y)
+    private static void SubtractScaled(float s, ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> dst)
     {
+        int n = y.Length, i = 0;
+        if (x.Length < n || dst.Length < n)
+        {
+            throw new ArgumentException($"The scaled vector and the output must hold at least {n} floats.", nameof(dst));
+        }
+
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
-        int n = Math.Min(x.Length, y.Length), i = 0;
+        ref float d0 = ref MemoryMarshal.GetReference(dst);
         if (Vector256.IsHardwareAccelerated)
         {
             Vector256<float> vs = Vector256.Create(s);
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                (Vector256.LoadUnsafe(ref y0, (nuint)i) - (vs * Vector256.LoadUnsafe(ref x0, (nuint)i))).StoreUnsafe(ref y0, (nuint)i);
+                (Vector256.LoadUnsafe(ref y0, (nuint)i) - (vs * Vector256.LoadUnsafe(ref x0, (nuint)i))).StoreUnsafe(ref d0, (nuint)i);
             }
         }
 
         for (; i < n; i++)
         {
-            Unsafe.Add(ref y0, i) -= s * Unsafe.Add(ref x0, i);
+            Unsafe.Add(ref d0, i) = Unsafe.Add(ref y0, i) - (s * Unsafe.Add(ref x0, i));
         }
     }
 
@@ -1380,7 +1358,7 @@ internal static class RowSolver
             }
 
             float[] wt = ws.Weight, q = ws.Q, shifted = ws.Tmp;
-            ShiftTargets(q.AsSpan(0, cnt), wt.AsSpan(0, cnt), bias, shifted.AsSpan(0, cnt));
+            SubtractScaled(bias, wt.AsSpan(0, cnt), q.AsSpan(0, cnt), shifted.AsSpan(0, cnt));
 
             Blas.WeightedRowsResidualAndSum<TIsa>(ws.U, cnt, bs, wt, shifted, v, r, m);
         }
