@@ -2,7 +2,7 @@
 # In-process A/B of two source trees on the synthetic set (bench/ab): both builds train in one process, iterations
 # alternating, so that the host's noise falls on both alike. Prints min and median ms per iteration and B/A per pair.
 #
-#   bench/run-ab.sh BASE_REV [ITERATIONS] -- "model solver k threads users" ...
+#   bench/run-ab.sh BASE_REV [ITERATIONS] -- "model solver k threads users [items interactions]" ...
 #   bench/run-ab.sh HEAD~3 100 -- "implicit cg 32 1 10000" "implicit cg 64 1 100000"
 #   bench/run-ab.sh --same 100 -- "implicit cg 32 1 10000"     # A/A control: this tree against itself
 #

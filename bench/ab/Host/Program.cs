@@ -2,14 +2,14 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.Loader;
 
-// AbHost DIR_A DIR_B ITERATIONS model solver k threads users   (env AB_WARMUP: iterations left out first, default 10)
+// AbHost DIR_A DIR_B ITERATIONS model solver k threads users [items interactions]   (env AB_WARMUP: iterations left out first, default 10)
 // Loads AbRunner (and its FastAls) from both directories into their own load contexts and trains both in one process,
 // one iteration of A, then one of B, then B, A, ... (the order swaps every pair), on two threads that hand the CPU to
 // each other. Both sides see the same machine state within a pair, which a noisy shared host does not give two
 // processes run one after the other. Prints the per-pair ratios B ÷ A.
-if (args.Length != 8)
+if (args.Length is not (8 or 10))
 {
-    Console.Error.WriteLine("usage: AbHost DIR_A DIR_B ITERATIONS model solver k threads users");
+    Console.Error.WriteLine("usage: AbHost DIR_A DIR_B ITERATIONS model solver k threads users [items interactions]");
     return 2;
 }
 

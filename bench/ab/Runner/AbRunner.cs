@@ -10,7 +10,8 @@ using FastAls.Synthetic;
 public static class AbRunner
 {
     /// <summary>
-    /// Fits <c>model solver k threads users</c> (users × users/4 items × 20 interactions per user, seed 42) for
+    /// Fits <c>model solver k threads users [items interactions]</c> (by default users/4 items and 20 interactions per
+    /// user; seed 42) for
     /// <paramref name="iterations"/> iterations. After each, <paramref name="onIteration"/> gets its milliseconds, timed
     /// by this side's own clock from the end of the previous wait, so the time spent blocked is not counted.
     /// Returns the last cost and a hash of the user factors' bits. With the environment variable AB_CONTINUE=1 the first
@@ -20,9 +21,9 @@ public static class AbRunner
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(onIteration);
-        if (args.Length != 5)
+        if (args.Length is not (5 or 7))
         {
-            throw new ArgumentException("Expected: model solver k threads users.", nameof(args));
+            throw new ArgumentException("Expected: model solver k threads users [items interactions].", nameof(args));
         }
 
         var kind = Enum.Parse<AlsModelKind>(args[0], ignoreCase: true);
@@ -35,7 +36,9 @@ public static class AbRunner
         int k = int.Parse(args[2], CultureInfo.InvariantCulture);
         int threads = int.Parse(args[3], CultureInfo.InvariantCulture);
         int users = int.Parse(args[4], CultureInfo.InvariantCulture);
-        var gen = new SyntheticData(new SyntheticDataOptions { Users = users, Items = Math.Max(1, users / 4), Interactions = users * 20L, Seed = 42 });
+        int items = args.Length == 7 ? int.Parse(args[5], CultureInfo.InvariantCulture) : Math.Max(1, users / 4);
+        long interactions = args.Length == 7 ? long.Parse(args[6], CultureInfo.InvariantCulture) : users * 20L;
+        var gen = new SyntheticData(new SyntheticDataOptions { Users = users, Items = items, Interactions = interactions, Seed = 42 });
         using Dataset data = gen.ToDataset(threads);
         var options = new AlsOptions { Kind = kind, Factors = k, Solver = solver, CgSteps = 3, Iterations = iterations, Threads = threads, Regularization = 0.05f };
         long resume = Stopwatch.GetTimestamp();

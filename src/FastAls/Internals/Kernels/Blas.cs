@@ -150,6 +150,58 @@ internal static class Blas
         AddWeightedRows<TIsa>(block, rows, stride, wt, m);
     }
 
+    /// <summary>
+    /// <see cref="WeightedRowsMatVec{TIsa}"/> (or, with <paramref name="residual"/>, <see cref="WeightedRowsResidual{TIsa}"/>)
+    /// over the rows <c>factors + cols[j] * stride</c> (of the <paramref name="factorRows"/> rows at <paramref name="factors"/>) read in place instead of from a gathered block, where the path
+    /// has a register kernel for the stride: the same bits as gathering them first. False (nothing done) otherwise.
+    /// </summary>
+    /// <remarks>
+    /// The caller vouches for the columns: each in [0, factorRows), as a validated <see cref="CsrMatrix"/>
+    /// row whose column count matches the fixed side's rows (checked here only in FASTALS_ASSERT builds: a check of every column would cost
+    /// about as much as the pass).
+    /// </remarks>
+    public static bool TryWeightedRowsIndexed<TIsa>(ref float factors, long factorRows, int stride, ReadOnlySpan<int> cols, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, bool residual, ReadOnlySpan<float> v, Span<float> y)
+        where TIsa : struct, IIsa
+    {
+        int rows = cols.Length;
+        if (wt.Length < rows || q.Length < rows || v.Length < stride || y.Length < stride)
+        {
+            throw new ArgumentException("A weight, target or vector is shorter than its rows and stride.");
+        }
+
+        DebugColumns(factorRows, cols);
+        return TIsa.WeightedRowsIndexed(ref factors, ref MemoryMarshal.GetReference(cols), rows, stride,
+            ref MemoryMarshal.GetReference(wt), ref MemoryMarshal.GetReference(q), residual, ref MemoryMarshal.GetReference(v), ref MemoryMarshal.GetReference(y));
+    }
+
+    /// <summary>
+    /// <see cref="WeightedRowsResidualAndSum{TIsa}"/> over rows read in place (see <see cref="TryWeightedRowsIndexed{TIsa}"/>),
+    /// where the path's register kernel takes the stride (Vector512: 32 and 64); false (nothing done) otherwise.
+    /// </summary>
+    public static bool TryWeightedRowsResidualAndSumIndexed<TIsa>(ref float factors, long factorRows, int stride, ReadOnlySpan<int> cols, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y, Span<float> m)
+        where TIsa : struct, IIsa
+    {
+        int rows = cols.Length;
+        if (wt.Length < rows || q.Length < rows || v.Length < stride || y.Length < stride || m.Length < stride)
+        {
+            throw new ArgumentException("A weight, target or vector is shorter than its rows and stride.");
+        }
+
+        DebugColumns(factorRows, cols);
+        return TIsa.Path == KernelPath.Vector512 && WeightedRowKernels.TryRunResidualSumIndexed512(
+            ref factors, ref MemoryMarshal.GetReference(cols), rows, stride, ref MemoryMarshal.GetReference(wt), ref MemoryMarshal.GetReference(q),
+            ref MemoryMarshal.GetReference(v), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(m));
+    }
+
+    [System.Diagnostics.Conditional("FASTALS_ASSERT")]
+    private static void DebugColumns(long factorRows, ReadOnlySpan<int> cols)
+    {
+        foreach (int col in cols)
+        {
+            Debug(col >= 0 && col < factorRows);
+        }
+    }
+
     private static void WeightedRows<TIsa>(ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, bool residual, ReadOnlySpan<float> v, Span<float> y)
         where TIsa : struct, IIsa
     {

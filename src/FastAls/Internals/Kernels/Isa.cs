@@ -93,6 +93,12 @@ internal interface IIsa
     static abstract bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0);
 
     /// <summary>
+    /// <see cref="WeightedRows"/> reading row j in place at <c>f0 + c0[j] * stride</c> (no gathered block), where the
+    /// path has a register kernel for the stride; the same bits as the gathered pass. False: the caller gathers.
+    /// </summary>
+    static abstract bool WeightedRowsIndexed(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0);
+
+    /// <summary>
     /// The SYRK kernel: stores <c>src + A^T A</c> (or <c>A^T A</c> alone when <paramref name="zero"/>) into the
     /// upper part of <paramref name="g"/>, row p from column <c>p &amp; ~15</c>; <paramref name="src"/> may be
     /// <paramref name="g"/>. <paramref name="n"/> &gt; 0.
@@ -199,6 +205,8 @@ internal readonly struct ScalarIsa : IIsa
     public static int ColumnMatVec4(ref float a0, int rows, int stride, ref float x0, ref float x1, ref float x2, ref float x3, ref float y0, ref float y1, ref float y2, ref float y3) => 0;
 
     public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) => false;
+
+    public static bool WeightedRowsIndexed(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) => false;
 
     public static void SyrkUpper(ref float a, int n, int w, ref float g, ref float src, bool zero) => SyrkScalar.Upper(ref a, n, w, ref g, ref src, zero);
 
@@ -352,6 +360,10 @@ internal readonly struct Vector256Isa : IIsa
     public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
         WeightedRowKernels.TryRun256(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool WeightedRowsIndexed(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
+        WeightedRowKernels.TryRunIndexed256(ref f0, ref c0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+
     public static void SyrkUpper(ref float a, int n, int w, ref float g, ref float src, bool zero) => Syrk256.Upper(ref a, n, w, ref g, ref src, zero);
 
     public static void Score(ReadOnlySpan<float> users, int userCount, ReadOnlySpan<float> items, int itemCount, int stride, Span<float> scores, int ld) =>
@@ -420,6 +432,10 @@ internal readonly struct Vector512Isa : IIsa
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool WeightedRows(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
         WeightedRowKernels.TryRun512(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool WeightedRowsIndexed(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
+        WeightedRowKernels.TryRunIndexed512(ref f0, ref c0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
 
     public static void SyrkUpper(ref float a, int n, int w, ref float g, ref float src, bool zero) => Syrk512.Upper(ref a, n, w, ref g, ref src, zero);
 

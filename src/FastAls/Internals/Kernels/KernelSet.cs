@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 namespace FastAls.Internals.Kernels;
 
 /// <summary>Code to run on one kernel path, given as a type (see <see cref="KernelSet.Visit{TVisitor, TResult}"/>).</summary>
@@ -76,6 +77,12 @@ internal abstract class KernelSet
     /// <inheritdoc cref="Blas.WeightedRowsResidualAndSum{TIsa}"/>
     public abstract void WeightedRowsResidualAndSum(ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y, Span<float> m);
 
+    /// <summary><see cref="Blas.TryWeightedRowsIndexed{TIsa}"/> over the rows of <paramref name="factors"/> (row count <c>factors.Length / stride</c>).</summary>
+    public abstract bool TryWeightedRowsIndexed(ReadOnlySpan<float> factors, int stride, ReadOnlySpan<int> cols, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, bool residual, ReadOnlySpan<float> v, Span<float> y);
+
+    /// <summary><see cref="Blas.TryWeightedRowsResidualAndSumIndexed{TIsa}"/> over the rows of <paramref name="factors"/>.</summary>
+    public abstract bool TryWeightedRowsResidualAndSumIndexed(ReadOnlySpan<float> factors, int stride, ReadOnlySpan<int> cols, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y, Span<float> m);
+
     /// <inheritdoc cref="Blas.ColumnMatVec{TIsa}"/>
     public abstract void ColumnMatVec(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x, Span<float> y);
 
@@ -136,6 +143,31 @@ internal sealed class KernelSet<TIsa> : KernelSet
 
     public override void WeightedRowsResidualAndSum(ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y, Span<float> m) =>
         Blas.WeightedRowsResidualAndSum<TIsa>(block, rows, stride, wt, q, v, y, m);
+
+    public override bool TryWeightedRowsIndexed(ReadOnlySpan<float> factors, int stride, ReadOnlySpan<int> cols, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, bool residual, ReadOnlySpan<float> v, Span<float> y)
+    {
+        CheckColumns(factors, stride, cols);
+        return Blas.TryWeightedRowsIndexed<TIsa>(ref MemoryMarshal.GetReference(factors), factors.Length / stride, stride, cols, wt, q, residual, v, y);
+    }
+
+    public override bool TryWeightedRowsResidualAndSumIndexed(ReadOnlySpan<float> factors, int stride, ReadOnlySpan<int> cols, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y, Span<float> m)
+    {
+        CheckColumns(factors, stride, cols);
+        return Blas.TryWeightedRowsResidualAndSumIndexed<TIsa>(ref MemoryMarshal.GetReference(factors), factors.Length / stride, stride, cols, wt, q, v, y, m);
+    }
+
+    /// <summary>The columns the in-place kernels trust (their callers' CSR rows are validated): checked here for every caller of this set.</summary>
+    private static void CheckColumns(ReadOnlySpan<float> factors, int stride, ReadOnlySpan<int> cols)
+    {
+        int rows = stride > 0 ? factors.Length / stride : 0;
+        foreach (int col in cols)
+        {
+            if ((uint)col >= (uint)rows)
+            {
+                throw new ArgumentOutOfRangeException(nameof(cols), col, $"A column must be in [0, {rows}).");
+            }
+        }
+    }
 
     public override void ColumnMatVec(ReadOnlySpan<float> a, int rows, int stride, ReadOnlySpan<float> x, Span<float> y) => Blas.ColumnMatVec<TIsa>(a, rows, stride, x, y);
 

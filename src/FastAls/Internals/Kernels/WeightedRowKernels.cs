@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FastAls.Internals.Kernels;
 
@@ -21,7 +22,7 @@ internal static class WeightedRowKernels
     {
         if (stride == 32)
         {
-            RegisterRows<Vector256Ops, Vector256<float>, FourVectors, NoSum>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
+            RegisterRows<Vector256Ops, Vector256<float>, FourVectors, NoSum, Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
             return true;
         }
 
@@ -43,19 +44,66 @@ internal static class WeightedRowKernels
     {
         if (stride == 64)
         {
-            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, NoSum>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
+            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, NoSum, Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
             return true;
         }
 
         if (stride == 32)
         {
-            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, NoSum>(ref b0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
+            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, NoSum, Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
             return true;
         }
 
         if (GroupedRows.Applies(stride))
         {
             GroupedRows.WeightedRows<Vector512Ops, Vector512<float>>(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the path has an in-place kernel (<see cref="TryRunIndexed256"/>, <see cref="TryRunIndexed512"/>, and with
+    /// <paramref name="withSum"/> <see cref="TryRunResidualSumIndexed512"/>) for the stride: the register kernels' strides.
+    /// </summary>
+    public static bool HasIndexed(KernelPath path, int stride, bool withSum) => path switch
+    {
+        KernelPath.Vector512 => stride is 32 or 64,
+        KernelPath.Vector256 => !withSum && stride == 32,
+        _ => false,
+    };
+
+    /// <summary>
+    /// The register kernels of <see cref="TryRun256"/> (stride 32) reading row j in place, at
+    /// <c>f0 + cols[j] * stride</c>, instead of from a gathered block: the same bits as gathering the rows first.
+    /// False for the other strides (the caller gathers).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryRunIndexed256(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    {
+        if (stride == 32)
+        {
+            RegisterRows<Vector256Ops, Vector256<float>, FourVectors, NoSum, Indexed>(ref f0, ref c0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary><see cref="TryRunIndexed256"/> on the Vector512 path: strides 64 and 32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryRunIndexed512(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    {
+        if (stride == 64)
+        {
+            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, NoSum, Indexed>(ref f0, ref c0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
+            return true;
+        }
+
+        if (stride == 32)
+        {
+            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, NoSum, Indexed>(ref f0, ref c0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
             return true;
         }
 
@@ -73,13 +121,31 @@ internal static class WeightedRowKernels
     {
         if (stride == 64)
         {
-            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, WithSum>(ref b0, rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
+            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, WithSum, Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
             return true;
         }
 
         if (stride == 32)
         {
-            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, WithSum>(ref b0, rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
+            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, WithSum, Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary><see cref="TryRunResidualSum512"/> reading row j in place at <c>f0 + cols[j] * stride</c> (see <see cref="TryRunIndexed256"/>).</summary>
+    public static bool TryRunResidualSumIndexed512(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, ref float v0, ref float y0, ref float m0)
+    {
+        if (stride == 64)
+        {
+            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, WithSum, Indexed>(ref f0, ref c0, rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
+            return true;
+        }
+
+        if (stride == 32)
+        {
+            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, WithSum, Indexed>(ref f0, ref c0, rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
             return true;
         }
 
@@ -101,11 +167,12 @@ internal static class WeightedRowKernels
     /// k = 32 took 1.5 to 1.7 times as long when an implicit model had been trained first in the same process.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void RegisterRows<TOps, TVec, TWidth, TSum>(ref float b0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0, ref float m0)
+    private static void RegisterRows<TOps, TVec, TWidth, TSum, TRows>(ref float b0, ref int c0, int rows, ref float w0, ref float q0, bool residual, ref float v0, ref float y0, ref float m0)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
         where TWidth : struct, IRowWidth
         where TSum : struct, IWeightedSum
+        where TRows : struct, IRowSource
     {
         nuint w = (nuint)TOps.Count;
         nint stride = (TWidth.Four ? 4 : 2) * TOps.Count;
@@ -131,24 +198,31 @@ internal static class WeightedRowKernels
             y_3 = TOps.Load(ref y0, 3 * w);
         }
 
+        // In place (Indexed), the rows are scattered over the fixed side: each step asks for the rows PrefetchRows on.
+        int ahead = TRows.IsIndexed ? Math.Max(4, PrefetchBytes / ((int)stride * sizeof(float))) : 0;
         int j = 0;
         if (rows >= 4)
         {
-            Vector128<float> t = Coefficients4<TOps, TVec, TWidth>(ref b0, 0, stride, v_0, v_1, v_2, v_3, ref w0, ref q0, residual);
+            Vector128<float> t = Coefficients4<TOps, TVec, TWidth, TRows>(ref b0, ref c0, 0, stride, v_0, v_1, v_2, v_3, ref w0, ref q0, residual);
             for (; j + 8 <= rows; j += 4)
             {
-                Vector128<float> next = Coefficients4<TOps, TVec, TWidth>(ref b0, j + 4, stride, v_0, v_1, v_2, v_3, ref w0, ref q0, residual);
-                AddRows4<TOps, TVec, TWidth, TSum>(t, ref Unsafe.Add(ref b0, j * stride), stride, ref Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+                if (TRows.IsIndexed && j + 8 + ahead <= rows)
+                {
+                    PrefetchRows4<TRows>(ref b0, ref c0, j + 4 + ahead, stride);
+                }
+
+                Vector128<float> next = Coefficients4<TOps, TVec, TWidth, TRows>(ref b0, ref c0, j + 4, stride, v_0, v_1, v_2, v_3, ref w0, ref q0, residual);
+                AddRows4<TOps, TVec, TWidth, TSum, TRows>(t, ref b0, ref c0, j, stride, ref Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
                 t = next;
             }
 
-            AddRows4<TOps, TVec, TWidth, TSum>(t, ref Unsafe.Add(ref b0, j * stride), stride, ref Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+            AddRows4<TOps, TVec, TWidth, TSum, TRows>(t, ref b0, ref c0, j, stride, ref Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
             j += 4;
         }
 
         for (; j < rows; j++)
         {
-            ref float r = ref Unsafe.Add(ref b0, j * stride);
+            ref float r = ref TRows.Row(ref b0, ref c0, j, stride);
             TVec t = TOps.Create(Blas.Coefficient(TOps.Sum(DotParts<TOps, TVec, TWidth>(ref r, v_0, v_1, v_2, v_3)), ref w0, ref q0, residual, j));
             AddRow<TOps, TVec, TWidth, TSum>(t, ref r, Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
         }
@@ -178,17 +252,18 @@ internal static class WeightedRowKernels
     /// summed by <see cref="IVectorOps{TVec}.Sum4"/>) times the weights, or the targets minus that.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Coefficients4<TOps, TVec, TWidth>(ref float b0, int j, nint stride, TVec v_0, TVec v_1, TVec v_2, TVec v_3, ref float w0, ref float q0, bool residual)
+    private static Vector128<float> Coefficients4<TOps, TVec, TWidth, TRows>(ref float b0, ref int c0, int j, nint stride, TVec v_0, TVec v_1, TVec v_2, TVec v_3, ref float w0, ref float q0, bool residual)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
         where TWidth : struct, IRowWidth
+        where TRows : struct, IRowSource
     {
-        ref float ra = ref Unsafe.Add(ref b0, j * stride);
+        ref float ra = ref TRows.Row(ref b0, ref c0, j, stride);
         Vector128<float> dots = TOps.Sum4(
             DotParts<TOps, TVec, TWidth>(ref ra, v_0, v_1, v_2, v_3),
-            DotParts<TOps, TVec, TWidth>(ref Unsafe.Add(ref ra, stride), v_0, v_1, v_2, v_3),
-            DotParts<TOps, TVec, TWidth>(ref Unsafe.Add(ref ra, 2 * stride), v_0, v_1, v_2, v_3),
-            DotParts<TOps, TVec, TWidth>(ref Unsafe.Add(ref ra, 3 * stride), v_0, v_1, v_2, v_3));
+            DotParts<TOps, TVec, TWidth>(ref Next<TRows>(ref ra, ref b0, ref c0, j, 1, stride), v_0, v_1, v_2, v_3),
+            DotParts<TOps, TVec, TWidth>(ref Next<TRows>(ref ra, ref b0, ref c0, j, 2, stride), v_0, v_1, v_2, v_3),
+            DotParts<TOps, TVec, TWidth>(ref Next<TRows>(ref ra, ref b0, ref c0, j, 3, stride), v_0, v_1, v_2, v_3));
         return Blas.Coefficients(dots, ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual);
     }
 
@@ -215,21 +290,51 @@ internal static class WeightedRowKernels
     }
 
     /// <summary>
-    /// Rows j to j + 3 (from <paramref name="ra"/>) added to y with their coefficients <paramref name="t"/>, in row order
+    /// Rows <paramref name="j"/> to j + 3 (<typeparamref name="TRows"/>) added to y with their coefficients <paramref name="t"/>, in row order
     /// (and to m with their weights from <paramref name="wj"/> on, with <typeparamref name="TSum"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRows4<TOps, TVec, TWidth, TSum>(Vector128<float> t, ref float ra, nint stride, ref float wj, ref TVec y_0, ref TVec y_1, ref TVec y_2, ref TVec y_3,
+    private static void AddRows4<TOps, TVec, TWidth, TSum, TRows>(Vector128<float> t, ref float b0, ref int c0, int j, nint stride, ref float wj, ref TVec y_0, ref TVec y_1, ref TVec y_2, ref TVec y_3,
         ref TVec m_0, ref TVec m_1, ref TVec m_2, ref TVec m_3)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
         where TWidth : struct, IRowWidth
         where TSum : struct, IWeightedSum
+        where TRows : struct, IRowSource
     {
+        ref float ra = ref TRows.Row(ref b0, ref c0, j, stride);
         AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(0)), ref ra, wj, ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
-        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(1)), ref Unsafe.Add(ref ra, stride), Unsafe.Add(ref wj, 1), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
-        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(2)), ref Unsafe.Add(ref ra, 2 * stride), Unsafe.Add(ref wj, 2), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
-        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(3)), ref Unsafe.Add(ref ra, 3 * stride), Unsafe.Add(ref wj, 3), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(1)), ref Next<TRows>(ref ra, ref b0, ref c0, j, 1, stride), Unsafe.Add(ref wj, 1), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(2)), ref Next<TRows>(ref ra, ref b0, ref c0, j, 2, stride), Unsafe.Add(ref wj, 2), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(3)), ref Next<TRows>(ref ra, ref b0, ref c0, j, 3, stride), Unsafe.Add(ref wj, 3), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+    }
+
+    /// <summary>
+    /// Row j + <paramref name="i"/> of a group of four whose row j is <paramref name="ra"/>: in a block, <paramref name="i"/>
+    /// strides on from it (the addressing of one row and constant offsets); in place, through its own column.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float Next<TRows>(ref float ra, ref float b0, ref int c0, int j, int i, nint stride)
+        where TRows : struct, IRowSource =>
+        ref TRows.IsIndexed ? ref TRows.Row(ref b0, ref c0, j + i, stride) : ref Unsafe.Add(ref ra, i * stride);
+
+    /// <summary>Bytes of rows ahead that the in-place kernels ask for (the gather's distance, RowSolver.PrefetchAheadBytes).</summary>
+    private const int PrefetchBytes = 2048;
+
+    /// <summary>Asks for the cache lines of rows j to j + 3 (in place only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchRows4<TRows>(ref float b0, ref int c0, int j, nint stride)
+        where TRows : struct, IRowSource
+    {
+        nint bytes = stride * sizeof(float);
+        for (int i = 0; i < 4; i++)
+        {
+            byte* row = (byte*)Unsafe.AsPointer(ref TRows.Row(ref b0, ref c0, j + i, stride));
+            for (nint l = 0; Sse.IsSupported && l < bytes; l += 64)
+            {
+                Sse.Prefetch0(row + l);
+            }
+        }
     }
 
     /// <summary>
@@ -266,6 +371,38 @@ internal static class WeightedRowKernels
                 m_3 = TOps.FusedMultiplyAdd(s, r3, m_3);
             }
         }
+    }
+
+    /// <summary>Where row j of a register kernel's pass is, a choice the JIT folds per specialization.</summary>
+    private interface IRowSource
+    {
+        /// <summary>Rows read in place through the column indices (and prefetched ahead).</summary>
+        static abstract bool IsIndexed { get; }
+
+        /// <summary>Row <paramref name="j"/>: of the block at <paramref name="b0"/>, or of the fixed side at <c>b0 + c0[j] * stride</c>.</summary>
+        static abstract ref float Row(ref float b0, ref int c0, int j, nint stride);
+    }
+
+    /// <summary>A gathered block: row j at <c>b0 + j * stride</c>.</summary>
+    private readonly struct Contiguous : IRowSource
+    {
+        public static bool IsIndexed => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ref float Row(ref float b0, ref int c0, int j, nint stride) => ref Unsafe.Add(ref b0, j * stride);
+    }
+
+    /// <summary>
+    /// The fixed side's factors in place: row j at <c>b0 + c0[j] * stride</c>. The columns come from a validated
+    /// <see cref="CsrMatrix"/> row whose column count the half-step checked against the fixed side's rows (see
+    /// RowSolver.Prepare), so every row read is inside the factors.
+    /// </summary>
+    private readonly struct Indexed : IRowSource
+    {
+        public static bool IsIndexed => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static ref float Row(ref float b0, ref int c0, int j, nint stride) => ref Unsafe.Add(ref b0, Unsafe.Add(ref c0, j) * stride);
     }
 
     /// <summary>Whether the register kernel also sums the weighted rows (the biased models' residual pass), a constant per specialization.</summary>

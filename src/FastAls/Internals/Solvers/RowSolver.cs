@@ -919,16 +919,17 @@ internal static class RowSolver
         Prepare<TIsa, TConf>(c, ws, cols, vals, 0, count);
 
     /// <summary>
-    /// Gathers neighbours [start, start + count) into U and computes their weights and targets; with biases, also their
-    /// sums (<see cref="RowWorkspace.WeightSum"/>, <see cref="RowWorkspace.TargetSum"/>), from zero at a row's first
-    /// segment and carried across the next ones, in neighbour order.
+    /// Gathers neighbours [start, start + count) into U (unless <paramref name="copyRows"/> is false: a pass that reads
+    /// them in place) and computes their weights and targets; with biases, also their sums
+    /// (<see cref="RowWorkspace.WeightSum"/>, <see cref="RowWorkspace.TargetSum"/>), from zero at a row's first segment and
+    /// carried across the next ones, in neighbour order.
     /// </summary>
     /// <remarks>
     /// Bounds: <c>cols</c> is a row of a <see cref="CsrMatrix"/>, whose construction (validated, or built by this
     /// library) guarantees every column is in [0, Cols); the half-step solvers check Cols equals the fixed side's
     /// row count, so <c>f + col * fs</c> and <c>fb[col]</c> stay inside the fixed factors and biases.
     /// </remarks>
-    private static unsafe void Prepare<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, int start, int count)
+    private static unsafe void Prepare<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, int start, int count, bool copyRows = true)
         where TIsa : struct, IIsa
         where TConf : struct, IConfidence
     {
@@ -970,7 +971,7 @@ internal static class RowSolver
             {
                 int col = Unsafe.Add(ref col0, j);
                 float v = Unsafe.Add(ref val0, j);
-                if (TIsa.IsVector && j + ahead < count)
+                if (TIsa.IsVector && copyRows && j + ahead < count)
                 {
                     // The neighbour rows are scattered over the fixed side: ask for a later one's cache lines
                     // now, so that several misses are in flight while this row is copied (and for its bias).
@@ -987,7 +988,11 @@ internal static class RowSolver
                     }
                 }
 
-                TIsa.CopyRow(ref *(f + ((long)col * fs)), ref Unsafe.Add(ref u0, j * fs), fs);
+                if (copyRows)
+                {
+                    TIsa.CopyRow(ref *(f + ((long)col * fs)), ref Unsafe.Add(ref u0, j * fs), fs);
+                }
+
                 float g = fbp is null ? 0f : fbp[col];
 
                 if (implicitModel)
@@ -1343,24 +1348,31 @@ internal static class RowSolver
             ClearShort(m);
         }
 
+        bool inPlace = !single && WeightedRowKernels.HasIndexed(TIsa.Path, bs, withSum: biased);
         for (int s = 0; s < n; s += ws.Capacity)
         {
             int cnt = Math.Min(ws.Capacity, n - s);
             if (!single)
             {
-                Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
+                Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt, copyRows: !inPlace);
             }
 
             if (!biased)
             {
-                Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.Weight, ws.Q, v, r);
+                if (!inPlace || !InPlace<TIsa>(c, cols.Slice(s, cnt), ws.Weight, ws.Q, true, v, r))
+                {
+                    Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.Weight, ws.Q, v, r);
+                }
+
                 continue;
             }
 
             float[] wt = ws.Weight, q = ws.Q, shifted = ws.Tmp;
             SubtractScaled(bias, wt.AsSpan(0, cnt), q.AsSpan(0, cnt), shifted.AsSpan(0, cnt));
-
-            Blas.WeightedRowsResidualAndSum<TIsa>(ws.U, cnt, bs, wt, shifted, v, r, m);
+            if (!inPlace || !InPlaceWithSum<TIsa>(c, cols.Slice(s, cnt), wt, shifted, v, r, m))
+            {
+                Blas.WeightedRowsResidualAndSum<TIsa>(ws.U, cnt, bs, wt, shifted, v, r, m);
+            }
         }
 
         if (biased)
@@ -1520,24 +1532,32 @@ internal static class RowSolver
         CgVectors.AddShift<TIsa>(y, v, lambda, d);
 
         float bias = biased ? v[k] : 0f;
+        bool inPlace = !single && WeightedRowKernels.HasIndexed(TIsa.Path, bs, withSum: false);
         for (int s = 0; s < n; s += ws.Capacity)
         {
             int cnt = Math.Min(ws.Capacity, n - s);
             if (!single)
             {
-                Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
+                Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt, copyRows: !inPlace);
             }
 
             if (!biased)
             {
-                Blas.WeightedRowsMatVec<TIsa>(ws.U, cnt, bs, ws.Weight, v, y);
+                if (!inPlace || !InPlace<TIsa>(c, cols.Slice(s, cnt), ws.Weight, ws.Weight, false, v, y))
+                {
+                    Blas.WeightedRowsMatVec<TIsa>(ws.U, cnt, bs, ws.Weight, v, y);
+                }
+
                 continue;
             }
 
             // shifted[j] = w_j * s, in vector lanes (one rounding each, as the scalar product).
             float[] shifted = ws.Tmp;
             TIsa.Scale(bias, ref MemoryMarshal.GetReference(ws.Weight.AsSpan(0, cnt)), ref MemoryMarshal.GetReference(shifted.AsSpan(0, cnt)), cnt);
-            Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.NegWeight, shifted, v, y);
+            if (!inPlace || !InPlace<TIsa>(c, cols.Slice(s, cnt), ws.NegWeight, shifted, true, v, y))
+            {
+                Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.NegWeight, shifted, v, y);
+            }
         }
 
         if (biased)
@@ -1545,4 +1565,17 @@ internal static class RowSolver
             y[k] += Blas.Dot<TIsa>(ws.M.Slice(0, bs), v[..bs]) + (bias * ws.WeightSum);
         }
     }
+
+    /// <summary>
+    /// A CG pass over a segment of a row longer than the workspace, reading its neighbours' factors in place
+    /// (<see cref="Blas.TryWeightedRowsIndexed{TIsa}"/>) instead of gathering them again for every pass: the same bits.
+    /// </summary>
+    private static unsafe bool InPlace<TIsa>(HalfStepContext c, ReadOnlySpan<int> cols, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, bool residual, ReadOnlySpan<float> v, Span<float> y)
+        where TIsa : struct, IIsa =>
+        Blas.TryWeightedRowsIndexed<TIsa>(ref *c.FixedFactors.Pointer, c.FixedFactors.Rows, c.Layout.FactorStride, cols, wt, q, residual, v, y);
+
+    /// <summary><see cref="InPlace"/> for the biased models' first residual, with their weighted sum m (<see cref="Blas.TryWeightedRowsResidualAndSumIndexed{TIsa}"/>).</summary>
+    private static unsafe bool InPlaceWithSum<TIsa>(HalfStepContext c, ReadOnlySpan<int> cols, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y, Span<float> m)
+        where TIsa : struct, IIsa =>
+        Blas.TryWeightedRowsResidualAndSumIndexed<TIsa>(ref *c.FixedFactors.Pointer, c.FixedFactors.Rows, c.Layout.FactorStride, cols, wt, q, v, y, m);
 }

@@ -147,6 +147,62 @@ public class GroupedRowsTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void InPlace_passes_have_the_bits_of_the_gathered_ones(string pathName)
+    {
+        // Segments of rows longer than the workspace are read in place through their columns where the path has a
+        // register kernel for the stride (Vector512: 32 and 64; Vector256: 32, without the weighted sum); the result
+        // must be that of gathering the rows first and running the block kernels, for repeated and unsorted columns.
+        KernelPath path = Enum.Parse<KernelPath>(pathName);
+        KernelSet k = Kernels(path);
+        var rng = new Random(47);
+        int taken = 0;
+        foreach (int w in s_strides)
+        {
+            const int fixedRows = 50;
+            float[] factors = RandomArray(rng, fixedRows * w);
+            foreach (int rows in s_rows.Append(101))
+            {
+                int[] cols = Enumerable.Range(0, rows).Select(_ => rng.Next(fixedRows)).ToArray();
+                float[] block = new float[rows * w];
+                for (int j = 0; j < rows; j++)
+                {
+                    factors.AsSpan(cols[j] * w, w).CopyTo(block.AsSpan(j * w));
+                }
+
+                float[] v = RandomArray(rng, w), wt = RandomArray(rng, rows), q = RandomArray(rng, rows), y = RandomArray(rng, w), m = RandomArray(rng, w);
+                foreach (bool residual in new[] { false, true })
+                {
+                    float[] expected = (float[])y.Clone(), got = (float[])y.Clone();
+                    if (residual)
+                    {
+                        k.WeightedRowsResidual(block, rows, w, wt, q, v, expected);
+                    }
+                    else
+                    {
+                        k.WeightedRowsMatVec(block, rows, w, wt, v, expected);
+                    }
+
+                    bool ran = k.TryWeightedRowsIndexed(factors, w, cols, wt, q, residual, v, got);
+                    Assert.Equal(ran, path != KernelPath.Scalar && (w == 32 || (w == 64 && path == KernelPath.Vector512)));
+                    Assert.True(!ran || expected.AsSpan().SequenceEqual(got), $"w={w} rows={rows} residual={residual}");
+                    Assert.True(ran || y.AsSpan().SequenceEqual(got), "a pass that did not run must leave y alone");
+                    taken += ran ? 1 : 0;
+                }
+
+                float[] ySum = (float[])y.Clone(), mSum = (float[])m.Clone(), yIn = (float[])y.Clone(), mIn = (float[])m.Clone();
+                k.WeightedRowsResidualAndSum(block, rows, w, wt, q, v, ySum, mSum);
+                bool sumRan = k.TryWeightedRowsResidualAndSumIndexed(factors, w, cols, wt, q, v, yIn, mIn);
+                Assert.Equal(sumRan, path == KernelPath.Vector512 && w is 32 or 64);
+                Assert.True(!sumRan || (ySum.AsSpan().SequenceEqual(yIn) && mSum.AsSpan().SequenceEqual(mIn)), $"with the sum: w={w} rows={rows}");
+            }
+        }
+
+        Assert.True(path == KernelPath.Scalar || taken > 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => k.TryWeightedRowsIndexed(new float[64], 32, [0, 2], new float[2], new float[2], false, new float[32], new float[32]));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void ColumnMatVec_equals_its_fma_chains_per_column_bitwise(string pathName)
     {
         // Each column is one FMA chain over the rows, except at a stride of exactly four vectors (row i to chain i mod 2,
