@@ -50,6 +50,24 @@ public class E2eTests
     }
 
     [Fact]
+    public void Each_k_is_measured_against_the_least_of_its_gather_probes()
+    {
+        var machine = new Machine("Test CPU", "family 1 model 2", 2, "AVX2", ".NET", "Linux", KernelIsa.Active);
+        var report = new E2eReport(machine, E2eOptions.Parse(["--no-real"]));
+        // A combination of another set, and two of this one probed at 0.9 s and 0.6 s; the least of k = 64 is 0.5 s.
+        report.Combos.Add(new ComboResult("other", AlsModelKind.Implicit, AlsSolver.Cholesky, 64, 2, 3.0, [2.0], [4.0], 100e9, 0.9, 0.9, 100, 20, 1000, 500, 200, true));
+        report.Combos.Add(new ComboResult("set", AlsModelKind.Implicit, AlsSolver.Cholesky, 64, 2, 3.0, [2.0], [4.0], 100e9, 0.9, 0.8, 100, 20, 1000, 500, 200, true));
+        report.Combos.Add(new ComboResult("set", AlsModelKind.Explicit, AlsSolver.ConjugateGradient, 32, 2, 3.0, [2.0], [4.0], 100e9, 0.6, 0.6, 100, 20, 1000, 500, 200, true));
+        var least = new Dictionary<int, (double Wall, double Cpu, int Probes)> { [64] = (0.5, 0.4, 3), [32] = (0.6, 0.55, 1) };
+        E2eRunner.SetLeastGather(report, "set", 2, 1, least);
+        Assert.Equal(0.9, report.Combos[0].GatherSeconds);
+        Assert.Equal((0.5, 0.4), (report.Combos[1].GatherSeconds, report.Combos[1].GatherCpuSeconds));
+        Assert.Equal((0.6, 0.55), (report.Combos[2].GatherSeconds, report.Combos[2].GatherCpuSeconds));
+        Assert.Contains(("set", 64, 2, 0.5, 0.4, 3), report.Gather);
+        Assert.Contains("| set | 64 | 2 | 0.500 | 0.400 | 3 |", report.ToMarkdown(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Report_rates_each_target_against_the_measured_peak()
     {
         var machine = new Machine("Test CPU", "family 1 model 2", 2, "AVX2", ".NET", "Linux", KernelIsa.Active);
