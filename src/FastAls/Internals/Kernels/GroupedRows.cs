@@ -58,45 +58,82 @@ internal static class GroupedRows
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void WeightedRows<TOps, TVec>(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
         where TOps : struct, IVectorOps<TVec>
+        where TVec : struct =>
+        WeightedPass<TOps, TVec, Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+
+    /// <summary>
+    /// <see cref="WeightedRows{TOps, TVec}"/> reading row j in place at <c>f0 + c0[j] * stride</c> (see <see cref="Indexed"/>),
+    /// each group asking for the next group's rows: the same bits as gathering the rows first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void WeightedRowsIndexed<TOps, TVec>(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct =>
+        WeightedPass<TOps, TVec, Indexed>(ref f0, ref c0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+
+    /// <summary>The one body of <see cref="WeightedRows{TOps, TVec}"/> and <see cref="WeightedRowsIndexed{TOps, TVec}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeightedPass<TOps, TVec, TRows>(ref float b0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+        where TOps : struct, IVectorOps<TVec>
         where TVec : struct
+        where TRows : struct, IRowSource
     {
         int j = 0;
         for (; j <= rows - Group; j += Group)
         {
-            ref float g = ref Unsafe.Add(ref b0, (nint)j * stride);
-            Vector256<float> t = Blas.Coefficients(Dots8<TOps, TVec>(ref g, stride, ref v0), ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual);
+            if (TRows.IsIndexed)
+            {
+                RowPrefetch.Rows<TRows>(ref b0, ref c0, j + Group, Math.Min(Group, rows - j - Group), stride);
+            }
+
+            ref float g = ref TRows.Row(ref b0, ref c0, j, stride);
+            ref int cj = ref TRows.IsIndexed ? ref Unsafe.Add(ref c0, j) : ref c0;
+            Vector256<float> t = Blas.Coefficients(Dots8<TOps, TVec, TRows>(ref g, ref b0, ref cj, stride, ref v0), ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual);
 
             // Through memory: each coefficient is then one broadcast load instead of a shuffle.
-            Accumulate<TOps, TVec>(ref g, stride, ref Unsafe.As<Vector256<float>, float>(ref t), Group, ref y0);
+            Accumulate<TOps, TVec, TRows>(ref g, ref b0, ref cj, stride, ref Unsafe.As<Vector256<float>, float>(ref t), Group, ref y0);
         }
 
         if (j <= rows - Half)
         {
             // Four of the last rows as half a group (short rows are common: most users have few neighbours).
-            WeightedHalf<TOps, TVec>(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual, ref v0, ref y0);
+            WeightedHalf<TOps, TVec, TRows>(ref b0, ref c0, j, stride, ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual, ref v0, ref y0);
             j += Half;
         }
 
         for (; j < rows; j++)
         {
-            ref float row = ref Unsafe.Add(ref b0, (nint)j * stride);
+            ref float row = ref TRows.Row(ref b0, ref c0, j, stride);
             VectorBlas<TOps, TVec>.Axpy(Blas.Coefficient(VectorBlas<TOps, TVec>.Dot(ref row, ref v0, stride), ref w0, ref q0, residual, j), ref row, ref y0, stride);
         }
     }
 
     /// <summary>
-    /// <see cref="WeightedRows"/> for the four rows at <paramref name="g"/> (weights and targets from <paramref name="w0"/>
-    /// and <paramref name="q0"/>). Not inlined: in the group loop's method it made the JIT spill that loop's registers.
+    /// <see cref="WeightedRows{TOps, TVec}"/> for the four rows from row <paramref name="j"/> (weights and targets from
+    /// <paramref name="w0"/> and <paramref name="q0"/>). Not inlined: in the group loop's method it made the JIT spill that
+    /// loop's registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void WeightedHalf<TOps, TVec>(ref float g, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    private static void WeightedHalf<TOps, TVec, TRows>(ref float b0, ref int c0, int j, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
+        where TRows : struct, IRowSource
     {
-        Vector128<float> t = Blas.Coefficients(Dots4x<TOps, TVec>(ref g, stride, ref v0), ref w0, ref q0, residual);
+        ref float g = ref TRows.Row(ref b0, ref c0, j, stride);
+        ref int cj = ref TRows.IsIndexed ? ref Unsafe.Add(ref c0, j) : ref c0;
+        Vector128<float> t = Blas.Coefficients(Dots4x<TOps, TVec, TRows>(ref g, ref b0, ref cj, stride, ref v0), ref w0, ref q0, residual);
 
-        Accumulate<TOps, TVec>(ref g, stride, ref Unsafe.As<Vector128<float>, float>(ref t), Half, ref y0);
+        Accumulate<TOps, TVec, TRows>(ref g, ref b0, ref cj, stride, ref Unsafe.As<Vector128<float>, float>(ref t), Half, ref y0);
     }
+
+    /// <summary>
+    /// Row <paramref name="i"/> of a group whose first row is <paramref name="g"/>: in a block, <paramref name="i"/> strides
+    /// on from it; in place, at <c>b0 + cj[i] * stride</c> (<paramref name="cj"/>: the group's columns).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref float RowOf<TRows>(ref float g, ref float b0, ref int cj, int i, nint stride)
+        where TRows : struct, IRowSource =>
+        ref TRows.IsIndexed ? ref TRows.Row(ref b0, ref cj, i, stride) : ref Unsafe.Add(ref g, i * stride);
 
     /// <summary>
     /// <c>y[j] = block[j, :] . x</c> for the whole groups of eight among <paramref name="rows"/> rows, then four of the rows
@@ -116,12 +153,12 @@ internal static class GroupedRows
         int j = 0;
         for (; j <= rows - Group; j += Group)
         {
-            Dots8<TOps, TVec>(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
+            Dots8<TOps, TVec, Contiguous>(ref Unsafe.Add(ref b0, (nint)j * stride), ref b0, ref Unsafe.NullRef<int>(), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
         }
 
         if (j <= rows - Half)
         {
-            Dots4x<TOps, TVec>(ref Unsafe.Add(ref b0, (nint)j * stride), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
+            Dots4x<TOps, TVec, Contiguous>(ref Unsafe.Add(ref b0, (nint)j * stride), ref b0, ref Unsafe.NullRef<int>(), stride, ref x0).StoreUnsafe(ref y0, (nuint)j);
             j += Half;
         }
 
@@ -130,22 +167,25 @@ internal static class GroupedRows
 
     /// <summary>The dot products of eight consecutive rows with <paramref name="v"/>, lane j for row j, each with the bits of the path's <c>Dot</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Dots8<TOps, TVec>(ref float g, int stride, ref float v)
+    private static Vector256<float> Dots8<TOps, TVec, TRows>(ref float g, ref float b0, ref int cj, int stride, ref float v)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
+        where TRows : struct, IRowSource
     {
-        Dots4<TOps, TVec>(ref g, stride, ref v, out TVec p0, out TVec p1, out TVec p2, out TVec p3);
-        Dots4<TOps, TVec>(ref Unsafe.Add(ref g, (nint)4 * stride), stride, ref v, out TVec p4, out TVec p5, out TVec p6, out TVec p7);
+        Dots4<TOps, TVec, TRows>(ref g, ref b0, ref cj, stride, ref v, out TVec p0, out TVec p1, out TVec p2, out TVec p3);
+        ref int c4 = ref TRows.IsIndexed ? ref Unsafe.Add(ref cj, 4) : ref cj;
+        Dots4<TOps, TVec, TRows>(ref RowOf<TRows>(ref g, ref b0, ref cj, 4, stride), ref b0, ref c4, stride, ref v, out TVec p4, out TVec p5, out TVec p6, out TVec p7);
         return TOps.Sum8(p0, p1, p2, p3, p4, p5, p6, p7);
     }
 
     /// <summary>The dot products of four consecutive rows with <paramref name="v"/>, lane j for row j, each with the bits of the path's <c>Dot</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Dots4x<TOps, TVec>(ref float g, int stride, ref float v)
+    private static Vector128<float> Dots4x<TOps, TVec, TRows>(ref float g, ref float b0, ref int cj, int stride, ref float v)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
+        where TRows : struct, IRowSource
     {
-        Dots4<TOps, TVec>(ref g, stride, ref v, out TVec p0, out TVec p1, out TVec p2, out TVec p3);
+        Dots4<TOps, TVec, TRows>(ref g, ref b0, ref cj, stride, ref v, out TVec p0, out TVec p1, out TVec p2, out TVec p3);
         return TOps.Sum4(p0, p1, p2, p3);
     }
 
@@ -155,14 +195,15 @@ internal static class GroupedRows
     /// odd number of vectors: 16, 48, 80 at 512 bits) into a0. One body for both widths.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dots4<TOps, TVec>(ref float g, int stride, ref float v, out TVec p0, out TVec p1, out TVec p2, out TVec p3)
+    private static void Dots4<TOps, TVec, TRows>(ref float g, ref float b0, ref int cj, int stride, ref float v, out TVec p0, out TVec p1, out TVec p2, out TVec p3)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
+        where TRows : struct, IRowSource
     {
         ref float r0 = ref g;
-        ref float r1 = ref Unsafe.Add(ref g, stride);
-        ref float r2 = ref Unsafe.Add(ref g, (nint)2 * stride);
-        ref float r3 = ref Unsafe.Add(ref g, (nint)3 * stride);
+        ref float r1 = ref RowOf<TRows>(ref g, ref b0, ref cj, 1, stride);
+        ref float r2 = ref RowOf<TRows>(ref g, ref b0, ref cj, 2, stride);
+        ref float r3 = ref RowOf<TRows>(ref g, ref b0, ref cj, 3, stride);
         nuint w = (nuint)TOps.Count, n = (nuint)stride, i = 0;
         TVec a00 = TOps.Zero, a01 = TOps.Zero, a10 = TOps.Zero, a11 = TOps.Zero;
         TVec a20 = TOps.Zero, a21 = TOps.Zero, a30 = TOps.Zero, a31 = TOps.Zero;
@@ -201,9 +242,10 @@ internal static class GroupedRows
     /// block. One body for both widths.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate<TOps, TVec>(ref float g, int stride, ref float t, int count, ref float y)
+    private static void Accumulate<TOps, TVec, TRows>(ref float g, ref float b0, ref int cj, int stride, ref float t, int count, ref float y)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
+        where TRows : struct, IRowSource
     {
         nint s = stride;
         nuint w = (nuint)TOps.Count;
@@ -217,7 +259,7 @@ internal static class GroupedRows
             for (int j = 0; j < count; j++)
             {
                 TVec tj = TOps.Create(Unsafe.Add(ref t, j));
-                ref float rj = ref Unsafe.Add(ref r, j * s);
+                ref float rj = ref TRows.IsIndexed ? ref Unsafe.Add(ref RowOf<TRows>(ref g, ref b0, ref cj, j, s), c) : ref Unsafe.Add(ref r, j * s);
                 y_0 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 0), y_0);
                 y_1 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, w), y_1);
                 y_2 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 2 * w), y_2);
@@ -246,7 +288,7 @@ internal static class GroupedRows
             for (int j = 0; j < count; j++)
             {
                 TVec tj = TOps.Create(Unsafe.Add(ref t, j));
-                ref float rj = ref Unsafe.Add(ref r, j * s);
+                ref float rj = ref TRows.IsIndexed ? ref Unsafe.Add(ref RowOf<TRows>(ref g, ref b0, ref cj, j, s), c) : ref Unsafe.Add(ref r, j * s);
                 y_0 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 0), y_0);
                 y_1 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, w), y_1);
                 y_2 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 2 * w), y_2);
@@ -266,7 +308,8 @@ internal static class GroupedRows
             ref float r = ref Unsafe.Add(ref g, c);
             for (int j = 0; j < count; j++)
             {
-                y_0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref t, j)), TOps.Load(ref Unsafe.Add(ref r, j * s), 0), y_0);
+                ref float rj = ref TRows.IsIndexed ? ref Unsafe.Add(ref RowOf<TRows>(ref g, ref b0, ref cj, j, s), c) : ref Unsafe.Add(ref r, j * s);
+                y_0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref t, j)), TOps.Load(ref rj, 0), y_0);
             }
 
             TOps.Store(y_0, ref yc, 0);

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace FastAls.Internals.Kernels;
 
@@ -65,19 +64,20 @@ internal static class WeightedRowKernels
 
     /// <summary>
     /// Whether the path has an in-place kernel (<see cref="TryRunIndexed256"/>, <see cref="TryRunIndexed512"/>, and with
-    /// <paramref name="withSum"/> <see cref="TryRunResidualSumIndexed512"/>) for the stride: the register kernels' strides.
+    /// <paramref name="withSum"/> <see cref="TryRunResidualSumIndexed512"/>) for the stride: every multiple of 16 on the
+    /// vector paths, only the register kernels' 32 and 64 for the biased residual with its sum.
     /// </summary>
     public static bool HasIndexed(KernelPath path, int stride, bool withSum) => path switch
     {
-        KernelPath.Vector512 => stride is 32 or 64,
-        KernelPath.Vector256 => !withSum && stride == 32,
+        KernelPath.Vector512 => withSum ? stride is 32 or 64 : GroupedRows.Applies(stride),
+        KernelPath.Vector256 => !withSum && GroupedRows.Applies(stride),
         _ => false,
     };
 
     /// <summary>
-    /// The register kernels of <see cref="TryRun256"/> (stride 32) reading row j in place, at
-    /// <c>f0 + cols[j] * stride</c>, instead of from a gathered block: the same bits as gathering the rows first.
-    /// False for the other strides (the caller gathers).
+    /// The kernels of <see cref="TryRun256"/> (the register kernel for stride 32, the grouped kernel for the other multiples
+    /// of 16) reading row j in place, at <c>f0 + cols[j] * stride</c>, instead of from a gathered block: the same bits as
+    /// gathering the rows first. False for the other strides (the caller gathers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryRunIndexed256(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
@@ -88,10 +88,16 @@ internal static class WeightedRowKernels
             return true;
         }
 
+        if (GroupedRows.Applies(stride))
+        {
+            GroupedRows.WeightedRowsIndexed<Vector256Ops, Vector256<float>>(ref f0, ref c0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+            return true;
+        }
+
         return false;
     }
 
-    /// <summary><see cref="TryRunIndexed256"/> on the Vector512 path: strides 64 and 32.</summary>
+    /// <summary><see cref="TryRunIndexed256"/> on the Vector512 path: the register kernels for 64 and 32, the grouped one for the other multiples of 16.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryRunIndexed512(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
     {
@@ -104,6 +110,12 @@ internal static class WeightedRowKernels
         if (stride == 32)
         {
             RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, NoSum, Indexed>(ref f0, ref c0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
+            return true;
+        }
+
+        if (GroupedRows.Applies(stride))
+        {
+            GroupedRows.WeightedRowsIndexed<Vector512Ops, Vector512<float>>(ref f0, ref c0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
             return true;
         }
 
@@ -199,7 +211,7 @@ internal static class WeightedRowKernels
         }
 
         // In place (Indexed), the rows are scattered over the fixed side: each step asks for the rows PrefetchRows on.
-        int ahead = TRows.IsIndexed ? Math.Max(4, PrefetchBytes / ((int)stride * sizeof(float))) : 0;
+        int ahead = TRows.IsIndexed ? RowPrefetch.Ahead(stride) : 0;
         int j = 0;
         if (rows >= 4)
         {
@@ -208,7 +220,7 @@ internal static class WeightedRowKernels
             {
                 if (TRows.IsIndexed && j + 8 + ahead <= rows)
                 {
-                    PrefetchRows4<TRows>(ref b0, ref c0, j + 4 + ahead, stride);
+                    RowPrefetch.Rows<TRows>(ref b0, ref c0, j + 4 + ahead, 4, stride);
                 }
 
                 Vector128<float> next = Coefficients4<TOps, TVec, TWidth, TRows>(ref b0, ref c0, j + 4, stride, v_0, v_1, v_2, v_3, ref w0, ref q0, residual);
@@ -318,25 +330,6 @@ internal static class WeightedRowKernels
         where TRows : struct, IRowSource =>
         ref TRows.IsIndexed ? ref TRows.Row(ref b0, ref c0, j + i, stride) : ref Unsafe.Add(ref ra, i * stride);
 
-    /// <summary>Bytes of rows ahead that the in-place kernels ask for (the gather's distance, RowSolver.PrefetchAheadBytes).</summary>
-    private const int PrefetchBytes = 2048;
-
-    /// <summary>Asks for the cache lines of rows j to j + 3 (in place only).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void PrefetchRows4<TRows>(ref float b0, ref int c0, int j, nint stride)
-        where TRows : struct, IRowSource
-    {
-        nint bytes = stride * sizeof(float);
-        for (int i = 0; i < 4; i++)
-        {
-            byte* row = (byte*)Unsafe.AsPointer(ref TRows.Row(ref b0, ref c0, j + i, stride));
-            for (nint l = 0; Sse.IsSupported && l < bytes; l += 64)
-            {
-                Sse.Prefetch0(row + l);
-            }
-        }
-    }
-
     /// <summary>
     /// <c>y += t * row</c>, one FMA per vector (the path's <c>Axpy</c>); with <typeparamref name="TSum"/> also
     /// <c>m += weight * row</c> from the same loads (the FMA of <see cref="Blas.AddWeightedRows{TIsa}"/>).
@@ -371,38 +364,6 @@ internal static class WeightedRowKernels
                 m_3 = TOps.FusedMultiplyAdd(s, r3, m_3);
             }
         }
-    }
-
-    /// <summary>Where row j of a register kernel's pass is, a choice the JIT folds per specialization.</summary>
-    private interface IRowSource
-    {
-        /// <summary>Rows read in place through the column indices (and prefetched ahead).</summary>
-        static abstract bool IsIndexed { get; }
-
-        /// <summary>Row <paramref name="j"/>: of the block at <paramref name="b0"/>, or of the fixed side at <c>b0 + c0[j] * stride</c>.</summary>
-        static abstract ref float Row(ref float b0, ref int c0, int j, nint stride);
-    }
-
-    /// <summary>A gathered block: row j at <c>b0 + j * stride</c>.</summary>
-    private readonly struct Contiguous : IRowSource
-    {
-        public static bool IsIndexed => false;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ref float Row(ref float b0, ref int c0, int j, nint stride) => ref Unsafe.Add(ref b0, j * stride);
-    }
-
-    /// <summary>
-    /// The fixed side's factors in place: row j at <c>b0 + c0[j] * stride</c>. The columns come from a validated
-    /// <see cref="CsrMatrix"/> row whose column count the half-step checked against the fixed side's rows (see
-    /// RowSolver.Prepare), so every row read is inside the factors.
-    /// </summary>
-    private readonly struct Indexed : IRowSource
-    {
-        public static bool IsIndexed => true;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static ref float Row(ref float b0, ref int c0, int j, nint stride) => ref Unsafe.Add(ref b0, Unsafe.Add(ref c0, j) * stride);
     }
 
     /// <summary>Whether the register kernel also sums the weighted rows (the biased models' residual pass), a constant per specialization.</summary>
