@@ -1348,29 +1348,29 @@ internal static class RowSolver
             ClearShort(m);
         }
 
-        bool inPlace = !single && WeightedRowKernels.HasIndexed(TIsa.Path, bs, withSum: biased);
-        for (int s = 0; s < n; s += ws.Capacity)
+        if (!single && WeightedRowKernels.HasIndexed(TIsa.Path, bs, withSum: biased))
         {
-            int cnt = Math.Min(ws.Capacity, n - s);
-            if (!single)
+            InPlacePasses<TIsa, TConf>(c, ws, cols, vals, PassKind.Residual, bias, v, r);
+        }
+        else
+        {
+            for (int s = 0; s < n; s += ws.Capacity)
             {
-                Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt, copyRows: !inPlace);
-            }
-
-            if (!biased)
-            {
-                if (!inPlace || !InPlace<TIsa>(c, cols.Slice(s, cnt), ws.Weight, ws.Q, true, v, r))
+                int cnt = Math.Min(ws.Capacity, n - s);
+                if (!single)
                 {
-                    Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.Weight, ws.Q, v, r);
+                    Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
                 }
 
-                continue;
-            }
+                if (!biased)
+                {
+                    Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.Weight, ws.Q, v, r);
+                    continue;
+                }
 
-            float[] wt = ws.Weight, q = ws.Q, shifted = ws.Tmp;
-            SubtractScaled(bias, wt.AsSpan(0, cnt), q.AsSpan(0, cnt), shifted.AsSpan(0, cnt));
-            if (!inPlace || !InPlaceWithSum<TIsa>(c, cols.Slice(s, cnt), wt, shifted, v, r, m))
-            {
+                float[] wt = ws.Weight, q = ws.Q, shifted = ws.Tmp;
+                SubtractScaled(bias, wt.AsSpan(0, cnt), q.AsSpan(0, cnt), shifted.AsSpan(0, cnt));
+
                 Blas.WeightedRowsResidualAndSum<TIsa>(ws.U, cnt, bs, wt, shifted, v, r, m);
             }
         }
@@ -1532,30 +1532,29 @@ internal static class RowSolver
         CgVectors.AddShift<TIsa>(y, v, lambda, d);
 
         float bias = biased ? v[k] : 0f;
-        bool inPlace = !single && WeightedRowKernels.HasIndexed(TIsa.Path, bs, withSum: false);
-        for (int s = 0; s < n; s += ws.Capacity)
+        if (!single && WeightedRowKernels.HasIndexed(TIsa.Path, bs, withSum: false))
         {
-            int cnt = Math.Min(ws.Capacity, n - s);
-            if (!single)
+            InPlacePasses<TIsa, TConf>(c, ws, cols, vals, PassKind.MatVec, bias, v, y);
+        }
+        else
+        {
+            for (int s = 0; s < n; s += ws.Capacity)
             {
-                Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt, copyRows: !inPlace);
-            }
-
-            if (!biased)
-            {
-                if (!inPlace || !InPlace<TIsa>(c, cols.Slice(s, cnt), ws.Weight, ws.Weight, false, v, y))
+                int cnt = Math.Min(ws.Capacity, n - s);
+                if (!single)
                 {
-                    Blas.WeightedRowsMatVec<TIsa>(ws.U, cnt, bs, ws.Weight, v, y);
+                    Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
                 }
 
-                continue;
-            }
+                if (!biased)
+                {
+                    Blas.WeightedRowsMatVec<TIsa>(ws.U, cnt, bs, ws.Weight, v, y);
+                    continue;
+                }
 
-            // shifted[j] = w_j * s, in vector lanes (one rounding each, as the scalar product).
-            float[] shifted = ws.Tmp;
-            TIsa.Scale(bias, ref MemoryMarshal.GetReference(ws.Weight.AsSpan(0, cnt)), ref MemoryMarshal.GetReference(shifted.AsSpan(0, cnt)), cnt);
-            if (!inPlace || !InPlace<TIsa>(c, cols.Slice(s, cnt), ws.NegWeight, shifted, true, v, y))
-            {
+                // shifted[j] = w_j * s, in vector lanes (one rounding each, as the scalar product).
+                float[] shifted = ws.Tmp;
+                TIsa.Scale(bias, ref MemoryMarshal.GetReference(ws.Weight.AsSpan(0, cnt)), ref MemoryMarshal.GetReference(shifted.AsSpan(0, cnt)), cnt);
                 Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.NegWeight, shifted, v, y);
             }
         }
@@ -1566,16 +1565,61 @@ internal static class RowSolver
         }
     }
 
-    /// <summary>
-    /// A CG pass over a segment of a row longer than the workspace, reading its neighbours' factors in place
-    /// (<see cref="Blas.TryWeightedRowsIndexed{TIsa}"/>) instead of gathering them again for every pass: the same bits.
-    /// </summary>
-    private static unsafe bool InPlace<TIsa>(HalfStepContext c, ReadOnlySpan<int> cols, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, bool residual, ReadOnlySpan<float> v, Span<float> y)
-        where TIsa : struct, IIsa =>
-        Blas.TryWeightedRowsIndexed<TIsa>(ref *c.FixedFactors.Pointer, c.FixedFactors.Rows, c.Layout.FactorStride, cols, wt, q, residual, v, y);
+    /// <summary>Which neighbour pass <see cref="InPlacePasses"/> makes.</summary>
+    private enum PassKind
+    {
+        /// <summary><see cref="Residual"/>'s: <c>(q_j - w_j u_j . v) u_j</c> (biased: with their sum m).</summary>
+        Residual,
 
-    /// <summary><see cref="InPlace"/> for the biased models' first residual, with their weighted sum m (<see cref="Blas.TryWeightedRowsResidualAndSumIndexed{TIsa}"/>).</summary>
-    private static unsafe bool InPlaceWithSum<TIsa>(HalfStepContext c, ReadOnlySpan<int> cols, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, ReadOnlySpan<float> v, Span<float> y, Span<float> m)
-        where TIsa : struct, IIsa =>
-        Blas.TryWeightedRowsResidualAndSumIndexed<TIsa>(ref *c.FixedFactors.Pointer, c.FixedFactors.Rows, c.Layout.FactorStride, cols, wt, q, v, y, m);
+        /// <summary><see cref="MatVec"/>'s: <c>w_j (u_j . v) u_j</c>.</summary>
+        MatVec,
+    }
+
+    /// <summary>
+    /// The neighbour share of <see cref="Residual"/> or <see cref="MatVec"/> for a row longer than the workspace, segment
+    /// by segment, reading the neighbours' factors in place (<see cref="Blas.TryWeightedRowsIndexed{TIsa}"/>) instead of
+    /// gathering them again for every pass: the gather only forms each segment's weights and targets. The same terms in
+    /// the same order as the gathered passes, so the same bits. Callers check that the path has the in-place kernel
+    /// (<see cref="WeightedRowKernels.HasIndexed"/>). Apart from its callers, whose single-segment code stays as it was.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe void InPlacePasses<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, PassKind kind, float bias, Span<float> v, Span<float> y)
+        where TIsa : struct, IIsa
+        where TConf : struct, IConfidence
+    {
+        int bs = c.Layout.FactorStride, n = cols.Length;
+        bool biased = c.Layout.Biased, residual = kind == PassKind.Residual;
+        ref float f0 = ref *c.FixedFactors.Pointer;
+        long fixedRows = c.FixedFactors.Rows;
+        for (int s = 0; s < n; s += ws.Capacity)
+        {
+            int cnt = Math.Min(ws.Capacity, n - s);
+            ReadOnlySpan<int> segment = cols.Slice(s, cnt);
+            Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt, copyRows: false);
+            bool done;
+            if (!biased)
+            {
+                done = Blas.TryWeightedRowsIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.Weight, ws.Q, residual, v, y);
+            }
+            else if (residual)
+            {
+                float[] wt = ws.Weight, q = ws.Q, shifted = ws.Tmp;
+                SubtractScaled(bias, wt.AsSpan(0, cnt), q.AsSpan(0, cnt), shifted.AsSpan(0, cnt));
+                done = Blas.TryWeightedRowsResidualAndSumIndexed<TIsa>(ref f0, fixedRows, bs, segment, wt, shifted, v, y, ws.M);
+            }
+            else
+            {
+                // shifted[j] = w_j * s, in vector lanes (one rounding each, as the scalar product).
+                float[] shifted = ws.Tmp;
+                TIsa.Scale(bias, ref MemoryMarshal.GetReference(ws.Weight.AsSpan(0, cnt)), ref MemoryMarshal.GetReference(shifted.AsSpan(0, cnt)), cnt);
+                done = Blas.TryWeightedRowsIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.NegWeight, shifted, true, v, y);
+            }
+
+            if (!done)
+            {
+                // Only if HasIndexed and the kernels disagreed: nothing was added, and the rows were not gathered.
+                throw new InvalidOperationException($"No in-place kernel for stride {bs} on the {TIsa.Path} path.");
+            }
+        }
+    }
 }
