@@ -54,26 +54,12 @@ internal static class GroupedRows
     /// such a kernel into its caller, the caller's inlining budget can run out before the helpers are placed, and they
     /// stay calls that pass vectors through memory. Whether that happens depended on the tier-1 profile, so on what the
     /// process had trained before (see <c>WeightedRowKernels.RegisterRows</c>). One call per block costs nothing.
+    /// <typeparamref name="TRows"/> is where the rows are: a gathered block (<see cref="Contiguous"/>), or the fixed side
+    /// read in place through the columns at <c>b0 + c0[j] * stride</c> (<see cref="Indexed"/>; each group then asks for
+    /// the next group's rows), with the same bits as gathering them first.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void WeightedRows<TOps, TVec>(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
-        where TOps : struct, IVectorOps<TVec>
-        where TVec : struct =>
-        WeightedPass<TOps, TVec, Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
-
-    /// <summary>
-    /// <see cref="WeightedRows{TOps, TVec}"/> reading row j in place at <c>f0 + c0[j] * stride</c> (see <see cref="Indexed"/>),
-    /// each group asking for the next group's rows: the same bits as gathering the rows first.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void WeightedRowsIndexed<TOps, TVec>(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
-        where TOps : struct, IVectorOps<TVec>
-        where TVec : struct =>
-        WeightedPass<TOps, TVec, Indexed>(ref f0, ref c0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
-
-    /// <summary>The one body of <see cref="WeightedRows{TOps, TVec}"/> and <see cref="WeightedRowsIndexed{TOps, TVec}"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeightedPass<TOps, TVec, TRows>(ref float b0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    public static void WeightedRows<TOps, TVec, TRows>(ref float b0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
         where TRows : struct, IRowSource
@@ -109,7 +95,7 @@ internal static class GroupedRows
     }
 
     /// <summary>
-    /// <see cref="WeightedRows{TOps, TVec}"/> for the four rows from row <paramref name="j"/> (weights and targets from
+    /// <see cref="WeightedRows{TOps, TVec, TRows}"/> for the four rows from row <paramref name="j"/> (weights and targets from
     /// <paramref name="w0"/> and <paramref name="q0"/>). Not inlined: in the group loop's method it made the JIT spill that
     /// loop's registers.
     /// </summary>

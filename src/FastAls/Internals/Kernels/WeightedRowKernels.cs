@@ -17,50 +17,16 @@ internal static class WeightedRowKernels
 {
     /// <summary>The Vector256 path: the register kernel for stride 32, the grouped kernel for every other multiple of 16; false otherwise.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TryRun256(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
-    {
-        if (stride == 32)
-        {
-            RegisterRows<Vector256Ops, Vector256<float>, FourVectors, NoSum, Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
-            return true;
-        }
-
-        if (GroupedRows.Applies(stride))
-        {
-            GroupedRows.WeightedRows<Vector256Ops, Vector256<float>>(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
-            return true;
-        }
-
-        return false;
-    }
+    public static bool TryRun256(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
+        TryRun256<Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
 
     /// <summary>
     /// The Vector512 path: the register kernels for strides 64 and 32, the grouped kernel for the other multiples of 16
     /// (the biased 48, 80, 144; 128); false otherwise.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TryRun512(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
-    {
-        if (stride == 64)
-        {
-            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, NoSum, Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
-            return true;
-        }
-
-        if (stride == 32)
-        {
-            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, NoSum, Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
-            return true;
-        }
-
-        if (GroupedRows.Applies(stride))
-        {
-            GroupedRows.WeightedRows<Vector512Ops, Vector512<float>>(ref b0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
-            return true;
-        }
-
-        return false;
-    }
+    public static bool TryRun512(ref float b0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
+        TryRun512<Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
 
     /// <summary>
     /// Whether the path has an in-place kernel (<see cref="TryRunIndexed256"/>, <see cref="TryRunIndexed512"/>, and with
@@ -80,42 +46,54 @@ internal static class WeightedRowKernels
     /// gathering the rows first. False for the other strides (the caller gathers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TryRunIndexed256(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    public static bool TryRunIndexed256(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
+        TryRun256<Indexed>(ref f0, ref c0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+
+    /// <summary><see cref="TryRunIndexed256"/> on the Vector512 path: the register kernels for 64 and 32, the grouped one for the other multiples of 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryRunIndexed512(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0) =>
+        TryRun512<Indexed>(ref f0, ref c0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+
+    /// <summary>The one dispatch of <see cref="TryRun256"/> and <see cref="TryRunIndexed256"/>, for rows from <typeparamref name="TRows"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryRun256<TRows>(ref float b0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+        where TRows : struct, IRowSource
     {
         if (stride == 32)
         {
-            RegisterRows<Vector256Ops, Vector256<float>, FourVectors, NoSum, Indexed>(ref f0, ref c0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
+            RegisterRows<Vector256Ops, Vector256<float>, FourVectors, NoSum, TRows>(ref b0, ref c0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
             return true;
         }
 
         if (GroupedRows.Applies(stride))
         {
-            GroupedRows.WeightedRowsIndexed<Vector256Ops, Vector256<float>>(ref f0, ref c0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+            GroupedRows.WeightedRows<Vector256Ops, Vector256<float>, TRows>(ref b0, ref c0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
             return true;
         }
 
         return false;
     }
 
-    /// <summary><see cref="TryRunIndexed256"/> on the Vector512 path: the register kernels for 64 and 32, the grouped one for the other multiples of 16.</summary>
+    /// <summary>The one dispatch of <see cref="TryRun512"/> and <see cref="TryRunIndexed512"/>, for rows from <typeparamref name="TRows"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TryRunIndexed512(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+    private static bool TryRun512<TRows>(ref float b0, ref int c0, int rows, int stride, ref float w0, ref float q0, bool residual, ref float v0, ref float y0)
+        where TRows : struct, IRowSource
     {
         if (stride == 64)
         {
-            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, NoSum, Indexed>(ref f0, ref c0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
+            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, NoSum, TRows>(ref b0, ref c0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
             return true;
         }
 
         if (stride == 32)
         {
-            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, NoSum, Indexed>(ref f0, ref c0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
+            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, NoSum, TRows>(ref b0, ref c0, rows, ref w0, ref q0, residual, ref v0, ref y0, ref y0);
             return true;
         }
 
         if (GroupedRows.Applies(stride))
         {
-            GroupedRows.WeightedRowsIndexed<Vector512Ops, Vector512<float>>(ref f0, ref c0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
+            GroupedRows.WeightedRows<Vector512Ops, Vector512<float>, TRows>(ref b0, ref c0, rows, stride, ref w0, ref q0, residual, ref v0, ref y0);
             return true;
         }
 
@@ -129,35 +107,26 @@ internal static class WeightedRowKernels
     /// <see cref="Blas.AddWeightedRows{TIsa}"/> (row order, from m), so both outputs have the bits of the two passes. False
     /// elsewhere (the caller runs the two passes; at 256 bits the eight more registers would not fit in sixteen).
     /// </summary>
-    public static bool TryRunResidualSum512(ref float b0, int rows, int stride, ref float w0, ref float q0, ref float v0, ref float y0, ref float m0)
-    {
-        if (stride == 64)
-        {
-            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, WithSum, Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
-            return true;
-        }
-
-        if (stride == 32)
-        {
-            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, WithSum, Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
-            return true;
-        }
-
-        return false;
-    }
+    public static bool TryRunResidualSum512(ref float b0, int rows, int stride, ref float w0, ref float q0, ref float v0, ref float y0, ref float m0) =>
+        TryRunResidualSum512<Contiguous>(ref b0, ref Unsafe.NullRef<int>(), rows, stride, ref w0, ref q0, ref v0, ref y0, ref m0);
 
     /// <summary><see cref="TryRunResidualSum512"/> reading row j in place at <c>f0 + cols[j] * stride</c> (see <see cref="TryRunIndexed256"/>).</summary>
-    public static bool TryRunResidualSumIndexed512(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, ref float v0, ref float y0, ref float m0)
+    public static bool TryRunResidualSumIndexed512(ref float f0, ref int c0, int rows, int stride, ref float w0, ref float q0, ref float v0, ref float y0, ref float m0) =>
+        TryRunResidualSum512<Indexed>(ref f0, ref c0, rows, stride, ref w0, ref q0, ref v0, ref y0, ref m0);
+
+    /// <summary>The one dispatch of <see cref="TryRunResidualSum512"/> and <see cref="TryRunResidualSumIndexed512"/>.</summary>
+    private static bool TryRunResidualSum512<TRows>(ref float b0, ref int c0, int rows, int stride, ref float w0, ref float q0, ref float v0, ref float y0, ref float m0)
+        where TRows : struct, IRowSource
     {
         if (stride == 64)
         {
-            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, WithSum, Indexed>(ref f0, ref c0, rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
+            RegisterRows<Vector512Ops, Vector512<float>, FourVectors, WithSum, TRows>(ref b0, ref c0, rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
             return true;
         }
 
         if (stride == 32)
         {
-            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, WithSum, Indexed>(ref f0, ref c0, rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
+            RegisterRows<Vector512Ops, Vector512<float>, TwoVectors, WithSum, TRows>(ref b0, ref c0, rows, ref w0, ref q0, true, ref v0, ref y0, ref m0);
             return true;
         }
 
@@ -174,7 +143,7 @@ internal static class WeightedRowKernels
     /// by one. Bits: each dot, coefficient and FMA chain into y is the one-row-at-a-time kernel's (the tail below).
     /// With <typeparamref name="TSum"/> (<see cref="TryRunResidualSum512"/>), m is kept in registers too and each loaded
     /// row also goes into <c>m += w_j row_j</c>; m is not touched otherwise (<paramref name="m0"/> may be any ref).
-    /// Not inlined: see <see cref="GroupedRows.WeightedRows"/>. Inlined into <c>Blas.WeightedRowsResidual</c> by a tier-1
+    /// Not inlined: see <see cref="GroupedRows.WeightedRows{TOps, TVec, TRows}"/>. Inlined into <c>Blas.WeightedRowsResidual</c> by a tier-1
     /// compile whose profile came from another model, its four-row helpers stayed calls, and a biased model's CG at
     /// k = 32 took 1.5 to 1.7 times as long when an implicit model had been trained first in the same process.
     /// </summary>
