@@ -152,13 +152,14 @@ internal static class Blas
 
     /// <summary>
     /// <see cref="WeightedRowsMatVec{TIsa}"/> (or, with <paramref name="residual"/>, <see cref="WeightedRowsResidual{TIsa}"/>)
-    /// over the rows <c>factors + cols[j] * stride</c> (of the <paramref name="factorRows"/> rows at <paramref name="factors"/>) read in place instead of from a gathered block, where the path
-    /// has a register kernel for the stride: the same bits as gathering them first. False (nothing done) otherwise.
+    /// over the rows <c>factors + cols[j] * stride</c> (of the <paramref name="factorRows"/> rows at <paramref name="factors"/>)
+    /// read in place instead of from a gathered block, where the path has an in-place kernel for the stride
+    /// (<see cref="WeightedRowKernels.HasIndexed"/>): the same bits as gathering them first. False (nothing done) otherwise.
     /// </summary>
     /// <remarks>
     /// The caller vouches for the columns: each in [0, factorRows), as a validated <see cref="CsrMatrix"/>
-    /// row whose column count matches the fixed side's rows (checked here only in FASTALS_ASSERT builds: a check of every column would cost
-    /// about as much as the pass).
+    /// row whose column count matches the fixed side's rows (checked here only in FASTALS_ASSERT builds: a check of every
+    /// column would cost about as much as the pass).
     /// </remarks>
     public static bool TryWeightedRowsIndexed<TIsa>(ref float factors, long factorRows, int stride, ReadOnlySpan<int> cols, ReadOnlySpan<float> wt, ReadOnlySpan<float> q, bool residual, ReadOnlySpan<float> v, Span<float> y)
         where TIsa : struct, IIsa

@@ -113,15 +113,6 @@ internal static class GroupedRows
     }
 
     /// <summary>
-    /// Row <paramref name="i"/> of a group whose first row is <paramref name="g"/>: in a block, <paramref name="i"/> strides
-    /// on from it; in place, at <c>b0 + cj[i] * stride</c> (<paramref name="cj"/>: the group's columns).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ref float RowOf<TRows>(ref float g, ref float b0, ref int cj, int i, nint stride)
-        where TRows : struct, IRowSource =>
-        ref TRows.IsIndexed ? ref TRows.Row(ref b0, ref cj, i, stride) : ref Unsafe.Add(ref g, i * stride);
-
-    /// <summary>
     /// <c>y[j] = block[j, :] . x</c> for the whole groups of eight among <paramref name="rows"/> rows, then four of the rows
     /// left (the bits of the path's <c>Dot</c> per row); 0 when the stride does not apply (see <see cref="Applies"/>).
     /// </summary>
@@ -160,7 +151,7 @@ internal static class GroupedRows
     {
         Dots4<TOps, TVec, TRows>(ref g, ref b0, ref cj, stride, ref v, out TVec p0, out TVec p1, out TVec p2, out TVec p3);
         ref int c4 = ref TRows.IsIndexed ? ref Unsafe.Add(ref cj, 4) : ref cj;
-        Dots4<TOps, TVec, TRows>(ref RowOf<TRows>(ref g, ref b0, ref cj, 4, stride), ref b0, ref c4, stride, ref v, out TVec p4, out TVec p5, out TVec p6, out TVec p7);
+        Dots4<TOps, TVec, TRows>(ref RowGroup.Member<TRows>(ref g, ref b0, ref cj, 0, 4, stride), ref b0, ref c4, stride, ref v, out TVec p4, out TVec p5, out TVec p6, out TVec p7);
         return TOps.Sum8(p0, p1, p2, p3, p4, p5, p6, p7);
     }
 
@@ -187,9 +178,9 @@ internal static class GroupedRows
         where TRows : struct, IRowSource
     {
         ref float r0 = ref g;
-        ref float r1 = ref RowOf<TRows>(ref g, ref b0, ref cj, 1, stride);
-        ref float r2 = ref RowOf<TRows>(ref g, ref b0, ref cj, 2, stride);
-        ref float r3 = ref RowOf<TRows>(ref g, ref b0, ref cj, 3, stride);
+        ref float r1 = ref RowGroup.Member<TRows>(ref g, ref b0, ref cj, 0, 1, stride);
+        ref float r2 = ref RowGroup.Member<TRows>(ref g, ref b0, ref cj, 0, 2, stride);
+        ref float r3 = ref RowGroup.Member<TRows>(ref g, ref b0, ref cj, 0, 3, stride);
         nuint w = (nuint)TOps.Count, n = (nuint)stride, i = 0;
         TVec a00 = TOps.Zero, a01 = TOps.Zero, a10 = TOps.Zero, a11 = TOps.Zero;
         TVec a20 = TOps.Zero, a21 = TOps.Zero, a30 = TOps.Zero, a31 = TOps.Zero;
@@ -245,7 +236,7 @@ internal static class GroupedRows
             for (int j = 0; j < count; j++)
             {
                 TVec tj = TOps.Create(Unsafe.Add(ref t, j));
-                ref float rj = ref TRows.IsIndexed ? ref Unsafe.Add(ref RowOf<TRows>(ref g, ref b0, ref cj, j, s), c) : ref Unsafe.Add(ref r, j * s);
+                ref float rj = ref TRows.IsIndexed ? ref Unsafe.Add(ref RowGroup.Member<TRows>(ref g, ref b0, ref cj, 0, j, s), c) : ref Unsafe.Add(ref r, j * s);
                 y_0 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 0), y_0);
                 y_1 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, w), y_1);
                 y_2 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 2 * w), y_2);
@@ -274,7 +265,7 @@ internal static class GroupedRows
             for (int j = 0; j < count; j++)
             {
                 TVec tj = TOps.Create(Unsafe.Add(ref t, j));
-                ref float rj = ref TRows.IsIndexed ? ref Unsafe.Add(ref RowOf<TRows>(ref g, ref b0, ref cj, j, s), c) : ref Unsafe.Add(ref r, j * s);
+                ref float rj = ref TRows.IsIndexed ? ref Unsafe.Add(ref RowGroup.Member<TRows>(ref g, ref b0, ref cj, 0, j, s), c) : ref Unsafe.Add(ref r, j * s);
                 y_0 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 0), y_0);
                 y_1 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, w), y_1);
                 y_2 = TOps.FusedMultiplyAdd(tj, TOps.Load(ref rj, 2 * w), y_2);
@@ -294,7 +285,7 @@ internal static class GroupedRows
             ref float r = ref Unsafe.Add(ref g, c);
             for (int j = 0; j < count; j++)
             {
-                ref float rj = ref TRows.IsIndexed ? ref Unsafe.Add(ref RowOf<TRows>(ref g, ref b0, ref cj, j, s), c) : ref Unsafe.Add(ref r, j * s);
+                ref float rj = ref TRows.IsIndexed ? ref Unsafe.Add(ref RowGroup.Member<TRows>(ref g, ref b0, ref cj, 0, j, s), c) : ref Unsafe.Add(ref r, j * s);
                 y_0 = TOps.FusedMultiplyAdd(TOps.Create(Unsafe.Add(ref t, j)), TOps.Load(ref rj, 0), y_0);
             }
 

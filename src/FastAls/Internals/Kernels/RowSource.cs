@@ -35,15 +35,37 @@ internal readonly struct Indexed : IRowSource
     public static ref float Row(ref float b0, ref int c0, int j, nint stride) => ref Unsafe.Add(ref b0, Unsafe.Add(ref c0, j) * stride);
 }
 
-/// <summary>The in-place neighbour kernels' prefetch (<see cref="Indexed"/> rows).</summary>
+/// <summary>Row i of a group of rows, for the kernels that take a group at a time (WeightedRowKernels, GroupedRows).</summary>
+internal static class RowGroup
+{
+    /// <summary>
+    /// Row j + <paramref name="i"/> of a group whose row j is <paramref name="first"/>: in a block, <paramref name="i"/>
+    /// strides on from it (one row's addressing, then constant offsets); in place, through its own column.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref float Member<TRows>(ref float first, ref float b0, ref int c0, int j, int i, nint stride)
+        where TRows : struct, IRowSource =>
+        ref TRows.IsIndexed ? ref TRows.Row(ref b0, ref c0, j + i, stride) : ref Unsafe.Add(ref first, i * stride);
+}
+
+/// <summary>How far ahead neighbour rows are asked for: by the gather (RowSolver.Prepare) and by the in-place kernels (<see cref="Indexed"/> rows).</summary>
 internal static class RowPrefetch
 {
-    /// <summary>Bytes of rows ahead that the in-place kernels ask for (the gather's distance, RowSolver.PrefetchAheadBytes).</summary>
+    /// <summary>
+    /// How far ahead, in bytes of neighbour rows: 32 cache lines, more than a core's L1 miss buffers, so that they stay
+    /// full while rows are copied or read (16 neighbours at k = 32, 8 at k = 64). A fixed six neighbours (12 lines at
+    /// k = 32) left the buffers half idle: on the 2M set, with the fixed side out of L2, this took 0.91-0.96 of the CG
+    /// iteration time at k = 32, 64 and 128, against 0.98 for an A/A control (bench/results,
+    /// gather-prefetch-distance.md).
+    /// </summary>
     public const int Bytes = 2048;
 
-    /// <summary>Rows ahead for a row of <paramref name="stride"/> floats: <see cref="Bytes"/> of them, at least four.</summary>
+    /// <summary>The fewest rows ahead (wide rows: k = 128 and up).</summary>
+    public const int MinRows = 4;
+
+    /// <summary>Rows ahead for a row of <paramref name="stride"/> floats: <see cref="Bytes"/> of them, at least <see cref="MinRows"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Ahead(nint stride) => Math.Max(4, Bytes / ((int)stride * sizeof(float)));
+    public static int Ahead(nint stride) => Math.Max(MinRows, Bytes / ((int)stride * sizeof(float)));
 
     /// <summary>Asks for the cache lines of rows <paramref name="j"/> to j + count - 1 (in place only; nothing for a block).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -179,7 +179,7 @@ internal static class WeightedRowKernels
             y_3 = TOps.Load(ref y0, 3 * w);
         }
 
-        // In place (Indexed), the rows are scattered over the fixed side: each step asks for the rows PrefetchRows on.
+        // In place (Indexed), the rows are scattered over the fixed side: each step asks for the rows RowPrefetch.Ahead on.
         int ahead = TRows.IsIndexed ? RowPrefetch.Ahead(stride) : 0;
         int j = 0;
         if (rows >= 4)
@@ -242,9 +242,9 @@ internal static class WeightedRowKernels
         ref float ra = ref TRows.Row(ref b0, ref c0, j, stride);
         Vector128<float> dots = TOps.Sum4(
             DotParts<TOps, TVec, TWidth>(ref ra, v_0, v_1, v_2, v_3),
-            DotParts<TOps, TVec, TWidth>(ref Next<TRows>(ref ra, ref b0, ref c0, j, 1, stride), v_0, v_1, v_2, v_3),
-            DotParts<TOps, TVec, TWidth>(ref Next<TRows>(ref ra, ref b0, ref c0, j, 2, stride), v_0, v_1, v_2, v_3),
-            DotParts<TOps, TVec, TWidth>(ref Next<TRows>(ref ra, ref b0, ref c0, j, 3, stride), v_0, v_1, v_2, v_3));
+            DotParts<TOps, TVec, TWidth>(ref RowGroup.Member<TRows>(ref ra, ref b0, ref c0, j, 1, stride), v_0, v_1, v_2, v_3),
+            DotParts<TOps, TVec, TWidth>(ref RowGroup.Member<TRows>(ref ra, ref b0, ref c0, j, 2, stride), v_0, v_1, v_2, v_3),
+            DotParts<TOps, TVec, TWidth>(ref RowGroup.Member<TRows>(ref ra, ref b0, ref c0, j, 3, stride), v_0, v_1, v_2, v_3));
         return Blas.Coefficients(dots, ref Unsafe.Add(ref w0, j), ref Unsafe.Add(ref q0, j), residual);
     }
 
@@ -285,19 +285,10 @@ internal static class WeightedRowKernels
     {
         ref float ra = ref TRows.Row(ref b0, ref c0, j, stride);
         AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(0)), ref ra, wj, ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
-        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(1)), ref Next<TRows>(ref ra, ref b0, ref c0, j, 1, stride), Unsafe.Add(ref wj, 1), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
-        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(2)), ref Next<TRows>(ref ra, ref b0, ref c0, j, 2, stride), Unsafe.Add(ref wj, 2), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
-        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(3)), ref Next<TRows>(ref ra, ref b0, ref c0, j, 3, stride), Unsafe.Add(ref wj, 3), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(1)), ref RowGroup.Member<TRows>(ref ra, ref b0, ref c0, j, 1, stride), Unsafe.Add(ref wj, 1), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(2)), ref RowGroup.Member<TRows>(ref ra, ref b0, ref c0, j, 2, stride), Unsafe.Add(ref wj, 2), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(3)), ref RowGroup.Member<TRows>(ref ra, ref b0, ref c0, j, 3, stride), Unsafe.Add(ref wj, 3), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
     }
-
-    /// <summary>
-    /// Row j + <paramref name="i"/> of a group of four whose row j is <paramref name="ra"/>: in a block, <paramref name="i"/>
-    /// strides on from it (the addressing of one row and constant offsets); in place, through its own column.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ref float Next<TRows>(ref float ra, ref float b0, ref int c0, int j, int i, nint stride)
-        where TRows : struct, IRowSource =>
-        ref TRows.IsIndexed ? ref TRows.Row(ref b0, ref c0, j + i, stride) : ref Unsafe.Add(ref ra, i * stride);
 
     /// <summary>
     /// <c>y += t * row</c>, one FMA per vector (the path's <c>Axpy</c>); with <typeparamref name="TSum"/> also

@@ -960,7 +960,7 @@ internal static class RowSolver
             throw new ArgumentOutOfRangeException(nameof(count), count, "The segment runs past the row or the workspace.");
         }
 
-        int ahead = Math.Max(MinPrefetchAhead, PrefetchAheadBytes / (fs * sizeof(float)));
+        int ahead = RowPrefetch.Ahead(fs);
         ref int col0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(cols), start);
         ref float val0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(vals), start);
         // The biased models' running sums of the weights and targets, in neighbour order across a row's segments.
@@ -1140,18 +1140,6 @@ internal static class RowSolver
             }
         }
     }
-
-    /// <summary>
-    /// How far ahead the gather prefetches, in bytes of neighbour rows: 32 cache lines, more than a core's L1 miss
-    /// buffers, so that they stay full while rows are copied (16 neighbours at k = 32, 8 at k = 64). A fixed six
-    /// neighbours (12 lines at k = 32) left the buffers half idle: on the 2M set, with the fixed side out of L2, this
-    /// took 0.91-0.96 of the CG iteration time at k = 32, 64 and 128, against 0.98 for an A/A control (bench/results,
-    /// gather-prefetch-distance.md).
-    /// </summary>
-    private const int PrefetchAheadBytes = 2048;
-
-    /// <summary>The fewest neighbours ahead the gather prefetches (wide rows: k = 128 and up).</summary>
-    private const int MinPrefetchAhead = 4;
 
     /// <summary>The smallest normal float32, 2^-126.</summary>
     private const float SmallestNormal = 1.17549435e-38f;
