@@ -68,6 +68,38 @@ public class E2eTests
     }
 
     [Fact]
+    public void Rounds_pool_each_combination_in_the_place_of_its_first()
+    {
+        Assert.Equal(1, E2eOptions.Parse([]).Rounds);
+        Assert.Equal(3, E2eOptions.Parse(["--rounds", "3"]).Rounds);
+        Assert.Throws<ArgumentException>(() => E2eOptions.Parse(["--rounds", "0"]));
+        var machine = new Machine("Test CPU", "family 1 model 2", 2, "AVX2", ".NET", "Linux", KernelIsa.Active);
+        var report = new E2eReport(machine, E2eOptions.Parse(["--no-real", "--rounds", "2"]));
+        ComboResult Result(string set, AlsSolver solver, double first, double[] times, long alloc, long peak) =>
+            new(set, AlsModelKind.Implicit, solver, 32, 2, first, times, [.. times.Select(t => 2 * t)], 1e9, 0.1, 0.1, alloc, 20, 1000, 500, peak, true);
+
+        // A result before the pooled ones stays as it is, although its key repeats.
+        report.Combos.Add(Result("set", AlsSolver.Cholesky, 9.0, [9.0], 1, 1));
+        report.Combos.Add(Result("set", AlsSolver.Cholesky, 3.0, [2.0, 2.4], 100, 200));
+        report.Combos.Add(Result("set", AlsSolver.ConjugateGradient, 2.0, [1.5, 1.4], 100, 300));
+        report.Combos.Add(Result("set", AlsSolver.Cholesky, 2.5, [1.8, 2.2], 120, 150));
+        report.Combos.Add(Result("set", AlsSolver.ConjugateGradient, 2.2, [1.2, 1.6], 90, 350));
+        E2eRunner.PoolRounds(report, 1);
+
+        Assert.Equal(3, report.Combos.Count);
+        Assert.Equal([9.0], report.Combos[0].IterationSeconds);
+        ComboResult exact = report.Combos[1], cg = report.Combos[2];
+        Assert.Equal((AlsSolver.Cholesky, AlsSolver.ConjugateGradient), (exact.Solver, cg.Solver));
+        Assert.Equal([2.0, 2.4, 1.8, 2.2], exact.IterationSeconds);
+        Assert.Equal([4.0, 4.8, 3.6, 4.4], exact.IterationCpuSeconds);
+        Assert.Equal((2.5, 120L, 200L), (exact.FirstIterationSeconds, exact.AllocatedBytesPerIteration, exact.PeakExtraBytes));
+        Assert.Equal(1.2, cg.BestSeconds);
+        Assert.Equal(1.425, cg.MeanSeconds, 12);
+        Assert.Equal((2.0, 350L), (cg.FirstIterationSeconds, cg.PeakExtraBytes));
+        Assert.Contains("ran 2 rounds one after another", report.ToMarkdown(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Report_rates_each_target_against_the_measured_peak()
     {
         var machine = new Machine("Test CPU", "family 1 model 2", 2, "AVX2", ".NET", "Linux", KernelIsa.Active);

@@ -34,6 +34,14 @@ internal sealed record E2eOptions
     /// </summary>
     public int Warmup { get; init; } = 2;
 
+    /// <summary>
+    /// Times the synthetic set's whole list of combinations is trained, one round after another. On a shared host a
+    /// slow spell lasts minutes and falls on the few combinations that run in it; with several rounds each combination
+    /// is timed at different moments of the run, its timed iterations are pooled (mean and best over all of them), and G
+    /// is the least probe over every round.
+    /// </summary>
+    public int Rounds { get; init; } = 1;
+
     public int Threads { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Users scored by the recommend throughput probe.</summary>
@@ -48,11 +56,12 @@ internal sealed record E2eOptions
     public static string Usage =>
         """
         e2e [--quick] [--all] [--k 32,64,128] [--models implicit,explicit,biased-explicit,biased-implicit]
-            [--solvers cholesky,cg] [--iterations N] [--warmup N] [--threads N] [--users N --items N --nnz N]
+            [--solvers cholesky,cg] [--iterations N] [--warmup N] [--rounds N] [--threads N] [--users N --items N --nnz N]
             [--recommend-users N] [--no-real] [--no-synthetic] [--out FILE]
           default: implicit at every k, the other three models at k = 64, both solvers, 2 untimed iterations after Fit's (JIT tiering), then 2 timed
           --quick: 50,000 x 12,500 x 1,000,000, k = 64 only
           --all:   every model at every k
+          --rounds N: train the synthetic set's combinations N times over, pooling each one's timed iterations
         """;
 
     public static E2eOptions Parse(IReadOnlyList<string> args)
@@ -86,6 +95,9 @@ internal sealed record E2eOptions
                     break;
                 case "--warmup":
                     o = o with { Warmup = int.Parse(Next(), CultureInfo.InvariantCulture) };
+                    break;
+                case "--rounds":
+                    o = o with { Rounds = int.Parse(Next(), CultureInfo.InvariantCulture) };
                     break;
                 case "--threads":
                     o = o with { Threads = int.Parse(Next(), CultureInfo.InvariantCulture) };
@@ -129,9 +141,9 @@ internal sealed record E2eOptions
             o = o with { OtherModels = [], OtherModelsK = o.Factors[0] };
         }
 
-        if (o.Iterations < 1 || o.Warmup < 0 || o.Threads < 1 || o.Users < 1 || o.Items < 1 || o.Interactions < 1 || o.Factors.Any(k => k < 1))
+        if (o.Iterations < 1 || o.Warmup < 0 || o.Rounds < 1 || o.Threads < 1 || o.Users < 1 || o.Items < 1 || o.Interactions < 1 || o.Factors.Any(k => k < 1))
         {
-            throw new ArgumentException("Warm-up iterations must be zero or more; iterations, threads, users, items, nnz and k must be positive.");
+            throw new ArgumentException("Warm-up iterations must be zero or more; iterations, rounds, threads, users, items, nnz and k must be positive.");
         }
 
         return o;

@@ -119,7 +119,7 @@ internal static class E2eRunner
             string name = $"synthetic {o.Users:N0} x {o.Items:N0} x {data.Nnz:N0}";
             report.Datasets.Add((name, data.Users, data.Items, data.Nnz, $"FastAls.Synthetic generator (power-law popularity exponent {gen.Options.PopularityExponent}, activity exponent {gen.Options.ActivityExponent}, seed 42), built in {sw.Elapsed.TotalSeconds:F1} s"));
             Log($"{name}: generated in {sw.Elapsed.TotalSeconds:F1} s");
-            RunCombos(report, o, name, data, o.Combinations(), recommend: true);
+            RunCombos(report, o, name, data, Enumerable.Repeat(o.Combinations(), o.Rounds).SelectMany(c => c), recommend: true);
         }
 
         // 4. Shared real sets (skipped visibly when absent).
@@ -225,7 +225,10 @@ internal static class E2eRunner
             double first = sw.Elapsed.TotalSeconds;
             if (o.Warmup > 0)
             {
-                m.ContinueTraining(data, o.Warmup); // untimed: lets the JIT's tiering settle (E2eOptions.Warmup)
+                // Untimed: lets the JIT's tiering settle (E2eOptions.Warmup). With a progress reporter like the timed
+                // call's, so that the paths only an observed run takes (the loss of every row, the regularization
+                // terms) are compiled and tiered here too, not in the first timed iteration.
+                m.ContinueTraining(data, o.Warmup, new IterationProbe());
             }
 
             // Timed iterations inside one run: the progress callback (synchronous, on this thread) marks
@@ -272,7 +275,43 @@ internal static class E2eRunner
             }
         }
 
+        PoolRounds(report, firstCombo);
         SetLeastGather(report, name, o.Threads, firstCombo, gatherByK);
+    }
+
+    /// <summary>
+    /// Pools the results of a combination that ran more than once (<see cref="E2eOptions.Rounds"/>) from
+    /// <paramref name="firstCombo"/> on into its first result: its timed iterations one round after another, the least
+    /// first iteration, the most allocation per iteration and the highest peak. Each combination keeps the place of its
+    /// first round.
+    /// </summary>
+    internal static void PoolRounds(E2eReport report, int firstCombo)
+    {
+        var pooled = new List<ComboResult>();
+        for (int i = firstCombo; i < report.Combos.Count; i++)
+        {
+            ComboResult c = report.Combos[i];
+            int at = pooled.FindIndex(p => p.Dataset == c.Dataset && p.Model == c.Model && p.Solver == c.Solver && p.K == c.K && p.Threads == c.Threads);
+            if (at < 0)
+            {
+                pooled.Add(c);
+                continue;
+            }
+
+            ComboResult p = pooled[at];
+            pooled[at] = p with
+            {
+                FirstIterationSeconds = Math.Min(p.FirstIterationSeconds, c.FirstIterationSeconds),
+                IterationSeconds = [.. p.IterationSeconds, .. c.IterationSeconds],
+                IterationCpuSeconds = [.. p.IterationCpuSeconds, .. c.IterationCpuSeconds],
+                AllocatedBytesPerIteration = Math.Max(p.AllocatedBytesPerIteration, c.AllocatedBytesPerIteration),
+                PeakExtraBytes = Math.Max(p.PeakExtraBytes, c.PeakExtraBytes),
+                PeakMeasured = p.PeakMeasured && c.PeakMeasured,
+            };
+        }
+
+        report.Combos.RemoveRange(firstCombo, report.Combos.Count - firstCombo);
+        report.Combos.AddRange(pooled);
     }
 
     /// <summary>
