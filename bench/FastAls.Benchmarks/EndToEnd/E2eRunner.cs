@@ -223,31 +223,38 @@ internal static class E2eRunner
 
             using AlsModel m = trained;
             double first = sw.Elapsed.TotalSeconds;
+            // Untimed: lets the JIT's tiering settle (E2eOptions.Warmup). Observed by a progress reporter, whose marks at
+            // the end of every iteration give the steady managed allocation per iteration (the per-run setup that
+            // ContinueTraining makes once left out); the same code runs with and without one, less the loss pass.
+            var warm = new IterationProbe();
             if (o.Warmup > 0)
             {
-                // Untimed: lets the JIT's tiering settle (E2eOptions.Warmup). With a progress reporter like the timed
-                // call's, so that the paths only an observed run takes (the loss of every row, the regularization
-                // terms) are compiled and tiered here too, not in the first timed iteration.
-                m.ContinueTraining(data, o.Warmup, new IterationProbe());
+                m.ContinueTraining(data, o.Warmup, warm);
             }
 
-            // Timed iterations inside one run: the progress callback (synchronous, on this thread) marks
-            // the end of every iteration, so per-iteration time and managed allocation exclude the
-            // per-run setup (workspaces, next-factor buffers) that ContinueTraining makes once.
-            var probe = new IterationProbe();
-            long a0 = GC.GetTotalAllocatedBytes(precise: true);
-            probe.CpuStart = Environment.CpuUsage.TotalTime;
-            sw.Restart();
-            m.ContinueTraining(data, o.Iterations, probe);
-            double total = sw.Elapsed.TotalSeconds;
-            long wholeCall = GC.GetTotalAllocatedBytes(precise: true) - a0;
-            List<double> times = probe.IterationSeconds(total);
-            List<double> cpu = probe.IterationCpuSeconds();
-            long allocated = probe.SteadyAllocation() ?? wholeCall;
+            // Timed: every iteration is one ContinueTraining(data, 1) call that nothing observes, timed around the call,
+            // as a fit without a progress reporter or early stopping runs: no loss pass (about a tenth of a CG
+            // iteration at k = 32, outside F). Each call also makes its run's setup (the fixed side's Gram matrix,
+            // the workspaces), so the figure is an upper bound of an iteration inside a longer run.
+            var times = new List<double>(o.Iterations);
+            var cpu = new List<double>(o.Iterations);
+            long leastCall = long.MaxValue;
+            for (int i = 0; i < o.Iterations; i++)
+            {
+                long a0 = GC.GetTotalAllocatedBytes(precise: true);
+                TimeSpan c0 = Environment.CpuUsage.TotalTime;
+                sw.Restart();
+                m.ContinueTraining(data, 1);
+                times.Add(sw.Elapsed.TotalSeconds);
+                cpu.Add((Environment.CpuUsage.TotalTime - c0).TotalSeconds);
+                leastCall = Math.Min(leastCall, GC.GetTotalAllocatedBytes(precise: true) - a0);
+            }
+
+            long allocated = warm.SteadyAllocation() ?? leastCall;
             long peak = peakReset ? ProcessMemory.PeakRss() : 0;
             long factorBytes = ((long)data.Users + data.Items) * m.UserFactors.Stride * sizeof(float)
                 + (options.HasBiases ? ((long)data.Users + data.Items) * sizeof(float) : 0);
-            var r = new ComboResult(name, model, solver, k, o.Threads, first, times, cpu.Count == times.Count ? cpu : times.Select(t => t * o.Threads).ToList(),
+            var r = new ComboResult(name, model, solver, k, o.Threads, first, times, cpu,
                 FlopCounts.FullIteration(model, solver, k, options.CgSteps, data.Users, data.Items, data.Nnz), g.Wall, g.Cpu,
                 allocated, (long)data.Users + data.Items, csrBytes, factorBytes, Math.Max(0, peak - rssBefore), peakReset);
             report.Combos.Add(r);
@@ -344,48 +351,17 @@ internal static class E2eRunner
         }
     }
 
-    /// <summary>Marks the end of every iteration (the item half-step report) with its time and the allocated-bytes counter.</summary>
+    /// <summary>Marks the end of every iteration (the item half-step report) with the allocated-bytes counter.</summary>
     private sealed class IterationProbe : IProgress<AlsProgress>
     {
-        private readonly List<(TimeSpan Elapsed, long Allocated, TimeSpan Cpu)> _marks = [];
-
-        /// <summary>Process CPU time when the run started (set by the caller just before it).</summary>
-        public TimeSpan CpuStart { get; set; }
+        private readonly List<long> _marks = [];
 
         public void Report(AlsProgress value)
         {
             if (value.HalfStep == AlsHalfStep.Items)
             {
-                _marks.Add((value.Elapsed, GC.GetTotalAllocatedBytes(precise: true), Environment.CpuUsage.TotalTime));
+                _marks.Add(GC.GetTotalAllocatedBytes(precise: true));
             }
-        }
-
-        /// <summary>Process CPU seconds (all threads) of each iteration.</summary>
-        public List<double> IterationCpuSeconds()
-        {
-            var list = new List<double>();
-            TimeSpan prev = CpuStart;
-            foreach (var (_, _, cpu) in _marks)
-            {
-                list.Add((cpu - prev).TotalSeconds);
-                prev = cpu;
-            }
-
-            return list;
-        }
-
-        /// <summary>Seconds of each iteration (the first includes the run's start-up inside the trainer).</summary>
-        public List<double> IterationSeconds(double total)
-        {
-            var list = new List<double>();
-            TimeSpan prev = TimeSpan.Zero;
-            foreach (var (elapsed, _, _) in _marks)
-            {
-                list.Add((elapsed - prev).TotalSeconds);
-                prev = elapsed;
-            }
-
-            return list.Count > 0 ? list : [total];
         }
 
         /// <summary>Most bytes allocated between two consecutive iteration ends (null with fewer than two iterations).</summary>
@@ -394,7 +370,7 @@ internal static class E2eRunner
             long? most = null;
             for (int i = 1; i < _marks.Count; i++)
             {
-                long d = _marks[i].Allocated - _marks[i - 1].Allocated;
+                long d = _marks[i] - _marks[i - 1];
                 most = most is null ? d : Math.Max(most.Value, d);
             }
 
