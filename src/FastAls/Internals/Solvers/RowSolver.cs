@@ -1356,10 +1356,7 @@ internal static class RowSolver
                     continue;
                 }
 
-                float[] wt = ws.Weight, q = ws.Q, shifted = ws.Tmp;
-                SubtractScaled(bias, wt.AsSpan(0, cnt), q.AsSpan(0, cnt), shifted.AsSpan(0, cnt));
-
-                Blas.WeightedRowsResidualAndSum<TIsa>(ws.U, cnt, bs, wt, shifted, v, r, m);
+                Blas.WeightedRowsResidualAndSum<TIsa>(ws.U, cnt, bs, ws.Weight, ShiftedTargets(ws, bias, cnt), v, r, m);
             }
         }
 
@@ -1540,10 +1537,7 @@ internal static class RowSolver
                     continue;
                 }
 
-                // shifted[j] = w_j * s, in vector lanes (one rounding each, as the scalar product).
-                float[] shifted = ws.Tmp;
-                TIsa.Scale(bias, ref MemoryMarshal.GetReference(ws.Weight.AsSpan(0, cnt)), ref MemoryMarshal.GetReference(shifted.AsSpan(0, cnt)), cnt);
-                Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.NegWeight, shifted, v, y);
+                Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.NegWeight, ScaledWeights<TIsa>(ws, bias, cnt), v, y);
             }
         }
 
@@ -1551,6 +1545,31 @@ internal static class RowSolver
         {
             y[k] += Blas.Dot<TIsa>(ws.M.Slice(0, bs), v[..bs]) + (bias * ws.WeightSum);
         }
+    }
+
+    /// <summary>
+    /// The biased residual's targets of a segment's <paramref name="count"/> neighbours, <c>q_j - w_j s</c> with s the
+    /// bias entry (see <see cref="Residual"/>), into ws.Tmp: the same for a gathered and an in-place pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float[] ShiftedTargets(RowWorkspace ws, float bias, int count)
+    {
+        float[] shifted = ws.Tmp;
+        SubtractScaled(bias, ws.Weight.AsSpan(0, count), ws.Q.AsSpan(0, count), shifted.AsSpan(0, count));
+        return shifted;
+    }
+
+    /// <summary>
+    /// The biased mat-vec's terms <c>w_j s</c> of a segment's <paramref name="count"/> neighbours (see <see cref="MatVec"/>),
+    /// in vector lanes (one rounding each, as the scalar product), into ws.Tmp: the same for a gathered and an in-place pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float[] ScaledWeights<TIsa>(RowWorkspace ws, float bias, int count)
+        where TIsa : struct, IIsa
+    {
+        float[] shifted = ws.Tmp;
+        TIsa.Scale(bias, ref MemoryMarshal.GetReference(ws.Weight.AsSpan(0, count)), ref MemoryMarshal.GetReference(shifted.AsSpan(0, count)), count);
+        return shifted;
     }
 
     /// <summary>Which neighbour pass <see cref="InPlacePasses"/> makes.</summary>
@@ -1591,16 +1610,11 @@ internal static class RowSolver
             }
             else if (residual)
             {
-                float[] wt = ws.Weight, q = ws.Q, shifted = ws.Tmp;
-                SubtractScaled(bias, wt.AsSpan(0, cnt), q.AsSpan(0, cnt), shifted.AsSpan(0, cnt));
-                done = Blas.TryWeightedRowsResidualAndSumIndexed<TIsa>(ref f0, fixedRows, bs, segment, wt, shifted, v, y, ws.M);
+                done = Blas.TryWeightedRowsResidualAndSumIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.Weight, ShiftedTargets(ws, bias, cnt), v, y, ws.M);
             }
             else
             {
-                // shifted[j] = w_j * s, in vector lanes (one rounding each, as the scalar product).
-                float[] shifted = ws.Tmp;
-                TIsa.Scale(bias, ref MemoryMarshal.GetReference(ws.Weight.AsSpan(0, cnt)), ref MemoryMarshal.GetReference(shifted.AsSpan(0, cnt)), cnt);
-                done = Blas.TryWeightedRowsIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.NegWeight, shifted, true, v, y);
+                done = Blas.TryWeightedRowsIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.NegWeight, ScaledWeights<TIsa>(ws, bias, cnt), true, v, y);
             }
 
             if (!done)
