@@ -18,7 +18,7 @@ internal sealed class HalfStepContext
         scratch ??= new HalfStepScratch();
         Options = options;
         Kernels = kernels;
-        RowKernels = RowKernels.For(kernels, options.Confidence);
+        RowKernels = RowKernels.For(kernels, options);
         Layout = AlsLayout.For(options);
         FixedFactors = fixedFactors;
         FixedBiases = options.HasBiases ? fixedBiases ?? throw new ArgumentNullException(nameof(fixedBiases)) : null;

@@ -190,9 +190,9 @@ internal sealed class LowRankSolve
     /// false when the small system does not factor or the solution fails the residual check (<see cref="Accepts"/>):
     /// the caller then solves the row directly. Uses ws.S (V), ws.A (the small system), ws.B, ws.M, ws.R and ws.Tmp.
     /// </summary>
-    public bool TrySolve<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, float lambda)
+    public bool TrySolve<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, float lambda)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         int n = cols.Length, k = Layout.K, d = Layout.D, fs = Layout.FactorStride, w = Layout.W;
         if (n * w > ws.S.Length)
@@ -286,7 +286,7 @@ internal sealed class LowRankSolve
             TIsa.Scale(sigma, ref g[0], ref x[0], w);
         }
 
-        return Accepts<TIsa, TConf>(c, ws, cols, vals, lambda);
+        return Accepts<TIsa, TModel>(c, ws, cols, vals, lambda);
     }
 
     /// <summary>
@@ -295,14 +295,14 @@ internal sealed class LowRankSolve
     /// <c>|A|</c> by <c>trace(G0) + lambda + sum_j w_j |u_j|^2</c> and <c>|b|</c> by <c>|h| + sum_j |q_j| |u_j|</c>: what a
     /// backward-stable solve achieves, so a solution that loses accuracy to cancellation is caught. Not finite fails.
     /// </summary>
-    private bool Accepts<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, float lambda)
+    private bool Accepts<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, float lambda)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         int n = cols.Length, d = Layout.D, fs = Layout.FactorStride;
         Span<float> x = ws.Z, r = ws.R;
-        RowSolver.G0Product<TIsa>(c, x, r);
-        RowSolver.Residual<TIsa, TConf>(c, ws, cols, vals, true, lambda, x, r);
+        RowSolver.G0Product<TIsa, TModel>(c, x, r);
+        RowSolver.Residual<TIsa, TModel>(c, ws, cols, vals, true, lambda, x, r);
 
         double one = Layout.Biased ? 1 : 0;
         double norm = GramTrace + (double)lambda, rhs = c.H0 is { } h0 ? Math.Sqrt(Blas.Dot<TIsa>(h0, h0)) : 0;

@@ -3,9 +3,10 @@ using FastAls.Internals.Kernels;
 namespace FastAls.Internals.Solvers;
 
 /// <summary>
-/// The row solver specialized for one kernel path and one confidence function, chosen once per half-step
-/// context (<see cref="For"/>): each call runs <see cref="RowSolver"/>'s generic code for both types, so
-/// neither the path nor the confidence kind is branched on inside the solve.
+/// The row solver specialized for one kernel path and one model (<see cref="IRowModel"/>: biased or not, implicit or not,
+/// and the implicit models' confidence function), chosen once per half-step context (<see cref="For"/>): each call runs
+/// <see cref="RowSolver"/>'s generic code for both types, so neither the path nor the model is branched on inside the
+/// solve, and each model's code is compiled (and profiled by the JIT) apart from the others'.
 /// </summary>
 internal abstract class RowKernels
 {
@@ -13,9 +14,9 @@ internal abstract class RowKernels
     {
     }
 
-    /// <summary>The row solver for <paramref name="kernels"/>' path and <paramref name="confidence"/>.</summary>
-    public static RowKernels For(KernelSet kernels, ConfidenceKind confidence) =>
-        kernels.Visit<Factory, RowKernels>(new Factory(confidence));
+    /// <summary>The row solver for <paramref name="kernels"/>' path and the model of <paramref name="options"/>.</summary>
+    public static RowKernels For(KernelSet kernels, AlsOptions options) =>
+        kernels.Visit<Factory, RowKernels>(new Factory(options));
 
     /// <inheritdoc cref="RowSolver.Solve"/>
     public abstract bool Solve(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, Span<float> x, ref float bias, out double loss, out double reg);
@@ -23,32 +24,60 @@ internal abstract class RowKernels
     /// <inheritdoc cref="RowSolver.SolveRows"/>
     public abstract (double Loss, double Reg, long Bad) SolveRows(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int start, int end, FactorMatrix solved, float[]? biases);
 
-    private readonly struct Factory(ConfidenceKind confidence) : IIsaVisitor<RowKernels>
+    private readonly struct Factory(AlsOptions options) : IIsaVisitor<RowKernels>
     {
         public RowKernels Visit<TIsa>()
-            where TIsa : struct, IIsa => confidence switch
+            where TIsa : struct, IIsa => options.Kind switch
             {
-                ConfidenceKind.Linear => RowKernels<TIsa, LinearConfidence>.Instance,
-                ConfidenceKind.Scaled => RowKernels<TIsa, ScaledConfidence>.Instance,
-                _ => RowKernels<TIsa, LogConfidence>.Instance,
+                AlsModelKind.Explicit => RowKernels<TIsa, ExplicitRows>.Instance,
+                AlsModelKind.BiasedExplicit => RowKernels<TIsa, BiasedExplicitRows>.Instance,
+                AlsModelKind.Implicit => Implicit<TIsa>(options.Confidence, biased: false),
+                AlsModelKind.BiasedImplicit => Implicit<TIsa>(options.Confidence, biased: true),
+                _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "Not a model kind."),
+            };
+
+        private static RowKernels Implicit<TIsa>(ConfidenceKind confidence, bool biased)
+            where TIsa : struct, IIsa => (confidence, biased) switch
+            {
+                (ConfidenceKind.Linear, false) => RowKernels<TIsa, ImplicitRows<LinearConfidence>>.Instance,
+                (ConfidenceKind.Scaled, false) => RowKernels<TIsa, ImplicitRows<ScaledConfidence>>.Instance,
+                (_, false) => RowKernels<TIsa, ImplicitRows<LogConfidence>>.Instance,
+                (ConfidenceKind.Linear, true) => RowKernels<TIsa, BiasedImplicitRows<LinearConfidence>>.Instance,
+                (ConfidenceKind.Scaled, true) => RowKernels<TIsa, BiasedImplicitRows<ScaledConfidence>>.Instance,
+                (_, true) => RowKernels<TIsa, BiasedImplicitRows<LogConfidence>>.Instance,
             };
     }
 }
 
-/// <summary>The row solver on the path <typeparamref name="TIsa"/> with the confidence <typeparamref name="TConf"/>.</summary>
-internal sealed class RowKernels<TIsa, TConf> : RowKernels
+/// <summary>The row solver on the path <typeparamref name="TIsa"/> for the model <typeparamref name="TModel"/>.</summary>
+internal sealed class RowKernels<TIsa, TModel> : RowKernels
     where TIsa : struct, IIsa
-    where TConf : struct, IConfidence
+    where TModel : struct, IRowModel
 {
-    public static readonly RowKernels<TIsa, TConf> Instance = new();
+    public static readonly RowKernels<TIsa, TModel> Instance = new();
 
     private RowKernels()
     {
     }
 
-    public override bool Solve(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, Span<float> x, ref float bias, out double loss, out double reg) =>
-        RowSolver.Solve<TIsa, TConf>(c, ws, row, cols, vals, x, ref bias, out loss, out reg);
+    public override bool Solve(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, Span<float> x, ref float bias, out double loss, out double reg)
+    {
+        CheckModel(c);
+        return RowSolver.Solve<TIsa, TModel>(c, ws, row, cols, vals, x, ref bias, out loss, out reg);
+    }
 
-    public override (double Loss, double Reg, long Bad) SolveRows(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int start, int end, FactorMatrix solved, float[]? biases) =>
-        RowSolver.SolveRows<TIsa, TConf>(c, ws, rows, start, end, solved, biases);
+    public override (double Loss, double Reg, long Bad) SolveRows(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int start, int end, FactorMatrix solved, float[]? biases)
+    {
+        CheckModel(c);
+        return RowSolver.SolveRows<TIsa, TModel>(c, ws, rows, start, end, solved, biases);
+    }
+
+    /// <summary>The generic code trusts <typeparamref name="TModel"/> for what the context says: a context with another model's kernels is a bug.</summary>
+    private static void CheckModel(HalfStepContext c)
+    {
+        if (TModel.Biased != c.Layout.Biased || TModel.Implicit != c.Options.IsImplicit || TModel.Implicit != c.HasG0)
+        {
+            throw new InvalidOperationException($"The row kernels for {typeof(TModel).Name} were given a half-step context of a {c.Options.Kind} model.");
+        }
+    }
 }

@@ -267,15 +267,15 @@ internal static class RowSolver
     /// <c>Blas.Axpy</c> as calls, more so where the process had trained another model first.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static (double Loss, double Reg, long Bad) SolveRows<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int start, int end, FactorMatrix solved, float[]? biases)
+    internal static (double Loss, double Reg, long Bad) SolveRows<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int start, int end, FactorMatrix solved, float[]? biases)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         if (InLanes<TIsa>(c))
         {
             return WideLanes<TIsa>(c.Layout.K)
-                ? SolveRowsInLanes<TIsa, TConf, Vector512Ops, Vector512<float>>(c, ws, rows, start, end, solved, biases)
-                : SolveRowsInLanes<TIsa, TConf, Vector256Ops, Vector256<float>>(c, ws, rows, start, end, solved, biases);
+                ? SolveRowsInLanes<TIsa, TModel, Vector512Ops, Vector512<float>>(c, ws, rows, start, end, solved, biases)
+                : SolveRowsInLanes<TIsa, TModel, Vector256Ops, Vector256<float>>(c, ws, rows, start, end, solved, biases);
         }
 
         double loss = 0, reg = 0;
@@ -294,26 +294,26 @@ internal static class RowSolver
 
                 if (n >= 2)
                 {
-                    SolveGroup<TIsa, TConf>(c, ws, rows, r, n, end, solved, biases, ref loss, ref reg, ref bad);
+                    SolveGroup<TIsa, TModel>(c, ws, rows, r, n, end, solved, biases, ref loss, ref reg, ref bad);
                     r += n - 1;
                     continue;
                 }
             }
 
             ref float bias = ref biases is null ? ref dummyBias : ref biases[r];
-            SolveAlone<TIsa, TConf>(c, ws, rows, r, end, solved, ref bias, ref loss, ref reg, ref bad);
+            SolveAlone<TIsa, TModel>(c, ws, rows, r, end, solved, ref bias, ref loss, ref reg, ref bad);
         }
 
         return (loss, reg, bad);
     }
 
     /// <summary>Row r of a chunk ending at <paramref name="end"/>, solved alone (<see cref="Solve"/>, asking for row r + 1's first neighbours), and tallied.</summary>
-    private static void SolveAlone<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int r, int end, FactorMatrix solved, ref float bias, ref double loss, ref double reg, ref long bad)
+    private static void SolveAlone<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int r, int end, FactorMatrix solved, ref float bias, ref double loss, ref double reg, ref long bad)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         ReadOnlySpan<int> next = r + 1 < end ? rows.RowIndices(r + 1) : default;
-        bool ok = Solve<TIsa, TConf>(c, ws, r, rows.RowIndices(r), rows.RowValues(r), solved.Row(r), ref bias, out double l, out double g, next);
+        bool ok = Solve<TIsa, TModel>(c, ws, r, rows.RowIndices(r), rows.RowValues(r), solved.Row(r), ref bias, out double l, out double g, next);
         Tally(r, ok, l, g, ref loss, ref reg, ref bad);
     }
 
@@ -358,9 +358,9 @@ internal static class RowSolver
     /// together, and are finished in row order, as <see cref="Solve"/> would, with the same bits; other rows (empty, or
     /// longer than a lane workspace) are solved alone.
     /// </summary>
-    private static (double Loss, double Reg, long Bad) SolveRowsInLanes<TIsa, TConf, TOps, TVec>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int start, int end, FactorMatrix solved, float[]? biases)
+    private static (double Loss, double Reg, long Bad) SolveRowsInLanes<TIsa, TModel, TOps, TVec>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int start, int end, FactorMatrix solved, float[]? biases)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
     {
@@ -377,7 +377,7 @@ internal static class RowSolver
         {
             if (!Batchable(rows.RowLength(r), ws))
             {
-                SolveAlone<TIsa, TConf>(c, ws, rows, r, end, solved, ref biases is null ? ref dummyBias : ref biases[r], ref loss, ref reg, ref bad);
+                SolveAlone<TIsa, TModel>(c, ws, rows, r, end, solved, ref biases is null ? ref dummyBias : ref biases[r], ref loss, ref reg, ref bad);
                 r++;
                 continue;
             }
@@ -390,9 +390,9 @@ internal static class RowSolver
                 RowWorkspace lw = lane[count];
                 ReadOnlySpan<int> cols = rows.RowIndices(r);
                 ReadOnlySpan<float> vals = rows.RowValues(r);
-                Prepare<TIsa, TConf>(c, lw, cols, vals, 0, cols.Length);
+                Prepare<TIsa, TModel>(c, lw, cols, vals, 0, cols.Length);
                 PrefetchNext<TIsa>(c, r + 1 < end ? rows.RowIndices(r + 1) : default);
-                batch.Systems[count] = BuildSystem<TIsa, TConf>(c, lw, cols, vals, true, RowLambda(c.Options, cols.Length), out batch.BiasPivot[count], out batch.BiasRhs[count]);
+                batch.Systems[count] = BuildSystem<TIsa, TModel>(c, lw, cols, vals, true, RowLambda(c.Options, cols.Length), out batch.BiasPivot[count], out batch.BiasRhs[count]);
                 LaneCholesky<TOps, TVec>.PutRhs(batch.Rhs, k, count, lw.B);
 
                 count++;
@@ -425,7 +425,7 @@ internal static class RowSolver
                     }
 
                     LaneCholesky<TOps, TVec>.Get(batch.Rhs, k, l, lw.Z);
-                    SolveBias<TIsa>(layout, lw, batch.BiasPivot[l], batch.BiasRhs[l]);
+                    SolveBias<TIsa, TModel>(layout, lw, batch.BiasPivot[l], batch.BiasRhs[l]);
                 }
                 else
                 {
@@ -434,7 +434,7 @@ internal static class RowSolver
                 }
 
                 ref float bias = ref biases is null ? ref dummyBias : ref biases[row];
-                bool ok = Finish<TIsa, TConf>(c, lw, cols, vals, true, lambda, solved.Row(row), ref bias, out double l1, out double g1);
+                bool ok = Finish<TIsa, TModel>(c, lw, cols, vals, true, lambda, solved.Row(row), ref bias, out double l1, out double g1);
                 Tally(row, ok, l1, g1, ref loss, ref reg, ref bad);
             }
         }
@@ -478,16 +478,16 @@ internal static class RowSolver
     /// (<see cref="ConjugateGradientGroup"/>): each gathered in its own workspace, solved, and finished and tallied in row
     /// order as <see cref="Solve"/> would, with the same bits.
     /// </summary>
-    private static void SolveGroup<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int r, int n, int end, FactorMatrix solved, float[]? biases, ref double loss, ref double reg, ref long bad)
+    private static void SolveGroup<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int r, int n, int end, FactorMatrix solved, float[]? biases, ref double loss, ref double reg, ref long bad)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         Span<float> lambdas = stackalloc float[CgGroupRows];
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<int> cols = rows.RowIndices(r + i);
             lambdas[i] = RowLambda(c.Options, cols.Length);
-            Prepare<TIsa, TConf>(c, ws.Member(i), cols, rows.RowValues(r + i), 0, cols.Length);
+            Prepare<TIsa, TModel>(c, ws.Member(i), cols, rows.RowValues(r + i), 0, cols.Length);
         }
 
         // The next group's first neighbours, while this group solves (as a lone row asks for the next row's).
@@ -499,14 +499,14 @@ internal static class RowSolver
         float dummyBias = 0f;
         for (int i = 0; i < n; i++)
         {
-            StartFrom(c.Layout, solved.Row(r + i), biases is null ? 0f : biases[r + i], ws.Member(i).Z);
+            StartFrom<TModel>(c.Layout, solved.Row(r + i), biases is null ? 0f : biases[r + i], ws.Member(i).Z);
         }
 
-        ConjugateGradientGroup<TIsa, TConf>(c, ws, rows, r, n, lambdas);
+        ConjugateGradientGroup<TIsa, TModel>(c, ws, rows, r, n, lambdas);
         for (int i = 0; i < n; i++)
         {
             ref float bias = ref biases is null ? ref dummyBias : ref biases[r + i];
-            bool ok = Finish<TIsa, TConf>(c, ws.Member(i), rows.RowIndices(r + i), rows.RowValues(r + i), true, lambdas[i], solved.Row(r + i), ref bias, out double l, out double g);
+            bool ok = Finish<TIsa, TModel>(c, ws.Member(i), rows.RowIndices(r + i), rows.RowValues(r + i), true, lambdas[i], solved.Row(r + i), ref bias, out double l, out double g);
             Tally(r + i, ok, l, g, ref loss, ref reg, ref bad);
         }
     }
@@ -566,20 +566,21 @@ internal static class RowSolver
     }
 
     /// <summary>CG's warm start: z = (x, bias), zero past d.</summary>
-    private static void StartFrom(AlsLayout layout, ReadOnlySpan<float> x, float bias, Span<float> z)
+    private static void StartFrom<TModel>(AlsLayout layout, ReadOnlySpan<float> x, float bias, Span<float> z)
+        where TModel : struct, IRowModel
     {
         CopyShort(x[..layout.K], z);
         ClearShort(z[layout.K..]);
-        if (layout.Biased)
+        if (TModel.Biased)
         {
             z[layout.K] = bias;
         }
     }
 
-    /// <summary><see cref="Solve"/> on the path <typeparamref name="TIsa"/> with the confidence <typeparamref name="TConf"/>.</summary>
-    internal static bool Solve<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, Span<float> x, ref float bias, out double loss, out double reg, ReadOnlySpan<int> next = default)
+    /// <summary><see cref="Solve"/> on the path <typeparamref name="TIsa"/> for the model <typeparamref name="TModel"/>.</summary>
+    internal static bool Solve<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, Span<float> x, ref float bias, out double loss, out double reg, ReadOnlySpan<int> next = default)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         int n = cols.Length;
         AlsLayout layout = c.Layout;
@@ -599,13 +600,13 @@ internal static class RowSolver
         Span<float> z = ws.Z;
         if (single)
         {
-            if (c.Layout.Biased)
+            if (TModel.Biased)
             {
-                Prepare<TIsa, TConf>(c, ws, cols, vals, 0, n);
+                Prepare<TIsa, TModel>(c, ws, cols, vals, 0, n);
             }
             else
             {
-                PrepareApart<TIsa, TConf>(c, ws, cols, vals, n);
+                PrepareApart<TIsa, TModel>(c, ws, cols, vals, n);
             }
         }
 
@@ -613,18 +614,18 @@ internal static class RowSolver
 
         if (o.Solver == AlsSolver.Cholesky)
         {
-            SolveExact<TIsa, TConf>(c, ws, row, cols, vals, single, lambda);
+            SolveExact<TIsa, TModel>(c, ws, row, cols, vals, single, lambda);
         }
         else
         {
-            StartFrom(layout, x, bias, z);
+            StartFrom<TModel>(layout, x, bias, z);
 
             // The right-hand side (h0 + sum_j q_j f_j) is never formed: the first residual takes the q_j terms in
             // the same pass as the mat-vec (see Residual).
-            ConjugateGradient<TIsa, TConf>(c, ws, cols, vals, single, lambda);
+            ConjugateGradient<TIsa, TModel>(c, ws, cols, vals, single, lambda);
         }
 
-        return Finish<TIsa, TConf>(c, ws, cols, vals, single, lambda, x, ref bias, out loss, out reg);
+        return Finish<TIsa, TModel>(c, ws, cols, vals, single, lambda, x, ref bias, out loss, out reg);
     }
 
     /// <summary>
@@ -632,20 +633,20 @@ internal static class RowSolver
     /// identity where few neighbours meet a large k (<see cref="LowRankSolve"/>, whose solution is checked), else by its
     /// system's Cholesky factor. Throws for a system that is not positive definite; a system that overflowed gives NaN.
     /// </summary>
-    private static void SolveExact<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
+    private static void SolveExact<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, long row, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         int n = cols.Length;
         AlsLayout layout = c.Layout;
         int k = layout.K;
         Span<float> z = ws.Z;
-        if (single && c.LowRank is { } lowRank && n <= lowRank.MaxRows && lowRank.TrySolve<TIsa, TConf>(c, ws, cols, vals, lambda))
+        if (single && c.LowRank is { } lowRank && n <= lowRank.MaxRows && lowRank.TrySolve<TIsa, TModel>(c, ws, cols, vals, lambda))
         {
             return;
         }
 
-        RowSystem system = BuildSystem<TIsa, TConf>(c, ws, cols, vals, single, lambda, out float biasPivot, out float biasRhs);
+        RowSystem system = BuildSystem<TIsa, TModel>(c, ws, cols, vals, single, lambda, out float biasPivot, out float biasRhs);
         if (system == RowSystem.BiasNotPositive)
         {
             SolverThrow.NotPositiveDefinite(c, row, n, k, lambda);
@@ -672,7 +673,7 @@ internal static class RowSolver
                 Cholesky.Solve<TIsa>(a, k, layout.FactorStride, z);
             }
 
-            SolveBias<TIsa>(layout, ws, biasPivot, biasRhs);
+            SolveBias<TIsa, TModel>(layout, ws, biasPivot, biasRhs);
         }
         else
         {
@@ -687,9 +688,9 @@ internal static class RowSolver
     /// biased models the bias's pivot and right-hand side, eliminated from both (ws.M keeps its column). The caller
     /// reports a system that is not finite (overflowed inputs) or whose bias pivot is not positive, in row order.
     /// </summary>
-    private static RowSystem BuildSystem<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, out float biasPivot, out float biasRhs)
+    private static RowSystem BuildSystem<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, out float biasPivot, out float biasRhs)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         int n = cols.Length;
         AlsLayout layout = c.Layout;
@@ -712,7 +713,7 @@ internal static class RowSolver
         // separate copy into A; it writes every entry that SYRK and the Cholesky kernel use (row p from column
         // p & ~15).
         int fs = layout.FactorStride;
-        bool biased = layout.Biased;
+        bool biased = TModel.Biased;
         Span<float> a = ws.A;
         ReadOnlySpan<float> init = biased ? c.G0Factors : c.G0;
         Span<float> m = ws.M;
@@ -727,7 +728,7 @@ internal static class RowSolver
             int cnt = Math.Min(ws.Capacity, n - s);
             if (!single)
             {
-                Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
+                Prepare<TIsa, TModel>(c, ws, cols, vals, s, cnt);
             }
 
             Blas.AddWeightedRows<TIsa>(ws.U, cnt, fs, ws.Q, b);
@@ -740,7 +741,7 @@ internal static class RowSolver
             {
                 int rowsNow = Math.Min(RowWorkspace.SyrkRows, cnt - t);
                 ReadOnlySpan<float> sub = ws.U.Slice(t * fs, rowsNow * fs);
-                if (o.IsImplicit)
+                if (TModel.Implicit)
                 {
                     Blas.ScaleRows<TIsa>(sub, rowsNow, fs, ws.SqrtWeight.AsSpan(t, rowsNow), ws.S);
                     sub = ws.S.Slice(0, rowsNow * fs);
@@ -826,13 +827,14 @@ internal static class RowSolver
     }
 
     /// <summary>The biased models' bias from the factors' solution in ws.Z (none for the others); zero past it.</summary>
-    private static void SolveBias<TIsa>(AlsLayout layout, RowWorkspace ws, float biasPivot, float biasRhs)
+    private static void SolveBias<TIsa, TModel>(AlsLayout layout, RowWorkspace ws, float biasPivot, float biasRhs)
         where TIsa : struct, IIsa
+        where TModel : struct, IRowModel
     {
         int k = layout.K;
         Span<float> z = ws.Z;
         ClearShort(z[k..]);
-        if (layout.Biased)
+        if (TModel.Biased)
         {
             z[k] = (biasRhs - Blas.Dot<TIsa>(ws.M.Slice(0, k), z[..k])) / biasPivot;
         }
@@ -843,9 +845,9 @@ internal static class RowSolver
     /// regularization term, and the copy into <paramref name="x"/> and <paramref name="bias"/>; false when the solution
     /// is not finite. With <paramref name="single"/>, ws.U and the weights still hold the row's gathered neighbours.
     /// </summary>
-    private static bool Finish<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> x, ref float bias, out double loss, out double reg)
+    private static bool Finish<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> x, ref float bias, out double loss, out double reg)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         int n = cols.Length;
         AlsLayout layout = c.Layout;
@@ -861,11 +863,11 @@ internal static class RowSolver
             int cnt = Math.Min(ws.Capacity, n - s);
             if (!single)
             {
-                Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
+                Prepare<TIsa, TModel>(c, ws, cols, vals, s, cnt);
             }
 
             Blas.RowDots<TIsa>(ws.U, cnt, layout.FactorStride, z, ws.Tmp);
-            if (layout.Biased)
+            if (TModel.Biased)
             {
                 // Blocks hold the factors only (see RowWorkspace.U): add the neighbour's 1 times the bias.
                 float zb = z[k];
@@ -877,7 +879,7 @@ internal static class RowSolver
             }
 
             // Each segment's share in four partial sums (RowLoss gives the order), then added to the row's.
-            sum += o.IsImplicit
+            sum += TModel.Implicit
                 ? RowLoss.Implicit(vals.Slice(s, cnt), cols.Slice(s, cnt), c.FixedBiases, ws.Weight, ws.Tmp)
                 : RowLoss.Explicit(ws.Q.AsSpan(0, cnt), ws.Tmp);
         }
@@ -894,7 +896,7 @@ internal static class RowSolver
 
         reg = lambda * zz;
         CopyShort(z[..k], x);
-        bias = layout.Biased ? z[k] : 0f;
+        bias = TModel.Biased ? z[k] : 0f;
         return finite;
     }
 
@@ -913,10 +915,10 @@ internal static class RowSolver
     /// Same bits: the same code runs either way.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void PrepareApart<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, int count)
+    private static void PrepareApart<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, int count)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence =>
-        Prepare<TIsa, TConf>(c, ws, cols, vals, 0, count);
+        where TModel : struct, IRowModel =>
+        Prepare<TIsa, TModel>(c, ws, cols, vals, 0, count);
 
     /// <summary>
     /// Gathers neighbours [start, start + count) into U (unless <paramref name="copyRows"/> is false: a pass that reads
@@ -929,15 +931,21 @@ internal static class RowSolver
     /// library) guarantees every column is in [0, Cols); the half-step solvers check Cols equals the fixed side's
     /// row count, so <c>f + col * fs</c> and <c>fb[col]</c> stay inside the fixed factors and biases.
     /// </remarks>
-    private static unsafe void Prepare<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, int start, int count, bool copyRows = true)
+    private static unsafe void Prepare<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, int start, int count, bool copyRows = true)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         int fs = c.Layout.FactorStride;
         float* f = c.FixedFactors.Pointer;
         float[]? fb = c.FixedBiases;
+        if (TModel.Biased && fb is null)
+        {
+            // Read through a pointer below: a biased model's context always has them (RowKernels checks the model).
+            throw new InvalidOperationException("A biased model's half-step has no fixed-side biases.");
+        }
+
         Span<float> u = ws.U;
-        bool implicitModel = c.Options.IsImplicit;
+        bool implicitModel = TModel.Implicit;
         bool exact = c.Options.Solver == AlsSolver.Cholesky;
         float mu = c.GlobalMean;
         ref float u0 = ref MemoryMarshal.GetReference(u);
@@ -982,7 +990,7 @@ internal static class RowSolver
                         TIsa.Prefetch(line + l);
                     }
 
-                    if (fbp is not null)
+                    if (TModel.Biased)
                     {
                         TIsa.Prefetch((byte*)(fbp + later));
                     }
@@ -993,11 +1001,11 @@ internal static class RowSolver
                     TIsa.CopyRow(ref *(f + ((long)col * fs)), ref Unsafe.Add(ref u0, j * fs), fs);
                 }
 
-                float g = fbp is null ? 0f : fbp[col];
+                float g = TModel.Biased ? fbp[col] : 0f;
 
                 if (implicitModel)
                 {
-                    float conf = TConf.Of(alpha, epsilon, v);
+                    float conf = TModel.Confidence(alpha, epsilon, v);
                     float p = v > 0 ? 1f : 0f;
                     float wt = conf - 1f;
                     Unsafe.Add(ref weight, j) = wt;
@@ -1011,7 +1019,7 @@ internal static class RowSolver
 
                     float t = conf * p - wt * g;
                     Unsafe.Add(ref target, j) = t;
-                    if (fbp is not null)
+                    if (TModel.Biased)
                     {
                         sw += wt;
                         sq += t;
@@ -1023,7 +1031,7 @@ internal static class RowSolver
                     Unsafe.Add(ref weight, j) = 1f;
                     Unsafe.Add(ref negWeight, j) = -1f;
                     Unsafe.Add(ref target, j) = t;
-                    if (fbp is not null)
+                    if (TModel.Biased)
                     {
                         sw += 1f;
                         sq += t;
@@ -1031,7 +1039,7 @@ internal static class RowSolver
                 }
             }
 
-            if (fbp is not null)
+            if (TModel.Biased)
             {
                 ws.WeightSum = sw;
                 ws.TargetSum = sq;
@@ -1168,16 +1176,16 @@ internal static class RowSolver
     /// step be degenerate), so the steps that plain CG took before these checks are unchanged, bit for bit.
     /// </para>
     /// </remarks>
-    private static void ConjugateGradient<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
+    private static void ConjugateGradient<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
-        G0Product<TIsa>(c, ws.Z, ws.R);
-        CgState state = CgStart<TIsa, TConf>(c, ws, cols, vals, single, lambda);
+        G0Product<TIsa, TModel>(c, ws.Z, ws.R);
+        CgState state = CgStart<TIsa, TModel>(c, ws, cols, vals, single, lambda);
         while (CgContinues(c, ref state))
         {
-            G0Product<TIsa>(c, ws.P, ws.Ap);
-            CgStep<TIsa, TConf>(c, ws, cols, vals, single, lambda, ref state);
+            G0Product<TIsa, TModel>(c, ws.P, ws.Ap);
+            CgStep<TIsa, TModel>(c, ws, cols, vals, single, lambda, ref state);
         }
     }
 
@@ -1187,9 +1195,9 @@ internal static class RowSolver
     /// (<see cref="G0Products"/>), which at k = 128 (64 KiB, more than L1) is about a third of a lone row's CG. Each row
     /// gets exactly its lone steps, so its bits are those of <see cref="ConjugateGradient"/>, whatever the other rows.
     /// </summary>
-    private static void ConjugateGradientGroup<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int r, int n, ReadOnlySpan<float> lambdas)
+    private static void ConjugateGradientGroup<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, CsrMatrix rows, int r, int n, ReadOnlySpan<float> lambdas)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         Span<CgState> states = stackalloc CgState[CgGroupRows];
         Span<int> running = stackalloc int[CgGroupRows];
@@ -1198,10 +1206,10 @@ internal static class RowSolver
             running[i] = i;
         }
 
-        G0Products<TIsa>(c, ws, running[..n], start: true);
+        G0Products<TIsa, TModel>(c, ws, running[..n], start: true);
         for (int i = 0; i < n; i++)
         {
-            states[i] = CgStart<TIsa, TConf>(c, ws.Member(i), rows.RowIndices(r + i), rows.RowValues(r + i), true, lambdas[i]);
+            states[i] = CgStart<TIsa, TModel>(c, ws.Member(i), rows.RowIndices(r + i), rows.RowValues(r + i), true, lambdas[i]);
         }
 
         while (true)
@@ -1220,10 +1228,10 @@ internal static class RowSolver
                 break;
             }
 
-            G0Products<TIsa>(c, ws, running[..m], start: false);
+            G0Products<TIsa, TModel>(c, ws, running[..m], start: false);
             foreach (int i in running[..m])
             {
-                CgStep<TIsa, TConf>(c, ws.Member(i), rows.RowIndices(r + i), rows.RowValues(r + i), true, lambdas[i], ref states[i]);
+                CgStep<TIsa, TModel>(c, ws.Member(i), rows.RowIndices(r + i), rows.RowValues(r + i), true, lambdas[i], ref states[i]);
             }
         }
     }
@@ -1243,12 +1251,12 @@ internal static class RowSolver
     }
 
     /// <summary>The first residual (ws.R holds G0 z on entry), p = r and |r|^2; an overflowed system sets z to NaN and ends.</summary>
-    private static CgState CgStart<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
+    private static CgState CgStart<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         Span<float> z = ws.Z, r = ws.R;
-        Residual<TIsa, TConf>(c, ws, cols, vals, single, lambda, z, r);
+        Residual<TIsa, TModel>(c, ws, cols, vals, single, lambda, z, r);
         CopyShort(r, ws.P);
         float rr = Blas.Dot<TIsa>(r, r);
         if (!float.IsFinite(rr))
@@ -1277,12 +1285,12 @@ internal static class RowSolver
     }
 
     /// <summary>One CG step (ws.Ap holds G0 p on entry); a breakdown ends the row with z as it is.</summary>
-    private static void CgStep<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, ref CgState state)
+    private static void CgStep<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, ref CgState state)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         Span<float> z = ws.Z, r = ws.R, p = ws.P, ap = ws.Ap;
-        MatVec<TIsa, TConf>(c, ws, cols, vals, single, lambda, p, ap);
+        MatVec<TIsa, TModel>(c, ws, cols, vals, single, lambda, p, ap);
         float pap = Blas.Dot<TIsa>(p, ap);
         if (!(pap > 0f) || !float.IsFinite(pap))
         {
@@ -1320,12 +1328,12 @@ internal static class RowSolver
     /// they were the whole loop, about 7 % of a biased model's CG at k = 32. G0 is applied the same way
     /// (<see cref="G0Product"/>).
     /// </remarks>
-    internal static void Residual<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> r)
+    internal static void Residual<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> r)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         int d = c.Layout.D, k = c.Layout.K, bs = c.Layout.FactorStride;
-        bool biased = c.Layout.Biased;
+        bool biased = TModel.Biased;
         int n = cols.Length;
         CgVectors.StartResidual<TIsa>(r, c.H0, v, lambda, d);
 
@@ -1338,7 +1346,7 @@ internal static class RowSolver
 
         if (!single && WeightedRowKernels.HasIndexed(TIsa.Path, bs, withSum: biased))
         {
-            InPlacePasses<TIsa, TConf>(c, ws, cols, vals, PassKind.Residual, bias, v, r);
+            InPlacePasses<TIsa, TModel>(c, ws, cols, vals, PassKind.Residual, bias, v, r);
         }
         else
         {
@@ -1347,7 +1355,7 @@ internal static class RowSolver
                 int cnt = Math.Min(ws.Capacity, n - s);
                 if (!single)
                 {
-                    Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
+                    Prepare<TIsa, TModel>(c, ws, cols, vals, s, cnt);
                 }
 
                 if (!biased)
@@ -1374,37 +1382,39 @@ internal static class RowSolver
     /// the bias entry, instead of d columns of the W-wide matrix.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void G0Product<TIsa>(HalfStepContext c, Span<float> v, Span<float> y)
+    internal static void G0Product<TIsa, TModel>(HalfStepContext c, Span<float> v, Span<float> y)
         where TIsa : struct, IIsa
+        where TModel : struct, IRowModel
     {
-        if (!c.HasG0)
+        if (!TModel.Implicit)
         {
             y.Clear();
             return;
         }
 
-        float yb = G0BiasEntry<TIsa>(c, v);
-        ReadOnlySpan<float> block = G0Block(c, out int rows, out int stride);
+        float yb = G0BiasEntry<TIsa, TModel>(c, v);
+        ReadOnlySpan<float> block = G0Block<TModel>(c, out int rows, out int stride);
         Blas.ColumnMatVec<TIsa>(block, rows, stride, v, y);
-        G0Finish<TIsa>(c, v, y, yb);
+        G0Finish<TIsa, TModel>(c, v, y, yb);
     }
 
     /// <summary><see cref="G0Product"/> of two vectors with G0 read once (<see cref="Blas.ColumnMatVec2"/>): each gets the bits of its own call.</summary>
-    private static void G0Product2<TIsa>(HalfStepContext c, Span<float> v0, Span<float> y0, Span<float> v1, Span<float> y1)
+    private static void G0Product2<TIsa, TModel>(HalfStepContext c, Span<float> v0, Span<float> y0, Span<float> v1, Span<float> y1)
         where TIsa : struct, IIsa
+        where TModel : struct, IRowModel
     {
-        if (!c.HasG0)
+        if (!TModel.Implicit)
         {
             y0.Clear();
             y1.Clear();
             return;
         }
 
-        float yb0 = G0BiasEntry<TIsa>(c, v0), yb1 = G0BiasEntry<TIsa>(c, v1);
-        ReadOnlySpan<float> block = G0Block(c, out int rows, out int stride);
+        float yb0 = G0BiasEntry<TIsa, TModel>(c, v0), yb1 = G0BiasEntry<TIsa, TModel>(c, v1);
+        ReadOnlySpan<float> block = G0Block<TModel>(c, out int rows, out int stride);
         Blas.ColumnMatVec2<TIsa>(block, rows, stride, v0, y0, v1, y1);
-        G0Finish<TIsa>(c, v0, y0, yb0);
-        G0Finish<TIsa>(c, v1, y1, yb1);
+        G0Finish<TIsa, TModel>(c, v0, y0, yb0);
+        G0Finish<TIsa, TModel>(c, v1, y1, yb1);
     }
 
     /// <summary>
@@ -1413,22 +1423,23 @@ internal static class RowSolver
     /// (<see cref="Blas.ColumnMatVec4{TIsa}"/>), the rest in a pair and alone. Each gets the bits of its own
     /// <see cref="G0Product"/>.
     /// </summary>
-    private static void G0Products<TIsa>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> members, bool start)
+    private static void G0Products<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> members, bool start)
         where TIsa : struct, IIsa
+        where TModel : struct, IRowModel
     {
         int i = 0;
-        if (members.Length == 4 && c.HasG0)
+        if (members.Length == 4 && TModel.Implicit)
         {
             RowWorkspace w0 = ws.Member(members[0]), w1 = ws.Member(members[1]), w2 = ws.Member(members[2]), w3 = ws.Member(members[3]);
             Span<float> v0 = start ? w0.Z : w0.P, v1 = start ? w1.Z : w1.P, v2 = start ? w2.Z : w2.P, v3 = start ? w3.Z : w3.P;
             Span<float> y0 = start ? w0.R : w0.Ap, y1 = start ? w1.R : w1.Ap, y2 = start ? w2.R : w2.Ap, y3 = start ? w3.R : w3.Ap;
-            float b0 = G0BiasEntry<TIsa>(c, v0), b1 = G0BiasEntry<TIsa>(c, v1), b2 = G0BiasEntry<TIsa>(c, v2), b3 = G0BiasEntry<TIsa>(c, v3);
-            ReadOnlySpan<float> block = G0Block(c, out int rows, out int stride);
+            float b0 = G0BiasEntry<TIsa, TModel>(c, v0), b1 = G0BiasEntry<TIsa, TModel>(c, v1), b2 = G0BiasEntry<TIsa, TModel>(c, v2), b3 = G0BiasEntry<TIsa, TModel>(c, v3);
+            ReadOnlySpan<float> block = G0Block<TModel>(c, out int rows, out int stride);
             Blas.ColumnMatVec4<TIsa>(block, rows, stride, v0, v1, v2, v3, y0, y1, y2, y3);
-            G0Finish<TIsa>(c, v0, y0, b0);
-            G0Finish<TIsa>(c, v1, y1, b1);
-            G0Finish<TIsa>(c, v2, y2, b2);
-            G0Finish<TIsa>(c, v3, y3, b3);
+            G0Finish<TIsa, TModel>(c, v0, y0, b0);
+            G0Finish<TIsa, TModel>(c, v1, y1, b1);
+            G0Finish<TIsa, TModel>(c, v2, y2, b2);
+            G0Finish<TIsa, TModel>(c, v3, y3, b3);
             return;
         }
 
@@ -1437,11 +1448,11 @@ internal static class RowSolver
             RowWorkspace a = ws.Member(members[i]), b = ws.Member(members[i + 1]);
             if (start)
             {
-                G0Product2<TIsa>(c, a.Z, a.R, b.Z, b.R);
+                G0Product2<TIsa, TModel>(c, a.Z, a.R, b.Z, b.R);
             }
             else
             {
-                G0Product2<TIsa>(c, a.P, a.Ap, b.P, b.Ap);
+                G0Product2<TIsa, TModel>(c, a.P, a.Ap, b.P, b.Ap);
             }
         }
 
@@ -1450,11 +1461,11 @@ internal static class RowSolver
             RowWorkspace a = ws.Member(members[i]);
             if (start)
             {
-                G0Product<TIsa>(c, a.Z, a.R);
+                G0Product<TIsa, TModel>(c, a.Z, a.R);
             }
             else
             {
-                G0Product<TIsa>(c, a.P, a.Ap);
+                G0Product<TIsa, TModel>(c, a.P, a.Ap);
             }
         }
     }
@@ -1464,9 +1475,10 @@ internal static class RowSolver
     /// of G0 (d rows at the stride W), or for the biased models its factor block (k rows at the factor stride).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ReadOnlySpan<float> G0Block(HalfStepContext c, out int rows, out int stride)
+    private static ReadOnlySpan<float> G0Block<TModel>(HalfStepContext c, out int rows, out int stride)
+        where TModel : struct, IRowModel
     {
-        bool biased = c.Layout.Biased;
+        bool biased = TModel.Biased;
         rows = biased ? c.Layout.K : c.Layout.D;
         stride = biased ? c.Layout.FactorStride : c.Layout.W;
         return biased ? c.G0Factors : c.G0;
@@ -1474,11 +1486,12 @@ internal static class RowSolver
 
     /// <summary>The biased models' bias entry of G0 v, <c>g . v + c v_b</c> (zero for the others).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float G0BiasEntry<TIsa>(HalfStepContext c, Span<float> v)
+    private static float G0BiasEntry<TIsa, TModel>(HalfStepContext c, Span<float> v)
         where TIsa : struct, IIsa
+        where TModel : struct, IRowModel
     {
         int k = c.Layout.K, fs = c.Layout.FactorStride;
-        return c.Layout.Biased ? Blas.Dot<TIsa>(c.G0BiasColumn!, v[..fs]) + (c.G0Corner * v[k]) : 0f;
+        return TModel.Biased ? Blas.Dot<TIsa>(c.G0BiasColumn!, v[..fs]) + (c.G0Corner * v[k]) : 0f;
     }
 
     /// <summary>
@@ -1486,11 +1499,12 @@ internal static class RowSolver
     /// factor entries and <paramref name="yb"/> (<see cref="G0BiasEntry"/>) as the bias entry.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void G0Finish<TIsa>(HalfStepContext c, Span<float> v, Span<float> y, float yb)
+    private static void G0Finish<TIsa, TModel>(HalfStepContext c, Span<float> v, Span<float> y, float yb)
         where TIsa : struct, IIsa
+        where TModel : struct, IRowModel
     {
         int d = c.Layout.D, k = c.Layout.K, fs = c.Layout.FactorStride;
-        if (!c.Layout.Biased)
+        if (!TModel.Biased)
         {
             ClearShort(y[d..]);
             return;
@@ -1507,19 +1521,19 @@ internal static class RowSolver
     /// is the kernel's residual form <c>w_j s - (-w_j) f_j . v</c>, and the bias entry gets <c>m . v + s sum w</c>.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MatVec<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> y)
+    private static void MatVec<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> y)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         int d = c.Layout.D, k = c.Layout.K, bs = c.Layout.FactorStride;
-        bool biased = c.Layout.Biased;
+        bool biased = TModel.Biased;
         int n = cols.Length;
         CgVectors.AddShift<TIsa>(y, v, lambda, d);
 
         float bias = biased ? v[k] : 0f;
         if (!single && WeightedRowKernels.HasIndexed(TIsa.Path, bs, withSum: false))
         {
-            InPlacePasses<TIsa, TConf>(c, ws, cols, vals, PassKind.MatVec, bias, v, y);
+            InPlacePasses<TIsa, TModel>(c, ws, cols, vals, PassKind.MatVec, bias, v, y);
         }
         else
         {
@@ -1528,7 +1542,7 @@ internal static class RowSolver
                 int cnt = Math.Min(ws.Capacity, n - s);
                 if (!single)
                 {
-                    Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt);
+                    Prepare<TIsa, TModel>(c, ws, cols, vals, s, cnt);
                 }
 
                 if (!biased)
@@ -1590,19 +1604,19 @@ internal static class RowSolver
     /// (<see cref="WeightedRowKernels.HasIndexed"/>). Apart from its callers, whose single-segment code stays as it was.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe void InPlacePasses<TIsa, TConf>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, PassKind kind, float bias, Span<float> v, Span<float> y)
+    private static unsafe void InPlacePasses<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, PassKind kind, float bias, Span<float> v, Span<float> y)
         where TIsa : struct, IIsa
-        where TConf : struct, IConfidence
+        where TModel : struct, IRowModel
     {
         int bs = c.Layout.FactorStride, n = cols.Length;
-        bool biased = c.Layout.Biased, residual = kind == PassKind.Residual;
+        bool biased = TModel.Biased, residual = kind == PassKind.Residual;
         ref float f0 = ref *c.FixedFactors.Pointer;
         long fixedRows = c.FixedFactors.Rows;
         for (int s = 0; s < n; s += ws.Capacity)
         {
             int cnt = Math.Min(ws.Capacity, n - s);
             ReadOnlySpan<int> segment = cols.Slice(s, cnt);
-            Prepare<TIsa, TConf>(c, ws, cols, vals, s, cnt, copyRows: false);
+            Prepare<TIsa, TModel>(c, ws, cols, vals, s, cnt, copyRows: false);
             bool done;
             if (!biased)
             {

@@ -29,18 +29,54 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    public void KernelSet_for_is_the_path_it_names_and_the_row_solver_takes_the_confidence_type(string pathName)
+    public void KernelSet_for_is_the_path_it_names_and_the_row_solver_takes_the_model_type(string pathName)
     {
         KernelPath path = FastAls.Tests.Engine.EngineTestData.Path(pathName);
         KernelSet k = KernelSet.For(path);
         Assert.Equal(path, k.Path);
         Assert.Same(k, KernelSet.For(path));
-        foreach (ConfidenceKind c in Enum.GetValues<ConfidenceKind>())
+        var seen = new HashSet<Type>();
+        foreach (AlsModelKind kind in Enum.GetValues<AlsModelKind>())
         {
-            Type[] types = RowKernels.For(k, c).GetType().GetGenericArguments();
-            Assert.Equal(path, (KernelPath)types[0].GetProperty(nameof(IIsa.Path))!.GetValue(null)!);
-            Assert.Equal(c + "Confidence", types[1].Name);
+            foreach (ConfidenceKind c in Enum.GetValues<ConfidenceKind>())
+            {
+                var options = new AlsOptions { Kind = kind, Confidence = c };
+                RowKernels kernels = RowKernels.For(k, options);
+                Type[] types = kernels.GetType().GetGenericArguments();
+                Assert.Equal(path, (KernelPath)types[0].GetProperty(nameof(IIsa.Path))!.GetValue(null)!);
+
+                // The model type says what the options say: bias, implicit, and the implicit models' confidence type.
+                Type model = types[1];
+                Assert.Equal(options.HasBiases, (bool)model.GetProperty(nameof(IRowModel.Biased))!.GetValue(null)!);
+                Assert.Equal(options.IsImplicit, (bool)model.GetProperty(nameof(IRowModel.Implicit))!.GetValue(null)!);
+                if (options.IsImplicit)
+                {
+                    Assert.Equal(c + "Confidence", model.GetGenericArguments().Single().Name);
+                    Assert.True(seen.Add(model), $"{kind} with {c} confidence shares its row solver with another model.");
+                }
+                else
+                {
+                    Assert.Empty(model.GetGenericArguments());
+                    seen.Add(model);
+                }
+            }
         }
+
+        // One compiled row solve per model: two explicit kinds, and two implicit kinds per confidence.
+        Assert.Equal(2 + (2 * Enum.GetValues<ConfidenceKind>().Length), seen.Count);
+    }
+
+    [Fact]
+    public void Row_kernels_refuse_a_context_of_another_model()
+    {
+        using var fixedFactors = new FactorMatrix(4, 8);
+        var explicitOptions = new AlsOptions { Kind = AlsModelKind.Explicit, Factors = 8 };
+        var ctx = new HalfStepContext(explicitOptions, KernelSet.Active, fixedFactors, null, null, 0f, "user");
+        var ws = new RowWorkspace(ctx.Layout, 4);
+        RowKernels wrong = RowKernels.For(KernelSet.Active, new AlsOptions { Kind = AlsModelKind.BiasedExplicit, Factors = 8 });
+        float bias = 0f;
+        var ex = Assert.Throws<InvalidOperationException>(() => wrong.Solve(ctx, ws, 0, [1], [3f], new float[8], ref bias, out _, out _));
+        Assert.Contains("Explicit", ex.Message);
     }
 
     [Fact]
