@@ -11,6 +11,8 @@
 # small sets, whose iterations take milliseconds, need more (see an A/A run with --same).
 # AB_CONTINUE=1: one iteration by Fit, the rest by one ContinueTraining call. AB_QUIET=1: one iteration by Fit, then
 # one ContinueTraining call per iteration without progress, timed around the call (a fit that nothing observes).
+# AB_BEFORE=model:solver:k,...: each side first trains these models (three iterations each), as a process that trains
+# several models does.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 base=${1:?usage: bench/run-ab.sh BASE_REV|--same [ITERATIONS] -- CONFIG...}

@@ -27,12 +27,7 @@ public static class AbRunner
         }
 
         var kind = Enum.Parse<AlsModelKind>(args[0], ignoreCase: true);
-        AlsSolver solver = args[1] switch
-        {
-            "cg" => AlsSolver.ConjugateGradient,
-            "cholesky" or "exact" => AlsSolver.Cholesky,
-            _ => throw new ArgumentException($"Unknown solver '{args[1]}' (cg, cholesky).", nameof(args)),
-        };
+        AlsSolver solver = ParseSolver(args[1]);
         int k = int.Parse(args[2], CultureInfo.InvariantCulture);
         int threads = int.Parse(args[3], CultureInfo.InvariantCulture);
         int users = int.Parse(args[4], CultureInfo.InvariantCulture);
@@ -41,6 +36,22 @@ public static class AbRunner
         var gen = new SyntheticData(new SyntheticDataOptions { Users = users, Items = items, Interactions = interactions, Seed = 42 });
         using Dataset data = gen.ToDataset(threads);
         var options = new AlsOptions { Kind = kind, Factors = k, Solver = solver, CgSteps = 3, Iterations = iterations, Threads = threads, Regularization = 0.05f };
+
+        // AB_BEFORE=model:solver:k,...: models this side trains first (three iterations each, on the same data and
+        // threads), as a process does that trains several models (a grid search, bench e2e): the JIT compiles code that
+        // the models share while the first one runs.
+        foreach (string before in (Environment.GetEnvironmentVariable("AB_BEFORE") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] parts = before.Split(':');
+            if (parts.Length != 3)
+            {
+                throw new ArgumentException($"AB_BEFORE: '{before}' is not model:solver:k.");
+            }
+
+            var first = options with { Kind = Enum.Parse<AlsModelKind>(parts[0], ignoreCase: true), Solver = ParseSolver(parts[1]), Factors = int.Parse(parts[2], CultureInfo.InvariantCulture), Iterations = 3 };
+            using AlsModel _ = AlsModel.Fit(data, first);
+        }
+
         long resume = Stopwatch.GetTimestamp();
         double elapsed = 0, cost = 0;
         var progress = new Progress(p =>
@@ -85,6 +96,13 @@ public static class AbRunner
 
         return string.Create(CultureInfo.InvariantCulture, $"cost {cost:G9}, user bits {hash:X16}");
     }
+
+    private static AlsSolver ParseSolver(string name) => name switch
+    {
+        "cg" => AlsSolver.ConjugateGradient,
+        "cholesky" or "exact" => AlsSolver.Cholesky,
+        _ => throw new ArgumentException($"Unknown solver '{name}' (cg, cholesky).", nameof(name)),
+    };
 
     /// <summary>Reports on the training thread (System.Progress would post to the thread pool).</summary>
     private sealed class Progress(Action<AlsProgress> report) : IProgress<AlsProgress>
