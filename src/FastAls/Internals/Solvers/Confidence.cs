@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace FastAls.Internals.Solvers;
 
@@ -12,6 +13,12 @@ internal interface IConfidence
 {
     /// <summary>c(r) for the stored value <paramref name="r"/> (a function of |r|).</summary>
     static abstract float Of(float alpha, float epsilon, float r);
+
+    /// <summary>Whether <see cref="OfLanes"/> exists: c(r) lane by lane with the bits of <see cref="Of"/> (not for the logarithm).</summary>
+    static abstract bool HasLanes { get; }
+
+    /// <summary><see cref="Of"/> of eight values, each lane the same IEEE operations (only where <see cref="HasLanes"/>).</summary>
+    static abstract Vector256<float> OfLanes(float alpha, float epsilon, Vector256<float> r);
 }
 
 /// <summary><c>1 + alpha |r|</c>.</summary>
@@ -19,6 +26,11 @@ internal readonly struct LinearConfidence : IConfidence
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Of(float alpha, float epsilon, float r) => 1f + alpha * MathF.Abs(r);
+
+    public static bool HasLanes => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> OfLanes(float alpha, float epsilon, Vector256<float> r) => Vector256<float>.One + (Vector256.Create(alpha) * Vector256.Abs(r));
 }
 
 /// <summary><c>alpha |r|</c> (can fall below 1: a negative weight c - 1).</summary>
@@ -26,6 +38,11 @@ internal readonly struct ScaledConfidence : IConfidence
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Of(float alpha, float epsilon, float r) => alpha * MathF.Abs(r);
+
+    public static bool HasLanes => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> OfLanes(float alpha, float epsilon, Vector256<float> r) => Vector256.Create(alpha) * Vector256.Abs(r);
 }
 
 /// <summary><c>1 + alpha log(1 + |r| / epsilon)</c>.</summary>
@@ -33,6 +50,12 @@ internal readonly struct LogConfidence : IConfidence
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Of(float alpha, float epsilon, float r) => 1f + alpha * MathF.Log(1f + MathF.Abs(r) / epsilon);
+
+    /// <summary>False: a vector logarithm does not round as <see cref="MathF.Log(float)"/> does.</summary>
+    public static bool HasLanes => false;
+
+    public static Vector256<float> OfLanes(float alpha, float epsilon, Vector256<float> r) =>
+        throw new NotSupportedException("The logarithmic confidence has no lane-wise form with the bits of MathF.Log.");
 }
 
 /// <summary>
@@ -57,6 +80,12 @@ internal interface IRowModel
 
     /// <summary>The implicit models' c(r) (<see cref="IConfidence"/>); the explicit models weigh every pair 1 and never ask.</summary>
     static abstract float Confidence(float alpha, float epsilon, float r);
+
+    /// <summary>Whether the model's weights can be formed eight at a time (<see cref="Confidence(float, float, Vector256{float})"/>).</summary>
+    static abstract bool HasLaneConfidence { get; }
+
+    /// <summary><see cref="Confidence(float, float, float)"/> lane by lane, with its bits (where <see cref="HasLaneConfidence"/>).</summary>
+    static abstract Vector256<float> Confidence(float alpha, float epsilon, Vector256<float> r);
 }
 
 /// <summary>Explicit ALS: no bias, every observed pair weighs 1.</summary>
@@ -68,6 +97,11 @@ internal readonly struct ExplicitRows : IRowModel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Confidence(float alpha, float epsilon, float r) => 1f;
+
+    public static bool HasLaneConfidence => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Confidence(float alpha, float epsilon, Vector256<float> r) => Vector256<float>.One;
 }
 
 /// <summary>Biased explicit ALS.</summary>
@@ -79,6 +113,11 @@ internal readonly struct BiasedExplicitRows : IRowModel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Confidence(float alpha, float epsilon, float r) => 1f;
+
+    public static bool HasLaneConfidence => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Confidence(float alpha, float epsilon, Vector256<float> r) => Vector256<float>.One;
 }
 
 /// <summary>Implicit ALS with the confidence <typeparamref name="TConf"/>.</summary>
@@ -91,6 +130,11 @@ internal readonly struct ImplicitRows<TConf> : IRowModel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Confidence(float alpha, float epsilon, float r) => TConf.Of(alpha, epsilon, r);
+
+    public static bool HasLaneConfidence => TConf.HasLanes;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Confidence(float alpha, float epsilon, Vector256<float> r) => TConf.OfLanes(alpha, epsilon, r);
 }
 
 /// <summary>Implicit ALS with biases and the confidence <typeparamref name="TConf"/>.</summary>
@@ -103,4 +147,9 @@ internal readonly struct BiasedImplicitRows<TConf> : IRowModel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Confidence(float alpha, float epsilon, float r) => TConf.Of(alpha, epsilon, r);
+
+    public static bool HasLaneConfidence => TConf.HasLanes;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Confidence(float alpha, float epsilon, Vector256<float> r) => TConf.OfLanes(alpha, epsilon, r);
 }
