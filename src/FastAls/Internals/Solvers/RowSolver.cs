@@ -23,10 +23,12 @@ internal sealed class RowWorkspace
         _s = AlignedFloats.Allocate(Math.Min(Capacity, SyrkRows) * w);
         A = new float[w * w];
         _vectors = AlignedFloats.Allocate(VectorCount * w);
-        Weight = new float[Capacity];
-        SqrtWeight = new float[Capacity];
-        NegWeight = new float[Capacity];
-        Q = new float[Capacity];
+        // The per-neighbour arrays that the gather's lanes write (RowSolver.WeighLanes) end on a whole vector of eight.
+        int padded = (Capacity + 7) & ~7;
+        Weight = new float[padded];
+        SqrtWeight = new float[padded];
+        NegWeight = new float[padded];
+        Q = new float[padded];
         Tmp = new float[Capacity];
         Gram = new GramScratch(layout);
     }
@@ -1099,8 +1101,9 @@ internal static class RowSolver
 
     /// <summary>
     /// The unbiased models' weights and targets of the neighbours of values <paramref name="vals"/> eight at a time (<see cref="Weigher{TModel}.At"/>
-    /// with the fixed bias 0, each lane the same IEEE operations, so the same bits); returns how many it did (the rest,
-    /// fewer than eight, go through the scalar form).
+    /// with the fixed bias 0, each lane the same IEEE operations, so the same bits), the last few in a zero-padded vector
+    /// whose extra lanes land in the arrays' padding (<see cref="RowWorkspace"/> rounds them up to eight); returns the
+    /// count.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int WeighLanes<TModel>(AlsOptions o, float mu, RowWorkspace ws, ReadOnlySpan<float> vals)
@@ -1110,21 +1113,33 @@ internal static class RowSolver
         ref float negWeight = ref MemoryMarshal.GetArrayDataReference(ws.NegWeight);
         ref float sqrtWeight = ref MemoryMarshal.GetArrayDataReference(ws.SqrtWeight);
         ref float target = ref MemoryMarshal.GetArrayDataReference(ws.Q);
-        int count = vals.Length;
-        if (ws.Weight.Length < count || ws.NegWeight.Length < count || ws.SqrtWeight.Length < count || ws.Q.Length < count)
+        int count = vals.Length, lanes = Vector256<float>.Count, whole = (count + lanes - 1) & -lanes;
+        if (ws.Weight.Length < whole || ws.NegWeight.Length < whole || ws.SqrtWeight.Length < whole || ws.Q.Length < whole)
         {
-            throw new ArgumentOutOfRangeException(nameof(vals), count, "More neighbours than the workspace holds.");
+            throw new ArgumentOutOfRangeException(nameof(vals), count, "More neighbours than the workspace holds (to a whole vector).");
         }
 
         ref float val0 = ref MemoryMarshal.GetReference(vals);
+        Span<float> tail = stackalloc float[Vector256<float>.Count];
 
         float alpha = o.Alpha, epsilon = o.Epsilon;
         bool exact = o.Solver == AlsSolver.Cholesky;
         Vector256<float> zero = Vector256<float>.Zero, one = Vector256<float>.One, mus = Vector256.Create(mu);
-        int j = 0;
-        for (; j <= count - Vector256<float>.Count; j += Vector256<float>.Count)
+        for (int j = 0; j < count; j += lanes)
         {
-            Vector256<float> v = Vector256.LoadUnsafe(ref val0, (nuint)j);
+            Vector256<float> v;
+            if (j + lanes <= count)
+            {
+                v = Vector256.LoadUnsafe(ref val0, (nuint)j);
+            }
+            else
+            {
+                // The last few values, padded with zeros: their lanes go to the arrays' padding, which no pass reads.
+                tail.Clear();
+                vals[j..].CopyTo(tail);
+                v = Vector256.Create<float>(tail);
+            }
+
             if (TModel.Implicit)
             {
                 Vector256<float> conf = TModel.Confidence(alpha, epsilon, v);
@@ -1147,7 +1162,7 @@ internal static class RowSolver
             }
         }
 
-        return j;
+        return count;
     }
 
     /// <summary>
