@@ -6,7 +6,8 @@ namespace FastAls;
 /// <summary>
 /// Top-n for many users at once: users are taken in blocks of <see cref="UserBlock"/>, each block is
 /// scored against the catalogue <see cref="ItemBlock"/> items at a time (a blocked matrix product for
-/// the factor models) and every user keeps a bounded heap of its n best. Blocks run in parallel; results
+/// the factor models) and every user keeps a bounded heap of its n best. Groups of blocks run in parallel
+/// (<see cref="GroupBlocks"/>: a group takes each item block for all its blocks before the next); results
 /// are handed to a sink in user order, a chunk of blocks at a time, so memory stays bounded by the
 /// block sizes and n, never users x items.
 /// </summary>
@@ -17,6 +18,14 @@ public static partial class BatchRecommender
 
     /// <summary>Items scored together (the score buffer is <c>UserBlock x ItemBlock</c> floats per worker).</summary>
     internal const int ItemBlock = 1024;
+
+    /// <summary>
+    /// User blocks that one task scores together, item block by item block (<see cref="ScoreRange"/>): each item block
+    /// (256 KiB of factor-major panels at k = 64) is read once for up to 256 users from the core's L2, where one block of
+    /// 64 users at a time streamed the whole catalogue's panels (12.8 MB for 50,000 items at k = 64) from L3 or memory for
+    /// every block. Fewer where the batch would leave a thread without a task.
+    /// </summary>
+    internal const int GroupBlocks = 4;
 
     /// <summary>Top-n for <paramref name="users"/> (null: all users), collected into arrays.</summary>
     /// <param name="scorer">The model or baseline.</param>
@@ -218,7 +227,11 @@ public static partial class BatchRecommender
         int blocks = (users.Length + UserBlock - 1) / UserBlock;
         int blocksPerChunk = Math.Max(1, threads * 4);
         int chunkUsers = blocksPerChunk * UserBlock;
-        int blockUsers = Math.Min(users.Length, UserBlock);
+
+        // A task scores a group of user blocks, item block by item block (ScoreRange): up to GroupBlocks of them, as
+        // many as leave every thread a task of the chunk.
+        int group = Math.Clamp(Math.Min(blocks, blocksPerChunk) / Math.Max(1, threads), 1, GroupBlocks);
+        int groupUsers = Math.Min(users.Length, group * UserBlock);
         var outItems = new int[Math.Min(users.Length, chunkUsers) * slots];
         var outScores = new float[outItems.Length];
         var outCounts = new int[Math.Min(users.Length, chunkUsers)];
@@ -229,13 +242,14 @@ public static partial class BatchRecommender
             int chunkEnd = Math.Min(blocks, chunkStart + blocksPerChunk);
             int firstUser = chunkStart * UserBlock;
             int chunkCount = Math.Min(users.Length, chunkEnd * UserBlock) - firstUser;
-            void Block(int b)
+            int tasks = (chunkEnd - chunkStart + group - 1) / group;
+            void Block(int t)
             {
-                Worker w = Worker.Rent(slots, blockUsers);
+                Worker w = Worker.Rent(slots, groupUsers);
                 try
                 {
-                    int start = b * UserBlock;
-                    int count = Math.Min(UserBlock, users.Length - start);
+                    int start = (chunkStart + (t * group)) * UserBlock;
+                    int count = Math.Min(group * UserBlock, Math.Min(users.Length, chunkEnd * UserBlock) - start);
                     int local = start - firstUser;
                     ScoreUserBlock(scorer, users.AsSpan(start, count), start, slots, seenRows, mask, excludeSelf, w,
                         outItems.AsSpan(local * slots, count * slots), outScores.AsSpan(local * slots, count * slots), outCounts.AsSpan(local, count));
@@ -246,16 +260,16 @@ public static partial class BatchRecommender
                 }
             }
 
-            if (chunkEnd - chunkStart == 1 || threads == 1)
+            if (tasks == 1 || threads == 1)
             {
-                for (int b = chunkStart; b < chunkEnd; b++)
+                for (int t = 0; t < tasks; t++)
                 {
-                    Block(b); // on the calling thread: no task machinery for one block (single-user and small batches)
+                    Block(t); // on the calling thread: no task machinery for one task (single-user and small batches)
                 }
             }
             else
             {
-                Parallel.For(chunkStart, chunkEnd, po ??= new ParallelOptions { MaxDegreeOfParallelism = threads }, Block);
+                Parallel.For(0, tasks, po ??= new ParallelOptions { MaxDegreeOfParallelism = threads }, Block);
             }
 
             sink.Write(new RecommendationBlock(users.AsSpan(firstUser, chunkCount), slots, outCounts.AsSpan(0, chunkCount),
@@ -290,8 +304,9 @@ public static partial class BatchRecommender
     }
 
     /// <summary>
-    /// Offers the scores of items [<paramref name="from"/>, <paramref name="to"/>) of every query of a block to its heap,
-    /// <see cref="ItemBlock"/> items at a time from <paramref name="from"/> (seen items, the query itself when
+    /// Offers the scores of items [<paramref name="from"/>, <paramref name="to"/>) of every query of a group to its heap,
+    /// <see cref="ItemBlock"/> items at a time from <paramref name="from"/>, each item block for the group's queries in
+    /// blocks of <see cref="UserBlock"/> (<see cref="OfferBlock"/>) before the next item block (seen items, the query itself when
     /// <paramref name="excludeSelf"/>, and items the mask forbids left out). With <paramref name="from"/> a multiple of
     /// <see cref="ItemBlock"/>, every block scored is one the whole-catalogue pass scores, so each score has the same bits.
     /// </summary>
@@ -310,35 +325,51 @@ public static partial class BatchRecommender
         for (int i0 = from; i0 < to; i0 += ItemBlock)
         {
             int ib = Math.Min(ItemBlock, to - i0);
-            Span<float> scores = buffer[..(count * ib)];
-            scorer.ScoreBlock(users, i0, ib, scores);
-            for (int u = 0; u < count; u++)
+            for (int b = 0; b < count; b += UserBlock)
             {
-                Span<float> row = scores.Slice(u * ib, ib);
-                if (!seen.IsEmpty)
-                {
-                    ReadOnlySpan<int> s = seen.Of(start + u, users[u]);
-                    int c = cursors[u];
-                    while (c < s.Length && s[c] < i0 + ib)
-                    {
-                        if (s[c] >= i0)
-                        {
-                            row[s[c] - i0] = float.NegativeInfinity;
-                        }
+                OfferBlock(scorer, users.Slice(b, Math.Min(UserBlock, count - b)), b, start, i0, ib, seen, mask, excludeSelf, buffer, heaps, cursors);
+            }
+        }
+    }
 
-                        c++;
+    /// <summary>
+    /// <see cref="ScoreRange"/>'s item block [<paramref name="i0"/>, i0 + <paramref name="ib"/>) for the user block
+    /// <paramref name="users"/>, the queries from <paramref name="first"/> on of its call: scored at once, then offered to
+    /// each query's heap.
+    /// </summary>
+    private static void OfferBlock(IRecommendationScorer scorer, ReadOnlySpan<int> users, int first, int start, int i0, int ib, SeenRows seen, bool[]? mask, bool excludeSelf,
+        Span<float> buffer, TopN[] heaps, int[] cursors)
+    {
+        int count = users.Length;
+        Span<float> scores = buffer[..(count * ib)];
+        scorer.ScoreBlock(users, i0, ib, scores);
+        for (int u = 0; u < count; u++)
+        {
+            Span<float> row = scores.Slice(u * ib, ib);
+            int q = first + u;
+            if (!seen.IsEmpty)
+            {
+                ReadOnlySpan<int> s = seen.Of(start + q, users[u]);
+                int c = cursors[q];
+                while (c < s.Length && s[c] < i0 + ib)
+                {
+                    if (s[c] >= i0)
+                    {
+                        row[s[c] - i0] = float.NegativeInfinity;
                     }
 
-                    cursors[u] = c;
+                    c++;
                 }
 
-                if (excludeSelf && users[u] >= i0 && users[u] < i0 + ib)
-                {
-                    row[users[u] - i0] = float.NegativeInfinity;
-                }
-
-                heaps[u].Offer(row, i0, mask is null ? default : mask.AsSpan(i0, ib));
+                cursors[q] = c;
             }
+
+            if (excludeSelf && users[u] >= i0 && users[u] < i0 + ib)
+            {
+                row[users[u] - i0] = float.NegativeInfinity;
+            }
+
+            heaps[q].Offer(row, i0, mask is null ? default : mask.AsSpan(i0, ib));
         }
     }
 
@@ -386,16 +417,23 @@ public static partial class BatchRecommender
 
         public TopN[] Heaps { get; private set; } = [];
 
-        public int[] Cursors { get; } = new int[UserBlock];
+        public int[] Cursors { get; private set; } = [];
 
         /// <summary>This thread's worker, ready for <paramref name="users"/> heaps of capacity <paramref name="n"/>.</summary>
         public static Worker Rent(int n, int users)
         {
             Worker w = t_free ?? new Worker();
             t_free = null; // a nested call on this thread (a scorer or sink that recommends) gets its own
-            if (w.Scores.Length < users * ItemBlock)
+            // One user block's scores at a time (ScoreRange offers them before it scores the next block).
+            int blockUsers = Math.Min(users, UserBlock);
+            if (w.Scores.Length < blockUsers * ItemBlock)
             {
-                w._scores = AlignedFloats.Allocate(users * ItemBlock);
+                w._scores = AlignedFloats.Allocate(blockUsers * ItemBlock);
+            }
+
+            if (w.Cursors.Length < users)
+            {
+                w.Cursors = new int[users];
             }
 
             if (w.Heaps.Length < users)

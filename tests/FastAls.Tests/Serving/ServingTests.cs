@@ -363,6 +363,41 @@ public class ServingTests
     }
 
     [Fact]
+    public void Batch_groups_of_user_blocks_give_each_block_its_own_results_bit_for_bit()
+    {
+        // A task scores several blocks of 64 users item block by item block (BatchRecommender.GroupBlocks). Each user's
+        // results must be those of its block scored alone (a batch of one block), across three item blocks, groups that
+        // end short, both thread counts, seen items, exclusions and the self-exclusion of similar items.
+        const int users = 700, items = 2500;
+        using AlsModel m = ModelTestUtil.Random(AlsModelKind.BiasedImplicit, users, items, 24, 31);
+        using CsrMatrix seen = ModelTestUtil.RandomCsr(users, items, 60, 32);
+        int[] batch = Enumerable.Range(0, 610).Select(u => (u * 389) % users).ToArray();
+        int[] itemBatch = Enumerable.Range(0, 300).Select(i => (i * 7) % items).ToArray();
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            var opts = new RecommendOptions { Exclude = [5, 1200, 2048], Threads = threads };
+            BatchRecommendations got = m.RecommendBatch(batch, 9, seen, opts);
+            BatchRecommendations similar = m.SimilarItemsBatch(itemBatch, 7, opts);
+            for (int b = 0; b < batch.Length; b += BatchRecommender.UserBlock)
+            {
+                int count = Math.Min(BatchRecommender.UserBlock, batch.Length - b);
+                BatchRecommendations alone = m.RecommendBatch(batch[b..(b + count)], 9, seen, opts with { Threads = 1 });
+                Assert.Equal(alone.Counts, got.Counts.AsSpan(b, count).ToArray());
+                Assert.Equal(alone.Items, got.Items.AsSpan(b * 9, count * 9).ToArray());
+                Assert.Equal(alone.Scores, got.Scores.AsSpan(b * 9, count * 9).ToArray());
+            }
+
+            for (int b = 0; b < itemBatch.Length; b += BatchRecommender.UserBlock)
+            {
+                int count = Math.Min(BatchRecommender.UserBlock, itemBatch.Length - b);
+                BatchRecommendations alone = m.SimilarItemsBatch(itemBatch[b..(b + count)], 7, opts with { Threads = 1 });
+                Assert.Equal(alone.Items, similar.Items.AsSpan(b * 7, count * 7).ToArray());
+                Assert.Equal(alone.Scores, similar.Scores.AsSpan(b * 7, count * 7).ToArray());
+            }
+        }
+    }
+
+    [Fact]
     public void Batch_subset_and_fewer_candidates_than_n_pad_with_minus_one()
     {
         using AlsModel m = Tiny();
