@@ -3,10 +3,10 @@ using FastAls.Internals.Kernels;
 namespace FastAls.Internals.Solvers;
 
 /// <summary>
-/// The row solver specialized for one kernel path and one model (<see cref="IRowModel"/>: biased or not, implicit or not,
-/// and the implicit models' confidence function), chosen once per half-step context (<see cref="For"/>): each call runs
-/// <see cref="RowSolver"/>'s generic code for both types, so neither the path nor the model is branched on inside the
-/// solve, and each model's code is compiled (and profiled by the JIT) apart from the others'.
+/// The row solver specialized for one kernel path and one model and solver (<see cref="IRowModel"/>: biased or not,
+/// implicit or not, the implicit models' confidence function, CG or exact), chosen once per half-step context
+/// (<see cref="For"/>): each call runs <see cref="RowSolver"/>'s generic code for both types, so neither the path nor
+/// the model is branched on inside the solve, and each model's and solver's code is compiled apart from the others'.
 /// </summary>
 internal abstract class RowKernels
 {
@@ -14,7 +14,7 @@ internal abstract class RowKernels
     {
     }
 
-    /// <summary>The row solver for <paramref name="kernels"/>' path and the model of <paramref name="options"/>.</summary>
+    /// <summary>The row solver for <paramref name="kernels"/>' path and the model and solver of <paramref name="options"/>.</summary>
     public static RowKernels For(KernelSet kernels, AlsOptions options) =>
         kernels.Visit<Factory, RowKernels>(new Factory(options));
 
@@ -29,23 +29,27 @@ internal abstract class RowKernels
         public RowKernels Visit<TIsa>()
             where TIsa : struct, IIsa => options.Kind switch
             {
-                AlsModelKind.Explicit => RowKernels<TIsa, ExplicitRows>.Instance,
-                AlsModelKind.BiasedExplicit => RowKernels<TIsa, BiasedExplicitRows>.Instance,
-                AlsModelKind.Implicit => Implicit<TIsa>(options.Confidence, biased: false),
-                AlsModelKind.BiasedImplicit => Implicit<TIsa>(options.Confidence, biased: true),
+                AlsModelKind.Explicit => Solver<TIsa, ExplicitRows>(),
+                AlsModelKind.BiasedExplicit => Solver<TIsa, BiasedExplicitRows>(),
+                AlsModelKind.Implicit => options.Confidence switch
+                {
+                    ConfidenceKind.Linear => Solver<TIsa, ImplicitRows<LinearConfidence>>(),
+                    ConfidenceKind.Scaled => Solver<TIsa, ImplicitRows<ScaledConfidence>>(),
+                    _ => Solver<TIsa, ImplicitRows<LogConfidence>>(),
+                },
+                AlsModelKind.BiasedImplicit => options.Confidence switch
+                {
+                    ConfidenceKind.Linear => Solver<TIsa, BiasedImplicitRows<LinearConfidence>>(),
+                    ConfidenceKind.Scaled => Solver<TIsa, BiasedImplicitRows<ScaledConfidence>>(),
+                    _ => Solver<TIsa, BiasedImplicitRows<LogConfidence>>(),
+                },
                 _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "Not a model kind."),
             };
 
-        private static RowKernels Implicit<TIsa>(ConfidenceKind confidence, bool biased)
-            where TIsa : struct, IIsa => (confidence, biased) switch
-            {
-                (ConfidenceKind.Linear, false) => RowKernels<TIsa, ImplicitRows<LinearConfidence>>.Instance,
-                (ConfidenceKind.Scaled, false) => RowKernels<TIsa, ImplicitRows<ScaledConfidence>>.Instance,
-                (_, false) => RowKernels<TIsa, ImplicitRows<LogConfidence>>.Instance,
-                (ConfidenceKind.Linear, true) => RowKernels<TIsa, BiasedImplicitRows<LinearConfidence>>.Instance,
-                (ConfidenceKind.Scaled, true) => RowKernels<TIsa, BiasedImplicitRows<ScaledConfidence>>.Instance,
-                (_, true) => RowKernels<TIsa, BiasedImplicitRows<LogConfidence>>.Instance,
-            };
+        private RowKernels Solver<TIsa, TRows>()
+            where TIsa : struct, IIsa
+            where TRows : struct, IModelRows =>
+            options.Solver == AlsSolver.ConjugateGradient ? RowKernels<TIsa, CgRows<TRows>>.Instance : RowKernels<TIsa, ExactRows<TRows>>.Instance;
     }
 }
 
@@ -75,9 +79,10 @@ internal sealed class RowKernels<TIsa, TModel> : RowKernels
     /// <summary>The generic code trusts <typeparamref name="TModel"/> for what the context says: a context with another model's kernels is a bug.</summary>
     private static void CheckModel(HalfStepContext c)
     {
-        if (TModel.Biased != c.Layout.Biased || TModel.Implicit != c.Options.IsImplicit || TModel.Implicit != c.HasG0)
+        if (TModel.Biased != c.Layout.Biased || TModel.Implicit != c.Options.IsImplicit || TModel.Implicit != c.HasG0
+            || TModel.Cg != (c.Options.Solver == AlsSolver.ConjugateGradient))
         {
-            throw new InvalidOperationException($"The row kernels for {typeof(TModel).Name} were given a half-step context of a {c.Options.Kind} model.");
+            throw new InvalidOperationException($"The row kernels for {typeof(TModel).Name} were given a half-step context of a {c.Options.Kind} model with the {c.Options.Solver} solver.");
         }
     }
 }

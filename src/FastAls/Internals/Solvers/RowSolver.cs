@@ -273,7 +273,7 @@ internal static class RowSolver
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
     {
-        if (InLanes<TIsa>(c))
+        if (InLanes<TIsa, TModel>(c))
         {
             return WideLanes<TIsa>(c.Layout.K)
                 ? SolveRowsInLanes<TIsa, TModel, Vector512Ops, Vector512<float>>(c, ws, rows, start, end, solved, biases)
@@ -337,9 +337,10 @@ internal static class RowSolver
     /// gives the lane's R, and <see cref="LaneCholesky.SolveOne"/> solves in the lane's order. So a row's bits do not
     /// depend on how rows are grouped.
     /// </summary>
-    private static bool InLanes<TIsa>(HalfStepContext c)
-        where TIsa : struct, IIsa =>
-        TIsa.IsVector && c.Options.Solver == AlsSolver.Cholesky && LaneCholesky.Applies(c.Layout.K);
+    private static bool InLanes<TIsa, TModel>(HalfStepContext c)
+        where TIsa : struct, IIsa
+        where TModel : struct, IRowModel =>
+        TIsa.IsVector && !TModel.Cg && LaneCholesky.Applies(c.Layout.K);
 
     /// <summary>Largest k whose systems go sixteen to a batch on the Vector512 path (more than that, eight).</summary>
     internal const int WideLanesMaxK = 64;
@@ -614,7 +615,7 @@ internal static class RowSolver
 
         PrefetchNext<TIsa>(c, next);
 
-        if (o.Solver == AlsSolver.Cholesky)
+        if (!TModel.Cg)
         {
             SolveExact<TIsa, TModel>(c, ws, row, cols, vals, single, lambda);
         }
@@ -664,7 +665,7 @@ internal static class RowSolver
             }
 
             ws.B.CopyTo(z);
-            if (InLanes<TIsa>(c))
+            if (InLanes<TIsa, TModel>(c))
             {
                 // A lone row gets the bits it gets in a batch of SolveRowsInLanes: the factor is the lane's, the
                 // solves are the lane's order.
@@ -1063,7 +1064,7 @@ internal static class RowSolver
             _alpha = o.Alpha;
             _epsilon = o.Epsilon;
             _mu = mu;
-            _exact = o.Solver == AlsSolver.Cholesky;
+            _exact = !TModel.Cg;
         }
 
         /// <summary>Neighbour <paramref name="j"/> of value <paramref name="v"/> and fixed bias <paramref name="g"/> (0 without): its weight and target.</summary>
@@ -1123,7 +1124,7 @@ internal static class RowSolver
         Span<float> tail = stackalloc float[Vector256<float>.Count];
 
         float alpha = o.Alpha, epsilon = o.Epsilon;
-        bool exact = o.Solver == AlsSolver.Cholesky;
+        bool exact = !TModel.Cg;
         Vector256<float> zero = Vector256<float>.Zero, one = Vector256<float>.One, mus = Vector256.Create(mu);
         for (int j = 0; j < count; j += lanes)
         {

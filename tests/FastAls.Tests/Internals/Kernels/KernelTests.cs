@@ -40,30 +40,35 @@ public class KernelTests
         {
             foreach (ConfidenceKind c in Enum.GetValues<ConfidenceKind>())
             {
-                var options = new AlsOptions { Kind = kind, Confidence = c };
-                RowKernels kernels = RowKernels.For(k, options);
-                Type[] types = kernels.GetType().GetGenericArguments();
-                Assert.Equal(path, (KernelPath)types[0].GetProperty(nameof(IIsa.Path))!.GetValue(null)!);
+                foreach (AlsSolver solver in Enum.GetValues<AlsSolver>())
+                {
+                    var options = new AlsOptions { Kind = kind, Confidence = c, Solver = solver };
+                    Type[] types = RowKernels.For(k, options).GetType().GetGenericArguments();
+                    Assert.Equal(path, (KernelPath)types[0].GetProperty(nameof(IIsa.Path))!.GetValue(null)!);
 
-                // The model type says what the options say: bias, implicit, and the implicit models' confidence type.
-                Type model = types[1];
-                Assert.Equal(options.HasBiases, (bool)model.GetProperty(nameof(IRowModel.Biased))!.GetValue(null)!);
-                Assert.Equal(options.IsImplicit, (bool)model.GetProperty(nameof(IRowModel.Implicit))!.GetValue(null)!);
-                if (options.IsImplicit)
-                {
-                    Assert.Equal(c + "Confidence", model.GetGenericArguments().Single().Name);
-                    Assert.True(seen.Add(model), $"{kind} with {c} confidence shares its row solver with another model.");
-                }
-                else
-                {
-                    Assert.Empty(model.GetGenericArguments());
-                    seen.Add(model);
+                    // The type says what the options say: the solver, bias, implicit, and the implicit models' confidence.
+                    Type model = types[1];
+                    bool Flag(string name) => (bool)model.GetProperty(name)!.GetValue(null)!;
+                    Assert.Equal(solver == AlsSolver.ConjugateGradient, Flag(nameof(IRowModel.Cg)));
+                    Assert.Equal(options.HasBiases, Flag(nameof(IModelRows.Biased)));
+                    Assert.Equal(options.IsImplicit, Flag(nameof(IModelRows.Implicit)));
+                    Type rows = model.GetGenericArguments().Single();
+                    if (options.IsImplicit)
+                    {
+                        Assert.Equal(c + "Confidence", rows.GetGenericArguments().Single().Name);
+                        Assert.True(seen.Add(model), $"{kind} with {c} confidence and {solver} shares its row solver with another model.");
+                    }
+                    else
+                    {
+                        Assert.Empty(rows.GetGenericArguments());
+                        seen.Add(model);
+                    }
                 }
             }
         }
 
-        // One compiled row solve per model: two explicit kinds, and two implicit kinds per confidence.
-        Assert.Equal(2 + (2 * Enum.GetValues<ConfidenceKind>().Length), seen.Count);
+        // One compiled row solve per model and solver: two explicit kinds, and two implicit kinds per confidence.
+        Assert.Equal(2 * (2 + (2 * Enum.GetValues<ConfidenceKind>().Length)), seen.Count);
     }
 
     [Fact]
@@ -73,10 +78,13 @@ public class KernelTests
         var explicitOptions = new AlsOptions { Kind = AlsModelKind.Explicit, Factors = 8 };
         var ctx = new HalfStepContext(explicitOptions, KernelSet.Active, fixedFactors, null, null, 0f, "user");
         var ws = new RowWorkspace(ctx.Layout, 4);
-        RowKernels wrong = RowKernels.For(KernelSet.Active, new AlsOptions { Kind = AlsModelKind.BiasedExplicit, Factors = 8 });
         float bias = 0f;
-        var ex = Assert.Throws<InvalidOperationException>(() => wrong.Solve(ctx, ws, 0, [1], [3f], new float[8], ref bias, out _, out _));
-        Assert.Contains("Explicit", ex.Message);
+        foreach (AlsOptions other in new[] { explicitOptions with { Kind = AlsModelKind.BiasedExplicit }, explicitOptions with { Solver = explicitOptions.Solver == AlsSolver.Cholesky ? AlsSolver.ConjugateGradient : AlsSolver.Cholesky } })
+        {
+            RowKernels wrong = RowKernels.For(KernelSet.Active, other);
+            var ex = Assert.Throws<InvalidOperationException>(() => wrong.Solve(ctx, ws, 0, [1], [3f], new float[8], ref bias, out _, out _));
+            Assert.Contains("Explicit model", ex.Message);
+        }
     }
 
     [Fact]

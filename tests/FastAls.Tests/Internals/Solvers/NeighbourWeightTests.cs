@@ -49,23 +49,16 @@ public sealed class NeighbourWeightTests
         var layout = AlsLayout.For(o);
         var lanes = new RowWorkspace(layout, vals.Length);
         var scalar = new RowWorkspace(layout, vals.Length);
-        int done = model switch
+        int done = (model, exact) switch
         {
-            "explicit" => RowSolver.WeighLanes<ExplicitRows>(o, mu, lanes, vals),
-            "scaled" => RowSolver.WeighLanes<ImplicitRows<ScaledConfidence>>(o, mu, lanes, vals),
-            _ => RowSolver.WeighLanes<ImplicitRows<LinearConfidence>>(o, mu, lanes, vals),
+            ("explicit", true) => Weigh<ExactRows<ExplicitRows>>(o, mu, vals, lanes, scalar),
+            ("explicit", false) => Weigh<CgRows<ExplicitRows>>(o, mu, vals, lanes, scalar),
+            ("scaled", true) => Weigh<ExactRows<ImplicitRows<ScaledConfidence>>>(o, mu, vals, lanes, scalar),
+            ("scaled", false) => Weigh<CgRows<ImplicitRows<ScaledConfidence>>>(o, mu, vals, lanes, scalar),
+            (_, true) => Weigh<ExactRows<ImplicitRows<LinearConfidence>>>(o, mu, vals, lanes, scalar),
+            (_, false) => Weigh<CgRows<ImplicitRows<LinearConfidence>>>(o, mu, vals, lanes, scalar),
         };
         Assert.Equal(vals.Length, done);
-        for (int j = 0; j < vals.Length; j++)
-        {
-            _ = model switch
-            {
-                "explicit" => new RowSolver.Weigher<ExplicitRows>(o, mu, scalar).At(j, vals[j], 0f),
-                "scaled" => new RowSolver.Weigher<ImplicitRows<ScaledConfidence>>(o, mu, scalar).At(j, vals[j], 0f),
-                _ => new RowSolver.Weigher<ImplicitRows<LinearConfidence>>(o, mu, scalar).At(j, vals[j], 0f),
-            };
-        }
-
         for (int j = 0; j < done; j++)
         {
             Assert.Equal(BitConverter.SingleToInt32Bits(scalar.Weight[j]), BitConverter.SingleToInt32Bits(lanes.Weight[j]));
@@ -79,5 +72,19 @@ public sealed class NeighbourWeightTests
 
         // The lanes formed something: the implicit targets are c p, the explicit ones r - mu.
         Assert.Contains(lanes.Q.Take(done), q => q != 0f);
+    }
+
+    /// <summary>The lanes into <paramref name="lanes"/> and the scalar form, one neighbour at a time, into <paramref name="scalar"/>.</summary>
+    private static int Weigh<TModel>(AlsOptions o, float mu, float[] vals, RowWorkspace lanes, RowWorkspace scalar)
+        where TModel : struct, IRowModel
+    {
+        int done = RowSolver.WeighLanes<TModel>(o, mu, lanes, vals);
+        var weigh = new RowSolver.Weigher<TModel>(o, mu, scalar);
+        for (int j = 0; j < vals.Length; j++)
+        {
+            weigh.At(j, vals[j], 0f);
+        }
+
+        return done;
     }
 }
