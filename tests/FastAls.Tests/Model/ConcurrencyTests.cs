@@ -59,7 +59,10 @@ public class ConcurrencyTests
             threads.Add(new Thread(() =>
             {
                 go.SignalAndWait();
-                while (!Volatile.Read(ref trainingDone))
+
+                // At least one read each (do ... while): six iterations of this small model can end before a reader
+                // of the eight threads on two cores is first scheduled, and a read after the last one sees a complete state.
+                do
                 {
                     try
                     {
@@ -94,6 +97,7 @@ public class ConcurrencyTests
                         errors.Enqueue(e.ToString());
                     }
                 }
+                while (!Volatile.Read(ref trainingDone));
             }));
         }
 
