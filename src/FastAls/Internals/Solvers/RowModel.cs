@@ -12,9 +12,9 @@ namespace FastAls.Internals.Solvers;
 /// </summary>
 /// <remarks>
 /// With one compiled row solve for all four models and both solvers (the confidence its only type), a process that had
-/// trained another model first ran implicit CG at k = 32 in about 1.1-1.25 times the time of a process that trained it
-/// alone, and about 1.05-1.4 times after the same model's exact solver (whose rows compiled the shared chunk solve:
-/// 671 bytes of tier-1 code against 8,103 when CG compiled it first). The models' own structs
+/// trained another model first ran implicit CG at k = 32 in 1.09-1.16 times the time (fastest iterations) of a process
+/// that trained it alone, and 1.01-1.39 times after the same model's exact solver (whose rows compiled the shared chunk
+/// solve: 671 bytes of tier-1 code against 8,103 when CG compiled it first). The models' own structs
 /// (<see cref="IModelRows"/>) go inside a solver's (<see cref="CgRows{TRows}"/>, <see cref="ExactRows{TRows}"/>).
 /// </remarks>
 internal interface IRowModel : IModelRows
