@@ -27,29 +27,25 @@ internal abstract class RowKernels
     private readonly struct Factory(AlsOptions options) : IIsaVisitor<RowKernels>
     {
         public RowKernels Visit<TIsa>()
-            where TIsa : struct, IIsa => options.Kind switch
+            where TIsa : struct, IIsa => !Enum.IsDefined(options.Kind)
+            ? throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "Not a model kind.")
+            : options.HasBiases ? Model<TIsa, WithBias>() : Model<TIsa, NoBias>();
+
+        private RowKernels Model<TIsa, TBias>()
+            where TIsa : struct, IIsa
+            where TBias : struct, IBiasKind => (options.IsImplicit, options.Confidence) switch
             {
-                AlsModelKind.Explicit => Solver<TIsa, ExplicitRows>(),
-                AlsModelKind.BiasedExplicit => Solver<TIsa, BiasedExplicitRows>(),
-                AlsModelKind.Implicit => options.Confidence switch
-                {
-                    ConfidenceKind.Linear => Solver<TIsa, ImplicitRows<LinearConfidence>>(),
-                    ConfidenceKind.Scaled => Solver<TIsa, ImplicitRows<ScaledConfidence>>(),
-                    _ => Solver<TIsa, ImplicitRows<LogConfidence>>(),
-                },
-                AlsModelKind.BiasedImplicit => options.Confidence switch
-                {
-                    ConfidenceKind.Linear => Solver<TIsa, BiasedImplicitRows<LinearConfidence>>(),
-                    ConfidenceKind.Scaled => Solver<TIsa, BiasedImplicitRows<ScaledConfidence>>(),
-                    _ => Solver<TIsa, BiasedImplicitRows<LogConfidence>>(),
-                },
-                _ => throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "Not a model kind."),
+                (false, _) => Solver<TIsa, ExplicitRows<TBias>>(),
+                (true, ConfidenceKind.Linear) => Solver<TIsa, ImplicitRows<LinearConfidence, TBias>>(),
+                (true, ConfidenceKind.Scaled) => Solver<TIsa, ImplicitRows<ScaledConfidence, TBias>>(),
+                (true, _) => Solver<TIsa, ImplicitRows<LogConfidence, TBias>>(),
             };
 
         private RowKernels Solver<TIsa, TRows>()
             where TIsa : struct, IIsa
-            where TRows : struct, IModelRows =>
-            options.Solver == AlsSolver.ConjugateGradient ? RowKernels<TIsa, CgRows<TRows>>.Instance : RowKernels<TIsa, ExactRows<TRows>>.Instance;
+            where TRows : struct, IModelRows => options.Solver == AlsSolver.ConjugateGradient
+            ? RowKernels<TIsa, SolvedRows<TRows, CgSolver>>.Instance
+            : RowKernels<TIsa, SolvedRows<TRows, ExactSolver>>.Instance;
     }
 }
 

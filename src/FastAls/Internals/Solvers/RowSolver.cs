@@ -1106,7 +1106,7 @@ internal static class RowSolver
     /// whose extra lanes land in the arrays' padding (<see cref="RowWorkspace"/> rounds them up to eight); returns the
     /// count.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <remarks>A call per row segment: its stackalloc keeps the JIT from inlining it.</remarks>
     internal static int WeighLanes<TModel>(AlsOptions o, float mu, RowWorkspace ws, ReadOnlySpan<float> vals)
         where TModel : struct, IRowModel
     {

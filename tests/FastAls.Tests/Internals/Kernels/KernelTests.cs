@@ -52,15 +52,15 @@ public class KernelTests
                     Assert.Equal(solver == AlsSolver.ConjugateGradient, Flag(nameof(IRowModel.Cg)));
                     Assert.Equal(options.HasBiases, Flag(nameof(IModelRows.Biased)));
                     Assert.Equal(options.IsImplicit, Flag(nameof(IModelRows.Implicit)));
-                    Type rows = model.GetGenericArguments().Single();
+                    Type rows = model.GetGenericArguments()[0];
                     if (options.IsImplicit)
                     {
-                        Assert.Equal(c + "Confidence", rows.GetGenericArguments().Single().Name);
+                        Assert.Equal(c + "Confidence", rows.GetGenericArguments()[0].Name);
                         Assert.True(seen.Add(model), $"{kind} with {c} confidence and {solver} shares its row solver with another model.");
                     }
                     else
                     {
-                        Assert.Empty(rows.GetGenericArguments());
+                        Assert.DoesNotContain(rows.GetGenericArguments(), t => typeof(IConfidence).IsAssignableFrom(t));
                         seen.Add(model);
                     }
                 }

@@ -51,12 +51,12 @@ public sealed class NeighbourWeightTests
         var scalar = new RowWorkspace(layout, vals.Length);
         int done = (model, exact) switch
         {
-            ("explicit", true) => Weigh<ExactRows<ExplicitRows>>(o, mu, vals, lanes, scalar),
-            ("explicit", false) => Weigh<CgRows<ExplicitRows>>(o, mu, vals, lanes, scalar),
-            ("scaled", true) => Weigh<ExactRows<ImplicitRows<ScaledConfidence>>>(o, mu, vals, lanes, scalar),
-            ("scaled", false) => Weigh<CgRows<ImplicitRows<ScaledConfidence>>>(o, mu, vals, lanes, scalar),
-            (_, true) => Weigh<ExactRows<ImplicitRows<LinearConfidence>>>(o, mu, vals, lanes, scalar),
-            (_, false) => Weigh<CgRows<ImplicitRows<LinearConfidence>>>(o, mu, vals, lanes, scalar),
+            ("explicit", true) => Weigh<SolvedRows<ExplicitRows<NoBias>, ExactSolver>>(o, mu, vals, lanes, scalar),
+            ("explicit", false) => Weigh<SolvedRows<ExplicitRows<NoBias>, CgSolver>>(o, mu, vals, lanes, scalar),
+            ("scaled", true) => Weigh<SolvedRows<ImplicitRows<ScaledConfidence, NoBias>, ExactSolver>>(o, mu, vals, lanes, scalar),
+            ("scaled", false) => Weigh<SolvedRows<ImplicitRows<ScaledConfidence, NoBias>, CgSolver>>(o, mu, vals, lanes, scalar),
+            (_, true) => Weigh<SolvedRows<ImplicitRows<LinearConfidence, NoBias>, ExactSolver>>(o, mu, vals, lanes, scalar),
+            (_, false) => Weigh<SolvedRows<ImplicitRows<LinearConfidence, NoBias>, CgSolver>>(o, mu, vals, lanes, scalar),
         };
         Assert.Equal(vals.Length, done);
         for (int j = 0; j < done; j++)
