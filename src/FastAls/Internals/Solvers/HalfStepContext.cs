@@ -118,8 +118,9 @@ internal sealed class HalfStepContext
 
     /// <summary>
     /// Whether the half-step computes its data loss (the cost that progress reports and early stopping reads): false
-    /// when nothing observes the cost, and then each row skips its loss pass over its neighbours, and the implicit
-    /// models the unobserved pairs' share. The solution and its finiteness check do not depend on it.
+    /// when nothing observes the cost, and then each row skips its loss pass over its neighbours and its regularization
+    /// term (0), and the implicit models the unobserved pairs' share. The solution and its finiteness check do not
+    /// depend on it.
     /// </summary>
     public bool ComputeLoss { get; init; } = true;
 

@@ -9,7 +9,7 @@ namespace FastAls.Internals.Solvers;
 /// stored entries; implicit models, <c>sum over the rows' pairs with every fixed row of c (p - pred)^2</c>,
 /// the unobserved pairs counted through the Gram matrices.
 /// </param>
-/// <param name="Regularization"><c>sum_r lambda_r |z_r|^2</c> over the solved rows (z includes the bias).</param>
+/// <param name="Regularization"><c>sum_r lambda_r |z_r|^2</c> over the solved rows (z includes the bias); 0 where the context does not compute the loss (<see cref="HalfStepContext.ComputeLoss"/>).</param>
 /// <param name="NonFiniteRow">The first solved row (block-local index) whose solution is not finite, or -1.</param>
 /// <param name="Cancelled">True when the token stopped the sweep before every row was solved.</param>
 internal readonly record struct HalfStepResult(double Loss, double Regularization, long NonFiniteRow, bool Cancelled);
