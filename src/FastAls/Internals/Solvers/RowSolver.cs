@@ -918,14 +918,15 @@ internal static class RowSolver
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            Vector256<float> zero = Vector256<float>.Zero, diff = zero;
+            Vector256<float> zero = Vector256<float>.Zero;
+            Vector256<int> bad = Vector256<int>.Zero;
             for (; i <= z.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 Vector256<float> v = Vector256.Create(z.Slice(i, Vector256<float>.Count));
-                diff |= Vector256.AsSingle(~Vector256.Equals(v - v, zero).AsInt32());
+                bad |= ~Vector256.Equals(v - v, zero).AsInt32();
             }
 
-            if (diff != zero)
+            if (bad != Vector256<int>.Zero)
             {
                 return false;
             }

@@ -602,6 +602,25 @@ public class TrainingTests
         Assert.All(m.ItemMatrix.ToArray(), v => Assert.True(float.IsFinite(v)));
     }
 
+    [Theory]
+    [InlineData(AlsModelKind.Explicit, AlsSolver.ConjugateGradient)]
+    [InlineData(AlsModelKind.Explicit, AlsSolver.Cholesky)]
+    [InlineData(AlsModelKind.BiasedImplicit, AlsSolver.ConjugateGradient)]
+    public void Divergence_is_caught_where_nothing_reads_the_cost(AlsModelKind kind, AlsSolver solver)
+    {
+        // As above, but with no progress reporter and no early stopping: the rows skip their loss and regularization
+        // sums, and only their check that the solution is finite finds the overflow.
+        using Dataset data = FromTriples(4, 4, [.. Enumerable.Range(0, 16).Select(t => (t / 4, t % 4, t % 3 == 0 ? 3f : 1f))]);
+        AlsOptions o = Options(kind, solver) with { Factors = 2, Iterations = 0, Regularization = 1e-3f, EarlyStopTolerance = 0 };
+        using AlsModel m = AlsModel.Fit(data, o);
+        m.SetItemFactors(Enumerable.Repeat(1.5e19f, 8).ToArray());
+        float[] users = m.UserMatrix.ToArray(), items = m.ItemMatrix.ToArray();
+        var e = Assert.Throws<AlsNumericalException>(() => m.ContinueTraining(data, 3));
+        Assert.Matches(@"ALS diverged in iteration 1 \(users half-step\): user row \d+ \(id \d+\)", e.Message);
+        Assert.Equal(users, m.UserMatrix.ToArray());
+        Assert.Equal(items, m.ItemMatrix.ToArray());
+    }
+
     [Fact]
     public void Cancellation_keeps_the_last_completed_half_step()
     {
