@@ -907,6 +907,7 @@ internal static class RowSolver
             finite = AllFinite(z[..d]);
             reg = 0;
         }
+
         CopyShort(z[..k], x);
         bias = TModel.Biased ? z[k] : 0f;
         return finite;
