@@ -94,8 +94,9 @@ public sealed partial class AlsModel
     /// <param name="progress">Receives a report after every half-step.</param>
     /// <param name="cancellationToken">Checked between chunks of rows.</param>
     /// <param name="rollback">
-    /// Keep the model as it was on a failed or cancelled half-step (a scratch copy of the solved side); false only
-    /// for a new model that is disposed on any error (<see cref="Fit"/>), which then needs no copy of a side.
+    /// Keep the model as it was on a failed or cancelled half-step (each chunk of rows is saved to a backup before it
+    /// is solved in place, and copied back on failure); false only for a new model that is disposed on any error
+    /// (<see cref="Fit"/>), which then needs no backup.
     /// </param>
     private void Train(Dataset data, int iterations, IProgress<AlsProgress>? progress, CancellationToken cancellationToken, bool rollback)
     {

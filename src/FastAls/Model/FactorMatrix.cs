@@ -167,13 +167,7 @@ internal sealed unsafe class FactorMatrix : IDisposable
     }
 
     /// <summary>Copies every value from <paramref name="other"/>, which must have the same shape.</summary>
-    public void CopyFrom(FactorMatrix other) => CopyFrom(other, threads: 1);
-
-    /// <summary>
-    /// <see cref="CopyFrom(FactorMatrix)"/> on up to <paramref name="threads"/> workers, in blocks of rows: the
-    /// trainer's scratch copies of a side (tens of MiB) otherwise kept all but one core idle while they were copied.
-    /// </summary>
-    internal void CopyFrom(FactorMatrix other, int threads)
+    public void CopyFrom(FactorMatrix other)
     {
         ArgumentNullException.ThrowIfNull(other);
         if (other.Rows != Rows || other.Factors != Factors)
@@ -181,31 +175,29 @@ internal sealed unsafe class FactorMatrix : IDisposable
             throw new ArgumentException($"Shape {other.Rows} x {other.Factors} differs from {Rows} x {Factors}.", nameof(other));
         }
 
-        long rowBytes = (long)Stride * sizeof(float);
-        int blockRows = (int)Math.Max(1, ParallelCopyBlockBytes / rowBytes);
-        int blocks = (int)(((long)Rows + blockRows - 1) / blockRows);
-        if (threads <= 1 || blocks <= 1)
-        {
-            long n = (long)Rows * rowBytes;
-            Buffer.MemoryCopy(other.Pointer, Pointer, n, n);
-            return;
-        }
-
-        int next = -1;
-        Internals.Solvers.HalfStepSolver.RunWorkers(Math.Min(threads, blocks), _ =>
-        {
-            int b;
-            while ((b = Interlocked.Increment(ref next)) < blocks)
-            {
-                long start = (long)b * blockRows;
-                long n = (Math.Min(Rows, start + blockRows) - start) * rowBytes;
-                Buffer.MemoryCopy(other.Pointer + (start * Stride), Pointer + (start * Stride), n, n);
-            }
-        });
+        other.CopyRowsTo(this, 0, Rows);
     }
 
-    /// <summary>Bytes per block of <see cref="CopyFrom(FactorMatrix, int)"/>.</summary>
-    private const long ParallelCopyBlockBytes = 1 << 20;
+    /// <summary>
+    /// Copies the padded rows [<paramref name="start"/>, <paramref name="end"/>) into the same rows of
+    /// <paramref name="destination"/>, which has the same k and at least <paramref name="end"/> rows.
+    /// </summary>
+    internal void CopyRowsTo(FactorMatrix destination, int start, int end)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Factors != Factors || destination.Stride != Stride)
+        {
+            throw new ArgumentException($"k = {destination.Factors} (stride {destination.Stride}) differs from k = {Factors} (stride {Stride}).", nameof(destination));
+        }
+
+        if (start < 0 || start > end || end > Rows || end > destination.Rows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(end), $"Rows [{start}, {end}) are not inside {Rows} and {destination.Rows} rows.");
+        }
+
+        long n = (long)(end - start) * Stride * sizeof(float);
+        Buffer.MemoryCopy(Pointer + ((long)start * Stride), destination.Pointer + ((long)start * Stride), n, n);
+    }
 
     /// <summary>Frees the memory.</summary>
     public void Dispose()

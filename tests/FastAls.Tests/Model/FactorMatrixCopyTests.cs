@@ -1,6 +1,9 @@
 namespace FastAls.Tests;
 
-/// <summary>The trainer's parallel copy of a side (<c>FactorMatrix.CopyFrom(other, threads)</c>) against the plain one.</summary>
+/// <summary>
+/// The copies between factor matrices: a whole matrix (<c>CopyFrom</c>), and a range of padded rows
+/// (<c>CopyRowsTo</c>, what a continued training's half-step saves and restores chunk by chunk).
+/// </summary>
 public class FactorMatrixCopyTests
 {
     private static float[] Values(int n, int seed)
@@ -9,39 +12,46 @@ public class FactorMatrixCopyTests
         return [.. Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() - 0.5f)];
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(5)]
-    public void The_parallel_copy_gives_every_row_and_leaves_the_storage_past_a_view_alone(int threads)
+    [Fact]
+    public void A_range_of_rows_is_copied_with_its_padding_and_nothing_else_is_touched()
     {
-        // 9,001 rows of k = 61 (stride 64: 256 bytes a row) span two 1 MiB blocks of 4,096 rows and a partial one.
-        const int rows = 9001, k = 61;
+        // k = 61 (stride 64): the padding travels with the rows; rows outside [start, end) of the destination keep
+        // their values, as do the rows of its storage past a view.
+        const int rows = 300, k = 61;
         using var source = new FactorMatrix(rows, k);
         source.CopyFrom(Values(rows * k, 1));
-        using var storage = new FactorMatrix(rows + 500, k);
-        float[] before = Values((rows + 500) * k, 2);
+        using var storage = new FactorMatrix(rows + 40, k);
+        float[] before = Values((rows + 40) * k, 2);
         storage.CopyFrom(before);
         using var view = new FactorMatrix(storage, rows);
 
-        view.CopyFrom(source, threads);
+        source.CopyRowsTo(view, 17, 290);
 
-        Assert.Equal(source.ToArray(), view.ToArray());
         float[] after = storage.ToArray();
-        Assert.Equal(before.AsSpan(rows * k).ToArray(), after.AsSpan(rows * k).ToArray());
+        for (int r = 0; r < rows + 40; r++)
+        {
+            float[] expected = r is >= 17 and < 290 ? source.Row(r).ToArray() : before.AsSpan(r * k, k).ToArray();
+            Assert.Equal(expected, after.AsSpan(r * k, k).ToArray());
+            Assert.All(storage.PaddedRow(r)[k..].ToArray(), v => Assert.Equal(0f, v));
+        }
     }
 
     [Fact]
-    public void A_small_matrix_is_copied_and_a_shape_mismatch_is_refused()
+    public void Ranges_and_shapes_that_do_not_fit_are_refused()
     {
         using var a = new FactorMatrix(3, 2);
         a.CopyFrom([1f, 2f, 3f, 4f, 5f, 6f]);
         using var b = new FactorMatrix(3, 2);
-        b.CopyFrom(a, 4);
+        b.CopyFrom(a);
         Assert.Equal(a.ToArray(), b.ToArray());
 
         using var c = new FactorMatrix(4, 2);
-        ArgumentException e = Assert.Throws<ArgumentException>(() => c.CopyFrom(a, 4));
-        Assert.Contains("3 x 2", e.Message);
+        Assert.Contains("3 x 2", Assert.Throws<ArgumentException>(() => c.CopyFrom(a)).Message);
+        using var wider = new FactorMatrix(3, 17);
+        Assert.Throws<ArgumentException>(() => a.CopyRowsTo(wider, 0, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => a.CopyRowsTo(b, 2, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => a.CopyRowsTo(b, -1, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => c.CopyRowsTo(b, 0, 4));
+        Assert.Equal(a.ToArray(), b.ToArray());
     }
 }

@@ -6,13 +6,14 @@ namespace FastAls.Internals.Solvers;
 /// <summary>
 /// The training loop: alternating half-steps, exact cost after each (where progress or early stopping reads it; else
 /// the rows skip their loss pass), progress, early stop, cancellation and the divergence guard. Every half-step checks
-/// that its solved rows are finite and names the first row that is not. With <c>rollback</c> (continued training of a
-/// model that callers can see) solved rows go to scratch copies first and replace the model's factors only once a
-/// half-step has completed and is finite, so a failed or cancelled half-step leaves the model as it was; the two sides'
-/// scratch copies share one buffer (sized for the larger side): only one half-step runs at a time. Without it (a new
-/// model in <see cref="AlsModel.Fit"/>, which nobody sees until it returns and which is disposed on any error) the rows
-/// are solved in place and no copy of a side is held: each row's solve reads only its own starting values and the fixed
-/// side, so the bits are the same.
+/// that its solved rows are finite and names the first row that is not. Rows are solved in place: each row's solve reads
+/// only its own starting values and the fixed side. With <c>rollback</c> (continued training of a model that callers can
+/// see) each chunk of rows is copied to a backup just before it is solved (<see cref="RowBackup"/>), and a failed,
+/// cancelled or throwing half-step copies the saved chunks back, so it leaves the model as it was; the two sides share
+/// one backup (sized for the larger side): only one half-step runs at a time. A completed half-step copies nothing
+/// back (the side used to be solved into a scratch copy, copied in before and out after: two passes over the side's
+/// memory). Without it (a new model in <see cref="AlsModel.Fit"/>, which nobody sees until it returns and which is
+/// disposed on any error) no backup is held. The bits are the same either way.
 /// </summary>
 internal sealed class AlsTrainer
 {
@@ -24,11 +25,8 @@ internal sealed class AlsTrainer
     private readonly int _threads;
     private readonly HalfStepSolver _userSolver;
     private readonly HalfStepSolver _itemSolver;
-    private readonly FactorMatrix? _nextStorage;
-    private readonly FactorMatrix? _userNext;
-    private readonly FactorMatrix? _itemNext;
-    private readonly float[]? _userBiasNext;
-    private readonly float[]? _itemBiasNext;
+    private readonly FactorMatrix? _backupStorage;
+    private readonly RowBackup? _backup;
     private GramMatrix _userGram;
     private GramMatrix _itemGram;
     private GramMatrix _spareGram;
@@ -49,15 +47,10 @@ internal sealed class AlsTrainer
         _itemSolver = new HalfStepSolver(_options, _threads, data.ItemUsers, shareWith: _userSolver);
         if (rollback)
         {
-            _nextStorage = new FactorMatrix(Math.Max(model.Users, model.Items), _options.Factors);
-            _userNext = new FactorMatrix(_nextStorage, model.Users);
-            _itemNext = new FactorMatrix(_nextStorage, model.Items);
-        }
-
-        if (rollback && _options.HasBiases)
-        {
-            _userBiasNext = new float[model.Users];
-            _itemBiasNext = new float[model.Items];
+            // Not cleared: only the rows a half-step has saved are ever read back.
+            int backupRows = Math.Max(model.Users, model.Items);
+            _backupStorage = FactorMatrix.Uninitialized(backupRows, _options.Factors);
+            _backup = new RowBackup(_backupStorage, _options.HasBiases ? new float[backupRows] : null);
         }
 
         _userGram = new GramMatrix(_layout);
@@ -76,9 +69,7 @@ internal sealed class AlsTrainer
         }
         finally
         {
-            _userNext?.Dispose();
-            _itemNext?.Dispose();
-            _nextStorage?.Dispose();
+            _backupStorage?.Dispose();
         }
     }
 
@@ -133,11 +124,8 @@ internal sealed class AlsTrainer
     private double HalfStep(int iteration, bool users, bool lossObserved, CancellationToken cancellationToken, out double regSolved)
     {
         AlsModel m = _model;
-        FactorMatrix current = users ? m.UserMatrix : m.ItemMatrix;
-        float[]? currentBias = users ? m.UserBiasArray : m.ItemBiasArray;
-        // In place (no rollback): the solved rows are the model's own.
-        FactorMatrix next = (users ? _userNext : _itemNext) ?? current;
-        float[]? nextBias = _nextStorage is null ? currentBias : users ? _userBiasNext : _itemBiasNext;
+        FactorMatrix solved = users ? m.UserMatrix : m.ItemMatrix;
+        float[]? solvedBias = users ? m.UserBiasArray : m.ItemBiasArray;
         string side = users ? "users" : "items";
         var ctx = new HalfStepContext(
             _options,
@@ -153,14 +141,8 @@ internal sealed class AlsTrainer
             ComputeLoss = lossObserved,
         };
 
-        if (next != current)
-        {
-            next.CopyFrom(current, _threads);
-            currentBias?.AsSpan().CopyTo(nextBias);
-        }
-
         GramMatrix? gramOut = _options.IsImplicit ? _spareGram : null;
-        HalfStepResult r = (users ? _userSolver : _itemSolver).Solve(ctx, users ? _data.UserItems : _data.ItemUsers, next, nextBias, gramOut, cancellationToken);
+        HalfStepResult r = (users ? _userSolver : _itemSolver).Solve(ctx, users ? _data.UserItems : _data.ItemUsers, solved, solvedBias, gramOut, cancellationToken, backup: _backup);
         if (r.Cancelled)
         {
             throw new OperationCanceledException(
@@ -173,15 +155,9 @@ internal sealed class AlsTrainer
             IdMap ids = users ? m.UserIds : m.ItemIds;
             throw new AlsNumericalException(
                 $"{_options.Kind} ALS diverged in iteration {iteration} ({side} half-step): {(users ? "user" : "item")} row {r.NonFiniteRow} " +
-                $"(id {ids.Format((int)r.NonFiniteRow)}) got non-finite factors. {(_nextStorage is null ? "Increase" : "The previous factors are kept; increase")} regularization, lower alpha or rescale the data.",
+                $"(id {ids.Format((int)r.NonFiniteRow)}) got non-finite factors. {(_backup is null ? "Increase" : "The previous factors are kept; increase")} regularization, lower alpha or rescale the data.",
                 users ? "user" : "item",
                 r.NonFiniteRow);
-        }
-
-        if (next != current)
-        {
-            current.CopyFrom(next, _threads);
-            nextBias?.AsSpan().CopyTo(currentBias);
         }
 
         if (gramOut is not null)

@@ -15,6 +15,16 @@ namespace FastAls.Internals.Solvers;
 internal readonly record struct HalfStepResult(double Loss, double Regularization, long NonFiniteRow, bool Cancelled);
 
 /// <summary>
+/// Where a half-step that must leave its rows as they were when it fails keeps their old values
+/// (<see cref="HalfStepSolver.Solve"/>): each chunk's rows and biases are copied here just before the chunk is solved,
+/// and copied back if the half-step fails, is cancelled or throws. Its row count may exceed the solved side's (one
+/// backup serves both sides: only one half-step runs at a time).
+/// </summary>
+/// <param name="Rows">The old rows, at the solved matrix's k and stride (need not be cleared: only saved rows are read).</param>
+/// <param name="Biases">The old biases (the biased models), else null.</param>
+internal sealed record RowBackup(FactorMatrix Rows, float[]? Biases);
+
+/// <summary>
 /// Solves all rows of one side against the fixed other side: a parallel sweep over small dynamic
 /// chunks of rows, then the Gram matrix of the solved rows. Scratch (per-worker workspaces, per-chunk
 /// partial sums) is allocated once in the constructor and reused by every sweep, so a sweep allocates
@@ -37,6 +47,7 @@ internal sealed class HalfStepSolver
     private readonly double[] _chunkLoss;
     private readonly double[] _chunkReg;
     private readonly long[] _chunkBad;
+    private readonly bool[] _chunkSaved;
     private readonly double[][] _gramPartials;
     private readonly GramMatrix _ownGram;
     private int _next;
@@ -83,6 +94,7 @@ internal sealed class HalfStepSolver
         _chunkLoss = new double[chunks];
         _chunkReg = new double[chunks];
         _chunkBad = new long[chunks];
+        _chunkSaved = new bool[chunks];
         if (shareWith is not null && shareWith._layout.W == _layout.W && shareWith._gramPartials.Length >= gramChunks)
         {
             _gramPartials = shareWith._gramPartials;
@@ -124,7 +136,13 @@ internal sealed class HalfStepSolver
     /// False skips the Gram pass (and, for implicit models, the unobserved pairs' share of the loss): a distributed
     /// driver reduces the Gram matrix from per-chunk partials and adds that share itself.
     /// </param>
-    public HalfStepResult Solve(HalfStepContext ctx, CsrMatrix rows, FactorMatrix solved, float[]? solvedBiases, GramMatrix? solvedGram, CancellationToken cancellationToken, bool gramTerm = true)
+    /// <param name="backup">
+    /// Null, or where each chunk's old rows are kept while it is solved: then a half-step that is cancelled, finds a
+    /// non-finite row or throws leaves <paramref name="solved"/> and <paramref name="solvedBiases"/> as they were, bit
+    /// for bit. Rows are solved in place either way (each row's solve reads only its own start and the fixed side), so
+    /// the results are the same with or without it.
+    /// </param>
+    public HalfStepResult Solve(HalfStepContext ctx, CsrMatrix rows, FactorMatrix solved, float[]? solvedBiases, GramMatrix? solvedGram, CancellationToken cancellationToken, bool gramTerm = true, RowBackup? backup = null)
     {
         if (rows.Rows != _rows || solved.Rows != _rows || solved.Factors != _layout.K)
         {
@@ -141,56 +159,108 @@ internal sealed class HalfStepSolver
             throw new ArgumentException($"The CSR block has {rows.Cols} columns but the fixed side has {ctx.FixedFactors.Rows} rows.", nameof(rows));
         }
 
+        if (backup is not null
+            && (backup.Rows.Rows < _rows || backup.Rows.Factors != solved.Factors || backup.Rows.Stride != solved.Stride
+                || (solvedBiases is not null && (backup.Biases is null || backup.Biases.Length < _rows))))
+        {
+            throw new ArgumentException($"The backup does not fit {_rows} rows of k = {solved.Factors}{(solvedBiases is null ? "" : " with biases")}.", nameof(backup));
+        }
+
         int chunks = _chunkLoss.Length;
         _next = -1;
-        RunWorkers(_workers, worker =>
+        if (backup is not null)
         {
-            RowWorkspace ws = _workspaces[worker];
-            RowKernels solver = ctx.RowKernels;
-            while (!cancellationToken.IsCancellationRequested)
+            Array.Clear(_chunkSaved);
+        }
+
+        try
+        {
+            RunWorkers(_workers, worker =>
             {
-                int chunk = Interlocked.Increment(ref _next);
-                if (chunk >= chunks)
+                RowWorkspace ws = _workspaces[worker];
+                RowKernels solver = ctx.RowKernels;
+                while (!cancellationToken.IsCancellationRequested)
                 {
-                    break;
+                    int chunk = Interlocked.Increment(ref _next);
+                    if (chunk >= chunks)
+                    {
+                        break;
+                    }
+
+                    int start = chunk * ChunkRows, end = Math.Min(_rows, start + ChunkRows);
+                    if (backup is not null)
+                    {
+                        // The chunk's old rows, read just before its solve reads them as the CG start (in cache for it).
+                        solved.CopyRowsTo(backup.Rows, start, end);
+                        solvedBiases?.AsSpan(start, end - start).CopyTo(backup.Biases!.AsSpan(start, end - start));
+                        _chunkSaved[chunk] = true;
+                    }
+
+                    (double loss, double reg, long bad) = solver.SolveRows(ctx, ws, rows, start, end, solved, solvedBiases);
+                    _chunkLoss[chunk] = loss;
+                    _chunkReg[chunk] = reg;
+                    _chunkBad[chunk] = bad;
+                }
+            });
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                Restore(backup, solved, solvedBiases);
+                return new HalfStepResult(double.NaN, double.NaN, -1, Cancelled: true);
+            }
+
+            double totalLoss = 0, totalReg = 0;
+            for (int c = 0; c < chunks; c++)
+            {
+                if (_chunkBad[c] >= 0)
+                {
+                    Restore(backup, solved, solvedBiases);
+                    return new HalfStepResult(double.NaN, double.NaN, _chunkBad[c], Cancelled: false);
                 }
 
-                int start = chunk * ChunkRows, end = Math.Min(_rows, start + ChunkRows);
-                (double loss, double reg, long bad) = solver.SolveRows(ctx, ws, rows, start, end, solved, solvedBiases);
-                _chunkLoss[chunk] = loss;
-                _chunkReg[chunk] = reg;
-                _chunkBad[chunk] = bad;
+                totalLoss += _chunkLoss[c];
+                totalReg += _chunkReg[c];
             }
-        });
 
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return new HalfStepResult(double.NaN, double.NaN, -1, Cancelled: true);
-        }
-
-        double totalLoss = 0, totalReg = 0;
-        for (int c = 0; c < chunks; c++)
-        {
-            if (_chunkBad[c] >= 0)
+            if (gramTerm && (solvedGram is not null || ctx.Options.IsImplicit))
             {
-                return new HalfStepResult(double.NaN, double.NaN, _chunkBad[c], Cancelled: false);
+                GramMatrix gram = solvedGram ?? _ownGram;
+                ComputeGram(_layout, ctx.Kernels, solved, solvedBiases, gram, _gramPartials, _gramScratches, _workers);
+                if (ctx.Options.IsImplicit && ctx.ComputeLoss)
+                {
+                    totalLoss += gram.PairSquareSum(ctx.FixedGram!);
+                }
             }
 
-            totalLoss += _chunkLoss[c];
-            totalReg += _chunkReg[c];
+            return new HalfStepResult(totalLoss, totalReg, -1, Cancelled: false);
         }
-
-        if (gramTerm && (solvedGram is not null || ctx.Options.IsImplicit))
+        catch
         {
-            GramMatrix gram = solvedGram ?? _ownGram;
-            ComputeGram(_layout, ctx.Kernels, solved, solvedBiases, gram, _gramPartials, _gramScratches, _workers);
-            if (ctx.Options.IsImplicit && ctx.ComputeLoss)
-            {
-                totalLoss += gram.PairSquareSum(ctx.FixedGram!);
-            }
+            Restore(backup, solved, solvedBiases);
+            throw;
+        }
+    }
+
+    /// <summary>Copies the saved chunks' old rows and biases back from <paramref name="backup"/> (nothing without one).</summary>
+    private void Restore(RowBackup? backup, FactorMatrix solved, float[]? solvedBiases)
+    {
+        if (backup is null)
+        {
+            return;
         }
 
-        return new HalfStepResult(totalLoss, totalReg, -1, Cancelled: false);
+        for (int c = 0; c < _chunkSaved.Length; c++)
+        {
+            if (!_chunkSaved[c])
+            {
+                continue;
+            }
+
+            int start = c * ChunkRows, end = Math.Min(_rows, start + ChunkRows);
+            backup.Rows.CopyRowsTo(solved, start, end);
+            backup.Biases?.AsSpan(start, end - start).CopyTo(solvedBiases.AsSpan(start, end - start));
+            _chunkSaved[c] = false;
+        }
     }
 
     /// <summary>

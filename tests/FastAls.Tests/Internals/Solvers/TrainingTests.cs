@@ -377,8 +377,8 @@ public class TrainingTests
     [MemberData(nameof(Cases))]
     public void Fit_solving_in_place_has_the_bits_of_the_rollback_path(AlsModelKind kind, AlsSolver solver)
     {
-        // Fit solves a new model's rows in place (no copy of a side); ContinueTraining keeps a rollback copy. The
-        // same iterations from the same start must give the same bits (and the same reported costs).
+        // Fit solves a new model's rows in place with no backup; ContinueTraining saves each chunk's rows before solving
+        // them. The same iterations from the same start must give the same bits (and the same reported costs).
         using Dataset data = Random(60, 45, 0.2, seed: 8, implicitValues: kind is AlsModelKind.Implicit or AlsModelKind.BiasedImplicit, emptyUsers: 2);
         AlsOptions o = Options(kind, solver) with { Iterations = 3 };
         var inPlace = new Recorder();
@@ -619,6 +619,92 @@ public class TrainingTests
         Assert.Matches(@"ALS diverged in iteration 1 \(users half-step\): user row \d+ \(id \d+\)", e.Message);
         Assert.Equal(users, m.UserMatrix.ToArray());
         Assert.Equal(items, m.ItemMatrix.ToArray());
+    }
+
+    [Theory]
+    [InlineData(AlsModelKind.Explicit, AlsSolver.ConjugateGradient)]
+    [InlineData(AlsModelKind.BiasedExplicit, AlsSolver.ConjugateGradient)]
+    [InlineData(AlsModelKind.BiasedExplicit, AlsSolver.Cholesky)]
+    public void Divergence_after_other_chunks_were_solved_in_place_restores_them_bit_for_bit(AlsModelKind kind, AlsSolver solver)
+    {
+        // 200 users in chunks of 16 rows on two threads. Users 0-179 rate items 0-18 only; users 180-199 also rate item
+        // 19, whose factors overflow their normal equations. Continued training solves rows in place, after saving each
+        // chunk: the chunks solved before the failing ones must all be copied back (factors with their padding, and
+        // biases), so the model is exactly as it was.
+        const int users = 200, items = 20, bad = 19, k = 8;
+        var triples = new List<(int, int, float)>();
+        for (int u = 0; u < users; u++)
+        {
+            for (int j = 0; j < 5; j++)
+            {
+                triples.Add((u, ((u * 7) + (j * 3)) % bad, 1 + ((u + j) % 5)));
+            }
+
+            if (u >= 180)
+            {
+                triples.Add((u, bad, 3f));
+            }
+        }
+
+        using Dataset data = FromTriples(users, items, triples);
+        AlsOptions o = Options(kind, solver) with { Factors = k, Iterations = 1, Regularization = 0.05f, EarlyStopTolerance = 0 };
+        using AlsModel m = AlsModel.Fit(data, o);
+        float[] itemFactors = m.ItemMatrix.ToArray();
+        itemFactors.AsSpan(bad * k, k).Fill(1.5e19f);
+        m.SetItemFactors(itemFactors);
+        float[] before = PaddedUserRows(m), biases = m.UserBiases.ToArray(), itemsBefore = m.ItemMatrix.ToArray();
+        var e = Assert.Throws<AlsNumericalException>(() => m.ContinueTraining(data, 2));
+        Assert.Equal("user", e.Side);
+        Assert.InRange(e.Row, 180, 199);
+        Assert.Equal(before, PaddedUserRows(m));
+        Assert.Equal(biases, m.UserBiases.ToArray());
+        Assert.Equal(itemsBefore, m.ItemMatrix.ToArray());
+
+        // The same model trains on once the overflowing item is mended: the restore left nothing half-done.
+        itemFactors.AsSpan(bad * k, k).Fill(0.1f);
+        m.SetItemFactors(itemFactors);
+        m.ContinueTraining(data, 1);
+        Assert.NotEqual(before, PaddedUserRows(m));
+        Assert.All(m.UserMatrix.ToArray(), v => Assert.True(float.IsFinite(v)));
+
+        static float[] PaddedUserRows(AlsModel model)
+        {
+            FactorMatrix f = model.UserMatrix;
+            var all = new List<float>();
+            for (int r = 0; r < f.Rows; r++)
+            {
+                all.AddRange(f.PaddedRow(r).ToArray());
+            }
+
+            return [.. all];
+        }
+    }
+
+    [Fact]
+    public void Cancellation_during_a_sweep_keeps_the_last_completed_half_step()
+    {
+        // The token fires at some moment of a sweep: the chunks already solved in place are copied back, so the model
+        // is the one the last report saw. (A cancel that falls between half-steps is the test below.)
+        using Dataset data = Random(3000, 800, 0.05, seed: 8, implicitValues: true);
+        using AlsModel m = AlsModel.Fit(data, Options(AlsModelKind.Implicit, AlsSolver.Cholesky) with { Factors = 32, Iterations = 1, Threads = 2 });
+        foreach (int delayMs in new[] { 1, 5, 20 })
+        {
+            float[] users = m.UserMatrix.ToArray(), items = m.ItemMatrix.ToArray();
+            using var cts = new CancellationTokenSource();
+            var rec = new Recorder(_ => (users, items) = (m.UserMatrix.ToArray(), m.ItemMatrix.ToArray()));
+            cts.CancelAfter(delayMs);
+            try
+            {
+                m.ContinueTraining(data, 1000, rec, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            Assert.True(cts.IsCancellationRequested);
+            Assert.Equal(users, m.UserMatrix.ToArray());
+            Assert.Equal(items, m.ItemMatrix.ToArray());
+        }
     }
 
     [Fact]
