@@ -692,16 +692,15 @@ public class TrainingTests
             float[] users = m.UserMatrix.ToArray(), items = m.ItemMatrix.ToArray();
             using var cts = new CancellationTokenSource();
             var rec = new Recorder(_ => (users, items) = (m.UserMatrix.ToArray(), m.ItemMatrix.ToArray()));
-            cts.CancelAfter(delayMs);
-            try
+            // A thread of its own: a timer's callback waits for a pool thread, and training holds the pool's threads.
+            var canceller = new Thread(() =>
             {
-                m.ContinueTraining(data, 1000, rec, cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            Assert.True(cts.IsCancellationRequested);
+                Thread.Sleep(delayMs);
+                cts.Cancel();
+            });
+            canceller.Start();
+            Assert.ThrowsAny<OperationCanceledException>(() => m.ContinueTraining(data, 100_000, rec, cts.Token));
+            canceller.Join();
             Assert.Equal(users, m.UserMatrix.ToArray());
             Assert.Equal(items, m.ItemMatrix.ToArray());
         }
