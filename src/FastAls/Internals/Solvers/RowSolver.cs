@@ -23,13 +23,14 @@ internal sealed class RowWorkspace
         _s = AlignedFloats.Allocate(Math.Min(Capacity, SyrkRows) * w);
         A = new float[w * w];
         _vectors = AlignedFloats.Allocate(VectorCount * w);
-        // The per-neighbour arrays that the gather's lanes write (RowSolver.WeighLanes) end on a whole vector of eight.
-        int padded = (Capacity + 7) & ~7;
+        // The per-neighbour arrays end on a whole vector of sixteen: the gather's lanes write eight at a time
+        // (RowSolver.WeighLanes), and the biased CG's element-wise passes run over whole vectors (RowSolver.Whole).
+        int padded = RowSolver.Whole(Capacity);
         Weight = new float[padded];
         SqrtWeight = new float[padded];
         NegWeight = new float[padded];
         Q = new float[padded];
-        Tmp = new float[Capacity];
+        Tmp = new float[padded];
         Gram = new GramScratch(layout);
     }
 
@@ -1754,9 +1755,20 @@ internal static class RowSolver
     private static float[] ShiftedTargets(RowWorkspace ws, float bias, int count)
     {
         float[] shifted = ws.Tmp;
-        SubtractScaled(bias, ws.Weight.AsSpan(0, count), ws.Q.AsSpan(0, count), shifted.AsSpan(0, count));
+        int whole = Whole(count);
+        SubtractScaled(bias, ws.Weight.AsSpan(0, whole), ws.Q.AsSpan(0, whole), shifted.AsSpan(0, whole));
         return shifted;
     }
+
+    /// <summary>
+    /// <paramref name="count"/> rounded up to a whole vector of sixteen floats, the length that the per-neighbour arrays
+    /// are padded to (<see cref="RowWorkspace"/>): <see cref="ShiftedTargets"/> and <see cref="ScaledWeights"/> run their
+    /// element-wise operations over it, with no scalar tail (up to 15 elements one by one, and a mispredicted loop exit,
+    /// for every pass of a biased CG row). The elements past count come from earlier rows and are never read: each
+    /// element is its own operation, so the first count are what the shorter loop made, bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int Whole(int count) => (count + 15) & ~15;
 
     /// <summary>
     /// The biased mat-vec's terms <c>w_j s</c> of a segment's <paramref name="count"/> neighbours (see <see cref="MatVec"/>),
@@ -1767,7 +1779,8 @@ internal static class RowSolver
         where TIsa : struct, IIsa
     {
         float[] shifted = ws.Tmp;
-        TIsa.Scale(bias, ref MemoryMarshal.GetReference(ws.Weight.AsSpan(0, count)), ref MemoryMarshal.GetReference(shifted.AsSpan(0, count)), count);
+        int whole = Whole(count);
+        TIsa.Scale(bias, ref MemoryMarshal.GetReference(ws.Weight.AsSpan(0, whole)), ref MemoryMarshal.GetReference(shifted.AsSpan(0, whole)), whole);
         return shifted;
     }
 
