@@ -258,7 +258,11 @@ internal sealed class HalfStepSolver
 
             int start = c * ChunkRows, end = Math.Min(_rows, start + ChunkRows);
             backup.Rows.CopyRowsTo(solved, start, end);
-            backup.Biases?.AsSpan(start, end - start).CopyTo(solvedBiases.AsSpan(start, end - start));
+            if (solvedBiases is not null)
+            {
+                backup.Biases!.AsSpan(start, end - start).CopyTo(solvedBiases.AsSpan(start, end - start));
+            }
+
             _chunkSaved[c] = false;
         }
     }

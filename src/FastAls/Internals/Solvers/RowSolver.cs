@@ -802,9 +802,9 @@ internal static class RowSolver
     /// </summary>
     /// <remarks>
     /// In whole 256-bit vectors from column <c>p &amp; ~7</c> of row p to k rounded up to eight, the first and the last
-    /// keeping their lanes' old values outside <c>p &lt;= q &lt; k</c>: the same operations on the same entries as the loop over each row's columns
-    /// p to k, so the same bits. That loop (up to seven entries of every row one by one, and a loop exit that moved with
-    /// p) was about 8 % of the biased implicit model's exact iteration at k = 32.
+    /// keeping their lanes' old values outside <c>p &lt;= q &lt; k</c>: the same operations on the same entries as the
+    /// loop over each row's columns p to k, so the same bits. That loop (up to seven entries of every row one by one, and
+    /// a loop exit that moved with p) was about 8 % of the biased implicit model's exact iteration at k = 32.
     /// </remarks>
     internal static void EliminateBias(Span<float> a, int fs, int k, ReadOnlySpan<float> m, Span<float> b, float pivot, float rhs)
     {
