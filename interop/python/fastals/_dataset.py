@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from . import _signatures as sig
-from ._arrays import ptr, strict
+from ._arrays import check_sparse, ptr, strict
 from ._lib import FastAlsError, lib
 
 
@@ -23,6 +23,7 @@ def _csr_arrays(user_items, convert):
         raise ImportError("fastals needs scipy for sparse matrices") from e
     if not sp.issparse(user_items):
         raise TypeError("user_items must be a scipy.sparse CSR matrix of shape (users, items) (got %s)" % type(user_items).__name__)
+    check_sparse(user_items, "user_items")
     if user_items.format != "csr":
         if not convert:
             raise TypeError("user_items must be in CSR format (got %s); convert with .tocsr()" % user_items.format)

@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from . import _signatures as sig
-from ._arrays import index_array, ptr, strict
+from ._arrays import check_sparse, index_array, ptr, strict
 from ._dataset import Dataset
 from ._lib import lib
 
@@ -678,7 +678,7 @@ def _user_rows(user_items, ids, model_users, model_items):
     import scipy.sparse as sp
     if not sp.issparse(user_items):
         raise TypeError("user_items must be a scipy.sparse CSR matrix (users x items) (got %s)" % type(user_items).__name__)
-    m = user_items.tocsr()
+    m = check_sparse(user_items, "user_items").tocsr()
     if m.shape[1] != model_items:
         raise ValueError("user_items has %d columns but the model has %d items (is the matrix items x users? fit and "
                          "recommend take USERS x ITEMS)" % (m.shape[1], model_items))

@@ -21,7 +21,7 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from .. import _signatures as sig
-from .._arrays import index_array, ptr
+from .._arrays import check_sparse, index_array, ptr
 from .._dataset import Dataset
 from .._lib import lib
 from ..als import AlternatingLeastSquares as _Native
@@ -35,12 +35,14 @@ class ParameterWarning(Warning):
     """Warned when an argument is converted (a non-CSR matrix given to fit), as implicit's ParameterWarning."""
 
 
-def check_csr(matrix):
-    """Returns ``matrix`` as CSR; warns (ParameterWarning) when it had to convert, as implicit does."""
-    if _is_csr(matrix):
-        return matrix
+def check_csr(matrix, name="user_items"):
+    """Returns ``matrix`` as CSR; warns (ParameterWarning) when it had to convert, as implicit does. Its arrays are
+    checked first (``check_sparse``: scipy's conversions trust them)."""
     if not sp.issparse(matrix):
         raise TypeError("expected a scipy.sparse matrix (got %s)" % type(matrix).__name__)
+    check_sparse(matrix, name)
+    if _is_csr(matrix):
+        return matrix
     name = type(matrix).__name__
     start = time.time()
     converted = matrix.tocsr()
@@ -85,7 +87,7 @@ def calculate_loss(Cui, X, Y, regularization, num_threads=0):
     negative entry also adds its |c| to the numerator).
     """
     del num_threads
-    Cui = check_csr(Cui)
+    Cui = check_csr(Cui, "Cui")
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
     users, items = Cui.shape
@@ -367,7 +369,7 @@ class AlternatingLeastSquares:
 
     def _recalculate(self, side, ids, rows):
         twin = self._twin(side)
-        rows = check_csr(rows)
+        rows = check_csr(rows, "user_items" if side == "user" else "item_users")
         count = 1 if np.isscalar(ids) else len(ids)
         if rows.shape[0] != count:
             raise ValueError("%s_items should have one row for every id in %sid (got %d rows for %d ids)"
@@ -453,7 +455,7 @@ class AlternatingLeastSquares:
             cand = None
             n = min(int(N), n_items)
         excl = _ids(filter_items, n_items, "filter_items")
-        rows = _canonical(user_items) if user_items is not None and _is_csr(user_items) else None
+        rows = _canonical(check_sparse(user_items, "user_items")) if user_items is not None and _is_csr(user_items) else None
         if recalculate_user:
             vectors = np.atleast_2d(np.asarray(self.recalculate_user(userid, user_items), dtype=np.float32))
         else:

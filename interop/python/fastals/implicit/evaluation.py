@@ -12,6 +12,7 @@ train[batch], N=K), training items filtered), with hits h_i = [i-th item in T_u]
 import numpy as np
 import scipy.sparse as sp
 
+from .._arrays import check_sparse
 from .als import _Progress
 
 __all__ = ["train_test_split", "precision_at_k", "mean_average_precision_at_k", "ndcg_at_k", "AUC_at_k",
@@ -28,7 +29,7 @@ def train_test_split(ratings, train_percentage=0.8, random_state=None):
     """Splits the ratings at random: each entry goes to train with probability ``train_percentage``. As implicit
     (same draws for the same seed: a numpy Generator's ``random(nnz)`` over the COO entries), negative test values
     are dropped. Returns (train, test) CSR matrices of the input's shape and dtype."""
-    ratings = ratings.tocoo()
+    ratings = check_sparse(ratings, "ratings").tocoo()
     rng = _rng(random_state)
     random_index = rng.random(len(ratings.data))
     train_index = random_index < train_percentage
@@ -66,6 +67,9 @@ def ranking_metrics_at_k(model, train_user_items, test_user_items, K=10, show_pr
     """{'precision', 'map', 'ndcg', 'auc'} at K for any model with implicit's ``recommend`` (batches of 1000 users).
     ``num_threads`` is accepted for compatibility (recommend uses the model's threads)."""
     del num_threads
+    for name, m in (("train_user_items", train_user_items), ("test_user_items", test_user_items)):
+        if sp.issparse(m):
+            check_sparse(m, name)
     train = train_user_items.tocsr() if not (sp.issparse(train_user_items) and train_user_items.format == "csr") \
         else train_user_items
     test = test_user_items.tocsr() if not (sp.issparse(test_user_items) and test_user_items.format == "csr") \
