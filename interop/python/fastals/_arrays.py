@@ -63,6 +63,9 @@ def index_array(values, name):
     return np.ascontiguousarray(a, dtype=np.int32)
 
 
+_SMALL = 256  # arrays up to this length are checked as Python ints (see check_sparse)
+
+
 def check_sparse(matrix, name):
     """Returns ``matrix`` (a scipy.sparse matrix or array) once its stored arrays agree with each other and with its
     shape; raises FastAlsDataError (a ValueError) naming ``name``, the array and the first bad row otherwise.
@@ -88,28 +91,37 @@ def check_sparse(matrix, name):
             what, other = ("row", "column") if fmt == "csr" else ("column", "row")
         indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
         for label, a in (("indptr", indptr), ("indices", indices)):
-            if not isinstance(a, np.ndarray) or a.ndim != 1 or not np.issubdtype(a.dtype, np.integer):
+            if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in "iu":
                 _bad("%s.%s must be a 1-dimensional integer array (got %s)" % (name, label, _describe(a)))
         if not isinstance(data, np.ndarray) or data.ndim < 1:
             _bad("%s.data must be an array (got %s)" % (name, _describe(data)))
         if indptr.size != major + 1:
             _bad("%s.indptr must have %d entries (one per %s, plus one) for shape %s (got %d)"
-                             % (name, major + 1, what, shape, indptr.size))
+                 % (name, major + 1, what, shape, indptr.size))
         if indptr[0] != 0:
             _bad("%s.indptr[0] must be 0 (got %d)" % (name, indptr[0]))
         if major > 0:
-            down = np.flatnonzero(indptr[1:] < indptr[:-1])
-            if down.size:
+            # A serving call's matrix is often one row: plain ints are several times cheaper than numpy's reductions.
+            if indptr.size <= _SMALL:
+                p = indptr.tolist()
+                down = [i for i in range(major) if p[i + 1] < p[i]]
+            else:
+                down = np.flatnonzero(indptr[1:] < indptr[:-1])
+            if len(down):
                 i = int(down[0])
                 _bad("%s.indptr decreases at %s %d: indptr[%d] = %d > indptr[%d] = %d"
-                                 % (name, what, i, i, indptr[i], i + 1, indptr[i + 1]))
+                     % (name, what, i, i, indptr[i], i + 1, indptr[i + 1]))
         nnz = int(indptr[-1])
         if nnz > indices.size or nnz > data.shape[0]:
             _bad("%s.indptr ends at %d, past the %d stored indices and %d stored values"
-                             % (name, nnz, indices.size, data.shape[0]))
+                 % (name, nnz, indices.size, data.shape[0]))
         if nnz:
             used = indices[:nnz]
-            lo, hi = used.min(), used.max()
+            if nnz <= _SMALL:
+                listed = used.tolist()
+                lo, hi = min(listed), max(listed)
+            else:
+                lo, hi = used.min(), used.max()
             if lo < 0 or hi >= minor:
                 at = int(np.flatnonzero((used < 0) | (used >= minor))[0])
                 row = int(np.searchsorted(indptr, at, side="right")) - 1
@@ -117,11 +129,11 @@ def check_sparse(matrix, name):
     elif fmt == "coo":
         row, col, data = matrix.row, matrix.col, matrix.data
         for label, a in (("row", row), ("col", col)):
-            if not isinstance(a, np.ndarray) or a.ndim != 1 or not np.issubdtype(a.dtype, np.integer):
+            if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in "iu":
                 _bad("%s.%s must be a 1-dimensional integer array (got %s)" % (name, label, _describe(a)))
         if not isinstance(data, np.ndarray) or data.ndim != 1 or not row.size == col.size == data.size:
             _bad("%s.row, .col and .data must be 1-dimensional and of one length (got %d, %d and %s)"
-                             % (name, row.size, col.size, _describe(data)))
+                 % (name, row.size, col.size, _describe(data)))
         for label, a, bound in (("row", row, shape[0]), ("col", col, shape[1])):
             if a.size and (a.min() < 0 or a.max() >= bound):
                 at = int(np.flatnonzero((a < 0) | (a >= bound))[0])
