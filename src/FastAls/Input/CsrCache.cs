@@ -153,7 +153,7 @@ public static unsafe class CsrCache
     {
         ArgumentException.ThrowIfNullOrEmpty(cachePath);
         string path = Path.GetFullPath(cachePath);
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        using FileStream fs = PathChecks.OpenRead(path, FileShare.Read | FileShare.Delete);
         long length = fs.Length;
         var header = new byte[HeaderSize];
         int n = fs.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false);
@@ -246,7 +246,7 @@ public static unsafe class CsrCache
 
     private static ulong ReadListHash(string cachePath)
     {
-        using var fs = new FileStream(cachePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        using FileStream fs = PathChecks.OpenRead(cachePath, FileShare.Read | FileShare.Delete);
         Span<byte> b = stackalloc byte[8];
         fs.Position = SourceOffset + 16;
         fs.ReadExactly(b);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using FastAls.Internals.IO;
 
 namespace FastAls.IO;
 
@@ -93,7 +94,7 @@ internal sealed class CsvInteractionReader
 
     private void ReadAll(CancellationToken cancellationToken)
     {
-        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        using FileStream stream = PathChecks.OpenRead(_path, FileShare.Read, 1, FileOptions.SequentialScan);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
         try
         {

@@ -1,3 +1,5 @@
+using FastAls.Internals.IO;
+
 namespace FastAls.IO;
 
 /// <summary>
@@ -39,6 +41,7 @@ public static class InteractionLoader
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new InteractionLoadOptions();
         options.Validate();
+        PathChecks.ThrowIfDirectory(path, path);
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path}: no such file.", path);

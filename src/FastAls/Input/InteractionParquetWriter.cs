@@ -63,10 +63,8 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         DataField<float>? vf = withValues ? new DataField<float>(valueColumn, false) : null;
         var schema = vf is null ? new ParquetSchema(uf, itf) : new ParquetSchema(uf, itf, vf);
         string full = Path.GetFullPath(path);
-        if (Directory.Exists(full))
-        {
-            throw new IOException($"{full}: is a directory; give a file name.");
-        }
+        PathChecks.ThrowIfDirectory(full, full);
+        PathChecks.ThrowIfNoFolder(full, full);
 
         FileStream scratch = CreateScratch(full);
         try

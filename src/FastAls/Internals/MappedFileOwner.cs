@@ -26,7 +26,7 @@ internal sealed unsafe class MappedFile
 
     public static MappedFile Open(string path)
     {
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        using FileStream fs = IO.PathChecks.OpenRead(path, FileShare.Read | FileShare.Delete);
         long length = fs.Length;
         if (length == 0)
         {

@@ -64,11 +64,8 @@ internal sealed class AtomicFile : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
-        if (Directory.Exists(full))
-        {
-            throw new IOException($"{full}: is a directory; give a file name.");
-        }
-
+        PathChecks.ThrowIfDirectory(full, full);
+        PathChecks.ThrowIfNoFolder(full, full);
         RemoveStale(full);
         for (int attempt = 0; ; attempt++)
         {
@@ -81,6 +78,10 @@ internal sealed class AtomicFile : IDisposable
             catch (IOException) when (attempt < 100 && File.Exists(temp))
             {
                 // A leftover of another process that had this pid and is still considered alive: take the next name.
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                throw PathChecks.CannotWrite(full, full, e);
             }
         }
     }
@@ -111,15 +112,10 @@ internal sealed class AtomicFile : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
-        string? dir = Path.GetDirectoryName(full);
-        if (dir is not null && !Directory.Exists(dir))
+        PathChecks.ThrowIfNoFolder(full, path);
+        if (!isDirectory)
         {
-            throw new DirectoryNotFoundException($"{path}: the directory {dir} does not exist.");
-        }
-
-        if (!isDirectory && Directory.Exists(full))
-        {
-            throw new IOException($"{path}: is a directory; give a file name.");
+            PathChecks.ThrowIfDirectory(full, path);
         }
 
         if (isDirectory && File.Exists(full))
@@ -139,13 +135,9 @@ internal sealed class AtomicFile : IDisposable
             {
             }
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new IOException($"{path}: cannot write in {dir}: permission denied.", e);
-        }
-        catch (IOException e)
-        {
-            throw new IOException($"{path}: cannot write in {dir}: {e.Message}", e);
+            throw PathChecks.CannotWrite(full, path, e);
         }
         finally
         {

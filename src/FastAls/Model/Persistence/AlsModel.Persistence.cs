@@ -52,7 +52,7 @@ public sealed partial class AlsModel
     public static AlsModel Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, IoChunk);
+        using FileStream fs = Internals.IO.PathChecks.OpenRead(path, FileShare.Read, IoChunk);
         try
         {
             return ReadFrom(fs, fs.Length);

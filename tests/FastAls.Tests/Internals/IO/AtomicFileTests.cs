@@ -177,6 +177,25 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public void Writes_and_reads_name_the_path_given_not_a_temporary_file_or_access_denied()
+    {
+        using AlsModel m = Model.ModelTestUtil.Random(AlsModelKind.Implicit, 5, 7, 4, 4);
+        string target = P("no/such/dir/x.fals");
+        var missing = Assert.Throws<DirectoryNotFoundException>(() => m.Save(target));
+        Assert.Equal($"{target}: the directory {P("no/such/dir")} does not exist.", missing.Message);
+        Assert.DoesNotContain(AtomicFile.TempSuffix, missing.Message, StringComparison.Ordinal);
+        missing = Assert.Throws<DirectoryNotFoundException>(() => InteractionParquetWriter.CreateAsync(target).GetAwaiter().GetResult());
+        Assert.Equal($"{target}: the directory {P("no/such/dir")} does not exist.", missing.Message);
+
+        // A folder given as a file to read: the runtime said "Access to the path ... is denied".
+        string expected = $"{_dir}: is a directory; give a file name.";
+        Assert.Equal(expected, Assert.Throws<IOException>(() => AlsModel.Load(_dir)).Message);
+        Assert.Equal(expected, Assert.Throws<IOException>(() => CsrCache.ReadInfo(_dir)).Message);
+        Assert.Equal(expected, Assert.Throws<IOException>(() => InteractionLoader.Load(_dir, new InteractionLoadOptions { Format = InteractionFormat.Csv })).Message);
+        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Fact]
     public void Real_path_resolves_links_anywhere_along_the_path()
     {
         string real = P("real");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FastAls.Internals.IO;
 using Parquet;
 using Parquet.Schema;
 
@@ -34,7 +35,7 @@ internal sealed class SafeParquetFile : IAsyncDisposable
 
     public static async Task<SafeParquetFile> OpenAsync(string file, CancellationToken ct)
     {
-        var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        FileStream fs = PathChecks.OpenRead(file, FileShare.Read, 1 << 16);
         var bounded = new BoundedReadStream(fs);
         try
         {
