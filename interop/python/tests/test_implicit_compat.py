@@ -243,6 +243,22 @@ def test_recommend_batch_with_n_above_the_candidates_returns_the_available_ones(
     np.testing.assert_array_equal(single, ids[1])
 
 
+@pytest.mark.parametrize("bad, error, message", [(-1, ValueError, r"N must be >= 0 \(got -1\)"),
+                                                 (1.5, TypeError, "N must be an integer"),
+                                                 ("3", TypeError, "N must be an integer")])
+def test_every_call_with_n_checks_it_as_fastals_own_api_does(bad, error, message):
+    # a negative N failed in numpy ("negative dimensions are not allowed"), a float was truncated, a string parsed
+    m, data = fitted()
+    calls = [lambda: m.recommend(0, data[0], N=bad), lambda: m.recommend(np.arange(3), data[:3], N=bad),
+             lambda: m.recommend(0, data[0], N=bad, items=[1, 2, 3]), lambda: m.similar_items(0, N=bad),
+             lambda: m.similar_items(np.arange(2), N=bad), lambda: m.similar_users(0, N=bad),
+             lambda: m.explain(0, data, 1, N=bad)]
+    for call in calls:
+        with pytest.raises(error, match=message):
+            call()
+    assert m.recommend(0, data[0], N=np.int64(2))[0].shape == (2,)
+
+
 def test_recommend_filter_items_and_no_filtering():
     m, data = fitted()
     top, _ = m.recommend(0, data[0], N=3)

@@ -25,6 +25,7 @@ from .._arrays import check_sparse, index_array, ptr
 from .._dataset import Dataset
 from .._lib import lib
 from ..als import AlternatingLeastSquares as _Native
+from ..als import _count
 
 __all__ = ["AlternatingLeastSquares", "ParameterWarning", "calculate_loss"]
 
@@ -450,10 +451,10 @@ class AlternatingLeastSquares:
             if cand.size and (cand.max() >= n_items or cand.min() < 0):
                 raise IndexError("Some itemids in the items parameter in are not in the model")
             cand = cand.astype(np.int32)
-            n = min(int(N), cand.size)
+            n = _count(N, cand.size)
         else:
             cand = None
-            n = min(int(N), n_items)
+            n = _count(N, n_items)
         excl = _ids(filter_items, n_items, "filter_items")
         rows = _canonical(check_sparse(user_items, "user_items")) if user_items is not None and _is_csr(user_items) else None
         if recalculate_user:
@@ -562,7 +563,7 @@ class AlternatingLeastSquares:
                 raise IndexError("Some ids in the %s parameter are not in the model" % what)
             factors, norms = factors[ids_all], norms[ids_all]
         excl = _ids(exclude, factors.shape[0], "filter_" + what)
-        n = min(int(N), factors.shape[0])
+        n = _count(N, factors.shape[0])
         out_ids = np.empty((q.shape[0], n), dtype=np.int32)
         out_scores = np.empty((q.shape[0], n), dtype=np.float32)
         for start in range(0, q.shape[0], 256):
@@ -586,6 +587,7 @@ class AlternatingLeastSquares:
         is the Cholesky factorization (scipy.linalg.cho_factor) of the user's system; pass it back to explain other
         items of the same user faster. Exact double-precision solves."""
         native = self._fitted()
+        N = _count(N, np.iinfo(np.int32).max)
         user_items = check_csr(user_items)
         n_items = native.shape[1]
         if user_items.shape[1] != n_items:
