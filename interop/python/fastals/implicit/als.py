@@ -44,11 +44,11 @@ def check_csr(matrix, name="user_items"):
     check_sparse(matrix, name)
     if _is_csr(matrix):
         return matrix
-    name = type(matrix).__name__
+    kind = type(matrix).__name__
     start = time.time()
     converted = matrix.tocsr()
     warnings.warn("Method expects CSR input, and was passed %s instead. Converting to CSR took %.3g seconds"
-                  % (name, time.time() - start), ParameterWarning, stacklevel=3)
+                  % (kind, time.time() - start), ParameterWarning, stacklevel=3)
     return converted
 
 
