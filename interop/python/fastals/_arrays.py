@@ -90,9 +90,7 @@ def check_sparse(matrix, name):
             major, minor = shape if fmt == "csr" else shape[::-1]
             what, other = ("row", "column") if fmt == "csr" else ("column", "row")
         indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-        for label, a in (("indptr", indptr), ("indices", indices)):
-            if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in "iu":
-                _bad("%s.%s must be a 1-dimensional integer array (got %s)" % (name, label, _describe(a)))
+        _integer_vectors(name, (("indptr", indptr), ("indices", indices)))
         if not isinstance(data, np.ndarray) or data.ndim < 1:
             _bad("%s.data must be an array (got %s)" % (name, _describe(data)))
         if indptr.size != major + 1:
@@ -128,9 +126,7 @@ def check_sparse(matrix, name):
                 _bad("%s %s %d has %s index %d outside [0, %d)" % (name, what, row, other, used[at], minor))
     elif fmt == "coo":
         row, col, data = matrix.row, matrix.col, matrix.data
-        for label, a in (("row", row), ("col", col)):
-            if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in "iu":
-                _bad("%s.%s must be a 1-dimensional integer array (got %s)" % (name, label, _describe(a)))
+        _integer_vectors(name, (("row", row), ("col", col)))
         if not isinstance(data, np.ndarray) or data.ndim != 1 or not row.size == col.size == data.size:
             _bad("%s.row, .col and .data must be 1-dimensional and of one length (got %d, %d and %s)"
                  % (name, row.size, col.size, _describe(data)))
@@ -139,6 +135,13 @@ def check_sparse(matrix, name):
                 at = int(np.flatnonzero((a < 0) | (a >= bound))[0])
                 _bad("%s entry %d has %s %d outside [0, %d)" % (name, at, label, a[at], bound))
     return matrix
+
+
+def _integer_vectors(name, arrays):
+    """Raises unless each (label, array) of ``arrays`` is a 1-dimensional integer numpy array."""
+    for label, a in arrays:
+        if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in "iu":
+            _bad("%s.%s must be a 1-dimensional integer array (got %s)" % (name, label, _describe(a)))
 
 
 def _describe(a):

@@ -63,8 +63,7 @@ public sealed class InteractionParquetWriter : IAsyncDisposable, IDisposable
         DataField<float>? vf = withValues ? new DataField<float>(valueColumn, false) : null;
         var schema = vf is null ? new ParquetSchema(uf, itf) : new ParquetSchema(uf, itf, vf);
         string full = Path.GetFullPath(path);
-        PathChecks.ThrowIfDirectory(full, full);
-        PathChecks.ThrowIfNoFolder(full, full);
+        PathChecks.ThrowUnlessFileTarget(full, full);
 
         FileStream scratch = CreateScratch(full);
         try

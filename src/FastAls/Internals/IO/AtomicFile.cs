@@ -64,8 +64,7 @@ internal sealed class AtomicFile : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
-        PathChecks.ThrowIfDirectory(full, full);
-        PathChecks.ThrowIfNoFolder(full, full);
+        PathChecks.ThrowUnlessFileTarget(full, full);
         RemoveStale(full);
         for (int attempt = 0; ; attempt++)
         {
@@ -112,15 +111,17 @@ internal sealed class AtomicFile : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
-        PathChecks.ThrowIfNoFolder(full, path);
         if (!isDirectory)
         {
-            PathChecks.ThrowIfDirectory(full, path);
+            PathChecks.ThrowUnlessFileTarget(full, path);
         }
-
-        if (isDirectory && File.Exists(full))
+        else
         {
-            throw new IOException($"{path}: is a file; give a folder name.");
+            PathChecks.ThrowIfNoFolder(full, path);
+            if (File.Exists(full))
+            {
+                throw new IOException($"{path}: is a file; give a folder name.");
+            }
         }
 
         string probe = NewTempPath(full);

@@ -29,6 +29,16 @@ internal static class PathChecks
     }
 
     /// <summary>
+    /// Throws unless <paramref name="fullPath"/> can name a file to write: its folder exists and it is not a folder
+    /// itself (<see cref="ThrowIfNoFolder"/>, <see cref="ThrowIfDirectory"/>); the messages show <paramref name="shown"/>.
+    /// </summary>
+    public static void ThrowUnlessFileTarget(string fullPath, string shown)
+    {
+        ThrowIfNoFolder(fullPath, shown);
+        ThrowIfDirectory(fullPath, shown);
+    }
+
+    /// <summary>
     /// The error for a file that could not be created in the folder of <paramref name="fullPath"/> (<paramref name="e"/>:
     /// what the runtime threw, whose message names the temporary file instead).
     /// </summary>

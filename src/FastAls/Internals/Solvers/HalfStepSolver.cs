@@ -191,8 +191,7 @@ internal sealed class HalfStepSolver
                     if (backup is not null)
                     {
                         // The chunk's old rows, read just before its solve reads them as the CG start (in cache for it).
-                        solved.CopyRowsTo(backup.Rows, start, end);
-                        solvedBiases?.AsSpan(start, end - start).CopyTo(backup.Biases!.AsSpan(start, end - start));
+                        CopyChunk(solved, solvedBiases, backup.Rows, backup.Biases, start, end);
                         _chunkSaved[chunk] = true;
                     }
 
@@ -256,14 +255,22 @@ internal sealed class HalfStepSolver
                 continue;
             }
 
-            int start = c * ChunkRows, end = Math.Min(_rows, start + ChunkRows);
-            backup.Rows.CopyRowsTo(solved, start, end);
-            if (solvedBiases is not null)
-            {
-                backup.Biases!.AsSpan(start, end - start).CopyTo(solvedBiases.AsSpan(start, end - start));
-            }
-
+            int start = c * ChunkRows;
+            CopyChunk(backup.Rows, backup.Biases, solved, solvedBiases, start, Math.Min(_rows, start + ChunkRows));
             _chunkSaved[c] = false;
+        }
+    }
+
+    /// <summary>
+    /// Rows [<paramref name="start"/>, <paramref name="end"/>) and, where both sides have them, their biases, from one
+    /// matrix to the other: a chunk saved to a <see cref="RowBackup"/>, or restored from it.
+    /// </summary>
+    private static void CopyChunk(FactorMatrix from, float[]? fromBiases, FactorMatrix to, float[]? toBiases, int start, int end)
+    {
+        from.CopyRowsTo(to, start, end);
+        if (fromBiases is not null && toBiases is not null)
+        {
+            fromBiases.AsSpan(start, end - start).CopyTo(toBiases.AsSpan(start, end - start));
         }
     }
 
