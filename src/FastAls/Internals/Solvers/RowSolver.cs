@@ -28,7 +28,6 @@ internal sealed class RowWorkspace
         int padded = RowSolver.Whole(Capacity);
         Weight = new float[padded];
         SqrtWeight = new float[padded];
-        NegWeight = new float[padded];
         Q = new float[padded];
         Tmp = new float[padded];
         Gram = new GramScratch(layout);
@@ -65,8 +64,8 @@ internal sealed class RowWorkspace
 
     /// <summary>
     /// Gathered neighbour rows (unscaled): their factors, Capacity x the factor stride. The biased models' constant 1
-    /// of <c>(f_j, 1)</c> is not stored: CG takes it as a scalar (RowSolver.Residual) and the exact solver eliminates
-    /// the bias first.
+    /// of <c>(f_j, 1)</c> is not stored: the first CG residual takes it as a scalar (RowSolver.Residual), and both CG's
+    /// steps and the exact solver eliminate the bias.
     /// </summary>
     public Span<float> U { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => _u.Span; }
 
@@ -89,11 +88,14 @@ internal sealed class RowWorkspace
 
     public float[] SqrtWeight { get; }
 
-    /// <summary>CG of the biased models: <c>-Weight[j]</c>, the weights of the mat-vec's shifted-coefficient form.</summary>
-    public float[] NegWeight { get; }
-
-    /// <summary>CG of the biased models: <c>m = sum_j w_j f_j</c> over the row's neighbours (the bias column of their share).</summary>
+    /// <summary>
+    /// The biased models: <c>m = sum_j w_j f_j</c> over the row's neighbours (the bias column of their share), made by the
+    /// first residual; CG then adds G0's bias column to it (RowSolver.EliminateBias).
+    /// </summary>
     public Span<float> M { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => RowVector(5); }
+
+    /// <summary>CG of the biased models: the row's bias diagonal entry, by which its steps eliminate the bias (RowSolver.EliminateBias).</summary>
+    public float BiasPivot { get; set; }
 
     /// <summary>
     /// The biased models: <c>sum_j w_j</c> over the row's neighbours (the bias diagonal's neighbour share), summed by the
@@ -1060,7 +1062,7 @@ internal static class RowSolver
 
         // The per-pair outputs through refs checked once here (Capacity long, count <= Capacity): as array fields of ws
         // they were reloaded and bounds-checked for every pair.
-        if (ws.Weight.Length < count || ws.NegWeight.Length < count || ws.SqrtWeight.Length < count || ws.Q.Length < count
+        if (ws.Weight.Length < count || ws.SqrtWeight.Length < count || ws.Q.Length < count
             || start < 0 || cols.Length - start < count || vals.Length - start < count)
         {
             throw new ArgumentOutOfRangeException(nameof(count), count, "The segment runs past the row or the workspace.");
@@ -1149,7 +1151,7 @@ internal static class RowSolver
     internal readonly ref struct Weigher<TModel>
         where TModel : struct, IRowModel
     {
-        private readonly ref float _weight, _negWeight, _sqrtWeight, _target;
+        private readonly ref float _weight, _sqrtWeight, _target;
         private readonly float _alpha, _epsilon, _mu;
         private readonly bool _exact;
 
@@ -1157,7 +1159,6 @@ internal static class RowSolver
         public Weigher(AlsOptions o, float mu, RowWorkspace ws)
         {
             _weight = ref MemoryMarshal.GetArrayDataReference(ws.Weight);
-            _negWeight = ref MemoryMarshal.GetArrayDataReference(ws.NegWeight);
             _sqrtWeight = ref MemoryMarshal.GetArrayDataReference(ws.SqrtWeight);
             _target = ref MemoryMarshal.GetArrayDataReference(ws.Q);
             _alpha = o.Alpha;
@@ -1176,7 +1177,6 @@ internal static class RowSolver
                 float p = v > 0 ? 1f : 0f;
                 float wt = conf - 1f;
                 Unsafe.Add(ref _weight, j) = wt;
-                Unsafe.Add(ref _negWeight, j) = -wt;
                 if (_exact)
                 {
                     // A negative weight (scaled confidence below 1) cannot go through the sqrt-scaled SYRK:
@@ -1192,7 +1192,6 @@ internal static class RowSolver
             {
                 float t = v - _mu - g;
                 Unsafe.Add(ref _weight, j) = 1f;
-                Unsafe.Add(ref _negWeight, j) = -1f;
                 Unsafe.Add(ref _target, j) = t;
                 return (1f, t);
             }
@@ -1210,11 +1209,10 @@ internal static class RowSolver
         where TModel : struct, IRowModel
     {
         ref float weight = ref MemoryMarshal.GetArrayDataReference(ws.Weight);
-        ref float negWeight = ref MemoryMarshal.GetArrayDataReference(ws.NegWeight);
         ref float sqrtWeight = ref MemoryMarshal.GetArrayDataReference(ws.SqrtWeight);
         ref float target = ref MemoryMarshal.GetArrayDataReference(ws.Q);
         int count = vals.Length, lanes = Vector256<float>.Count, whole = (count + lanes - 1) & -lanes;
-        if (ws.Weight.Length < whole || ws.NegWeight.Length < whole || ws.SqrtWeight.Length < whole || ws.Q.Length < whole)
+        if (ws.Weight.Length < whole || ws.SqrtWeight.Length < whole || ws.Q.Length < whole)
         {
             throw new ArgumentOutOfRangeException(nameof(vals), count, "More neighbours than the workspace holds (to a whole vector).");
         }
@@ -1246,7 +1244,6 @@ internal static class RowSolver
                 Vector256<float> p = Vector256.ConditionalSelect(Vector256.GreaterThan(v, zero), one, zero);
                 Vector256<float> wt = conf - one;
                 wt.StoreUnsafe(ref weight, (nuint)j);
-                (-wt).StoreUnsafe(ref negWeight, (nuint)j);
                 if (exact)
                 {
                     Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(wt, zero), Vector256.Sqrt(wt), zero).StoreUnsafe(ref sqrtWeight, (nuint)j);
@@ -1257,7 +1254,6 @@ internal static class RowSolver
             else
             {
                 one.StoreUnsafe(ref weight, (nuint)j);
-                (-one).StoreUnsafe(ref negWeight, (nuint)j);
                 (v - mus - zero).StoreUnsafe(ref target, (nuint)j);
             }
         }
@@ -1425,7 +1421,7 @@ internal static class RowSolver
             int more = Math.Min(share, ahead - asked);
             PrefetchNextRange<TIsa>(c, next, asked, more);
             asked += more;
-            G0Product<TIsa, TModel>(c, ws.P, ws.Ap);
+            CgG0Product<TIsa, TModel>(c, ws.P, ws.Ap);
             CgStep<TIsa, TModel>(c, ws, cols, vals, single, lambda, ref state);
         }
 
@@ -1493,13 +1489,23 @@ internal static class RowSolver
         public bool Done;
     }
 
-    /// <summary>The first residual (ws.R holds G0 z on entry), p = r and |r|^2; an overflowed system sets z to NaN and ends.</summary>
+    /// <summary>
+    /// The first residual (ws.R holds G0 z on entry; see <see cref="G0Product"/>), p = r and |r|^2; an overflowed system
+    /// sets z to NaN and ends. The biased models then take the bias out of the iteration (<see cref="EliminateBias"/>).
+    /// </summary>
     private static CgState CgStart<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
     {
+        int fs = c.Layout.FactorStride;
         Span<float> z = ws.Z, r = ws.R;
         Residual<TIsa, TModel>(c, ws, cols, vals, single, lambda, z, r);
+        if (TModel.Biased && !EliminateBias<TIsa, TModel>(c, ws, lambda))
+        {
+            return new CgState { Done = true };
+        }
+
+        r = r[..fs];
         CopyShort(r, ws.P);
         float rr = Blas.Dot<TIsa>(r, r);
         if (!float.IsFinite(rr))
@@ -1512,6 +1518,60 @@ internal static class RowSolver
 
         // |r|^2 at which the residual is 2^-50 of the starting one (2^-100 in squares), far below float32 round-off.
         return new CgState { Rr = rr, Floor = Math.Max(rr * ResidualDrop, SmallestNormal) };
+    }
+
+    /// <summary>
+    /// The biased models' CG runs on the factors alone, with the bias kept at its optimum for them: from the full residual
+    /// <c>r = b - A (x, s)</c> (ws.R, with <c>m = sum_j w_j f_j</c> in ws.M), it moves the bias to that optimum,
+    /// <c>s + r_b / a</c>, and leaves in ws.R the residual of the reduced system, <c>r_f - (r_b / a) g</c>, whose bias
+    /// entry is zero. Here <c>a = G0_bb + lambda + sum_j w_j</c> is the bias's diagonal entry and <c>g = G0_fb + m</c> its
+    /// column over the factors (kept in ws.M for the mat-vecs, a in ws.BiasPivot). False ends the row: a pivot that is
+    /// not positive (the system is not positive definite) leaves z as it was; one that is not finite (an overflow) sets it
+    /// to NaN, a divergence that the caller reports.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The reduced system is the Schur complement <c>S = A_ff - g g' / a</c>, and CG on it (<see cref="MatVec"/>) is CG on
+    /// the full system restricted to the solutions whose bias is optimal for their factors. Each step's direction p over
+    /// the factors carries the bias direction <c>-(g . p) / a</c>, so that the bias follows the factors exactly (see
+    /// <see cref="CgStep"/>). S is no worse conditioned than A (its eigenvalues interlace A's), and in exact arithmetic
+    /// enough steps reach the same optimum.
+    /// </para>
+    /// <para>
+    /// Against CG over the k + 1 unknowns (before 2026-12-03), each mat-vec is the unbiased one: no bias entry, no per-pass
+    /// coefficient shift, and vectors of the factor stride instead of W (at k = 32: 32 floats instead of 48). This is a
+    /// deliberate change of the biased CG's results.
+    /// </para>
+    /// </remarks>
+    private static bool EliminateBias<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, float lambda)
+        where TIsa : struct, IIsa
+        where TModel : struct, IRowModel
+    {
+        int k = c.Layout.K, fs = c.Layout.FactorStride;
+        Span<float> z = ws.Z, r = ws.R, g = ws.M[..fs];
+        float pivot = (TModel.Implicit ? c.G0Corner : 0f) + lambda + ws.WeightSum;
+        ws.BiasPivot = pivot;
+        if (!(pivot > 0f) || !float.IsFinite(pivot))
+        {
+            if (!float.IsFinite(pivot))
+            {
+                z.Fill(float.NaN);
+            }
+
+            return false;
+        }
+
+        if (TModel.Implicit)
+        {
+            // g = G0's bias column plus m (m is zero past k, as the factor rows are).
+            Blas.Axpy<TIsa>(1f, c.G0BiasColumn.AsSpan(0, k), g[..k]);
+        }
+
+        float shift = r[k] / pivot;
+        z[k] += shift;
+        Blas.Axpy<TIsa>(-shift, g, r[..fs]);
+        r[k] = 0f;
+        return true;
     }
 
     /// <summary>Whether the row takes another step (the step count, the tolerance, and the stops listed on <see cref="ConjugateGradient"/>).</summary>
@@ -1532,8 +1592,9 @@ internal static class RowSolver
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
     {
-        Span<float> z = ws.Z, r = ws.R, p = ws.P, ap = ws.Ap;
-        MatVec<TIsa, TModel>(c, ws, cols, vals, single, lambda, p, ap);
+        int k = c.Layout.K, fs = c.Layout.FactorStride;
+        Span<float> z = ws.Z, r = ws.R[..fs], p = ws.P[..fs], ap = ws.Ap[..fs];
+        float biasStep = MatVec<TIsa, TModel>(c, ws, cols, vals, single, lambda, p, ap);
         float pap = Blas.Dot<TIsa>(p, ap);
         if (!(pap > 0f) || !float.IsFinite(pap))
         {
@@ -1548,11 +1609,17 @@ internal static class RowSolver
             return;
         }
 
-        Blas.Axpy<TIsa>(alpha, p, z);
+        Blas.Axpy<TIsa>(alpha, p, z[..fs]);
+        if (TModel.Biased)
+        {
+            // The bias follows the factors at its optimum (see EliminateBias); p is zero at index k.
+            z[k] -= alpha * biasStep;
+        }
+
         Blas.Axpy<TIsa>(-alpha, ap, r);
         float rrNew = Blas.Dot<TIsa>(r, r);
         float beta = rrNew / state.Rr;
-        CgVectors.Direction<TIsa>(p, r, beta, c.Layout.W);
+        CgVectors.Direction<TIsa>(p, r, beta, fs);
         state.Rr = rrNew;
         state.Step++;
     }
@@ -1638,11 +1705,39 @@ internal static class RowSolver
         float yb = G0BiasEntry<TIsa, TModel>(c, v);
         ReadOnlySpan<float> block = G0Block<TModel>(c, out int rows, out int stride);
         Blas.ColumnMatVec<TIsa>(block, rows, stride, v, y);
-        G0Finish<TIsa, TModel>(c, v, y, yb);
+        G0Finish<TIsa, TModel>(c, true, v, y, yb);
     }
 
-    /// <summary><see cref="G0Product"/> of two vectors with G0 read once (<see cref="Blas.ColumnMatVec2"/>): each gets the bits of its own call.</summary>
-    private static void G0Product2<TIsa, TModel>(HalfStepContext c, Span<float> v0, Span<float> y0, Span<float> v1, Span<float> y1)
+    /// <summary>
+    /// CG's step product y = G0 v over the factors (zero without G0; y zero from k to the factor stride): the whole G0
+    /// for the unbiased models (the same as <see cref="G0Product"/>), its factor block for the biased ones, whose CG
+    /// steps keep the bias out of the direction (see <see cref="EliminateBias"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CgG0Product<TIsa, TModel>(HalfStepContext c, Span<float> v, Span<float> y)
+        where TIsa : struct, IIsa
+        where TModel : struct, IRowModel
+    {
+        if (!TModel.Implicit)
+        {
+            y.Clear();
+            return;
+        }
+
+        ReadOnlySpan<float> block = G0Block<TModel>(c, out int rows, out int stride);
+        Blas.ColumnMatVec<TIsa>(block, rows, stride, v, y);
+        CgG0Finish(c, y);
+    }
+
+    /// <summary>Completes <see cref="CgG0Product"/> from the block's product in y: zero from k to the factor stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CgG0Finish(HalfStepContext c, Span<float> y) => ClearShort(y[c.Layout.K..c.Layout.FactorStride]);
+
+    /// <summary>
+    /// <see cref="G0Product"/> (<paramref name="full"/>) or <see cref="CgG0Product"/> of two vectors with G0 read once
+    /// (<see cref="Blas.ColumnMatVec2"/>): each gets the bits of its own call.
+    /// </summary>
+    private static void G0Product2<TIsa, TModel>(HalfStepContext c, bool full, Span<float> v0, Span<float> y0, Span<float> v1, Span<float> y1)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
     {
@@ -1653,18 +1748,18 @@ internal static class RowSolver
             return;
         }
 
-        float yb0 = G0BiasEntry<TIsa, TModel>(c, v0), yb1 = G0BiasEntry<TIsa, TModel>(c, v1);
+        float yb0 = full ? G0BiasEntry<TIsa, TModel>(c, v0) : 0f, yb1 = full ? G0BiasEntry<TIsa, TModel>(c, v1) : 0f;
         ReadOnlySpan<float> block = G0Block<TModel>(c, out int rows, out int stride);
         Blas.ColumnMatVec2<TIsa>(block, rows, stride, v0, y0, v1, y1);
-        G0Finish<TIsa, TModel>(c, v0, y0, yb0);
-        G0Finish<TIsa, TModel>(c, v1, y1, yb1);
+        G0Finish<TIsa, TModel>(c, full, v0, y0, yb0);
+        G0Finish<TIsa, TModel>(c, full, v1, y1, yb1);
     }
 
     /// <summary>
     /// The G0 products of a CG group's <paramref name="members"/> (indices of <paramref name="ws"/>'s member workspaces):
-    /// <c>R = G0 Z</c> at the start, else <c>Ap = G0 P</c>; four at once with G0 read once
-    /// (<see cref="Blas.ColumnMatVec4{TIsa}"/>), the rest in a pair and alone. Each gets the bits of its own
-    /// <see cref="G0Product"/>.
+    /// <c>R = G0 Z</c> at the start (<see cref="G0Product"/>), else <c>Ap = G0 P</c> (<see cref="CgG0Product"/>); four at
+    /// once with G0 read once (<see cref="Blas.ColumnMatVec4{TIsa}"/>), the rest in a pair and alone. Each gets the bits of
+    /// its own call.
     /// </summary>
     private static void G0Products<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> members, bool start)
         where TIsa : struct, IIsa
@@ -1676,13 +1771,14 @@ internal static class RowSolver
             RowWorkspace w0 = ws.Member(members[0]), w1 = ws.Member(members[1]), w2 = ws.Member(members[2]), w3 = ws.Member(members[3]);
             Span<float> v0 = start ? w0.Z : w0.P, v1 = start ? w1.Z : w1.P, v2 = start ? w2.Z : w2.P, v3 = start ? w3.Z : w3.P;
             Span<float> y0 = start ? w0.R : w0.Ap, y1 = start ? w1.R : w1.Ap, y2 = start ? w2.R : w2.Ap, y3 = start ? w3.R : w3.Ap;
-            float b0 = G0BiasEntry<TIsa, TModel>(c, v0), b1 = G0BiasEntry<TIsa, TModel>(c, v1), b2 = G0BiasEntry<TIsa, TModel>(c, v2), b3 = G0BiasEntry<TIsa, TModel>(c, v3);
+            float b0 = start ? G0BiasEntry<TIsa, TModel>(c, v0) : 0f, b1 = start ? G0BiasEntry<TIsa, TModel>(c, v1) : 0f;
+            float b2 = start ? G0BiasEntry<TIsa, TModel>(c, v2) : 0f, b3 = start ? G0BiasEntry<TIsa, TModel>(c, v3) : 0f;
             ReadOnlySpan<float> block = G0Block<TModel>(c, out int rows, out int stride);
             Blas.ColumnMatVec4<TIsa>(block, rows, stride, v0, v1, v2, v3, y0, y1, y2, y3);
-            G0Finish<TIsa, TModel>(c, v0, y0, b0);
-            G0Finish<TIsa, TModel>(c, v1, y1, b1);
-            G0Finish<TIsa, TModel>(c, v2, y2, b2);
-            G0Finish<TIsa, TModel>(c, v3, y3, b3);
+            G0Finish<TIsa, TModel>(c, start, v0, y0, b0);
+            G0Finish<TIsa, TModel>(c, start, v1, y1, b1);
+            G0Finish<TIsa, TModel>(c, start, v2, y2, b2);
+            G0Finish<TIsa, TModel>(c, start, v3, y3, b3);
             return;
         }
 
@@ -1691,11 +1787,11 @@ internal static class RowSolver
             RowWorkspace a = ws.Member(members[i]), b = ws.Member(members[i + 1]);
             if (start)
             {
-                G0Product2<TIsa, TModel>(c, a.Z, a.R, b.Z, b.R);
+                G0Product2<TIsa, TModel>(c, true, a.Z, a.R, b.Z, b.R);
             }
             else
             {
-                G0Product2<TIsa, TModel>(c, a.P, a.Ap, b.P, b.Ap);
+                G0Product2<TIsa, TModel>(c, false, a.P, a.Ap, b.P, b.Ap);
             }
         }
 
@@ -1708,7 +1804,7 @@ internal static class RowSolver
             }
             else
             {
-                G0Product<TIsa, TModel>(c, a.P, a.Ap);
+                CgG0Product<TIsa, TModel>(c, a.P, a.Ap);
             }
         }
     }
@@ -1739,14 +1835,21 @@ internal static class RowSolver
 
     /// <summary>
     /// Completes G0 v from the block's product in y: zero past d, and for the biased models <c>v_b g</c> added to the
-    /// factor entries and <paramref name="yb"/> (<see cref="G0BiasEntry"/>) as the bias entry.
+    /// factor entries and <paramref name="yb"/> (<see cref="G0BiasEntry"/>) as the bias entry; or, not
+    /// <paramref name="full"/>, <see cref="CgG0Finish"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void G0Finish<TIsa, TModel>(HalfStepContext c, Span<float> v, Span<float> y, float yb)
+    private static void G0Finish<TIsa, TModel>(HalfStepContext c, bool full, Span<float> v, Span<float> y, float yb)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
     {
         int d = c.Layout.D, k = c.Layout.K, fs = c.Layout.FactorStride;
+        if (!full)
+        {
+            CgG0Finish(c, y);
+            return;
+        }
+
         if (!TModel.Biased)
         {
             ClearShort(y[d..]);
@@ -1758,25 +1861,28 @@ internal static class RowSolver
         y[k] = yb;
     }
 
-    /// <summary>y = (G0 + U^T diag(w) U + lambda I) v, with y past d kept zero, from y = G0 v (made by the caller).</summary>
+    /// <summary>
+    /// y = (G0 + U^T diag(w) U + lambda I) v over the factors (v and y of the factor stride, zero past k), from y = G0 v
+    /// (made by the caller, <see cref="CgG0Product"/>); returns 0, or for the biased models <c>(g . v) / a</c>, the
+    /// bias direction's negative.
+    /// </summary>
     /// <remarks>
-    /// Biased models (block of <c>f_j</c> only, see <see cref="Residual"/>): the coefficient <c>w_j (f_j . v + s)</c>
-    /// is the kernel's residual form <c>w_j s - (-w_j) f_j . v</c>, and the bias entry gets <c>m . v + s sum w</c>.
+    /// The biased models' CG runs on the Schur complement <c>S = A_ff - g g' / a</c> (see <see cref="EliminateBias"/>):
+    /// their neighbour pass is the unbiased one, and <c>(g . v) / a</c> times g is subtracted after it. The dot is taken
+    /// before the pass, which it does not depend on.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MatVec<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> y)
+    private static float MatVec<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, Span<float> v, Span<float> y)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
     {
-        int d = c.Layout.D, k = c.Layout.K, bs = c.Layout.FactorStride;
-        bool biased = TModel.Biased;
+        int k = c.Layout.K, bs = c.Layout.FactorStride;
         int n = cols.Length;
-        CgVectors.AddShift<TIsa>(y, v, lambda, d);
-
-        float bias = biased ? v[k] : 0f;
+        float biasStep = TModel.Biased ? Blas.Dot<TIsa>(ws.M[..bs], v) / ws.BiasPivot : 0f;
+        CgVectors.AddShift<TIsa>(y, v, lambda, k);
         if (!single && WeightedRowKernels.HasIndexed(TIsa.Path, bs, withSum: false))
         {
-            InPlacePasses<TIsa, TModel>(c, ws, cols, vals, PassKind.MatVec, bias, v, y);
+            InPlacePasses<TIsa, TModel>(c, ws, cols, vals, PassKind.MatVec, 0f, v, y);
         }
         else
         {
@@ -1788,20 +1894,16 @@ internal static class RowSolver
                     Prepare<TIsa, TModel>(c, ws, cols, vals, s, cnt);
                 }
 
-                if (!biased)
-                {
-                    Blas.WeightedRowsMatVec<TIsa>(ws.U, cnt, bs, ws.Weight, v, y);
-                    continue;
-                }
-
-                Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.NegWeight, ScaledWeights<TIsa>(ws, bias, cnt), v, y);
+                Blas.WeightedRowsMatVec<TIsa>(ws.U, cnt, bs, ws.Weight, v, y);
             }
         }
 
-        if (biased)
+        if (TModel.Biased)
         {
-            y[k] += Blas.Dot<TIsa>(ws.M.Slice(0, bs), v[..bs]) + (bias * ws.WeightSum);
+            Blas.Axpy<TIsa>(-biasStep, ws.M[..bs], y);
         }
+
+        return biasStep;
     }
 
     /// <summary>
@@ -1819,27 +1921,12 @@ internal static class RowSolver
 
     /// <summary>
     /// <paramref name="count"/> rounded up to a whole vector of sixteen floats, the length that the per-neighbour arrays
-    /// are padded to (<see cref="RowWorkspace"/>): <see cref="ShiftedTargets"/> and <see cref="ScaledWeights"/> run their
-    /// element-wise operations over it, with no scalar tail (up to 15 elements one by one, and a mispredicted loop exit,
-    /// for every pass of a biased CG row). The elements past count come from earlier rows and are never read: each
+    /// are padded to (<see cref="RowWorkspace"/>): <see cref="ShiftedTargets"/> runs its element-wise operations over it,
+    /// with no scalar tail (up to 15 elements one by one, and a mispredicted loop exit, for every biased CG row). The elements past count come from earlier rows and are never read: each
     /// element is its own operation, so the first count are what the shorter loop made, bit for bit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int Whole(int count) => (count + 15) & ~15;
-
-    /// <summary>
-    /// The biased mat-vec's terms <c>w_j s</c> of a segment's <paramref name="count"/> neighbours (see <see cref="MatVec"/>),
-    /// in vector lanes (one rounding each, as the scalar product), into ws.Tmp: the same for a gathered and an in-place pass.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float[] ScaledWeights<TIsa>(RowWorkspace ws, float bias, int count)
-        where TIsa : struct, IIsa
-    {
-        float[] shifted = ws.Tmp;
-        int whole = Whole(count);
-        TIsa.Scale(bias, ref MemoryMarshal.GetReference(ws.Weight.AsSpan(0, whole)), ref MemoryMarshal.GetReference(shifted.AsSpan(0, whole)), whole);
-        return shifted;
-    }
 
     /// <summary>Which neighbour pass <see cref="InPlacePasses"/> makes.</summary>
     private enum PassKind
@@ -1847,7 +1934,7 @@ internal static class RowSolver
         /// <summary><see cref="Residual"/>'s: <c>(q_j - w_j u_j . v) u_j</c> (biased: with their sum m).</summary>
         Residual,
 
-        /// <summary><see cref="MatVec"/>'s: <c>w_j (u_j . v) u_j</c>.</summary>
+        /// <summary><see cref="MatVec"/>'s: <c>w_j (f_j . v) f_j</c> (all models: see <see cref="EliminateBias"/>).</summary>
         MatVec,
     }
 
@@ -1872,19 +1959,10 @@ internal static class RowSolver
             int cnt = Math.Min(ws.Capacity, n - s);
             ReadOnlySpan<int> segment = cols.Slice(s, cnt);
             Prepare<TIsa, TModel>(c, ws, cols, vals, s, cnt, copyRows: false);
-            bool done;
-            if (!biased)
-            {
-                done = Blas.TryWeightedRowsIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.Weight, ws.Q, residual, v, y);
-            }
-            else if (residual)
-            {
-                done = Blas.TryWeightedRowsResidualAndSumIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.Weight, ShiftedTargets(ws, bias, cnt), v, y, ws.M);
-            }
-            else
-            {
-                done = Blas.TryWeightedRowsIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.NegWeight, ScaledWeights<TIsa>(ws, bias, cnt), true, v, y);
-            }
+            // The biased models' mat-vec is the unbiased one (see MatVec); their residual also sums m.
+            bool done = biased && residual
+                ? Blas.TryWeightedRowsResidualAndSumIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.Weight, ShiftedTargets(ws, bias, cnt), v, y, ws.M)
+                : Blas.TryWeightedRowsIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.Weight, ws.Q, residual, v, y);
 
             if (!done)
             {

@@ -158,7 +158,7 @@ public class HalfStepReferenceTests
                     x0[o.Factors] = startB![row];
                 }
 
-                expected = DenseCg(a, b, x0, o.CgSteps);
+                expected = o.HasBiases ? DenseBiasEliminatedCg(a, b, x0, o.CgSteps) : DenseCg(a, b, x0, o.CgSteps);
             }
 
             double[] actual = Augmented(solved, row, o.HasBiases);
@@ -176,6 +176,36 @@ public class HalfStepReferenceTests
         double fixedReg = Reg(o, usersSide ? data.ItemUsers : data.UserItems, fixedF, fixedB);
         double cost = r.Loss + r.Regularization + fixedReg;
         Assert.True(Math.Abs(cost - reference) <= 1e-5 * Math.Abs(reference), $"cost {cost} vs reference {reference}");
+    }
+
+    /// <summary>
+    /// The biased models' CG in double: the bias (the last unknown) eliminated, textbook CG (<see cref="DenseCg"/>) on
+    /// the Schur complement <c>S = A_ff - g g' / a</c> with <c>b_S = b_f - g b_b / a</c> from the start's factors, and
+    /// the bias at its optimum for the result, <c>(b_b - g . x) / a</c>.
+    /// </summary>
+    internal static double[] DenseBiasEliminatedCg(double[,] a, double[] b, double[] x0, int steps)
+    {
+        int k = b.Length - 1;
+        double pivot = a[k, k];
+        var s = new double[k, k];
+        var bs = new double[k];
+        for (int p = 0; p < k; p++)
+        {
+            bs[p] = b[p] - (a[p, k] * b[k] / pivot);
+            for (int q = 0; q < k; q++)
+            {
+                s[p, q] = a[p, q] - (a[p, k] * a[q, k] / pivot);
+            }
+        }
+
+        double[] x = DenseCg(s, bs, x0[..k], steps);
+        double gx = 0;
+        for (int p = 0; p < k; p++)
+        {
+            gx += a[p, k] * x[p];
+        }
+
+        return [.. x, (b[k] - gx) / pivot];
     }
 
     /// <summary>Plain textbook CG in double, a fixed number of steps.</summary>
