@@ -90,11 +90,11 @@ internal sealed class RowWorkspace
 
     /// <summary>
     /// The biased models: <c>m = sum_j w_j f_j</c> over the row's neighbours (the bias column of their share), made by the
-    /// first residual; CG then adds G0's bias column to it (RowSolver.EliminateBias).
+    /// first residual; CG then adds G0's bias column to it (RowSolver.BiasOptimalResidual).
     /// </summary>
     public Span<float> M { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => RowVector(5); }
 
-    /// <summary>CG of the biased models: the row's bias diagonal entry, by which its steps eliminate the bias (RowSolver.EliminateBias).</summary>
+    /// <summary>CG of the biased models: the row's bias diagonal entry, by which its steps eliminate the bias (RowSolver.BiasOptimalResidual).</summary>
     public float BiasPivot { get; set; }
 
     /// <summary>
@@ -1414,7 +1414,7 @@ internal static class RowSolver
         int ahead = NextRowPrefetchCount(c, next), passes = Math.Min(c.Options.CgSteps, ahead) + 1;
         int share = (ahead + passes - 1) / passes, asked = Math.Min(share, ahead);
         PrefetchNextRange<TIsa>(c, next, 0, asked);
-        G0Product<TIsa, TModel>(c, ws.Z, ws.R);
+        CgG0Product<TIsa, TModel>(c, ws.Z, ws.R);
         CgState state = CgStart<TIsa, TModel>(c, ws, cols, vals, single, lambda);
         while (CgContinues(c, ref state))
         {
@@ -1490,8 +1490,9 @@ internal static class RowSolver
     }
 
     /// <summary>
-    /// The first residual (ws.R holds G0 z on entry; see <see cref="G0Product"/>), p = r and |r|^2; an overflowed system
-    /// sets z to NaN and ends. The biased models then take the bias out of the iteration (<see cref="EliminateBias"/>).
+    /// The first residual (ws.R holds G0 z on entry; see <see cref="CgG0Product"/>), p = r and |r|^2; an overflowed system
+    /// sets z to NaN and ends. The biased models' residual is that of their factors with the bias at its optimum for them
+    /// (<see cref="BiasOptimalResidual"/>).
     /// </summary>
     private static CgState CgStart<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
         where TIsa : struct, IIsa
@@ -1499,8 +1500,11 @@ internal static class RowSolver
     {
         int fs = c.Layout.FactorStride;
         Span<float> z = ws.Z, r = ws.R;
-        Residual<TIsa, TModel>(c, ws, cols, vals, single, lambda, z, r);
-        if (TModel.Biased && !EliminateBias<TIsa, TModel>(c, ws, lambda))
+        if (!TModel.Biased)
+        {
+            Residual<TIsa, TModel>(c, ws, cols, vals, single, lambda, z, r);
+        }
+        else if (!BiasOptimalResidual<TIsa, TModel>(c, ws, cols, vals, single, lambda))
         {
             return new CgState { Done = true };
         }
@@ -1521,34 +1525,39 @@ internal static class RowSolver
     }
 
     /// <summary>
-    /// The biased models' CG runs on the factors alone, with the bias kept at its optimum for them: from the full residual
-    /// <c>r = b - A (x, s)</c> (ws.R, with <c>m = sum_j w_j f_j</c> in ws.M), it moves the bias to that optimum,
-    /// <c>s + r_b / a</c>, and leaves in ws.R the residual of the reduced system, <c>r_f - (r_b / a) g</c>, whose bias
-    /// entry is zero. Here <c>a = G0_bb + lambda + sum_j w_j</c> is the bias's diagonal entry and <c>g = G0_fb + m</c> its
-    /// column over the factors (kept in ws.M for the mat-vecs, a in ws.BiasPivot). False ends the row: a pivot that is
-    /// not positive (the system is not positive definite) leaves z as it was; one that is not finite (an overflow) sets it
-    /// to NaN, a divergence that the caller reports.
+    /// The biased models' CG runs on the factors alone, with the bias kept at its optimum for them. From ws.R holding
+    /// <c>F x</c> (F: G0's factor block, <see cref="CgG0Product"/>) and the warm start z = (x, s), this sets the bias to
+    /// that optimum, <c>z_b = (b_b - g . x) / a</c>, and leaves in ws.R the residual of the factors with it,
+    /// <c>r = b_f - A_ff x - z_b g</c>, whose bias entry is zero. Here <c>a = G0_bb + lambda + sum_j w_j</c> is the bias's
+    /// diagonal entry, <c>g = G0_fb + m</c> (<c>m = sum_j w_j f_j</c>) its column over the factors, and
+    /// <c>b_b = h0_b + sum_j q_j</c> its right-hand side; g stays in ws.M and a in ws.BiasPivot for the mat-vecs. False
+    /// ends the row: a pivot that is not positive (the system is not positive definite) leaves z as it was; one that is
+    /// not finite (an overflow) sets it to NaN, a divergence that the caller reports.
     /// </summary>
     /// <remarks>
     /// <para>
-    /// The reduced system is the Schur complement <c>S = A_ff - g g' / a</c>, and CG on it (<see cref="MatVec"/>) is CG on
-    /// the full system restricted to the solutions whose bias is optimal for their factors. Each step's direction p over
-    /// the factors carries the bias direction <c>-(g . p) / a</c>, so that the bias follows the factors exactly (see
-    /// <see cref="CgStep"/>). S is no worse conditioned than A (its eigenvalues interlace A's), and in exact arithmetic
-    /// enough steps reach the same optimum.
+    /// The steps then run CG on the Schur complement <c>S = A_ff - g g' / a</c> (<see cref="MatVec"/>): CG on the full
+    /// system restricted to the solutions whose bias is optimal for their factors. Each step's direction p over the
+    /// factors carries the bias direction <c>-(g . p) / a</c>, so that the bias follows the factors exactly (see
+    /// <see cref="CgStep"/>). S is no worse conditioned than A (its eigenvalues interlace A's), and enough steps reach the
+    /// same optimum.
     /// </para>
     /// <para>
-    /// Against CG over the k + 1 unknowns (before 2026-12-03), each mat-vec is the unbiased one: no bias entry, no per-pass
-    /// coefficient shift, and vectors of the factor stride instead of W (at k = 32: 32 floats instead of 48). This is a
-    /// deliberate change of the biased CG's results.
+    /// Against CG over the k + 1 unknowns (before 2026-12-03), every pass is the unbiased one: no bias entry, no shifted
+    /// targets or coefficients, and vectors of the factor stride instead of W (at k = 32: 32 floats instead of 48). This is
+    /// a deliberate change of the biased CG's results.
     /// </para>
     /// </remarks>
-    private static bool EliminateBias<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, float lambda)
+    private static bool BiasOptimalResidual<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
     {
         int k = c.Layout.K, fs = c.Layout.FactorStride;
-        Span<float> z = ws.Z, r = ws.R, g = ws.M[..fs];
+        Span<float> z = ws.Z, r = ws.R, x = z[..fs], g = ws.M[..fs];
+        CgVectors.StartResidual<TIsa>(r, c.H0, z, lambda, k);
+        NeighbourResidual<TIsa, TModel>(c, ws, cols, vals, single, false, 0f, x, r);
+
+        // The sums of the weights and targets, made by the gather in neighbour order (see Prepare).
         float pivot = (TModel.Implicit ? c.G0Corner : 0f) + lambda + ws.WeightSum;
         ws.BiasPivot = pivot;
         if (!(pivot > 0f) || !float.IsFinite(pivot))
@@ -1561,15 +1570,18 @@ internal static class RowSolver
             return false;
         }
 
+        float rhs = ws.TargetSum;
         if (TModel.Implicit)
         {
             // g = G0's bias column plus m (m is zero past k, as the factor rows are).
             Blas.Axpy<TIsa>(1f, c.G0BiasColumn.AsSpan(0, k), g[..k]);
+            rhs += c.H0![k];
         }
 
-        float shift = r[k] / pivot;
-        z[k] += shift;
-        Blas.Axpy<TIsa>(-shift, g, r[..fs]);
+        // x is z over the factor stride: its bias entry (k < fs) meets g's zero there.
+        float bias = (rhs - Blas.Dot<TIsa>(g, x)) / pivot;
+        Blas.Axpy<TIsa>(-bias, g, r[..fs]);
+        z[k] = bias;
         r[k] = 0f;
         return true;
     }
@@ -1612,7 +1624,7 @@ internal static class RowSolver
         Blas.Axpy<TIsa>(alpha, p, z[..fs]);
         if (TModel.Biased)
         {
-            // The bias follows the factors at its optimum (see EliminateBias); p is zero at index k.
+            // The bias follows the factors at its optimum (see BiasOptimalResidual); p is zero at index k.
             z[k] -= alpha * biasStep;
         }
 
@@ -1644,10 +1656,31 @@ internal static class RowSolver
     {
         int d = c.Layout.D, k = c.Layout.K, bs = c.Layout.FactorStride;
         bool biased = TModel.Biased;
-        int n = cols.Length;
         CgVectors.StartResidual<TIsa>(r, c.H0, v, lambda, d);
 
         float bias = biased ? v[k] : 0f;
+        Span<float> m = ws.M;
+        NeighbourResidual<TIsa, TModel>(c, ws, cols, vals, single, biased, bias, v, r);
+        if (biased)
+        {
+            // The sums of the weights and targets, made by the gather in neighbour order (see Prepare).
+            float sw = ws.WeightSum, sq = ws.TargetSum;
+            r[k] += sq - (bias * sw) - Blas.Dot<TIsa>(m[..bs], v[..bs]);
+        }
+    }
+
+    /// <summary>
+    /// The neighbour share of a residual: <c>r[0..fs) += sum_j (t_j - w_j f_j . v) f_j</c> over the row's neighbours, with
+    /// the targets <c>t_j = q_j</c>, or <c>q_j - w_j s</c> when <paramref name="shifted"/> (see <see cref="Residual"/>); the
+    /// biased models also make <c>m = sum_j w_j f_j</c> in ws.M, from zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void NeighbourResidual<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, bool shifted, float s, Span<float> v, Span<float> r)
+        where TIsa : struct, IIsa
+        where TModel : struct, IRowModel
+    {
+        int bs = c.Layout.FactorStride, n = cols.Length;
+        bool biased = TModel.Biased;
         Span<float> m = ws.M;
         if (biased)
         {
@@ -1656,33 +1689,26 @@ internal static class RowSolver
 
         if (!single && WeightedRowKernels.HasIndexed(TIsa.Path, bs, withSum: biased))
         {
-            InPlacePasses<TIsa, TModel>(c, ws, cols, vals, PassKind.Residual, bias, v, r);
+            InPlacePasses<TIsa, TModel>(c, ws, cols, vals, PassKind.Residual, shifted, s, v, r);
+            return;
         }
-        else
+
+        for (int start = 0; start < n; start += ws.Capacity)
         {
-            for (int s = 0; s < n; s += ws.Capacity)
+            int cnt = Math.Min(ws.Capacity, n - start);
+            if (!single)
             {
-                int cnt = Math.Min(ws.Capacity, n - s);
-                if (!single)
-                {
-                    Prepare<TIsa, TModel>(c, ws, cols, vals, s, cnt);
-                }
-
-                if (!biased)
-                {
-                    Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.Weight, ws.Q, v, r);
-                    continue;
-                }
-
-                Blas.WeightedRowsResidualAndSum<TIsa>(ws.U, cnt, bs, ws.Weight, ShiftedTargets(ws, bias, cnt), v, r, m);
+                Prepare<TIsa, TModel>(c, ws, cols, vals, start, cnt);
             }
-        }
 
-        if (biased)
-        {
-            // The sums of the weights and targets, made by the gather in neighbour order (see Prepare).
-            float sw = ws.WeightSum, sq = ws.TargetSum;
-            r[k] += sq - (bias * sw) - Blas.Dot<TIsa>(m[..bs], v[..bs]);
+            float[] targets = shifted ? ShiftedTargets(ws, s, cnt) : ws.Q;
+            if (!biased)
+            {
+                Blas.WeightedRowsResidual<TIsa>(ws.U, cnt, bs, ws.Weight, targets, v, r);
+                continue;
+            }
+
+            Blas.WeightedRowsResidualAndSum<TIsa>(ws.U, cnt, bs, ws.Weight, targets, v, r, m);
         }
     }
 
@@ -1705,13 +1731,13 @@ internal static class RowSolver
         float yb = G0BiasEntry<TIsa, TModel>(c, v);
         ReadOnlySpan<float> block = G0Block<TModel>(c, out int rows, out int stride);
         Blas.ColumnMatVec<TIsa>(block, rows, stride, v, y);
-        G0Finish<TIsa, TModel>(c, true, v, y, yb);
+        G0Finish<TIsa, TModel>(c, v, y, yb);
     }
 
     /// <summary>
-    /// CG's step product y = G0 v over the factors (zero without G0; y zero from k to the factor stride): the whole G0
-    /// for the unbiased models (the same as <see cref="G0Product"/>), its factor block for the biased ones, whose CG
-    /// steps keep the bias out of the direction (see <see cref="EliminateBias"/>).
+    /// CG's product y = G0 v over the factors (zero without G0; y zero from k to the factor stride): the whole G0 for the
+    /// unbiased models (the same as <see cref="G0Product"/>), its factor block F for the biased ones, whose CG keeps the
+    /// bias apart (see <see cref="BiasOptimalResidual"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CgG0Product<TIsa, TModel>(HalfStepContext c, Span<float> v, Span<float> y)
@@ -1733,11 +1759,8 @@ internal static class RowSolver
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CgG0Finish(HalfStepContext c, Span<float> y) => ClearShort(y[c.Layout.K..c.Layout.FactorStride]);
 
-    /// <summary>
-    /// <see cref="G0Product"/> (<paramref name="full"/>) or <see cref="CgG0Product"/> of two vectors with G0 read once
-    /// (<see cref="Blas.ColumnMatVec2"/>): each gets the bits of its own call.
-    /// </summary>
-    private static void G0Product2<TIsa, TModel>(HalfStepContext c, bool full, Span<float> v0, Span<float> y0, Span<float> v1, Span<float> y1)
+    /// <summary><see cref="CgG0Product"/> of two vectors with G0 read once (<see cref="Blas.ColumnMatVec2"/>): each gets the bits of its own call.</summary>
+    private static void CgG0Product2<TIsa, TModel>(HalfStepContext c, Span<float> v0, Span<float> y0, Span<float> v1, Span<float> y1)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
     {
@@ -1748,18 +1771,17 @@ internal static class RowSolver
             return;
         }
 
-        float yb0 = full ? G0BiasEntry<TIsa, TModel>(c, v0) : 0f, yb1 = full ? G0BiasEntry<TIsa, TModel>(c, v1) : 0f;
         ReadOnlySpan<float> block = G0Block<TModel>(c, out int rows, out int stride);
         Blas.ColumnMatVec2<TIsa>(block, rows, stride, v0, y0, v1, y1);
-        G0Finish<TIsa, TModel>(c, full, v0, y0, yb0);
-        G0Finish<TIsa, TModel>(c, full, v1, y1, yb1);
+        CgG0Finish(c, y0);
+        CgG0Finish(c, y1);
     }
 
     /// <summary>
-    /// The G0 products of a CG group's <paramref name="members"/> (indices of <paramref name="ws"/>'s member workspaces):
-    /// <c>R = G0 Z</c> at the start (<see cref="G0Product"/>), else <c>Ap = G0 P</c> (<see cref="CgG0Product"/>); four at
-    /// once with G0 read once (<see cref="Blas.ColumnMatVec4{TIsa}"/>), the rest in a pair and alone. Each gets the bits of
-    /// its own call.
+    /// The G0 products (<see cref="CgG0Product"/>) of a CG group's <paramref name="members"/> (indices of
+    /// <paramref name="ws"/>'s member workspaces): <c>R = G0 Z</c> at the start, else <c>Ap = G0 P</c>; four at once with
+    /// G0 read once (<see cref="Blas.ColumnMatVec4{TIsa}"/>), the rest in a pair and alone. Each gets the bits of its own
+    /// call.
     /// </summary>
     private static void G0Products<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> members, bool start)
         where TIsa : struct, IIsa
@@ -1771,14 +1793,12 @@ internal static class RowSolver
             RowWorkspace w0 = ws.Member(members[0]), w1 = ws.Member(members[1]), w2 = ws.Member(members[2]), w3 = ws.Member(members[3]);
             Span<float> v0 = start ? w0.Z : w0.P, v1 = start ? w1.Z : w1.P, v2 = start ? w2.Z : w2.P, v3 = start ? w3.Z : w3.P;
             Span<float> y0 = start ? w0.R : w0.Ap, y1 = start ? w1.R : w1.Ap, y2 = start ? w2.R : w2.Ap, y3 = start ? w3.R : w3.Ap;
-            float b0 = start ? G0BiasEntry<TIsa, TModel>(c, v0) : 0f, b1 = start ? G0BiasEntry<TIsa, TModel>(c, v1) : 0f;
-            float b2 = start ? G0BiasEntry<TIsa, TModel>(c, v2) : 0f, b3 = start ? G0BiasEntry<TIsa, TModel>(c, v3) : 0f;
             ReadOnlySpan<float> block = G0Block<TModel>(c, out int rows, out int stride);
             Blas.ColumnMatVec4<TIsa>(block, rows, stride, v0, v1, v2, v3, y0, y1, y2, y3);
-            G0Finish<TIsa, TModel>(c, start, v0, y0, b0);
-            G0Finish<TIsa, TModel>(c, start, v1, y1, b1);
-            G0Finish<TIsa, TModel>(c, start, v2, y2, b2);
-            G0Finish<TIsa, TModel>(c, start, v3, y3, b3);
+            CgG0Finish(c, y0);
+            CgG0Finish(c, y1);
+            CgG0Finish(c, y2);
+            CgG0Finish(c, y3);
             return;
         }
 
@@ -1787,25 +1807,18 @@ internal static class RowSolver
             RowWorkspace a = ws.Member(members[i]), b = ws.Member(members[i + 1]);
             if (start)
             {
-                G0Product2<TIsa, TModel>(c, true, a.Z, a.R, b.Z, b.R);
+                CgG0Product2<TIsa, TModel>(c, a.Z, a.R, b.Z, b.R);
             }
             else
             {
-                G0Product2<TIsa, TModel>(c, false, a.P, a.Ap, b.P, b.Ap);
+                CgG0Product2<TIsa, TModel>(c, a.P, a.Ap, b.P, b.Ap);
             }
         }
 
         if (i < members.Length)
         {
             RowWorkspace a = ws.Member(members[i]);
-            if (start)
-            {
-                G0Product<TIsa, TModel>(c, a.Z, a.R);
-            }
-            else
-            {
-                CgG0Product<TIsa, TModel>(c, a.P, a.Ap);
-            }
+            CgG0Product<TIsa, TModel>(c, start ? a.Z : a.P, start ? a.R : a.Ap);
         }
     }
 
@@ -1835,21 +1848,14 @@ internal static class RowSolver
 
     /// <summary>
     /// Completes G0 v from the block's product in y: zero past d, and for the biased models <c>v_b g</c> added to the
-    /// factor entries and <paramref name="yb"/> (<see cref="G0BiasEntry"/>) as the bias entry; or, not
-    /// <paramref name="full"/>, <see cref="CgG0Finish"/>.
+    /// factor entries and <paramref name="yb"/> (<see cref="G0BiasEntry"/>) as the bias entry.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void G0Finish<TIsa, TModel>(HalfStepContext c, bool full, Span<float> v, Span<float> y, float yb)
+    private static void G0Finish<TIsa, TModel>(HalfStepContext c, Span<float> v, Span<float> y, float yb)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
     {
         int d = c.Layout.D, k = c.Layout.K, fs = c.Layout.FactorStride;
-        if (!full)
-        {
-            CgG0Finish(c, y);
-            return;
-        }
-
         if (!TModel.Biased)
         {
             ClearShort(y[d..]);
@@ -1867,7 +1873,7 @@ internal static class RowSolver
     /// bias direction's negative.
     /// </summary>
     /// <remarks>
-    /// The biased models' CG runs on the Schur complement <c>S = A_ff - g g' / a</c> (see <see cref="EliminateBias"/>):
+    /// The biased models' CG runs on the Schur complement <c>S = A_ff - g g' / a</c> (see <see cref="BiasOptimalResidual"/>):
     /// their neighbour pass is the unbiased one, and <c>(g . v) / a</c> times g is subtracted after it. The dot is taken
     /// before the pass, which it does not depend on.
     /// </remarks>
@@ -1882,7 +1888,7 @@ internal static class RowSolver
         CgVectors.AddShift<TIsa>(y, v, lambda, k);
         if (!single && WeightedRowKernels.HasIndexed(TIsa.Path, bs, withSum: false))
         {
-            InPlacePasses<TIsa, TModel>(c, ws, cols, vals, PassKind.MatVec, 0f, v, y);
+            InPlacePasses<TIsa, TModel>(c, ws, cols, vals, PassKind.MatVec, false, 0f, v, y);
         }
         else
         {
@@ -1934,7 +1940,7 @@ internal static class RowSolver
         /// <summary><see cref="Residual"/>'s: <c>(q_j - w_j u_j . v) u_j</c> (biased: with their sum m).</summary>
         Residual,
 
-        /// <summary><see cref="MatVec"/>'s: <c>w_j (f_j . v) f_j</c> (all models: see <see cref="EliminateBias"/>).</summary>
+        /// <summary><see cref="MatVec"/>'s: <c>w_j (f_j . v) f_j</c> (all models: see <see cref="BiasOptimalResidual"/>).</summary>
         MatVec,
     }
 
@@ -1946,7 +1952,7 @@ internal static class RowSolver
     /// (<see cref="WeightedRowKernels.HasIndexed"/>). Apart from its callers, whose single-segment code stays as it was.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe void InPlacePasses<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, PassKind kind, float bias, Span<float> v, Span<float> y)
+    private static unsafe void InPlacePasses<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, PassKind kind, bool shifted, float bias, Span<float> v, Span<float> y)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
     {
@@ -1960,9 +1966,10 @@ internal static class RowSolver
             ReadOnlySpan<int> segment = cols.Slice(s, cnt);
             Prepare<TIsa, TModel>(c, ws, cols, vals, s, cnt, copyRows: false);
             // The biased models' mat-vec is the unbiased one (see MatVec); their residual also sums m.
+            float[] targets = residual && shifted ? ShiftedTargets(ws, bias, cnt) : ws.Q;
             bool done = biased && residual
-                ? Blas.TryWeightedRowsResidualAndSumIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.Weight, ShiftedTargets(ws, bias, cnt), v, y, ws.M)
-                : Blas.TryWeightedRowsIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.Weight, ws.Q, residual, v, y);
+                ? Blas.TryWeightedRowsResidualAndSumIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.Weight, targets, v, y, ws.M)
+                : Blas.TryWeightedRowsIndexed<TIsa>(ref f0, fixedRows, bs, segment, ws.Weight, targets, residual, v, y);
 
             if (!done)
             {
