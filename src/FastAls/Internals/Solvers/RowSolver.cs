@@ -24,7 +24,7 @@ internal sealed class RowWorkspace
         A = new float[w * w];
         _vectors = AlignedFloats.Allocate(VectorCount * w);
         // The per-neighbour arrays end on a whole vector of sixteen: the gather's lanes write eight at a time
-        // (RowSolver.WeighLanes), and the biased CG's element-wise passes run over whole vectors (RowSolver.Whole).
+        // (RowSolver.WeighLanes), and the biased residual's shifted targets run over whole vectors (RowSolver.Whole).
         int padded = RowSolver.Whole(Capacity);
         Weight = new float[padded];
         SqrtWeight = new float[padded];
@@ -1292,7 +1292,7 @@ internal static class RowSolver
     /// <summary>
     /// <c>dst[i] = y[i] - s * x[i]</c> for i in [0, y.Length) (dst may be y), with the multiply and the subtract rounded
     /// separately (never fused), in vector lanes or not: every element gets the same two IEEE operations as the scalar
-    /// loop, so the bits do not depend on the width. The biased CG's shifted targets.
+    /// loop, so the bits do not depend on the width. The biased residual's shifted targets (<see cref="ShiftedTargets"/>).
     /// </summary>
     private static void SubtractScaled(float s, ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> dst)
     {
@@ -1913,8 +1913,9 @@ internal static class RowSolver
     }
 
     /// <summary>
-    /// The biased residual's targets of a segment's <paramref name="count"/> neighbours, <c>q_j - w_j s</c> with s the
-    /// bias entry (see <see cref="Residual"/>), into ws.Tmp: the same for a gathered and an in-place pass.
+    /// The full biased residual's targets of a segment's <paramref name="count"/> neighbours, <c>q_j - w_j s</c> with s
+    /// the bias entry (see <see cref="Residual"/>; CG's residual takes the plain targets, see
+    /// <see cref="BiasOptimalResidual"/>), into ws.Tmp: the same for a gathered and an in-place pass.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float[] ShiftedTargets(RowWorkspace ws, float bias, int count)
@@ -1928,8 +1929,9 @@ internal static class RowSolver
     /// <summary>
     /// <paramref name="count"/> rounded up to a whole vector of sixteen floats, the length that the per-neighbour arrays
     /// are padded to (<see cref="RowWorkspace"/>): <see cref="ShiftedTargets"/> runs its element-wise operations over it,
-    /// with no scalar tail (up to 15 elements one by one, and a mispredicted loop exit, for every biased CG row). The elements past count come from earlier rows and are never read: each
-    /// element is its own operation, so the first count are what the shorter loop made, bit for bit.
+    /// with no scalar tail (up to 15 elements one by one, and a mispredicted loop exit). The elements past count come
+    /// from earlier rows and are never read: each element is its own operation, so the first count are what the shorter
+    /// loop made, bit for bit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int Whole(int count) => (count + 15) & ~15;
