@@ -1713,25 +1713,28 @@ internal static class RowSolver
     }
 
     /// <summary>
-    /// y = G0 v (zero without G0), y past d zero. Biased models: G0 = [[F, g], [g', c]] over (factors, bias) is taken as
-    /// the product with the compact factor block F at the factor stride, plus <c>v_b g</c>, and <c>g . v + c v_b</c> for
-    /// the bias entry, instead of d columns of the W-wide matrix.
+    /// y = G0 v (zero without G0), y past d zero (y and v of W floats). Biased models: G0 = [[F, g], [g', c]] over
+    /// (factors, bias) is taken as the product with the compact factor block F at the factor stride, plus <c>v_b g</c>,
+    /// and <c>g . v + c v_b</c> for the bias entry, instead of d columns of the W-wide matrix. Without a bias entry (the
+    /// unbiased models, or no G0) this is CG's product, <see cref="CgG0Product"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void G0Product<TIsa, TModel>(HalfStepContext c, Span<float> v, Span<float> y)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
     {
-        if (!TModel.Implicit)
+        if (!TModel.Implicit || !TModel.Biased)
         {
-            y.Clear();
+            CgG0Product<TIsa, TModel>(c, v, y);
             return;
         }
 
+        int k = c.Layout.K, fs = c.Layout.FactorStride;
         float yb = G0BiasEntry<TIsa, TModel>(c, v);
-        ReadOnlySpan<float> block = G0Block<TModel>(c, out int rows, out int stride);
-        Blas.ColumnMatVec<TIsa>(block, rows, stride, v, y);
-        G0Finish<TIsa, TModel>(c, v, y, yb);
+        Blas.ColumnMatVec<TIsa>(c.G0Factors, k, fs, v, y);
+        Blas.Axpy<TIsa>(v[k], c.G0BiasColumn!, y[..fs]);
+        ClearShort(y[fs..]);
+        y[k] = yb;
     }
 
     /// <summary>
@@ -1844,27 +1847,6 @@ internal static class RowSolver
     {
         int k = c.Layout.K, fs = c.Layout.FactorStride;
         return TModel.Biased ? Blas.Dot<TIsa>(c.G0BiasColumn!, v[..fs]) + (c.G0Corner * v[k]) : 0f;
-    }
-
-    /// <summary>
-    /// Completes G0 v from the block's product in y: zero past d, and for the biased models <c>v_b g</c> added to the
-    /// factor entries and <paramref name="yb"/> (<see cref="G0BiasEntry"/>) as the bias entry.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void G0Finish<TIsa, TModel>(HalfStepContext c, Span<float> v, Span<float> y, float yb)
-        where TIsa : struct, IIsa
-        where TModel : struct, IRowModel
-    {
-        int d = c.Layout.D, k = c.Layout.K, fs = c.Layout.FactorStride;
-        if (!TModel.Biased)
-        {
-            ClearShort(y[d..]);
-            return;
-        }
-
-        Blas.Axpy<TIsa>(v[k], c.G0BiasColumn!, y[..fs]);
-        ClearShort(y[fs..]);
-        y[k] = yb;
     }
 
     /// <summary>
