@@ -99,7 +99,8 @@ internal sealed class RowWorkspace
 
     /// <summary>
     /// The biased models: <c>sum_j w_j</c> over the row's neighbours (the bias diagonal's neighbour share), summed by the
-    /// gather (RowSolver.Prepare) in neighbour order, for CG's residual and mat-vecs and the exact solver's bias pivot.
+    /// gather (RowSolver.Prepare) in neighbour order, for CG's bias pivot, the full residual's bias entry (the low-rank
+    /// solve's check) and the exact solver's bias pivot.
     /// </summary>
     public float WeightSum { get; set; }
 
@@ -1730,7 +1731,8 @@ internal static class RowSolver
         }
 
         int k = c.Layout.K, fs = c.Layout.FactorStride;
-        float yb = G0BiasEntry<TIsa, TModel>(c, v);
+        // The bias entry, g . v + c v_b.
+        float yb = Blas.Dot<TIsa>(c.G0BiasColumn!, v[..fs]) + (c.G0Corner * v[k]);
         Blas.ColumnMatVec<TIsa>(c.G0Factors, k, fs, v, y);
         Blas.Axpy<TIsa>(v[k], c.G0BiasColumn!, y[..fs]);
         ClearShort(y[fs..]);
@@ -1837,16 +1839,6 @@ internal static class RowSolver
         rows = biased ? c.Layout.K : c.Layout.D;
         stride = biased ? c.Layout.FactorStride : c.Layout.W;
         return biased ? c.G0Factors : c.G0;
-    }
-
-    /// <summary>The biased models' bias entry of G0 v, <c>g . v + c v_b</c> (zero for the others).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float G0BiasEntry<TIsa, TModel>(HalfStepContext c, Span<float> v)
-        where TIsa : struct, IIsa
-        where TModel : struct, IRowModel
-    {
-        int k = c.Layout.K, fs = c.Layout.FactorStride;
-        return TModel.Biased ? Blas.Dot<TIsa>(c.G0BiasColumn!, v[..fs]) + (c.G0Corner * v[k]) : 0f;
     }
 
     /// <summary>
