@@ -1495,6 +1495,7 @@ internal static class RowSolver
     /// sets z to NaN and ends. The biased models' residual is that of their factors with the bias at its optimum for them
     /// (<see cref="BiasOptimalResidual"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static CgState CgStart<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
@@ -1601,6 +1602,15 @@ internal static class RowSolver
     }
 
     /// <summary>One CG step (ws.Ap holds G0 p on entry); a breakdown ends the row with z as it is.</summary>
+    /// <remarks>
+    /// Not inlined, nor is <see cref="CgStart"/>: a call a step or a row. Inlined into the chunk solve
+    /// (<see cref="SolveRows"/>) with the rest of the row, they used up its inlining budget, and the JIT left forced-inline
+    /// helpers (<see cref="Blas.Dot{TIsa}"/>, <see cref="Blas.Axpy{TIsa}"/>, span conversions) as calls: 4-5 % of the biased
+    /// explicit model's CG samples at k = 32. Apart, each has a budget of its own. In-process A/B after the e2e's other
+    /// k = 32 models (bench/run-ab.sh with AB_BEFORE, 20 pairs; minima / per-pair median): biased explicit 0.944 / 0.953,
+    /// biased implicit 0.989 / 0.967, the unbiased models 1.005-1.018 / 0.972-1.006. Same bits: the same code runs.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void CgStep<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, ReadOnlySpan<int> cols, ReadOnlySpan<float> vals, bool single, float lambda, ref CgState state)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel

@@ -44,6 +44,17 @@ public class BlockKernelInliningTests
         Assert.All(methods, m => Assert.True(m.MethodImplementationFlags.HasFlag(MethodImplAttributes.NoInlining), m.Name));
     }
 
+    [Fact]
+    public void The_cg_start_and_step_are_calls()
+    {
+        // Inlined into the chunk solve, they used up its inlining budget and left Blas.Dot and Blas.Axpy as calls
+        // (RowSolver.CgStep's remarks).
+        MethodInfo[] methods = typeof(FastAls.Internals.Solvers.RowSolver).GetMethods(BindingFlags.NonPublic | BindingFlags.Static)
+            .Where(m => m.Name is "CgStart" or "CgStep").ToArray();
+        Assert.Equal(2, methods.Length);
+        Assert.All(methods, m => Assert.True(m.MethodImplementationFlags.HasFlag(MethodImplAttributes.NoInlining), m.Name));
+    }
+
     [Theory]
     [MemberData(nameof(Kernels))]
     public void Block_kernel_is_not_inlined(string type, string method)
