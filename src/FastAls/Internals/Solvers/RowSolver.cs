@@ -705,11 +705,11 @@ internal static class RowSolver
         Span<float> b = ws.B;
         if (c.H0 is { } h0)
         {
-            h0.CopyTo(b);
+            CopyShort(h0, b);
         }
         else
         {
-            b.Clear();
+            ClearShort(b);
         }
 
         // The system is built over the factors only, at the factor stride (for the unbiased models that is W and
@@ -1761,7 +1761,7 @@ internal static class RowSolver
     {
         if (!TModel.Implicit)
         {
-            y.Clear();
+            ClearShort(y);
             return;
         }
 
@@ -1781,8 +1781,8 @@ internal static class RowSolver
     {
         if (!TModel.Implicit)
         {
-            y0.Clear();
-            y1.Clear();
+            ClearShort(y0);
+            ClearShort(y1);
             return;
         }
 
