@@ -351,6 +351,37 @@ public class KernelTests
         }
     }
 
+    [Fact]
+    public void Syrk256_entries_are_one_fma_chain_in_row_order_whatever_the_tile()
+    {
+        // The 6 x 16 and 4 x 16 tiles of a band give each entry (p, q >= p & ~15) the chain
+        // src + fma(a[n-1,p], a[n-1,q], ... fma(a[0,p], a[0,q], 0)), bit for bit: the tile shape is not in the bits.
+        var rng = new Random(11);
+        foreach (int w in new[] { 16, 32, 48, 64, 80 })
+        {
+            foreach (int n in new[] { 0, 1, 5, 37 })
+            {
+                float[] a = RandomArray(rng, n * w, zeroFraction: 0.05);
+                float[] g = RandomArray(rng, w * w);
+                float[] src = (float[])g.Clone();
+                Syrk256.Upper(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(a), n, w, ref g[0], ref g[0], false);
+                for (int p = 0; p < w; p++)
+                {
+                    for (int q = p & ~15; q < w; q++)
+                    {
+                        float chain = 0f;
+                        for (int j = 0; j < n; j++)
+                        {
+                            chain = MathF.FusedMultiplyAdd(a[j * w + p], a[j * w + q], chain);
+                        }
+
+                        Assert.True(BitConverter.SingleToInt32Bits(src[p * w + q] + chain) == BitConverter.SingleToInt32Bits(g[p * w + q]), $"w={w} n={n} ({p},{q})");
+                    }
+                }
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Paths))]
     public void SyrkUpper_matches_double_reference_and_scalar(string pathName)
