@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 
 namespace FastAls.Internals.Kernels;
 
-/// <summary>The Vector512 SYRK micro-kernel: 8 rows of G by two 512-bit vectors of columns (16 accumulators) per tile.</summary>
+/// <summary>The Vector512 SYRK micro-kernel: 8 rows of G by two 512-bit vectors of columns (16 accumulators) per tile (<see cref="SyrkTile"/>), and 8 by one for the last 16 columns.</summary>
 internal static class Syrk512
 {
     /// <summary>Tiles store <c>src + sum</c> (or the sum alone when <paramref name="zero"/>) into g; src may be g.</summary>
@@ -16,7 +16,7 @@ internal static class Syrk512
             int q0 = p0 & ~15;
             for (; q0 + 32 <= w; q0 += 32)
             {
-                Tile8x2(ref a, n, w, p0, q0, ref g, ref src, zero);
+                SyrkTile.RowsByTwo<Vector512Ops, Vector512<float>, EightTileRows>(ref a, n, w, p0, q0, ref g, ref src, zero);
             }
 
             if (q0 < w)
@@ -24,58 +24,6 @@ internal static class Syrk512
                 Tile8x1(ref a, n, w, p0, q0, ref g, ref src, zero);
             }
         }
-    }
-
-    private static void Tile8x2(ref float a, int n, int w, int p0, int q0, ref float g, ref float src, bool zero)
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
-        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default;
-        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
-        ref float row = ref a;
-        for (int j = 0; j < n; j++)
-        {
-            Vector512<float> b0 = Vector512.LoadUnsafe(ref row, (nuint)q0);
-            Vector512<float> b1 = Vector512.LoadUnsafe(ref row, (nuint)(q0 + 16));
-            ref float ap = ref Unsafe.Add(ref row, p0);
-            Vector512<float> x = Vector512.Create(ap);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
-            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(Unsafe.Add(ref ap, 1));
-            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
-            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(Unsafe.Add(ref ap, 2));
-            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
-            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(Unsafe.Add(ref ap, 3));
-            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
-            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(Unsafe.Add(ref ap, 4));
-            c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
-            c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(Unsafe.Add(ref ap, 5));
-            c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
-            c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(Unsafe.Add(ref ap, 6));
-            c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
-            c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(Unsafe.Add(ref ap, 7));
-            c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
-            c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            row = ref Unsafe.Add(ref row, w);
-        }
-
-        nint t0 = ((nint)p0 * w) + q0;
-        ref float gt = ref Unsafe.Add(ref g, t0);
-        ref float st = ref Unsafe.Add(ref src, t0);
-        Add2(ref gt, ref st, zero, c00, c01);
-        Add2(ref Unsafe.Add(ref gt, w), ref Unsafe.Add(ref st, w), zero, c10, c11);
-        Add2(ref Unsafe.Add(ref gt, 2 * w), ref Unsafe.Add(ref st, 2 * w), zero, c20, c21);
-        Add2(ref Unsafe.Add(ref gt, 3 * w), ref Unsafe.Add(ref st, 3 * w), zero, c30, c31);
-        Add2(ref Unsafe.Add(ref gt, 4 * w), ref Unsafe.Add(ref st, 4 * w), zero, c40, c41);
-        Add2(ref Unsafe.Add(ref gt, 5 * w), ref Unsafe.Add(ref st, 5 * w), zero, c50, c51);
-        Add2(ref Unsafe.Add(ref gt, 6 * w), ref Unsafe.Add(ref st, 6 * w), zero, c60, c61);
-        Add2(ref Unsafe.Add(ref gt, 7 * w), ref Unsafe.Add(ref st, 7 * w), zero, c70, c71);
     }
 
     private static void Tile8x1(ref float a, int n, int w, int p0, int q0, ref float g, ref float src, bool zero)
@@ -109,21 +57,6 @@ internal static class Syrk512
         Add1(ref Unsafe.Add(ref gt, 5 * w), ref Unsafe.Add(ref st, 5 * w), zero, c5);
         Add1(ref Unsafe.Add(ref gt, 6 * w), ref Unsafe.Add(ref st, 6 * w), zero, c6);
         Add1(ref Unsafe.Add(ref gt, 7 * w), ref Unsafe.Add(ref st, 7 * w), zero, c7);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add2(ref float dst, ref float src, bool zero, Vector512<float> c0, Vector512<float> c1)
-    {
-        if (zero)
-        {
-            c0.StoreUnsafe(ref dst);
-            c1.StoreUnsafe(ref dst, 16);
-        }
-        else
-        {
-            (Vector512.LoadUnsafe(ref src) + c0).StoreUnsafe(ref dst);
-            (Vector512.LoadUnsafe(ref src, 16) + c1).StoreUnsafe(ref dst, 16);
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
