@@ -1741,9 +1741,9 @@ internal static class RowSolver
         }
 
         int k = c.Layout.K, fs = c.Layout.FactorStride;
-        // The bias entry, g . v + c v_b.
+        // The bias entry, g . v + c v_b; the factor block's product is CG's.
         float yb = Blas.Dot<TIsa>(c.G0BiasColumn!, v[..fs]) + (c.G0Corner * v[k]);
-        Blas.ColumnMatVec<TIsa>(c.G0Factors, k, fs, v, y);
+        CgG0Product<TIsa, TModel>(c, v, y);
         Blas.Axpy<TIsa>(v[k], c.G0BiasColumn!, y[..fs]);
         ClearShort(y[fs..]);
         y[k] = yb;
