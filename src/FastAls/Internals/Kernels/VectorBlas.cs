@@ -436,6 +436,19 @@ internal static class VectorBlas<TOps, TVec>
     /// </summary>
     private static int ColumnMatVecFour(ref float a0, int rows, ref float x0, ref float y0)
     {
+        int v = TOps.Count;
+        ColumnProductFour(ref a0, rows, ref x0, out TVec y_0, out TVec y_1, out TVec y_2, out TVec y_3);
+        TOps.Store(y_0, ref y0, 0);
+        TOps.Store(y_1, ref y0, (nuint)v);
+        TOps.Store(y_2, ref y0, (nuint)(2 * v));
+        TOps.Store(y_3, ref y0, (nuint)(3 * v));
+        return 4 * v;
+    }
+
+    /// <summary><see cref="ColumnMatVecFour"/> with its output in registers (also for RowSolver's CG in registers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ColumnProductFour(ref float a0, int rows, ref float x0, out TVec y0, out TVec y1, out TVec y2, out TVec y3)
+    {
         int v = TOps.Count, stride = 4 * v;
         TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
         TVec t0 = TOps.Zero, t1 = TOps.Zero, t2 = TOps.Zero, t3 = TOps.Zero;
@@ -465,11 +478,10 @@ internal static class VectorBlas<TOps, TVec>
             s3 = TOps.FusedMultiplyAdd(xi, TOps.Load(ref r, (nuint)(3 * v)), s3);
         }
 
-        TOps.Store(TOps.Add(s0, t0), ref y0, 0);
-        TOps.Store(TOps.Add(s1, t1), ref y0, (nuint)v);
-        TOps.Store(TOps.Add(s2, t2), ref y0, (nuint)(2 * v));
-        TOps.Store(TOps.Add(s3, t3), ref y0, (nuint)(3 * v));
-        return stride;
+        y0 = TOps.Add(s0, t0);
+        y1 = TOps.Add(s1, t1);
+        y2 = TOps.Add(s2, t2);
+        y3 = TOps.Add(s3, t3);
     }
 
     /// <summary>
@@ -478,6 +490,17 @@ internal static class VectorBlas<TOps, TVec>
     /// chains of rows / 4 FMAs.
     /// </summary>
     private static int ColumnMatVecTwo(ref float a0, int rows, ref float x0, ref float y0)
+    {
+        int v = TOps.Count;
+        ColumnProductTwo(ref a0, rows, ref x0, out TVec y_0, out TVec y_1);
+        TOps.Store(y_0, ref y0, 0);
+        TOps.Store(y_1, ref y0, (nuint)v);
+        return 2 * v;
+    }
+
+    /// <summary><see cref="ColumnMatVecTwo"/> with its output in registers (also for RowSolver's CG in registers).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ColumnProductTwo(ref float a0, int rows, ref float x0, out TVec y0, out TVec y1)
     {
         int v = TOps.Count, stride = 2 * v;
         TVec s0 = TOps.Zero, s1 = TOps.Zero, t0 = TOps.Zero, t1 = TOps.Zero;
@@ -524,9 +547,8 @@ internal static class VectorBlas<TOps, TVec>
             u1 = TOps.FusedMultiplyAdd(x, TOps.Load(ref r, (nuint)v), u1);
         }
 
-        TOps.Store(TOps.Add(TOps.Add(s0, t0), TOps.Add(u0, w0)), ref y0, 0);
-        TOps.Store(TOps.Add(TOps.Add(s1, t1), TOps.Add(u1, w1)), ref y0, (nuint)v);
-        return stride;
+        y0 = TOps.Add(TOps.Add(s0, t0), TOps.Add(u0, w0));
+        y1 = TOps.Add(TOps.Add(s1, t1), TOps.Add(u1, w1));
     }
 
     /// <summary>

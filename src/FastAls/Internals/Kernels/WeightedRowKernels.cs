@@ -156,7 +156,6 @@ internal static class WeightedRowKernels
         where TRows : struct, IRowSource
     {
         nuint w = (nuint)TOps.Count;
-        nint stride = (TWidth.Four ? 4 : 2) * TOps.Count;
         TVec v_0 = TOps.Load(ref v0, 0), v_1 = TOps.Load(ref v0, w);
         TVec y_0 = TOps.Load(ref y0, 0), y_1 = TOps.Load(ref y0, w);
         TVec v_2 = TOps.Zero, v_3 = TOps.Zero, y_2 = TOps.Zero, y_3 = TOps.Zero;
@@ -179,6 +178,43 @@ internal static class WeightedRowKernels
             y_3 = TOps.Load(ref y0, 3 * w);
         }
 
+        Pass<TOps, TVec, TWidth, TSum, TRows>(ref b0, ref c0, rows, ref w0, ref q0, residual, v_0, v_1, v_2, v_3, ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        TOps.Store(y_0, ref y0, 0);
+        TOps.Store(y_1, ref y0, w);
+        if (TWidth.Four)
+        {
+            TOps.Store(y_2, ref y0, 2 * w);
+            TOps.Store(y_3, ref y0, 3 * w);
+        }
+
+        if (TSum.On)
+        {
+            TOps.Store(m_0, ref m0, 0);
+            TOps.Store(m_1, ref m0, w);
+            if (TWidth.Four)
+            {
+                TOps.Store(m_2, ref m0, 2 * w);
+                TOps.Store(m_3, ref m0, 3 * w);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The loop of <see cref="RegisterRows"/> with v, y (and m, with <typeparamref name="TSum"/>) in registers: the same
+    /// pass for the register kernel, which loads and stores them around it, and for <c>RowSolver</c>'s CG in registers,
+    /// which keeps them there across a row's passes. The vectors past the row's width (<typeparamref name="TWidth"/>)
+    /// are not read or written.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Pass<TOps, TVec, TWidth, TSum, TRows>(ref float b0, ref int c0, int rows, ref float w0, ref float q0, bool residual, TVec v_0, TVec v_1, TVec v_2, TVec v_3,
+        ref TVec y_0, ref TVec y_1, ref TVec y_2, ref TVec y_3, ref TVec m_0, ref TVec m_1, ref TVec m_2, ref TVec m_3)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
+        where TWidth : struct, IRowWidth
+        where TSum : struct, IWeightedSum
+        where TRows : struct, IRowSource
+    {
+        nint stride = (TWidth.Four ? 4 : 2) * TOps.Count;
         // In place (Indexed), the rows are scattered over the fixed side: each step asks for the rows RowPrefetch.Ahead on.
         int ahead = TRows.IsIndexed ? RowPrefetch.Ahead(stride) : 0;
         int j = 0;
@@ -206,25 +242,6 @@ internal static class WeightedRowKernels
             ref float r = ref TRows.Row(ref b0, ref c0, j, stride);
             TVec t = TOps.Create(Blas.Coefficient(TOps.Sum(DotParts<TOps, TVec, TWidth>(ref r, v_0, v_1, v_2, v_3)), ref w0, ref q0, residual, j));
             AddRow<TOps, TVec, TWidth, TSum>(t, ref r, Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
-        }
-
-        TOps.Store(y_0, ref y0, 0);
-        TOps.Store(y_1, ref y0, w);
-        if (TWidth.Four)
-        {
-            TOps.Store(y_2, ref y0, 2 * w);
-            TOps.Store(y_3, ref y0, 3 * w);
-        }
-
-        if (TSum.On)
-        {
-            TOps.Store(m_0, ref m0, 0);
-            TOps.Store(m_1, ref m0, w);
-            if (TWidth.Four)
-            {
-                TOps.Store(m_2, ref m0, 2 * w);
-                TOps.Store(m_3, ref m0, 3 * w);
-            }
         }
     }
 
@@ -327,39 +344,39 @@ internal static class WeightedRowKernels
     }
 
     /// <summary>Whether the register kernel also sums the weighted rows (the biased models' residual pass), a constant per specialization.</summary>
-    private interface IWeightedSum
+    internal interface IWeightedSum
     {
         /// <summary>m += w_j row_j as well.</summary>
         static abstract bool On { get; }
     }
 
     /// <summary>The neighbour pass alone.</summary>
-    private readonly struct NoSum : IWeightedSum
+    internal readonly struct NoSum : IWeightedSum
     {
         public static bool On => false;
     }
 
     /// <summary>The residual pass with the weighted sum.</summary>
-    private readonly struct WithSum : IWeightedSum
+    internal readonly struct WithSum : IWeightedSum
     {
         public static bool On => true;
     }
 
     /// <summary>The vectors per row of <see cref="RegisterRows"/>, a constant the JIT folds per specialization.</summary>
-    private interface IRowWidth
+    internal interface IRowWidth
     {
         /// <summary>Four vectors per row; two otherwise.</summary>
         static abstract bool Four { get; }
     }
 
     /// <summary>Rows of two vectors.</summary>
-    private readonly struct TwoVectors : IRowWidth
+    internal readonly struct TwoVectors : IRowWidth
     {
         public static bool Four => false;
     }
 
     /// <summary>Rows of four vectors.</summary>
-    private readonly struct FourVectors : IRowWidth
+    internal readonly struct FourVectors : IRowWidth
     {
         public static bool Four => true;
     }

@@ -20,6 +20,7 @@ internal sealed class HalfStepContext
         Kernels = kernels;
         RowKernels = RowKernels.For(kernels, options);
         Layout = AlsLayout.For(options);
+        _registerCgVectors = RowSolver.RegisterCgVectors(kernels.Path, Layout, options);
         FixedFactors = fixedFactors;
         FixedBiases = options.HasBiases ? fixedBiases ?? throw new ArgumentNullException(nameof(fixedBiases)) : null;
         GlobalMean = options.Kind == AlsModelKind.BiasedExplicit ? globalMean : 0f;
@@ -106,6 +107,17 @@ internal sealed class HalfStepContext
 
     /// <summary>Constant right-hand-side term (biased implicit model), W floats.</summary>
     public float[]? H0 { get; }
+
+    /// <summary>
+    /// Whether CG may keep a row's vectors in registers where its width allows (RowSolver.TryRegisterCgSteps); true except
+    /// in the tests that compare that path with the span path, bit for bit.
+    /// </summary>
+    internal bool RegisterCg { get; init; } = true;
+
+    /// <summary>The vectors of a row that CG keeps in registers (<see cref="RowSolver.RegisterCgVectors"/>; 0: none, or <see cref="RegisterCg"/> is off).</summary>
+    internal int RegisterCgVectors => RegisterCg ? _registerCgVectors : 0;
+
+    private readonly int _registerCgVectors;
 
     /// <summary>mu (biased explicit model), else 0.</summary>
     public float GlobalMean { get; }

@@ -250,7 +250,7 @@ internal sealed class LaneBatch
 /// </list>
 /// lambda_r is lambda, or lambda times the row's count (ALS-WR).
 /// </remarks>
-internal static class RowSolver
+internal static partial class RowSolver
 {
     /// <summary>
     /// Solves the row. <paramref name="x"/> (k floats) and <paramref name="bias"/> are the warm start for
@@ -1417,6 +1417,12 @@ internal static class RowSolver
         PrefetchNextRange<TIsa>(c, next, 0, asked);
         CgG0Product<TIsa, TModel>(c, ws.Z, ws.R);
         CgState state = CgStart<TIsa, TModel>(c, ws, cols, vals, single, lambda);
+        if (single && TryRegisterCgSteps<TIsa, TModel>(c, ws, cols.Length, lambda, next, state, share, ref asked))
+        {
+            PrefetchNextRange<TIsa>(c, next, asked, ahead - asked);
+            return;
+        }
+
         while (CgContinues(c, ref state))
         {
             int more = Math.Min(share, ahead - asked);
