@@ -155,47 +155,50 @@ internal static class WeightedRowKernels
         where TSum : struct, IWeightedSum
         where TRows : struct, IRowSource
     {
-        nuint w = (nuint)TOps.Count;
-        TVec v_0 = TOps.Load(ref v0, 0), v_1 = TOps.Load(ref v0, w);
-        TVec y_0 = TOps.Load(ref y0, 0), y_1 = TOps.Load(ref y0, w);
-        TVec v_2 = TOps.Zero, v_3 = TOps.Zero, y_2 = TOps.Zero, y_3 = TOps.Zero;
+        LoadRow<TOps, TVec, TWidth>(ref v0, out TVec v_0, out TVec v_1, out TVec v_2, out TVec v_3);
+        LoadRow<TOps, TVec, TWidth>(ref y0, out TVec y_0, out TVec y_1, out TVec y_2, out TVec y_3);
         TVec m_0 = TOps.Zero, m_1 = TOps.Zero, m_2 = TOps.Zero, m_3 = TOps.Zero;
         if (TSum.On)
         {
-            m_0 = TOps.Load(ref m0, 0);
-            m_1 = TOps.Load(ref m0, w);
-            if (TWidth.Four)
-            {
-                m_2 = TOps.Load(ref m0, 2 * w);
-                m_3 = TOps.Load(ref m0, 3 * w);
-            }
-        }
-        if (TWidth.Four)
-        {
-            v_2 = TOps.Load(ref v0, 2 * w);
-            v_3 = TOps.Load(ref v0, 3 * w);
-            y_2 = TOps.Load(ref y0, 2 * w);
-            y_3 = TOps.Load(ref y0, 3 * w);
+            LoadRow<TOps, TVec, TWidth>(ref m0, out m_0, out m_1, out m_2, out m_3);
         }
 
         Pass<TOps, TVec, TWidth, TSum, TRows>(ref b0, ref c0, rows, ref w0, ref q0, residual, v_0, v_1, v_2, v_3, ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
-        TOps.Store(y_0, ref y0, 0);
-        TOps.Store(y_1, ref y0, w);
-        if (TWidth.Four)
-        {
-            TOps.Store(y_2, ref y0, 2 * w);
-            TOps.Store(y_3, ref y0, 3 * w);
-        }
-
+        StoreRow<TOps, TVec, TWidth>(ref y0, y_0, y_1, y_2, y_3);
         if (TSum.On)
         {
-            TOps.Store(m_0, ref m0, 0);
-            TOps.Store(m_1, ref m0, w);
-            if (TWidth.Four)
-            {
-                TOps.Store(m_2, ref m0, 2 * w);
-                TOps.Store(m_3, ref m0, 3 * w);
-            }
+            StoreRow<TOps, TVec, TWidth>(ref m0, m_0, m_1, m_2, m_3);
+        }
+    }
+
+    /// <summary>Loads a row of two or four vectors (<typeparamref name="TWidth"/>) into registers; the ones past the width are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void LoadRow<TOps, TVec, TWidth>(ref float src, out TVec v0, out TVec v1, out TVec v2, out TVec v3)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
+        where TWidth : struct, IRowWidth
+    {
+        nuint w = (nuint)TOps.Count;
+        v0 = TOps.Load(ref src, 0);
+        v1 = TOps.Load(ref src, w);
+        v2 = TWidth.Four ? TOps.Load(ref src, 2 * w) : TOps.Zero;
+        v3 = TWidth.Four ? TOps.Load(ref src, 3 * w) : TOps.Zero;
+    }
+
+    /// <summary>Stores a row of two or four vectors (<typeparamref name="TWidth"/>) from registers; nothing past the width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void StoreRow<TOps, TVec, TWidth>(ref float dst, TVec v0, TVec v1, TVec v2, TVec v3)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
+        where TWidth : struct, IRowWidth
+    {
+        nuint w = (nuint)TOps.Count;
+        TOps.Store(v0, ref dst, 0);
+        TOps.Store(v1, ref dst, w);
+        if (TWidth.Four)
+        {
+            TOps.Store(v2, ref dst, 2 * w);
+            TOps.Store(v3, ref dst, 3 * w);
         }
     }
 

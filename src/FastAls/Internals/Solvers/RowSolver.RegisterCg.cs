@@ -38,7 +38,7 @@ internal static partial class RowSolver
     /// (<c>TOps.FusedMultiplyAdd</c>, <c>Load</c>) as calls, at 1.5-2.1 times the span path's time.
     /// </para>
     /// </remarks>
-    private static bool TryRegisterCgSteps<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, int n, float lambda, ReadOnlySpan<int> next, CgState state, int share, ref int asked)
+    private static bool TryRegisterCgSteps<TIsa, TModel>(HalfStepContext c, RowWorkspace ws, int n, float lambda, ReadOnlySpan<int> next, CgState state, int ahead, int share, ref int asked)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
     {
@@ -55,19 +55,19 @@ internal static partial class RowSolver
 
         if (TIsa.Path == KernelPath.Vector512 && vectors == 2)
         {
-            asked = RegisterCgSteps<TIsa, TModel, Vector512Ops, Vector512<float>, WeightedRowKernels.TwoVectors>(c, ws, n, lambda, next, state.Rr, state.Floor, share, asked);
+            asked = RegisterCgSteps<TIsa, TModel, Vector512Ops, Vector512<float>, WeightedRowKernels.TwoVectors>(c, ws, n, lambda, next, state.Rr, state.Floor, ahead, share, asked);
             return true;
         }
 
         if (TIsa.Path == KernelPath.Vector512)
         {
-            asked = RegisterCgSteps<TIsa, TModel, Vector512Ops, Vector512<float>, WeightedRowKernels.FourVectors>(c, ws, n, lambda, next, state.Rr, state.Floor, share, asked);
+            asked = RegisterCgSteps<TIsa, TModel, Vector512Ops, Vector512<float>, WeightedRowKernels.FourVectors>(c, ws, n, lambda, next, state.Rr, state.Floor, ahead, share, asked);
             return true;
         }
 
         if (TIsa.Path == KernelPath.Vector256)
         {
-            asked = RegisterCgSteps<TIsa, TModel, Vector256Ops, Vector256<float>, WeightedRowKernels.FourVectors>(c, ws, n, lambda, next, state.Rr, state.Floor, share, asked);
+            asked = RegisterCgSteps<TIsa, TModel, Vector256Ops, Vector256<float>, WeightedRowKernels.FourVectors>(c, ws, n, lambda, next, state.Rr, state.Floor, ahead, share, asked);
             return true;
         }
 
@@ -102,32 +102,27 @@ internal static partial class RowSolver
     /// back into z at the end. Returns how many of the next row's neighbours have been asked for.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int RegisterCgSteps<TIsa, TModel, TOps, TVec, TWidth>(HalfStepContext c, RowWorkspace ws, int n, float lambda, ReadOnlySpan<int> next, float rr, float floor, int share, int asked)
+    private static int RegisterCgSteps<TIsa, TModel, TOps, TVec, TWidth>(HalfStepContext c, RowWorkspace ws, int n, float lambda, ReadOnlySpan<int> next, float rr, float floor, int ahead, int share, int asked)
         where TIsa : struct, IIsa
         where TModel : struct, IRowModel
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
         where TWidth : struct, WeightedRowKernels.IRowWidth
     {
-        int k = c.Layout.K, steps = c.Options.CgSteps, ahead = NextRowPrefetchCount(c, next);
+        int k = c.Layout.K, steps = c.Options.CgSteps;
         bool four = TWidth.Four;
-        nuint w = (nuint)TOps.Count;
         ref float u0 = ref MemoryMarshal.GetReference(ws.U);
         ref float w0 = ref MemoryMarshal.GetArrayDataReference(ws.Weight);
         ref float q0 = ref MemoryMarshal.GetArrayDataReference(ws.Q);
         Span<float> z = ws.Z;
         ref float zr = ref MemoryMarshal.GetReference(z), rr0 = ref MemoryMarshal.GetReference(ws.R);
-        TVec x0 = TOps.Load(ref zr, 0), x1 = TOps.Load(ref zr, w), x2 = four ? TOps.Load(ref zr, 2 * w) : TOps.Zero, x3 = four ? TOps.Load(ref zr, 3 * w) : TOps.Zero;
-        TVec r0 = TOps.Load(ref rr0, 0), r1 = TOps.Load(ref rr0, w), r2 = four ? TOps.Load(ref rr0, 2 * w) : TOps.Zero, r3 = four ? TOps.Load(ref rr0, 3 * w) : TOps.Zero;
+        WeightedRowKernels.LoadRow<TOps, TVec, TWidth>(ref zr, out TVec x0, out TVec x1, out TVec x2, out TVec x3);
+        WeightedRowKernels.LoadRow<TOps, TVec, TWidth>(ref rr0, out TVec r0, out TVec r1, out TVec r2, out TVec r3);
         TVec g0 = TOps.Zero, g1 = TOps.Zero, g2 = TOps.Zero, g3 = TOps.Zero;
         float pivot = 0f, bias = 0f;
         if (TModel.Biased)
         {
-            ref float mr = ref MemoryMarshal.GetReference(ws.M);
-            g0 = TOps.Load(ref mr, 0);
-            g1 = TOps.Load(ref mr, w);
-            g2 = four ? TOps.Load(ref mr, 2 * w) : TOps.Zero;
-            g3 = four ? TOps.Load(ref mr, 3 * w) : TOps.Zero;
+            WeightedRowKernels.LoadRow<TOps, TVec, TWidth>(ref MemoryMarshal.GetReference(ws.M), out g0, out g1, out g2, out g3);
             pivot = ws.BiasPivot;
             bias = z[k];
         }
@@ -152,14 +147,7 @@ internal static partial class RowSolver
             if (TModel.Implicit)
             {
                 ref float pr = ref MemoryMarshal.GetReference(ws.P);
-                TOps.Store(p0, ref pr, 0);
-                TOps.Store(p1, ref pr, w);
-                if (four)
-                {
-                    TOps.Store(p2, ref pr, 2 * w);
-                    TOps.Store(p3, ref pr, 3 * w);
-                }
-
+                WeightedRowKernels.StoreRow<TOps, TVec, TWidth>(ref pr, p0, p1, p2, p3);
                 G0ColumnProduct<TModel, TOps, TVec, TWidth>(c, ref pr, out a0, out a1, out a2, out a3);
             }
 
@@ -213,14 +201,7 @@ internal static partial class RowSolver
             rr = rrNew;
         }
 
-        TOps.Store(x0, ref zr, 0);
-        TOps.Store(x1, ref zr, w);
-        if (four)
-        {
-            TOps.Store(x2, ref zr, 2 * w);
-            TOps.Store(x3, ref zr, 3 * w);
-        }
-
+        WeightedRowKernels.StoreRow<TOps, TVec, TWidth>(ref zr, x0, x1, x2, x3);
         if (TModel.Biased)
         {
             z[k] = bias;

@@ -1417,7 +1417,7 @@ internal static partial class RowSolver
         PrefetchNextRange<TIsa>(c, next, 0, asked);
         CgG0Product<TIsa, TModel>(c, ws.Z, ws.R);
         CgState state = CgStart<TIsa, TModel>(c, ws, cols, vals, single, lambda);
-        if (single && TryRegisterCgSteps<TIsa, TModel>(c, ws, cols.Length, lambda, next, state, share, ref asked))
+        if (single && TryRegisterCgSteps<TIsa, TModel>(c, ws, cols.Length, lambda, next, state, ahead, share, ref asked))
         {
             PrefetchNextRange<TIsa>(c, next, asked, ahead - asked);
             return;
