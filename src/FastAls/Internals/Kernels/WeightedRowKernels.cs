@@ -11,8 +11,22 @@ namespace FastAls.Internals.Kernels;
 /// (<see cref="IVectorOps{TVec}"/>) and in the row's vectors: four vectors is stride 32 on the Vector256 path and 64 on
 /// the Vector512 path, two vectors is 32 on the Vector512 path (at 256 bits, stride 16 is as fast grouped). Each row's
 /// dot product keeps the order of the path's <c>Dot</c> (two accumulators over two-vector steps from zero, added, then
-/// summed) and its update the FMA chain of its <c>Axpy</c>, so the results are those of the generic loop, bit for bit.
+/// summed) and its update the FMA chain of its <c>Axpy</c>, so the results are those of the generic loop, bit for bit,
+/// except at two vectors (below).
 /// </summary>
+/// <remarks>
+/// At two vectors (stride 32 on the Vector512 path) the updates of a group of four rows go into two chains: rows 0 and
+/// 2 into y, rows 1 and 3 into a second pair of accumulators from zero, added to y after the last whole group; the rows
+/// after it go into y one by one. With one chain, each row's update waited on the previous row's (two FMAs a row, one a
+/// vector, on a four-cycle chain), which on a core with two full-width FMA units (Zen 5) left half their throughput
+/// unused: the pass ran at about four cycles a row where its loads and FMAs need about two. In-process A/B
+/// (bench/run-ab.sh, one thread, k = 32, the fixed side in cache, 199 pairs, minima / per-pair median): explicit CG
+/// 0.953 / 0.957 and 0.977 / 0.967, implicit 0.947 / 0.962, biased explicit 0.988 / 0.983, biased implicit 0.981 /
+/// 0.962. A deliberate change of the Vector512 path's bits at k = 32 (the tests' reference,
+/// GroupedRowsTests.AddRowsAsTheKernelDoes, says the order). At four vectors each row already feeds four chains, and the
+/// FMAs are the limit. (On Zen 4, whose 512-bit FMAs run as two 256-bit halves, a second chain measured the same or
+/// slower: bench/results/AMD-EPYC-family-25-model-17-2c/cg-step-chain-and-kernel-limits.md.)
+/// </remarks>
 internal static class WeightedRowKernels
 {
     /// <summary>The Vector256 path: the register kernel for stride 32, the grouped kernel for every other multiple of 16; false otherwise.</summary>
@@ -223,6 +237,9 @@ internal static class WeightedRowKernels
         int j = 0;
         if (rows >= 4)
         {
+            // Two-vector rows: the odd rows of each group of four go into a second pair of accumulators (o), from zero,
+            // added to y after the groups (see the class remarks); four-vector rows have four chains already.
+            TVec o_0 = TOps.Zero, o_1 = TOps.Zero;
             Vector128<float> t = Coefficients4<TOps, TVec, TWidth, TRows>(ref b0, ref c0, 0, stride, v_0, v_1, v_2, v_3, ref w0, ref q0, residual);
             for (; j + 8 <= rows; j += 4)
             {
@@ -232,12 +249,17 @@ internal static class WeightedRowKernels
                 }
 
                 Vector128<float> next = Coefficients4<TOps, TVec, TWidth, TRows>(ref b0, ref c0, j + 4, stride, v_0, v_1, v_2, v_3, ref w0, ref q0, residual);
-                AddRows4<TOps, TVec, TWidth, TSum, TRows>(t, ref b0, ref c0, j, stride, ref Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+                AddRows4<TOps, TVec, TWidth, TSum, TRows>(t, ref b0, ref c0, j, stride, ref Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref o_0, ref o_1, ref m_0, ref m_1, ref m_2, ref m_3);
                 t = next;
             }
 
-            AddRows4<TOps, TVec, TWidth, TSum, TRows>(t, ref b0, ref c0, j, stride, ref Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+            AddRows4<TOps, TVec, TWidth, TSum, TRows>(t, ref b0, ref c0, j, stride, ref Unsafe.Add(ref w0, j), ref y_0, ref y_1, ref y_2, ref y_3, ref o_0, ref o_1, ref m_0, ref m_1, ref m_2, ref m_3);
             j += 4;
+            if (!TWidth.Four)
+            {
+                y_0 = TOps.Add(y_0, o_0);
+                y_1 = TOps.Add(y_1, o_1);
+            }
         }
 
         for (; j < rows; j++)
@@ -296,7 +318,7 @@ internal static class WeightedRowKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddRows4<TOps, TVec, TWidth, TSum, TRows>(Vector128<float> t, ref float b0, ref int c0, int j, nint stride, ref float wj, ref TVec y_0, ref TVec y_1, ref TVec y_2, ref TVec y_3,
-        ref TVec m_0, ref TVec m_1, ref TVec m_2, ref TVec m_3)
+        ref TVec o_0, ref TVec o_1, ref TVec m_0, ref TVec m_1, ref TVec m_2, ref TVec m_3)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
         where TWidth : struct, IRowWidth
@@ -304,10 +326,27 @@ internal static class WeightedRowKernels
         where TRows : struct, IRowSource
     {
         ref float ra = ref TRows.Row(ref b0, ref c0, j, stride);
+        ref float r1 = ref RowGroup.Member<TRows>(ref ra, ref b0, ref c0, j, 1, stride);
+        ref float r3 = ref RowGroup.Member<TRows>(ref ra, ref b0, ref c0, j, 3, stride);
         AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(0)), ref ra, wj, ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
-        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(1)), ref RowGroup.Member<TRows>(ref ra, ref b0, ref c0, j, 1, stride), Unsafe.Add(ref wj, 1), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        if (TWidth.Four)
+        {
+            AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(1)), ref r1, Unsafe.Add(ref wj, 1), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        }
+        else
+        {
+            AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(1)), ref r1, Unsafe.Add(ref wj, 1), ref o_0, ref o_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        }
+
         AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(2)), ref RowGroup.Member<TRows>(ref ra, ref b0, ref c0, j, 2, stride), Unsafe.Add(ref wj, 2), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
-        AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(3)), ref RowGroup.Member<TRows>(ref ra, ref b0, ref c0, j, 3, stride), Unsafe.Add(ref wj, 3), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        if (TWidth.Four)
+        {
+            AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(3)), ref r3, Unsafe.Add(ref wj, 3), ref y_0, ref y_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        }
+        else
+        {
+            AddRow<TOps, TVec, TWidth, TSum>(TOps.Create(t.GetElement(3)), ref r3, Unsafe.Add(ref wj, 3), ref o_0, ref o_1, ref y_2, ref y_3, ref m_0, ref m_1, ref m_2, ref m_3);
+        }
     }
 
     /// <summary>

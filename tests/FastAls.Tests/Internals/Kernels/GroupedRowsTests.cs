@@ -89,20 +89,15 @@ public class GroupedRowsTests
                 float[] block = RandomArray(rng, rows * w), v = RandomArray(rng, w), wt = RandomArray(rng, rows), q = RandomArray(rng, rows), y = RandomArray(rng, w);
                 foreach (bool residual in new[] { false, true })
                 {
-                    float[] expected = (float[])y.Clone();
+                    float[] coefficients = new float[rows];
                     for (int j = 0; j < rows; j++)
                     {
                         float t = RowDot(k, block, j, w, v) * wt[j];
-                        if (residual)
-                        {
-                            t = q[j] - t;
-                        }
-
-                        for (int c = 0; c < w; c++)
-                        {
-                            expected[c] = path == KernelPath.Scalar ? expected[c] + (t * block[(j * w) + c]) : MathF.FusedMultiplyAdd(t, block[(j * w) + c], expected[c]);
-                        }
+                        coefficients[j] = residual ? q[j] - t : t;
                     }
+
+                    float[] expected = (float[])y.Clone();
+                    AddRowsAsTheKernelDoes(path, w, rows, coefficients, block, expected);
 
                     float[] got = (float[])y.Clone();
                     if (residual)
@@ -117,6 +112,46 @@ public class GroupedRowsTests
                     Assert.True(expected.AsSpan().SequenceEqual(got), $"w={w} rows={rows} residual={residual}");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// <c>y += sum_j t[j] * block[j, :]</c> in the weighted-rows kernels' order on <paramref name="path"/>: each column one
+    /// chain in row order (fused multiply-adds; plain multiply-adds on the scalar path), except at the Vector512 path's
+    /// stride of two vectors (32), whose register kernel puts the odd rows of each whole group of four into a second
+    /// chain from zero and adds it to the first after the groups (when there is a group); the rows after the last whole
+    /// group then go to the first chain.
+    /// </summary>
+    internal static void AddRowsAsTheKernelDoes(KernelPath path, int w, int rows, float[] t, float[] block, float[] y)
+    {
+        bool split = path == KernelPath.Vector512 && w == 32;
+        int grouped = rows & ~3;
+        for (int c = 0; c < w; c++)
+        {
+            float first = y[c], second = 0f;
+            for (int j = 0; j < rows; j++)
+            {
+                float b = block[(j * w) + c];
+                if (split && j == grouped && grouped > 0)
+                {
+                    first += second;
+                }
+
+                if (path == KernelPath.Scalar)
+                {
+                    first += t[j] * b;
+                }
+                else if (split && j < grouped && (j & 1) == 1)
+                {
+                    second = MathF.FusedMultiplyAdd(t[j], b, second);
+                }
+                else
+                {
+                    first = MathF.FusedMultiplyAdd(t[j], b, first);
+                }
+            }
+
+            y[c] = split && grouped > 0 && grouped == rows ? first + second : first;
         }
     }
 
