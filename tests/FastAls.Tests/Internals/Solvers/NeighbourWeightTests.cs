@@ -20,14 +20,7 @@ public sealed class NeighbourWeightTests
     [MemberData(nameof(Models))]
     public void Lanes_weigh_every_neighbour_as_the_scalar_form_does(string model, bool exact)
     {
-        var o = new AlsOptions
-        {
-            Kind = model == "explicit" ? AlsModelKind.Explicit : AlsModelKind.Implicit,
-            Confidence = model == "scaled" ? ConfidenceKind.Scaled : ConfidenceKind.Linear,
-            Alpha = model == "scaled" ? 0.37f : 13.7f,
-            Solver = exact ? AlsSolver.Cholesky : AlsSolver.ConjugateGradient,
-            Factors = 8,
-        };
+        AlsOptions o = OptionsOf(model, exact);
 
         // Values of every sign and size, zeros of both signs, ones that make a scaled weight negative, and the extremes.
         var rng = new Random(5);
@@ -49,15 +42,7 @@ public sealed class NeighbourWeightTests
         var layout = AlsLayout.For(o);
         var lanes = new RowWorkspace(layout, vals.Length);
         var scalar = new RowWorkspace(layout, vals.Length);
-        int done = (model, exact) switch
-        {
-            ("explicit", true) => Weigh<SolvedRows<ExplicitRows<NoBias>, ExactSolver>>(o, mu, vals, lanes, scalar),
-            ("explicit", false) => Weigh<SolvedRows<ExplicitRows<NoBias>, CgSolver>>(o, mu, vals, lanes, scalar),
-            ("scaled", true) => Weigh<SolvedRows<ImplicitRows<ScaledConfidence, NoBias>, ExactSolver>>(o, mu, vals, lanes, scalar),
-            ("scaled", false) => Weigh<SolvedRows<ImplicitRows<ScaledConfidence, NoBias>, CgSolver>>(o, mu, vals, lanes, scalar),
-            (_, true) => Weigh<SolvedRows<ImplicitRows<LinearConfidence, NoBias>, ExactSolver>>(o, mu, vals, lanes, scalar),
-            (_, false) => Weigh<SolvedRows<ImplicitRows<LinearConfidence, NoBias>, CgSolver>>(o, mu, vals, lanes, scalar),
-        };
+        int done = WeighAs(model, exact, o, mu, vals, lanes, scalar);
         Assert.Equal(System.Runtime.Intrinsics.X86.Avx.IsSupported ? vals.Length : vals.Length & -8, done);
         for (int j = 0; j < done; j++)
         {
@@ -77,14 +62,7 @@ public sealed class NeighbourWeightTests
     [MemberData(nameof(Models))]
     public void Every_row_length_weighs_its_last_few_neighbours_as_the_scalar_form_does(string model, bool exact)
     {
-        var o = new AlsOptions
-        {
-            Kind = model == "explicit" ? AlsModelKind.Explicit : AlsModelKind.Implicit,
-            Confidence = model == "scaled" ? ConfidenceKind.Scaled : ConfidenceKind.Linear,
-            Alpha = model == "scaled" ? 0.37f : 13.7f,
-            Solver = exact ? AlsSolver.Cholesky : AlsSolver.ConjugateGradient,
-            Factors = 8,
-        };
+        AlsOptions o = OptionsOf(model, exact);
         var layout = AlsLayout.For(o);
 
         // Rows of 1 to 25 neighbours, cut from a longer array so that values lie past each row's end: a tail read past
@@ -95,15 +73,7 @@ public sealed class NeighbourWeightTests
             ReadOnlySpan<float> vals = all.AsSpan(3, n);
             var lanes = new RowWorkspace(layout, n);
             var scalar = new RowWorkspace(layout, n);
-            int done = (model, exact) switch
-            {
-                ("explicit", true) => Weigh<SolvedRows<ExplicitRows<NoBias>, ExactSolver>>(o, 3.25f, vals, lanes, scalar),
-                ("explicit", false) => Weigh<SolvedRows<ExplicitRows<NoBias>, CgSolver>>(o, 3.25f, vals, lanes, scalar),
-                ("scaled", true) => Weigh<SolvedRows<ImplicitRows<ScaledConfidence, NoBias>, ExactSolver>>(o, 0f, vals, lanes, scalar),
-                ("scaled", false) => Weigh<SolvedRows<ImplicitRows<ScaledConfidence, NoBias>, CgSolver>>(o, 0f, vals, lanes, scalar),
-                (_, true) => Weigh<SolvedRows<ImplicitRows<LinearConfidence, NoBias>, ExactSolver>>(o, 0f, vals, lanes, scalar),
-                (_, false) => Weigh<SolvedRows<ImplicitRows<LinearConfidence, NoBias>, CgSolver>>(o, 0f, vals, lanes, scalar),
-            };
+            int done = WeighAs(model, exact, o, model == "explicit" ? 3.25f : 0f, vals, lanes, scalar);
 
             // Every lane on the vector paths; without AVX the whole vectors, the rest left to the scalar loop.
             Assert.Equal(System.Runtime.Intrinsics.X86.Avx.IsSupported ? n : n & -8, done);
@@ -114,6 +84,27 @@ public sealed class NeighbourWeightTests
             }
         }
     }
+
+    /// <summary>The options of a test case: the model (explicit, or implicit with linear or scaled confidence) and the solver.</summary>
+    private static AlsOptions OptionsOf(string model, bool exact) => new()
+    {
+        Kind = model == "explicit" ? AlsModelKind.Explicit : AlsModelKind.Implicit,
+        Confidence = model == "scaled" ? ConfidenceKind.Scaled : ConfidenceKind.Linear,
+        Alpha = model == "scaled" ? 0.37f : 13.7f,
+        Solver = exact ? AlsSolver.Cholesky : AlsSolver.ConjugateGradient,
+        Factors = 8,
+    };
+
+    /// <summary><see cref="Weigh{TModel}"/> for the row model of a test case.</summary>
+    private static int WeighAs(string model, bool exact, AlsOptions o, float mu, ReadOnlySpan<float> vals, RowWorkspace lanes, RowWorkspace scalar) => (model, exact) switch
+    {
+        ("explicit", true) => Weigh<SolvedRows<ExplicitRows<NoBias>, ExactSolver>>(o, mu, vals, lanes, scalar),
+        ("explicit", false) => Weigh<SolvedRows<ExplicitRows<NoBias>, CgSolver>>(o, mu, vals, lanes, scalar),
+        ("scaled", true) => Weigh<SolvedRows<ImplicitRows<ScaledConfidence, NoBias>, ExactSolver>>(o, mu, vals, lanes, scalar),
+        ("scaled", false) => Weigh<SolvedRows<ImplicitRows<ScaledConfidence, NoBias>, CgSolver>>(o, mu, vals, lanes, scalar),
+        (_, true) => Weigh<SolvedRows<ImplicitRows<LinearConfidence, NoBias>, ExactSolver>>(o, mu, vals, lanes, scalar),
+        (_, false) => Weigh<SolvedRows<ImplicitRows<LinearConfidence, NoBias>, CgSolver>>(o, mu, vals, lanes, scalar),
+    };
 
     /// <summary>The lanes into <paramref name="lanes"/> and the scalar form, one neighbour at a time, into <paramref name="scalar"/>.</summary>
     private static int Weigh<TModel>(AlsOptions o, float mu, ReadOnlySpan<float> vals, RowWorkspace lanes, RowWorkspace scalar)
