@@ -107,7 +107,8 @@ internal static class Blas
     /// <c>y[0..stride) += sum_j (wt[j] * (block[j, :] . v)) * block[j, :]</c>. Each row is read once (its dot
     /// and its update back to back, while it is in L1); for the common strides the output stays in registers
     /// for the whole block. Bit-identical to <see cref="RowDots"/>, a scaling by <paramref name="wt"/> and
-    /// <see cref="AddWeightedRows"/> on the same path (same dot order, same FMA chain into y).
+    /// <see cref="AddWeightedRows"/> on the same path (same dot order, same FMA chain into y), except at the Vector512
+    /// path's stride 32, where the register kernel adds the updates in two chains (<see cref="WeightedRowKernels"/>).
     /// </summary>
     public static void WeightedRowsMatVec<TIsa>(ReadOnlySpan<float> block, int rows, int stride, ReadOnlySpan<float> wt, ReadOnlySpan<float> v, Span<float> y)
         where TIsa : struct, IIsa =>

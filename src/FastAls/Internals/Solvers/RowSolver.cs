@@ -1204,13 +1204,13 @@ internal static partial class RowSolver
     /// The unbiased models' weights and targets of the neighbours of values <paramref name="vals"/> eight at a time (<see cref="Weigher{TModel}.At"/>
     /// with the fixed bias 0, each lane the same IEEE operations, so the same bits), the last few in a vector loaded
     /// under a mask (zero in the lanes past the row, which land in the arrays' padding: <see cref="RowWorkspace"/> rounds
-    /// them up to eight); returns the count. Without AVX (no x86), the last few are left to the caller's scalar loop.
+    /// them up to eight); returns the count. Without AVX, the last few are left to the caller's scalar loop.
     /// </summary>
     /// <remarks>
     /// The last few used to be copied into a zeroed stackalloc'd vector: with rows of about 30 neighbours, that copy (a
     /// call to Memmove), the clearing and the stack frame's guard cost about as much as the row's whole vectors, and the
     /// pass was 4 % of explicit CG's time at k = 32 (perf, Zen 5). A masked load reads only the row's own values, so it
-    /// can not fault past the row.
+    /// cannot fault past the row.
     /// </remarks>
     internal static unsafe int WeighLanes<TModel>(AlsOptions o, float mu, RowWorkspace ws, ReadOnlySpan<float> vals)
         where TModel : struct, IRowModel
