@@ -132,11 +132,6 @@ public class GroupedRowsTests
             for (int j = 0; j < rows; j++)
             {
                 float b = block[(j * w) + c];
-                if (split && j == grouped && grouped > 0)
-                {
-                    first += second;
-                }
-
                 if (path == KernelPath.Scalar)
                 {
                     first += t[j] * b;
@@ -149,9 +144,15 @@ public class GroupedRowsTests
                 {
                     first = MathF.FusedMultiplyAdd(t[j], b, first);
                 }
+
+                if (split && j == grouped - 1)
+                {
+                    // The last whole group is in: the second chain joins the first.
+                    first += second;
+                }
             }
 
-            y[c] = split && grouped > 0 && grouped == rows ? first + second : first;
+            y[c] = first;
         }
     }
 
